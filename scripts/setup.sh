@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set-up: installs every Debian package berth needs, builds it, and runs a
+# first container from a local busybox bundle with berth-runtime.
+#   scripts/setup.sh            install + build + demo run
+#   scripts/setup.sh --no-demo  install + build only (used by the test command)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build and run dependencies, then the peers the tests and benchmarks compare
+# against (never linked into berth).
+BUILD_PKGS=(build-essential cmake pkg-config libseccomp-dev libcap-dev nlohmann-json3-dev
+            libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev)
+TEST_PKGS=(busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
+           docker.io containerd hyperfine uidmap)
+
+missing=()
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+
+[[ "${1:-}" == "--no-demo" ]] && exit 0
+
+# First container: a busybox bundle built locally (nothing is pulled).
+demo=$(mktemp -d /tmp/berth-demo.XXXXXX)
+trap 'rm -rf "$demo"' EXIT
+../shared/fixtures/make-rootfs.sh "$demo/rootfs" >/dev/null 2>&1 \
+  || BUSYBOX=/bin/busybox sh scripts/make-rootfs.sh "$demo/rootfs" >/dev/null
+(cd "$demo" && "$OLDPWD/build/cmd/berth-runtime/berth-runtime" spec)
+sed -i 's/"terminal": true/"terminal": false/; s/"sh"$/"echo", "hello from berth-runtime"/' "$demo/config.json"
+build/cmd/berth-runtime/berth-runtime --root "$demo/state" run --bundle "$demo" "demo-$$"

@@ -1,0 +1,60 @@
+#include "sys/fdpass.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace berth::sys {
+
+int send_fd_raw(int sock, int fd, const void* data, size_t len) {
+  struct iovec iov = {const_cast<void*>(data), len};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  std::memset(control, 0, sizeof control);
+  struct msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+  ssize_t n;
+  do {
+    n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
+Result<void> send_fd(int sock, int fd, std::string_view payload) {
+  if (send_fd_raw(sock, fd, payload.data(), payload.size()) != 0)
+    return fail_errno("sending a file descriptor over a socket");
+  return {};
+}
+
+Result<UniqueFd> recv_fd(int sock) {
+  char data[256];
+  struct iovec iov = {data, sizeof data};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return fail_errno("receiving a file descriptor");
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      return UniqueFd(fd);
+    }
+  }
+  return fail(Errc::Internal, "no file descriptor in the message received");
+}
+
+}  // namespace berth::sys
