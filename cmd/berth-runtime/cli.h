@@ -1,0 +1,34 @@
+// berth-runtime's command line: runc's verbs and flags, so that Docker
+// (containerd-shim), Podman (conmon) and others can use it unchanged.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "base/error.h"
+#include "runtime/container.h"
+
+namespace berth::cli {
+
+struct Globals {
+  runtime::RuntimeContext ctx;
+  std::string log_path;
+  std::string log_format = "text";
+  bool debug = false;
+  bool systemd_cgroup = false;
+  std::string rootless = "auto";
+};
+
+// A parsed command: runs and returns the process exit status.
+using Action = std::function<Result<int>()>;
+
+void add_lifecycle_commands(CLI::App& app, Globals& g, Action& action);
+void add_exec_command(CLI::App& app, Globals& g, Action& action);
+void add_info_commands(CLI::App& app, Globals& g, Action& action);
+
+// The flag is accepted for compatibility but cannot be honoured here.
+Result<void> refuse_systemd_cgroup(const Globals& g);
+
+}  // namespace berth::cli

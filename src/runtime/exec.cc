@@ -1,0 +1,158 @@
+// exec: a new process inside a running container's namespaces and cgroups.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "base/defer.h"
+#include "base/file.h"
+#include "runtime/container.h"
+#include "runtime/launch/plan_builder.h"
+#include "runtime/launch/process_setup.h"
+#include "runtime/launch/sync.h"
+#include "runtime/linux/seccomp.h"
+#include "runtime/runtime_internal.h"
+#include "sys/syscalls.h"
+
+namespace berth::runtime {
+namespace {
+
+struct NsFd {
+  int type;
+  UniqueFd fd;
+};
+
+// The namespaces of pid that differ from ours, user first and mount last
+// (setns into our own user namespace is refused by the kernel).
+Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
+  static const struct {
+    const char* name;
+    int type;
+  } kOrder[] = {{"user", CLONE_NEWUSER},     {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+                {"net", CLONE_NEWNET},       {"cgroup", CLONE_NEWCGROUP}, {"time", 0x80 /* CLONE_NEWTIME */},
+                {"pid", CLONE_NEWPID},       {"mnt", CLONE_NEWNS}};
+  std::vector<NsFd> out;
+  for (const auto& ns : kOrder) {
+    std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + ns.name;
+    std::string ours = std::string("/proc/self/ns/") + ns.name;
+    char a[64] = {}, b[64] = {};
+    if (::readlink(theirs.c_str(), a, sizeof a - 1) < 0) {
+      if (errno == ENOENT && std::strcmp(ns.name, "time") == 0) continue;
+      return fail_errno("reading namespace " + theirs);
+    }
+    if (::readlink(ours.c_str(), b, sizeof b - 1) >= 0 && std::strcmp(a, b) == 0) continue;
+    UniqueFd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return fail_errno("opening namespace " + theirs);
+    if (ns.type == CLONE_NEWPID) pidns = std::move(fd);
+    else out.push_back({ns.type, std::move(fd)});
+  }
+  return out;
+}
+
+[[noreturn]] void exec_child(const ProcessPlan& p, const std::vector<NsFd>& nss, int sync_fd) {
+  SyncMsg go;
+  if (sync_recv(sync_fd, &go) != 0 || go.type != SyncType::Go) _exit(1);
+  for (const auto& ns : nss) {
+    if (::setns(ns.fd.get(), ns.type) != 0) {
+      sync_send_error(sync_fd, errno, "joining the container's namespace (type %#x)", ns.type);
+      _exit(1);
+    }
+  }
+  if (setup_terminal(p, sync_fd) != 0 || close_inherited_fds(p, sync_fd) != 0 ||
+      apply_process_identity(p, sync_fd) != 0)
+    _exit(1);
+  char path[4096];
+  if (find_executable(p, path, sizeof path, sync_fd) != 0) _exit(1);
+  exec_process(p, path, sync_fd);
+}
+
+}  // namespace
+
+Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, const ExecOptions& opts) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status == Status::Stopped) return fail(Errc::Conflict, "cannot exec in a stopped container " + id);
+  if (info.status == Status::Paused) return fail(Errc::Conflict, "cannot exec in a paused container " + id);
+  const ContainerState& st = info.state;
+  StateStore store(ctx.root);
+
+  ProcessPlan plan;
+  TRYV(build_process_plan(opts.process, st.has_user_ns, plan));
+  if (!opts.process.apparmor_profile.empty())
+    return fail(Errc::Unsupported, "process.apparmorProfile: AppArmor is not available on this host");
+  if (auto bytes = read_file(store.dir(id) + "/" + kSeccompFile); bytes)
+    plan.seccomp = TRY(seccomp_from_bytes(*bytes));
+  plan.preserve_fds = opts.preserve_fds;
+  UniqueFd console;
+  if (!opts.console_socket.empty()) {
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", opts.console_socket.c_str());
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      return fail_errno("connecting to --console-socket " + opts.console_socket);
+    console = std::move(sock);
+    plan.console_fd = console.get();
+  } else if (plan.terminal) {
+    return fail(Errc::InvalidArgument, "a terminal was asked for: --console-socket is required");
+  }
+  plan.seal();
+
+  UniqueFd pidns;
+  std::vector<NsFd> nss = TRY(open_namespaces(st.pid, pidns));
+  auto cg = TRY(load_cgroup(st));
+  if (pidns && ::setns(pidns.get(), CLONE_NEWPID) != 0) return fail_errno("joining the pid namespace of " + id);
+
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("creating the sync socket");
+  UniqueFd parent_end(sv[0]), child_end(sv[1]);
+
+  sigset_t forward, old;
+  sigfillset(&forward);
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) sigdelset(&forward, sig);
+  if (!opts.detach) sigprocmask(SIG_BLOCK, &forward, &old);
+
+  int pidfd = -1;
+  struct clone_args args{};
+  args.flags = CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  if (cg->clone_into_fd() >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cg->clone_into_fd());
+  }
+  pid_t pid = sys::clone3(&args);
+  if (pid < 0) return fail_errno("clone3 of the exec process");
+  if (pid == 0) {
+    parent_end.reset();
+    exec_child(plan, nss, child_end.get());
+  }
+  UniqueFd pidfd_owner(pidfd);
+  child_end.reset();
+  auto kill_child = Defer([&] {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  });
+  if (cg->clone_into_fd() < 0) TRYV_CTX(cg->add_process(pid), "placing the exec process in the container's cgroups");
+  if (sync_send(parent_end.get(), SyncType::Go) != 0) return fail_errno("signalling the exec process");
+  // An error record, or EOF once execve closed the socket.
+  SyncMsg msg;
+  if (sync_recv(parent_end.get(), &msg) == 0 && msg.type == SyncType::Error) {
+    msg.text[sizeof msg.text - 1] = 0;
+    return std::unexpected(Error{msg.err ? errc_from_errno(msg.err) : Errc::Internal, 0,
+                                 std::string("exec failed: ") + msg.text});
+  }
+  if (!opts.pid_file.empty()) TRYV(write_file_atomic(opts.pid_file, std::to_string(pid), 0644, false));
+  kill_child.dismiss();
+  if (opts.detach) return 0;
+  int status = TRY(wait_forwarding_signals(pid, pidfd_owner.get(), forward));
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  return status;
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,27 @@
+// Child-side steps shared by a container's init and by `exec`: terminal,
+// limits, identity, capabilities, seccomp, and the final execve. Each step
+// reports a failure on the sync socket (fixed-size record) and returns -1.
+#pragma once
+
+#include <cstddef>
+
+#include "runtime/launch/plan.h"
+
+namespace berth::runtime {
+
+// Opens a pty in the container's /dev/pts, sends the master over the console
+// socket, and makes the slave the controlling terminal and stdio.
+int setup_terminal(const ProcessPlan& p, int sync_fd);
+// Marks every fd above the preserved ones close-on-exec (CVE-2024-21626).
+int close_inherited_fds(const ProcessPlan& p, int sync_fd);
+// rlimits, oom_score_adj, personality, ioprio, no_new_privs, early seccomp,
+// bounding set, groups/gid/uid, cwd (verified inside the root), capabilities, umask.
+int apply_process_identity(const ProcessPlan& p, int sync_fd);
+// Finds args[0] in PATH as execvp would (written to out). Errors as runc words
+// them ("executable file not found in $PATH"), which Docker and Podman map to 127.
+int find_executable(const ProcessPlan& p, char* out, size_t out_len, int sync_fd);
+// Seccomp for no_new_privs processes (loaded last), then execve. On failure
+// writes the error to report_fd (a record as sync_send_error) and _exits(127).
+[[noreturn]] void exec_process(const ProcessPlan& p, const char* path, int report_fd);
+
+}  // namespace berth::runtime

@@ -1,0 +1,199 @@
+// state, list, kill, delete, pause, resume, ps, events, update.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "base/file.h"
+#include "base/unique_fd.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "runtime/container.h"
+#include "runtime/linux/hooks.h"
+#include "runtime/runtime_internal.h"
+#include "sys/proc.h"
+#include "sys/syscalls.h"
+
+namespace berth::runtime {
+namespace {
+
+Status derive_status(const StateStore& store, const ContainerState& st) {
+  if (!sys::process_alive(st.pid, st.pid_start_time)) return Status::Stopped;
+  struct stat sb{};
+  if (::stat((store.dir(st.id) + "/" + kStartSocket).c_str(), &sb) == 0) return Status::Created;
+  if (auto cg = load_cgroup(st); cg) {
+    if (auto frozen = (*cg)->is_frozen(); frozen && *frozen) return Status::Paused;
+  }
+  return Status::Running;
+}
+
+Result<void> signal_init(const ContainerState& st, int sig) {
+  UniqueFd pidfd(sys::pidfd_open(st.pid));
+  if (!pidfd || !sys::process_alive(st.pid, st.pid_start_time))
+    return fail(Errc::Conflict, "container " + st.id + " is not running");
+  if (sys::pidfd_send_signal(pidfd.get(), sig) != 0)
+    return fail_errno("sending signal " + std::to_string(sig) + " to container " + st.id);
+  return {};
+}
+
+Result<void> signal_all(const ContainerState& st, int sig) {
+  auto cg = TRY(load_cgroup(st));
+  // Frozen processes cannot be listed racily by fork: freeze, signal, thaw.
+  bool was_frozen = (*cg).is_frozen().value_or(false);
+  if (!was_frozen) (void)cg->freeze();
+  auto pids = cg->pids();
+  for (pid_t p : pids.value_or(std::vector<pid_t>{})) ::kill(p, sig);
+  if (!was_frozen || sig == SIGKILL) (void)cg->thaw();
+  if (!pids) return std::unexpected(pids.error());
+  return {};
+}
+
+}  // namespace
+
+Result<int> parse_signal(const std::string& name) {
+  if (auto n = parse_int(name)) {
+    if (*n <= 0 || *n > SIGRTMAX) return fail(Errc::InvalidArgument, "invalid signal number " + name);
+    return static_cast<int>(*n);
+  }
+  std::string up;
+  for (char c : name) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (up.rfind("SIG", 0) == 0) up = up.substr(3);
+  for (int s = 1; s < NSIG; ++s) {
+    const char* abbrev = sigabbrev_np(s);
+    if (abbrev && up == abbrev) return s;
+  }
+  if (up.rfind("RTMIN+", 0) == 0)
+    if (auto n = parse_int(up.substr(6))) return SIGRTMIN + static_cast<int>(*n);
+  if (up.rfind("RTMAX-", 0) == 0)
+    if (auto n = parse_int(up.substr(6))) return SIGRTMAX - static_cast<int>(*n);
+  return fail(Errc::InvalidArgument, "unknown signal '" + name + "'");
+}
+
+Result<ContainerInfo> inspect_container(const RuntimeContext& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  ContainerInfo info;
+  info.state = TRY(store.load(id));
+  info.status = derive_status(store, info.state);
+  return info;
+}
+
+nlohmann::json oci_state_json(const ContainerInfo& info) {
+  const auto& s = info.state;
+  nlohmann::json j = {{"ociVersion", s.oci_version.empty() ? "1.0.2" : s.oci_version},
+                      {"id", s.id},
+                      {"pid", info.status == Status::Stopped ? 0 : s.pid},
+                      {"status", status_name(info.status)},
+                      {"bundle", s.bundle},
+                      {"rootfs", s.rootfs},
+                      {"created", s.created},
+                      {"owner", s.owner}};
+  j["annotations"] = s.annotations;
+  return j;
+}
+
+Result<std::vector<ContainerInfo>> list_containers(const RuntimeContext& ctx) {
+  StateStore store(ctx.root);
+  std::vector<ContainerInfo> out;
+  for (const auto& id : TRY(store.list())) {
+    auto info = inspect_container(ctx, id);
+    if (info) out.push_back(std::move(*info));
+  }
+  return out;
+}
+
+Result<void> kill_container(const RuntimeContext& ctx, const std::string& id, int sig, bool all) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status == Status::Stopped) return fail(Errc::Conflict, "container " + id + " is not running");
+  if (all) return signal_all(info.state, sig);
+  TRYV(signal_init(info.state, sig));
+  // A frozen process only dies once thawed.
+  if (info.status == Status::Paused && sig == SIGKILL)
+    if (auto cg = load_cgroup(info.state); cg) (void)(*cg)->thaw();
+  return {};
+}
+
+Result<void> delete_container(const RuntimeContext& ctx, const std::string& id, bool force) {
+  StateStore store(ctx.root);
+  auto loaded = store.load(id);
+  if (!loaded) {
+    // A create that crashed before writing its state leaves only the directory.
+    struct stat sb{};
+    if (loaded.error().code == Errc::NotFound && StateStore::check_id(id) && ::stat(store.dir(id).c_str(), &sb) == 0)
+      return store.remove(id);
+    return std::unexpected(loaded.error());
+  }
+  ContainerInfo info{*loaded, derive_status(store, *loaded)};
+  const ContainerState& st = info.state;
+  if ((info.status == Status::Running || info.status == Status::Paused) && !force)
+    return fail(Errc::Conflict, "cannot delete container " + id + " that is not stopped: " + status_name(info.status));
+  auto cg = load_cgroup(st);
+  if (info.status != Status::Stopped) {
+    // Processes outside the init's pid namespace do not die with it.
+    if (!st.own_pid_ns && cg) (void)signal_all(st, SIGKILL);
+    (void)signal_init(st, SIGKILL);
+    if (info.status == Status::Paused && cg) (void)(*cg)->thaw();
+    TRYV(wait_for_exit(st.pid, st.pid_start_time));
+  }
+  if (cg) {
+    if (!st.own_pid_ns) (void)signal_all(st, SIGKILL);
+    TRYV_CTX((*cg)->destroy(), "removing the cgroups of container " + id);
+  }
+  info.status = Status::Stopped;
+  if (auto r = run_hooks(st.hooks.poststop, "poststop", oci_state_json(info).dump()); !r)
+    log::warn("{}", r.error().str());
+  return store.remove(id);
+}
+
+Result<void> pause_container(const RuntimeContext& ctx, const std::string& id) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status != Status::Running)
+    return fail(Errc::Conflict, "cannot pause container " + id + ": it is " + status_name(info.status));
+  auto cg = TRY(load_cgroup(info.state));
+  return cg->freeze();
+}
+
+Result<void> resume_container(const RuntimeContext& ctx, const std::string& id) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status != Status::Paused)
+    return fail(Errc::Conflict, "cannot resume container " + id + ": it is not paused but " + status_name(info.status));
+  auto cg = TRY(load_cgroup(info.state));
+  return cg->thaw();
+}
+
+Result<std::vector<pid_t>> container_pids(const RuntimeContext& ctx, const std::string& id) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  auto cg = TRY(load_cgroup(info.state));
+  return cg->pids();
+}
+
+Result<nlohmann::json> container_stats(const RuntimeContext& ctx, const std::string& id) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status == Status::Stopped) return fail(Errc::Conflict, "container " + id + " is not running");
+  auto cg = TRY(load_cgroup(info.state));
+  return cg->stats();
+}
+
+Result<bool> container_oom_killed(const RuntimeContext& ctx, const std::string& id) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  auto cg = TRY(load_cgroup(info.state));
+  return cg->oom_killed();
+}
+
+Result<void> update_container(const RuntimeContext& ctx, const std::string& id, const spec::Resources& res) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status == Status::Stopped) return fail(Errc::Conflict, "container " + id + " is not running");
+  auto cg = TRY(load_cgroup(info.state));
+  return cg->update(res);
+}
+
+Result<spec::Process> container_process_spec(const RuntimeContext& ctx, const std::string& id) {
+  StateStore store(ctx.root);
+  std::string text = TRY(read_file(store.dir(id) + "/" + kConfigCopy));
+  spec::Spec s = TRY(spec::parse_spec(text));
+  if (!s.process) return fail(Errc::NotFound, "container " + id + " has no process in its config");
+  return *s.process;
+}
+
+}  // namespace berth::runtime

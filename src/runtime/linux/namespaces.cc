@@ -1,0 +1,34 @@
+#include "runtime/linux/namespaces.h"
+
+#include <sched.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace berth::runtime {
+
+int namespace_clone_flag(const std::string& type) {
+  if (type == "pid") return CLONE_NEWPID;
+  if (type == "network") return CLONE_NEWNET;
+  if (type == "mount") return CLONE_NEWNS;
+  if (type == "ipc") return CLONE_NEWIPC;
+  if (type == "uts") return CLONE_NEWUTS;
+  if (type == "user") return CLONE_NEWUSER;
+  if (type == "cgroup") return CLONE_NEWCGROUP;
+  if (type == "time") return CLONE_NEWTIME;
+  return 0;
+}
+
+const char* namespace_proc_name(const std::string& type) {
+  if (type == "network") return "net";
+  if (type == "mount") return "mnt";
+  for (const char* same : {"pid", "ipc", "uts", "user", "cgroup", "time"})
+    if (type == same) return same;
+  return "";
+}
+
+const char* const kJoinOrder[] = {"user", "ipc", "uts", "network", "cgroup", "time", "mount"};
+const int kJoinOrderSize = sizeof(kJoinOrder) / sizeof(kJoinOrder[0]);
+
+}  // namespace berth::runtime
