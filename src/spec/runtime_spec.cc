@@ -1,5 +1,6 @@
 #include "spec/runtime_spec.h"
 
+#include <cstdint>
 #include <set>
 
 #include "base/file.h"
@@ -9,6 +10,14 @@ namespace berth::spec {
 namespace {
 
 using nlohmann::json;
+
+// A signed 32-bit field: refuses values that a cast would silently wrap.
+std::optional<int32_t> opt_i32(const JsonReader& r, const char* key) {
+  auto v = r.opt_i64(key);
+  if (v && (*v < INT32_MIN || *v > INT32_MAX)) r.error(key, "number out of range");
+  if (!v) return std::nullopt;
+  return static_cast<int32_t>(*v);
+}
 
 std::vector<IdMapping> read_id_mappings(const JsonReader& r, const char* key) {
   std::vector<IdMapping> out;
@@ -47,8 +56,9 @@ Process read_process(const JsonReader& r) {
     p.user.umask = u.opt_u32("umask");
     if (u.has("additionalGids")) {
       u.each("additionalGids", [&](const JsonReader& g) {
-        if (!g.json().is_number_unsigned()) throw FieldError(g.path() + ": expected a gid");
-        p.user.additional_gids.push_back(g.json().get<uint32_t>());
+        if (!g.json().is_number_unsigned() || g.json().get<uint64_t>() > UINT32_MAX)
+          throw FieldError(g.path() + ": expected a gid (0 to 4294967295)");
+        p.user.additional_gids.push_back(static_cast<uint32_t>(g.json().get<uint64_t>()));
       });
     }
     p.user.username = u.str("username");
@@ -79,14 +89,14 @@ Process read_process(const JsonReader& r) {
   p.selinux_label = r.str("selinuxLabel");
   if (r.has("ioPriority")) {
     auto io = r.child("ioPriority");
-    p.io_priority = IoPriority{io.str("class"), static_cast<int>(io.opt_i64("priority").value_or(0))};
+    p.io_priority = IoPriority{io.str("class"), opt_i32(io, "priority").value_or(0)};
   }
   if (r.has("scheduler")) {
     auto s = r.child("scheduler");
     Scheduler sc;
     sc.policy = s.str("policy");
-    sc.nice = static_cast<int32_t>(s.opt_i64("nice").value_or(0));
-    sc.priority = static_cast<int32_t>(s.opt_i64("priority").value_or(0));
+    sc.nice = opt_i32(s, "nice").value_or(0);
+    sc.priority = opt_i32(s, "priority").value_or(0);
     sc.flags = s.strings("flags");
     sc.runtime = s.opt_u64("runtime").value_or(0);
     sc.deadline = s.opt_u64("deadline").value_or(0);
@@ -104,9 +114,9 @@ std::vector<Hook> read_hooks(const JsonReader& r, const char* key) {
     if (hk.path.empty() || hk.path[0] != '/') h.error("path", "must be an absolute path");
     hk.args = h.strings("args");
     hk.env = h.strings("env");
-    if (auto t = h.opt_i64("timeout")) {
+    if (auto t = opt_i32(h, "timeout")) {
       if (*t <= 0) h.error("timeout", "must be greater than zero");
-      hk.timeout = static_cast<int>(*t);
+      hk.timeout = *t;
     }
     out.push_back(std::move(hk));
   });
