@@ -75,10 +75,17 @@ class Manager {
   virtual nlohmann::json to_json() const = 0;
 };
 
-// cgroups_path as in config.json (linux.cgroupsPath): absolute paths are taken
-// from the hierarchy's root, relative ones from the runtime's own cgroup; empty
-// means "/berth/<id>"... see cgroup_path_for(). systemd-style "slice:prefix:name"
-// paths are refused with a clear error (no systemd driver).
+// cgroups_path as in config.json (linux.cgroupsPath), as runc's cgroupfs driver
+// reads it: absolute paths are taken from each hierarchy's mount root, relative
+// ones from the runtime's own cgroup in that hierarchy (/proc/self/cgroup); empty
+// means "/berth/<container_id>". systemd-style "slice:prefix:name" paths are
+// refused with Errc::Unsupported (there is no systemd driver).
+// Returns the normalized path: "/a/b" (absolute) or "a/b" (relative).
+Result<std::string> cgroup_path_for(const std::string& cgroups_path, const std::string& container_id);
+
+// make_manager() computes the directories; create() makes them. On Hybrid the
+// container also gets a directory at the same path in the cgroup2 (as runc does,
+// for systemd's tracking), which drives the controllers that exist only there.
 Result<std::unique_ptr<Manager>> make_manager(const Layout& layout, const std::string& cgroups_path,
                                               const std::string& container_id);
 Result<std::unique_ptr<Manager>> manager_from_json(const nlohmann::json& state);
