@@ -21,5 +21,7 @@ Result<std::vector<ResolvedRlimit>> resolve_rlimits(const std::vector<spec::Rlim
 // Child side: setrlimit each; returns 0, or -1 with errno and *failed set to the index.
 int apply_rlimits(const std::vector<ResolvedRlimit>& limits, size_t* failed);
 std::string rlimit_name(int resource);
+// Same, allocation-free for the child's error path ("RLIMIT_?" when unknown).
+const char* rlimit_cname(int resource);
 
 }  // namespace berth::runtime
