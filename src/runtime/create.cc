@@ -127,6 +127,7 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   } else if (plan.process.terminal) {
     return fail(Errc::InvalidArgument, "process.terminal is true: --console-socket is required (or run in the foreground)");
   }
+  plan.wait_placed = cg.clone_into_fd() < 0;
   plan.process.seal();
   UniqueFd start_sock = TRY(listen_start_socket(state_dirfd));
   plan.start_listen_fd = start_sock.get();
@@ -159,9 +160,12 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  if (cg.clone_into_fd() < 0) TRYV_CTX(cg.add_process(pid), "placing the container process in its cgroups");
   if (plan.new_user_ns) TRYV(write_id_maps(pid, s));
   if (sync_send(parent_end.get(), SyncType::Go) != 0) return fail_errno("signalling the container process");
+  if (plan.wait_placed) {
+    TRYV_CTX(cg.add_process(pid), "placing the container process in its cgroups");
+    if (sync_send(parent_end.get(), SyncType::Placed) != 0) return fail_errno("signalling the container process");
+  }
 
   st.pid = pid;
   st.pid_start_time = TRY(sys::process_start_time(pid));

@@ -56,6 +56,13 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
 }
 
 [[noreturn]] void exec_child(const ProcessPlan& p, const std::vector<NsFd>& nss, int sync_fd) {
+  int keep[16];
+  size_t n = 0;
+  keep[n++] = sync_fd;
+  keep[n++] = p.console_fd;
+  for (const auto& ns : nss)
+    if (n < 16) keep[n++] = ns.fd.get();
+  close_fds_except(keep, n, 3u + static_cast<unsigned>(p.preserve_fds));
   SyncMsg go;
   if (sync_recv(sync_fd, &go) != 0 || go.type != SyncType::Go) _exit(1);
   for (const auto& ns : nss) {

@@ -94,6 +94,7 @@ struct InitPlan {
   std::vector<std::pair<int, UniqueFd>> joins;    // (CLONE_NEW* type, fd) joined by the child
   bool new_user_ns = false;
   bool new_cgroup_ns = false;                     // unshared after cgroup placement
+  bool wait_placed = false;                       // cgroups attached after clone (v1): wait for Placed
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
   bool new_keyring = true;                        // own session keyring (--no-new-keyring: keep ours)

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "runtime/launch/sync.h"
 #include "sys/fdpass.h"
@@ -72,6 +73,19 @@ int setup_terminal(const ProcessPlan& p, int sync_fd) {
   }
   if (slave > 2) ::close(slave);
   return 0;
+}
+
+void close_fds_except(int* keep, size_t n, unsigned first) {
+  // Insertion sort: n is tiny and this runs in the cloned child.
+  for (size_t i = 1; i < n; ++i)
+    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; --j) std::swap(keep[j - 1], keep[j]);
+  unsigned from = first;
+  for (size_t i = 0; i < n; ++i) {
+    if (keep[i] < 0 || static_cast<unsigned>(keep[i]) < from) continue;
+    if (static_cast<unsigned>(keep[i]) > from) sys::close_range(from, static_cast<unsigned>(keep[i]) - 1, 0);
+    from = static_cast<unsigned>(keep[i]) + 1;
+  }
+  sys::close_range(from, ~0u, 0);
 }
 
 int close_inherited_fds(const ProcessPlan& p, int sync_fd) {

@@ -12,6 +12,9 @@ namespace berth::runtime {
 // Opens a pty in the container's /dev/pts, sends the master over the console
 // socket, and makes the slave the controlling terminal and stdio.
 int setup_terminal(const ProcessPlan& p, int sync_fd);
+// Closes every fd from `first` up except those in keep[0..n) (sorted in place):
+// a new container process holds only what it needs (no host directory fds).
+void close_fds_except(int* keep, size_t n, unsigned first);
 // Marks every fd above the preserved ones close-on-exec (CVE-2024-21626).
 int close_inherited_fds(const ProcessPlan& p, int sync_fd);
 // rlimits, oom_score_adj, personality, ioprio, no_new_privs, early seccomp,
