@@ -27,6 +27,9 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  // Set by run in the foreground: with process.terminal and no console
+  // socket, the runtime relays the pty itself.
+  bool relay_terminal = false;
 };
 
 struct ContainerInfo {

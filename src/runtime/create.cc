@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <optional>
 #include <csignal>
 
 #include "base/defer.h"
@@ -23,6 +24,7 @@
 #include "runtime/linux/hooks.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/runtime_internal.h"
+#include "runtime/terminal_proxy.h"
 #include "sys/proc.h"
 #include "sys/syscalls.h"
 
@@ -107,6 +109,7 @@ Result<void> prepare_runtime_namespaces(const spec::Spec& s) {
 struct Launched {
   pid_t pid = 0;
   UniqueFd pidfd;
+  UniqueFd pty_master;  // when the runtime relays the terminal itself
 };
 
 // Everything between reserving the id and the child's Ready.
@@ -114,18 +117,24 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
                         const std::string& bundle, ContainerState& st, cgroup::Manager& cg, int state_dirfd) {
   InitPlan plan;
   plan.id = opts.id;
-  TRYV(build_init_plan(s, bundle, st.rootfs, cg.paths(), cg.mode() == cgroup::Mode::V2, plan));
+  TRYV(build_init_plan(s, bundle, st.rootfs, cg.paths(), cg.mode() == cgroup::Mode::V2,
+                       ctx.root + "/" + kSeccompCacheDir, plan));
   plan.rootfs.no_pivot = opts.no_pivot;
   plan.process.preserve_fds = opts.preserve_fds;
   plan.new_keyring = !opts.no_new_keyring;
   UniqueFd console;
+  std::optional<ConsolePair> relay;
   if (!opts.console_socket.empty()) {
     if (!plan.process.terminal)
       return fail(Errc::InvalidArgument, "--console-socket given but process.terminal is false");
     console = TRY(connect_console(opts.console_socket));
     plan.process.console_fd = console.get();
   } else if (plan.process.terminal) {
-    return fail(Errc::InvalidArgument, "process.terminal is true: --console-socket is required (or run in the foreground)");
+    if (!opts.relay_terminal)
+      return fail(Errc::InvalidArgument,
+                  "process.terminal is true: --console-socket is required (or use `run` in the foreground)");
+    relay = TRY(ConsolePair::make());
+    plan.process.console_fd = relay->child_end();
   }
   plan.wait_placed = cg.clone_into_fd() < 0;
   plan.process.seal();
@@ -161,10 +170,11 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
     ::waitpid(pid, nullptr, 0);
   });
   if (plan.new_user_ns) TRYV(write_id_maps(pid, s));
-  if (sync_send(parent_end.get(), SyncType::Go) != 0) return fail_errno("signalling the container process");
+  // A failed send means the child has exited: its error record is read below.
+  sync_send(parent_end.get(), SyncType::Go);
   if (plan.wait_placed) {
     TRYV_CTX(cg.add_process(pid), "placing the container process in its cgroups");
-    if (sync_send(parent_end.get(), SyncType::Placed) != 0) return fail_errno("signalling the container process");
+    sync_send(parent_end.get(), SyncType::Placed);
   }
 
   st.pid = pid;
@@ -183,6 +193,10 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
     sync_send(parent_end.get(), SyncType::PrePivotAck);
   }
   TRYV(sync_expect(parent_end.get(), SyncType::Ready, "container set-up"));
+  if (relay) {
+    relay->close_child_end();
+    out.pty_master = TRY(relay->receive_master());
+  }
   kill_child.dismiss();
   return out;
 }
@@ -297,7 +311,9 @@ Result<int> run_container(const RuntimeContext& ctx, const CreateOptions& opts, 
   auto restore = Defer([&] {
     if (!detach) sigprocmask(SIG_SETMASK, &old, nullptr);
   });
-  Launched l = TRY(create_impl(ctx, opts));
+  CreateOptions o = opts;
+  o.relay_terminal = !detach;
+  Launched l = TRY(create_impl(ctx, o));
   auto cleanup = Defer([&] {
     ::kill(l.pid, SIGKILL);
     ::waitpid(l.pid, nullptr, 0);
@@ -309,7 +325,8 @@ Result<int> run_container(const RuntimeContext& ctx, const CreateOptions& opts, 
     cleanup.dismiss();
     return 0;
   }
-  int status = TRY(wait_forwarding_signals(l.pid, l.pidfd.get(), forward));
+  int status = l.pty_master ? TRY(relay_terminal(l.pid, l.pidfd.get(), forward, l.pty_master.get()))
+                            : TRY(wait_forwarding_signals(l.pid, l.pidfd.get(), forward));
   cleanup.dismiss();
   TRYV(delete_container(ctx, opts.id, true));
   return status;

@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "base/defer.h"
 #include "base/file.h"
@@ -18,6 +19,7 @@
 #include "runtime/launch/sync.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/runtime_internal.h"
+#include "runtime/terminal_proxy.h"
 #include "sys/syscalls.h"
 
 namespace berth::runtime {
@@ -105,8 +107,12 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
       return fail_errno("connecting to --console-socket " + opts.console_socket);
     console = std::move(sock);
     plan.console_fd = console.get();
-  } else if (plan.terminal) {
-    return fail(Errc::InvalidArgument, "a terminal was asked for: --console-socket is required");
+  }
+  std::optional<ConsolePair> relay;
+  if (opts.console_socket.empty() && plan.terminal) {
+    if (opts.detach) return fail(Errc::InvalidArgument, "exec --tty --detach needs --console-socket");
+    relay = TRY(ConsolePair::make());
+    plan.console_fd = relay->child_end();
   }
   plan.seal();
 
@@ -155,9 +161,15 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
                                  std::string("exec failed: ") + msg.text});
   }
   if (!opts.pid_file.empty()) TRYV(write_file_atomic(opts.pid_file, std::to_string(pid), 0644, false));
+  UniqueFd master;
+  if (relay) {
+    relay->close_child_end();
+    master = TRY(relay->receive_master());
+  }
   kill_child.dismiss();
   if (opts.detach) return 0;
-  int status = TRY(wait_forwarding_signals(pid, pidfd_owner.get(), forward));
+  int status = master ? TRY(relay_terminal(pid, pidfd_owner.get(), forward, master.get()))
+                      : TRY(wait_forwarding_signals(pid, pidfd_owner.get(), forward));
   sigprocmask(SIG_SETMASK, &old, nullptr);
   return status;
 }

@@ -190,6 +190,7 @@ Result<void> update_container(const RuntimeContext& ctx, const std::string& id, 
 
 Result<spec::Process> container_process_spec(const RuntimeContext& ctx, const std::string& id) {
   StateStore store(ctx.root);
+  TRY(store.load(id));  // "does not exist" for an unknown id
   std::string text = TRY(read_file(store.dir(id) + "/" + kConfigCopy));
   spec::Spec s = TRY(spec::parse_spec(text));
   if (!s.process) return fail(Errc::NotFound, "container " + id + " has no process in its config");

@@ -16,6 +16,8 @@ namespace berth::runtime {
 inline constexpr char kStartSocket[] = "start.sock";  // exists while "created"
 inline constexpr char kSeccompFile[] = "seccomp.bpf"; // compiled filter, reused by exec
 inline constexpr char kConfigCopy[] = "config.json";  // the config as created, for exec
+// In the state root, beside the containers (ids cannot start with a dot).
+inline constexpr char kSeccompCacheDir[] = ".seccomp-cache";
 
 // Waits for pid (our child) while passing the signals in `forward` (already
 // blocked) on to it. Returns its exit status, 128+N for a signal.

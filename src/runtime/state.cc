@@ -36,7 +36,7 @@ std::string rfc3339_now() {
 
 Result<void> StateStore::check_id(const std::string& id) {
   if (id.empty()) return fail(Errc::InvalidArgument, "container id must not be empty");
-  if (id == "." || id == ".." || id.size() > 1024)
+  if (id[0] == '.' || id.size() > 1024)
     return fail(Errc::InvalidArgument, "invalid container id '" + id + "'");
   for (char c : id) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+';

@@ -305,7 +305,10 @@ Linux read_linux(const JsonReader& r) {
   l.cgroups_path = r.str("cgroupsPath");
   if (r.has("resources")) l.resources = read_resources(r.child("resources"));
   l.sysctl = r.string_map("sysctl");
-  if (r.has("seccomp")) l.seccomp = read_seccomp(r.child("seccomp"));
+  if (r.has("seccomp")) {
+    l.seccomp = read_seccomp(r.child("seccomp"));
+    l.seccomp_json = r.json()["seccomp"].dump();
+  }
   l.rootfs_propagation = r.str("rootfsPropagation");
   static const std::set<std::string> props = {"", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"};
   if (!props.count(l.rootfs_propagation))

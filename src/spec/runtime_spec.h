@@ -221,6 +221,7 @@ struct Linux {
   std::optional<Resources> resources;
   std::map<std::string, std::string> sysctl;
   std::optional<Seccomp> seccomp;
+  std::string seccomp_json;  // linux.seccomp as canonical JSON (sorted keys): a cache key
   std::string rootfs_propagation;
   std::vector<std::string> masked_paths, readonly_paths;
   std::string mount_label;

@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/namespaces.h"
+#include "runtime/linux/seccomp_cache.h"
 
 namespace berth::runtime {
 namespace {
@@ -179,10 +180,10 @@ Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, Proc
   (void)in_user_ns;
   if (proc.user.umask) p.umask = static_cast<mode_t>(*proc.user.umask);
   if (proc.capabilities) {
-    p.caps = TRY_CTX(resolve_caps(*proc.capabilities), field + ".capabilities");
+    p.caps = TRY(resolve_caps(*proc.capabilities));
     p.has_caps = true;
   }
-  p.rlimits = TRY_CTX(resolve_rlimits(proc.rlimits), field + ".rlimits");
+  p.rlimits = TRY(resolve_rlimits(proc.rlimits));
   p.no_new_privs = proc.no_new_privileges;
   p.oom_score_adj = proc.oom_score_adj;
   if (proc.io_priority) {
@@ -205,8 +206,18 @@ Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, Proc
 
 spec::Resources effective_resources(const spec::Spec& s) {
   spec::Resources res = s.linux.resources.value_or(spec::Resources{});
+  // The allow list goes after the config's rules, so what a config rule denies
+  // for one of these devices by number (not a catch-all "a") must stay denied.
+  const size_t config_rules = res.devices.size();
   auto allow = [&](const char* type, int64_t major, std::optional<int64_t> minor) {
-    res.devices.push_back(spec::DeviceRule{true, type, major, minor, "rwm"});
+    std::string access = "rwm";
+    for (size_t i = 0; i < config_rules; ++i) {
+      const auto& r = res.devices[i];
+      if (r.allow || r.type != type || !r.major || *r.major != major) continue;
+      if (r.minor && (!minor || *r.minor != *minor)) continue;
+      std::erase_if(access, [&](char c) { return r.access.find(c) != std::string::npos; });
+    }
+    if (!access.empty()) res.devices.push_back(spec::DeviceRule{true, type, major, minor, access});
   };
   for (const auto& d : kDefaultDevices) allow("c", d.major, d.minor);
   for (const auto& d : s.linux.devices)
@@ -221,7 +232,7 @@ spec::Resources effective_resources(const spec::Spec& s) {
 
 Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, const std::string& rootfs,
                              const std::map<std::string, std::string>& cgroup_paths, bool cgroup_v2,
-                             InitPlan& plan) {
+                             const std::string& seccomp_cache_dir, InitPlan& plan) {
   if (!s.process) return fail(Errc::InvalidArgument, "config.json: process is required to create a container");
   TRYV(check_unsupported(s));
 
@@ -276,7 +287,8 @@ Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, con
   r.cwd = s.process->cwd;
 
   TRYV(build_process_plan(*s.process, in_user_ns, plan.process));
-  if (s.linux.seccomp) plan.process.seccomp = TRY_CTX(compile_seccomp(*s.linux.seccomp), "linux.seccomp");
+  if (s.linux.seccomp)
+    plan.process.seccomp = TRY(compile_seccomp_cached(*s.linux.seccomp, s.linux.seccomp_json, seccomp_cache_dir));
   if (s.linux.personality) {
     const auto& d = s.linux.personality->domain;
     if (d == "LINUX") plan.process.personality = PER_LINUX;

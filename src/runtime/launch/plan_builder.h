@@ -21,10 +21,11 @@ Result<void> check_unsupported(const spec::Spec& s);
 Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, ProcessPlan& out,
                                 const std::string& field = "process");
 
-// cgroup_paths: Manager::paths() (mountpoint -> host dir), cgroup_v2: mode.
+// cgroup_paths: Manager::paths() (mountpoint -> host dir), cgroup_v2: mode;
+// compiled seccomp programs are cached in seccomp_cache_dir.
 Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, const std::string& rootfs,
                              const std::map<std::string, std::string>& cgroup_paths, bool cgroup_v2,
-                             InitPlan& plan);
+                             const std::string& seccomp_cache_dir, InitPlan& plan);
 
 // Device cgroup rules: the spec's, plus allow rules for the default devices,
 // the spec's devices and ptys, as runc adds them.

@@ -146,7 +146,7 @@ int change_dir(const ProcessPlan& p, int sync_fd) {
 int apply_process_identity(const ProcessPlan& p, int sync_fd) {
   size_t failed = 0;
   if (apply_rlimits(p.rlimits, &failed) != 0) {
-    sync_send_error(sync_fd, errno, "setting %s to %llu/%llu", rlimit_name(p.rlimits[failed].resource).c_str(),
+    sync_send_error(sync_fd, errno, "setting %s to %llu/%llu", rlimit_cname(p.rlimits[failed].resource),
                     static_cast<unsigned long long>(p.rlimits[failed].limit.rlim_cur),
                     static_cast<unsigned long long>(p.rlimits[failed].limit.rlim_max));
     return -1;
