@@ -274,7 +274,9 @@ int create_devices(int rootfd, const RootfsPlan& r, int sync_fd) {
 
 }  // namespace
 
-int open_in_root(int rootfd, const char* path, bool create, bool dir) {
+namespace {
+
+int open_in_root_depth(int rootfd, const char* path, bool create, bool dir, int depth) {
   int fd = resolve(rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT || !create) return fd;
   // Walk the components, creating what is missing. Each creation happens by
@@ -311,13 +313,34 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
         rc = ::mkdirat(pfd, name, 0755);
       }
       int err = errno;
+      if (rc != 0 && err == EEXIST) {
+        // A dangling symlink in the image: follow it (inside the root) and
+        // create its target, as the kernel would resolve it in the container.
+        char target[kPathMax];
+        ssize_t n = ::readlinkat(pfd, name, target, sizeof target - 1);
+        ::close(pfd);
+        if (n < 0 && errno == EINVAL) return open_in_root_depth(rootfd, path, create, dir, depth + 1);  // raced: exists now
+        if (n < 0 || depth >= 40) {
+          errno = n < 0 ? errno : ELOOP;
+          return -1;
+        }
+        target[n] = 0;
+        char next[kPathMax];
+        int m = target[0] == '/' ? snprintf(next, sizeof next, "%s%s", target, path + end)
+                                 : snprintf(next, sizeof next, "%s/%s%s", parent, target, path + end);
+        if (m < 0 || static_cast<size_t>(m) >= sizeof next) {
+          errno = ENAMETOOLONG;
+          return -1;
+        }
+        return open_in_root_depth(rootfd, next, create, dir, depth + 1);
+      }
       ::close(pfd);
-      if (rc != 0 && err != EEXIST) {
+      if (rc != 0) {
         errno = err;
         return -1;
       }
       cfd = resolve(rootfd, partial, O_PATH);
-      if (cfd < 0) return -1;  // e.g. a dangling symlink in the image
+      if (cfd < 0) return -1;
     } else if (cfd < 0) {
       return -1;
     }
@@ -328,6 +351,12 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
   return resolve(rootfd, path, O_PATH);
 }
 
+}  // namespace
+
+int open_in_root(int rootfd, const char* path, bool create, bool dir) {
+  return open_in_root_depth(rootfd, path, create, dir, 0);
+}
+
 int prepare_rootfs(const RootfsPlan& r, int sync_fd) {
   // Nothing we mount may propagate back to the host.
   unsigned long prop = r.root_propagation ? r.root_propagation : (MS_SLAVE | MS_REC);
@@ -335,8 +364,12 @@ int prepare_rootfs(const RootfsPlan& r, int sync_fd) {
     sync_send_error(sync_fd, errno, "setting mount propagation of / in the container");
     return -1;
   }
-  if (!r.rootfs_parent_mount.empty() && (prop & MS_SHARED))
-    ::mount(nullptr, r.rootfs_parent_mount.c_str(), nullptr, MS_PRIVATE, nullptr);
+  // The mount holding the rootfs becomes private (as runc does): else binding
+  // the rootfs onto itself propagates to its peers when "/" was not made
+  // recursively slave (rootfsPropagation "private", "shared"), or fails with
+  // EINVAL when it is unbindable.
+  // Best effort: a failure here shows in the bind below.
+  if (!r.rootfs_parent_mount.empty()) ::mount(nullptr, r.rootfs_parent_mount.c_str(), nullptr, MS_PRIVATE, nullptr);
   if (::mount(r.rootfs.c_str(), r.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     sync_send_error(sync_fd, errno, "bind-mounting the rootfs %s onto itself", r.rootfs.c_str());
     return -1;
@@ -441,7 +474,13 @@ int finalize_rootfs(const RootfsPlan& r, int sync_fd) {
     sync_send_error(sync_fd, errno, "making the root filesystem read-only");
     return -1;
   }
-  if (r.root_propagation & MS_SHARED) ::mount(nullptr, "/", nullptr, r.root_propagation, nullptr);
+  // The new root is a copy of the (private) rootfs mount: give it the
+  // propagation asked for where it differs from private.
+  if ((r.root_propagation & (MS_SHARED | MS_UNBINDABLE)) &&
+      ::mount(nullptr, "/", nullptr, r.root_propagation, nullptr) != 0) {
+    sync_send_error(sync_fd, errno, "setting the propagation of the container's root (rootfsPropagation)");
+    return -1;
+  }
   return 0;
 }
 
