@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "runtime/cgroup/manager.h"
 #include "runtime/container.h"
+#include "runtime/launch/cgroup_join.h"
 #include "runtime/launch/child_init.h"
 #include "runtime/launch/plan_builder.h"
 #include "runtime/launch/sync.h"
@@ -136,7 +137,8 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
     relay = TRY(ConsolePair::make());
     plan.process.console_fd = relay->child_end();
   }
-  plan.wait_placed = cg.clone_into_fd() < 0;
+  CgroupJoin join = TRY(prepare_cgroup_join(cg));
+  plan.cgroup_task_fds = join.task_fds;
   plan.process.seal();
   UniqueFd start_sock = TRY(listen_start_socket(state_dirfd));
   plan.start_listen_fd = start_sock.get();
@@ -153,9 +155,9 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   args.flags = plan.clone_flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  if (cg.clone_into_fd() >= 0) {
+  if (join.into) {
     args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(cg.clone_into_fd());
+    args.cgroup = static_cast<uint64_t>(join.into.get());
   }
   pid_t pid = sys::clone3(&args);
   if (pid < 0) return fail_errno("clone3 of the container process (namespaces " + std::to_string(plan.clone_flags) + ")");
@@ -165,6 +167,7 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   }
   Launched out{pid, UniqueFd(pidfd)};
   child_end.reset();
+  join = CgroupJoin{};
   auto kill_child = Defer([&] {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
@@ -172,10 +175,6 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   if (plan.new_user_ns) TRYV(write_id_maps(pid, s));
   // A failed send means the child has exited: its error record is read below.
   sync_send(parent_end.get(), SyncType::Go);
-  if (plan.wait_placed) {
-    TRYV_CTX(cg.add_process(pid), "placing the container process in its cgroups");
-    sync_send(parent_end.get(), SyncType::Placed);
-  }
 
   st.pid = pid;
   st.pid_start_time = TRY(sys::process_start_time(pid));
@@ -230,6 +229,12 @@ Result<Launched> create_impl(const RuntimeContext& ctx, const CreateOptions& opt
   auto layout = TRY(cgroup::detect_layout());
   auto cg = TRY(cgroup::make_manager(layout, s.linux.cgroups_path, opts.id));
   spec::Resources res = effective_resources(s);
+  // Device rules go on once the container has made its device nodes (as runc
+  // sets them after its init is ready): a rule that denies mknod of a default
+  // device must not stop the runtime from creating the node.
+  spec::Resources device_rules;
+  device_rules.devices = std::move(res.devices);
+  res.devices.clear();
   TRYV(cg->create(&res));
   auto destroy_cgroup = Defer([&] { (void)cg->destroy(); });
   st.cgroup = cg->to_json();
@@ -244,6 +249,7 @@ Result<Launched> create_impl(const RuntimeContext& ctx, const CreateOptions& opt
     ::kill(l.pid, SIGKILL);
     ::waitpid(l.pid, nullptr, 0);
   });
+  if (!device_rules.devices.empty()) TRYV_CTX(cg->update(device_rules), "applying the device rules");
   TRYV(store.save(st));
   TRYV(write_pid_file(opts.pid_file, l.pid));
   kill_child.dismiss();

@@ -14,6 +14,7 @@
 #include "base/defer.h"
 #include "base/file.h"
 #include "runtime/container.h"
+#include "runtime/launch/cgroup_join.h"
 #include "runtime/launch/plan_builder.h"
 #include "runtime/launch/process_setup.h"
 #include "runtime/launch/sync.h"
@@ -57,7 +58,13 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
   return out;
 }
 
-[[noreturn]] void exec_child(const ProcessPlan& p, const std::vector<NsFd>& nss, int sync_fd) {
+[[noreturn]] void exec_child(const ProcessPlan& p, const std::vector<NsFd>& nss, const std::vector<int>& task_fds,
+                             int sync_fd) {
+  size_t failed = 0;
+  if (join_cgroups_self(task_fds, &failed) != 0) {
+    sync_send_error(sync_fd, errno, "joining the container's cgroup (v1 hierarchy %zu)", failed);
+    _exit(1);
+  }
   int keep[16];
   size_t n = 0;
   keep[n++] = sync_fd;
@@ -135,15 +142,16 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
   args.flags = CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  if (cg->clone_into_fd() >= 0) {
+  CgroupJoin join = TRY(prepare_cgroup_join(*cg));
+  if (join.into) {
     args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(cg->clone_into_fd());
+    args.cgroup = static_cast<uint64_t>(join.into.get());
   }
   pid_t pid = sys::clone3(&args);
   if (pid < 0) return fail_errno("clone3 of the exec process");
   if (pid == 0) {
     parent_end.reset();
-    exec_child(plan, nss, child_end.get());
+    exec_child(plan, nss, join.task_fds, child_end.get());
   }
   UniqueFd pidfd_owner(pidfd);
   child_end.reset();
@@ -151,7 +159,7 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  if (cg->clone_into_fd() < 0) TRYV_CTX(cg->add_process(pid), "placing the exec process in the container's cgroups");
+  join = CgroupJoin{};
   if (sync_send(parent_end.get(), SyncType::Go) != 0) return fail_errno("signalling the exec process");
   // An error record, or EOF once execve closed the socket.
   SyncMsg msg;

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "runtime/container.h"
+#include "runtime/launch/plan_builder.h"
 #include "runtime/linux/hooks.h"
 #include "runtime/runtime_internal.h"
 #include "sys/proc.h"
@@ -185,7 +186,13 @@ Result<void> update_container(const RuntimeContext& ctx, const std::string& id, 
   ContainerInfo info = TRY(inspect_container(ctx, id));
   if (info.status == Status::Stopped) return fail(Errc::Conflict, "container " + id + " is not running");
   auto cg = TRY(load_cgroup(info.state));
-  return cg->update(res);
+  if (res.devices.empty()) return cg->update(res);
+  // New device rules keep the allow list every container needs (/dev/null, ptys, ...).
+  spec::Spec s = TRY(spec::parse_spec(TRY(read_file(StateStore(ctx.root).dir(id) + "/" + kConfigCopy))));
+  s.linux.resources = res;
+  spec::Resources merged = res;
+  merged.devices = effective_resources(s).devices;
+  return cg->update(merged);
 }
 
 Result<spec::Process> container_process_spec(const RuntimeContext& ctx, const std::string& id) {

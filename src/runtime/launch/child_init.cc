@@ -8,6 +8,7 @@
 
 #include <csignal>
 
+#include "runtime/launch/cgroup_join.h"
 #include "runtime/launch/process_setup.h"
 #include "runtime/launch/sync.h"
 #include "runtime/linux/rootfs.h"
@@ -15,26 +16,9 @@
 namespace berth::runtime {
 namespace {
 
-// Placed may arrive while we wait for something else: remember it.
-bool g_placed = false;
-
 bool wait_for(int sync_fd, SyncType type) {
-  if (type == SyncType::Placed && g_placed) return true;
   SyncMsg msg;
-  while (sync_recv(sync_fd, &msg) == 0) {
-    if (msg.type == type) return true;
-    if (msg.type != SyncType::Placed) return false;
-    g_placed = true;
-  }
-  return false;
-}
-
-int unshare_cgroup_ns(const InitPlan& plan, int sync_fd) {
-  if (plan.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) {
-    sync_send_error(sync_fd, errno, "creating the cgroup namespace");
-    return -1;
-  }
-  return 0;
+  return sync_recv(sync_fd, &msg) == 0 && msg.type == type;
 }
 
 }  // namespace
@@ -42,6 +26,11 @@ int unshare_cgroup_ns(const InitPlan& plan, int sync_fd) {
 void container_init(const InitPlan& plan, int sync_fd) {
   // Die with the runtime while it sets us up; cleared before we report Ready.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  size_t failed = 0;
+  if (join_cgroups_self(plan.cgroup_task_fds, &failed) != 0) {
+    sync_send_error(sync_fd, errno, "joining the container's cgroup (v1 hierarchy %zu)", failed);
+    _exit(1);
+  }
   // Keep only what we need: no state-dir or cgroup fds of the runtime.
   int keep[16];
   size_t n = 0;
@@ -63,9 +52,11 @@ void container_init(const InitPlan& plan, int sync_fd) {
     sync_send_error(sync_fd, errno, "becoming root in the new user namespace (are uid/gid 0 mapped?)");
     _exit(1);
   }
-  // The cgroup namespace is made once we are in our cgroups, so that they
-  // are its root. Placed at clone time (v2): now, before cgroup2 is mounted.
-  if (!plan.wait_placed && unshare_cgroup_ns(plan, sync_fd) != 0) _exit(1);
+  // Now that we are in our cgroups, so that they are the namespace's root.
+  if (plan.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) {
+    sync_send_error(sync_fd, errno, "creating the cgroup namespace");
+    _exit(1);
+  }
   if (plan.has_hostname && ::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
     sync_send_error(sync_fd, errno, "setting hostname '%s'", plan.hostname.c_str());
     _exit(1);
@@ -87,8 +78,6 @@ void container_init(const InitPlan& plan, int sync_fd) {
   if (plan.wait_container_hooks) {
     if (sync_send(sync_fd, SyncType::PrePivot) != 0 || !wait_for(sync_fd, SyncType::PrePivotAck)) _exit(1);
   }
-  // v1 attach (a slow RCU sync in the kernel) ran in the runtime while we mounted.
-  if (plan.wait_placed && (!wait_for(sync_fd, SyncType::Placed) || unshare_cgroup_ns(plan, sync_fd) != 0)) _exit(1);
   if (enter_rootfs(plan.rootfs, sync_fd) != 0) _exit(1);
   if (finalize_rootfs(plan.rootfs, sync_fd) != 0) _exit(1);
   const ProcessPlan& p = plan.process;

@@ -94,7 +94,7 @@ struct InitPlan {
   std::vector<std::pair<int, UniqueFd>> joins;    // (CLONE_NEW* type, fd) joined by the child
   bool new_user_ns = false;
   bool new_cgroup_ns = false;                     // unshared after cgroup placement
-  bool wait_placed = false;                       // cgroups attached after clone (v1): wait for Placed
+  std::vector<int> cgroup_task_fds;               // v1 `tasks` files the child writes "0" to
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
   bool new_keyring = true;                        // own session keyring (--no-new-keyring: keep ours)

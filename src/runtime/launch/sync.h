@@ -12,7 +12,6 @@ namespace berth::runtime {
 
 enum class SyncType : uint32_t {
   Go = 1,          // runtime -> child: id maps written
-  Placed,          // runtime -> child: in its cgroups (v1 attach runs while the child mounts)
   NsReady,         // child -> runtime: namespaces set up; runtime runs prestart/createRuntime hooks
   NsReadyAck,
   PrePivot,        // child -> runtime: mounts done; runtime runs createContainer hooks

@@ -1,0 +1,29 @@
+// How a new process enters its container's cgroups without the kernel's
+// global cgroup_threadgroup_rwsem (whose write side waits for an RCU grace
+// period, ~5-15 ms here, on every `echo PID > cgroup.procs`):
+//   - cgroup2 directories: clone3(CLONE_INTO_CGROUP) places the child at birth;
+//   - v1 hierarchies: the child writes "0" (itself) to each `tasks` file, a
+//     single-thread move that the kernel does without the global lock.
+#pragma once
+
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "runtime/cgroup/manager.h"
+
+namespace berth::runtime {
+
+struct CgroupJoin {
+  UniqueFd into;                // cgroup2 directory for CLONE_INTO_CGROUP, or invalid
+  std::vector<UniqueFd> tasks;  // v1 `tasks` files, opened for writing
+  std::vector<int> task_fds;    // their numbers, for the child
+};
+
+Result<CgroupJoin> prepare_cgroup_join(const cgroup::Manager& cg);
+
+// Child side, allocation-free: moves the calling (single-threaded) process.
+// Returns 0, or -1 with errno and *failed set to the index that failed.
+int join_cgroups_self(const std::vector<int>& task_fds, size_t* failed);
+
+}  // namespace berth::runtime
