@@ -30,10 +30,16 @@ cmake --build build -j"$(nproc)"
 [[ "${1:-}" == "--no-demo" ]] && exit 0
 
 # First container: a busybox bundle built locally (nothing is pulled).
+runtime=build/cmd/berth-runtime/berth-runtime
 demo=$(mktemp -d /tmp/berth-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
-../shared/fixtures/make-rootfs.sh "$demo/rootfs" >/dev/null 2>&1 \
-  || BUSYBOX=/bin/busybox sh scripts/make-rootfs.sh "$demo/rootfs" >/dev/null
-(cd "$demo" && "$OLDPWD/build/cmd/berth-runtime/berth-runtime" spec)
-sed -i 's/"terminal": true/"terminal": false/; s/"sh"$/"echo", "hello from berth-runtime"/' "$demo/config.json"
-build/cmd/berth-runtime/berth-runtime --root "$demo/state" run --bundle "$demo" "demo-$$"
+../shared/fixtures/make-rootfs.sh "$demo/rootfs" >/dev/null
+"$runtime" spec --bundle "$demo"
+python3 - "$demo/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c", "echo hello from berth-runtime: pid $$, hostname $(hostname), user $(id -un)"]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+"$runtime" --root "$demo/state" run --bundle "$demo" "demo-$$"

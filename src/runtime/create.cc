@@ -25,6 +25,7 @@
 #include "runtime/linux/hooks.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/runtime_internal.h"
+#include "runtime/seccomp_notify.h"
 #include "runtime/terminal_proxy.h"
 #include "sys/proc.h"
 #include "sys/syscalls.h"
@@ -190,6 +191,14 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
     std::string state_json = oci_state_json(ContainerInfo{st, Status::Creating}).dump();
     TRYV(run_hooks(s.hooks.create_container, "createContainer", state_json, pid));
     sync_send(parent_end.get(), SyncType::PrePivotAck);
+  }
+  if (plan.process.seccomp.wants_listener) {
+    UniqueFd listener = TRY(receive_seccomp_listener(parent_end.get()));
+    const auto& sc = *s.linux.seccomp;
+    if (sc.listener_path.empty())
+      return fail(Errc::InvalidArgument, "linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
+    TRYV(send_to_seccomp_agent(listener.get(), sc.listener_path, sc.listener_metadata, pid,
+                               oci_state_json(ContainerInfo{st, Status::Creating})));
   }
   TRYV(sync_expect(parent_end.get(), SyncType::Ready, "container set-up"));
   if (relay) {

@@ -20,6 +20,7 @@
 #include "runtime/launch/sync.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/runtime_internal.h"
+#include "runtime/seccomp_notify.h"
 #include "runtime/terminal_proxy.h"
 #include "sys/syscalls.h"
 
@@ -161,6 +162,14 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
   });
   join = CgroupJoin{};
   if (sync_send(parent_end.get(), SyncType::Go) != 0) return fail_errno("signalling the exec process");
+  if (plan.seccomp.wants_listener) {
+    UniqueFd listener = TRY(receive_seccomp_listener(parent_end.get()));
+    spec::Spec cs = TRY(spec::parse_spec(TRY(read_file(store.dir(id) + "/" + kConfigCopy))));
+    if (!cs.linux.seccomp || cs.linux.seccomp->listener_path.empty())
+      return fail(Errc::InvalidArgument, "linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
+    TRYV(send_to_seccomp_agent(listener.get(), cs.linux.seccomp->listener_path, cs.linux.seccomp->listener_metadata,
+                               pid, oci_state_json(info)));
+  }
   // An error record, or EOF once execve closed the socket.
   SyncMsg msg;
   if (sync_recv(parent_end.get(), &msg) == 0 && msg.type == SyncType::Error) {

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,6 +36,15 @@ struct ProcessPlan {
   std::optional<int> oom_score_adj;
   std::optional<unsigned long> personality;
   std::optional<int> ioprio;  // ioprio_set value
+  bool has_sched = false;     // process.scheduler, applied with sched_setattr
+  struct SchedAttr {
+    uint32_t size = 56, policy = 0;
+    uint64_t flags = 0;
+    int32_t nice = 0;
+    uint32_t priority = 0;
+    uint64_t runtime = 0, deadline = 0, period = 0;
+    uint32_t util_min = 0, util_max = 0;
+  } sched;
   bool terminal = false;
   unsigned short rows = 0, cols = 0;
   int console_fd = -1;  // connected console socket (receives the pty master)

@@ -135,6 +135,34 @@ std::string mount_point_of(const std::string& path) {
   return best;
 }
 
+Result<void> resolve_scheduler(const spec::Scheduler& sc, const std::string& field, ProcessPlan& p) {
+  static const std::pair<const char*, uint32_t> kPolicies[] = {
+      {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3}, {"SCHED_IDLE", 5},
+      {"SCHED_DEADLINE", 6}};
+  static const std::pair<const char*, uint64_t> kFlags[] = {
+      {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02}, {"SCHED_FLAG_DL_OVERRUN", 0x04},
+      {"SCHED_FLAG_KEEP_POLICY", 0x08},   {"SCHED_FLAG_KEEP_PARAMS", 0x10}, {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+      {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+  bool known = false;
+  for (const auto& [name, value] : kPolicies)
+    if (sc.policy == name) p.sched.policy = value, known = true;
+  if (!known) return fail(Errc::InvalidArgument, field + ".policy: unknown policy '" + sc.policy + "'");
+  for (const auto& f : sc.flags) {
+    bool ok = false;
+    for (const auto& [name, value] : kFlags)
+      if (f == name) p.sched.flags |= value, ok = true;
+    if (!ok) return fail(Errc::InvalidArgument, field + ".flags: unknown flag '" + f + "'");
+  }
+  if (sc.nice < -20 || sc.nice > 19) return fail(Errc::InvalidArgument, field + ".nice: must be -20 to 19");
+  p.sched.nice = sc.nice;
+  p.sched.priority = static_cast<uint32_t>(sc.priority);
+  p.sched.runtime = sc.runtime;
+  p.sched.deadline = sc.deadline;
+  p.sched.period = sc.period;
+  p.has_sched = true;
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_unsupported(const spec::Spec& s) {
@@ -147,8 +175,6 @@ Result<void> check_unsupported(const spec::Spec& s) {
     return fail(Errc::Unsupported, "linux.mountLabel: SELinux is not available on this host");
   if (s.linux.has_intel_rdt)
     return fail(Errc::Unsupported, "linux.intelRdt: Intel RDT (resctrl) is not available on this host");
-  if (s.process && s.process->scheduler)
-    return fail(Errc::Unsupported, "process.scheduler: scheduling policies are not supported by berth-runtime yet");
   if (!s.linux.find_namespace("mount"))
     return fail(Errc::InvalidArgument, "linux.namespaces: a mount namespace is required");
   if (!s.hostname.empty()) {
@@ -196,6 +222,7 @@ Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, Proc
       return fail(Errc::InvalidArgument, field + ".ioPriority.priority: must be 0 to 7");
     p.ioprio = (klass << 13) | proc.io_priority->priority;
   }
+  if (proc.scheduler) TRYV(resolve_scheduler(*proc.scheduler, field + ".scheduler", p));
   p.terminal = proc.terminal;
   if (proc.console_size) {
     p.rows = static_cast<unsigned short>(proc.console_size->height);
@@ -289,6 +316,8 @@ Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, con
   TRYV(build_process_plan(*s.process, in_user_ns, plan.process));
   if (s.linux.seccomp)
     plan.process.seccomp = TRY(compile_seccomp_cached(*s.linux.seccomp, s.linux.seccomp_json, seccomp_cache_dir));
+  if (plan.process.seccomp.wants_listener && s.linux.seccomp->listener_path.empty())
+    return fail(Errc::InvalidArgument, "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
   if (s.linux.personality) {
     const auto& d = s.linux.personality->domain;
     if (d == "LINUX") plan.process.personality = PER_LINUX;

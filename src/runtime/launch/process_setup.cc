@@ -110,6 +110,10 @@ void give_stdio_to_user(const ProcessPlan& p) {
   }
 }
 
+bool loads_seccomp_early(const ProcessPlan& p) {
+  return !p.seccomp.empty() && (!p.no_new_privs || p.seccomp.wants_listener);
+}
+
 int set_user(const ProcessPlan& p, int sync_fd) {
   if (p.set_groups && ::setgroups(p.groups.size(), p.groups.data()) != 0) {
     sync_send_error(sync_fd, errno, "setgroups to %zu additional groups", p.groups.size());
@@ -169,19 +173,27 @@ int apply_process_identity(const ProcessPlan& p, int sync_fd) {
     sync_send_error(sync_fd, errno, "setting the I/O priority");
     return -1;
   }
+  if (p.has_sched && ::syscall(SYS_sched_setattr, 0, &p.sched, 0) != 0) {
+    sync_send_error(sync_fd, errno, "setting process.scheduler (policy %u)", p.sched.policy);
+    return -1;
+  }
   if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     sync_send_error(sync_fd, errno, "setting no_new_privs");
     return -1;
   }
-  // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the drop.
-  if (!p.no_new_privs && !p.seccomp.empty()) {
+  // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
+  // drop. With a notify listener, load it now too, so the runtime gets the fd.
+  if (loads_seccomp_early(p)) {
     int r = load_seccomp(p.seccomp);
     if (r < 0) {
       sync_send_error(sync_fd, errno, "loading the seccomp filter");
       return -1;
     }
     if (r > 0) {
-      sys::send_fd_raw(sync_fd, r, "seccomp", 7);
+      if (sync_send_fd(sync_fd, SyncType::SeccompListener, r) != 0) {
+        sync_send_error(sync_fd, errno, "sending the seccomp listener to the runtime");
+        return -1;
+      }
       ::close(r);
     }
   }
@@ -244,7 +256,7 @@ int find_executable(const ProcessPlan& p, char* out, size_t out_len, int sync_fd
 }
 
 void exec_process(const ProcessPlan& p, const char* path, int report_fd) {
-  if (p.no_new_privs && !p.seccomp.empty()) {
+  if (!p.seccomp.empty() && !loads_seccomp_early(p)) {
     int r = load_seccomp(p.seccomp);
     if (r < 0) {
       sync_send_error(report_fd, errno, "loading the seccomp filter");

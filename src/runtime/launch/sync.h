@@ -18,6 +18,7 @@ enum class SyncType : uint32_t {
   PrePivotAck,
   Ready,           // child -> runtime: everything set up, waiting for start
   Error,           // child -> runtime: text + errno, then the child exits
+  SeccompListener, // child -> runtime: carries the seccomp notify fd (SCM_RIGHTS)
 };
 
 struct SyncMsg {
@@ -32,6 +33,10 @@ int sync_send(int fd, SyncType type);
 void sync_send_error(int fd, int err, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 // Blocks for the next record. -1 on EOF or error.
 int sync_recv(int fd, SyncMsg* msg);
+// Child side: a record of `type` carrying passfd.
+int sync_send_fd(int fd, SyncType type, int passfd);
+// Runtime side: the next record and the fd it carries (or -1), close-on-exec.
+int sync_recv_with_fd(int fd, SyncMsg* msg, int* passed_fd);
 
 // Runtime side: waits for `expected`; an Error record or EOF becomes an Error.
 Result<void> sync_expect(int fd, SyncType expected, const std::string& what);
