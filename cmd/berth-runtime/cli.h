@@ -24,9 +24,17 @@ struct Globals {
 // A parsed command: runs and returns the process exit status.
 using Action = std::function<Result<int>()>;
 
-void add_lifecycle_commands(CLI::App& app, Globals& g, Action& action);
-void add_exec_command(CLI::App& app, Globals& g, Action& action);
-void add_info_commands(CLI::App& app, Globals& g, Action& action);
+// Which subcommands to register: building all of CLI11's options costs more
+// than the rest of a `start`, so main registers only the one on the command
+// line (all of them for --help or a mistyped name).
+struct Wanted {
+  std::string name;  // empty: all
+  bool operator()(const char* cmd) const { return name.empty() || name == cmd; }
+};
+
+void add_lifecycle_commands(CLI::App& app, Globals& g, Action& action, const Wanted& want);
+void add_exec_command(CLI::App& app, Globals& g, Action& action, const Wanted& want);
+void add_info_commands(CLI::App& app, Globals& g, Action& action, const Wanted& want);
 
 // The flag is accepted for compatibility but cannot be honoured here.
 Result<void> refuse_systemd_cgroup(const Globals& g);

@@ -75,31 +75,33 @@ Result<spec::Process> build_process(const Globals& g, ExecFlags& f) {
 
 }  // namespace
 
-void add_exec_command(CLI::App& app, Globals& g, Action& action) {
-  static ExecFlags f;
-  auto* exec = app.add_subcommand("exec", "run a new process inside a running container");
-  exec->add_option("-p,--process", f.process_file, "process.json describing the process");
-  exec->add_flag("-t,--tty", f.tty, "allocate a pseudo-TTY");
-  exec->add_option("-e,--env", f.env, "set an environment variable (KEY=VALUE)");
-  exec->add_option("--cwd", f.cwd, "working directory in the container");
-  exec->add_option("-u,--user", f.user, "UID[:GID]");
-  exec->add_option("-g,--additional-gids", f.additional_gids, "additional gids");
-  exec->add_option("-c,--cap", f.caps, "add a capability");
-  exec->add_flag("-d,--detach", f.opts.detach, "do not wait for the process");
-  exec->add_option("--pid-file", f.opts.pid_file, "write the process's pid here");
-  exec->add_option("--console-socket", f.opts.console_socket, "UNIX socket that receives the pty master");
-  exec->add_flag("--no-new-privs", f.no_new_privs, "set no_new_privs");
-  exec->add_option("--preserve-fds", f.opts.preserve_fds, "pass N extra fds");
-  exec->add_option("--apparmor", f.apparmor, "AppArmor profile (not supported here)");
-  exec->add_option("--process-label", f.process_label, "SELinux label (not supported here)");
-  exec->add_option("id", f.id, "container id")->required();
-  exec->add_option("command", f.args, "command and arguments");
-  exec->callback([&] {
-    action = [&]() -> Result<int> {
-      f.opts.process = TRY(build_process(g, f));
-      return runtime::exec_in_container(g.ctx, f.id, f.opts);
-    };
-  });
+void add_exec_command(CLI::App& app, Globals& g, Action& action, const Wanted& want) {
+  if (want("exec")) {
+    static ExecFlags f;
+    auto* exec = app.add_subcommand("exec", "run a new process inside a running container");
+    exec->add_option("-p,--process", f.process_file, "process.json describing the process");
+    exec->add_flag("-t,--tty", f.tty, "allocate a pseudo-TTY");
+    exec->add_option("-e,--env", f.env, "set an environment variable (KEY=VALUE)");
+    exec->add_option("--cwd", f.cwd, "working directory in the container");
+    exec->add_option("-u,--user", f.user, "UID[:GID]");
+    exec->add_option("-g,--additional-gids", f.additional_gids, "additional gids");
+    exec->add_option("-c,--cap", f.caps, "add a capability");
+    exec->add_flag("-d,--detach", f.opts.detach, "do not wait for the process");
+    exec->add_option("--pid-file", f.opts.pid_file, "write the process's pid here");
+    exec->add_option("--console-socket", f.opts.console_socket, "UNIX socket that receives the pty master");
+    exec->add_flag("--no-new-privs", f.no_new_privs, "set no_new_privs");
+    exec->add_option("--preserve-fds", f.opts.preserve_fds, "pass N extra fds");
+    exec->add_option("--apparmor", f.apparmor, "AppArmor profile (not supported here)");
+    exec->add_option("--process-label", f.process_label, "SELinux label (not supported here)");
+    exec->add_option("id", f.id, "container id")->required();
+    exec->add_option("command", f.args, "command and arguments");
+    exec->callback([&] {
+      action = [&]() -> Result<int> {
+        f.opts.process = TRY(build_process(g, f));
+        return runtime::exec_in_container(g.ctx, f.id, f.opts);
+      };
+    });
+  }
 }
 
 }  // namespace berth::cli

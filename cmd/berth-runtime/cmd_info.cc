@@ -121,99 +121,109 @@ Result<spec::Resources> update_resources(UpdateFlags& f) {
 
 }  // namespace
 
-void add_info_commands(CLI::App& app, Globals& g, Action& action) {
+void add_info_commands(CLI::App& app, Globals& g, Action& action, const Wanted& want) {
   static std::string id, format = "table";
-  static std::vector<std::string> ps_args;
-  auto* ps = app.add_subcommand("ps", "list the processes of a container");
-  ps->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  ps->add_option("id", id, "container id")->required();
-  ps->add_option("ps-options", ps_args, "options for ps (default -ef)");
-  ps->callback([&] {
-    action = [&]() -> Result<int> {
-      auto pids = TRY(runtime::container_pids(g.ctx, id));
-      if (format == "json") {
-        std::cout << nlohmann::json(pids).dump() << "\n";
-        return 0;
-      }
-      return ps_table(pids, ps_args);
-    };
-  });
-
-  static bool stats_once = false;
-  static int interval = 5;
-  auto* events = app.add_subcommand("events", "print container statistics (and OOM events)");
-  events->add_flag("--stats", stats_once, "print one stats sample and exit");
-  events->add_option("--interval", interval, "seconds between samples when streaming");
-  events->add_option("id", id, "container id")->required();
-  events->callback([&] {
-    action = [&]() -> Result<int> {
-      bool oom_reported = false;
-      while (true) {
-        auto data = runtime::container_stats(g.ctx, id);
-        if (!data) {
-          if (!stats_once && data.error().code == Errc::Conflict) return 0;  // container stopped
-          return std::unexpected(data.error());
+  if (want("ps")) {
+    static std::vector<std::string> ps_args;
+    auto* ps = app.add_subcommand("ps", "list the processes of a container");
+    ps->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    ps->add_option("id", id, "container id")->required();
+    ps->add_option("ps-options", ps_args, "options for ps (default -ef)");
+    ps->callback([&] {
+      action = [&]() -> Result<int> {
+        auto pids = TRY(runtime::container_pids(g.ctx, id));
+        if (format == "json") {
+          std::cout << nlohmann::json(pids).dump() << "\n";
+          return 0;
         }
-        std::cout << nlohmann::json{{"type", "stats"}, {"id", id}, {"data", *data}}.dump() << std::endl;
-        if (stats_once) return 0;
-        if (!oom_reported) {
-          if (runtime::container_oom_killed(g.ctx, id).value_or(false)) {
-            std::cout << nlohmann::json{{"type", "oom"}, {"id", id}}.dump() << std::endl;
-            oom_reported = true;
+        return ps_table(pids, ps_args);
+      };
+    });
+  }
+
+  if (want("events")) {
+    static bool stats_once = false;
+    static int interval = 5;
+    auto* events = app.add_subcommand("events", "print container statistics (and OOM events)");
+    events->add_flag("--stats", stats_once, "print one stats sample and exit");
+    events->add_option("--interval", interval, "seconds between samples when streaming");
+    events->add_option("id", id, "container id")->required();
+    events->callback([&] {
+      action = [&]() -> Result<int> {
+        bool oom_reported = false;
+        while (true) {
+          auto data = runtime::container_stats(g.ctx, id);
+          if (!data) {
+            if (!stats_once && data.error().code == Errc::Conflict) return 0;  // container stopped
+            return std::unexpected(data.error());
           }
+          std::cout << nlohmann::json{{"type", "stats"}, {"id", id}, {"data", *data}}.dump() << std::endl;
+          if (stats_once) return 0;
+          if (!oom_reported) {
+            if (runtime::container_oom_killed(g.ctx, id).value_or(false)) {
+              std::cout << nlohmann::json{{"type", "oom"}, {"id", id}}.dump() << std::endl;
+              oom_reported = true;
+            }
+          }
+          ::poll(nullptr, 0, interval * 1000);
         }
-        ::poll(nullptr, 0, interval * 1000);
-      }
-    };
-  });
+      };
+    });
+  }
 
-  static UpdateFlags u;
-  auto* update = app.add_subcommand("update", "change the resource limits of a running container");
-  update->add_option("-r,--resources", u.resources_file, "JSON file with linux.resources (- for stdin)");
-  update->add_option("--memory", u.memory, "memory limit (e.g. 64m)");
-  update->add_option("--memory-swap", u.memory_swap, "memory+swap limit");
-  update->add_option("--memory-reservation", u.memory_reservation, "memory soft limit");
-  update->add_option("--kernel-memory", u.kernel_memory, "kernel memory limit (ignored by recent kernels)");
-  update->add_option("--kernel-memory-tcp", u.kernel_memory_tcp, "kernel TCP buffer limit");
-  update->add_option("--cpu-shares", u.cpu_shares, "CPU shares");
-  update->add_option("--cpu-period", u.cpu_period, "CFS period (us)");
-  update->add_option("--cpu-quota", u.cpu_quota, "CFS quota (us)");
-  update->add_option("--cpu-rt-period", u.cpu_rt_period, "RT period (us)");
-  update->add_option("--cpu-rt-runtime", u.cpu_rt_runtime, "RT runtime (us)");
-  update->add_option("--cpuset-cpus", u.cpuset_cpus, "CPUs allowed (e.g. 0-1)");
-  update->add_option("--cpuset-mems", u.cpuset_mems, "memory nodes allowed");
-  update->add_option("--pids-limit", u.pids_limit, "maximum number of processes");
-  update->add_option("--blkio-weight", u.blkio_weight, "block I/O weight (10-1000)");
-  update->add_option("id", u.id, "container id")->required();
-  update->callback([&] {
-    action = [&]() -> Result<int> {
-      auto res = TRY(update_resources(u));
-      TRYV(runtime::update_container(g.ctx, u.id, res));
-      return 0;
-    };
-  });
+  if (want("update")) {
+    static UpdateFlags u;
+    auto* update = app.add_subcommand("update", "change the resource limits of a running container");
+    update->add_option("-r,--resources", u.resources_file, "JSON file with linux.resources (- for stdin)");
+    update->add_option("--memory", u.memory, "memory limit (e.g. 64m)");
+    update->add_option("--memory-swap", u.memory_swap, "memory+swap limit");
+    update->add_option("--memory-reservation", u.memory_reservation, "memory soft limit");
+    update->add_option("--kernel-memory", u.kernel_memory, "kernel memory limit (ignored by recent kernels)");
+    update->add_option("--kernel-memory-tcp", u.kernel_memory_tcp, "kernel TCP buffer limit");
+    update->add_option("--cpu-shares", u.cpu_shares, "CPU shares");
+    update->add_option("--cpu-period", u.cpu_period, "CFS period (us)");
+    update->add_option("--cpu-quota", u.cpu_quota, "CFS quota (us)");
+    update->add_option("--cpu-rt-period", u.cpu_rt_period, "RT period (us)");
+    update->add_option("--cpu-rt-runtime", u.cpu_rt_runtime, "RT runtime (us)");
+    update->add_option("--cpuset-cpus", u.cpuset_cpus, "CPUs allowed (e.g. 0-1)");
+    update->add_option("--cpuset-mems", u.cpuset_mems, "memory nodes allowed");
+    update->add_option("--pids-limit", u.pids_limit, "maximum number of processes");
+    update->add_option("--blkio-weight", u.blkio_weight, "block I/O weight (10-1000)");
+    update->add_option("id", u.id, "container id")->required();
+    update->callback([&] {
+      action = [&]() -> Result<int> {
+        auto res = TRY(update_resources(u));
+        TRYV(runtime::update_container(g.ctx, u.id, res));
+        return 0;
+      };
+    });
+  }
 
-  static std::string bundle = ".";
-  static bool rootless = false;
-  auto* spec_cmd = app.add_subcommand("spec", "write a default config.json");
-  spec_cmd->add_option("-b,--bundle", bundle, "bundle directory");
-  spec_cmd->add_flag("--rootless", rootless, "a spec for a rootless container");
-  spec_cmd->callback([&] {
-    action = [&]() -> Result<int> {
-      std::string path = bundle + "/config.json";
-      if (::access(path.c_str(), F_OK) == 0) return fail(Errc::AlreadyExists, "File " + path + " exists. Remove it first");
-      TRYV(write_file_atomic(path, runtime::default_spec_json(rootless), 0644, false));
-      return 0;
-    };
-  });
+  if (want("spec")) {
+    static std::string bundle = ".";
+    static bool rootless = false;
+    auto* spec_cmd = app.add_subcommand("spec", "write a default config.json");
+    spec_cmd->add_option("-b,--bundle", bundle, "bundle directory");
+    spec_cmd->add_flag("--rootless", rootless, "a spec for a rootless container");
+    spec_cmd->callback([&] {
+      action = [&]() -> Result<int> {
+        std::string path = bundle + "/config.json";
+        if (::access(path.c_str(), F_OK) == 0) return fail(Errc::AlreadyExists, "File " + path + " exists. Remove it first");
+        TRYV(write_file_atomic(path, runtime::default_spec_json(rootless), 0644, false));
+        return 0;
+      };
+    });
+  }
 
-  auto* features = app.add_subcommand("features", "print what this runtime supports (JSON)");
-  features->callback([&] {
-    action = [&]() -> Result<int> {
-      std::cout << runtime::features_json().dump(4) << "\n";
-      return 0;
-    };
-  });
+  if (want("features")) {
+    auto* features = app.add_subcommand("features", "print what this runtime supports (JSON)");
+    features->callback([&] {
+      action = [&]() -> Result<int> {
+        std::cout << runtime::features_json().dump(4) << "\n";
+        return 0;
+      };
+    });
+  }
 }
 
 }  // namespace berth::cli

@@ -44,6 +44,26 @@ std::vector<std::string> mark_end_of_flags(int argc, char** argv) {
   return out;
 }
 
+// The subcommand named on the command line, or "" (then all are registered).
+cli::Wanted wanted_command(const std::vector<std::string>& args) {
+  static const std::set<std::string> kGlobalValueOptions = {"--root", "--log", "--log-format", "--rootless", "--criu"};
+  static const std::set<std::string> kCommands = {"create", "run", "start", "delete", "kill", "state", "list",
+                                                  "pause", "resume", "exec", "ps", "events", "update", "spec",
+                                                  "features"};
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help" || a == "-v" || a == "--version") return {};
+    if (kGlobalValueOptions.count(a)) {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    if (a == "ls") return {"list"};
+    return {kCommands.count(a) ? a : ""};
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,13 +85,14 @@ int main(int argc, char** argv) {
   app.add_option("--rootless", g.rootless, "ignored: berth-runtime detects rootless mode");
   app.add_option("--criu", "ignored: checkpoint/restore is not supported");
 
+  auto args = mark_end_of_flags(argc, argv);
+  cli::Wanted want = wanted_command(args);
   cli::Action action;
-  cli::add_lifecycle_commands(app, g, action);
-  cli::add_exec_command(app, g, action);
-  cli::add_info_commands(app, g, action);
+  cli::add_lifecycle_commands(app, g, action, want);
+  cli::add_exec_command(app, g, action, want);
+  cli::add_info_commands(app, g, action, want);
 
   try {
-    auto args = mark_end_of_flags(argc, argv);
     std::vector<const char*> cargs;
     for (const auto& a : args) cargs.push_back(a.c_str());
     app.parse(static_cast<int>(cargs.size()), const_cast<char**>(cargs.data()));
