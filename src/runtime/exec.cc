@@ -61,11 +61,7 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
 
 [[noreturn]] void exec_child(const ProcessPlan& p, const std::vector<NsFd>& nss, const std::vector<int>& task_fds,
                              int sync_fd) {
-  size_t failed = 0;
-  if (join_cgroups_self(task_fds, &failed) != 0) {
-    sync_send_error(sync_fd, errno, "joining the container's cgroup (v1 hierarchy %zu)", failed);
-    _exit(1);
-  }
+  if (join_cgroups_self(task_fds, sync_fd) != 0) _exit(1);
   int keep[16];
   size_t n = 0;
   keep[n++] = sync_fd;

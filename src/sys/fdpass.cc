@@ -33,9 +33,9 @@ Result<void> send_fd(int sock, int fd, std::string_view payload) {
   return {};
 }
 
-Result<UniqueFd> recv_fd(int sock) {
-  char data[256];
-  struct iovec iov = {data, sizeof data};
+ssize_t recv_with_fd(int sock, void* buf, size_t len, int* fd) {
+  *fd = -1;
+  struct iovec iov = {buf, len};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   struct msghdr msg{};
   msg.msg_iov = &iov;
@@ -46,15 +46,18 @@ Result<UniqueFd> recv_fd(int sock) {
   do {
     n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return fail_errno("receiving a file descriptor");
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      return UniqueFd(fd);
-    }
-  }
-  return fail(Errc::Internal, "no file descriptor in the message received");
+  if (n < 0) return -1;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(fd, CMSG_DATA(c), sizeof(int));
+  return n;
+}
+
+Result<UniqueFd> recv_fd(int sock) {
+  char data[256];
+  int fd = -1;
+  if (recv_with_fd(sock, data, sizeof data, &fd) < 0) return fail_errno("receiving a file descriptor");
+  if (fd < 0) return fail(Errc::Internal, "no file descriptor in the message received");
+  return UniqueFd(fd);
 }
 
 }  // namespace berth::sys

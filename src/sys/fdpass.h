@@ -1,6 +1,8 @@
 // Passing file descriptors over UNIX sockets (SCM_RIGHTS).
 #pragma once
 
+#include <sys/types.h>
+
 #include <string_view>
 
 #include "base/error.h"
@@ -11,6 +13,9 @@ namespace berth::sys {
 // Sends fd with a small payload. Allocation-free: usable in a cloned child.
 int send_fd_raw(int sock, int fd, const void* data, size_t len);
 Result<void> send_fd(int sock, int fd, std::string_view payload = "x");
+// Receives up to len bytes into buf and the fd they carry (or -1), close-on-exec.
+// Returns the byte count, or -1 with errno.
+ssize_t recv_with_fd(int sock, void* buf, size_t len, int* fd);
 // Receives one fd (and the payload, ignored). Returns the fd with O_CLOEXEC.
 Result<UniqueFd> recv_fd(int sock);
 

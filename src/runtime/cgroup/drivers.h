@@ -50,8 +50,9 @@ void enable_controllers(const std::string& mountpoint, const std::string& dir,
                         const std::vector<std::string>& wanted);
 Result<void> set_memory(const std::string& dir, const spec::Memory& m, const std::string& id);
 Result<void> set_cpu(const std::string& dir, const spec::Cpu& c, const std::string& id);
-Result<void> set_cpuset(const std::string& dir, const spec::Cpu& c, const std::string& id);
-Result<void> set_pids(const std::string& dir, const spec::Pids& p, const std::string& id);
+// cpuset.cpus/mems and pids.max have the same names and values in v1 and v2.
+using v1::set_cpuset;
+using v1::set_pids;
 Result<void> set_io(const std::string& dir, const spec::BlockIo& b, const std::string& id);
 Result<void> set_hugetlb(const std::string& dir, const std::vector<spec::HugepageLimit>& limits,
                          const std::string& id);

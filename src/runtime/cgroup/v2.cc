@@ -122,16 +122,6 @@ Result<void> set_cpu(const std::string& dir, const spec::Cpu& c, const std::stri
   return {};
 }
 
-Result<void> set_cpuset(const std::string& dir, const spec::Cpu& c, const std::string& id) {
-  if (!c.cpus.empty()) TRYV(set(dir, "cpuset.cpus", c.cpus, id));
-  if (!c.mems.empty()) TRYV(set(dir, "cpuset.mems", c.mems, id));
-  return {};
-}
-
-Result<void> set_pids(const std::string& dir, const spec::Pids& p, const std::string& id) {
-  return set(dir, "pids.max", p.limit > 0 ? num(p.limit) : "max", id);
-}
-
 Result<void> set_io(const std::string& dir, const spec::BlockIo& b, const std::string& id) {
   // With BFQ, io.bfq.weight takes v1's weight range as is; io.weight needs conversion.
   bool bfq = exists(join_path(dir, "io.bfq.weight"));

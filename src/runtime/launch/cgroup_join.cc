@@ -5,6 +5,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "runtime/launch/sync.h"
+
 namespace berth::runtime {
 
 Result<CgroupJoin> prepare_cgroup_join(const cgroup::Manager& cg) {
@@ -26,10 +28,10 @@ Result<CgroupJoin> prepare_cgroup_join(const cgroup::Manager& cg) {
   return j;
 }
 
-int join_cgroups_self(const std::vector<int>& task_fds, size_t* failed) {
+int join_cgroups_self(const std::vector<int>& task_fds, int sync_fd) {
   for (size_t i = 0; i < task_fds.size(); ++i) {
     if (::write(task_fds[i], "0", 1) != 1) {
-      *failed = i;
+      sync_send_error(sync_fd, errno, "joining the container's cgroup (v1 hierarchy %zu)", i);
       return -1;
     }
     ::close(task_fds[i]);

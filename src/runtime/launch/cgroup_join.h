@@ -23,7 +23,7 @@ struct CgroupJoin {
 Result<CgroupJoin> prepare_cgroup_join(const cgroup::Manager& cg);
 
 // Child side, allocation-free: moves the calling (single-threaded) process.
-// Returns 0, or -1 with errno and *failed set to the index that failed.
-int join_cgroups_self(const std::vector<int>& task_fds, size_t* failed);
+// Returns 0, or -1 after reporting the failure on the sync socket.
+int join_cgroups_self(const std::vector<int>& task_fds, int sync_fd);
 
 }  // namespace berth::runtime

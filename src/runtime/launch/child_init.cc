@@ -26,11 +26,7 @@ bool wait_for(int sync_fd, SyncType type) {
 void container_init(const InitPlan& plan, int sync_fd) {
   // Die with the runtime while it sets us up; cleared before we report Ready.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  size_t failed = 0;
-  if (join_cgroups_self(plan.cgroup_task_fds, &failed) != 0) {
-    sync_send_error(sync_fd, errno, "joining the container's cgroup (v1 hierarchy %zu)", failed);
-    _exit(1);
-  }
+  if (join_cgroups_self(plan.cgroup_task_fds, sync_fd) != 0) _exit(1);
   // Keep only what we need: no state-dir or cgroup fds of the runtime.
   int keep[16];
   size_t n = 0;

@@ -48,21 +48,7 @@ int sync_send_fd(int fd, SyncType type, int passfd) {
 }
 
 int sync_recv_with_fd(int fd, SyncMsg* msg, int* passed_fd) {
-  *passed_fd = -1;
-  struct iovec iov = {msg, sizeof *msg};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  struct msghdr mh{};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(passed_fd, CMSG_DATA(c), sizeof(int));
-  return n == static_cast<ssize_t>(sizeof *msg) ? 0 : -1;
+  return sys::recv_with_fd(fd, msg, sizeof *msg, passed_fd) == static_cast<ssize_t>(sizeof *msg) ? 0 : -1;
 }
 
 Result<void> sync_expect(int fd, SyncType expected, const std::string& what) {

@@ -62,6 +62,7 @@ Result<void> run_hook(const spec::Hook& hook, const std::string& label, const st
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("forking for hook " + label);
   if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);  // the runtime ignores it while it writes the state
     if (ns_pid > 0) join_namespaces_of(ns_pid);
     ::dup2(in_r.get(), 0);
     ::dup2(out_w.get(), 1);
