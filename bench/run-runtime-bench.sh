@@ -100,9 +100,8 @@ section=$tmp/section.md
 {
     echo "## OCI runtime: berth-runtime vs crun vs runc"
     echo
-    echo "> **Provisional.** Measured on a 2-core machine while other engineers were compiling"
-    echo "> (load average $load_before at start, $load_after at end); the lead will re-run the bench on a"
-    echo "> quiet machine. Compare the ratios (same run, interleaved) rather than absolute figures."
+    echo "> Load average $load_before at start, $load_after at end (2 cores: above 1 means other work"
+    echo "> ran beside the bench). Compare the ratios (same run, interleaved) rather than absolute figures."
     echo
     echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- Machine: nproc $(nproc), kernel $(uname -r) ($(uname -m)), cgroups: $( [ $hybrid = 1 ] && echo "hybrid (v1 controllers; cgroup2 at /sys/fs/cgroup/unified with: $(cat /sys/fs/cgroup/unified/cgroup.controllers))" || stat -fc %T /sys/fs/cgroup)"

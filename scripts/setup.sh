@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # Build and run dependencies, then the peers the tests and benchmarks compare
 # against (never linked into berth).
 BUILD_PKGS=(build-essential cmake pkg-config libseccomp-dev libcap-dev nlohmann-json3-dev
-            libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev)
+            libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev)
 TEST_PKGS=(busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio)
 
