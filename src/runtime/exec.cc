@@ -18,6 +18,7 @@
 #include "runtime/launch/plan_builder.h"
 #include "runtime/launch/process_setup.h"
 #include "runtime/launch/sync.h"
+#include "runtime/linux/namespaces.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/runtime_internal.h"
 #include "runtime/seccomp_notify.h"
@@ -35,26 +36,21 @@ struct NsFd {
 // The namespaces of pid that differ from ours, user first and mount last
 // (setns into our own user namespace is refused by the kernel).
 Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
-  static const struct {
-    const char* name;
-    int type;
-  } kOrder[] = {{"user", CLONE_NEWUSER},     {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-                {"net", CLONE_NEWNET},       {"cgroup", CLONE_NEWCGROUP}, {"time", 0x80 /* CLONE_NEWTIME */},
-                {"pid", CLONE_NEWPID},       {"mnt", CLONE_NEWNS}};
   std::vector<NsFd> out;
-  for (const auto& ns : kOrder) {
-    std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + ns.name;
-    std::string ours = std::string("/proc/self/ns/") + ns.name;
+  for (size_t i = 0; i < kJoinOrderSize; ++i) {
+    const NamespaceKind& ns = kJoinOrder[i];
+    std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + ns.proc_name;
+    std::string ours = std::string("/proc/self/ns/") + ns.proc_name;
     char a[64] = {}, b[64] = {};
     if (::readlink(theirs.c_str(), a, sizeof a - 1) < 0) {
-      if (errno == ENOENT && std::strcmp(ns.name, "time") == 0) continue;
+      if (errno == ENOENT && std::strcmp(ns.proc_name, "time") == 0) continue;
       return fail_errno("reading namespace " + theirs);
     }
     if (::readlink(ours.c_str(), b, sizeof b - 1) >= 0 && std::strcmp(a, b) == 0) continue;
     UniqueFd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return fail_errno("opening namespace " + theirs);
-    if (ns.type == CLONE_NEWPID) pidns = std::move(fd);
-    else out.push_back({ns.type, std::move(fd)});
+    if (ns.clone_flag == CLONE_NEWPID) pidns = std::move(fd);
+    else out.push_back({ns.clone_flag, std::move(fd)});
   }
   return out;
 }

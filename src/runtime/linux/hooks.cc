@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/unique_fd.h"
+#include "runtime/linux/namespaces.h"
 #include "sys/syscalls.h"
 
 namespace berth::runtime {
@@ -17,20 +18,17 @@ namespace {
 // Joins the namespaces of pid that differ from ours (setns into one's own
 // user namespace is refused by the kernel).
 void join_namespaces_of(pid_t pid) {
-  static const struct {
-    const char* name;
-    int type;
-  } kOrder[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
-                {"net", CLONE_NEWNET},   {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}};
-  for (const auto& ns : kOrder) {
+  for (size_t i = 0; i < kJoinOrderSize; ++i) {
+    const NamespaceKind& ns = kJoinOrder[i];
+    if (ns.clone_flag == CLONE_NEWPID || std::strcmp(ns.proc_name, "time") == 0) continue;  // children only
     char theirs[64], ours[64];
-    snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", pid, ns.name);
-    snprintf(ours, sizeof ours, "/proc/self/ns/%s", ns.name);
+    snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", pid, ns.proc_name);
+    snprintf(ours, sizeof ours, "/proc/self/ns/%s", ns.proc_name);
     char a[64] = {}, b[64] = {};
     if (::readlink(theirs, a, sizeof a - 1) < 0 || ::readlink(ours, b, sizeof b - 1) < 0) continue;
     if (std::strcmp(a, b) == 0) continue;
     int fd = ::open(theirs, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, ns.type) != 0) _exit(126);
+    if (fd < 0 || ::setns(fd, ns.clone_flag) != 0) _exit(126);
     ::close(fd);
   }
 }

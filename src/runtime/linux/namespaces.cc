@@ -20,15 +20,9 @@ int namespace_clone_flag(const std::string& type) {
   return 0;
 }
 
-const char* namespace_proc_name(const std::string& type) {
-  if (type == "network") return "net";
-  if (type == "mount") return "mnt";
-  for (const char* same : {"pid", "ipc", "uts", "user", "cgroup", "time"})
-    if (type == same) return same;
-  return "";
-}
-
-const char* const kJoinOrder[] = {"user", "ipc", "uts", "network", "cgroup", "time", "mount"};
-const int kJoinOrderSize = sizeof(kJoinOrder) / sizeof(kJoinOrder[0]);
+const NamespaceKind kJoinOrder[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
+                                    {"net", CLONE_NEWNET},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+                                    {"pid", CLONE_NEWPID},   {"mnt", CLONE_NEWNS}};
+const size_t kJoinOrderSize = sizeof(kJoinOrder) / sizeof(kJoinOrder[0]);
 
 }  // namespace berth::runtime

@@ -1,18 +1,22 @@
-// Namespace kinds of the OCI spec and their clone flags.
+// Namespace kinds of the OCI spec, their clone flags and /proc/PID/ns names.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace berth::runtime {
 
 // "network" -> CLONE_NEWNET, ...; 0 for an unknown type.
 int namespace_clone_flag(const std::string& type);
-// Name of the namespace file under /proc/PID/ns ("network" -> "net").
-const char* namespace_proc_name(const std::string& type);
-// Order in which existing namespaces are joined: user first (it grants the
-// capabilities needed for the rest), mount last but one, pid never by setns
-// of the process itself (it only applies to children).
-extern const char* const kJoinOrder[];
-extern const int kJoinOrderSize;
+
+struct NamespaceKind {
+  const char* proc_name;  // file under /proc/PID/ns
+  int clone_flag;
+};
+// The order in which a process joins another's namespaces: user first (it
+// grants the capabilities the others need), mount last (it changes the root).
+// pid and time only apply to the joiner's children.
+extern const NamespaceKind kJoinOrder[];
+extern const size_t kJoinOrderSize;
 
 }  // namespace berth::runtime
