@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <ctime>
 
 #include "base/unique_fd.h"
 #include "runtime/linux/namespaces.h"
@@ -80,21 +82,40 @@ Result<void> run_hook(const spec::Hook& hook, const std::string& label, const st
   }
   in_w.reset();
 
+  // Collect output while waiting for the hook itself (not for EOF: a process
+  // it leaves behind may keep the pipe open), up to its timeout.
   UniqueFd pidfd(sys::pidfd_open(pid));
-  if (hook.timeout && pidfd) {
-    struct pollfd p = {pidfd.get(), POLLIN, 0};
-    int r;
-    do {
-      r = ::poll(&p, 1, *hook.timeout * 1000);
-    } while (r < 0 && errno == EINTR);
+  if (!pidfd) return fail_errno("watching hook " + label);
+  std::string output;
+  struct pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {out_r.get(), POLLIN, 0}};
+  timespec start{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (true) {
+    int wait_ms = -1;
+    if (hook.timeout) {
+      timespec now{};
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+      wait_ms = static_cast<int>(std::max(0L, *hook.timeout * 1000L - elapsed));
+    }
+    int r = ::poll(fds, 2, wait_ms);
+    if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
       return fail(Errc::Unavailable, label + " hook " + hook.path + " timed out after " +
                                          std::to_string(*hook.timeout) + "s");
     }
+    if (fds[1].revents & (POLLIN | POLLHUP)) {
+      char buf[4096];
+      ssize_t n = ::read(out_r.get(), buf, sizeof buf);
+      if (n > 0 && output.size() < 65536) output.append(buf, static_cast<size_t>(n));
+      if (n <= 0) fds[1].fd = -1;
+    }
+    if (fds[0].revents & POLLIN) break;
   }
-  std::string output = read_some(out_r.get());
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  output += read_some(out_r.get());
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
