@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -171,6 +172,53 @@ class TarWriter {
     return {};
   }
 
+  // The merged view of roots (top first) at rel, as overlayfs shows it:
+  // the topmost entry of a name wins, whiteouts hide lower entries, and an
+  // opaque directory hides everything below it. No whiteouts are written.
+  Result<void> flat_dir(const std::string& rel, const std::vector<std::string>& roots) {
+    struct Top {
+      std::string full;
+      struct stat st;
+      size_t root;
+    };
+    std::map<std::string, std::optional<Top>> names;  // nullopt: whited out
+    for (size_t i = 0; i < roots.size(); ++i) {
+      std::string dir = rel.empty() ? roots[i] : roots[i] + "/" + rel;
+      UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!fd) return fail_errno("opening " + dir);
+      for (const auto& n : TRY(list_dir(fd.get()))) {
+        if (names.count(n)) continue;
+        std::string full = dir + "/" + n;
+        struct stat st;
+        if (::lstat(full.c_str(), &st) != 0) return fail_errno("stat " + full);
+        if (is_whiteout(st) || S_ISSOCK(st.st_mode)) names[n] = std::nullopt;
+        else names[n] = Top{full, st, i};
+      }
+      if (is_opaque(dir)) break;
+    }
+    for (const auto& [n, top] : names) {
+      if (!top) continue;
+      std::string p = rel.empty() ? n : rel + "/" + n;
+      TRYV(entry(p, top->full, top->st));
+      if (!S_ISDIR(top->st.st_mode)) continue;
+      // Lower layers contribute while they hold the same directory.
+      std::vector<std::string> below;
+      for (size_t i = top->root; i < roots.size(); ++i) {
+        std::string full = roots[i] + "/" + p;
+        struct stat st;
+        if (::lstat(full.c_str(), &st) != 0) {
+          if (errno == ENOENT) continue;
+          return fail_errno("stat " + full);
+        }
+        if (!S_ISDIR(st.st_mode)) break;  // a file or whiteout here hides the rest
+        below.push_back(roots[i]);
+        if (is_opaque(full)) break;
+      }
+      TRYV(flat_dir(p, below));
+    }
+    return {};
+  }
+
  private:
   Result<void> header(archive_entry* e, const std::string& name) {
     if (archive_write_header(a_, e) != ARCHIVE_OK)
@@ -279,6 +327,23 @@ Result<WriteResult> write_diff_tar(const std::string& upper, int fd) {
   TRYV_CTX(TarWriter(a.get(), upper).dir(""), "writing layer of " + upper);
   if (archive_write_close(a.get()) != ARCHIVE_OK)
     return sink.err ? fail_errno("writing layer tar", sink.err)
+                    : fail(Errc::Internal, std::string("closing tar: ") + archive_error_string(a.get()));
+  return WriteResult{sink.hasher.finish(), sink.size};
+}
+
+Result<WriteResult> write_flat_tar(const std::vector<std::string>& roots_top_first, int fd) {
+  if (roots_top_first.empty()) return fail(Errc::InvalidArgument, "write_flat_tar: no layer directories");
+  TarSink sink{fd, TRY(content::Hasher::create())};
+  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
+  archive_write_set_format_pax_restricted(a.get());
+  archive_write_set_format_option(a.get(), "pax", "xattrheader", "SCHILY");
+  archive_write_set_bytes_per_block(a.get(), 64 * 1024);
+  archive_write_set_bytes_in_last_block(a.get(), 1);
+  if (archive_write_open(a.get(), &sink, nullptr, &TarSink::write, nullptr) != ARCHIVE_OK)
+    return fail(Errc::Internal, std::string("opening tar writer: ") + archive_error_string(a.get()));
+  TRYV_CTX(TarWriter(a.get(), "").flat_dir("", roots_top_first), "exporting " + roots_top_first.front());
+  if (archive_write_close(a.get()) != ARCHIVE_OK)
+    return sink.err ? fail_errno("writing the exported tar", sink.err)
                     : fail(Errc::Internal, std::string("closing tar: ") + archive_error_string(a.get()));
   return WriteResult{sink.hasher.finish(), sink.size};
 }

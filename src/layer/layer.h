@@ -68,4 +68,9 @@ struct WriteResult {
 // as the bytes are written.
 Result<WriteResult> write_diff_tar(const std::string& upper, int fd);
 
+// Writes the merged view of overlay layer directories (top first; a single
+// directory for a plain snapshot) as one flat tar without whiteouts: what
+// `docker export` gives for a container's filesystem.
+Result<WriteResult> write_flat_tar(const std::vector<std::string>& roots_top_first, int fd);
+
 }  // namespace berth::layer
