@@ -14,6 +14,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/common.bash"
+source "$HERE/lib/docker.bash"
 
 SHARED=${BERTH_SHARED:-$HERE/../../../shared}
 TOOL=${BERTH_IMAGE_TOOL:-$HERE/../../build/tests/tools/berth-image-tool}
@@ -34,104 +35,16 @@ SRC_REF=berth-test/busybox:1
 RT_REF=berth-test/roundtrip:2
 CTD_PID='' DOCKERD_PID=''
 
-created_ids() {
-  timeout 10 "$DOCKER_CLI" events --since 0 --until "$(date +%s.%N)" \
-    --filter type=container --filter event=create --format '{{.Actor.ID}}' 2>/dev/null | sort -u
-}
-
-# stop_pid PID NAME: TERM, wait up to 20 s, then KILL.
-stop_pid() {
-  local pid=$1 name=$2
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "cleanup: $name ($pid) ignored SIGTERM, killing it" >&2
-    kill -KILL "$pid" 2>/dev/null
-  fi
-  wait "$pid" 2>/dev/null
-}
 
 cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  if ((rc != 0 || FAILS > 0)) && [[ -f "$T/dockerd.log" ]]; then
-    echo "# last dockerd log lines:"; grep -v 'module=grpc' "$T/dockerd.log" | tail -n 15 | sed 's/^/#   /'
-  fi
-  local ids=()
-  if [[ -n "$DOCKERD_PID" ]] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
-    mapfile -t ids < <(created_ids)
-    local all=()
-    mapfile -t all < <(timeout 10 "$DOCKER_CLI" ps -aq 2>/dev/null)
-    ((${#all[@]})) && timeout 20 "$DOCKER_CLI" rm -f "${all[@]}" >/dev/null 2>&1
-  fi
-  stop_pid "$DOCKERD_PID" dockerd
-  stop_pid "$CTD_PID" containerd
-  kill_procs_under "$T"              # shims (their command line names our containerd socket)
-  remove_cgroups "$CG_NAME"
-  local id
-  for id in "${ids[@]}"; do          # shim sockets: /run/containerd/s/sha256(address/ns/id)
-    rm -f "/run/containerd/s/$(printf '%s' "$CTD_SOCK/moby/$id" | sha256sum | cut -d' ' -f1)"
-  done
-  unmount_under "$T"
-  rm -rf "$T" || echo "cleanup: could not remove $T" >&2
-  remove_created_dirs
-  if ((FAILS > 0)); then
-    echo "# $FAILS check(s) failed"; rc=1
-  elif ((rc != 0)); then
-    echo "# aborted (exit status $rc)"
-  else
-    echo "# all docker image interop checks passed"
-  fi
-  exit "$rc"
+  docker_cleanup "$?" "docker image interop"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- containerd and dockerd, isolated (as in docker.sh) ------------------------------------
-mkdir -p "$T"/{containerd/root,containerd/state,tmp,data,exec,cli}
-cat >"$T/containerd/config.toml" <<TOML
-version = 2
-root = "$T/containerd/root"
-state = "$T/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt",
-  "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
-[grpc]
-  address = "$CTD_SOCK"
-[ttrpc]
-  address = "$CTD_SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-TOML
-TMPDIR="$T/tmp" containerd --config "$T/containerd/config.toml" >"$T/containerd.log" 2>&1 &
-CTD_PID=$!
-for _ in $(seq 100); do [[ -S "$CTD_SOCK" ]] && break; kill -0 "$CTD_PID" 2>/dev/null || break; sleep 0.1; done
-[[ -S "$CTD_SOCK" ]] || die "containerd did not start: $(tail -n 5 "$T/containerd.log")"
-
-cat >"$T/daemon.json" <<JSON
-{ "deprecated-key-path": "$T/key.json" }
-JSON
-export DOCKER_HOST="unix://$T/docker.sock" DOCKER_CONFIG="$T/cli"
-unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_API_VERSION
-TMPDIR="$T/tmp" dockerd --config-file "$T/daemon.json" --data-root "$T/data" --exec-root "$T/exec" \
-  --pidfile "$T/dockerd.pid" -H "$DOCKER_HOST" --containerd "$CTD_SOCK" \
-  --bridge=none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
-  --storage-driver overlay2 --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$CG_NAME" \
-  >"$T/dockerd.log" 2>&1 &
-DOCKERD_PID=$!
-for _ in $(seq 150); do
-  "$DOCKER_CLI" version >/dev/null 2>&1 && break
-  kill -0 "$DOCKERD_PID" 2>/dev/null || break
-  sleep 0.2
-done
-"$DOCKER_CLI" version >/dev/null 2>&1 \
-  || die "dockerd did not start: $(grep -v module=grpc "$T/dockerd.log" | tail -n 5)"
-echo "# dockerd $(dockerd --version | awk '{print $3}' | tr -d ,), containerd $(containerd --version | awk '{print $3}')," \
-     "CLI $("$DOCKER_CLI" version -f '{{.Client.Version}}'), tool $TOOL, temp root $T"
+# --- containerd and dockerd, isolated (lib/docker.bash) ----------------------------------
+start_docker_daemons
+echo "# tool $TOOL"
 
 docker() { capture "$DOCKER_CLI" "$@"; }
 tool() { capture "$TOOL" "$BROOT" "$@"; }
