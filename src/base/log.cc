@@ -1,8 +1,9 @@
 #include "base/log.h"
 
+#include "base/clock.h"
+
 #include <unistd.h>
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -26,17 +27,6 @@ const char* level_name(Level level) {
   return "info";
 }
 
-std::string rfc3339_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm tm_utc{};
-  gmtime_r(&ts.tv_sec, &tm_utc);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm_utc);
-  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
-
 void write_all(int fd, const std::string& s) {
   size_t off = 0;
   while (off < s.size()) {
@@ -48,7 +38,7 @@ void write_all(int fd, const std::string& s) {
 
 }  // namespace
 
-void configure(int fd, Format format, Level min_level, bool /*own_fd*/) {
+void configure(int fd, Format format, Level min_level) {
   g_sink = Sink{fd, format, min_level};
 }
 

@@ -11,8 +11,8 @@ namespace berth::log {
 enum class Level { Debug, Info, Warn, Error };
 enum class Format { Text, Json };
 
-// fd < 0 logs to stderr. The logger does not own fd unless own_fd is set.
-void configure(int fd, Format format, Level min_level, bool own_fd = false);
+// fd < 0 logs to stderr. The caller keeps ownership of fd.
+void configure(int fd, Format format, Level min_level);
 bool enabled(Level level);
 void write(Level level, std::string_view message);
 

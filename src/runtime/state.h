@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"  // rfc3339_now for created timestamps
 #include "base/error.h"
 #include "spec/runtime_spec.h"
 
@@ -56,6 +57,5 @@ class StateStore {
 
 nlohmann::json state_to_json(const ContainerState& s);
 Result<ContainerState> state_from_json(const nlohmann::json& j);
-std::string rfc3339_now();
 
 }  // namespace berth::runtime
