@@ -44,17 +44,7 @@ cleanup() {
   for id in $(created_ids); do       # runtime state (the runtime's default --root)
     "$RUNTIME" delete --force "$id" >/dev/null 2>&1
   done
-  unmount_under "$T"
-  rm -rf "$T" || echo "cleanup: could not remove $T" >&2
-  remove_created_dirs
-  if ((FAILS > 0)); then
-    echo "# $FAILS check(s) failed"; rc=1
-  elif ((rc != 0)); then
-    echo "# aborted (exit status $rc)"
-  else
-    echo "# all podman interop checks passed"
-  fi
-  exit "$rc"
+  finish_cleanup "$rc" "podman interop"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -190,3 +190,21 @@ remove_created_dirs() {
   local i
   for ((i = ${#CREATED_DIRS[@]} - 1; i >= 0; i--)); do rmdir "${CREATED_DIRS[i]}" 2>/dev/null || true; done
 }
+
+# finish_cleanup RC LABEL: the last steps of every interop test's EXIT trap —
+# unmount and delete the temp root, remove machine-wide dirs the test created,
+# print the summary and exit (non-zero when a check failed).
+finish_cleanup() {
+  local rc=$1 label=$2
+  unmount_under "$T"
+  rm -rf "$T" || echo "cleanup: could not remove $T" >&2
+  remove_created_dirs
+  if ((FAILS > 0)); then
+    echo "# $FAILS check(s) failed"; rc=1
+  elif ((rc != 0)); then
+    echo "# aborted (exit status $rc)"
+  else
+    echo "# all $label checks passed"
+  fi
+  exit "$rc"
+}

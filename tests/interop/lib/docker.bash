@@ -44,17 +44,7 @@ docker_cleanup() {
   for id in "${ids[@]}"; do          # shim sockets: /run/containerd/s/sha256(address/ns/id)
     rm -f "/run/containerd/s/$(printf '%s' "$CTD_SOCK/moby/$id" | sha256sum | cut -d' ' -f1)"
   done
-  unmount_under "$T"
-  rm -rf "$T" || echo "cleanup: could not remove $T" >&2
-  remove_created_dirs
-  if ((FAILS > 0)); then
-    echo "# $FAILS check(s) failed"; rc=1
-  elif ((rc != 0)); then
-    echo "# aborted (exit status $rc)"
-  else
-    echo "# all $label checks passed"
-  fi
-  exit "$rc"
+  finish_cleanup "$rc" "$label"
 }
 
 # start_docker_daemons [extra dockerd flags...]: containerd, then dockerd on it.
