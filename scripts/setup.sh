@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # Build and run dependencies, then the peers the tests and benchmarks compare
 # against (never linked into berth).
 BUILD_PKGS=(build-essential cmake pkg-config libseccomp-dev libcap-dev nlohmann-json3-dev
-            libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev)
+            libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+            libboost-dev)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
-           docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio)
+           docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
+           python3-docker curl)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
@@ -29,17 +31,16 @@ cmake --build build -j"$(nproc)"
 
 [[ "${1:-}" == "--no-demo" ]] && exit 0
 
-# First container: a busybox bundle built locally (nothing is pulled).
-runtime=build/cmd/berth-runtime/berth-runtime
-demo=$(mktemp -d /tmp/berth-demo.XXXXXX)
-trap 'rm -rf "$demo"' EXIT
-../shared/fixtures/make-rootfs.sh "$demo/rootfs" >/dev/null
-"$runtime" spec --bundle "$demo"
-python3 - "$demo/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["process"]["terminal"] = False
-c["process"]["args"] = ["sh", "-c", "echo hello from berth-runtime: pid $$, hostname $(hostname), user $(id -un)"]
-json.dump(c, open(sys.argv[1], "w"), indent=2)
-PY
-"$runtime" --root "$demo/state" run --bundle "$demo" "demo-$$"
+# Install the binaries, start berthd (a running older one is replaced: its
+# containers keep running under their monitors), make the local base image
+# and run a first container.
+cmake --install build --prefix /usr/local >/dev/null
+getent group berth >/dev/null || groupadd --system berth
+if [[ -f /run/berth/berthd.pid ]] && kill -0 "$(cat /run/berth/berthd.pid)" 2>/dev/null; then
+  old=$(cat /run/berth/berthd.pid)
+  kill -TERM "$old"
+  while kill -0 "$old" 2>/dev/null; do sleep 0.1; done
+fi
+berth version --format 'berthd {{.Server.Version}} is running' # starts berthd when it is not running
+berth image inspect busybox:latest >/dev/null 2>&1 || scripts/busybox-image.sh busybox:latest
+berth run --rm busybox echo hello

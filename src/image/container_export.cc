@@ -10,7 +10,8 @@ std::string under(const std::string& dir, const std::string& path) {
   return dir + "/" + path;
 }
 
-// The layer directories (top first) behind a snapshot's mount description.
+}  // namespace
+
 Result<std::vector<std::string>> layer_roots(const std::vector<snapshot::Mount>& mounts, const std::string& key) {
   if (mounts.size() != 1) return fail(Errc::Unsupported, "exporting snapshot " + key + ": unexpected mount layout");
   const auto& m = mounts[0];
@@ -26,8 +27,6 @@ Result<std::vector<std::string>> layer_roots(const std::vector<snapshot::Mount>&
   if (roots.empty()) return fail(Errc::Internal, "exporting snapshot " + key + ": overlay mount without layers");
   return roots;
 }
-
-}  // namespace
 
 Result<layer::WriteResult> export_container_fs(ImageService& svc, const std::string& snapshot_key, int fd) {
   auto mounts = TRY(svc.snapshots().mounts(snapshot_key));

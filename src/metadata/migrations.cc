@@ -41,9 +41,25 @@ CREATE TABLE image_content (
 CREATE INDEX image_content_digest ON image_content(digest);
 )sql";
 
-// Append containers (2), networks, volumes ... here.
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 2: containers. The record is Docker's container model as one JSON
+// document (what `inspect` shows, plus berth's own fields); the columns
+// are what lookups and constraints need: unique names, and the image a
+// container uses (image removal asks for it).
+constexpr std::string_view kContainersV2 = R"sql(
+CREATE TABLE containers (
+  id       TEXT PRIMARY KEY CHECK (length(id) = 64),
+  name     TEXT NOT NULL UNIQUE CHECK (name GLOB '/*'),
+  image_id TEXT NOT NULL,
+  created  TEXT NOT NULL,
+  doc      TEXT NOT NULL CHECK (json_valid(doc))
+) STRICT;
+CREATE INDEX containers_image ON containers(image_id);
+)sql";
+
+// Append networks, volumes ... here.
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "images, tags, image layers, image content", kImagesV1},
+    {2, "containers", kContainersV2},
 }};
 
 constexpr std::string_view kBootstrap = R"sql(

@@ -87,8 +87,12 @@ Result<std::vector<Mount>> LocalSnapshotter::create(const std::string& key,
   if (::mkdir(dir.c_str(), 0700) != 0) return fail_errno("creating snapshot directory " + dir);
   Defer cleanup([&] { (void)remove_tree(dir); });
   TRYV_CTX(populate(dir, info, parents), "creating snapshot \"" + key + "\"");
-  TRYV(sync_dir(snapshots_dir()));
-  TRYV_CTX(md_.add(info), "creating snapshot \"" + key + "\"");
+  // A container's writable snapshot (Active) is not fsynced: it is made on
+  // the start path, and a power loss that drops it leaves a directory the
+  // next open collects. Layers are committed, and commits are durable.
+  bool durable = kind != Kind::Active;
+  if (durable) TRYV(sync_dir(snapshots_dir()));
+  TRYV_CTX(md_.add(info, durable), "creating snapshot \"" + key + "\"");
   cleanup.dismiss();
   return describe(info, parents);
 }
@@ -126,7 +130,7 @@ Result<void> LocalSnapshotter::remove(const std::string& key) {
     return fail(Errc::Conflict, "cannot remove snapshot \"" + key + "\": it is the parent of " +
                                     join(kids, ", ") + "; remove those first");
   }
-  TRYV_CTX(md_.erase(key), "removing snapshot \"" + key + "\"");
+  TRYV_CTX(md_.erase(key, info.kind != Kind::Active), "removing snapshot \"" + key + "\"");
   // Forgotten already: a failure here leaves garbage that the next open deletes.
   if (auto r = remove_tree(dir_of(info.id)); !r)
     log::warn("snapshot \"{}\" removed, but its directory stays until restart: {}", key,

@@ -75,11 +75,11 @@ bool Metadata::has_children(const std::string& key) const {
   return false;
 }
 
-Result<void> Metadata::add(const Info& info) {
+Result<void> Metadata::add(const Info& info, bool durable) {
   auto snaps = by_key_;
   snaps[info.key] = info;
   uint64_t next = std::max(next_id_, info.id + 1);
-  TRYV(save(snaps, next));
+  TRYV(save(snaps, next, durable));
   by_key_ = std::move(snaps);
   next_id_ = next;
   return {};
@@ -97,15 +97,15 @@ Result<void> Metadata::rename_committed(const std::string& key, const std::strin
   return {};
 }
 
-Result<void> Metadata::erase(const std::string& key) {
+Result<void> Metadata::erase(const std::string& key, bool durable) {
   auto snaps = by_key_;
   snaps.erase(key);
-  TRYV(save(snaps, next_id_));
+  TRYV(save(snaps, next_id_, durable));
   by_key_ = std::move(snaps);
   return {};
 }
 
-Result<void> Metadata::save(const std::map<std::string, Info>& snaps, uint64_t next_id) {
+Result<void> Metadata::save(const std::map<std::string, Info>& snaps, uint64_t next_id, bool durable) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& [k, info] : snaps) {
     nlohmann::json s = {{"key", info.key}, {"kind", kind_name(info.kind)}, {"id", info.id}};
@@ -116,7 +116,7 @@ Result<void> Metadata::save(const std::map<std::string, Info>& snaps, uint64_t n
                       {"driver", driver_},
                       {"next_id", next_id},
                       {"snapshots", std::move(arr)}};
-  TRYV_CTX(write_file_atomic(path_, j.dump(1), 0600), "saving snapshot metadata");
+  TRYV_CTX(write_file_atomic(path_, j.dump(1), 0600, durable), "saving snapshot metadata");
   return {};
 }
 

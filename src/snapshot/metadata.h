@@ -31,12 +31,14 @@ class Metadata {
   const std::map<std::string, Info>& all() const { return by_key_; }
 
   // Each change is written through before it becomes visible in memory.
-  Result<void> add(const Info& info);
+  // durable: fsync the record (an Active snapshot's may skip it: a crash
+  // that loses it leaves a directory the next open collects).
+  Result<void> add(const Info& info, bool durable = true);
   Result<void> rename_committed(const std::string& key, const std::string& name);
-  Result<void> erase(const std::string& key);
+  Result<void> erase(const std::string& key, bool durable = true);
 
  private:
-  Result<void> save(const std::map<std::string, Info>& snaps, uint64_t next_id);
+  Result<void> save(const std::map<std::string, Info>& snaps, uint64_t next_id, bool durable = true);
 
   std::string path_;
   std::string driver_;

@@ -27,7 +27,7 @@ TEST_F(Migrations, FromEmptyDatabase) {
   EXPECT_EQ(*schema_version(*db), 0);
   ASSERT_TRUE(migrate(*db));
   EXPECT_EQ(*schema_version(*db), latest_schema_version());
-  EXPECT_EQ(*tables(*db), (std::vector<std::string>{"image_content", "image_layers", "images",
+  EXPECT_EQ(*tables(*db), (std::vector<std::string>{"containers", "image_content", "image_layers", "images",
                                                     "schema_migrations", "tags"}));
   // Idempotent: a second open migrates nothing.
   ASSERT_TRUE(migrate(*db));
@@ -56,7 +56,7 @@ TEST_F(Migrations, AppendedMigrationAppliesInOrder) {
   ASSERT_TRUE(migrate(*db));
   std::vector<Migration> list(migrations().begin(), migrations().end());
   int next = latest_schema_version() + 1;
-  list.push_back({next, "containers (test)", "CREATE TABLE containers (id TEXT PRIMARY KEY) STRICT;"});
+  list.push_back({next, "networks (test)", "CREATE TABLE networks_test (id TEXT PRIMARY KEY) STRICT;"});
   ASSERT_TRUE(migrate(*db, list));
   EXPECT_EQ(*schema_version(*db), next);
 }

@@ -1,0 +1,179 @@
+// berthd: the daemon. Wires the engine, the API routes and the HTTP server
+// together; everything else lives in the modules.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "daemon_config.h"
+#include "engine/engine.h"
+#include "engine/images/image_backend.h"
+#include "server/routes/images.h"
+#include "server/routes/routes.h"
+#include "sys/proc.h"
+
+using namespace berth;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+server::Server* g_server = nullptr;
+
+void on_signal(int) {
+  if (g_server) g_server->stop();  // async-signal-safe
+}
+
+std::string self_dir() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  buf[n] = 0;
+  return std::filesystem::path(buf).parent_path().string();
+}
+
+// A helper binary next to berthd (the build tree, /usr/local/bin), else PATH.
+std::string find_helper(const std::string& name) {
+  std::string here = self_dir() + "/" + name;
+  if (::access(here.c_str(), X_OK) == 0) return here;
+  std::string sibling = self_dir() + "/../" + name + "/" + name;  // build tree: cmd/<name>/<name>
+  if (::access(sibling.c_str(), X_OK) == 0) return std::filesystem::canonical(sibling).string();
+  return name;
+}
+
+Result<void> write_pidfile(const std::string& path) {
+  if (auto old = read_file(path)) {
+    pid_t pid = static_cast<pid_t>(std::atol(old->c_str()));
+    if (pid > 0 && ::kill(pid, 0) == 0 && pid != ::getpid())
+      return fail(Errc::AlreadyExists, "pid file found, ensure berthd is not running or delete " + path);
+  }
+  return write_file_atomic(path, std::to_string(::getpid()) + "\n");
+}
+
+int notify(int fd, const std::string& line) {
+  if (fd < 0) return 0;
+  std::string l = line + "\n";
+  (void)!::write(fd, l.data(), l.size());
+  ::close(fd);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  berthd::DaemonConfig cfg;
+  int notify_fd = -1;
+  std::string shim_path, init_path;
+  CLI::App app{"berthd: the berth container engine's daemon (Docker Engine API on a UNIX socket)", "berthd"};
+  app.set_version_flag("-v,--version", std::string("berthd version ") + kVersion);
+  app.add_option("--data-root", cfg.data_root, "Root directory of persistent state")->capture_default_str();
+  app.add_option("--exec-root", cfg.exec_root, "Root directory for execution state files")->capture_default_str();
+  app.add_option("-H,--host", cfg.hosts, "Daemon socket(s) to listen on (unix:///path or tcp://host:port)");
+  app.add_option("-p,--pidfile", cfg.pidfile, "Path to use for the daemon PID file (default <exec-root>/berthd.pid)");
+  app.add_option("-l,--log-level", cfg.log_level, "Logging level (debug, info, warn, error)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "fatal"}));
+  app.add_flag("-D,--debug", cfg.debug, "Enable debug mode");
+  app.add_option("-G,--group", cfg.group, "Group owning the API socket")->capture_default_str();
+  auto* cf = app.add_option("--config-file", cfg.config_file, "Daemon configuration file")->capture_default_str();
+  app.add_option("--cgroup-parent", cfg.cgroup_parent, "Parent cgroup for all containers")->capture_default_str();
+  app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
+  app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
+  app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
+  CLI11_PARSE(app, argc, argv);
+  cfg.config_file_given = cf->count() > 0;
+
+  std::vector<std::string> flags;
+  for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent"})
+    if (app.get_option("--" + std::string(key))->count() > 0) flags.push_back(key == std::string("host") ? "hosts" : key);
+  if (auto r = berthd::load_daemon_json(cfg, flags); !r) {
+    std::fprintf(stderr, "berthd: %s\n", r.error().str().c_str());
+    return notify(notify_fd, "ERROR " + r.error().str()) + 1;
+  }
+  if (cfg.debug) cfg.log_level = "debug";
+  log::Level level = cfg.log_level == "debug" ? log::Level::Debug
+                     : cfg.log_level == "warn" ? log::Level::Warn
+                     : cfg.log_level == "error" || cfg.log_level == "fatal" ? log::Level::Error
+                                                                           : log::Level::Info;
+  log::configure(-1, log::Format::Text, level);
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "berthd: must run as root (it creates namespaces, cgroups and mounts)\n");
+    return notify(notify_fd, "ERROR berthd must run as root") + 1;
+  }
+  if (cfg.hosts.empty()) cfg.hosts.push_back("unix://" + cfg.exec_root + "/berth.sock");
+  if (cfg.pidfile.empty()) cfg.pidfile = cfg.exec_root + "/berthd.pid";
+  ::umask(022);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.exec_root, ec);
+  if (auto r = write_pidfile(cfg.pidfile); !r) {
+    log::error("{}", r.error().str());
+    return notify(notify_fd, "ERROR " + r.error().str()) + 1;
+  }
+
+  engine::EngineConfig ecfg;
+  ecfg.data_root = cfg.data_root;
+  ecfg.exec_root = cfg.exec_root;
+  ecfg.shim_path = shim_path.empty() ? find_helper("berth-shim") : shim_path;
+  ecfg.init_path = init_path.empty() ? find_helper("berth-init") : init_path;
+  ecfg.cgroup_parent = cfg.cgroup_parent;
+  ecfg.log_max_size = cfg.log_max_size;
+  ecfg.log_max_files = cfg.log_max_files;
+  auto eng = engine::Engine::open(ecfg);
+  if (!eng) {
+    log::error("starting: {}", eng.error().str());
+    ::unlink(cfg.pidfile.c_str());
+    return notify(notify_fd, "ERROR " + eng.error().str()) + 1;
+  }
+  engine::Engine& e = **eng;
+  if (auto r = e.restore(); !r) log::warn("restoring containers: {}", r.error().str());
+
+  engine::ImageBackend images(e.images(), e.image_mutex(), e.events(),
+                              [&e](const std::string& id, bool running_only) { return e.containers_using(id, running_only); });
+  server::Router router;
+  server::SystemInfo info{kVersion, cfg.data_root, cfg.exec_root, cfg.debug};
+  server::add_system_routes(router, e, info, [&images]() -> Result<nlohmann::json> {
+    auto j = TRY(images.df_images());
+    return nlohmann::json::parse(j.dump());
+  });
+  server::add_container_routes(router, e);
+  server::add_exec_routes(router, e);
+  server::add_image_routes(router, images);
+
+  server::ServerOptions sopts;
+  server::Server srv(std::move(router), sopts);
+  for (const auto& h : cfg.hosts) {
+    if (auto r = srv.listen(h, 0660, cfg.group); !r) {
+      log::error("listening on {}: {}", h, r.error().str());
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + r.error().str()) + 1;
+    }
+  }
+  g_server = &srv;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  log::info("berthd {} listening on {}", kVersion, cfg.hosts[0]);
+  notify(notify_fd, "READY");
+  auto r = srv.run();
+  g_server = nullptr;
+  e.shutdown();
+  for (const auto& h : cfg.hosts)
+    if (h.rfind("unix://", 0) == 0) ::unlink(h.substr(7).c_str());
+  ::unlink(cfg.pidfile.c_str());
+  log::info("berthd stopped; containers keep running under their monitors");
+  if (!r) {
+    log::error("serving: {}", r.error().str());
+    return 1;
+  }
+  return 0;
+}

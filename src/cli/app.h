@@ -1,0 +1,9 @@
+// The `berth` command line: parses argv (CLI11), runs the command and turns
+// its outcome into docker's exit statuses (0, 1, 125 for usage errors).
+#pragma once
+
+namespace berth::cli {
+
+int main(int argc, char** argv);
+
+}  // namespace berth::cli

@@ -1,0 +1,61 @@
+// How commands plug into the CLI11 tree: each `add_*` function declares one
+// command's flags under a parent (the root, `container` or `image`) and sets
+// the action to run once parsing succeeded. Usage lines and argument counts
+// follow docker-cli, so help and mistakes read the same.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "base/error.h"
+#include "cli/cli.h"
+
+namespace berth::cli {
+
+struct CommandInfo {
+  std::string path;         // "berth container ls"
+  std::string usage;        // "[OPTIONS] CONTAINER [CONTAINER...]"
+  std::string description;  // one line
+};
+
+struct Invocation {
+  Cli& cli;
+  std::function<Result<int>()> action = {};
+  std::map<const CLI::App*, CommandInfo> info = {};
+};
+
+struct ArgCount {
+  size_t min = 0;
+  size_t max = SIZE_MAX;
+};
+
+// A subcommand `name` of `parent` with positional arguments in *args
+// (checked against `count`, docker's messages), and `run` as its action.
+// `run` is called after parsing, with the arguments in place.
+CLI::App* add_command(Invocation& inv, CLI::App* parent, const std::string& name, const std::string& usage,
+                      const std::string& description, std::vector<std::string>* args, ArgCount count,
+                      std::function<Result<int>()> run);
+
+// Options bound the way docker's pflag behaves: a repeatable option takes one
+// value per occurrence ("-e A -e B").
+CLI::Option* add_list(CLI::App* app, const std::string& names, std::vector<std::string>& values,
+                      const std::string& description, const std::string& type = "list");
+CLI::Option* add_string(CLI::App* app, const std::string& names, std::string& value, const std::string& description,
+                        const std::string& type = "string");
+CLI::Option* add_int(CLI::App* app, const std::string& names, int64_t& value, const std::string& description);
+CLI::Option* add_bool(CLI::App* app, const std::string& names, bool& value, const std::string& description);
+
+// The --help text of a command, laid out as docker-cli's.
+std::string help_text(const Invocation& inv, const CLI::App* app);
+
+// Registration of every command (one function per file of commands).
+void add_run_commands(Invocation& inv, CLI::App* parent);
+void add_container_commands(Invocation& inv, CLI::App* parent, bool in_group);
+void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group);
+void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group);
+
+}  // namespace berth::cli

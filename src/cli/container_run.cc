@@ -1,0 +1,271 @@
+// run, create, and the attach/start/wait dance they share with start -a and attach.
+#include "cli/container_run.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/connection.h"
+#include "cli/stream.h"
+
+namespace berth::cli {
+
+int start_error_status(const std::string& message) {
+  if (message.find("executable file not found") != std::string::npos ||
+      message.find("no such file or directory") != std::string::npos) {
+    return 127;
+  }
+  if (message.find("permission denied") != std::string::npos || message.find("is a directory") != std::string::npos) {
+    return 126;
+  }
+  return 125;
+}
+
+namespace {
+
+// The wait answer: {"StatusCode": N, "Error": {"Message": "..."}}.
+Result<int> wait_status(PendingRequest& wait) {
+  api::Response r = TRY(check(TRY(wait.finish())));
+  Json j = Json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("StatusCode")) {
+    return fail(Errc::Internal, fmt::format("the daemon's wait answer is not understood: {}", r.body));
+  }
+  if (j.contains("Error") && j["Error"].is_object() && j["Error"].value("Message", "") != "") {
+    return fail(Errc::Internal, j["Error"]["Message"].get<std::string>());
+  }
+  return j["StatusCode"].get<int>();
+}
+
+std::string image_with_tag(const std::string& image) {
+  // The familiar name docker prints: "busybox" -> "busybox:latest".
+  size_t slash = image.rfind('/');
+  std::string last = slash == std::string::npos ? image : image.substr(slash + 1);
+  if (last.find(':') != std::string::npos || image.find('@') != std::string::npos) return image;
+  return image + ":latest";
+}
+
+void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
+  app->set_help_flag("--help", "Print usage");
+  app->prefix_command();  // flags after the image belong to the command
+  if (is_run) {
+    add_bool(app, "-d,--detach", o.detach, "Run container in background and print container ID");
+    add_bool(app, "--rm", o.rm, "Automatically remove the container and its associated anonymous volumes when it exits");
+    add_string(app, "--detach-keys", o.detach_keys, "Override the key sequence for detaching a container");
+    add_bool(app, "--sig-proxy", o.sig_proxy, "Proxy received signals to the process (default true)");
+  } else {
+    add_bool(app, "--rm", o.rm, "Automatically remove the container and its associated anonymous volumes when it exits");
+  }
+  add_list(app, "-a,--attach", o.attach, "Attach to STDIN, STDOUT or STDERR");
+  add_bool(app, "-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
+  add_bool(app, "-t,--tty", o.tty, "Allocate a pseudo-TTY");
+  add_string(app, "--name", o.name, "Assign a name to the container");
+  add_list(app, "-e,--env", o.env, "Set environment variables");
+  add_list(app, "--env-file", o.env_files, "Read in a file of environment variables");
+  add_string(app, "-w,--workdir", o.workdir, "Working directory inside the container");
+  add_string(app, "-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  add_string(app, "-h,--hostname", o.hostname, "Container host name");
+  add_string(app, "--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image")
+      ->each([&o](const std::string&) { o.entrypoint_set = true; });
+  add_list(app, "-l,--label", o.labels, "Set meta data on a container");
+  add_string(app, "--restart", o.restart, "Restart policy to apply when a container exits (default \"no\")");
+  add_bool(app, "--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
+  add_string(app, "-m,--memory", o.memory, "Memory limit", "bytes");
+  add_string(app, "--memory-swap", o.memory_swap,
+             "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", "bytes");
+  add_string(app, "--cpus", o.cpus, "Number of CPUs", "decimal");
+  app->add_option_function<int64_t>("-c,--cpu-shares", [&o](const int64_t& v) { o.cpu_shares = v; },
+                                    "CPU shares (relative weight)")->type_name("int");
+  add_string(app, "--cpuset-cpus", o.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+  app->add_option_function<int64_t>("--pids-limit", [&o](const int64_t& v) { o.pids_limit = v; },
+                                    "Tune container pids limit (set -1 for unlimited)")->type_name("int");
+  add_list(app, "--ulimit", o.ulimits, "Ulimit options", "ulimit");
+  add_bool(app, "--read-only", o.read_only, "Mount the container's root filesystem as read only");
+  add_list(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
+  add_list(app, "--cap-add", o.cap_add, "Add Linux capabilities");
+  add_list(app, "--cap-drop", o.cap_drop, "Drop Linux capabilities");
+  add_bool(app, "--privileged", o.privileged, "Give extended privileges to this container");
+  add_list(app, "--security-opt", o.security_opt, "Security Options");
+  add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");
+  app->add_option_function<int64_t>("--stop-timeout", [&o](const int64_t& v) { o.stop_timeout = v; },
+                                    "Timeout (in seconds) to stop a container")->type_name("int");
+  add_string(app, "--network,--net", o.network, "Connect a container to a network (none, host, default)", "network");
+  add_string(app, "--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")");
+  add_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
+}
+
+// Image, then the command: CLI11's prefix mode leaves them in remaining().
+void take_positionals(CLI::App* app, RunOptions& o) {
+  std::vector<std::string> rest = app->remaining();
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  if (!rest.empty()) {
+    o.image = rest.front();
+    o.command.assign(rest.begin() + 1, rest.end());
+  }
+}
+
+// Prints docker's "berth: <error>\n\nRun 'berth run --help'..." and returns 125.
+int refuse(const std::string& cmd, const Error& e) {
+  errf("berth: {}\n\nRun 'berth {} --help' for more information\n", e.str(), cmd);
+  return 125;
+}
+
+Result<std::string> create_container(Cli& cli, RunOptions& o, bool detached) {
+  if (!o.cidfile.empty()) {
+    struct stat st;
+    if (::stat(o.cidfile.c_str(), &st) == 0) {
+      return fail(Errc::AlreadyExists, fmt::format("container ID file found, make sure the other container isn't "
+                                                   "running or delete {}", o.cidfile));
+    }
+  }
+  if (o.pull != "missing" && o.pull != "never" && o.pull != "always") {
+    return fail(Errc::InvalidArgument, fmt::format("invalid pull option: '{}': must be one of \"always\", \"missing\" or \"never\"", o.pull));
+  }
+  if (o.pull == "always") {
+    return fail(Errc::Unsupported, fmt::format("cannot pull {}: berth has no registry support yet (use --pull missing or never)", o.image));
+  }
+  if (o.tty && is_terminal(1)) o.console_size = terminal_size();
+  CreateRequest req = TRY(build_create_request(o, detached, process_environment()));
+  api::Client* c = TRY(cli.client());
+  api::Response r = TRY(c->request("POST", "/containers/create" + req.query,
+                                   req.body.dump(-1, ' ', false, Json::error_handler_t::replace)));
+  if (r.status == 404 && o.pull != "never") {
+    // Create answers 404 only for the image; docker would pull it here.
+    errf("Unable to find image '{}' locally\n", image_with_tag(o.image));
+  }
+  TRYV(check(r));
+  Json j = Json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("Id")) return fail(Errc::Internal, "the daemon's create answer has no Id");
+  if (j.contains("Warnings") && j["Warnings"].is_array()) {
+    for (const auto& w : j["Warnings"]) errf("WARNING: {}\n", w.get<std::string>());
+  }
+  std::string id = j["Id"].get<std::string>();
+  if (!o.cidfile.empty()) {
+    int fd = ::open(o.cidfile.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return fail_errno(fmt::format("failed to create the container ID file {}", o.cidfile));
+    bool ok = write_all(fd, id);
+    ::close(fd);
+    if (!ok) return fail_errno(fmt::format("failed to write the container ID to {}", o.cidfile));
+  }
+  return id;
+}
+
+Result<int> run_container(Cli& cli, RunOptions& o) {
+  if (!o.detach && o.interactive && o.tty && !is_terminal(0)) {
+    return fail(Errc::InvalidArgument, "the input device is not a TTY");
+  }
+  if (!o.detach_keys.empty()) TRYV(parse_detach_keys(o.detach_keys));
+  std::string id = TRY(create_container(cli, o, o.detach));
+  if (o.detach) {
+    api::Client* c = TRY(cli.client());
+    api::Response r = TRY(c->request("POST", "/containers/" + id + "/start"));
+    if (r.status >= 400) {
+      Error e = daemon_error(r);
+      errf("berth: {}\n\nRun 'berth run --help' for more information\n", e.str());
+      return start_error_status(e.message);
+    }
+    outf("{}\n", id);
+    return 0;
+  }
+  AttachPlan plan{.id = id, .tty = o.tty, .stdin = o.interactive, .auto_remove = o.rm,
+                  .sig_proxy = o.sig_proxy, .detach_keys = o.detach_keys};
+  if (!o.attach.empty()) {
+    plan.stdout = plan.stderr = false;
+    for (auto a : o.attach) {
+      for (char& ch : a) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      plan.stdin |= a == "stdin";
+      plan.stdout |= a == "stdout";
+      plan.stderr |= a == "stderr";
+    }
+  }
+  bool start_failed = false;
+  auto rc = attach_and_start(cli, plan, &start_failed);
+  if (!rc && start_failed) {
+    errf("berth: {}\n\nRun 'berth run --help' for more information\n", rc.error().str());
+    return start_error_status(rc.error().message);
+  }
+  return rc;
+}
+
+}  // namespace
+
+Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_failed) {
+  api::Client* c = TRY(cli.client());
+  TRYV(c->negotiate());
+  std::string q = fmt::format("/containers/{}/attach?stream=1{}{}{}", plan.id, plan.stdin ? "&stdin=1" : "",
+                              plan.stdout ? "&stdout=1" : "", plan.stderr ? "&stderr=1" : "");
+  if (!plan.detach_keys.empty()) q += "&detachKeys=" + url_encode(plan.detach_keys);
+  RawTerminal raw;
+  if (plan.tty && plan.stdin && is_terminal(0)) TRYV(raw.enable(0));
+  auto conn = c->hijack(q, "");
+  if (!conn) return std::unexpected(Error{conn.error().code, 0, "Error response from daemon: " + conn.error().message});
+  // Sent before start, read when the output ends: the exit cannot slip between.
+  const char* condition = !plan.start ? "not-running" : plan.auto_remove ? "removed" : "next-exit";
+  PendingRequest wait = TRY(PendingRequest::send(resolve_host(cli.global.host), c->api_minor(), "POST",
+                                                 fmt::format("/containers/{}/wait?condition={}", plan.id, condition)));
+  if (plan.start) {
+    api::Response r = TRY(c->request("POST", "/containers/" + plan.id + "/start"));
+    if (r.status >= 400) {
+      if (start_failed) *start_failed = true;
+      return std::unexpected(daemon_error(r));
+    }
+  }
+  PumpOptions pump{.tty = plan.tty, .attach_stdin = plan.stdin};
+  if (!plan.detach_keys.empty()) pump.detach_keys = TRY(parse_detach_keys(plan.detach_keys));
+  if (plan.tty && is_terminal(1)) {
+    pump.resize_path = "/containers/" + plan.id + "/resize";
+    send_resize(cli, pump.resize_path);
+  }
+  if (plan.sig_proxy && !plan.tty) pump.kill_path = "/containers/" + plan.id + "/kill";
+  PumpEnd end = TRY(pump_streams(cli, *conn, pump));
+  raw.restore();
+  if (end == PumpEnd::Detached) return 0;
+  return wait_status(wait);
+}
+
+void add_run_commands(Invocation& inv, CLI::App* parent) {
+  {
+    auto o = std::make_shared<RunOptions>();
+    CLI::App* app = add_command(inv, parent, "run", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+                                "Create and run a new container from an image", nullptr, {},
+                                [] { return Result<int>(0); });
+    add_run_flags(app, *o, true);
+    app->callback([&inv, o, app] {
+      take_positionals(app, *o);
+      inv.action = [&inv, o]() -> Result<int> {
+        if (o->image.empty()) {
+          errf("berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] "
+               "[ARG...]\n\nSee 'berth run --help' for more information\n");
+          return 125;
+        }
+        auto rc = run_container(inv.cli, *o);
+        if (!rc) return refuse("run", rc.error());
+        return *rc;
+      };
+    });
+  }
+  {
+    auto o = std::make_shared<RunOptions>();
+    CLI::App* app = add_command(inv, parent, "create", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+                                "Create a new container", nullptr, {}, [] { return Result<int>(0); });
+    add_run_flags(app, *o, false);
+    app->callback([&inv, o, app] {
+      take_positionals(app, *o);
+      inv.action = [&inv, o]() -> Result<int> {
+        if (o->image.empty()) {
+          errf("berth: 'berth create' requires at least 1 argument\n\nUsage:  berth create [OPTIONS] IMAGE "
+               "[COMMAND] [ARG...]\n\nSee 'berth create --help' for more information\n");
+          return 125;
+        }
+        auto id = create_container(inv.cli, *o, false);
+        if (!id) return refuse("create", id.error());
+        outf("{}\n", *id);
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace berth::cli

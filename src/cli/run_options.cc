@@ -1,0 +1,355 @@
+#include "cli/run_options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "base/file.h"
+#include "base/strings.h"
+#include "cli/units.h"
+
+namespace berth::cli {
+
+RunEnvironment process_environment() {
+  return RunEnvironment{
+      .getenv = [](const std::string& k) -> std::optional<std::string> {
+        const char* v = std::getenv(k.c_str());
+        if (!v) return std::nullopt;
+        return std::string(v);
+      },
+      .read_file = [](const std::string& path) { return read_file(path); },
+  };
+}
+
+std::string url_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+Result<std::string> compact_json(std::string_view raw) {
+  // Validate first: docker-cli's json.Compact refuses malformed JSON.
+  if (!nlohmann::json::accept(raw)) return fail(Errc::InvalidArgument, "invalid JSON");
+  std::string out;
+  bool in_string = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < raw.size()) out += raw[++i];
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<Ulimit> parse_ulimit(const std::string& text) {
+  static const char* const kNames[] = {"core",   "cpu",   "data",  "fsize", "locks",  "memlock", "msgqueue", "nice",
+                                       "nofile", "nproc", "rss",   "rtprio", "rttime", "sigpending", "stack"};
+  size_t eq = text.find('=');
+  if (eq == std::string::npos) return fail(Errc::InvalidArgument, fmt::format("invalid ulimit argument: {}", text));
+  Ulimit u;
+  u.name = text.substr(0, eq);
+  if (std::find(std::begin(kNames), std::end(kNames), u.name) == std::end(kNames)) {
+    return fail(Errc::InvalidArgument, fmt::format("invalid ulimit type: {}", u.name));
+  }
+  auto limits = split(text.substr(eq + 1), ':');
+  if (limits.empty() || limits.size() > 2) {
+    return fail(Errc::InvalidArgument, fmt::format("too many limit value arguments - {}, can only have up to two, `soft[:hard]`", text.substr(eq + 1)));
+  }
+  auto soft = parse_int(limits[0]);
+  if (!soft) return fail(Errc::InvalidArgument, fmt::format("invalid ulimit soft value: {}", limits[0]));
+  u.soft = u.hard = *soft;
+  if (limits.size() == 2) {
+    auto hard = parse_int(limits[1]);
+    if (!hard) return fail(Errc::InvalidArgument, fmt::format("invalid ulimit hard value: {}", limits[1]));
+    u.hard = *hard;
+    if (u.soft > u.hard) {
+      return fail(Errc::InvalidArgument,
+                  fmt::format("ulimit soft limit must be less than or equal to hard limit: {} > {}", u.soft, u.hard));
+    }
+  }
+  return u;
+}
+
+Result<Json> parse_restart_policy(const std::string& text) {
+  Json policy = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+  if (text.empty()) return policy;
+  std::string name = text, count;
+  if (size_t colon = text.find(':'); colon != std::string::npos) {
+    name = text.substr(0, colon);
+    count = text.substr(colon + 1);
+  }
+  if (name != "no" && name != "always" && name != "unless-stopped" && name != "on-failure") {
+    return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: unknown policy '{}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'", name));
+  }
+  policy["Name"] = name;
+  if (!count.empty()) {
+    if (name != "on-failure") {
+      return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: maximum retry count can only be used with 'on-failure'"));
+    }
+    auto n = parse_int(count);
+    if (!n || *n < 0) return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: invalid count '{}'", count));
+    policy["MaximumRetryCount"] = *n;
+  }
+  return policy;
+}
+
+Result<std::vector<std::string>> parse_security_opts(const std::vector<std::string>& opts, const RunEnvironment& env) {
+  std::vector<std::string> out;
+  for (const auto& opt : opts) {
+    if (opt == "no-new-privileges") {
+      out.push_back(opt);
+      continue;
+    }
+    size_t sep = opt.find('=');
+    if (sep == std::string::npos) sep = opt.find(':');
+    if (sep == std::string::npos) return fail(Errc::InvalidArgument, fmt::format("invalid --security-opt: \"{}\"", opt));
+    std::string key = opt.substr(0, sep), value = opt.substr(sep + 1);
+    if (key == "seccomp" && value != "unconfined") {
+      // The daemon gets the profile itself, not a path on the client's machine.
+      auto text = env.read_file(value);
+      if (!text) {
+        return fail(Errc::InvalidArgument, fmt::format("opening seccomp profile ({}) failed: {}", value, text.error().str()));
+      }
+      auto compact = compact_json(*text);
+      if (!compact) {
+        return fail(Errc::InvalidArgument, fmt::format("compacting json for seccomp profile ({}) failed: {}", value, compact.error().message));
+      }
+      out.push_back("seccomp=" + *compact);
+      continue;
+    }
+    out.push_back(opt);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> read_env_file(const std::string& path, const RunEnvironment& env) {
+  auto text = env.read_file(path);
+  if (!text) return fail(Errc::InvalidArgument, fmt::format("open {}: {}", path, text.error().str()));
+  std::vector<std::string> out;
+  for (auto& raw : split(*text, '\n')) {
+    std::string_view line = raw;
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    size_t eq = line.find('=');
+    std::string_view key = line.substr(0, eq);
+    if (key.empty()) return fail(Errc::InvalidArgument, fmt::format("no variable name on line '{}'", line));
+    if (key.find_first_of(" \t") != std::string_view::npos) {
+      return fail(Errc::InvalidArgument, fmt::format("variable '{}' contains whitespaces", key));
+    }
+    if (eq != std::string_view::npos) {
+      out.emplace_back(line);
+    } else if (auto v = env.getenv(std::string(key))) {
+      out.push_back(std::string(key) + "=" + *v);  // a bare name takes the caller's value, if set
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// docker-cli's EffectiveCapAddCapDrop: upper case, "CAP_" prefix, ALL wins,
+// and a capability both added and dropped is added.
+std::vector<std::string> normalize_caps(const std::vector<std::string>& caps) {
+  std::vector<std::string> out;
+  for (auto c : caps) {
+    c = std::string(trim(c));
+    for (char& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (c != "ALL" && !c.starts_with("CAP_")) c = "CAP_" + c;
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  }
+  if (std::find(out.begin(), out.end(), "ALL") != out.end()) return {"ALL"};
+  return out;
+}
+
+Json string_list_or_null(const std::vector<std::string>& v) { return v.empty() ? Json(nullptr) : Json(v); }
+
+}  // namespace
+
+Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, const RunEnvironment& env) {
+  if (o.image.empty()) return fail(Errc::InvalidArgument, "an image name is required");
+  // Attach: -a picks streams; without it stdout and stderr; -i adds stdin.
+  bool attach_stdin = false, attach_stdout = false, attach_stderr = false;
+  for (const auto& a : o.attach) {
+    std::string s = a;
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (s == "stdin") attach_stdin = true;
+    else if (s == "stdout") attach_stdout = true;
+    else if (s == "stderr") attach_stderr = true;
+    else return fail(Errc::InvalidArgument, fmt::format("invalid argument \"{}\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", a));
+  }
+  if (o.attach.empty()) attach_stdout = attach_stderr = true;
+  if (o.interactive) attach_stdin = true;
+  bool stdin_once = o.interactive && attach_stdin;
+  if (detached) {
+    if (!o.attach.empty()) return fail(Errc::InvalidArgument, "Conflicting options: -a and -d");
+    attach_stdin = attach_stdout = attach_stderr = stdin_once = false;
+  }
+
+  std::vector<std::string> env_list;
+  for (const auto& f : o.env_files) {
+    auto lines = TRY(read_env_file(f, env));
+    env_list.insert(env_list.end(), lines.begin(), lines.end());
+  }
+  for (const auto& e : o.env) {
+    size_t eq = e.find('=');
+    if (eq == 0) return fail(Errc::InvalidArgument, fmt::format("invalid argument \"{}\" for \"-e, --env\" flag: invalid environment variable: {}", e, e));
+    if (eq != std::string::npos) {
+      env_list.push_back(e);
+    } else if (auto v = env.getenv(e)) {
+      env_list.push_back(e + "=" + *v);
+    } else {
+      env_list.push_back(e);
+    }
+  }
+
+  Json labels = Json::object();
+  for (const auto& l : o.labels) {
+    size_t eq = l.find('=');
+    labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+
+  Json restart = TRY(parse_restart_policy(o.restart));
+  if (o.rm && restart["Name"] != "no") {
+    return fail(Errc::InvalidArgument, "conflicting options: cannot specify both --restart and --rm");
+  }
+
+  int64_t memory = 0, memory_swap = 0, nano_cpus = 0;
+  if (!o.memory.empty()) {
+    memory = TRY_CTX(parse_ram_bytes(o.memory), fmt::format("invalid argument \"{}\" for \"-m, --memory\" flag: ", o.memory));
+  }
+  if (!o.memory_swap.empty()) {
+    if (o.memory_swap == "-1") {
+      memory_swap = -1;
+    } else {
+      memory_swap = TRY_CTX(parse_ram_bytes(o.memory_swap),
+                            fmt::format("invalid argument \"{}\" for \"--memory-swap\" flag: ", o.memory_swap));
+    }
+  }
+  if (!o.cpus.empty()) {
+    nano_cpus = TRY_CTX(parse_nano_cpus(o.cpus), fmt::format("invalid argument \"{}\" for \"--cpus\" flag: ", o.cpus));
+  }
+
+  Json ulimits = Json::array();
+  for (const auto& u : o.ulimits) {
+    Ulimit parsed = TRY_CTX(parse_ulimit(u), fmt::format("invalid argument \"{}\" for \"--ulimit\" flag: ", u));
+    ulimits.push_back({{"Name", parsed.name}, {"Hard", parsed.hard}, {"Soft", parsed.soft}});
+  }
+
+  Json tmpfs = Json::object();
+  for (const auto& t : o.tmpfs) {
+    size_t colon = t.find(':');
+    tmpfs[t.substr(0, colon)] = colon == std::string::npos ? "" : t.substr(colon + 1);
+  }
+
+  std::vector<std::string> security = TRY(parse_security_opts(o.security_opt, env));
+  std::vector<std::string> cap_add = normalize_caps(o.cap_add), cap_drop;
+  for (const auto& c : normalize_caps(o.cap_drop)) {
+    if (std::find(cap_add.begin(), cap_add.end(), c) == cap_add.end()) cap_drop.push_back(c);
+  }
+
+  std::string network = o.network.empty() ? "default" : o.network;
+
+  Json config;
+  config["Hostname"] = o.hostname;
+  config["Domainname"] = "";
+  config["User"] = o.user;
+  config["AttachStdin"] = attach_stdin;
+  config["AttachStdout"] = attach_stdout;
+  config["AttachStderr"] = attach_stderr;
+  config["Tty"] = o.tty;
+  config["OpenStdin"] = o.interactive;
+  config["StdinOnce"] = stdin_once;
+  config["Env"] = string_list_or_null(env_list);
+  config["Cmd"] = string_list_or_null(o.command);
+  config["Image"] = o.image;
+  config["Volumes"] = Json::object();
+  config["WorkingDir"] = o.workdir;
+  if (!o.entrypoint.empty()) {
+    config["Entrypoint"] = Json::array({o.entrypoint});
+  } else if (o.entrypoint_set) {
+    config["Entrypoint"] = Json::array({""});
+  } else {
+    config["Entrypoint"] = nullptr;
+  }
+  config["OnBuild"] = nullptr;
+  config["Labels"] = labels;
+  if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
+  if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
+
+  Json host;
+  host["Binds"] = nullptr;
+  host["ContainerIDFile"] = o.cidfile;
+  host["LogConfig"] = {{"Type", ""}, {"Config", Json::object()}};
+  host["NetworkMode"] = network;
+  host["PortBindings"] = Json::object();
+  host["RestartPolicy"] = restart;
+  host["AutoRemove"] = o.rm;
+  host["VolumeDriver"] = "";
+  host["VolumesFrom"] = nullptr;
+  host["ConsoleSize"] = o.console_size ? Json::array({o.console_size->first, o.console_size->second})
+                                       : Json::array({0, 0});
+  host["CapAdd"] = string_list_or_null(cap_add);
+  host["CapDrop"] = string_list_or_null(cap_drop);
+  host["CgroupnsMode"] = "";
+  host["Dns"] = Json::array();
+  host["DnsOptions"] = Json::array();
+  host["DnsSearch"] = Json::array();
+  host["ExtraHosts"] = nullptr;
+  host["GroupAdd"] = nullptr;
+  host["IpcMode"] = "";
+  host["Cgroup"] = "";
+  host["Links"] = nullptr;
+  host["OomScoreAdj"] = 0;
+  host["PidMode"] = "";
+  host["Privileged"] = o.privileged;
+  host["PublishAllPorts"] = false;
+  host["ReadonlyRootfs"] = o.read_only;
+  host["SecurityOpt"] = string_list_or_null(security);
+  if (!tmpfs.empty()) host["Tmpfs"] = tmpfs;
+  host["UTSMode"] = "";
+  host["UsernsMode"] = "";
+  host["ShmSize"] = 0;
+  host["CpuShares"] = o.cpu_shares.value_or(0);
+  host["Memory"] = memory;
+  host["NanoCpus"] = nano_cpus;
+  host["CgroupParent"] = "";
+  host["BlkioWeight"] = 0;
+  host["CpuPeriod"] = 0;
+  host["CpuQuota"] = 0;
+  host["CpusetCpus"] = o.cpuset_cpus;
+  host["CpusetMems"] = "";
+  host["Devices"] = Json::array();
+  host["MemoryReservation"] = 0;
+  host["MemorySwap"] = memory_swap;
+  host["MemorySwappiness"] = -1;
+  host["OomKillDisable"] = false;
+  if (o.pids_limit) host["PidsLimit"] = *o.pids_limit;
+  host["Ulimits"] = ulimits;
+  if (o.init) host["Init"] = true;
+
+  config["HostConfig"] = host;
+  config["NetworkingConfig"] = {{"EndpointsConfig", Json::object()}};
+
+  CreateRequest req;
+  if (!o.name.empty()) req.query = "?name=" + url_encode(o.name);
+  req.body = std::move(config);
+  return req;
+}
+
+}  // namespace berth::cli

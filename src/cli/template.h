@@ -1,0 +1,45 @@
+// A subset of Go's text/template, enough for the --format strings people put
+// in scripts: {{.Field.Sub}}, {{json .}}, {{index .M "k"}}, {{join .A " "}},
+// {{range}}/{{if}}/{{with}}/{{else}}/{{end}}, variables ($, $v := ...),
+// pipes (|), {{- trim markers -}}, and docker's functions (json, join, split,
+// lower, upper, title, truncate, pad, println) plus Go's builtins (index,
+// len, printf, print, eq, ne, lt, le, gt, ge, and, or, not). Data is JSON.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+
+namespace berth::cli {
+
+using Json = nlohmann::ordered_json;
+
+struct TemplateNode;
+
+class Template {
+ public:
+  static Result<Template> parse(std::string_view text);
+  // header_mode: docker's header functions, which return their first
+  // argument untouched, so "table {{json .ID}}" still prints "CONTAINER ID".
+  Result<std::string> execute(const Json& data, bool header_mode = false) const;
+
+  Template(Template&&) noexcept;
+  Template& operator=(Template&&) noexcept;
+  ~Template();
+
+ private:
+  Template();
+  std::unique_ptr<TemplateNode> root_;
+};
+
+// Go's %v of a JSON value: strings raw, arrays "[a b]", objects "map[k:v]"
+// (keys sorted, as Go prints maps), null "<nil>".
+std::string go_print(const Json& value);
+// Go's json.Marshal: compact, with <, > and & escaped as \u003c...
+std::string go_json(const Json& value);
+
+}  // namespace berth::cli

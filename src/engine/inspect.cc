@@ -1,0 +1,227 @@
+// The JSON views of containers: inspect (GET /containers/{id}/json) and the
+// list summaries (GET /containers/json), in Docker API 1.41's shapes.
+#include <ctime>
+
+#include "base/strings.h"
+#include "engine/engine.h"
+#include "engine/exec_session.h"
+
+namespace berth::engine {
+namespace {
+
+// RFC 3339 -> unix seconds (list "Created" is an integer).
+int64_t unix_seconds(const std::string& rfc3339) {
+  std::tm tm{};
+  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  return timegm(&tm);
+}
+
+std::string quote_command(const Container& c) {
+  std::string cmd = c.path;
+  for (const auto& a : c.args) cmd += " " + a;
+  return cmd;
+}
+
+// "Up 3 minutes", "Exited (0) 2 seconds ago" — Docker's human durations.
+std::string human_duration(int64_t seconds) {
+  if (seconds < 1) return "Less than a second";
+  if (seconds == 1) return "1 second";
+  if (seconds < 60) return std::to_string(seconds) + " seconds";
+  int64_t minutes = seconds / 60;
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return std::to_string(minutes) + " minutes";
+  int64_t hours = (seconds + 1800) / 3600;
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return std::to_string(hours) + " hours";
+  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
+  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
+  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
+  return std::to_string(hours / 24 / 365) + " years";
+}
+
+std::string status_text(const Container& c) {
+  int64_t now = std::time(nullptr);
+  const auto& s = c.state;
+  if (s.removing) return "Removal In Progress";
+  if (s.dead) return "Dead";
+  if (s.restarting)
+    return "Restarting (" + std::to_string(s.exit_code) + ") " +
+           human_duration(now - unix_seconds(s.finished_at)) + " ago";
+  if (s.running) {
+    std::string t = "Up " + human_duration(now - unix_seconds(s.started_at));
+    if (s.paused) t += " (Paused)";
+    return t;
+  }
+  if (!c.ever_started) return "Created";
+  return "Exited (" + std::to_string(s.exit_code) + ") " + human_duration(now - unix_seconds(s.finished_at)) + " ago";
+}
+
+nlohmann::json labels_of(const Container& c) {
+  auto l = c.config.value("Labels", nlohmann::json::object());
+  return l.is_object() ? l : nlohmann::json::object();
+}
+
+nlohmann::json network_settings(const Container& c) {
+  std::string mode = c.host_config.value("NetworkMode", "default");
+  std::string net = mode == "host" ? "host" : "none";
+  nlohmann::json endpoint = {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
+                             {"NetworkID", ""},       {"EndpointID", ""}, {"Gateway", ""},
+                             {"IPAddress", ""},       {"IPPrefixLen", 0}, {"IPv6Gateway", ""},
+                             {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
+                             {"DriverOpts", nullptr}};
+  return {{"Bridge", ""},
+          {"SandboxID", ""},
+          {"HairpinMode", false},
+          {"LinkLocalIPv6Address", ""},
+          {"LinkLocalIPv6PrefixLen", 0},
+          {"Ports", nlohmann::json::object()},
+          {"SandboxKey", ""},
+          {"SecondaryIPAddresses", nullptr},
+          {"SecondaryIPv6Addresses", nullptr},
+          {"EndpointID", ""},
+          {"Gateway", ""},
+          {"GlobalIPv6Address", ""},
+          {"GlobalIPv6PrefixLen", 0},
+          {"IPAddress", ""},
+          {"IPPrefixLen", 0},
+          {"IPv6Gateway", ""},
+          {"MacAddress", ""},
+          {"Networks", {{net, endpoint}}}};
+}
+
+bool match_filters(const Container& c, const nlohmann::json& filters) {
+  if (!filters.is_object()) return true;
+  for (auto& [key, vals] : filters.items()) {
+    std::vector<std::string> values;
+    if (vals.is_array()) {
+      for (auto& v : vals) values.push_back(v.get<std::string>());
+    } else if (vals.is_object()) {
+      for (auto& [v, on] : vals.items()) values.push_back(v);
+    }
+    if (values.empty()) continue;
+    bool ok = false;
+    for (const auto& v : values) {
+      if (key == "id") ok |= c.id.rfind(v, 0) == 0;
+      else if (key == "name") ok |= c.name.find(v) != std::string::npos;
+      else if (key == "status") ok |= c.state.status(c.ever_started) == v;
+      else if (key == "exited") ok |= c.ever_started && !c.state.running && std::to_string(c.state.exit_code) == v;
+      else if (key == "ancestor") ok |= c.image == v || c.image_id == v || c.image_id.find(v) != std::string::npos;
+      else if (key == "label") {
+        auto labels = labels_of(c);
+        auto eq = v.find('=');
+        std::string k = v.substr(0, eq);
+        ok |= labels.contains(k) && (eq == std::string::npos || labels[k] == v.substr(eq + 1));
+      } else if (key == "is-task") ok |= v == "false";
+      else ok = true;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json Engine::inspect_json(const Container& c) {
+  const auto& s = c.state;
+  nlohmann::json state = {{"Status", s.status(c.ever_started)},
+                          {"Running", s.running},
+                          {"Paused", s.paused},
+                          {"Restarting", s.restarting},
+                          {"OOMKilled", s.oom_killed},
+                          {"Dead", s.dead},
+                          {"Pid", s.pid},
+                          {"ExitCode", s.exit_code},
+                          {"Error", s.error},
+                          {"StartedAt", s.started_at},
+                          {"FinishedAt", s.finished_at}};
+  nlohmann::json hc = c.host_config;
+  return {{"Id", c.id},
+          {"Created", c.created},
+          {"Path", c.path},
+          {"Args", c.args},
+          {"State", state},
+          {"Image", c.image_id},
+          {"ResolvConfPath", c.resolv_conf_path},
+          {"HostnamePath", c.hostname_path},
+          {"HostsPath", c.hosts_path},
+          {"LogPath", c.log_path},
+          {"Name", c.name},
+          {"RestartCount", c.restart_count},
+          {"Driver", "overlay2"},
+          {"Platform", "linux"},
+          {"MountLabel", ""},
+          {"ProcessLabel", ""},
+          {"AppArmorProfile", ""},
+          {"ExecIDs", nullptr},
+          {"HostConfig", hc},
+          {"GraphDriver", {{"Name", "overlay2"}, {"Data", {{"MergedDir", rootfs_dir(c.id)}}}}},
+          {"Mounts", nlohmann::json::array()},
+          {"Config", c.config},
+          {"NetworkSettings", network_settings(c)}};
+}
+
+nlohmann::json Engine::summary_json(const Container& c) {
+  std::string mode = c.host_config.value("NetworkMode", "default");
+  return {{"Id", c.id},
+          {"Names", {c.name}},
+          {"Image", c.image},
+          {"ImageID", c.image_id},
+          {"Command", quote_command(c)},
+          {"Created", unix_seconds(c.created)},
+          {"Ports", nlohmann::json::array()},
+          {"Labels", labels_of(c)},
+          {"State", c.state.status(c.ever_started)},
+          {"Status", status_text(c)},
+          {"HostConfig", {{"NetworkMode", mode}}},
+          {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
+          {"Mounts", nlohmann::json::array()}};
+}
+
+Result<nlohmann::json> Engine::inspect(const std::string& ref, bool size) {
+  std::shared_ptr<Container> c;
+  nlohmann::json j;
+  {
+    std::lock_guard lk(mu_);
+    c = TRY(lookup(ref));
+    j = inspect_json(*c);
+    nlohmann::json exec_ids = nlohmann::json::array();
+    for (auto& [id, e] : execs_)
+      if (e->container_id == c->id && e->running) exec_ids.push_back(id);
+    j["ExecIDs"] = exec_ids.empty() ? nlohmann::json(nullptr) : exec_ids;
+  }
+  if (size) {
+    std::lock_guard lk(image_mu_);
+    if (auto u = images_->snapshots().usage(c->id)) j["SizeRw"] = u->bytes;
+  }
+  return j;
+}
+
+Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const nlohmann::json& filters) {
+  std::vector<std::shared_ptr<Container>> picked;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& [id, c] : containers_) {
+      if (!all && !c->state.running && limit <= 0) continue;
+      if (!match_filters(*c, filters)) continue;
+      picked.push_back(c);
+    }
+    std::sort(picked.begin(), picked.end(), [](const auto& a, const auto& b) { return a->created > b->created; });
+    if (limit > 0 && picked.size() > static_cast<size_t>(limit)) picked.resize(limit);
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& c : picked) {
+    nlohmann::json j;
+    {
+      std::lock_guard lk(mu_);
+      j = summary_json(*c);
+    }
+    if (size) {
+      std::lock_guard lk(image_mu_);
+      if (auto u = images_->snapshots().usage(c->id)) j["SizeRw"] = u->bytes;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,45 @@
+// GET /containers/{id}/logs: the json-file log as Docker's stream, following
+// new entries until the container's run ends or the client leaves.
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "shim/jsonlog.h"
+#include "shim/protocol.h"
+
+namespace berth::engine {
+
+Result<void> Engine::logs(const std::string& ref, const LogsOptions& opts, int client_fd,
+                          const std::function<bool(std::string_view)>& sink) {
+  auto c = TRY(find(ref));
+  if (!opts.stdout && !opts.stderr)
+    return fail(Errc::InvalidArgument, "Bad parameters: you must choose at least one stream");
+  shim::LogReadOptions lo;
+  lo.stdout = opts.stdout;
+  lo.stderr = opts.stderr;
+  lo.since_ns = opts.since_ns;
+  lo.until_ns = opts.until_ns;
+  lo.tail = opts.tail;
+  UniqueFd exit_fd;
+  bool tty;
+  std::string path;
+  {
+    std::lock_guard lk(mu_);
+    tty = c->tty;
+    path = c->log_path;
+    // Follow only a running container; stop when this run ends.
+    if (opts.follow && c->state.running && c->exit_event) {
+      exit_fd = UniqueFd(::dup(c->exit_event.get()));
+      lo.follow = true;
+      lo.stop_fds = {exit_fd.get(), client_fd};
+    }
+  }
+  return shim::read_json_log(path, lo, [&](const shim::LogEntry& e) {
+    std::string line;
+    if (opts.timestamps) line = e.time + " ";
+    line += e.log;
+    if (tty) return sink(line);
+    return sink(shim::encode_frame(e.stream == "stderr" ? shim::Frame::Stderr : shim::Frame::Stdout, line));
+  });
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,82 @@
+// Live restore: after a restart (or a crash) berthd finds the shims that
+// kept their containers running, reconnects to them, and records the exits
+// that happened while it was away.
+#include <sys/eventfd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "engine/engine.h"
+#include "shim/launcher.h"
+
+namespace berth::engine {
+
+Result<void> Engine::restore() {
+  std::vector<std::shared_ptr<Container>> all;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& [id, c] : containers_) all.push_back(c);
+  }
+  for (auto& c : all) {
+    bool was_running;
+    {
+      std::lock_guard lk(mu_);
+      was_running = c->state.running;
+      c->state.restarting = false;
+      c->state.removing = false;
+    }
+    std::string dir = shim_dir(c->id);
+    if (was_running && shim::shim_alive(dir)) {
+      auto conn = shim::connect(dir);
+      if (conn) {
+        uint64_t gen;
+        {
+          std::lock_guard lk(mu_);
+          c->shim_conn = std::move(*conn);
+          c->shim_pid = 0;  // not our child: no reaping
+          c->exit_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+          // Ask for the state: an exit that happened before we connected
+          // comes back as Exited right away.
+          send_to_shim(*c, static_cast<int>(shim::Frame::Hello), "");
+          gen = c->exit_generation;
+        }
+        log::info("restored container {} (pid {})", c->id, c->state.pid);
+        std::thread([this, c, gen] { follow_shim(c, gen); }).detach();
+        continue;
+      }
+      log::warn("container {}: its monitor is alive but does not answer: {}", c->id, conn.error().str());
+    }
+    if (was_running) {
+      auto rec = shim::read_exit_file(dir);
+      if (rec && *rec) {
+        on_exit(c, (*rec)->exit_code, (*rec)->oom_killed, (*rec)->finished_at);
+      } else {
+        {
+          std::lock_guard lk(mu_);
+          c->state.error = "the container's monitor is gone and left no exit status";
+        }
+        on_exit(c, 255, false, rfc3339_now());
+      }
+      continue;
+    }
+    // Not running: restart policies that start with the daemon.
+    std::string policy;
+    bool manual;
+    {
+      std::lock_guard lk(mu_);
+      (void)persist(*c);
+      auto p = c->host_config.value("RestartPolicy", nlohmann::json::object());
+      policy = p.is_object() ? p.value("Name", "") : "";
+      manual = c->manually_stopped;
+    }
+    if (c->ever_started && (policy == "always" || (policy == "unless-stopped" && !manual))) {
+      std::lock_guard op(c->op_mu);
+      if (auto r = start_locked(c); !r) log::warn("starting {} (restart policy {}): {}", c->id, policy, r.error().str());
+    }
+  }
+  return {};
+}
+
+}  // namespace berth::engine

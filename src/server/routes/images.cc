@@ -1,0 +1,239 @@
+#include "server/routes/images.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "image/go_json.h"
+
+namespace berth::server {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+using engine::ImageBackend;
+
+// dockerd's streamformatter ends every JSON message with "\r\n".
+std::string message_line(const ojson& j) { return image::go_json(j) + "\r\n"; }
+
+// jsonmessage.JSONMessage with only an error.
+std::string error_line(const Error& e) {
+  ojson j = ojson::object();
+  j["errorDetail"] = ojson{{"message", e.message}};
+  j["error"] = e.message;
+  return message_line(j);
+}
+
+// Go's json.Encoder: compact, HTML-safe escapes, newline.
+void send_json(ResponseWriter& w, int status, const ojson& j) {
+  (void)w.send(status, "application/json", image::go_json(j) + "\n");
+}
+
+void not_implemented(ResponseWriter& w, const std::string& what) {
+  (void)w.error(Error{Errc::Unsupported, 0, what});
+}
+
+// units.HumanSize: decimal units, 4 significant digits ("1.049MB").
+std::string human_size(double size) {
+  static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  size_t i = 0;
+  while (size >= 1000 && i + 1 < std::size(units)) size /= 1000, ++i;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%s", size, units[i]);
+  return buf;
+}
+
+// The old `filter=NAME` parameter (API < 1.41 clients) is a reference filter.
+std::string list_filters(const Request& req) {
+  std::string filters = req.q("filters").value_or("");
+  auto legacy = req.q("filter");
+  if (!legacy || legacy->empty()) return filters;
+  auto j = filters.empty() ? nlohmann::json::object() : nlohmann::json::parse(filters, nullptr, false);
+  if (!j.is_object()) return filters;  // the backend reports the bad JSON
+  auto& ref = j["reference"];
+  if (ref.is_array())
+    ref.push_back(*legacy);
+  else
+    ref[*legacy] = true;
+  return j.dump();
+}
+
+engine::BodyReader body_of(Request& req) {
+  return [&req](char* p, size_t n) { return req.read_some(p, n); };
+}
+
+void import_image(Request& req, ResponseWriter& w, ImageBackend& images) {
+  std::string src = req.q("fromSrc").value_or("");
+  if (src != "-") {
+    not_implemented(w, "importing from a URL (fromSrc=" + src +
+                           ") is not supported yet: berth has no download client (coming in a later release); "
+                           "send the archive as the request body (docker import FILE)");
+    return;
+  }
+  ImageBackend::ImportOptions o;
+  o.repo = req.q("repo").value_or("");
+  o.tag = req.q("tag").value_or("");
+  o.message = req.q("message").value_or("");
+  for (auto [it, end] = req.query.equal_range("changes"); it != end; ++it) o.changes.push_back(it->second);
+  if (auto ok = images.check_import(o); !ok) {
+    (void)w.error(ok.error());
+    return;
+  }
+  auto id = images.import_image(body_of(req), o);
+  if (!id) {
+    (void)w.error(id.error());
+    return;
+  }
+  if (!w.begin_stream(200, "application/json")) return;
+  if (!w.write_chunk(message_line(ojson{{"status", *id}}))) return;
+  (void)w.end_stream();
+}
+
+void load_images(Request& req, ResponseWriter& w, ImageBackend& images) {
+  bool quiet = req.q_bool("quiet", true);
+  int64_t total = -1;
+  if (auto len = req.header("content-length"); !len.empty()) total = std::strtoll(len.c_str(), nullptr, 10);
+  // dockerd answers 200 and reports failures in the stream; the stream
+  // starts with the first message.
+  bool streaming = false;
+  auto emit = [&](const std::string& line) {
+    if (!streaming) {
+      if (!w.begin_stream(200, "application/json")) return false;
+      streaming = true;
+    }
+    return w.write_chunk(line).has_value();
+  };
+  auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  ImageBackend::Progress progress;
+  if (!quiet) {
+    progress = [&](uint64_t current, int64_t known_total) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::milliseconds(100) && (known_total < 0 || current < uint64_t(known_total))) return;
+      last = now;
+      ojson detail = ojson{{"current", current}};
+      std::string shown = human_size(double(current));
+      if (known_total > 0) {
+        detail["total"] = known_total;
+        shown += "/" + human_size(double(known_total));
+      }
+      (void)emit(message_line(ojson{{"status", "Loading"}, {"progressDetail", detail}, {"progress", shown}}));
+    };
+  }
+  auto lines = images.load(body_of(req), total, progress);
+  if (!lines) {
+    (void)emit(error_line(lines.error()));
+  } else {
+    for (const auto& l : *lines)
+      if (!emit(message_line(ojson{{"stream", l}}))) return;
+  }
+  if (!streaming) {
+    (void)w.send(200, "application/json", "");
+    return;
+  }
+  (void)w.end_stream();
+}
+
+void save_images(const std::vector<std::string>& names, ResponseWriter& w, ImageBackend& images) {
+  auto saved = images.save(names);
+  if (!saved) {
+    (void)w.error(saved.error());
+    return;
+  }
+  if (!w.begin_stream(200, "application/x-tar")) return;
+  std::string buf(256 << 10, '\0');
+  for (;;) {
+    ssize_t n = ::read(saved->fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {  // as dockerd: the error goes into the stream
+      (void)w.write_chunk(error_line(Error{errc_from_errno(errno), errno, "reading the saved archive"}));
+      break;
+    }
+    if (n == 0) break;
+    if (!w.write_chunk(std::string_view(buf.data(), static_cast<size_t>(n)))) return;
+  }
+  (void)w.end_stream();
+}
+
+ojson delete_items(const std::vector<metadata::DeleteItem>& items) {
+  ojson out = ojson::array();
+  for (const auto& it : items)
+    out.push_back(ojson{{it.kind == metadata::DeleteItem::Kind::Untagged ? "Untagged" : "Deleted", it.value}});
+  return out;
+}
+
+template <class T>
+void reply(ResponseWriter& w, const Result<T>& r) {
+  if (!r)
+    (void)w.error(r.error());
+  else
+    send_json(w, 200, *r);
+}
+
+}  // namespace
+
+void add_image_routes(Router& router, ImageBackend& images) {
+  ImageBackend* b = &images;
+  // Fixed paths first: the router takes the first pattern that matches.
+  router.add("GET", "/images/json", [b](Request& req, ResponseWriter& w) {
+    reply(w, b->list({.all = req.q_bool("all"), .filters = list_filters(req)}));
+  });
+  router.add("GET", "/images/search", [](Request&, ResponseWriter& w) {
+    not_implemented(w, "searching registries is not supported yet: berth has no registry client "
+                       "(coming in a later release)");
+  });
+  router.add("GET", "/images/get", [b](Request& req, ResponseWriter& w) {
+    std::vector<std::string> names;
+    for (auto [it, end] = req.query.equal_range("names"); it != end; ++it) names.push_back(it->second);
+    save_images(names, w, *b);
+  });
+  router.add("POST", "/images/create", [b](Request& req, ResponseWriter& w) {
+    if (auto from = req.q("fromImage"); from && !from->empty()) {
+      not_implemented(w, "pulling images is not supported yet: berth has no registry client "
+                         "(coming in a later release)");
+      return;
+    }
+    import_image(req, w, *b);
+  });
+  router.add("POST", "/images/load", [b](Request& req, ResponseWriter& w) { load_images(req, w, *b); });
+  router.add("POST", "/images/prune", [b](Request& req, ResponseWriter& w) {
+    reply(w, b->prune(req.q("filters").value_or("")));
+  });
+  router.add("POST", "/build", [](Request&, ResponseWriter& w) {
+    not_implemented(w, "building images is not supported yet: berth has no Dockerfile builder "
+                       "(coming in a later release)");
+  });
+  router.add("POST", "/auth", [](Request&, ResponseWriter& w) {
+    not_implemented(w, "logging in to a registry is not supported yet: berth has no registry client "
+                       "(coming in a later release)");
+  });
+
+  router.add("GET", "/images/{name...}/json", [b](Request& req, ResponseWriter& w) {
+    reply(w, b->inspect(req.params[0], req.api_minor));
+  });
+  router.add("GET", "/images/{name...}/history", [b](Request& req, ResponseWriter& w) {
+    reply(w, b->history(req.params[0]));
+  });
+  router.add("GET", "/images/{name...}/get", [b](Request& req, ResponseWriter& w) {
+    save_images({req.params[0]}, w, *b);
+  });
+  router.add("POST", "/images/{name...}/tag", [b](Request& req, ResponseWriter& w) {
+    auto r = b->tag(req.params[0], req.q("repo").value_or(""), req.q("tag").value_or(""));
+    if (!r)
+      (void)w.error(r.error());
+    else
+      (void)w.send(201, "", "");
+  });
+  router.add("POST", "/images/{name...}/push", [](Request&, ResponseWriter& w) {
+    not_implemented(w, "pushing images is not supported yet: berth has no registry client "
+                       "(coming in a later release)");
+  });
+  router.add("DELETE", "/images/{name...}", [b](Request& req, ResponseWriter& w) {
+    auto items = b->remove(req.params[0], req.q_bool("force"), req.q_bool("noprune"));
+    if (!items)
+      (void)w.error(items.error());
+    else
+      send_json(w, 200, delete_items(*items));
+  });
+}
+
+}  // namespace berth::server

@@ -1,0 +1,216 @@
+// /_ping, /version, /info, /events, /system/df.
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/file.h"
+#include "engine/host.h"
+#include "server/routes/routes.h"
+
+namespace berth::server {
+namespace {
+
+std::string kernel_release() {
+  utsname u{};
+  uname(&u);
+  return u.release;
+}
+
+std::string os_name() {
+  auto text = read_file("/etc/os-release");
+  if (!text) return "Linux";
+  auto pos = text->find("PRETTY_NAME=");
+  if (pos == std::string::npos) return "Linux";
+  auto line = text->substr(pos + 12, text->find('\n', pos) - pos - 12);
+  if (!line.empty() && line.front() == '"') line = line.substr(1, line.size() - 2);
+  return line;
+}
+
+int64_t mem_total() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE); }
+
+std::string hostname() {
+  char buf[256] = {};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+// Docker's `since`/`until` for events: unix seconds (with a fraction) or RFC 3339.
+std::optional<int64_t> time_param(const Request& req, const char* key) {
+  auto v = req.q(key);
+  if (!v || v->empty()) return std::nullopt;
+  try {
+    size_t dot = v->find('.');
+    int64_t s = std::stoll(v->substr(0, dot));
+    int64_t ns = 0;
+    if (dot != std::string::npos) {
+      std::string frac = v->substr(dot + 1, 9);
+      while (frac.size() < 9) frac += '0';
+      ns = std::stoll(frac);
+    }
+    return s * 1000000000 + ns;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void events(engine::Engine& e, Request& req, ResponseWriter& w) {
+  auto filter = engine::EventFilter::parse(req.q("filters").value_or(""));
+  if (!filter) return (void)w.error(Error{Errc::InvalidArgument, 0, "invalid filter: " + req.q("filters").value_or("")});
+  auto since = time_param(req, "since");
+  auto until = time_param(req, "until");
+  if (since && until && *since > *until)
+    return (void)w.error(Error{Errc::InvalidArgument, 0, "`since` time is after `until` time"});
+  auto sub = e.events().subscribe(since);
+  if (!w.begin_stream(200, "application/json")) return;
+  // The client leaving ends the stream: a watcher cancels the subscription.
+  UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
+  int cfd = w.client_fd();
+  std::thread watcher([&] {
+    pollfd p[2] = {{cfd, POLLRDHUP, 0}, {stop.get(), POLLIN, 0}};
+    while (::poll(p, 2, -1) < 0 && errno == EINTR) {
+    }
+    sub->cancel();
+  });
+  for (;;) {
+    int64_t deadline = until ? *until : 0;
+    if (until && now_ns() >= *until) break;
+    auto ev = sub->next(deadline);
+    if (!ev) break;
+    if (until && ev->time_nano > *until) break;
+    if (!filter->matches(*ev)) continue;
+    if (!w.write_chunk(ev->to_json().dump() + "\n")) break;
+  }
+  uint64_t one = 1;
+  (void)!::write(stop.get(), &one, sizeof one);
+  sub->cancel();
+  watcher.join();
+  (void)w.end_stream();
+}
+
+}  // namespace
+
+void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
+                       std::function<Result<nlohmann::json>()> df_images) {
+  auto ping = [](Request& req, ResponseWriter& w) {
+    (void)w.send(200, "text/plain; charset=utf-8", "OK",
+                 {{"Cache-Control", "no-cache, no-store, must-revalidate"}, {"Pragma", "no-cache"},
+                  {"Builder-Version", ""}});
+  };
+  r.add("GET", "/_ping", ping);
+  r.add("HEAD", "/_ping", ping);
+  r.add("GET", "/version", [info](Request& req, ResponseWriter& w) {
+    std::string kernel = kernel_release();
+    nlohmann::json details = {{"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"}, {"Os", "linux"},
+                              {"Arch", "amd64"},      {"KernelVersion", kernel}, {"GitCommit", ""},
+                              {"GoVersion", ""},      {"BuildTime", ""},         {"Experimental", "false"}};
+    (void)w.json(200, {{"Platform", {{"Name", "berth " + info.version}}},
+                       {"Components", {{{"Name", "Engine"}, {"Version", info.version}, {"Details", details}}}},
+                       {"Version", info.version},
+                       {"ApiVersion", "1.41"},
+                       {"MinAPIVersion", "1.24"},
+                       {"GitCommit", ""},
+                       {"GoVersion", ""},
+                       {"Os", "linux"},
+                       {"Arch", "amd64"},
+                       {"KernelVersion", kernel},
+                       {"BuildTime", ""}});
+  });
+  r.add("GET", "/info", [&e, info](Request& req, ResponseWriter& w) {
+    int running, paused, stopped;
+    size_t total = e.container_count(&running, &paused, &stopped);
+    size_t images = 0;
+    {
+      std::lock_guard lk(e.image_mutex());
+      if (auto l = e.images().metadata().list()) images = l->size();
+    }
+    const auto& host = engine::host_info();
+    (void)w.json(200, {{"ID", ""},
+                       {"Containers", total},
+                       {"ContainersRunning", running},
+                       {"ContainersPaused", paused},
+                       {"ContainersStopped", stopped},
+                       {"Images", images},
+                       {"Driver", "overlay2"},
+                       {"DriverStatus", nlohmann::json::array()},
+                       {"Plugins", {{"Volume", nlohmann::json::array()}, {"Network", {"host", "none"}},
+                                    {"Authorization", nullptr}, {"Log", {"json-file"}}}},
+                       {"MemoryLimit", true},
+                       {"SwapLimit", host.swap_accounting},
+                       {"KernelMemory", false},
+                       {"CpuCfsPeriod", true},
+                       {"CpuCfsQuota", true},
+                       {"CPUShares", true},
+                       {"CPUSet", true},
+                       {"PidsLimit", true},
+                       {"IPv4Forwarding", false},
+                       {"BridgeNfIptables", false},
+                       {"BridgeNfIp6tables", false},
+                       {"Debug", info.debug},
+                       {"NFd", 0},
+                       {"OomKillDisable", true},
+                       {"NGoroutines", 0},
+                       {"SystemTime", rfc3339_now()},
+                       {"LoggingDriver", "json-file"},
+                       {"CgroupDriver", "cgroupfs"},
+                       {"CgroupVersion", host.cgroup2 ? "2" : "1"},
+                       {"NEventsListener", 0},
+                       {"KernelVersion", kernel_release()},
+                       {"OperatingSystem", os_name()},
+                       {"OSVersion", ""},
+                       {"OSType", "linux"},
+                       {"Architecture", "x86_64"},
+                       {"IndexServerAddress", "https://index.docker.io/v1/"},
+                       {"RegistryConfig", {{"IndexConfigs", nlohmann::json::object()},
+                                           {"InsecureRegistryCIDRs", nlohmann::json::array()}}},
+                       {"NCPU", sysconf(_SC_NPROCESSORS_ONLN)},
+                       {"MemTotal", mem_total()},
+                       {"GenericResources", nullptr},
+                       {"DockerRootDir", info.data_root},
+                       {"HttpProxy", ""},
+                       {"HttpsProxy", ""},
+                       {"NoProxy", ""},
+                       {"Name", hostname()},
+                       {"Labels", nlohmann::json::array()},
+                       {"ExperimentalBuild", false},
+                       {"ServerVersion", info.version},
+                       {"Runtimes", {{"berth", {{"path", "berth-runtime"}}}}},
+                       {"DefaultRuntime", "berth"},
+                       {"Swarm", {{"NodeID", ""}, {"NodeAddr", ""}, {"LocalNodeState", "inactive"},
+                                  {"ControlAvailable", false}, {"Error", ""}, {"RemoteManagers", nullptr}}},
+                       {"LiveRestoreEnabled", true},
+                       {"Isolation", ""},
+                       {"InitBinary", "berth-init"},
+                       {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
+                       {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
+                       {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
+                       {"SecurityOptions", {"name=seccomp,profile=default"}},
+                       {"Warnings", nlohmann::json::array()}});
+  });
+  r.add("GET", "/events", [&e](Request& q, ResponseWriter& w) { events(e, q, w); });
+  r.add("GET", "/system/df", [&e, df_images](Request& q, ResponseWriter& w) {
+    auto c = e.df();
+    if (!c) return (void)w.error(c.error());
+    nlohmann::json out = *c;
+    if (df_images) {
+      auto im = df_images();
+      if (!im) return (void)w.error(im.error());
+      for (auto& [k, v] : im->items()) out[k] = v;
+    }
+    out["Volumes"] = nlohmann::json::array();
+    out["BuildCache"] = nlohmann::json::array();
+    (void)w.json(200, out);
+  });
+}
+
+}  // namespace berth::server

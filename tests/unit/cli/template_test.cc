@@ -1,0 +1,88 @@
+#include "cli/template.h"
+
+#include <gtest/gtest.h>
+
+#include "cli/table.h"
+
+namespace berth::cli {
+namespace {
+
+std::string run(const std::string& t, const Json& data) {
+  auto tmpl = Template::parse(t);
+  EXPECT_TRUE(tmpl) << (tmpl ? "" : tmpl.error().message);
+  if (!tmpl) return "<parse error>";
+  auto out = tmpl->execute(data);
+  EXPECT_TRUE(out) << (out ? "" : out.error().message);
+  return out ? *out : "<exec error>";
+}
+
+const Json kInspect = Json::parse(R"({
+  "Id": "abc", "Name": "/web", "Args": ["-c", "echo hi"],
+  "State": {"Status": "exited", "ExitCode": 3, "Running": false},
+  "Config": {"Image": "busybox", "Labels": {"k": "v", "a": "<b>"}, "Env": ["A=1", "B=2"]},
+  "Mounts": []
+})");
+
+TEST(Template, FieldsAndNesting) {
+  EXPECT_EQ(run("{{.State.Status}} {{.State.ExitCode}}", kInspect), "exited 3");
+  EXPECT_EQ(run("{{.Config.Image}}", kInspect), "busybox");
+  EXPECT_EQ(run("{{.Missing}}", kInspect), "<no value>");
+  EXPECT_EQ(run("{{.Config.Env}}", kInspect), "[A=1 B=2]");
+  EXPECT_EQ(run("{{.Config.Labels}}", kInspect), "map[a:<b> k:v]");
+}
+
+TEST(Template, Functions) {
+  EXPECT_EQ(run(R"({{index .Config.Labels "k"}})", kInspect), "v");
+  EXPECT_EQ(run(R"({{join .Args " "}})", kInspect), "-c echo hi");
+  EXPECT_EQ(run("{{json .Config.Labels}}", kInspect), R"({"k":"v","a":"\u003cb\u003e"})");
+  EXPECT_EQ(run("{{json .Mounts}}", kInspect), "[]");
+  EXPECT_EQ(run("{{upper .State.Status}} {{len .Args}}", kInspect), "EXITED 2");
+  EXPECT_EQ(run(R"({{printf "%s=%d" .Name .State.ExitCode}})", kInspect), "/web=3");
+  EXPECT_EQ(run("{{.Name | json}}", kInspect), "\"/web\"");
+  EXPECT_EQ(run(R"({{split "a,b" ","}})", kInspect), "[a b]");
+}
+
+TEST(Template, ControlFlow) {
+  EXPECT_EQ(run("{{range .Config.Env}}[{{.}}]{{end}}", kInspect), "[A=1][B=2]");
+  EXPECT_EQ(run("{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}", kInspect), "a=<b>;k=v;");
+  EXPECT_EQ(run("{{if .State.Running}}up{{else}}down{{end}}", kInspect), "down");
+  EXPECT_EQ(run("{{if eq .State.ExitCode 3}}three{{else if eq .State.ExitCode 0}}zero{{end}}", kInspect), "three");
+  EXPECT_EQ(run("{{with .Config}}{{.Image}}{{end}}", kInspect), "busybox");
+  EXPECT_EQ(run("{{range .Mounts}}x{{else}}none{{end}}", kInspect), "none");
+  EXPECT_EQ(run("a  {{- .State.Status -}}  b", kInspect), "aexitedb");
+  EXPECT_EQ(run("{{$x := .Name}}{{$x}}{{/* comment */}}", kInspect), "/web");
+  EXPECT_EQ(run("{{$.Id}}{{range .Args}}{{$.Id}}{{end}}", kInspect), "abcabcabc");
+}
+
+TEST(Template, Errors) {
+  EXPECT_FALSE(Template::parse("{{.A"));
+  EXPECT_FALSE(Template::parse("{{if .A}}x"));
+  auto t = Template::parse("{{nosuch .A}}");
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->execute(kInspect));
+}
+
+TEST(Table, TabwriterAlignsLikeGo) {
+  // minwidth 10, padding 3: "CONTAINER ID" (12) -> 15 wide; short cells -> 10.
+  EXPECT_EQ(tabwrite("CONTAINER ID\tNAMES\nabc\tx\n"), "CONTAINER ID   NAMES\nabc            x\n");
+  EXPECT_EQ(tabwrite("A\tB\tC\nlonger-cell\tb\tc\n"), "A             B         C\nlonger-cell   b         c\n");
+}
+
+TEST(Table, RenderListTableAndPlain) {
+  Json header{{"ID", "CONTAINER ID"}, {"Names", "NAMES"}};
+  std::vector<Json> rows{Json{{"ID", "0123456789ab"}, {"Names", "web"}}};
+  EXPECT_EQ(*render_list("", "table {{.ID}}\t{{.Names}}", header, rows), "CONTAINER ID   NAMES\n0123456789ab   web\n");
+  EXPECT_EQ(*render_list("table {{.Names}}\\t{{json .ID}}", "", header, rows), "NAMES     CONTAINER ID\nweb       \"0123456789ab\"\n");
+  EXPECT_EQ(*render_list("{{.Names}}", "", header, rows), "web\n");
+  EXPECT_EQ(*render_list("json", "", header, rows), "{\"ID\":\"0123456789ab\",\"Names\":\"web\"}\n");
+  EXPECT_EQ(*render_list("", "table {{.ID}}\t{{.Names}}", header, {}), "CONTAINER ID   NAMES\n");
+}
+
+TEST(Table, IndentJsonLikeGo) {
+  EXPECT_EQ(indent_json(R"([{"a":1,"b":[],"c":{},"d":["x","y"],"e":"<\u003c>"}])"),
+            "[\n    {\n        \"a\": 1,\n        \"b\": [],\n        \"c\": {},\n        \"d\": [\n            \"x\",\n"
+            "            \"y\"\n        ],\n        \"e\": \"<\\u003c>\"\n    }\n]");
+}
+
+}  // namespace
+}  // namespace berth::cli
