@@ -81,6 +81,7 @@ CLI::Option* add_list(CLI::App* app, const std::string& names, std::vector<std::
                       const std::string& description, const std::string& type) {
   return app->add_option(names, values, description)
       ->expected(1)
+      ->allow_extra_args(false)  // one value per flag: "-e A=1 IMAGE" leaves IMAGE positional
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->type_name(type);
 }

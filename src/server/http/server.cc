@@ -3,6 +3,7 @@
 #include "server/http/server.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -232,7 +233,13 @@ void Server::Impl::accept_one(Listener& l) {
     ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   try {
-    std::thread([s = shared, fd = conn.release()] { serve_connection(s, UniqueFd(fd)); }).detach();
+    std::thread([s = shared, fd = conn.release()] {
+      serve_connection(s, UniqueFd(fd));
+      // A request may have used megabytes (an image load, an export) in this
+      // thread's malloc arena: give what is free back to the kernel, so an
+      // idle daemon stays small. The client has its answer already.
+      malloc_trim(0);
+    }).detach();
   } catch (const std::system_error& e) {
     log::error("http: starting a connection thread: {}", e.what());
     ::close(c);
