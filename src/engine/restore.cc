@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "engine/engine.h"
 #include "shim/launcher.h"
@@ -28,7 +29,17 @@ Result<void> Engine::restore() {
       c->state.removing = false;
     }
     std::string dir = shim_dir(c->id);
-    if (was_running && shim::shim_alive(dir)) {
+    // A shim can be alive for a container recorded as not running: berthd
+    // died between starting it and recording the start.
+    bool alive = shim::shim_alive(dir);
+    if (alive && !was_running) {
+      std::lock_guard lk(mu_);
+      c->state.running = true;
+      c->ever_started = true;
+      if (auto pid = read_file(dir + "/pid")) c->state.pid = static_cast<pid_t>(std::atol(pid->c_str()));
+      was_running = true;
+    }
+    if (was_running && alive) {
       auto conn = shim::connect(dir);
       if (conn) {
         uint64_t gen;
