@@ -282,7 +282,9 @@ void Monitor::close_stdin() {
     // the input of a reading program, as it does at a keyboard.
     termios t{};
     char eof = ::tcgetattr(stdio_.in.get(), &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : '\x04';
-    (void)!::write(stdio_.in.get(), &eof, 1);
+    // An EOF character disabled (_POSIX_VDISABLE, a NUL here) is not sent:
+    // the program would read a stray NUL byte.
+    if (eof != '\0') (void)!::write(stdio_.in.get(), &eof, 1);
   }
   stdio_.in.reset();
   set_stdin_paused(false);

@@ -1,6 +1,8 @@
 // docker cp: the archive endpoints on a container's root, resolved inside it.
-// A running container's root is mounted already; a stopped one's is mounted
-// for the duration of the call.
+// A running container is reached through /proc/PID/root, so what its own
+// mount namespace has on top of the rootfs (/etc/hostname, /etc/hosts,
+// /etc/resolv.conf, volumes) is what cp sees; a stopped one's rootfs is
+// mounted for the duration of the call.
 #include "engine/engine.h"
 #include "layer/container_archive.h"
 
@@ -22,7 +24,7 @@ static auto with_root(Engine& engine, const std::shared_ptr<Container>& c, bool 
     -> decltype(fn(0)) {
   (void)engine;
   if (!running) TRYV(mount());
-  auto root = layer::open_container_root(rootfs);
+  auto root = layer::open_container_root(running ? "/proc/" + std::to_string(c->state.pid) + "/root" : rootfs);
   if (!root) {
     if (!running) unmount();
     return std::unexpected(root.error());

@@ -8,6 +8,7 @@
 #include "base/defer.h"
 #include "base/file.h"
 #include "engine/engine.h"
+#include "engine/binds.h"
 #include "engine/host.h"
 #include "engine/names.h"
 #include "specgen/specgen.h"
@@ -26,11 +27,20 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
 
   const auto& host = host_info();
   TRYV(specgen::validate_host_config(host_config, host));
+  TRYV(validate_binds(host_config));
   std::string net = host_config.value("NetworkMode", "");
   if (net.empty() || net == "default" || net == "bridge") net = "none";  // bridge networks: a later release
   if (net != "none" && net != "host")
     return fail(Errc::InvalidArgument, "network mode " + net + " is not supported yet (use none or host)");
   host_config["NetworkMode"] = host_config.value("NetworkMode", "").empty() ? "default" : host_config["NetworkMode"];
+  // The only log driver: json-file (SDKs read this field).
+  auto log_config = host_config.value("LogConfig", nlohmann::json::object());
+  if (!log_config.is_object() || log_config.value("Type", "").empty()) {
+    host_config["LogConfig"] = {{"Type", "json-file"}, {"Config", nlohmann::json::object()}};
+  } else if (log_config.value("Type", "") != "json-file") {
+    return fail(Errc::InvalidArgument, "logging driver " + log_config.value("Type", "") +
+                                           " is not supported: berth writes json-file logs");
+  }
 
   image::ImageInfo img;
   {

@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "engine/engine.h"
+#include "engine/binds.h"
 #include "engine/host.h"
 #include "engine/netns.h"
 #include "layer/resolver.h"
@@ -64,7 +65,13 @@ Result<bool> Engine::start(const std::string& ref) {
     if (c->removed) return fail(Errc::NotFound, "No such container: " + ref);
     if (c->state.running) return false;
   }
-  TRYV(start_locked(c));
+  auto r = start_locked(c);
+  if (!r) {
+    // As dockerd: an --rm container that cannot start is removed (the
+    // client waits for condition=removed).
+    if (c->host_config.value("AutoRemove", false)) (void)remove_locked(c);
+    return std::unexpected(r.error());
+  }
   return true;
 }
 
@@ -109,6 +116,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
       in.netns_mode = netns;
     }
     in.host = host_info();
+    in.extra_mounts = TRY(resolve_binds(c->host_config));
     auto spec = TRY(specgen::build_spec(in));
     TRYV(write_file_atomic(bundle + "/config.json", spec.dump(), 0600, false));
 

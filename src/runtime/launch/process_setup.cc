@@ -263,6 +263,18 @@ void exec_process(const ProcessPlan& p, const char* path, int report_fd) {
       _exit(127);
     }
   }
+  // Ignored signals stay ignored across execve: whatever the caller ignored
+  // (SIGPIPE in a daemon, the signals glibc's posix_spawn ignores in its
+  // child) must not leak into the container. Raw rt_sigaction reaches the
+  // signals glibc reserves (32, 33) too.
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    uint64_t mask;
+  } dfl{SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig < 65; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(uint64_t));
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);

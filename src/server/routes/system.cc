@@ -83,8 +83,9 @@ void events(engine::Engine& e, Request& req, ResponseWriter& w) {
     sub->cancel();
   });
   for (;;) {
-    int64_t deadline = until ? *until : 0;
-    if (until && now_ns() >= *until) break;
+    // Buffered events come back at once even when `until` has passed; only
+    // the wait for live ones is bounded by it.
+    int64_t deadline = until ? std::max<int64_t>(*until, 1) : 0;
     auto ev = sub->next(deadline);
     if (!ev) break;
     if (until && ev->time_nano > *until) break;

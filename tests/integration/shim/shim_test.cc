@@ -1,0 +1,552 @@
+// berth-shim on the real kernel (root): busybox containers started through
+// shim::launch() as berthd does, their output, exit codes, stdin, terminal,
+// exec, and a daemon that goes away.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "shim/jsonlog.h"
+#include "shim/launcher.h"
+#include "support/bundle.h"
+
+using namespace berth;
+using namespace berth::shim;
+using namespace berth::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+// $BERTH_SHIM, else the build's berth-shim next to berth-runtime (CTest
+// passes only the first variable of a list to gtest-discovered tests here).
+std::string shim_binary() {
+  if (const char* p = std::getenv("BERTH_SHIM")) return p;
+  fs::path sibling = fs::path(runtime_path()).parent_path().parent_path() / "berth-shim" / "berth-shim";
+  if (fs::exists(sibling)) return sibling;
+  throw std::runtime_error("BERTH_SHIM is not set (run through ctest)");
+}
+
+struct Collected {
+  std::string out, err;
+  std::optional<ExitStatus> exited;
+  bool eof = false;
+};
+
+// Reads frames until `until` holds, Exited, EOF, or the deadline (a test
+// must not hang).
+Collected collect(int fd, const std::function<bool(const Collected&)>& until = {}, int timeout_ms = 20000,
+                  std::optional<ShimState>* state = nullptr) {
+  Collected c;
+  FrameDecoder d;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!c.exited && !(until && until(c))) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[65536];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      c.eof = true;
+      break;
+    }
+    d.feed(std::string_view(buf, static_cast<size_t>(n)));
+    while (true) {
+      auto f = d.next();
+      if (!f || !*f) break;
+      auto& [type, payload] = **f;
+      if (type == Frame::Stdout) c.out += payload;
+      if (type == Frame::Stderr) c.err += payload;
+      if (type == Frame::Exited) c.exited = ExitStatus::from_json(nlohmann::json::parse(payload)).value();
+      if (type == Frame::State && state) *state = ShimState::from_json(nlohmann::json::parse(payload)).value();
+    }
+  }
+  return c;
+}
+
+int wait_shim(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+class Shim : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const auto& id : ids_) b_.runtime({"delete", "--force", id});
+    for (pid_t pid : shims_) {
+      // A test that failed half-way: its shim goes with the container above.
+      int status;
+      ::waitpid(pid, &status, 0);
+    }
+    for (const auto& d : dirs_) fs::remove_all(d);
+  }
+
+  std::string new_state_dir() {
+    char tmpl[] = "/tmp/berth-shim-it-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
+    dirs_.push_back(tmpl);
+    return tmpl;
+  }
+
+  LaunchOptions container(const std::vector<std::string>& args, const std::string& id = "") {
+    b_.set_args(args);
+    b_.save();
+    LaunchOptions o;
+    o.shim_binary = shim_binary();
+    o.id = id.empty() ? b_.unique_id("shim") : id;
+    o.runtime_root = b_.state_root();
+    o.state_dir = new_state_dir();
+    o.bundle = b_.dir();
+    o.log_path = o.state_dir + "/container-json.log";
+    ids_.push_back(o.id);
+    return o;
+  }
+
+  Result<ShimHandle> launch(const LaunchOptions& o) {
+    auto h = shim::launch(o);
+    if (h) shims_.push_back(h->shim_pid);
+    return h;
+  }
+
+  // The shim has exited and was reaped: no longer waited for in TearDown.
+  int reap(const ShimHandle& h) {
+    std::erase(shims_, h.shim_pid);
+    return wait_shim(h.shim_pid);
+  }
+
+  bool container_known(const std::string& id) { return b_.runtime({"state", id}).status == 0; }
+
+  std::vector<LogEntry> log_entries(const std::string& path) {
+    std::vector<LogEntry> out;
+    auto r = read_json_log(path, {}, [&](const LogEntry& e) {
+      out.push_back(e);
+      return true;
+    });
+    EXPECT_TRUE(r) << r.error().str();
+    return out;
+  }
+
+  Bundle b_;
+  std::vector<std::string> ids_, dirs_;
+  std::vector<pid_t> shims_;
+};
+
+TEST_F(Shim, OutputGoesToFramesAndLogThenExited) {
+  auto o = container({"sh", "-c", "echo to-stdout; echo to-stderr >&2"});
+  auto t0 = std::chrono::steady_clock::now();
+  auto h = launch(o);
+  auto t1 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(h) << h.error().str();
+  std::printf("[ launch ] launch() -> Started: %.2f ms\n",
+              std::chrono::duration<double, std::milli>(t1 - t0).count());
+  EXPECT_GT(h->pid, 0);
+  EXPECT_EQ(slurp(o.state_dir + "/pid"), std::to_string(h->pid));
+
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 0);
+  EXPECT_FALSE(c.exited->oom_killed);
+  EXPECT_EQ(c.out, "to-stdout\n");
+  EXPECT_EQ(c.err, "to-stderr\n");
+  EXPECT_EQ(reap(*h), 0);
+
+  auto logs = log_entries(o.log_path);
+  ASSERT_EQ(logs.size(), 2u);
+  std::map<std::string, std::string> by_stream;
+  for (const auto& e : logs) by_stream[e.stream] = e.log;
+  EXPECT_EQ(by_stream["stdout"], "to-stdout\n");
+  EXPECT_EQ(by_stream["stderr"], "to-stderr\n");
+
+  auto ex = read_exit_file(o.state_dir);
+  ASSERT_TRUE(ex && *ex);
+  EXPECT_EQ((*ex)->exit_code, 0);
+  EXPECT_EQ((*ex)->finished_at, c.exited->finished_at);
+  EXPECT_FALSE(shim_alive(o.state_dir));
+  EXPECT_FALSE(fs::exists(o.state_dir + "/shim.sock"));
+  auto conn = connect(o.state_dir);
+  ASSERT_FALSE(conn);
+  EXPECT_EQ(conn.error().code, Errc::Unavailable);
+  EXPECT_FALSE(container_known(o.id)) << "the shim deletes the container it ran";
+}
+
+TEST_F(Shim, ExitCodeIsRecorded) {
+  auto o = container({"sh", "-c", "exit 3"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 3);
+  EXPECT_EQ(reap(*h), 0);
+  EXPECT_EQ(read_exit_file(o.state_dir).value()->exit_code, 3);
+}
+
+TEST_F(Shim, KilledBySignalIs128PlusN) {
+  auto o = container({"sh", "-c", "echo ready; exec sleep 1000"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  auto ready = collect(h->conn.get(), [](const Collected& c) { return c.out == "ready\n"; });
+  ASSERT_EQ(ready.out, "ready\n");
+  // From outside: the container's init ignores what it has no handler for, but SIGKILL.
+  ASSERT_EQ(::kill(h->pid, SIGKILL), 0);
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 137);
+  EXPECT_EQ(reap(*h), 0);
+}
+
+TEST_F(Shim, StdinIsForwardedAndClosed) {
+  auto o = container({"cat"});
+  o.open_stdin = true;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Stdin, "hello "));
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Stdin, "shim\n"));
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::CloseStdin, ""));
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.out, "hello shim\n");
+  EXPECT_EQ(c.exited->exit_code, 0);
+  EXPECT_EQ(reap(*h), 0);
+}
+
+TEST_F(Shim, WithoutOpenStdinTheProcessReadsEof) {
+  auto o = container({"sh", "-c", "cat; echo cat-done"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.out, "cat-done\n");
+  EXPECT_EQ(reap(*h), 0);
+}
+
+TEST_F(Shim, TerminalWithResize) {
+  b_.config()["process"]["terminal"] = true;
+  auto o = container({"sh", "-c", "read line; stty size; echo \"got $line\""});
+  o.tty = true;
+  o.open_stdin = true;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Resize, R"({"h":33,"w":111})"));
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Stdin, "go\n"));
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 0);
+  EXPECT_NE(c.out.find("33 111\r\n"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("got go\r\n"), std::string::npos) << c.out;
+  EXPECT_TRUE(c.err.empty()) << "a terminal has one stream";
+  EXPECT_EQ(reap(*h), 0);
+  // The log holds the terminal's output as stdout.
+  std::string logged;
+  for (const auto& e : log_entries(o.log_path)) {
+    EXPECT_EQ(e.stream, "stdout");
+    logged += e.log;
+  }
+  EXPECT_NE(logged.find("33 111"), std::string::npos);
+}
+
+TEST_F(Shim, TerminalCloseStdinSendsEof) {
+  b_.config()["process"]["terminal"] = true;
+  auto o = container({"sh", "-c", "cat >/dev/null; echo after-eof"});
+  o.tty = true;
+  o.open_stdin = true;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Stdin, "some input\n"));
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::CloseStdin, ""));
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_NE(c.out.find("after-eof"), std::string::npos) << c.out;
+  EXPECT_EQ(reap(*h), 0);
+}
+
+TEST_F(Shim, ExecutableNotFoundFailsWithNotFound) {
+  auto o = container({"no-such-program"});
+  auto h = launch(o);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, Errc::NotFound) << h.error().message;
+  EXPECT_NE(h.error().message.find("executable file not found"), std::string::npos) << h.error().message;
+  EXPECT_FALSE(container_known(o.id)) << "a failed start leaves no container";
+  EXPECT_FALSE(shim_alive(o.state_dir));
+  EXPECT_FALSE(fs::exists(o.state_dir + "/exit.json"));
+}
+
+TEST_F(Shim, ShimThatDiesBeforeReportingIsAnInternalError) {
+  auto o = container({"true"});
+  o.shim_binary = "/bin/false";
+  auto h = launch(o);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, Errc::Internal);
+  EXPECT_NE(h.error().message.find("exited with status 1"), std::string::npos) << h.error().message;
+  o.shim_binary = "/no/such/berth-shim";
+  h = launch(o);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, Errc::Internal) << "a missing shim is not a missing container executable";
+}
+
+TEST_F(Shim, BadBundleFailsAndCleansUp) {
+  auto o = container({"true"});
+  o.bundle = "/no/such/bundle";
+  auto h = launch(o);
+  ASSERT_FALSE(h);
+  EXPECT_NE(h.error().message.find("/no/such/bundle"), std::string::npos) << h.error().message;
+  EXPECT_FALSE(container_known(o.id));
+  EXPECT_FALSE(fs::exists(o.state_dir + "/shim.sock"));
+}
+
+TEST_F(Shim, NotExecutableFailsWithPermissionDenied) {
+  auto o = container({"/etc/passwd"});
+  auto h = launch(o);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code, Errc::PermissionDenied) << h.error().message;
+  EXPECT_FALSE(container_known(o.id));
+}
+
+TEST_F(Shim, ExecIntoARunningContainer) {
+  auto o = container({"sleep", "1000"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+
+  nlohmann::json proc = b_.config()["process"];
+  proc["args"] = {"sh", "-c", "echo exec-out; echo exec-err >&2; exit 5"};
+  LaunchOptions e;
+  e.shim_binary = shim_binary();
+  e.id = o.id;
+  e.runtime_root = o.runtime_root;
+  e.state_dir = new_state_dir();
+  e.exec_process_json = proc.dump();
+  auto t0 = std::chrono::steady_clock::now();
+  auto eh = launch(e);
+  ASSERT_TRUE(eh) << eh.error().str();
+  std::printf("[ launch ] exec launch() -> Started: %.2f ms\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  EXPECT_NE(eh->pid, h->pid);
+  auto ec = collect(eh->conn.get());
+  ASSERT_TRUE(ec.exited);
+  EXPECT_EQ(ec.exited->exit_code, 5);
+  EXPECT_EQ(ec.out, "exec-out\n");
+  EXPECT_EQ(ec.err, "exec-err\n");
+  EXPECT_EQ(reap(*eh), 0);
+  EXPECT_EQ(read_exit_file(e.state_dir).value()->exit_code, 5);
+  EXPECT_TRUE(container_known(o.id)) << "an exec's end leaves the container running";
+
+  // An exec that cannot start reports why.
+  proc["args"] = {"no-such-program"};
+  e.state_dir = new_state_dir();
+  e.exec_process_json = proc.dump();
+  auto bad = launch(e);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::NotFound) << bad.error().message;
+
+  ASSERT_EQ(b_.runtime({"kill", o.id, "KILL"}).status, 0);
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 137);
+  EXPECT_EQ(reap(*h), 0);
+}
+
+TEST_F(Shim, ExecWithTerminal) {
+  auto o = container({"sleep", "1000"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  nlohmann::json proc = b_.config()["process"];
+  proc["terminal"] = true;
+  proc["args"] = {"sh", "-c", "tty; stty size"};
+  proc["consoleSize"] = {{"height", 12}, {"width", 34}};
+  LaunchOptions e;
+  e.shim_binary = shim_binary();
+  e.id = o.id;
+  e.runtime_root = o.runtime_root;
+  e.state_dir = new_state_dir();
+  e.exec_process_json = proc.dump();
+  e.tty = true;
+  auto eh = launch(e);
+  ASSERT_TRUE(eh) << eh.error().str();
+  auto ec = collect(eh->conn.get());
+  ASSERT_TRUE(ec.exited);
+  EXPECT_EQ(ec.exited->exit_code, 0);
+  EXPECT_NE(ec.out.find("/dev/pts/"), std::string::npos) << ec.out;
+  EXPECT_NE(ec.out.find("12 34"), std::string::npos) << ec.out;
+  EXPECT_EQ(reap(*eh), 0);
+  ASSERT_EQ(b_.runtime({"kill", o.id, "KILL"}).status, 0);
+  EXPECT_TRUE(collect(h->conn.get()).exited);
+  EXPECT_EQ(reap(*h), 0);
+}
+
+// The daemon closes its connection (or dies): the container carries on, a
+// new connection gets the state and, later, the exit.
+TEST_F(Shim, SurvivesTheDaemonClosingItsConnection) {
+  auto o = container({"sh", "-c", "read x; echo \"read $x\"; exit 7"});
+  o.open_stdin = true;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  h->conn.reset();
+  EXPECT_TRUE(shim_alive(o.state_dir));
+
+  auto conn = connect(o.state_dir);
+  ASSERT_TRUE(conn) << conn.error().str();
+  ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
+  auto f = read_frame(conn->get());
+  ASSERT_TRUE(f) << f.error().str();
+  ASSERT_EQ(f->first, Frame::State);
+  auto st = ShimState::from_json(nlohmann::json::parse(f->second));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->pid, h->pid);
+  EXPECT_FALSE(st->exited);
+  EXPECT_EQ(::kill(h->pid, 0), 0) << "the container still runs";
+
+  ASSERT_TRUE(write_frame(conn->get(), Frame::Stdin, "again\n"));
+  auto c = collect(conn->get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 7);
+  EXPECT_EQ(c.out, "read again\n");
+  EXPECT_EQ(reap(*h), 0);
+  EXPECT_FALSE(shim_alive(o.state_dir));
+  EXPECT_EQ(read_exit_file(o.state_dir).value()->exit_code, 7);
+}
+
+// A daemon that hangs (never reads) loses its connection once the backlog is
+// too big; the container's output still reaches the log, and it runs on.
+TEST_F(Shim, SurvivesADaemonThatNeverReads) {
+  constexpr int kBytes = 3000000;
+  auto o = container({"sh", "-c", "yes abcdefghijklmnopqrstuvwxyz | head -c " + std::to_string(kBytes) +
+                                      "; echo; echo written >&2; read x; exit 9"});
+  o.open_stdin = true;
+  o.log_max_size = 0;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  // A second connection that keeps up sees the end of the output; the
+  // daemon's first connection is never read meanwhile.
+  auto conn = connect(o.state_dir);
+  ASSERT_TRUE(conn) << conn.error().str();
+  auto seen = collect(conn->get(), [](const Collected& c) { return c.err.find("written") != std::string::npos; });
+  ASSERT_NE(seen.err.find("written"), std::string::npos);
+
+  auto stale = collect(h->conn.get());
+  EXPECT_TRUE(stale.eof) << "the shim hangs up on a connection that stopped reading";
+  EXPECT_FALSE(stale.exited);
+  EXPECT_LT(stale.out.size(), static_cast<size_t>(kBytes));
+  EXPECT_EQ(::kill(h->pid, 0), 0) << "the container still runs";
+
+  std::optional<ShimState> state;
+  ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
+  collect(conn->get(), [&](const Collected&) { return state.has_value(); }, 20000, &state);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->pid, h->pid);
+
+  ASSERT_TRUE(write_frame(conn->get(), Frame::Stdin, "x\n"));
+  auto c = collect(conn->get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 9);
+  EXPECT_EQ(reap(*h), 0);
+  size_t logged = 0;
+  for (const auto& e : log_entries(o.log_path))
+    if (e.stream == "stdout") logged += e.log.size();
+  EXPECT_EQ(logged, static_cast<size_t>(kBytes) + 1) << "every byte of output is in the log";
+}
+
+// kill -9 of the daemon: the shim (in its own session) and the container
+// run on; a new daemon reconnects and sees the exit.
+TEST_F(Shim, SurvivesTheDaemonBeingKilled) {
+  auto o = container({"sh", "-c", "read x; exit 4"});
+  o.open_stdin = true;
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  pid_t daemon = ::fork();
+  ASSERT_GE(daemon, 0);
+  if (daemon == 0) {
+    auto h = shim::launch(o);
+    pid_t pids[2] = {h ? h->shim_pid : -1, h ? h->pid : -1};
+    (void)!::write(p[1], pids, sizeof pids);
+    ::pause();
+    _exit(0);
+  }
+  ::close(p[1]);
+  pid_t pids[2] = {-1, -1};
+  ASSERT_EQ(::read(p[0], pids, sizeof pids), static_cast<ssize_t>(sizeof pids));
+  ::close(p[0]);
+  ASSERT_GT(pids[0], 0) << "launch failed in the fake daemon";
+  ::kill(daemon, SIGKILL);
+  ASSERT_EQ(wait_shim(daemon), 137);
+
+  UniqueFd shim_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pids[0], 0)));
+  ASSERT_TRUE(shim_pidfd);
+  EXPECT_TRUE(shim_alive(o.state_dir));
+  EXPECT_EQ(::kill(pids[1], 0), 0);
+  auto conn = connect(o.state_dir);
+  ASSERT_TRUE(conn) << conn.error().str();
+  std::optional<ShimState> state;
+  ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
+  collect(conn->get(), [&](const Collected&) { return state.has_value(); }, 20000, &state);
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->pid, pids[1]);
+  ASSERT_TRUE(write_frame(conn->get(), Frame::Stdin, "x\n"));
+  auto c = collect(conn->get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 4);
+  // Not our child any more: wait for it through its pidfd.
+  pollfd pfd{shim_pidfd.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&pfd, 1, 20000), 1);
+  EXPECT_FALSE(shim_alive(o.state_dir));
+  EXPECT_EQ(read_exit_file(o.state_dir).value()->exit_code, 4);
+}
+
+// 50 shims of sleeping containers: their memory (PSS, what each really costs)
+// and how long launch() takes to Started.
+TEST_F(Shim, FiftyShimsMemoryAndLaunchLatency) {
+  constexpr int kShims = 50;
+  std::vector<ShimHandle> hs;
+  double total_ms = 0, worst_ms = 0;
+  for (int i = 0; i < kShims; ++i) {
+    auto o = container({"sleep", "1000"});
+    o.log_path.clear();
+    if (i % 2 == 0) o.log_path = o.state_dir + "/container-json.log";
+    auto t0 = std::chrono::steady_clock::now();
+    auto h = launch(o);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(h) << h.error().str();
+    total_ms += ms;
+    worst_ms = std::max(worst_ms, ms);
+    hs.push_back(std::move(*h));
+  }
+  auto field_kb = [](pid_t pid, const std::string& name) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind(name + ":", 0) == 0) return std::stol(line.substr(name.size() + 1));
+    return -1L;
+  };
+  long pss = 0, rss = 0, priv = 0;
+  for (const auto& h : hs) {
+    long v = field_kb(h.shim_pid, "Pss");
+    ASSERT_GE(v, 0);
+    pss += v;
+    rss += field_kb(h.shim_pid, "Rss");
+    priv += field_kb(h.shim_pid, "Private_Dirty");
+  }
+  std::printf("[ shims  ] %d shims: PSS %ld kB total, %.0f kB each; RSS %.0f kB, Private_Dirty %.0f kB each\n",
+              kShims, pss, pss / double(kShims), rss / double(kShims), priv / double(kShims));
+  std::printf("[ launch ] launch() -> Started: %.2f ms average, %.2f ms worst\n", total_ms / kShims, worst_ms);
+  EXPECT_LT(pss / kShims, 1024) << "PSS per shim above 1 MiB";
+
+  for (const auto& h : hs) ::kill(h.pid, SIGKILL);
+  for (auto& h : hs) {
+    auto c = collect(h.conn.get());
+    ASSERT_TRUE(c.exited);
+    EXPECT_EQ(c.exited->exit_code, 137);
+    EXPECT_EQ(reap(h), 0);
+  }
+}
+
+}  // namespace
