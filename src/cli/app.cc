@@ -182,10 +182,12 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const CLI::ParseError& e) {
     const CLI::App* where = deepest(&root);
+    // docker: an unknown command exits 1, a bad flag 125.
+    int status = dynamic_cast<const CLI::ExtrasError*>(&e) && where == &root ? 1 : 125;
     const CommandInfo& info = inv.info.at(where);
     errf("{}\n\nUsage:  {} {}\n\nRun '{} --help' for more information\n", flag_error(e), info.path, info.usage,
          info.path);
-    return 125;
+    return status;
   }
   if (show_version) {
     outf("Berth version {}, build berth\n", kVersion);

@@ -358,7 +358,9 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
       } else if (is_terminal(0)) {
         return fail(Errc::InvalidArgument, "requested load from stdin, but stdin is empty");
       }
-      auto rc = upload_messages(cli, o->quiet ? "/images/load?quiet=1" : "/images/load?quiet=0", fd,
+      // As docker: progress only for a terminal.
+      bool quiet = o->quiet || !is_terminal(1);
+      auto rc = upload_messages(cli, quiet ? "/images/load?quiet=1" : "/images/load?quiet=0", fd,
                                 !o->quiet && is_terminal(2));
       if (fd != 0) ::close(fd);
       return rc;

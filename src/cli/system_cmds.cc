@@ -117,6 +117,9 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
       api::Client* c = TRY(cli.client());
       auto server = cli.get_json("/version");
       Json data{{"Client", client_version_json(c->api_minor())}, {"Server", server ? *server : Json(nullptr)}};
+      // Templates name Go's fields (docker's {{.Server.APIVersion}}), not the JSON keys.
+      for (const char* side : {"Client", "Server"})
+        if (data[side].is_object() && data[side].contains("ApiVersion")) data[side]["APIVersion"] = data[side]["ApiVersion"];
       if (!o->format.empty()) {
         auto text = render_list(o->format == "json" ? "{{json .}}" : o->format, "", Json::object(), {data});
         if (!text) return fail(Errc::InvalidArgument, "template parsing error: " + text.error().message);
@@ -132,7 +135,8 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
       out(text);
       if (!server) return std::unexpected(server.error());
       const Json& s = *server;
-      std::string st = "\nServer:\n";
+      std::string platform = s.contains("Platform") && s["Platform"].is_object() ? s["Platform"].value("Name", "") : "";
+      std::string st = platform.empty() ? "\nServer:\n" : "\nServer: " + platform + "\n";
       st += fmt::format(" Engine:\n  Version:          {}\n  API version:      {} (minimum version {})\n"
                         "  Go version:       {}\n  Git commit:       {}\n  Built:            {}\n  OS/Arch:          {}/{}\n"
                         "  Experimental:     {}\n",

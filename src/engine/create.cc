@@ -11,6 +11,7 @@
 #include "engine/binds.h"
 #include "engine/host.h"
 #include "engine/names.h"
+#include "image/reference.h"
 #include "specgen/specgen.h"
 
 namespace berth::engine {
@@ -47,7 +48,10 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
     std::lock_guard lk(image_mu_);
     auto r = images_->inspect(image_ref);
     if (!r) {
-      if (r.error().code == Errc::NotFound) return fail(Errc::NotFound, "No such image: " + image_ref);
+      if (r.error().code == Errc::NotFound) {
+        auto parsed = image::Reference::parse(image_ref);
+        return fail(Errc::NotFound, "No such image: " + (parsed ? parsed->familiar() : image_ref));
+      }
       return std::unexpected(r.error());
     }
     img = std::move(*r);

@@ -71,7 +71,9 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
   }
   int client_fd = client.get();
   auto finish = [&](int code, const std::string& message) {
-    if (!message.empty() && client_fd >= 0) send_all(client_fd, message + "\r\n");
+    // As dockerd: the error goes to the client's stdout, framed unless a TTY.
+    if (!message.empty() && client_fd >= 0)
+      send_all(client_fd, e->cfg.tty ? message + "\r\n" : shim::encode_frame(shim::Frame::Stdout, message + "\r\n"));
     std::lock_guard lk(mu_);
     e->running = false;
     e->exit_code = code;
