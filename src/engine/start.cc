@@ -138,7 +138,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     return fail(launched.error().code == Errc::NotFound || launched.error().code == Errc::PermissionDenied
                     ? Errc::InvalidArgument
                     : launched.error().code,
-                "failed to create task for container " + c->short_id() + ": " + launched.error().message);
+                "failed to create task for container " + c->short_id() + ": " + launched.error().str());
   }
 
   uint64_t generation;
