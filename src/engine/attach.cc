@@ -11,24 +11,11 @@
 #include "base/log.h"
 #include "engine/detach_keys.h"
 #include "engine/engine.h"
+#include "engine/socket_io.h"
 #include "shim/jsonlog.h"
 #include "shim/protocol.h"
 
 namespace berth::engine {
-namespace {
-
-void write_all(int fd, std::string_view data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += n;
-  }
-}
-
-}  // namespace
-
 Result<bool> Engine::is_tty(const std::string& ref) {
   auto c = TRY(find(ref));
   return c->tty;
@@ -51,7 +38,7 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
     lo.stderr = opts.stderr;
     (void)shim::read_json_log(c->log_path, lo, [&](const shim::LogEntry& e) {
       auto type = e.stream == "stderr" ? shim::Frame::Stderr : shim::Frame::Stdout;
-      write_all(client_fd, a->tty ? e.log : shim::encode_frame(type, e.log));
+      send_all(client_fd, a->tty ? e.log : shim::encode_frame(type, e.log));
       return true;
     });
   }

@@ -14,22 +14,13 @@
 #include "base/strings.h"
 #include "engine/detach_keys.h"
 #include "engine/exec_session.h"
+#include "engine/socket_io.h"
 #include "engine/names.h"
 #include "shim/launcher.h"
 #include "specgen/specgen.h"
 
 namespace berth::engine {
 namespace {
-
-void send_all(int fd, std::string_view data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += n;
-  }
-}
 
 std::string env_key(const std::string& kv) { return kv.substr(0, kv.find('=')); }
 

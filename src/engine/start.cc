@@ -18,6 +18,7 @@
 #include "engine/binds.h"
 #include "engine/host.h"
 #include "engine/netns.h"
+#include "engine/socket_io.h"
 #include "layer/resolver.h"
 #include "shim/launcher.h"
 #include "snapshot/mount.h"
@@ -194,13 +195,7 @@ void deliver(const std::vector<std::shared_ptr<Attacher>>& attachers, shim::Fram
     } else {
       data = shim::encode_frame(type, payload);  // the same 8-byte header as Docker's stream
     }
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::send(a->fd.get(), data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      off += n;
-    }
+    send_all(a->fd.get(), data);
   }
 }
 

@@ -56,10 +56,37 @@ CREATE TABLE containers (
 CREATE INDEX containers_image ON containers(image_id);
 )sql";
 
-// Append networks, volumes ... here.
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 3: networks and the addresses their IPAM handed out. The primary
+// key makes an address impossible to hand out twice on one network; rows
+// outlive a daemon restart.
+constexpr std::string_view kNetworksV3 = R"sql(
+CREATE TABLE networks (
+  id   TEXT PRIMARY KEY CHECK (length(id) = 64),
+  name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+  doc  TEXT NOT NULL CHECK (json_valid(doc))
+) STRICT;
+CREATE TABLE ip_allocations (
+  network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+  address    TEXT NOT NULL CHECK (address <> ''),
+  owner      TEXT NOT NULL,
+  PRIMARY KEY (network_id, address)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX ip_allocations_owner ON ip_allocations(owner);
+)sql";
+
+// Version 4: named volumes (the record is the volume's JSON document).
+constexpr std::string_view kVolumesV4 = R"sql(
+CREATE TABLE volumes (
+  name TEXT PRIMARY KEY CHECK (name <> ''),
+  doc  TEXT NOT NULL CHECK (json_valid(doc))
+) STRICT;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "images, tags, image layers, image content", kImagesV1},
     {2, "containers", kContainersV2},
+    {3, "networks and IP allocations", kNetworksV3},
+    {4, "volumes", kVolumesV4},
 }};
 
 constexpr std::string_view kBootstrap = R"sql(

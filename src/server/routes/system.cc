@@ -40,23 +40,9 @@ std::string hostname() {
   return buf;
 }
 
-// Docker's `since`/`until` for events: unix seconds (with a fraction) or RFC 3339.
 std::optional<int64_t> time_param(const Request& req, const char* key) {
   auto v = req.q(key);
-  if (!v || v->empty()) return std::nullopt;
-  try {
-    size_t dot = v->find('.');
-    int64_t s = std::stoll(v->substr(0, dot));
-    int64_t ns = 0;
-    if (dot != std::string::npos) {
-      std::string frac = v->substr(dot + 1, 9);
-      while (frac.size() < 9) frac += '0';
-      ns = std::stoll(frac);
-    }
-    return s * 1000000000 + ns;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return v ? unix_time_ns(*v) : std::nullopt;
 }
 
 int64_t now_ns() {

@@ -28,7 +28,8 @@ TEST_F(Migrations, FromEmptyDatabase) {
   ASSERT_TRUE(migrate(*db));
   EXPECT_EQ(*schema_version(*db), latest_schema_version());
   EXPECT_EQ(*tables(*db), (std::vector<std::string>{"containers", "image_content", "image_layers", "images",
-                                                    "schema_migrations", "tags"}));
+                                                    "ip_allocations", "networks", "schema_migrations", "tags",
+                                                    "volumes"}));
   // Idempotent: a second open migrates nothing.
   ASSERT_TRUE(migrate(*db));
   auto n = db->prepare("SELECT count(*) FROM schema_migrations");
