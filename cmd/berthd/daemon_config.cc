@@ -60,6 +60,8 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       else if (key == "debug") cfg.debug = val.get<bool>();
       else if (key == "group") cfg.group = val.get<std::string>();
       else if (key == "cgroup-parent") cfg.cgroup_parent = val.get<std::string>();
+      else if (key == "bridge") cfg.bridge = val.get<std::string>();
+      else if (key == "bip") cfg.bip = val.get<std::string>();
       else if (key == "live-restore") {
         if (!val.get<bool>()) return fail(Errc::InvalidArgument, "live-restore cannot be disabled: berth's monitors always keep containers running");
       } else if (key == "log-driver") {

@@ -22,6 +22,9 @@ struct DaemonConfig {
   std::string cgroup_parent = "berth";
   uint64_t log_max_size = 10 << 20;
   int log_max_files = 3;
+  std::string bridge = "berth0";
+  std::string bip;
+  std::string firewall_table = "berth";
 };
 
 // Applies daemon.json: missing default file is fine, a given one must exist;

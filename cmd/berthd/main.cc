@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/images/image_backend.h"
 #include "server/routes/images.h"
+#include "server/routes/volumes.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
 
@@ -84,6 +85,10 @@ int main(int argc, char** argv) {
   app.add_option("-G,--group", cfg.group, "Group owning the API socket")->capture_default_str();
   auto* cf = app.add_option("--config-file", cfg.config_file, "Daemon configuration file")->capture_default_str();
   app.add_option("--cgroup-parent", cfg.cgroup_parent, "Parent cgroup for all containers")->capture_default_str();
+  app.add_option("-b,--bridge", cfg.bridge, "The default network's bridge device")->capture_default_str();
+  app.add_option("--bip", cfg.bip, "The default network's bridge address (CIDR); chosen when empty");
+  app.add_option("--firewall-table", cfg.firewall_table, "berthd's own nftables table (ip family)")
+      ->capture_default_str();
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -91,7 +96,8 @@ int main(int argc, char** argv) {
   cfg.config_file_given = cf->count() > 0;
 
   std::vector<std::string> flags;
-  for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent"})
+  for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
+                          "bridge", "bip"})
     if (app.get_option("--" + std::string(key))->count() > 0) flags.push_back(key == std::string("host") ? "hosts" : key);
   if (auto r = berthd::load_daemon_json(cfg, flags); !r) {
     std::fprintf(stderr, "berthd: %s\n", r.error().str().c_str());
@@ -130,6 +136,9 @@ int main(int argc, char** argv) {
   ecfg.cgroup_parent = cfg.cgroup_parent;
   ecfg.log_max_size = cfg.log_max_size;
   ecfg.log_max_files = cfg.log_max_files;
+  ecfg.bridge = cfg.bridge;
+  ecfg.bip = cfg.bip;
+  ecfg.firewall_table = cfg.firewall_table;
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
     log::error("starting: {}", eng.error().str());
@@ -149,6 +158,8 @@ int main(int argc, char** argv) {
   });
   server::add_container_routes(router, e);
   server::add_exec_routes(router, e);
+  server::add_network_routes(router, e);
+  server::add_volume_routes(router, e.volumes());
   server::add_image_routes(router, images);
 
   server::ServerOptions sopts;

@@ -31,6 +31,10 @@ std::string arg_count_error(const CommandInfo& info, size_t got, ArgCount count)
 // Docker's wording for CLI11's parse errors.
 std::string flag_error(const CLI::ParseError& e) {
   std::string msg = e.what();
+  // A value refused by a flag's check: CLI11 says "--flag: <message>", pflag only the message.
+  if (size_t at = msg.find(": invalid argument \""); at != std::string::npos && msg.starts_with("-")) {
+    return msg.substr(at + 2);
+  }
   const std::string extra = "The following argument was not expected: ";
   const std::string extras = "The following arguments were not expected: ";
   for (const auto& prefix : {extra, extras}) {
@@ -168,12 +172,16 @@ int main(int argc, char** argv) {
   };
   CLI::App* container = group("container", "Manage containers");
   CLI::App* image = group("image", "Manage images");
+  CLI::App* network = group("network", "Manage networks");
   CLI::App* system = group("system", "Manage berth");
+  CLI::App* volume = group("volume", "Manage volumes");
   add_container_commands(inv, &root, false);
   add_container_commands(inv, container, true);
   add_image_commands(inv, &root, false);
   add_image_commands(inv, image, true);
   add_system_commands(inv, &root, system);
+  add_network_commands(inv, network);
+  add_volume_commands(inv, volume);
 
   try {
     root.parse(argc, argv);

@@ -1,5 +1,6 @@
 // How commands plug into the CLI11 tree: each `add_*` function declares one
-// command's flags under a parent (the root, `container` or `image`) and sets
+// command's flags under a parent (the root or a group: `container`, `image`,
+// `network`, `volume`, `system`) and sets
 // the action to run once parsing succeeded. Usage lines and argument counts
 // follow docker-cli, so help and mistakes read the same.
 #pragma once
@@ -57,5 +58,7 @@ void add_run_commands(Invocation& inv, CLI::App* parent);
 void add_container_commands(Invocation& inv, CLI::App* parent, bool in_group);
 void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group);
 void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group);
+void add_network_commands(Invocation& inv, CLI::App* network_group);
+void add_volume_commands(Invocation& inv, CLI::App* volume_group);
 
 }  // namespace berth::cli

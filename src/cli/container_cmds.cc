@@ -7,6 +7,7 @@
 #include "cli/container_run.h"
 #include "cli/filters.h"
 #include "cli/inspect.h"
+#include "cli/port_spec.h"
 #include "cli/run_options.h"
 #include "cli/table.h"
 #include "cli/units.h"
@@ -212,6 +213,21 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
       line(j.value("Titles", Json::array()));
       for (const auto& row : j.value("Processes", Json::array())) line(row);
       out(tabwrite(text, 20, 3));
+      return 0;
+    });
+  }
+  {
+    auto args = std::make_shared<std::vector<std::string>>();
+    add_command(inv, parent, "port", "CONTAINER [PRIVATE_PORT[/PROTO]]",
+                "List port mappings or a specific mapping for the container", args.get(), {1, 2},
+                [&cli, args]() -> Result<int> {
+      const std::string& name = (*args)[0];
+      Json c = TRY(cli.get_json("/containers/" + esc(name) + "/json"));
+      Json ports = c.contains("NetworkSettings") && c["NetworkSettings"].is_object()
+                       ? c["NetworkSettings"].value("Ports", Json(nullptr))
+                       : Json(nullptr);
+      auto lines = TRY(port_lines(ports, args->size() > 1 ? (*args)[1] : "", name));
+      if (!lines.empty()) out(join(lines, "\n") + "\n");
       return 0;
     });
   }

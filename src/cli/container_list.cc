@@ -9,31 +9,12 @@
 #include "base/strings.h"
 #include "cli/command.h"
 #include "cli/filters.h"
+#include "cli/port_spec.h"
 #include "cli/run_options.h"
 #include "cli/table.h"
 #include "cli/units.h"
 
 namespace berth::cli {
-
-namespace {
-
-std::string ports_text(const Json& ports) {
-  std::vector<std::string> parts;
-  if (!ports.is_array()) return "";
-  for (const auto& p : ports) {
-    std::string type = p.value("Type", "tcp");
-    int priv = p.value("PrivatePort", 0), pub = p.value("PublicPort", 0);
-    if (pub) {
-      std::string ip = p.value("IP", "");
-      parts.push_back(fmt::format("{}{}->{}/{}", ip.empty() ? "" : (ip.find(':') != std::string::npos ? "[" + ip + "]:" : ip + ":"), pub, priv, type));
-    } else {
-      parts.push_back(fmt::format("{}/{}", priv, type));
-    }
-  }
-  return join(parts, ", ");
-}
-
-}  // namespace
 
 // One ps row as docker-cli's ContainerContext renders it.
 Json container_row(const Json& c, bool trunc, int64_t now) {
@@ -86,7 +67,7 @@ Json container_row(const Json& c, bool trunc, int64_t now) {
   std::sort(networks.begin(), networks.end());
   row["Networks"] = join(networks, ",");
   row["Platform"] = nullptr;  // docker 28's field; the API has it from 1.46 only
-  row["Ports"] = ports_text(c.value("Ports", Json::array()));
+  row["Ports"] = displayable_ports(c.value("Ports", Json::array()));
   row["RunningFor"] = human_duration(now - created) + " ago";
   std::string size = human_size(static_cast<double>(c.value("SizeRw", int64_t{0})));
   if (int64_t rootfs = c.value("SizeRootFs", int64_t{0}); rootfs > 0) {

@@ -91,7 +91,7 @@ void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
   add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");
   app->add_option_function<int64_t>("--stop-timeout", [&o](const int64_t& v) { o.stop_timeout = v; },
                                     "Timeout (in seconds) to stop a container")->type_name("int");
-  add_string(app, "--network,--net", o.network, "Connect a container to a network (none, host, default)", "network");
+  add_network_volume_flags(app, o);
   add_string(app, "--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")");
   add_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
 }

@@ -3,11 +3,17 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <map>
+#include <regex>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "cli/command.h"
+#include "cli/port_spec.h"
 #include "cli/units.h"
 
 namespace berth::cli {
@@ -20,8 +26,388 @@ RunEnvironment process_environment() {
         return std::string(v);
       },
       .read_file = [](const std::string& path) { return read_file(path); },
+      .cwd = []() -> std::string {
+        char buf[4096];
+        return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+      },
   };
 }
+
+void add_network_volume_flags(CLI::App* app, RunOptions& o) {
+  // As pflag: a value its Set() refuses is a flag error (usage, exit 125).
+  auto checked = [](const char* flag, auto parse) {
+    return CLI::Validator(
+        [flag, parse](std::string& value) -> std::string {
+          auto r = parse(value);
+          if (r) return "";
+          return fmt::format("invalid argument \"{}\" for \"{}\" flag: {}", value, flag, r.error().message);
+        },
+        "", flag);
+  };
+  add_list(app, "--network,--net", o.networks, "Connect a container to a network", "network")
+      ->check(checked("--network", [](const std::string& v) { return parse_network_opt(v); }));
+  add_list(app, "--network-alias", o.network_aliases, "Add network-scoped alias for the container");
+  add_string(app, "--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
+  add_string(app, "--ip6", o.ip6, "IPv6 address (e.g., 2001:db8::33)");
+  add_list(app, "-p,--publish", o.publish, "Publish a container's port(s) to the host");
+  add_bool(app, "-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
+  add_list(app, "--expose", o.expose, "Expose a port or a range of ports");
+  add_list(app, "-v,--volume", o.volumes, "Bind mount a volume");
+  add_list(app, "--mount", o.mounts, "Attach a filesystem mount to the container", "mount")
+      ->check(checked("--mount", [](const std::string& v) { return parse_mount(v, process_environment()); }));
+  add_list(app, "--volumes-from", o.volumes_from, "Mount volumes from the specified container(s)");
+}
+
+Result<std::vector<std::string>> csv_fields(std::string_view line) {
+  std::vector<std::string> fields;
+  std::string cur;
+  size_t i = 0;
+  while (true) {
+    cur.clear();
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) return fail(Errc::InvalidArgument, "parse error: extraneous or missing \" in quoted-field");
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            cur += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        cur += line[i++];
+      }
+      if (i < line.size() && line[i] != ',') {
+        return fail(Errc::InvalidArgument, "parse error: extraneous or missing \" in quoted-field");
+      }
+    } else {
+      while (i < line.size() && line[i] != ',') {
+        if (line[i] == '"') return fail(Errc::InvalidArgument, "parse error: bare \" in non-quoted-field");
+        cur += line[i++];
+      }
+    }
+    fields.push_back(cur);
+    if (i >= line.size()) break;
+    ++i;  // the comma
+  }
+  return fields;
+}
+
+std::string absolute_path(const std::string& path, const std::string& cwd) {
+  std::string joined = path.starts_with("/") ? path : cwd + "/" + path;
+  std::vector<std::string> out;
+  for (const auto& part : split(joined, '/', true)) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!out.empty()) out.pop_back();
+      continue;
+    }
+    out.push_back(part);
+  }
+  return "/" + join(out, "/");
+}
+
+Json string_map(const std::vector<std::string>& pairs) {
+  std::map<std::string, std::string> m;
+  for (const auto& p : pairs) {
+    size_t eq = p.find('=');
+    m[p.substr(0, eq)] = eq == std::string::npos ? "" : p.substr(eq + 1);
+  }
+  Json j = Json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+namespace {
+
+std::string to_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string current_dir(const RunEnvironment& env) {
+  if (env.cwd) return env.cwd();
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+}
+
+Result<bool> go_parse_bool(const std::string& v) {
+  if (v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True") return true;
+  if (v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "false" || v == "False") return false;
+  return fail(Errc::InvalidArgument, "invalid bool");
+}
+
+}  // namespace
+
+Result<Json> parse_mount(const std::string& spec, const RunEnvironment& env) {
+  auto fields = TRY(csv_fields(spec));
+  std::string type = "volume", source, target, consistency;
+  bool read_only = false;
+  std::optional<Json> bind, volume, tmpfs;
+  std::map<std::string, std::string> labels, driver_opts;
+  bool driver_opts_set = false;
+  auto vol = [&]() -> Json& {
+    if (!volume) volume = Json::object();
+    return *volume;
+  };
+  auto bnd = [&]() -> Json& {
+    if (!bind) bind = Json::object();
+    return *bind;
+  };
+  auto tmp = [&]() -> Json& {
+    if (!tmpfs) tmpfs = Json::object();
+    return *tmpfs;
+  };
+  auto cut = [](const std::string& v, std::map<std::string, std::string>& into) {
+    size_t eq = v.find('=');
+    std::string k = v.substr(0, eq);
+    if (!k.empty()) into[k] = eq == std::string::npos ? "" : v.substr(eq + 1);
+  };
+  std::string driver_name;
+  for (const auto& field : fields) {
+    size_t eq = field.find('=');
+    std::string key = to_lower(field.substr(0, eq));
+    if (eq == std::string::npos) {
+      if (key == "readonly" || key == "ro") {
+        read_only = true;
+      } else if (key == "volume-nocopy") {
+        vol()["NoCopy"] = true;
+      } else if (key == "bind-nonrecursive") {
+        bnd()["NonRecursive"] = true;
+      } else {
+        return fail(Errc::InvalidArgument, fmt::format("invalid field '{}' must be a key=value pair", field));
+      }
+      continue;
+    }
+    std::string val = field.substr(eq + 1);
+    auto bool_val = [&]() -> Result<bool> {
+      auto b = go_parse_bool(val);
+      if (!b) return fail(Errc::InvalidArgument, fmt::format("invalid value for {}: {}", key, val));
+      return *b;
+    };
+    if (key == "type") {
+      type = to_lower(val);
+    } else if (key == "source" || key == "src") {
+      source = val;
+      if (!val.starts_with("/") && val.starts_with(".")) source = absolute_path(val, current_dir(env));
+    } else if (key == "target" || key == "dst" || key == "destination") {
+      target = val;
+    } else if (key == "readonly" || key == "ro") {
+      read_only = TRY(bool_val());
+    } else if (key == "consistency") {
+      consistency = to_lower(val);
+    } else if (key == "bind-propagation") {
+      bnd()["Propagation"] = to_lower(val);
+    } else if (key == "bind-nonrecursive") {
+      bool b = TRY(bool_val());
+      bnd();
+      if (b) (*bind)["NonRecursive"] = true;
+    } else if (key == "bind-recursive") {
+      bnd();
+      if (val == "disabled") (*bind)["NonRecursive"] = true;
+      else if (val == "writable") (*bind)["ReadOnlyNonRecursive"] = true;
+      else if (val == "readonly") (*bind)["ReadOnlyForceRecursive"] = true;
+      else if (val != "enabled") return fail(Errc::InvalidArgument, fmt::format("invalid value for {}: {} (must be \"enabled\", \"disabled\", \"writable\", or \"readonly\")", key, val));
+    } else if (key == "volume-subpath") {
+      vol()["Subpath"] = val;
+    } else if (key == "volume-nocopy") {
+      bool b = TRY(bool_val());
+      vol();
+      if (b) (*volume)["NoCopy"] = true;
+    } else if (key == "volume-label") {
+      vol();
+      cut(val, labels);
+    } else if (key == "volume-driver") {
+      vol();
+      driver_name = val;
+    } else if (key == "volume-opt") {
+      vol();
+      driver_opts_set = true;
+      cut(val, driver_opts);
+    } else if (key == "tmpfs-size") {
+      auto size = parse_ram_bytes(val);
+      if (!size) return fail(Errc::InvalidArgument, fmt::format("invalid value for {}: {}", key, val));
+      tmp();
+      if (*size) (*tmpfs)["SizeBytes"] = *size;
+    } else if (key == "tmpfs-mode") {
+      uint64_t mode = 0;
+      bool ok = !val.empty();
+      for (char c : val) {
+        if (c < '0' || c > '7') ok = false;
+        else mode = mode * 8 + static_cast<uint64_t>(c - '0');
+      }
+      if (!ok || mode > 0xffffffffu) return fail(Errc::InvalidArgument, fmt::format("invalid value for {}: {}", key, val));
+      tmp();
+      if (mode) (*tmpfs)["Mode"] = mode;
+    } else {
+      return fail(Errc::InvalidArgument, fmt::format("unexpected key '{}' in '{}'", key, field));
+    }
+  }
+  if (type.empty()) return fail(Errc::InvalidArgument, "type is required");
+  if (target.empty()) return fail(Errc::InvalidArgument, "target is required");
+  if (volume && type != "volume") {
+    return fail(Errc::InvalidArgument, fmt::format("cannot mix 'volume-*' options with mount type '{}'", type));
+  }
+  if (bind && type != "bind") {
+    return fail(Errc::InvalidArgument, fmt::format("cannot mix 'bind-*' options with mount type '{}'", type));
+  }
+  for (const char* k : {"ReadOnlyNonRecursive", "ReadOnlyForceRecursive"}) {
+    if (bind && bind->contains(k) && !read_only) {
+      return fail(Errc::InvalidArgument,
+                  fmt::format("option 'bind-recursive={}' requires 'readonly' to be specified in conjunction",
+                              std::string_view(k) == "ReadOnlyNonRecursive" ? "writable" : "readonly"));
+    }
+  }
+  if (tmpfs && type != "tmpfs") {
+    return fail(Errc::InvalidArgument, fmt::format("cannot mix 'tmpfs-*' options with mount type '{}'", type));
+  }
+  // Go's struct order and omitempty: Type, Source, Target, ReadOnly, Consistency, *Options.
+  Json m = Json::object();
+  m["Type"] = type;
+  if (!source.empty()) m["Source"] = source;
+  m["Target"] = target;
+  if (read_only) m["ReadOnly"] = true;
+  if (!consistency.empty()) m["Consistency"] = consistency;
+  if (bind) {
+    Json b = Json::object();
+    for (const char* k : {"Propagation", "NonRecursive", "CreateMountpoint", "ReadOnlyNonRecursive", "ReadOnlyForceRecursive"}) {
+      if (bind->contains(k)) b[k] = (*bind)[k];
+    }
+    m["BindOptions"] = b;
+  }
+  if (volume) {
+    Json v = Json::object();
+    if (volume->contains("NoCopy")) v["NoCopy"] = true;
+    if (!labels.empty()) {
+      Json l = Json::object();
+      for (const auto& [k, val] : labels) l[k] = val;
+      v["Labels"] = l;
+    }
+    if (volume->contains("Subpath") && !(*volume)["Subpath"].get<std::string>().empty()) v["Subpath"] = (*volume)["Subpath"];
+    Json d = Json::object();
+    if (!driver_name.empty()) d["Name"] = driver_name;
+    if (driver_opts_set && !driver_opts.empty()) {
+      Json o = Json::object();
+      for (const auto& [k, val] : driver_opts) o[k] = val;
+      d["Options"] = o;
+    }
+    v["DriverConfig"] = d;
+    m["VolumeOptions"] = v;
+  }
+  if (tmpfs) {
+    Json t = Json::object();
+    if (tmpfs->contains("SizeBytes")) t["SizeBytes"] = (*tmpfs)["SizeBytes"];
+    if (tmpfs->contains("Mode")) t["Mode"] = (*tmpfs)["Mode"];
+    m["TmpfsOptions"] = t;
+  }
+  return m;
+}
+
+bool user_defined_network(const std::string& mode) {
+  return mode != "default" && mode != "bridge" && mode != "host" && mode != "none" && !mode.starts_with("container:");
+}
+
+Result<NetworkAttachment> parse_network_opt(const std::string& value) {
+  NetworkAttachment n;
+  static const std::regex long_syntax(R"(\w+=\w+(,\w+=\w+)*)");
+  if (!std::regex_search(value, long_syntax)) {
+    n.target = value;
+    return n;
+  }
+  auto fields = TRY(csv_fields(value));
+  for (const auto& raw : fields) {
+    std::string field = to_lower(raw);  // as docker-cli 28: the whole field, values too
+    size_t eq = field.find('=');
+    if (eq == std::string::npos || eq == 0) return fail(Errc::InvalidArgument, "invalid field " + raw);
+    std::string key = std::string(trim(field.substr(0, eq))), val = field.substr(eq + 1);
+    if (key == "name") {
+      n.target = val;
+    } else if (key == "alias") {
+      n.aliases.push_back(val);
+    } else if (key == "ip") {
+      n.ipv4 = val;
+    } else if (key == "ip6") {
+      n.ipv6 = val;
+    } else if (key == "driver-opt") {
+      size_t e = val.find('=');
+      std::string k = std::string(trim(val.substr(0, e)));
+      if (e == std::string::npos || k.empty()) {
+        return fail(Errc::InvalidArgument, "invalid key value pair format in driver options");
+      }
+      n.driver_opts.emplace_back(k, std::string(trim(val.substr(e + 1))));
+    } else {
+      return fail(Errc::InvalidArgument, "invalid field key " + key);
+    }
+  }
+  if (n.target.empty()) return fail(Errc::InvalidArgument, "network name/id is not specified");
+  return n;
+}
+
+Json endpoint_settings(Json ipam, Json links, Json aliases, Json driver_opts) {
+  Json ep = Json::object();
+  ep["IPAMConfig"] = std::move(ipam);
+  ep["Links"] = std::move(links);
+  ep["Aliases"] = std::move(aliases);
+  ep["MacAddress"] = "";
+  ep["DriverOpts"] = std::move(driver_opts);
+  ep["GwPriority"] = 0;
+  ep["NetworkID"] = "";
+  ep["EndpointID"] = "";
+  ep["Gateway"] = "";
+  ep["IPAddress"] = "";
+  ep["IPPrefixLen"] = 0;
+  ep["IPv6Gateway"] = "";
+  ep["GlobalIPv6Address"] = "";
+  ep["GlobalIPv6PrefixLen"] = 0;
+  ep["DNSNames"] = nullptr;
+  return ep;
+}
+
+namespace {
+
+// docker-cli's applyContainerOptions + parseNetworkAttachmentOpt: the
+// endpoint for one network, or null when it has nothing to say.
+Result<Json> attachment_endpoint(NetworkAttachment n, const RunOptions& o, bool first) {
+  if (first) {
+    if (!n.aliases.empty() && !o.network_aliases.empty()) {
+      return fail(Errc::InvalidArgument, "conflicting options: cannot specify both --network-alias and per-network alias");
+    }
+    if (!n.ipv4.empty() && !o.ip.empty()) {
+      return fail(Errc::InvalidArgument, "conflicting options: cannot specify both --ip and per-network IPv4 address");
+    }
+    if (!n.ipv6.empty() && !o.ip6.empty()) {
+      return fail(Errc::InvalidArgument, "conflicting options: cannot specify both --ip6 and per-network IPv6 address");
+    }
+    if (!o.network_aliases.empty()) n.aliases = o.network_aliases;
+    if (!o.ip.empty()) n.ipv4 = o.ip;
+    if (!o.ip6.empty()) n.ipv6 = o.ip6;
+  }
+  if (trim(n.target).empty()) return fail(Errc::InvalidArgument, "no name set for network");
+  if (!user_defined_network(n.target) && !n.aliases.empty()) {
+    return fail(Errc::InvalidArgument, "network-scoped aliases are only supported for user-defined networks");
+  }
+  Json ipam = nullptr;
+  if (!n.ipv4.empty() || !n.ipv6.empty()) {
+    ipam = Json::object();
+    if (!n.ipv4.empty()) ipam["IPv4Address"] = n.ipv4;
+    if (!n.ipv6.empty()) ipam["IPv6Address"] = n.ipv6;
+  }
+  Json driver_opts = nullptr;
+  if (!n.driver_opts.empty()) {
+    std::map<std::string, std::string> m(n.driver_opts.begin(), n.driver_opts.end());
+    driver_opts = Json::object();
+    for (const auto& [k, v] : m) driver_opts[k] = v;
+  }
+  return endpoint_settings(ipam, nullptr, n.aliases.empty() ? Json(nullptr) : Json(n.aliases), driver_opts);
+}
+
+bool empty_endpoint(const Json& ep) {
+  return ep["IPAMConfig"].is_null() && ep["Aliases"].is_null() && ep["DriverOpts"].is_null() && ep["Links"].is_null();
+}
+
+}  // namespace
 
 std::string url_encode(std::string_view s) {
   std::string out;
@@ -263,7 +649,60 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
     if (std::find(cap_add.begin(), cap_add.end(), c) == cap_add.end()) cap_drop.push_back(c);
   }
 
-  std::string network = o.network.empty() ? "default" : o.network;
+  // Networks: the first is the NetworkMode and takes --ip/--ip6/--network-alias.
+  std::string network = "default";
+  Json endpoints = Json::object();
+  if (o.networks.empty()) {
+    // docker-cli 28 always sends the "default" endpoint when no --network is given.
+    NetworkAttachment def;
+    def.target = "default";
+    endpoints["default"] = TRY(attachment_endpoint(def, o, true));
+  } else {
+    bool user_defined = false, builtin = false;
+    for (size_t i = 0; i < o.networks.size(); ++i) {
+      NetworkAttachment n = TRY_CTX(parse_network_opt(o.networks[i]),
+                                    fmt::format("invalid argument \"{}\" for \"--network\" flag", o.networks[i]));
+      if (i == 0) network = n.target;
+      (user_defined_network(n.target) ? user_defined : builtin) = true;
+      Json ep = TRY(attachment_endpoint(n, o, i == 0));
+      if (endpoints.contains(n.target)) {
+        return fail(Errc::InvalidArgument, fmt::format("network \"{}\" is specified multiple times", n.target));
+      }
+      // One network without options: no endpoint (the daemon makes it).
+      if (i == 0 && o.networks.size() == 1 && empty_endpoint(ep)) continue;
+      endpoints[n.target] = ep;
+    }
+    if (user_defined && builtin) {
+      return fail(Errc::InvalidArgument,
+                  "conflicting options: cannot attach both user-defined and non-user-defined network-modes");
+    }
+  }
+
+  // Ports: -p and --expose, keys in Go's sorted map order.
+  PortSpecs ports;
+  for (const auto& p : o.publish) TRYV(add_publish_spec(p, ports));
+  for (const auto& e : o.expose) TRYV(add_expose_spec(e, ports));
+
+  // -v: "SRC:DST[:OPTS]" binds (named volumes too), a bare path an anonymous volume.
+  Json binds = Json::array();
+  Json anonymous = Json::object();
+  for (const auto& v : o.volumes) {
+    if (v.empty()) return fail(Errc::InvalidArgument, "invalid empty volume spec");
+    size_t colon = v.find(':');
+    if (v.size() <= 2 || colon == std::string::npos) {
+      anonymous[v] = Json::object();
+      continue;
+    }
+    if (colon == 0) return fail(Errc::InvalidArgument, fmt::format("invalid spec: {}: empty section between colons", v));
+    std::string src = v.substr(0, colon);
+    // A relative bind source ("./data", "..") is made absolute, as docker-cli 28 does.
+    if (src.starts_with(".")) src = absolute_path(src, current_dir(env));
+    binds.push_back(src + v.substr(colon));
+  }
+  Json mounts = Json::array();
+  for (const auto& m : o.mounts) {
+    mounts.push_back(TRY_CTX(parse_mount(m, env), fmt::format("invalid argument \"{}\" for \"--mount\" flag", m)));
+  }
 
   Json config;
   config["Hostname"] = o.hostname;
@@ -272,13 +711,18 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   config["AttachStdin"] = attach_stdin;
   config["AttachStdout"] = attach_stdout;
   config["AttachStderr"] = attach_stderr;
+  if (!ports.exposed.empty()) {
+    Json exposed = Json::object();
+    for (const auto& [k, v] : ports.exposed) exposed[k] = Json::object();
+    config["ExposedPorts"] = exposed;
+  }
   config["Tty"] = o.tty;
   config["OpenStdin"] = o.interactive;
   config["StdinOnce"] = stdin_once;
   config["Env"] = string_list_or_null(env_list);
   config["Cmd"] = string_list_or_null(o.command);
   config["Image"] = o.image;
-  config["Volumes"] = Json::object();
+  config["Volumes"] = anonymous;
   config["WorkingDir"] = o.workdir;
   if (!o.entrypoint.empty()) {
     config["Entrypoint"] = Json::array({o.entrypoint});
@@ -293,15 +737,21 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
 
   Json host;
-  host["Binds"] = nullptr;
+  host["Binds"] = binds.empty() ? Json(nullptr) : binds;
   host["ContainerIDFile"] = o.cidfile;
   host["LogConfig"] = {{"Type", ""}, {"Config", Json::object()}};
   host["NetworkMode"] = network;
-  host["PortBindings"] = Json::object();
+  Json bindings = Json::object();
+  for (const auto& [k, list] : ports.bindings) {
+    Json arr = Json::array();
+    for (const auto& b : list) arr.push_back({{"HostIp", b.host_ip}, {"HostPort", b.host_port}});
+    bindings[k] = arr;
+  }
+  host["PortBindings"] = bindings;
   host["RestartPolicy"] = restart;
   host["AutoRemove"] = o.rm;
   host["VolumeDriver"] = "";
-  host["VolumesFrom"] = nullptr;
+  host["VolumesFrom"] = string_list_or_null(o.volumes_from);
   host["ConsoleSize"] = o.console_size ? Json::array({o.console_size->first, o.console_size->second})
                                        : Json::array({0, 0});
   host["CapAdd"] = string_list_or_null(cap_add);
@@ -318,7 +768,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   host["OomScoreAdj"] = 0;
   host["PidMode"] = "";
   host["Privileged"] = o.privileged;
-  host["PublishAllPorts"] = false;
+  host["PublishAllPorts"] = o.publish_all;
   host["ReadonlyRootfs"] = o.read_only;
   host["SecurityOpt"] = string_list_or_null(security);
   if (!tmpfs.empty()) host["Tmpfs"] = tmpfs;
@@ -342,9 +792,10 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   if (o.pids_limit) host["PidsLimit"] = *o.pids_limit;
   host["Ulimits"] = ulimits;
   if (o.init) host["Init"] = true;
+  if (!mounts.empty()) host["Mounts"] = mounts;
 
   config["HostConfig"] = host;
-  config["NetworkingConfig"] = {{"EndpointsConfig", Json::object()}};
+  config["NetworkingConfig"] = {{"EndpointsConfig", endpoints}};
 
   CreateRequest req;
   if (!o.name.empty()) req.query = "?name=" + url_encode(o.name);

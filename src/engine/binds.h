@@ -1,8 +1,11 @@
-// HostConfig.Binds ("-v SRC:DST[:OPTS]") and HostConfig.Mounts ("--mount")
-// of type bind and tmpfs, as extra mounts for the spec. Named and
-// anonymous volumes come with the volumes release and are refused clearly.
+// A container's mounts beyond its rootfs: HostConfig.Binds ("-v
+// SRC:DST[:OPTS]", SRC a host path or a volume name), HostConfig.Mounts
+// ("--mount" bind, volume, tmpfs), anonymous volumes (Config.Volumes: the
+// image's VOLUME and `-v /path`) and --volumes-from, planned at create and
+// resolved to spec mounts at every start.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -12,10 +15,32 @@
 
 namespace berth::engine {
 
-// Checks the mounts at create (bad syntax, relative destinations, a
-// missing --mount bind source) without touching the host.
-Result<void> validate_binds(const nlohmann::json& host_config);
-// At start: the mounts, creating missing -v bind sources as Docker does.
-Result<std::vector<specgen::ExtraMount>> resolve_binds(const nlohmann::json& host_config);
+struct MountPlan {
+  std::string type;         // "bind", "volume", "tmpfs"
+  std::string source;       // host path (bind), volume name (volume; empty until created for anonymous)
+  std::string destination;  // absolute, in the container
+  bool read_only = false;
+  bool anonymous = false;   // made for this container: `rm -v` removes it
+  bool create_source = false;  // -v creates a missing host directory; --mount refuses it
+  bool nocopy = false;         // no copy-up of the image's content into an empty volume
+  std::string propagation = "rprivate";
+  std::vector<std::string> tmpfs_options;
+  nlohmann::json volume_options = nlohmann::json::object();  // --mount volume-opt / driver options
+  nlohmann::json to_json() const;
+  static MountPlan from_json(const nlohmann::json& j);
+};
+
+// Parses Binds, Mounts and Config.Volumes (without touching the host); a
+// bind source that must exist (--mount) is checked. volumes_from: the plans
+// of the containers named in HostConfig.VolumesFrom (":ro" applied here).
+Result<std::vector<MountPlan>> plan_mounts(const nlohmann::json& host_config, const nlohmann::json& config,
+                                           const std::vector<std::pair<std::vector<MountPlan>, bool>>& volumes_from);
+// Docker's Mounts array for inspect.
+nlohmann::json mounts_json(const std::vector<MountPlan>& plans, const std::string& volumes_root);
+
+// A bind or tmpfs plan as a spec mount (creating a missing -v bind source).
+Result<specgen::ExtraMount> bind_or_tmpfs_mount(const MountPlan& p);
+// A volume's host path as a spec bind mount.
+specgen::ExtraMount volume_mount(const MountPlan& p, const std::string& host_path);
 
 }  // namespace berth::engine

@@ -43,6 +43,10 @@ nlohmann::json Container::to_doc() const {
       {"HostnamePath", hostname_path},
       {"HostsPath", hosts_path},
       {"ResolvConfPath", resolv_conf_path},
+      {"NetworkRequests", network_requests},
+      {"Endpoints", endpoints},
+      {"Published", published},
+      {"MountPlans", mount_plans},
   };
 }
 
@@ -80,6 +84,10 @@ Result<std::shared_ptr<Container>> Container::from_doc(const std::string& doc) {
     c->hostname_path = j.value("HostnamePath", "");
     c->hosts_path = j.value("HostsPath", "");
     c->resolv_conf_path = j.value("ResolvConfPath", "");
+    c->network_requests = j.value("NetworkRequests", nlohmann::json::array());
+    c->endpoints = j.value("Endpoints", nlohmann::json::object());
+    c->published = j.value("Published", nlohmann::json::object());
+    c->mount_plans = j.value("MountPlans", nlohmann::json::array());
     c->tty = c->tty_config();
     return c;
   } catch (const std::exception& e) {

@@ -70,6 +70,14 @@ struct Container {
   bool manually_stopped = false;  // a stop/kill by the user: restart policies leave it alone
   std::string log_path;
   std::string hostname_path, hosts_path, resolv_conf_path;
+  // Networks: what was asked for (name -> {"Aliases", "IPv4Address"}, in
+  // order of connection), the endpoints of the current run (Docker's
+  // EndpointSettings + berth's "HostVeth"/"Bridge", by network name) and the
+  // published ports as bound (HostConfig.PortBindings form).
+  nlohmann::json network_requests = nlohmann::json::array();
+  nlohmann::json endpoints = nlohmann::json::object();
+  nlohmann::json published = nlohmann::json::object();
+  nlohmann::json mount_plans = nlohmann::json::array();  // MountPlan::to_json() each (binds.h)
 
   // Live.
   std::mutex op_mu;  // serializes start/stop/remove/restart of this container
@@ -82,6 +90,7 @@ struct Container {
   bool pending_close_stdin = false;
   uint64_t exit_generation = 0;  // increments at every exit (wait next-exit)
   bool removed = false;
+  std::vector<std::string> mounted_volumes;  // volume names mount()ed for the current run
   UniqueFd exit_event;  // eventfd: readable once the current run has ended (logs -f)
   std::shared_ptr<std::condition_variable> changed = std::make_shared<std::condition_variable>();
 

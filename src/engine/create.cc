@@ -11,6 +11,8 @@
 #include "engine/binds.h"
 #include "engine/host.h"
 #include "engine/names.h"
+#include "volume/service.h"
+#include "engine/networks/network_service.h"
 #include "image/reference.h"
 #include "specgen/specgen.h"
 
@@ -28,12 +30,57 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
 
   const auto& host = host_info();
   TRYV(specgen::validate_host_config(host_config, host));
-  TRYV(validate_binds(host_config));
+  // --volumes-from: the named containers' mount plans.
+  std::vector<std::pair<std::vector<MountPlan>, bool>> volumes_from;
+  if (host_config.contains("VolumesFrom") && host_config["VolumesFrom"].is_array()) {
+    for (const auto& v : host_config["VolumesFrom"]) {
+      std::string spec = v.get<std::string>();
+      auto colon = spec.find(':');
+      std::string name = spec.substr(0, colon);
+      std::string mode = colon == std::string::npos ? "" : spec.substr(colon + 1);
+      if (!mode.empty() && mode != "ro" && mode != "rw")
+        return fail(Errc::InvalidArgument, "invalid mode for volumes-from: " + mode);
+      auto other = find(name);
+      if (!other) return std::unexpected(other.error());
+      std::vector<MountPlan> plans;
+      std::lock_guard lk(mu_);
+      for (const auto& p : (*other)->mount_plans) plans.push_back(MountPlan::from_json(p));
+      volumes_from.emplace_back(std::move(plans), mode == "ro");
+    }
+  }
+  auto plans = TRY(plan_mounts(host_config, config, volumes_from));
   std::string net = host_config.value("NetworkMode", "");
-  if (net.empty() || net == "default" || net == "bridge") net = "none";  // bridge networks: a later release
-  if (net != "none" && net != "host")
-    return fail(Errc::InvalidArgument, "network mode " + net + " is not supported yet (use none or host)");
-  host_config["NetworkMode"] = host_config.value("NetworkMode", "").empty() ? "default" : host_config["NetworkMode"];
+  if (net.empty()) net = "default";
+  host_config["NetworkMode"] = net;
+  if (net.rfind("container:", 0) == 0)
+    return fail(Errc::Unsupported, "network mode " + net + " is not supported yet");
+  // The networks the container joins at start, in order: the mode's (the
+  // default bridge for "default"), then the other EndpointsConfig entries.
+  nlohmann::json requests = nlohmann::json::array();
+  if (net != "host" && net != "none") {
+    nlohmann::json endpoints = body.value("/NetworkingConfig/EndpointsConfig"_json_pointer, nlohmann::json::object());
+    // The CLI keys the mode's endpoint by the mode itself ("default").
+    auto request_for = [&](const std::string& name, const std::string& key) -> Result<nlohmann::json> {
+      auto n = TRY(networks_->find(name));
+      std::string canonical = n["Name"];
+      nlohmann::json ep = endpoints.is_object() && endpoints.contains(key) ? endpoints[key] : nlohmann::json::object();
+      if (ep.is_null()) ep = nlohmann::json::object();
+      std::vector<std::string> aliases;
+      if (ep.contains("Aliases") && ep["Aliases"].is_array())
+        for (auto& a : ep["Aliases"]) aliases.push_back(a.get<std::string>());
+      std::string ip = ep.value("/IPAMConfig/IPv4Address"_json_pointer, std::string());
+      if (!ip.empty() && !networks_->is_user_defined(n))
+        return fail(Errc::InvalidArgument, "user specified IP address is supported on user defined networks only");
+      if (!aliases.empty() && !networks_->is_user_defined(n))
+        return fail(Errc::InvalidArgument, "network-scoped alias is supported only for containers in user defined networks");
+      return nlohmann::json{{"Name", canonical}, {"Aliases", aliases}, {"IPv4Address", ip}};
+    };
+    std::string first = net == "default" ? "bridge" : net;
+    requests.push_back(TRY(request_for(first, endpoints.is_object() && endpoints.contains(net) ? net : first)));
+    if (endpoints.is_object())
+      for (auto& [name, v] : endpoints.items())
+        if (name != net && name != first && name != requests[0]["Name"]) requests.push_back(TRY(request_for(name, name)));
+  }
   // The only log driver: json-file (SDKs read this field).
   auto log_config = host_config.value("LogConfig", nlohmann::json::object());
   if (!log_config.is_object() || log_config.value("Type", "").empty()) {
@@ -76,6 +123,21 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
   if (c->config.value("Hostname", "").empty())
     c->config["Hostname"] = net == "host" ? host.hostname : c->id.substr(0, 12);
   c->host_config = std::move(host_config);
+  c->network_requests = std::move(requests);
+  // Named volumes are created now (an existing one is used as is), anonymous
+  // ones get their random name.
+  nlohmann::json plan_docs = nlohmann::json::array();
+  for (auto& p : plans) {
+    if (p.type == "volume") {
+      volume::VolumeService::Options opts;
+      if (p.volume_options.is_object())
+        for (auto& [k, v] : p.volume_options.items()) opts[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      auto vol = TRY(volumes_->create(p.anonymous ? "" : p.source, "local", opts, {}));
+      p.source = vol.value("Name", p.source);
+    }
+    plan_docs.push_back(p.to_json());
+  }
+  c->mount_plans = std::move(plan_docs);
   c->tty = c->tty_config();
 
   std::string dir = container_dir(c->id);

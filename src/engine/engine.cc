@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "base/log.h"
+#include "engine/networks/network_service.h"
+#include "volume/service.h"
 
 namespace berth::engine {
 
@@ -34,6 +36,28 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
     e->names_[(*c)->name] = (*c)->id;
     e->containers_[(*c)->id] = std::move(*c);
   }
+  e->volumes_ = TRY_CTX(volume::VolumeService::open(cfg.data_root, cfg.data_root + "/metadata.db"),
+                        "opening the volume store");
+  e->volumes_->set_in_use([self = e.get()](const std::string& name) {
+    std::vector<std::string> users;
+    std::lock_guard lk(self->mu_);
+    for (const auto& [id, c] : self->containers_)
+      for (const auto& p : c->mount_plans)
+        if (p.value("Type", "") == "volume" && p.value("Source", "") == name) users.push_back(id);
+    return users;
+  });
+  e->volumes_->set_events([self = e.get()](const std::string& action, const std::string& name,
+                                           const std::map<std::string, std::string>& attrs) {
+    self->events_.publish({"volume", action, name, attrs, 0});
+  });
+  NetworkConfig ncfg;
+  ncfg.db_path = cfg.data_root + "/metadata.db";
+  ncfg.default_bridge = cfg.bridge;
+  ncfg.default_bip = cfg.bip;
+  ncfg.firewall_table = cfg.firewall_table;
+  Engine* self = e.get();
+  e->networks_ = TRY_CTX(NetworkService::open(ncfg, [self] { return self->network_views(); }),
+                         "setting up networks");
   return e;
 }
 

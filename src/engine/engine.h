@@ -29,6 +29,15 @@
 #include "engine/events.h"
 #include "image/service.h"
 #include "metadata/container_store.h"
+#include "specgen/specgen.h"
+
+namespace berth::volume {
+class VolumeService;
+}
+namespace berth::engine {
+class NetworkService;
+struct NetworkContainerView;
+}
 
 namespace berth::engine {
 
@@ -40,6 +49,9 @@ struct EngineConfig {
   std::string cgroup_parent = "berth";
   uint64_t log_max_size = 10 << 20;
   int log_max_files = 3;
+  std::string bridge = "berth0";  // the default network's bridge (daemon.json "bridge")
+  std::string bip;                 // its gateway CIDR (daemon.json "bip"); chosen when empty
+  std::string firewall_table = "berth";
 };
 
 struct WaitResult {
@@ -136,6 +148,11 @@ class Engine {
   std::vector<std::string> containers_using(const std::string& image_id, bool running_only);
   const EngineConfig& config() const { return cfg_; }
   size_t container_count(int* running, int* paused, int* stopped);
+  NetworkService& networks() { return *networks_; }
+  volume::VolumeService& volumes() { return *volumes_; }
+  // docker network connect/disconnect.
+  Result<void> network_connect(const std::string& network, const std::string& container, const nlohmann::json& config);
+  Result<void> network_disconnect(const std::string& network, const std::string& container, bool force);
 
  private:
   struct Exec;
@@ -163,12 +180,24 @@ class Engine {
   std::string rootfs_dir(const std::string& id) const;
   std::string runtime_root() const;
   Result<void> mount_rootfs(const Container& c);
-  Result<void> write_etc_files(const Container& c);
+  Result<void> write_etc_files(const Container& c, bool in_place = false);
   void unmount_rootfs(const Container& c);
   nlohmann::json inspect_json(const Container& c);
   nlohmann::json summary_json(const Container& c);
+  nlohmann::json mounts_of(const Container& c);
+  std::vector<NetworkContainerView> network_views();
+
+  // Network set-up of a start (after the netns exists) and its undoing.
+  Result<void> connect_networks(const std::shared_ptr<Container>& c, const std::string& netns);
+  void disconnect_networks(const std::shared_ptr<Container>& c);
+  void restore_networks(const std::shared_ptr<Container>& c);
+  // Volumes, binds and tmpfs of a start (rootfs mounted), and their release.
+  Result<std::vector<specgen::ExtraMount>> prepare_mounts(const std::shared_ptr<Container>& c);
+  void release_volumes(const std::shared_ptr<Container>& c);
 
   EngineConfig cfg_;
+  std::unique_ptr<NetworkService> networks_;
+  std::unique_ptr<volume::VolumeService> volumes_;
   std::unique_ptr<image::ImageService> images_;
   std::mutex image_mu_;
   std::optional<metadata::ContainerStore> store_;
@@ -179,7 +208,6 @@ class Engine {
   std::map<std::string, std::string> names_;                       // "/name" -> id
   std::map<std::string, std::shared_ptr<Exec>> execs_;
   std::atomic<bool> shutting_down_{false};
-  std::vector<std::thread> threads_;  // shim followers, restart timers (joined at shutdown)
 };
 
 }  // namespace berth::engine

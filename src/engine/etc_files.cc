@@ -2,14 +2,17 @@
 // and /etc/resolv.conf, written at every start (as Docker regenerates them).
 #include "base/file.h"
 #include "engine/engine.h"
+#include "net/dns.h"
 
 namespace berth::engine {
 namespace {
 
-std::string hosts_file(const std::string& hostname) {
+// Docker's /etc/hosts: loopback names, then the container's address on its
+// first network (127.0.1.1 without one) with its hostname.
+std::string hosts_file(const std::string& hostname, const std::string& ip) {
   return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
          "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n" +
-         std::string("127.0.1.1\t") + hostname + "\n";
+         (ip.empty() ? std::string("127.0.1.1") : ip) + "\t" + hostname + "\n";
 }
 
 // The host's resolv.conf without loopback resolvers (unreachable from a
@@ -34,13 +37,29 @@ std::string resolv_conf() {
 }  // namespace
 
 // Not fsynced: they are rewritten at the next start if a crash loses them.
-Result<void> Engine::write_etc_files(const Container& c) {
+// A running container has them bind-mounted: they are rewritten in place
+// (a rename would leave the container with the old file).
+Result<void> Engine::write_etc_files(const Container& c, bool in_place) {
+  auto write = [&](const std::string& path, const std::string& text) -> Result<void> {
+    if (!in_place) return write_file_atomic(path, text, 0644, false);
+    return write_existing(path, text);
+  };
   std::string hostname = c.config.value("Hostname", "");
   bool host_net = c.host_config.value("NetworkMode", "") == "host";
-  TRYV(write_file_atomic(c.hostname_path, hostname + "\n", 0644, false));
-  TRYV(write_file_atomic(c.hosts_path, host_net ? read_file("/etc/hosts").value_or("") : hosts_file(hostname), 0644,
-                         false));
-  TRYV(write_file_atomic(c.resolv_conf_path, resolv_conf(), 0644, false));
+  TRYV(write(c.hostname_path, hostname + "\n"));
+  std::string ip;
+  bool user_network = false;
+  for (const auto& r : c.network_requests) {
+    std::string name = r.value("Name", "");
+    if (c.endpoints.contains(name)) {
+      if (ip.empty()) ip = c.endpoints[name].value("IPAddress", "");
+      user_network |= name != "bridge";
+    }
+  }
+  TRYV(write(c.hosts_path, host_net ? read_file("/etc/hosts").value_or("") : hosts_file(hostname, ip)));
+  // On a user-defined network names go to berth's resolver at 127.0.0.11.
+  std::string resolv = user_network ? net::container_resolv_conf(read_file("/etc/resolv.conf").value_or("")) : resolv_conf();
+  TRYV(write(c.resolv_conf_path, resolv));
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "base/strings.h"
+#include "engine/binds.h"
 #include "engine/engine.h"
 #include "engine/exec_session.h"
 
@@ -61,32 +62,81 @@ nlohmann::json labels_of(const Container& c) {
   return l.is_object() ? l : nlohmann::json::object();
 }
 
+nlohmann::json empty_endpoint() {
+  return {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
+          {"NetworkID", ""},       {"EndpointID", ""}, {"Gateway", ""},
+          {"IPAddress", ""},       {"IPPrefixLen", 0}, {"IPv6Gateway", ""},
+          {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
+          {"DriverOpts", nullptr}};
+}
+
+// Docker's NetworkSettings: the endpoints of the current run (the networks
+// asked for, empty, when not running), the default bridge's address at the
+// top level, and the published ports.
 nlohmann::json network_settings(const Container& c) {
   std::string mode = c.host_config.value("NetworkMode", "default");
-  std::string net = mode == "host" ? "host" : "none";
-  nlohmann::json endpoint = {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
-                             {"NetworkID", ""},       {"EndpointID", ""}, {"Gateway", ""},
-                             {"IPAddress", ""},       {"IPPrefixLen", 0}, {"IPv6Gateway", ""},
-                             {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
-                             {"DriverOpts", nullptr}};
+  nlohmann::json networks = nlohmann::json::object();
+  if (mode == "host" || mode == "none") {
+    networks[mode] = empty_endpoint();
+  } else {
+    for (const auto& r : c.network_requests) {
+      std::string name = r.value("Name", "");
+      nlohmann::json ep = empty_endpoint();
+      if (c.endpoints.contains(name)) {
+        for (auto& [k, v] : c.endpoints[name].items())
+          if (k != "HostVeth" && k != "Bridge") ep[k] = v;
+      }
+      if (auto a = r.value("Aliases", std::vector<std::string>{}); !a.empty() && ep["Aliases"].is_null()) ep["Aliases"] = a;
+      if (auto ip = r.value("IPv4Address", ""); !ip.empty()) ep["IPAMConfig"] = {{"IPv4Address", ip}};
+      networks[name] = ep;
+    }
+  }
+  nlohmann::json top = networks.contains("bridge") ? networks["bridge"] : empty_endpoint();
+  nlohmann::json ports = nlohmann::json::object();
+  if (c.state.running) {
+    ports = c.published;
+    auto exposed = c.config.value("ExposedPorts", nlohmann::json::object());
+    if (exposed.is_object())
+      for (auto& [k, v] : exposed.items())
+        if (!ports.contains(k)) ports[k] = nullptr;
+  }
   return {{"Bridge", ""},
           {"SandboxID", ""},
           {"HairpinMode", false},
           {"LinkLocalIPv6Address", ""},
           {"LinkLocalIPv6PrefixLen", 0},
-          {"Ports", nlohmann::json::object()},
-          {"SandboxKey", ""},
+          {"Ports", ports},
+          {"SandboxKey", c.state.running && mode != "host" ? "/run/berth/containers/" + c.id + "/netns" : ""},
           {"SecondaryIPAddresses", nullptr},
           {"SecondaryIPv6Addresses", nullptr},
-          {"EndpointID", ""},
-          {"Gateway", ""},
+          {"EndpointID", top["EndpointID"]},
+          {"Gateway", top["Gateway"]},
           {"GlobalIPv6Address", ""},
           {"GlobalIPv6PrefixLen", 0},
-          {"IPAddress", ""},
-          {"IPPrefixLen", 0},
+          {"IPAddress", top["IPAddress"]},
+          {"IPPrefixLen", top["IPPrefixLen"]},
           {"IPv6Gateway", ""},
-          {"MacAddress", ""},
-          {"Networks", {{net, endpoint}}}};
+          {"MacAddress", top["MacAddress"]},
+          {"Networks", networks}};
+}
+
+// The list's "Ports": [{IP, PrivatePort, PublicPort, Type}], unpublished
+// exposed ports without IP/PublicPort.
+nlohmann::json ports_summary(const Container& c) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!c.state.running) return out;
+  for (auto& [key, binds] : c.published.items()) {
+    auto slash = key.find('/');
+    int port = std::atoi(key.substr(0, slash).c_str());
+    std::string proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+    if (!binds.is_array()) continue;
+    for (auto& b : binds)
+      out.push_back({{"IP", b.value("HostIp", "0.0.0.0")},
+                     {"PrivatePort", port},
+                     {"PublicPort", std::atoi(b.value("HostPort", "0").c_str())},
+                     {"Type", proto}});
+  }
+  return out;
 }
 
 bool match_filters(const Container& c, const nlohmann::json& filters) {
@@ -120,6 +170,12 @@ bool match_filters(const Container& c, const nlohmann::json& filters) {
 }
 
 }  // namespace
+
+nlohmann::json Engine::mounts_of(const Container& c) {
+  std::vector<MountPlan> plans;
+  for (const auto& p : c.mount_plans) plans.push_back(MountPlan::from_json(p));
+  return mounts_json(plans, cfg_.data_root + "/volumes");
+}
 
 nlohmann::json Engine::inspect_json(const Container& c) {
   const auto& s = c.state;
@@ -155,7 +211,7 @@ nlohmann::json Engine::inspect_json(const Container& c) {
           {"ExecIDs", nullptr},
           {"HostConfig", hc},
           {"GraphDriver", {{"Name", "overlay2"}, {"Data", {{"MergedDir", rootfs_dir(c.id)}}}}},
-          {"Mounts", nlohmann::json::array()},
+          {"Mounts", mounts_of(c)},
           {"Config", c.config},
           {"NetworkSettings", network_settings(c)}};
 }
@@ -168,13 +224,13 @@ nlohmann::json Engine::summary_json(const Container& c) {
           {"ImageID", c.image_id},
           {"Command", quote_command(c)},
           {"Created", unix_seconds(c.created)},
-          {"Ports", nlohmann::json::array()},
+          {"Ports", ports_summary(c)},
           {"Labels", labels_of(c)},
           {"State", c.state.status(c.ever_started)},
           {"Status", status_text(c)},
           {"HostConfig", {{"NetworkMode", mode}}},
           {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
-          {"Mounts", nlohmann::json::array()}};
+          {"Mounts", mounts_of(c)}};
 }
 
 Result<nlohmann::json> Engine::inspect(const std::string& ref, bool size) {

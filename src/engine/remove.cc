@@ -8,6 +8,7 @@
 #include "engine/names.h"
 #include "runtime/container.h"
 #include "shim/protocol.h"
+#include "volume/service.h"
 
 namespace berth::engine {
 
@@ -27,8 +28,19 @@ Result<void> Engine::remove(const std::string& ref, bool force, bool volumes) {
     c->manually_stopped = true;
   }
   if (force) TRYV(stop_locked(c, 0, SIGKILL));
-  (void)volumes;  // anonymous volumes come with the volumes release
-  return remove_locked(c);
+  std::vector<std::string> anonymous;
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& p : c->mount_plans)
+      if (p.value("Type", "") == "volume" && p.value("Anonymous", false)) anonymous.push_back(p.value("Source", ""));
+  }
+  TRYV(remove_locked(c));
+  // rm -v: the container's anonymous volumes go too (unless another uses them).
+  if (volumes)
+    for (const auto& name : anonymous)
+      if (auto r = volumes_->remove(name, false); !r && r.error().code != Errc::Conflict)
+        log::warn("removing volume {}: {}", name, r.error().str());
+  return {};
 }
 
 Result<void> Engine::remove_locked(const std::shared_ptr<Container>& c) {

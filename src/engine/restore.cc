@@ -10,9 +10,50 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "engine/engine.h"
+#include "engine/networks/network_service.h"
+#include "net/ports.h"
+#include "volume/service.h"
+
+#include <set>
 #include "shim/launcher.h"
 
 namespace berth::engine {
+
+// A running container's ports stay reserved and its names resolvable across
+// a daemon restart: the sockets of both died with the old daemon.
+void Engine::restore_networks(const std::shared_ptr<Container>& c) {
+  nlohmann::json endpoints, published, requests, plans;
+  {
+    std::lock_guard lk(mu_);
+    endpoints = c->endpoints;
+    published = c->published;
+    requests = c->network_requests;
+    plans = c->mount_plans;
+  }
+  // Volumes in use stay counted (a mounted tmpfs volume stays mounted).
+  std::vector<std::string> mounted;
+  for (const auto& p : plans)
+    if (p.value("Type", "") == "volume" && volumes_->mount(p.value("Source", ""), c->id)) mounted.push_back(p.value("Source", ""));
+  {
+    std::lock_guard lk(mu_);
+    c->mounted_volumes = std::move(mounted);
+  }
+  if (endpoints.empty()) return;
+  std::string first = requests.empty() ? "" : requests[0].value("Name", "");
+  if (!published.empty() && endpoints.contains(first)) {
+    auto bindings = net::port_bindings_from_json(published);
+    if (bindings) {
+      auto r = networks_->publish(c->id, Endpoint::from_json(first, endpoints[first]), *bindings);
+      if (!r) log::warn("container {}: re-publishing its ports: {}", c->id, r.error().str());
+    }
+  }
+  for (auto& [name, ep] : endpoints.items()) {
+    if (name == "bridge") continue;
+    if (auto r = networks_->dns_add(c->id, bundle_dir(c->id) + "/netns"); !r)
+      log::warn("container {}: its DNS: {}", c->id, r.error().str());
+    break;
+  }
+}
 
 Result<void> Engine::restore() {
   std::vector<std::shared_ptr<Container>> all;
@@ -53,6 +94,7 @@ Result<void> Engine::restore() {
           send_to_shim(*c, static_cast<int>(shim::Frame::Hello), "");
           gen = c->exit_generation;
         }
+        restore_networks(c);
         log::info("restored container {} (pid {})", c->id, c->state.pid);
         std::thread([this, c, gen] { follow_shim(c, gen); }).detach();
         continue;
@@ -87,6 +129,13 @@ Result<void> Engine::restore() {
       if (auto r = start_locked(c); !r) log::warn("starting {} (restart policy {}): {}", c->id, policy, r.error().str());
     }
   }
+  std::set<std::string> running;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& [id, c] : containers_)
+      if (c->state.running) running.insert(id);
+  }
+  networks_->cleanup_stale(running);
   return {};
 }
 

@@ -89,7 +89,9 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
   std::string net = c->host_config.value("NetworkMode", "default");
   std::string netns = bundle + "/netns";
   auto record_failure = [&](const Error& e) {
+    release_volumes(c);
     unmount_rootfs(*c);
+    disconnect_networks(c);
     remove_netns(netns);
     std::lock_guard lk(mu_);
     c->state.error = e.message;
@@ -97,6 +99,11 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     (void)persist(*c);
   };
   auto launched = [&]() -> Result<shim::ShimHandle> {
+    // The namespace and its endpoints first: /etc/hosts names the addresses.
+    if (net != "host") {
+      TRYV(create_netns(netns));
+      TRYV(connect_networks(c, netns));
+    }
     TRYV(write_etc_files(*c));
     TRYV(mount_rootfs(*c));
     TRYV(ensure_workdir(rootfs, c->config.value("WorkingDir", "")));
@@ -110,14 +117,9 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     in.resolv_conf_path = c->resolv_conf_path;
     in.init_path = cfg_.init_path;
     in.cgroup_parent = cfg_.cgroup_parent;
-    if (net == "host") {
-      in.netns_mode = "host";
-    } else {
-      TRYV(create_netns(netns));
-      in.netns_mode = netns;
-    }
+    in.netns_mode = net == "host" ? "host" : netns;
     in.host = host_info();
-    in.extra_mounts = TRY(resolve_binds(c->host_config));
+    in.extra_mounts = TRY(prepare_mounts(c));
     auto spec = TRY(specgen::build_spec(in));
     TRYV(write_file_atomic(bundle + "/config.json", spec.dump(), 0600, false));
 
@@ -263,7 +265,9 @@ void Engine::follow_shim(std::shared_ptr<Container> c, uint64_t generation) {
 }
 
 void Engine::on_exit(const std::shared_ptr<Container>& c, int exit_code, bool oom, const std::string& finished_at) {
+  release_volumes(c);
   unmount_rootfs(*c);
+  disconnect_networks(c);
   std::error_code ec;
   std::filesystem::remove_all(shim_dir(c->id), ec);
   remove_netns(bundle_dir(c->id) + "/netns");

@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "engine/engine.h"
 #include "runtime/container.h"
+#include "volume/service.h"
 
 namespace berth::engine {
 namespace {
@@ -225,7 +226,8 @@ Result<nlohmann::json> Engine::df() {
     if (auto u = images_->snapshots().usage(c->id)) j["SizeRw"] = u->bytes;
     containers.push_back(j);
   }
-  return nlohmann::json{{"Containers", containers}};
+  nlohmann::json volumes = volumes_->df().value_or(nlohmann::json::array());
+  return nlohmann::json{{"Containers", containers}, {"Volumes", volumes}};
 }
 
 }  // namespace berth::engine

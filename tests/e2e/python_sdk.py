@@ -10,6 +10,7 @@ remove_cgroups, unmount_under).
     BERTHD=build/cmd/berthd/berthd python3 tests/e2e/python_sdk.py [-v] [TestClass.test_name]
 """
 import io
+import json
 import os
 import shlex
 import signal
@@ -54,6 +55,8 @@ class Daemon:
         self.berthd = find_berthd()
         self.tmp = tempfile.mkdtemp(prefix="berth-e2e-python_sdk.", dir="/tmp")
         self.cg = f"berth-e2e-{os.getpid()}"
+        self.bridge = f"btp{os.getpid()}"
+        self.nft_table = f"berth_e2e_py{os.getpid()}"
         self.sock = os.path.join(self.tmp, "berthd.sock")
         self.proc = None
         self.last_log = ""
@@ -69,7 +72,7 @@ class Daemon:
         self.proc = subprocess.Popen(
             [self.berthd, "--data-root", f"{t}/data", "--exec-root", f"{t}/exec", "-H", f"unix://{self.sock}",
              "--pidfile", f"{t}/berthd.pid", "--config-file", f"{t}/daemon.json", "--cgroup-parent", self.cg,
-             "-D", "--notify-fd", str(w)]
+             "--bridge", self.bridge, "--firewall-table", self.nft_table, "-D", "--notify-fd", str(w)]
             + (["--shim-path", os.environ["BERTH_SHIM"]] if os.environ.get("BERTH_SHIM") else []),
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(w,))
         os.close(w)
@@ -99,8 +102,22 @@ class Daemon:
     def cleanup(self):
         self.stop()
         self.last_log = self.log_tail()
+        # The daemon's bridges (its default one and those of its networks) and
+        # its own nftables table.
+        bridges = [self.bridge]
+        try:
+            import sqlite3
+            for (doc,) in sqlite3.connect(os.path.join(self.tmp, "data", "metadata.db")).execute(
+                    "SELECT doc FROM networks"):
+                b = json.loads(doc).get("Berth", {}).get("Bridge", "")
+                if b:
+                    bridges.append(b)
+        except Exception:
+            pass
+        links = "; ".join(f"ip link del {shlex.quote(b)} 2>/dev/null" for b in set(bridges))
         script = (f"source {shlex.quote(COMMON)}; T={shlex.quote(self.tmp)}; kill_procs_under \"$T\"; "
-                  f"remove_cgroups {shlex.quote(self.cg)}; unmount_under \"$T\"; rm -rf \"$T\"")
+                  f"remove_cgroups {shlex.quote(self.cg)}; unmount_under \"$T\"; {links}; "
+                  f"nft delete table ip {shlex.quote(self.nft_table)} 2>/dev/null; rm -rf \"$T\"")
         subprocess.run(["bash", "-c", script], check=False)
 
 

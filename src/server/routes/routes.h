@@ -9,6 +9,7 @@ namespace berth::server {
 
 void add_container_routes(Router& r, engine::Engine& e);
 void add_exec_routes(Router& r, engine::Engine& e);
+void add_network_routes(Router& r, engine::Engine& e);
 struct SystemInfo {
   std::string version;     // berth's version
   std::string data_root;

@@ -194,7 +194,7 @@ void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
       if (!im) return (void)w.error(im.error());
       for (auto& [k, v] : im->items()) out[k] = v;
     }
-    out["Volumes"] = nlohmann::json::array();
+    if (!out.contains("Volumes")) out["Volumes"] = nlohmann::json::array();
     out["BuildCache"] = nlohmann::json::array();
     (void)w.json(200, out);
   });

@@ -46,6 +46,10 @@ e2e_init() {
   need_cmd "$DOCKER_CLI" timeout tar mkfifo "$SHARED/fixtures/make-rootfs.sh"
   T=$(mktemp -d "/tmp/berth-e2e-$name.XXXXXX")
   CG_NAME="berth-e2e-$$"
+  # Each test daemon has its own default bridge and nftables table, so
+  # several daemons (and a system one) never share them.
+  BRIDGE="bte$$"
+  NFT_TABLE="berth_e2e_$$"
   SOCK="$T/berthd.sock"
   mkdir -p "$T/data" "$T/exec" "$T/cli"
   echo "{}" >"$T/daemon.json"   # never /etc/berth/daemon.json
@@ -64,6 +68,7 @@ start_berthd() {
   rm -f "$T/notify"; mkfifo "$T/notify"
   "$BERTHD" --data-root "$T/data" --exec-root "$T/exec" -H "unix://$SOCK" \
     --pidfile "$T/berthd.pid" --config-file "$T/daemon.json" --cgroup-parent "$CG_NAME" \
+    --bridge "$BRIDGE" --firewall-table "$NFT_TABLE" \
     ${BERTH_SHIM:+--shim-path "$BERTH_SHIM"} -D --notify-fd 3 "$@" 3>"$T/notify" >>"$T/berthd.log" 2>&1 &
   BERTHD_PID=$!
   # The writer end closes when berthd exits without a word: read then sees EOF.
@@ -109,6 +114,27 @@ import_busybox() {
 # host_cgroup CONTROLLER ID: the container's cgroup dir on this (v1) host.
 host_cgroup() { printf '%s/%s/%s\n' "$(cgroup_mounts "$1")" "$CG_NAME" "$2"; }
 
+# The daemon's bridges (default and user networks: br-<12 hex> made by this
+# daemon are found through its network records) and its nftables table.
+remove_e2e_networks() {
+  local b
+  for b in "$BRIDGE" $(sqlite3_bridges); do
+    [[ -n "$b" ]] && ip link show "$b" >/dev/null 2>&1 && ip link del "$b" 2>/dev/null
+  done
+  nft list table ip "$NFT_TABLE" >/dev/null 2>&1 && nft delete table ip "$NFT_TABLE"
+  return 0
+}
+
+sqlite3_bridges() {
+  [[ -f "$T/data/metadata.db" ]] || return 0
+  python3 - "$T/data/metadata.db" <<'PY' 2>/dev/null
+import json, sqlite3, sys
+for (doc,) in sqlite3.connect(sys.argv[1]).execute("SELECT doc FROM networks"):
+    b = json.loads(doc).get("Berth", {}).get("Bridge", "")
+    if b: print(b)
+PY
+}
+
 e2e_cleanup() {
   local rc=$?
   set +e
@@ -124,6 +150,7 @@ e2e_cleanup() {
   stop_berthd
   [[ -n "$T" ]] && kill_procs_under "$T"    # shims: their --state-dir is under $T/exec
   remove_cgroups "$CG_NAME"                 # container processes left, then the cgroups
+  remove_e2e_networks
   [[ -n "$T" ]] && finish_cleanup "$rc" "${E2E_LABEL:-e2e}"
   exit "$rc"
 }

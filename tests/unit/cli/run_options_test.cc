@@ -24,7 +24,7 @@ RunEnvironment fake_env() {
 TEST(CreateRequest, ManyFlagsAsDockerCli28) {
   RunOptions o;
   o.name = "c1";
-  o.network = "none";
+  o.networks = {"none"};
   o.env = {"A=1", "HOME"};
   o.labels = {"k=v", "x"};
   o.memory = "64m";
@@ -79,7 +79,7 @@ TEST(CreateRequest, ManyFlagsAsDockerCli28) {
 TEST(CreateRequest, RunRmForegroundDefaults) {
   RunOptions o;
   o.rm = true;
-  o.network = "none";
+  o.networks = {"none"};
   o.image = "busybox";
   o.command = {"sh", "-c", "exit 3"};
   auto req = build_create_request(o, false, fake_env());

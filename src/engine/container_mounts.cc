@@ -1,0 +1,61 @@
+// A container's volumes, binds and tmpfs at start: volumes are mounted by
+// the volume service (a tmpfs or device volume on first use) and filled from
+// the image's content once; everything becomes a bind or tmpfs in the spec.
+#include "base/log.h"
+#include "engine/binds.h"
+#include "engine/engine.h"
+#include "volume/service.h"
+
+namespace berth::engine {
+
+Result<std::vector<specgen::ExtraMount>> Engine::prepare_mounts(const std::shared_ptr<Container>& c) {
+  std::vector<MountPlan> plans;
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& p : c->mount_plans) plans.push_back(MountPlan::from_json(p));
+  }
+  std::vector<specgen::ExtraMount> out;
+  std::vector<std::string> mounted;
+  auto undo = [&] {
+    for (const auto& name : mounted) volumes_->unmount(name, c->id);
+  };
+  for (const auto& p : plans) {
+    if (p.type != "volume") {
+      auto m = bind_or_tmpfs_mount(p);
+      if (!m) {
+        undo();
+        return std::unexpected(m.error());
+      }
+      out.push_back(*m);
+      continue;
+    }
+    auto path = volumes_->mount(p.source, c->id);
+    if (!path) {
+      undo();
+      return std::unexpected(path.error());
+    }
+    mounted.push_back(p.source);
+    if (!p.nocopy) {
+      // Docker's copy-up: an empty volume gets the image's files at that path.
+      if (auto r = volumes_->copy_up(p.source, rootfs_dir(c->id), p.destination); !r) {
+        undo();
+        return std::unexpected(r.error());
+      }
+    }
+    out.push_back(volume_mount(p, *path));
+  }
+  std::lock_guard lk(mu_);
+  c->mounted_volumes = std::move(mounted);
+  return out;
+}
+
+void Engine::release_volumes(const std::shared_ptr<Container>& c) {
+  std::vector<std::string> names;
+  {
+    std::lock_guard lk(mu_);
+    names.swap(c->mounted_volumes);
+  }
+  for (const auto& n : names) volumes_->unmount(n, c->id);
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,103 @@
+// Networks for the engine: the default `bridge` network plus `host` and
+// `none`, user-defined bridge networks (records in SQLite with their IPAM
+// allocations), and container endpoints: a veth into the container's
+// network namespace on the network's bridge, its address, published ports
+// (nftables) and the embedded DNS. Everything goes through netlink and
+// libnftables (src/net); nothing here runs a process.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "metadata/network_store.h"
+#include "net/dns.h"
+#include "net/firewall.h"
+#include "net/ports.h"
+
+namespace berth::engine {
+
+struct NetworkConfig {
+  std::string db_path;
+  std::string default_bridge = "berth0";  // daemon.json "bridge"
+  std::string default_bip;                // daemon.json "bip" (gateway CIDR); chosen when empty
+  std::string firewall_table = "berth";
+  int mtu = 1500;
+};
+
+// What a container's endpoint on one network is (kept in the container's
+// NetworkSettings.Networks[name], Docker's EndpointSettings plus "HostVeth").
+struct Endpoint {
+  std::string network_id, network_name, endpoint_id;
+  std::string ip, gateway, mac, host_veth, bridge;
+  int prefix = 0;
+  std::vector<std::string> aliases;
+  nlohmann::json to_json() const;
+  static Endpoint from_json(const std::string& network_name, const nlohmann::json& j);
+};
+
+// Container names and aliases per network, for DNS and `network inspect`:
+// the engine answers (container id -> name, endpoints with aliases and IP).
+struct NetworkContainerView {
+  std::string id, name;
+  std::map<std::string, Endpoint> endpoints;  // by network id
+};
+
+class NetworkService {
+ public:
+  using Containers = std::function<std::vector<NetworkContainerView>()>;
+
+  static Result<std::unique_ptr<NetworkService>> open(const NetworkConfig& cfg, Containers containers);
+
+  // Docker's network API.
+  Result<nlohmann::json> create(const nlohmann::json& body);  // {"Id","Warning"}
+  Result<nlohmann::json> list(const nlohmann::json& filters);
+  Result<nlohmann::json> inspect(const std::string& ref);
+  Result<void> remove(const std::string& ref);
+  Result<nlohmann::json> prune(const nlohmann::json& filters);
+  // Resolves a name/id (prefix) to the record: {"Id","Name","Driver",...}.
+  Result<nlohmann::json> find(const std::string& ref);
+
+  // Container endpoints. attach() allocates an address (the requested one,
+  // or the next free), plugs a veth into netns_path as `ifname`, and with
+  // `first` makes it the default route.
+  Result<Endpoint> attach(const std::string& container_id, const std::string& network_ref,
+                          const std::string& netns_path, const std::string& ifname, const std::string& requested_ip,
+                          const std::vector<std::string>& aliases, bool first);
+  void detach(const std::string& container_id, const Endpoint& ep, bool unplug);
+  // Published ports of a container (-p): reserve, then DNAT; undone by unpublish.
+  Result<std::vector<net::PortBinding>> publish(const std::string& container_id, const Endpoint& ep,
+                                                const std::vector<net::PortBinding>& bindings);
+  void unpublish(const std::string& container_id);
+  // DNS for containers on user-defined networks.
+  Result<void> dns_add(const std::string& container_id, const std::string& netns_path);
+  void dns_remove(const std::string& container_id);
+  // After a restart: rules and reservations of containers no longer running go.
+  void cleanup_stale(const std::set<std::string>& running_container_ids);
+
+  bool is_user_defined(const nlohmann::json& network) const;
+
+ private:
+  NetworkService() = default;
+  Result<void> ensure_defaults();
+  Result<void> bring_up(const nlohmann::json& net);
+  std::optional<std::vector<std::string>> lookup(const std::string& container_id, const std::string& qname);
+
+  NetworkConfig cfg_;
+  Containers containers_;
+  std::optional<metadata::NetworkStore> store_;
+  std::unique_ptr<net::Firewall> firewall_;
+  std::unique_ptr<net::DnsServer> dns_;
+  std::mutex mu_;
+  std::map<std::string, net::PortReservation> reservations_;  // by container id
+};
+
+}  // namespace berth::engine
