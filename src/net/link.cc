@@ -430,6 +430,12 @@ Result<std::string> attach(const AttachSpec& spec) {
     (void)delete_link(sk, host);  // takes the peer with it
     return std::unexpected(std::move(configured).error().wrap(what));
   }
+  // Hairpin: a container reaching its own published port goes out to the
+  // bridge and is DNATed back through the same port (no userland proxy).
+  if (auto r = write_existing("/sys/class/net/" + host + "/brport/hairpin_mode", "1"); !r) {
+    (void)delete_link(sk, host);
+    return std::unexpected(std::move(r).error().wrap(what + ": setting hairpin mode"));
+  }
   return host;
 }
 
