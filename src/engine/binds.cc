@@ -21,6 +21,14 @@ std::string octal(int64_t v) {
 
 Result<MountPlan> parse_bind(const std::string& spec) {
   auto parts = split(spec, ':');
+  if (parts.size() == 1 && !spec.empty() && spec[0] == '/') {
+    // "-v /path" sent as a bind (the SDK does): an anonymous volume.
+    MountPlan p;
+    p.type = "volume";
+    p.destination = spec;
+    p.anonymous = true;
+    return p;
+  }
   if (parts.size() < 2 || parts.size() > 3)
     return fail(Errc::InvalidArgument, "invalid volume specification: '" + spec + "'");
   MountPlan p;

@@ -48,7 +48,7 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
       volumes_from.emplace_back(std::move(plans), mode == "ro");
     }
   }
-  auto plans = TRY(plan_mounts(host_config, config, volumes_from));
+
   std::string net = host_config.value("NetworkMode", "");
   if (net.empty()) net = "default";
   host_config["NetworkMode"] = net;
@@ -110,6 +110,8 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
   } catch (const std::exception&) {
   }
   auto merged = TRY(specgen::merge_config(config, image_config));
+  // The image's VOLUMEs count too: plan with the merged config.
+  auto plans = TRY(plan_mounts(host_config, merged.config, volumes_from));
 
   auto c = std::make_shared<Container>();
   c->id = new_container_id();

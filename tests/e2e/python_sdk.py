@@ -4,122 +4,20 @@
 berthd runs on an isolated temp root (/tmp/berth-e2e-python_sdk.XXXXXX: data-root,
 exec-root, socket, pidfile, config file) with its own cgroup parent berth-e2e-<pid>;
 the busybox image is a local rootfs (shared/fixtures/make-rootfs.sh) imported, nothing
-is pulled. Clean-up reuses tests/interop/lib/common.bash (kill_procs_under,
-remove_cgroups, unmount_under).
+is pulled. The harness (daemon, clean-up) is tests/e2e/lib/berthd.py.
 
     BERTHD=build/cmd/berthd/berthd python3 tests/e2e/python_sdk.py [-v] [TestClass.test_name]
 """
 import io
-import json
 import os
-import shlex
-import signal
-import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-COMMON = os.path.join(ROOT, "tests", "interop", "lib", "common.bash")
-SHARED = os.environ.get("BERTH_SHARED") or os.path.join(ROOT, "..", "shared")
-IMG = "busybox:latest"
-
-try:
-    import docker
-    import docker.errors
-except ImportError:  # CI must not skip silently
-    print("not ok - prerequisite missing: python3-docker (the Docker SDK for Python)")
-    sys.exit(1)
-
-
-def find_berthd():
-    b = os.environ.get("BERTHD")
-    if b:
-        if not os.access(b, os.X_OK):
-            sys.exit(f"BERTHD={b} is not an executable")
-        return b
-    for d in ("build-lead", "build", "build-e2e"):
-        c = os.path.join(ROOT, d, "cmd", "berthd", "berthd")
-        if os.access(c, os.X_OK):
-            return c
-    sys.exit("prerequisite missing: berthd (set BERTHD=/path/to/berthd)")
-
-
-class Daemon:
-    """An isolated berthd, started once for the whole module."""
-
-    def __init__(self):
-        self.berthd = find_berthd()
-        self.tmp = tempfile.mkdtemp(prefix="berth-e2e-python_sdk.", dir="/tmp")
-        self.cg = f"berth-e2e-{os.getpid()}"
-        self.bridge = f"btp{os.getpid()}"
-        self.nft_table = f"berth_e2e_py{os.getpid()}"
-        self.sock = os.path.join(self.tmp, "berthd.sock")
-        self.proc = None
-        self.last_log = ""
-        for d in ("data", "exec"):
-            os.makedirs(os.path.join(self.tmp, d))
-        with open(os.path.join(self.tmp, "daemon.json"), "w") as f:
-            f.write("{}\n")
-
-    def start(self):
-        r, w = os.pipe()
-        log = open(os.path.join(self.tmp, "berthd.log"), "ab")
-        t = self.tmp
-        self.proc = subprocess.Popen(
-            [self.berthd, "--data-root", f"{t}/data", "--exec-root", f"{t}/exec", "-H", f"unix://{self.sock}",
-             "--pidfile", f"{t}/berthd.pid", "--config-file", f"{t}/daemon.json", "--cgroup-parent", self.cg,
-             "--bridge", self.bridge, "--firewall-table", self.nft_table, "-D", "--notify-fd", str(w)]
-            + (["--shim-path", os.environ["BERTH_SHIM"]] if os.environ.get("BERTH_SHIM") else []),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(w,))
-        os.close(w)
-        log.close()
-        line = b""
-        with os.fdopen(r, "rb") as rf:
-            line = rf.readline()   # EOF when berthd exits without a word
-        if line.strip() != b"READY":
-            raise RuntimeError(f"berthd did not start (notify: {line!r}): {self.log_tail()}")
-
-    def log_tail(self, n=20):
-        try:
-            with open(os.path.join(self.tmp, "berthd.log"), errors="replace") as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def cleanup(self):
-        self.stop()
-        self.last_log = self.log_tail()
-        # The daemon's bridges (its default one and those of its networks) and
-        # its own nftables table.
-        bridges = [self.bridge]
-        try:
-            import sqlite3
-            for (doc,) in sqlite3.connect(os.path.join(self.tmp, "data", "metadata.db")).execute(
-                    "SELECT doc FROM networks"):
-                b = json.loads(doc).get("Berth", {}).get("Bridge", "")
-                if b:
-                    bridges.append(b)
-        except Exception:
-            pass
-        links = "; ".join(f"ip link del {shlex.quote(b)} 2>/dev/null" for b in set(bridges))
-        script = (f"source {shlex.quote(COMMON)}; T={shlex.quote(self.tmp)}; kill_procs_under \"$T\"; "
-                  f"remove_cgroups {shlex.quote(self.cg)}; unmount_under \"$T\"; {links}; "
-                  f"nft delete table ip {shlex.quote(self.nft_table)} 2>/dev/null; rm -rf \"$T\"")
-        subprocess.run(["bash", "-c", script], check=False)
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import berthd  # noqa: E402 - tests/e2e/lib/berthd.py, the shared harness
+from berthd import IMG, docker  # noqa: E402
 
 D = None
 client = None
@@ -127,38 +25,13 @@ client = None
 
 def setUpModule():
     global D, client
-    if os.geteuid() != 0:
-        raise RuntimeError("must run as root")
-    mk = os.path.join(SHARED, "fixtures", "make-rootfs.sh")
-    if not os.access(mk, os.X_OK):
-        raise RuntimeError(f"prerequisite missing: {mk}")
-    D = Daemon()
-    try:
-        D.start()
-        rootfs = os.path.join(D.tmp, "rootfs")
-        subprocess.run([mk, rootfs], check=True, stdout=subprocess.DEVNULL)
-        tarpath = os.path.join(D.tmp, "busybox.tar")
-        subprocess.run(["tar", "-C", rootfs, "-cf", tarpath, "."], check=True)
-        client = docker.DockerClient(base_url=f"unix://{D.sock}", timeout=30)
-        client.api.import_image(src=tarpath, repository="busybox", tag="latest")
-        client.images.get(IMG)
-    except BaseException:
-        tearDownModule()
-        raise
+    D, client = berthd.start_module("python_sdk", "p")
 
 
 def tearDownModule():
     global client
-    if client is not None:
-        try:
-            for c in client.containers.list(all=True):
-                c.remove(force=True)
-        except Exception as e:  # noqa: BLE001 - clean-up goes on
-            print(f"cleanup: removing containers: {e}", file=sys.stderr)
-        client.close()
-        client = None
-    if D is not None:
-        D.cleanup()
+    berthd.stop_module(D, client)
+    client = None
 
 
 def tar_of(files):
@@ -538,8 +411,4 @@ class ErrorTest(Base):
 
 
 if __name__ == "__main__":
-    prog = unittest.main(exit=False, verbosity=2)
-    ok = prog.result.wasSuccessful() and prog.result.testsRun > 0
-    if not ok and D is not None:
-        print("# last berthd log lines:\n" + D.last_log, file=sys.stderr)
-    sys.exit(0 if ok else 1)
+    berthd.main(lambda: D)

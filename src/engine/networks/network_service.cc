@@ -27,6 +27,11 @@ std::string random_id() {
   return id;
 }
 
+// A string field that may be absent or null (SDKs send "Gateway": null).
+std::string str(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
 std::string bridge_of(const nlohmann::json& net) { return net.value("/Berth/Bridge"_json_pointer, std::string()); }
 
 nlohmann::json network_doc(const std::string& id, const std::string& name, const std::string& driver,
@@ -60,9 +65,9 @@ Result<net::Pool> pool_of(const nlohmann::json& net) {
   const auto& cfg = net["IPAM"]["Config"];
   if (!cfg.is_array() || cfg.empty()) return fail(Errc::InvalidArgument, "network " + net.value("Name", "") + " has no subnet");
   net::PoolSpec spec;
-  spec.subnet = cfg[0].value("Subnet", "");
-  spec.gateway = cfg[0].value("Gateway", "");
-  spec.ip_range = cfg[0].value("IPRange", "");
+  spec.subnet = str(cfg[0], "Subnet");
+  spec.gateway = str(cfg[0], "Gateway");
+  spec.ip_range = str(cfg[0], "IPRange");
   return net::make_pool(spec);
 }
 
@@ -190,15 +195,15 @@ Result<nlohmann::json> NetworkService::find(const std::string& ref) {
 }
 
 Result<nlohmann::json> NetworkService::create(const nlohmann::json& body) {
-  std::string name = body.value("Name", "");
+  std::string name = str(body, "Name");
   if (name.empty()) return fail(Errc::InvalidArgument, "network name is required");
-  std::string driver = body.value("Driver", "bridge");
+  std::string driver = str(body, "Driver");
   if (driver.empty()) driver = "bridge";
   if (driver != "bridge")
     return fail(Errc::InvalidArgument, "plugin \"" + driver + "\" not found: berth has the bridge driver only");
   if (store_->get_by_name(name))
     return fail(Errc::Conflict, "network with name " + name + " already exists");
-  nlohmann::json options = body.value("Options", nlohmann::json::object());
+  nlohmann::json options = body.contains("Options") && body["Options"].is_object() ? body["Options"] : nlohmann::json::object();
   std::lock_guard lk(mu_);
   std::vector<net::Ipv4Net> in_use = TRY(net::host_routes());
   std::vector<std::string> bridges;
@@ -208,12 +213,12 @@ Result<nlohmann::json> NetworkService::create(const nlohmann::json& body) {
     bridges.push_back(bridge_of(doc));
   }
   net::PoolSpec spec;
-  const auto& ipam = body.value("IPAM", nlohmann::json::object());
+  const nlohmann::json ipam = body.contains("IPAM") && body["IPAM"].is_object() ? body["IPAM"] : nlohmann::json::object();
   if (ipam.is_object() && ipam.contains("Config") && ipam["Config"].is_array() && !ipam["Config"].empty()) {
     const auto& c = ipam["Config"][0];
-    spec.subnet = c.value("Subnet", "");
-    spec.gateway = c.value("Gateway", "");
-    spec.ip_range = c.value("IPRange", "");
+    spec.subnet = str(c, "Subnet");
+    spec.gateway = str(c, "Gateway");
+    spec.ip_range = str(c, "IPRange");
   }
   net::Pool pool;
   if (spec.subnet.empty()) {
@@ -228,8 +233,10 @@ Result<nlohmann::json> NetworkService::create(const nlohmann::json& body) {
   if (std::find(bridges.begin(), bridges.end(), bridge) != bridges.end())
     return fail(Errc::Conflict, "bridge name " + bridge + " is used by another network");
   auto doc = network_doc(id, name, "bridge", net::format_cidr(pool.subnet.as_network()), net::format_ipv4(pool.gateway),
-                         pool.has_range ? net::format_cidr(pool.range) : "", body.value("Internal", false), options,
-                         body.value("Labels", nlohmann::json::object()), bridge);
+                         pool.has_range ? net::format_cidr(pool.range) : "",
+                         body.contains("Internal") && body["Internal"].is_boolean() && body["Internal"].get<bool>(),
+                         options, body.contains("Labels") && body["Labels"].is_object() ? body["Labels"] : nlohmann::json::object(),
+                         bridge);
   TRYV(bring_up(doc));
   if (auto r = store_->insert({id, name, doc.dump()}); !r) {
     (void)firewall_->remove_network(bridge);
