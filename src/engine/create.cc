@@ -52,12 +52,20 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
   std::string net = host_config.value("NetworkMode", "");
   if (net.empty()) net = "default";
   host_config["NetworkMode"] = net;
-  if (net.rfind("container:", 0) == 0)
-    return fail(Errc::Unsupported, "network mode " + net + " is not supported yet");
+  std::string shared_hostname;
+  if (net.rfind("container:", 0) == 0) {
+    // Another container's network namespace (and its hostname and /etc files).
+    auto other = find(net.substr(10));
+    if (!other) return std::unexpected(other.error());
+    std::lock_guard lk(mu_);
+    net = "container:" + (*other)->id;
+    host_config["NetworkMode"] = net;
+    shared_hostname = (*other)->config.value("Hostname", "");
+  }
   // The networks the container joins at start, in order: the mode's (the
   // default bridge for "default"), then the other EndpointsConfig entries.
   nlohmann::json requests = nlohmann::json::array();
-  if (net != "host" && net != "none") {
+  if (net != "host" && net != "none" && net.rfind("container:", 0) != 0) {
     nlohmann::json endpoints = body.value("/NetworkingConfig/EndpointsConfig"_json_pointer, nlohmann::json::object());
     // The CLI keys the mode's endpoint by the mode itself ("default").
     auto request_for = [&](const std::string& name, const std::string& key) -> Result<nlohmann::json> {
@@ -122,6 +130,7 @@ Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::str
   c->args = merged.args;
   c->config = std::move(merged.config);
   c->config["Image"] = image_ref;
+  if (!shared_hostname.empty()) c->config["Hostname"] = shared_hostname;
   if (c->config.value("Hostname", "").empty())
     c->config["Hostname"] = net == "host" ? host.hostname : c->id.substr(0, 12);
   c->host_config = std::move(host_config);

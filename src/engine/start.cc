@@ -98,13 +98,26 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     c->state.exit_code = e.code == Errc::NotFound ? 127 : e.code == Errc::PermissionDenied ? 126 : 128;
     (void)persist(*c);
   };
+  // --network container:ID joins that container's namespace and shares its
+  // /etc files; it must be running.
+  std::string joined_netns;
+  std::shared_ptr<Container> net_owner;
+  if (net.rfind("container:", 0) == 0) {
+    auto other = find(net.substr(10));
+    if (!other) return std::unexpected(other.error());
+    std::lock_guard lk(mu_);
+    if (!(*other)->state.running)
+      return fail(Errc::Conflict, "cannot join network of a non running container: " + (*other)->id);
+    net_owner = *other;
+    joined_netns = net_owner->host_config.value("NetworkMode", "") == "host" ? "host" : bundle_dir(net_owner->id) + "/netns";
+  }
   auto launched = [&]() -> Result<shim::ShimHandle> {
     // The namespace and its endpoints first: /etc/hosts names the addresses.
-    if (net != "host") {
+    if (net != "host" && !net_owner) {
       TRYV(create_netns(netns));
       TRYV(connect_networks(c, netns));
     }
-    TRYV(write_etc_files(*c));
+    if (!net_owner) TRYV(write_etc_files(*c));
     TRYV(mount_rootfs(*c));
     TRYV(ensure_workdir(rootfs, c->config.value("WorkingDir", "")));
     specgen::SpecInput in;
@@ -112,12 +125,13 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     in.host_config = c->host_config;
     in.id = c->id;
     in.rootfs = rootfs;
-    in.hostname_path = c->hostname_path;
-    in.hosts_path = c->hosts_path;
-    in.resolv_conf_path = c->resolv_conf_path;
+    const Container& files = net_owner ? *net_owner : *c;
+    in.hostname_path = files.hostname_path;
+    in.hosts_path = files.hosts_path;
+    in.resolv_conf_path = files.resolv_conf_path;
     in.init_path = cfg_.init_path;
     in.cgroup_parent = cfg_.cgroup_parent;
-    in.netns_mode = net == "host" ? "host" : netns;
+    in.netns_mode = net == "host" ? "host" : net_owner ? joined_netns : netns;
     in.host = host_info();
     in.extra_mounts = TRY(prepare_mounts(c));
     auto spec = TRY(specgen::build_spec(in));

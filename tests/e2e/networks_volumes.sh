@@ -386,5 +386,18 @@ expect_eq "volume rm v3 once unused" v3 "$OUT"
 docker volume inspect v3
 expect_match "volume inspect of a removed volume: No such volume" "[Nn]o such volume" "$ERR"
 
+# --network container:NAME: the other container's namespace, hostname and address.
+docker run -d --name nsowner --pull never "$IMG" sh -c 'echo shared-ns > /tmp/index.html; httpd -f -p 8080 -h /tmp'
+OWNER_IP=$("$DOCKER_CLI" inspect -f '{{.NetworkSettings.IPAddress}}' nsowner)
+docker run --rm --network container:nsowner --pull never "$IMG" sh -c \
+  'wget -qO- http://127.0.0.1:8080/index.html; ip -4 addr show eth0 | sed -n "s/.*inet \([0-9.]*\).*/\1/p"'
+expect_eq "--network container:NAME reaches the owner's localhost and has its address" "shared-ns $OWNER_IP" "$(echo $OUT)"
+docker run --rm --network container:nosuch --pull never "$IMG" true
+expect_match "--network container:nosuch: No such container" "No such container: nosuch" "$ERR"
+docker stop -t 0 nsowner >/dev/null
+docker run --rm --network container:nsowner --pull never "$IMG" true
+expect_match "--network container:STOPPED refuses" "cannot join network of a non running container" "$ERR"
+docker rm -f nsowner >/dev/null
+
 ((FAILS == 0)) || { echo "# $FAILS check(s) failed"; exit 1; }
 echo "# all checks passed in ${SECONDS}s"
