@@ -116,9 +116,18 @@ void Engine::disconnect_networks(const std::shared_ptr<Container>& c) {
     endpoints = c->endpoints;
   }
   if (endpoints.empty()) return;
-  networks_->dns_remove(c->id);
-  networks_->unpublish(c->id);
-  for (auto& [name, j] : endpoints.items()) networks_->detach(c->id, Endpoint::from_json(name, j), true);
+  bool published, user_defined = false;
+  {
+    std::lock_guard lk(mu_);
+    published = !c->published.empty();
+  }
+  for (auto& [name, j] : endpoints.items()) user_defined |= name != "bridge";
+  if (user_defined) networks_->dns_remove(c->id);
+  if (published) networks_->unpublish(c->id);
+  // The veths are not deleted one by one: removing the namespace (which the
+  // caller does next) lets the kernel take them down in the background;
+  // deleting a device here waits for an RCU grace period on the exit path.
+  for (auto& [name, j] : endpoints.items()) networks_->detach(c->id, Endpoint::from_json(name, j), false);
   std::lock_guard lk(mu_);
   c->endpoints = nlohmann::json::object();
   c->published = nlohmann::json::object();
