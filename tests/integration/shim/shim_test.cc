@@ -81,8 +81,29 @@ int wait_shim(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The runtime's default cgroupsPath is /berth/<id>: the runtime removes a
+// container's cgroup, but a parent made while another container was inside
+// it stays. The suite removes the "berth" parents it caused (empty ones only,
+// and only where none existed before it ran).
+std::vector<std::string> berth_parent_dirs() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+    auto p = e.path() / "berth";
+    if (fs::is_directory(p, ec)) out.push_back(p.string());
+  }
+  return out;
+}
+
 class Shim : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() { parents_before_ = berth_parent_dirs(); }
+  static void TearDownTestSuite() {
+    for (const auto& d : berth_parent_dirs())
+      if (std::find(parents_before_.begin(), parents_before_.end(), d) == parents_before_.end()) ::rmdir(d.c_str());
+  }
+  static inline std::vector<std::string> parents_before_;
+
   void TearDown() override {
     for (const auto& id : ids_) b_.runtime({"delete", "--force", id});
     for (pid_t pid : shims_) {
