@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -151,8 +153,13 @@ TEST_F(VolumeApiTest, CreateListInspectRemove) {
   std::string anon = ok({"volume", "create"});
   EXPECT_EQ(anon.size(), 64u) << anon;
 
-  EXPECT_EQ(ok({"volume", "ls"}),
-            "DRIVER    VOLUME NAME\nlocal     " + anon + "\nlocal     data1\nlocal     data2");
+  // docker volume ls sorts by name; the anonymous volume's random name may
+  // sort before or after the others.
+  std::vector<std::string> names = {anon, "data1", "data2"};
+  std::sort(names.begin(), names.end());
+  std::string listing = "DRIVER    VOLUME NAME";
+  for (const auto& n : names) listing += "\nlocal     " + n;
+  EXPECT_EQ(ok({"volume", "ls"}), listing);
   EXPECT_EQ(ok({"volume", "ls", "-q", "--filter", "label=env=prod"}), "data1");
   EXPECT_EQ(ok({"volume", "ls", "-q", "--filter", "name=data"}), "data1\ndata2");
   EXPECT_EQ(ok({"volume", "ls", "-q", "--filter", "dangling=true", "--filter", "label=team"}), "data1");
