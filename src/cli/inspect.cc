@@ -30,6 +30,11 @@ Result<std::string> fetch(Cli& cli, const std::string& name, InspectType type, b
 
 Result<int> inspect_objects(Cli& cli, const std::vector<std::string>& names, const std::string& format,
                             InspectType type, bool size) {
+  return print_inspected(names, format, [&](const std::string& name) { return fetch(cli, name, type, size); });
+}
+
+Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
+                            const std::function<Result<std::string>(const std::string&)>& fetch) {
   std::optional<Template> tmpl;
   if (!format.empty()) {
     std::string f = format == "json" ? "{{json .}}" : format;
@@ -42,7 +47,7 @@ Result<int> inspect_objects(Cli& cli, const std::vector<std::string>& names, con
   std::string text;
   std::vector<std::string> errors;
   for (const auto& name : names) {
-    auto raw = fetch(cli, name, type, size);
+    auto raw = fetch(name);
     if (!raw) {
       // Only a connection failure stops everything; a missing object is reported after the output.
       if (raw.error().code == Errc::Unavailable) return std::unexpected(raw.error());

@@ -3,6 +3,8 @@
 // --format line per object).
 #pragma once
 
+#include <functional>
+
 #include <string>
 #include <vector>
 
@@ -14,5 +16,10 @@ enum class InspectType { Any, Container, Image };
 
 Result<int> inspect_objects(Cli& cli, const std::vector<std::string>& names, const std::string& format,
                             InspectType type, bool size);
+// The printing all inspect commands share (network, volume too): fetch gives
+// an object's raw JSON or the error to report after the output; a connection
+// failure (Unavailable) stops at once.
+Result<int> print_inspected(const std::vector<std::string>& names, const std::string& format,
+                            const std::function<Result<std::string>(const std::string&)>& fetch);
 
 }  // namespace berth::cli

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "cli/inspect.h"
 #include "cli/command.h"
 #include "cli/filters.h"
 #include "cli/port_spec.h"
@@ -424,42 +425,12 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
 
 Result<int> inspect_paths(Cli& cli, const std::vector<std::string>& names, const std::string& prefix,
                           const std::string& query, const std::string& format) {
-  std::optional<Template> tmpl;
-  if (!format.empty()) {
-    auto t = Template::parse(format == "json" ? "{{json .}}" : format);
-    if (!t) return fail(Errc::InvalidArgument, "template parsing error: " + t.error().message);
-    tmpl = std::move(*t);
-  }
   api::Client* c = TRY(cli.client());
-  int rc = 0;
-  std::vector<std::string> raws, errors;
-  std::string text;
-  for (const auto& name : names) {
+  return print_inspected(names, format, [&](const std::string& name) -> Result<std::string> {
     api::Response r = TRY(c->request("GET", prefix + url_encode(name) + query));
-    if (r.status >= 400) {
-      errors.push_back(daemon_error(r).str());
-      rc = 1;
-      continue;
-    }
-    if (tmpl) {
-      auto s = tmpl->execute(Json::parse(r.body, nullptr, false));
-      if (!s) return fail(Errc::InvalidArgument, "template parsing error: " + s.error().message);
-      text += *s + "\n";
-    } else {
-      raws.push_back(r.body);
-    }
-  }
-  if (tmpl) {
-    out(text);
-  } else if (raws.empty()) {
-    out("[]\n");
-  } else {
-    std::string all = "[";
-    for (size_t i = 0; i < raws.size(); ++i) all += (i ? "," : "") + raws[i];
-    out(indent_json(all + "]") + "\n");
-  }
-  for (const auto& e : errors) err(e + "\n");
-  return rc;
+    if (r.status >= 400) return std::unexpected(daemon_error(r));
+    return r.body;
+  });
 }
 
 bool confirm_prompt(const std::string& warning) {

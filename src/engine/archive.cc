@@ -19,10 +19,9 @@ Error not_found_in(const Error& e, const std::string& path, const std::string& r
 
 // Runs fn on the container's mounted root (an O_PATH fd).
 template <class F>
-static auto with_root(Engine& engine, const std::shared_ptr<Container>& c, bool running, const std::string& rootfs,
+static auto with_root(const std::shared_ptr<Container>& c, bool running, const std::string& rootfs,
                       const std::function<Result<void>()>& mount, const std::function<void()>& unmount, F&& fn)
     -> decltype(fn(0)) {
-  (void)engine;
   if (!running) TRYV(mount());
   auto root = layer::open_container_root(running ? "/proc/" + std::to_string(c->state.pid) + "/root" : rootfs);
   if (!root) {
@@ -42,7 +41,7 @@ Result<std::string> Engine::archive_stat(const std::string& ref, const std::stri
     std::lock_guard lk(mu_);
     running = c->state.running;
   }
-  return with_root(*this, c, running, rootfs_dir(c->id), [&] { return mount_rootfs(*c); },
+  return with_root(c, running, rootfs_dir(c->id), [&] { return mount_rootfs(*c); },
                    [&] { unmount_rootfs(*c); }, [&](int root) -> Result<std::string> {
                      auto st = layer::stat_path(root, path);
                      if (!st) return std::unexpected(not_found_in(st.error(), path, ref));
@@ -59,7 +58,7 @@ Result<void> Engine::archive_get(const std::string& ref, const std::string& path
     std::lock_guard lk(mu_);
     running = c->state.running;
   }
-  return with_root(*this, c, running, rootfs_dir(c->id), [&] { return mount_rootfs(*c); },
+  return with_root(c, running, rootfs_dir(c->id), [&] { return mount_rootfs(*c); },
                    [&] { unmount_rootfs(*c); }, [&](int root) -> Result<void> {
                      auto a = layer::PathArchive::open(root, path);
                      if (!a) return std::unexpected(not_found_in(a.error(), path, ref));
@@ -82,7 +81,7 @@ Result<void> Engine::archive_put(const std::string& ref, const std::string& path
     if (c->host_config.value("ReadonlyRootfs", false))
       return fail(Errc::PermissionDenied, "container rootfs is marked read-only");
   }
-  auto r = with_root(*this, c, running, rootfs_dir(c->id), [&] { return mount_rootfs(*c); },
+  auto r = with_root(c, running, rootfs_dir(c->id), [&] { return mount_rootfs(*c); },
                      [&] { unmount_rootfs(*c); }, [&](int root) -> Result<void> {
                        layer::ExtractOptions opts;
                        opts.no_overwrite_dir_non_dir = no_overwrite_dir_non_dir;

@@ -137,7 +137,7 @@ class Engine {
   Result<std::string> exec_create(const std::string& ref, const ExecConfig& cfg);
   // Runs the exec; with a client fd streams its output (and stdin) until it ends.
   Result<void> exec_start(const std::string& exec_id, bool detach, std::optional<bool> tty, UniqueFd client,
-                          std::string buffered, const std::function<Result<void>()>& before_stream);
+                          std::string buffered);
   Result<nlohmann::json> exec_inspect(const std::string& exec_id);
   Result<void> exec_resize(const std::string& exec_id, int h, int w);
 
@@ -167,7 +167,7 @@ class Engine {
   Result<void> stop_locked(const std::shared_ptr<Container>& c, int timeout, int signal);
   Result<void> remove_locked(const std::shared_ptr<Container>& c);
   Result<bool> wait_stopped(const std::shared_ptr<Container>& c, int timeout_s);
-  void follow_shim(std::shared_ptr<Container> c, uint64_t generation);
+  void follow_shim(std::shared_ptr<Container> c);
   void on_exit(const std::shared_ptr<Container>& c, int exit_code, bool oom, const std::string& finished_at);
   void maybe_restart(const std::shared_ptr<Container>& c);
   void send_to_shim(Container& c, int frame, std::string_view payload);

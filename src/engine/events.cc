@@ -111,6 +111,7 @@ void Events::publish(Event e) {
 std::unique_ptr<Events::Subscription> Events::subscribe(std::optional<int64_t> since_ns) {
   auto s = std::make_unique<Subscription>();
   s->owner_ = this;
+  ++subscribers_;
   std::lock_guard lk(mu_);
   s->next_seq_ = seq_ + 1;
   if (since_ns) {
@@ -143,6 +144,10 @@ std::optional<Event> Events::Subscription::next(int64_t deadline_ns) {
       owner_->cv_.wait_for(lk, std::chrono::nanoseconds(left));
     }
   }
+}
+
+Events::Subscription::~Subscription() {
+  if (owner_) --owner_->subscribers_;
 }
 
 void Events::Subscription::cancel() {

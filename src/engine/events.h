@@ -3,6 +3,7 @@
 // in-memory history answers `since` (as dockerd keeps its last events).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -49,6 +50,8 @@ class Events {
     std::optional<Event> next(int64_t deadline_ns);
     void cancel();
 
+    ~Subscription();
+
    private:
     friend class Events;
     Events* owner_ = nullptr;
@@ -57,12 +60,14 @@ class Events {
   };
   // Replays the history from since_ns (when given), then follows live events.
   std::unique_ptr<Subscription> subscribe(std::optional<int64_t> since_ns);
+  int subscribers() const { return subscribers_.load(); }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<uint64_t, Event>> history_;  // (seq, event), at most kHistory
   uint64_t seq_ = 0;
+  std::atomic<int> subscribers_{0};
   static constexpr size_t kHistory = 1024;
 };
 

@@ -43,7 +43,7 @@ Result<std::string> Engine::exec_create(const std::string& ref, const ExecConfig
 }
 
 Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::optional<bool> tty_override,
-                                UniqueFd client, std::string buffered, const std::function<Result<void>()>&) {
+                                UniqueFd client, std::string buffered) {
   std::shared_ptr<Exec> e;
   std::shared_ptr<Container> c;
   std::string bundle;

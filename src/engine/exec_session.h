@@ -23,7 +23,6 @@ struct Engine::Exec {
   pid_t pid = 0;
   UniqueFd shim_conn;  // writes under the engine's mu_
   pid_t shim_pid = 0;
-  std::string state_dir;
 };
 
 }  // namespace berth::engine

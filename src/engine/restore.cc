@@ -83,7 +83,6 @@ Result<void> Engine::restore() {
     if (was_running && alive) {
       auto conn = shim::connect(dir);
       if (conn) {
-        uint64_t gen;
         {
           std::lock_guard lk(mu_);
           c->shim_conn = std::move(*conn);
@@ -92,11 +91,10 @@ Result<void> Engine::restore() {
           // Ask for the state: an exit that happened before we connected
           // comes back as Exited right away.
           send_to_shim(*c, static_cast<int>(shim::Frame::Hello), "");
-          gen = c->exit_generation;
         }
         restore_networks(c);
         log::info("restored container {} (pid {})", c->id, c->state.pid);
-        std::thread([this, c, gen] { follow_shim(c, gen); }).detach();
+        std::thread([this, c] { follow_shim(c); }).detach();
         continue;
       }
       log::warn("container {}: its monitor is alive but does not answer: {}", c->id, conn.error().str());

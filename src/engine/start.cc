@@ -158,7 +158,6 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
                 "failed to create task for container " + c->short_id() + ": " + launched.error().str());
   }
 
-  uint64_t generation;
   {
     std::lock_guard lk(mu_);
     c->shim_conn = std::move(launched->conn);
@@ -182,11 +181,10 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
       send_to_shim(*c, static_cast<int>(shim::Frame::CloseStdin), "");
       c->pending_close_stdin = false;
     }
-    generation = c->exit_generation;
     (void)persist(*c);
     publish(*c, "start");
   }
-  std::thread([this, c, generation] { follow_shim(c, generation); }).detach();
+  std::thread([this, c] { follow_shim(c); }).detach();
   return {};
 }
 
@@ -217,7 +215,7 @@ void deliver(const std::vector<std::shared_ptr<Attacher>>& attachers, shim::Fram
 
 }  // namespace
 
-void Engine::follow_shim(std::shared_ptr<Container> c, uint64_t generation) {
+void Engine::follow_shim(std::shared_ptr<Container> c) {
   int fd;
   pid_t shim_pid;
   {
@@ -274,7 +272,6 @@ void Engine::follow_shim(std::shared_ptr<Container> c, uint64_t generation) {
     log::error("the monitor of container {} went away without an exit status", c->id);
     exited = shim::ExitStatus{255, false, rfc3339_now()};
   }
-  (void)generation;
   on_exit(c, exited->exit_code, exited->oom_killed, exited->finished_at);
 }
 

@@ -2,6 +2,8 @@
 // only issues prctl/capset with those masks (no allocation, no /proc access).
 #include "runtime/linux/caps.h"
 
+#include "spec/capability_names.h"
+
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -15,21 +17,8 @@
 namespace berth::runtime {
 namespace {
 
-// Own table (kernel numbering) so names do not depend on the libcap build.
-constexpr const char* kCapNames[] = {
-    "CAP_CHOWN",            "CAP_DAC_OVERRIDE",     "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",           "CAP_KILL",             "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",          "CAP_LINUX_IMMUTABLE",  "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",        "CAP_NET_RAW",          "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",       "CAP_SYS_RAWIO",        "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",        "CAP_SYS_ADMIN",        "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",     "CAP_SYS_TIME",         "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",            "CAP_AUDIT_WRITE",      "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",     "CAP_MAC_ADMIN",        "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",    "CAP_AUDIT_READ",       "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-constexpr int kTableCaps = sizeof kCapNames / sizeof kCapNames[0];
+const auto kCapNames = spec::capability_names();
+const int kTableCaps = static_cast<int>(kCapNames.size());
 constexpr int kMaxCap = 63;  // masks are 64-bit
 
 bool iequals(const char* a, const std::string& b, size_t from) {

@@ -44,14 +44,14 @@ void start(engine::Engine& e, Request& req, ResponseWriter& w) {
   if ((*info)["Running"].get<bool>() || !(*info)["ExitCode"].is_null())
     return (void)w.error(Error{Errc::Conflict, 0, "Error: Exec command " + req.params[0] + " is already running"});
   if (detach) {
-    auto r = e.exec_start(req.params[0], true, tty, UniqueFd(), "", {});
+    auto r = e.exec_start(req.params[0], true, tty, UniqueFd(), "");
     return reply(w, r, 200);
   }
   bool t = tty.value_or((*info)["ProcessConfig"].value("tty", false));
   auto h = w.hijack(t || req.api_minor < 42 ? "application/vnd.docker.raw-stream"
                                             : "application/vnd.docker.multiplexed-stream");
   if (!h) return;
-  (void)e.exec_start(req.params[0], false, tty, std::move(h->fd), std::move(h->buffered), {});
+  (void)e.exec_start(req.params[0], false, tty, std::move(h->fd), std::move(h->buffered));
 }
 
 }  // namespace

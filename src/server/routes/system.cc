@@ -5,11 +5,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
+#include <filesystem>
 #include <thread>
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/strings.h"
 #include "engine/host.h"
 #include "server/routes/routes.h"
 
@@ -30,6 +31,24 @@ std::string os_name() {
   auto line = text->substr(pos + 12, text->find('\n', pos) - pos - 12);
   if (!line.empty() && line.front() == '"') line = line.substr(1, line.size() - 2);
   return line;
+}
+
+// A /proc/sys flag ("1" -> true); false when the file is absent.
+bool proc_flag(const char* path) { return trim(read_file(path).value_or("0")) == "1"; }
+
+// Open fds and threads of berthd itself (dockerd reports its own too).
+int64_t open_fds() {
+  std::error_code ec;
+  int64_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != decltype(it)(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+int64_t threads() {
+  auto status = read_file("/proc/self/status").value_or("");
+  auto pos = status.find("\nThreads:");
+  return pos == std::string::npos ? 0 : std::atoll(status.c_str() + pos + 9);
 }
 
 int64_t mem_total() { return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE); }
@@ -140,18 +159,18 @@ void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
                        {"CPUShares", true},
                        {"CPUSet", true},
                        {"PidsLimit", true},
-                       {"IPv4Forwarding", false},
-                       {"BridgeNfIptables", false},
-                       {"BridgeNfIp6tables", false},
+                       {"IPv4Forwarding", proc_flag("/proc/sys/net/ipv4/ip_forward")},
+                       {"BridgeNfIptables", proc_flag("/proc/sys/net/bridge/bridge-nf-call-iptables")},
+                       {"BridgeNfIp6tables", proc_flag("/proc/sys/net/bridge/bridge-nf-call-ip6tables")},
                        {"Debug", info.debug},
-                       {"NFd", 0},
+                       {"NFd", open_fds()},
                        {"OomKillDisable", true},
-                       {"NGoroutines", 0},
+                       {"NGoroutines", threads()},
                        {"SystemTime", rfc3339_now()},
                        {"LoggingDriver", "json-file"},
                        {"CgroupDriver", "cgroupfs"},
                        {"CgroupVersion", host.cgroup2 ? "2" : "1"},
-                       {"NEventsListener", 0},
+                       {"NEventsListener", e.events().subscribers()},
                        {"KernelVersion", kernel_release()},
                        {"OperatingSystem", os_name()},
                        {"OSVersion", ""},
