@@ -8,5 +8,6 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "test: integration and interop tests need root (run as root: CI does)" >&2
   exit 1
 fi
+cmake --build build -j"$(nproc)"
 cd build
 ctest --output-on-failure --timeout 900 "$@"
