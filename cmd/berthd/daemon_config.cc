@@ -1,87 +1,98 @@
 #include "daemon_config.h"
 
 #include <algorithm>
+#include <map>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "base/json_syntax.h"
+#include "logs/log_driver.h"
 
 namespace berthd {
 
 using berth::Errc;
 using berth::fail;
 
-berth::Result<uint64_t> parse_size(const std::string& s) {
-  if (s.empty()) return fail(Errc::InvalidArgument, "empty size");
-  size_t pos = 0;
-  uint64_t n = 0;
-  try {
-    n = std::stoull(s, &pos);
-  } catch (const std::exception&) {
-    return fail(Errc::InvalidArgument, "invalid size: " + s);
-  }
-  std::string unit = s.substr(pos);
-  std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
-  if (unit.empty() || unit == "b") return n;
-  if (unit == "k" || unit == "kb") return n << 10;
-  if (unit == "m" || unit == "mb") return n << 20;
-  if (unit == "g" || unit == "gb") return n << 30;
-  return fail(Errc::InvalidArgument, "invalid size unit in " + s);
-}
-
 berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::string>& set_by_flags) {
+  bool log_opts_given = false;
+  auto finish = [&]() -> berth::Result<void> {
+    if (!log_opts_given && cfg.log_driver == "json-file") cfg.log_opts = {{"max-size", "10m"}, {"max-file", "3"}};
+    if (auto r = berth::logs::validate_log_config(cfg.log_driver, cfg.log_opts); !r)
+      return fail(Errc::InvalidArgument, cfg.config_file + ": " + r.error().message);
+    return {};
+  };
   auto text = berth::read_file(cfg.config_file);
   if (!text) {
-    if (!cfg.config_file_given && text.error().code == Errc::NotFound) return {};
+    if (!cfg.config_file_given && text.error().code == Errc::NotFound) return finish();
     return fail(text.error().code, "reading the configuration file " + cfg.config_file + ": " + text.error().message);
   }
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(*text);
-  } catch (const std::exception& e) {
-    return fail(Errc::InvalidArgument, "unable to configure the daemon with file " + cfg.config_file + ": " + e.what());
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) {
+    auto e = berth::json_syntax_error(*text);
+    return fail(Errc::InvalidArgument, "unable to configure the daemon with file " + cfg.config_file + ": " +
+                                           (e ? e->message + " (at byte " + std::to_string(e->offset) + ")" : "not valid JSON"));
   }
   if (!j.is_object()) return fail(Errc::InvalidArgument, cfg.config_file + ": the configuration must be a JSON object");
   auto by_flag = [&](const std::string& key) {
     return std::find(set_by_flags.begin(), set_by_flags.end(), key) != set_by_flags.end();
   };
-  try {
-    for (auto& [key, val] : j.items()) {
-      if (by_flag(key)) {
-        return fail(Errc::InvalidArgument,
-                    "the following directives are specified both as a flag and in the configuration file: " + key +
-                        " (from flag and from file " + cfg.config_file + ")");
+  for (auto& [key, val] : j.items()) {
+    if (by_flag(key))
+      return fail(Errc::InvalidArgument,
+                  "the following directives are specified both as a flag and in the configuration file: " + key +
+                      " (from flag and from file " + cfg.config_file + ")");
+    auto wrong = [&](const char* want) {
+      return fail(Errc::InvalidArgument, "unable to configure the daemon with file " + cfg.config_file + ": " + key +
+                                             " must be " + want);
+    };
+    auto string = [&](std::string& into) -> berth::Result<void> {
+      if (!val.is_string()) return wrong("a string");
+      into = val.get<std::string>();
+      return {};
+    };
+    auto strings = [&](auto& into, bool as_map) -> berth::Result<void> {
+      if (as_map ? !val.is_object() : !val.is_array()) return wrong(as_map ? "an object of strings" : "a list of strings");
+      for (const auto& [k, v] : val.items()) {
+        if (!v.is_string()) return wrong(as_map ? "an object of strings" : "a list of strings");
+        if constexpr (std::is_same_v<std::decay_t<decltype(into)>, std::map<std::string, std::string>>)
+          into[k] = v.get<std::string>();
+        else
+          into.push_back(v.get<std::string>());
       }
-      if (key == "data-root") cfg.data_root = val.get<std::string>();
-      else if (key == "exec-root") cfg.exec_root = val.get<std::string>();
-      else if (key == "hosts") cfg.hosts = val.get<std::vector<std::string>>();
-      else if (key == "pidfile") cfg.pidfile = val.get<std::string>();
-      else if (key == "log-level") cfg.log_level = val.get<std::string>();
-      else if (key == "debug") cfg.debug = val.get<bool>();
-      else if (key == "group") cfg.group = val.get<std::string>();
-      else if (key == "cgroup-parent") cfg.cgroup_parent = val.get<std::string>();
-      else if (key == "bridge") cfg.bridge = val.get<std::string>();
-      else if (key == "bip") cfg.bip = val.get<std::string>();
-      else if (key == "live-restore") {
-        if (!val.get<bool>()) return fail(Errc::InvalidArgument, "live-restore cannot be disabled: berth's monitors always keep containers running");
-      } else if (key == "log-driver") {
-        if (val.get<std::string>() != "json-file")
-          return fail(Errc::InvalidArgument, "log-driver " + val.get<std::string>() + " is not supported (json-file is)");
-      } else if (key == "log-opts") {
-        for (auto& [k, v] : val.items()) {
-          if (k == "max-size") cfg.log_max_size = TRY(parse_size(v.get<std::string>()));
-          else if (k == "max-file") cfg.log_max_files = std::stoi(v.get<std::string>());
-          else return fail(Errc::InvalidArgument, "unknown log-opt " + k + " in " + cfg.config_file);
-        }
-      } else {
-        return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
-                                               " has a directive berthd does not know: " + key);
-      }
+      return {};
+    };
+    if (key == "data-root") TRYV(string(cfg.data_root));
+    else if (key == "exec-root") TRYV(string(cfg.exec_root));
+    else if (key == "hosts") {
+      cfg.hosts.clear();
+      TRYV(strings(cfg.hosts, false));
+    } else if (key == "pidfile") TRYV(string(cfg.pidfile));
+    else if (key == "log-level") TRYV(string(cfg.log_level));
+    else if (key == "debug") {
+      if (!val.is_boolean()) return wrong("true or false");
+      cfg.debug = val.get<bool>();
+    } else if (key == "group") TRYV(string(cfg.group));
+    else if (key == "cgroup-parent") TRYV(string(cfg.cgroup_parent));
+    else if (key == "bridge") TRYV(string(cfg.bridge));
+    else if (key == "bip") TRYV(string(cfg.bip));
+    else if (key == "live-restore") {
+      if (!val.is_boolean()) return wrong("true or false");
+      if (!val.get<bool>())
+        return fail(Errc::InvalidArgument, "live-restore cannot be disabled: berth's monitors always keep containers running");
+    } else if (key == "log-driver") {
+      TRYV(string(cfg.log_driver));
+    } else if (key == "log-opts") {
+      cfg.log_opts.clear();
+      TRYV(strings(cfg.log_opts, true));
+      log_opts_given = true;
+    } else {
+      return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
+                                             " has a directive berthd does not know: " + key);
     }
-  } catch (const std::exception& e) {
-    return fail(Errc::InvalidArgument, "unable to configure the daemon with file " + cfg.config_file + ": " + e.what());
   }
-  return {};
+  return finish();
 }
 
 }  // namespace berthd

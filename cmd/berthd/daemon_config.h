@@ -2,6 +2,7 @@
 // keys in a daemon.json (--config-file). Flags win over the file.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,11 @@ struct DaemonConfig {
   std::string config_file = "/etc/berth/daemon.json";
   bool config_file_given = false;
   std::string cgroup_parent = "berth";
-  uint64_t log_max_size = 10 << 20;
-  int log_max_files = 3;
+  // Containers' log driver and options unless they ask for others
+  // (daemon.json "log-driver", "log-opts"); berth rotates by default.
+  // Without "log-opts", json-file rotates at 10 MB x 3.
+  std::string log_driver = "json-file";
+  std::map<std::string, std::string> log_opts;
   std::string bridge = "berth0";
   std::string bip;
   std::string firewall_table = "berth";
@@ -30,8 +34,5 @@ struct DaemonConfig {
 // Applies daemon.json: missing default file is fine, a given one must exist;
 // unknown keys are refused as dockerd does.
 berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::string>& set_by_flags);
-
-// "10m", "1g", "512k", "100" -> bytes.
-berth::Result<uint64_t> parse_size(const std::string& s);
 
 }  // namespace berthd

@@ -16,9 +16,6 @@
 #include "base/log.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
-#include "engine/images/image_backend.h"
-#include "server/routes/images.h"
-#include "server/routes/volumes.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
 
@@ -134,8 +131,8 @@ int main(int argc, char** argv) {
   ecfg.shim_path = shim_path.empty() ? find_helper("berth-shim") : shim_path;
   ecfg.init_path = init_path.empty() ? find_helper("berth-init") : init_path;
   ecfg.cgroup_parent = cfg.cgroup_parent;
-  ecfg.log_max_size = cfg.log_max_size;
-  ecfg.log_max_files = cfg.log_max_files;
+  ecfg.log_driver = cfg.log_driver;
+  ecfg.log_options = cfg.log_opts;
   ecfg.bridge = cfg.bridge;
   ecfg.bip = cfg.bip;
   ecfg.firewall_table = cfg.firewall_table;
@@ -148,19 +145,18 @@ int main(int argc, char** argv) {
   engine::Engine& e = **eng;
   if (auto r = e.restore(); !r) log::warn("restoring containers: {}", r.error().str());
 
-  engine::ImageBackend images(e.images(), e.image_mutex(), e.events(),
-                              [&e](const std::string& id, bool running_only) { return e.containers_using(id, running_only); });
   server::Router router;
   server::SystemInfo info{kVersion, cfg.data_root, cfg.exec_root, cfg.debug};
-  server::add_system_routes(router, e, info, [&images]() -> Result<nlohmann::json> {
-    auto j = TRY(images.df_images());
-    return nlohmann::json::parse(j.dump());
-  });
-  server::add_container_routes(router, e);
-  server::add_exec_routes(router, e);
-  server::add_network_routes(router, e);
-  server::add_volume_routes(router, e.volumes());
-  server::add_image_routes(router, images);
+  server::add_system_routes(router, e.system_backend(), info,
+                            {&e.container_backend(), &e.image_backend(), &e.volume_backend()});
+  server::add_container_routes(router, e.container_backend());
+  server::add_exec_routes(router, e.exec_backend());
+  server::add_network_routes(router, e.network_backend());
+  server::add_volume_routes(router, e.volume_backend());
+  server::add_distribution_routes(router, e.distribution_backend());
+  server::add_image_create_route(router, e.image_backend(), e.distribution_backend());
+  server::add_image_routes(router, e.image_backend());
+  server::add_build_routes(router, e.build_backend());
 
   server::ServerOptions sopts;
   server::Server srv(std::move(router), sopts);

@@ -158,8 +158,8 @@ Result<model::ContainerConfig> parse_config(const FieldReader& r) {
   return c;
 }
 
-Result<model::HostConfig> parse_host_config(const FieldReader& r) {
-  TRYV(refuse_unsupported(r));
+Result<model::HostConfig> parse_host_config(const FieldReader& r, bool refuse_unsupported_fields) {
+  if (refuse_unsupported_fields) TRYV(refuse_unsupported(r));
   model::HostConfig h;
   h.binds = TRY(r.strings("Binds"));
   auto log = TRY(r.object("LogConfig"));

@@ -17,7 +17,9 @@ namespace berth::dockerapi {
 Result<model::ContainerSpec> parse_create_body(const nlohmann::json& body);
 
 Result<model::ContainerConfig> parse_config(const FieldReader& config);
-Result<model::HostConfig> parse_host_config(const FieldReader& host_config);
+// refuse_unsupported: fields berth cannot honour are an error (a request);
+// false ignores them (records stored by an older berth).
+Result<model::HostConfig> parse_host_config(const FieldReader& host_config, bool refuse_unsupported = true);
 // The resource fields (HostConfig's, or an update body's).
 Result<model::Resources> parse_resources(const FieldReader& r);
 Result<model::RestartPolicy> parse_restart_policy(const FieldReader& r);

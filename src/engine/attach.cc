@@ -10,24 +10,25 @@
 
 #include "base/log.h"
 #include "engine/detach_keys.h"
-#include "engine/engine.h"
+#include "engine/container_service.h"
 #include "engine/socket_io.h"
 #include "shim/jsonlog.h"
-#include "shim/protocol.h"
 
 namespace berth::engine {
-Result<bool> Engine::is_tty(const std::string& ref) {
+Result<bool> ContainerService::has_tty(const std::string& ref) {
   auto c = TRY(find(ref));
-  return c->tty;
+  std::lock_guard lk(mu_);
+  return c->tty();
 }
 
-Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, UniqueFd client, std::string buffered) {
+Result<void> ContainerService::attach(const std::string& ref, const backend::AttachOptions& opts, UniqueFd client,
+                                      std::string buffered) {
   auto c = TRY(find(ref));
   auto keys = TRY(DetachKeys::parse(opts.detach_keys));
   auto a = std::make_shared<Attacher>();
   a->want_stdout = opts.stdout;
   a->want_stderr = opts.stderr;
-  a->tty = c->tty;
+  a->tty = c->tty();
   a->wake = UniqueFd(::eventfd(0, EFD_CLOEXEC));
   int client_fd = client.get();
   a->fd = std::move(client);
@@ -37,8 +38,8 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
     lo.stdout = opts.stdout;
     lo.stderr = opts.stderr;
     (void)shim::read_json_log(c->log_path, lo, [&](const shim::LogEntry& e) {
-      auto type = e.stream == "stderr" ? shim::Frame::Stderr : shim::Frame::Stdout;
-      send_all(client_fd, a->tty ? e.log : shim::encode_frame(type, e.log));
+      auto type = e.stream == "stderr" ? task::Stream::Stderr : task::Stream::Stdout;
+      send_all(client_fd, a->tty ? e.log : mux_frame(type, e.log));
       return true;
     });
   }
@@ -47,7 +48,7 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
   {
     std::lock_guard lk(mu_);
     if (c->removed) return fail(Errc::NotFound, "No such container: " + ref);
-    stdin_once = c->config.value("StdinOnce", false);
+    stdin_once = c->spec.config.stdin_once;
     c->attachers.push_back(a);
   }
   auto detach = [&] {
@@ -57,7 +58,7 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
     a->closed = true;
   };
 
-  bool want_stdin = opts.stdin && c->config.value("OpenStdin", false);
+  bool want_stdin = opts.stdin && c->spec.config.open_stdin;
   bool input_open = want_stdin;
   bool peer_write_closed = false;
   KeyMatcher matcher(keys);
@@ -68,9 +69,13 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
       auto [data, detached] = matcher.feed(pending);
       pending.clear();
       if (!data.empty()) {
-        std::lock_guard lk(mu_);
-        if (c->shim_conn) send_to_shim(*c, static_cast<int>(shim::Frame::Stdin), data);
-        else if (!c->ever_started || !c->state.running) c->pending_stdin += data;
+        std::shared_ptr<task::Task> t;
+        {
+          std::lock_guard lk(mu_);
+          t = c->task;
+          if (!t && (!c->ever_started || !c->state.running)) c->pending_stdin += data;
+        }
+        if (t) (void)t->write_stdin(data);
       }
       if (detached) {
         detach();
@@ -104,9 +109,13 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
       input_open = false;
       peer_write_closed = true;
       if (stdin_once) {
-        std::lock_guard lk(mu_);
-        if (c->shim_conn) send_to_shim(*c, static_cast<int>(shim::Frame::CloseStdin), "");
-        else c->pending_close_stdin = true;
+        std::shared_ptr<task::Task> t;
+        {
+          std::lock_guard lk(mu_);
+          t = c->task;
+          if (!t) c->pending_close_stdin = true;
+        }
+        if (t) (void)t->close_stdin();
       }
       if (got < 0) break;
       continue;

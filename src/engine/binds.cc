@@ -24,7 +24,7 @@ Result<MountPlan> parse_bind(const std::string& spec) {
   if (parts.size() == 1 && !spec.empty() && spec[0] == '/') {
     // "-v /path" sent as a bind (the SDK does): an anonymous volume.
     MountPlan p;
-    p.type = "volume";
+    p.type = model::MountType::Volume;
     p.destination = spec;
     p.anonymous = true;
     return p;
@@ -35,8 +35,8 @@ Result<MountPlan> parse_bind(const std::string& spec) {
   p.source = parts[0];
   p.destination = parts[1];
   if (p.source.empty()) return fail(Errc::InvalidArgument, "invalid volume specification: '" + spec + "'");
-  p.type = p.source[0] == '/' ? "bind" : "volume";
-  p.create_source = p.type == "bind";
+  p.type = p.source[0] == '/' ? model::MountType::Bind : model::MountType::Volume;
+  p.create_source = p.type == model::MountType::Bind;
   if (p.destination.empty() || p.destination[0] != '/')
     return fail(Errc::InvalidArgument, "invalid mount config: the destination of '" + spec + "' must be an absolute path");
   if (p.destination == "/")
@@ -54,75 +54,47 @@ Result<MountPlan> parse_bind(const std::string& spec) {
   return p;
 }
 
-Result<MountPlan> parse_mount(const nlohmann::json& m) {
+Result<MountPlan> parse_mount(const model::MountSpec& m) {
   MountPlan p;
-  p.type = m.value("Type", "");
-  p.destination = m.value("Target", "");
+  p.type = m.type;
+  std::string type(model::to_string(m.type));
+  p.destination = m.target;
   if (p.destination.empty() || p.destination[0] != '/')
-    return fail(Errc::InvalidArgument, "invalid mount config for type \"" + p.type + "\": invalid mount path: '" +
+    return fail(Errc::InvalidArgument, "invalid mount config for type \"" + type + "\": invalid mount path: '" +
                                            p.destination + "' mount path must be absolute");
-  p.read_only = m.value("ReadOnly", false);
-  if (p.type == "bind") {
-    p.source = m.value("Source", "");
-    if (p.source.empty() || p.source[0] != '/')
-      return fail(Errc::InvalidArgument, "invalid mount config for type \"bind\": invalid mount path: '" + p.source +
-                                             "' mount path must be absolute");
-    struct stat st {};
-    if (::stat(p.source.c_str(), &st) != 0)
-      return fail(Errc::InvalidArgument,
-                  "invalid mount config for type \"bind\": bind source path does not exist: " + p.source);
-    if (m.contains("BindOptions") && m["BindOptions"].is_object())
-      if (auto prop = m["BindOptions"].value("Propagation", ""); !prop.empty()) p.propagation = prop;
-  } else if (p.type == "volume") {
-    p.source = m.value("Source", "");
-    if (m.contains("VolumeOptions") && m["VolumeOptions"].is_object()) {
-      const auto& vo = m["VolumeOptions"];
-      p.nocopy = vo.value("NoCopy", false);
-      if (vo.contains("DriverConfig") && vo["DriverConfig"].is_object())
-        p.volume_options = vo["DriverConfig"].value("Options", nlohmann::json::object());
+  p.read_only = m.read_only;
+  switch (m.type) {
+    case model::MountType::Bind: {
+      p.source = m.source;
+      if (p.source.empty() || p.source[0] != '/')
+        return fail(Errc::InvalidArgument, "invalid mount config for type \"bind\": invalid mount path: '" +
+                                               p.source + "' mount path must be absolute");
+      struct stat st {};
+      if (::stat(p.source.c_str(), &st) != 0)
+        return fail(Errc::InvalidArgument,
+                    "invalid mount config for type \"bind\": bind source path does not exist: " + p.source);
+      if (m.bind_propagation != model::Propagation::Unset) p.propagation = std::string(model::to_string(m.bind_propagation));
+      break;
     }
-    p.anonymous = p.source.empty();
-  } else if (p.type == "tmpfs") {
-    p.source = "tmpfs";
-    p.tmpfs_options = {"nosuid", "nodev", "noexec"};
-    if (m.contains("TmpfsOptions") && m["TmpfsOptions"].is_object()) {
-      const auto& t = m["TmpfsOptions"];
-      if (t.contains("SizeBytes") && t["SizeBytes"].is_number_integer() && t["SizeBytes"].get<int64_t>() > 0)
-        p.tmpfs_options.push_back("size=" + std::to_string(t["SizeBytes"].get<int64_t>()));
-      if (t.contains("Mode") && t["Mode"].is_number_integer())
-        p.tmpfs_options.push_back("mode=" + octal(t["Mode"].get<int64_t>()));
-    }
-  } else {
-    return fail(Errc::InvalidArgument, "mount type unknown: \"" + p.type + "\"");
+    case model::MountType::Volume:
+      p.source = m.source;
+      p.nocopy = m.volume_no_copy;
+      p.volume_options = m.volume_driver_options;
+      p.anonymous = p.source.empty();
+      break;
+    case model::MountType::Tmpfs:
+      p.source = "tmpfs";
+      p.tmpfs_options = {"nosuid", "nodev", "noexec"};
+      if (m.tmpfs_size_bytes > 0) p.tmpfs_options.push_back("size=" + std::to_string(m.tmpfs_size_bytes));
+      if (m.tmpfs_mode) p.tmpfs_options.push_back("mode=" + octal(*m.tmpfs_mode));
+      break;
   }
   return p;
 }
 
 }  // namespace
 
-nlohmann::json MountPlan::to_json() const {
-  return {{"Type", type},        {"Source", source},           {"Destination", destination},
-          {"ReadOnly", read_only}, {"Anonymous", anonymous},   {"CreateSource", create_source},
-          {"NoCopy", nocopy},    {"Propagation", propagation}, {"TmpfsOptions", tmpfs_options},
-          {"VolumeOptions", volume_options}};
-}
-
-MountPlan MountPlan::from_json(const nlohmann::json& j) {
-  MountPlan p;
-  p.type = j.value("Type", "");
-  p.source = j.value("Source", "");
-  p.destination = j.value("Destination", "");
-  p.read_only = j.value("ReadOnly", false);
-  p.anonymous = j.value("Anonymous", false);
-  p.create_source = j.value("CreateSource", false);
-  p.nocopy = j.value("NoCopy", false);
-  p.propagation = j.value("Propagation", "rprivate");
-  p.tmpfs_options = j.value("TmpfsOptions", std::vector<std::string>{});
-  p.volume_options = j.value("VolumeOptions", nlohmann::json::object());
-  return p;
-}
-
-Result<std::vector<MountPlan>> plan_mounts(const nlohmann::json& hc, const nlohmann::json& config,
+Result<std::vector<MountPlan>> plan_mounts(const model::HostConfig& hc, const model::ContainerConfig& config,
                                            const std::vector<std::pair<std::vector<MountPlan>, bool>>& volumes_from) {
   std::vector<MountPlan> out;
   auto add = [&](MountPlan p) -> Result<void> {
@@ -132,13 +104,8 @@ Result<std::vector<MountPlan>> plan_mounts(const nlohmann::json& hc, const nlohm
     out.push_back(std::move(p));
     return {};
   };
-  if (hc.contains("Binds") && hc["Binds"].is_array())
-    for (const auto& v : hc["Binds"]) {
-      if (!v.is_string()) return fail(Errc::InvalidArgument, "HostConfig.Binds: entries must be strings");
-      TRYV(add(TRY(parse_bind(v.get<std::string>()))));
-    }
-  if (hc.contains("Mounts") && hc["Mounts"].is_array())
-    for (const auto& m : hc["Mounts"]) TRYV(add(TRY(parse_mount(m))));
+  for (const auto& b : hc.binds) TRYV(add(TRY(parse_bind(b))));
+  for (const auto& m : hc.mounts) TRYV(add(TRY(parse_mount(m))));
   // --volumes-from: the other container's mounts, read-only with ":ro".
   for (const auto& [plans, ro] : volumes_from)
     for (auto p : plans) {
@@ -150,34 +117,40 @@ Result<std::vector<MountPlan>> plan_mounts(const nlohmann::json& hc, const nlohm
     }
   // Config.Volumes (the image's VOLUME, `-v /path`): anonymous volumes
   // where nothing else is mounted.
-  if (config.contains("Volumes") && config["Volumes"].is_object())
-    for (auto& [dest, v] : config["Volumes"].items()) {
-      if (std::any_of(out.begin(), out.end(), [&](const MountPlan& q) { return q.destination == dest; })) continue;
-      MountPlan p;
-      p.type = "volume";
-      p.destination = dest;
-      p.anonymous = true;
-      out.push_back(std::move(p));
-    }
+  for (const auto& dest : config.volumes) {
+    if (std::any_of(out.begin(), out.end(), [&](const MountPlan& q) { return q.destination == dest; })) continue;
+    MountPlan p;
+    p.type = model::MountType::Volume;
+    p.destination = dest;
+    p.anonymous = true;
+    out.push_back(std::move(p));
+  }
   return out;
 }
 
-nlohmann::json mounts_json(const std::vector<MountPlan>& plans, const std::string& volumes_root) {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<model::MountPoint> mount_points(const std::vector<MountPlan>& plans, const std::string& volumes_root) {
+  std::vector<model::MountPoint> out;
   for (const auto& p : plans) {
-    nlohmann::json m = {{"Type", p.type},
-                        {"Source", p.type == "volume" ? volumes_root + "/" + p.source + "/_data" : p.source},
-                        {"Destination", p.destination},
-                        {"Mode", p.read_only ? "ro" : ""},
-                        {"RW", !p.read_only},
-                        {"Propagation", p.type == "bind" ? p.propagation : ""}};
-    if (p.type == "volume") {
-      m["Name"] = p.source;
-      m["Driver"] = "local";
-      m["Mode"] = p.read_only ? "ro" : "z";
+    model::MountPoint m;
+    m.type = p.type;
+    m.destination = p.destination;
+    m.rw = !p.read_only;
+    m.mode = p.read_only ? "ro" : "";
+    switch (p.type) {
+      case model::MountType::Bind:
+        m.source = p.source;
+        m.propagation = model::parse_propagation(p.propagation).value_or(model::Propagation::RPrivate);
+        break;
+      case model::MountType::Volume:
+        m.name = p.source;
+        m.source = volumes_root + "/" + p.source + "/_data";
+        m.driver = "local";
+        m.mode = p.read_only ? "ro" : "z";
+        break;
+      case model::MountType::Tmpfs:
+        break;
     }
-    if (p.type == "tmpfs") m["Source"] = "";
-    out.push_back(m);
+    out.push_back(std::move(m));
   }
   return out;
 }
@@ -185,7 +158,7 @@ nlohmann::json mounts_json(const std::vector<MountPlan>& plans, const std::strin
 Result<specgen::ExtraMount> bind_or_tmpfs_mount(const MountPlan& p) {
   specgen::ExtraMount m;
   m.destination = p.destination;
-  if (p.type == "tmpfs") {
+  if (p.type == model::MountType::Tmpfs) {
     m.type = "tmpfs";
     m.source = "tmpfs";
     m.options = p.tmpfs_options;

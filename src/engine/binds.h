@@ -5,18 +5,19 @@
 // resolved to spec mounts at every start.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/error.h"
+#include "model/container_info.h"
+#include "model/container_spec.h"
 #include "specgen/specgen.h"
 
 namespace berth::engine {
 
 struct MountPlan {
-  std::string type;         // "bind", "volume", "tmpfs"
+  model::MountType type = model::MountType::Bind;
   std::string source;       // host path (bind), volume name (volume; empty until created for anonymous)
   std::string destination;  // absolute, in the container
   bool read_only = false;
@@ -25,18 +26,17 @@ struct MountPlan {
   bool nocopy = false;         // no copy-up of the image's content into an empty volume
   std::string propagation = "rprivate";
   std::vector<std::string> tmpfs_options;
-  nlohmann::json volume_options = nlohmann::json::object();  // --mount volume-opt / driver options
-  nlohmann::json to_json() const;
-  static MountPlan from_json(const nlohmann::json& j);
+  std::map<std::string, std::string> volume_options;  // --mount volume-opt / driver options
+  bool operator==(const MountPlan&) const = default;
 };
 
 // Parses Binds, Mounts and Config.Volumes (without touching the host); a
 // bind source that must exist (--mount) is checked. volumes_from: the plans
 // of the containers named in HostConfig.VolumesFrom (":ro" applied here).
-Result<std::vector<MountPlan>> plan_mounts(const nlohmann::json& host_config, const nlohmann::json& config,
+Result<std::vector<MountPlan>> plan_mounts(const model::HostConfig& host_config, const model::ContainerConfig& config,
                                            const std::vector<std::pair<std::vector<MountPlan>, bool>>& volumes_from);
-// Docker's Mounts array for inspect.
-nlohmann::json mounts_json(const std::vector<MountPlan>& plans, const std::string& volumes_root);
+// The mounts as inspect lists them.
+std::vector<model::MountPoint> mount_points(const std::vector<MountPlan>& plans, const std::string& volumes_root);
 
 // A bind or tmpfs plan as a spec mount (creating a missing -v bind source).
 Result<specgen::ExtraMount> bind_or_tmpfs_mount(const MountPlan& p);

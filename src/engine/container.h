@@ -1,90 +1,80 @@
-// A container as the engine knows it: Docker's model (what `inspect` shows)
-// plus what berth needs to run it again after a daemon restart. The
-// persisted part round-trips through to_doc/from_doc (the metadata DB's JSON
-// document, versioned); the live part (shim connection, attached clients,
-// waiters) exists only while berthd runs.
+// A container as the engine keeps it: its record (what it is and was asked
+// to be, typed; persisted through container_record.h with a schema version)
+// and, while berthd runs, its live part (the task running it, attached
+// clients, waiters).
 #pragma once
 
 #include <sys/types.h>
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "base/error.h"
 #include "base/unique_fd.h"
+#include "engine/binds.h"
+#include "engine/networks/network_service.h"
+#include "model/container_info.h"
+#include "model/container_spec.h"
+#include "net/ports.h"
+#include "task/task.h"
 
 namespace berth::engine {
 
-inline constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
+using model::RunState;
 
-struct RunState {
-  bool running = false;
-  bool paused = false;
-  bool restarting = false;
-  bool oom_killed = false;
-  bool dead = false;
-  bool removing = false;
-  pid_t pid = 0;
-  int exit_code = 0;
-  std::string error;
-  std::string started_at = kZeroTime;
-  std::string finished_at = kZeroTime;
-
-  // "created", "running", "paused", "restarting", "removing", "exited", "dead".
-  std::string status(bool ever_started) const;
-};
-
-// A client attached to the container's output (attach, or the exec start of
-// an exec session): output frames are written to fd as they come.
+// A client attached to the container's output (attach): output is written
+// to fd as it comes.
 struct Attacher {
   UniqueFd fd;
   bool want_stdout = true;
   bool want_stderr = true;
-  bool tty = false;      // raw bytes, else Docker's multiplexed frames
-  bool closed = false;   // set (under the engine's mu_) when a write failed, the client
-                         // detached or the container's run ended
-  UniqueFd wake;         // eventfd: written when closed is set, wakes the attach thread
+  bool tty = false;     // raw bytes, else Docker's multiplexed frames
+  bool closed = false;  // set (under the engine's lock) when a write failed, the client
+                        // detached or the container's run ended
+  UniqueFd wake;        // eventfd: written when closed is set, wakes the attach thread
   std::mutex write_mu;
 };
 
-struct Container {
-  // Persisted.
+// A network the container asked to join, in order of joining.
+struct NetworkRequest {
+  std::string name;  // the network's canonical name
+  std::vector<std::string> aliases;
+  std::string ipv4_address;  // requested (user-defined networks only)
+  bool operator==(const NetworkRequest&) const = default;
+};
+
+// What is persisted.
+struct ContainerRecord {
   std::string id;
-  std::string name;        // "/name"
-  std::string created;     // RFC 3339 nano
-  std::string image;       // as the user gave it (Config.Image)
-  std::string image_id;    // "sha256:..."
-  std::string path;        // entrypoint/cmd resolved
+  std::string name;     // "/name"
+  std::string created;  // RFC 3339 nano
+  std::string image_id;  // "sha256:..."
+  std::string path;      // entrypoint/cmd resolved
   std::vector<std::string> args;
-  nlohmann::json config;       // Docker Config, merged with the image's defaults
-  nlohmann::json host_config;  // Docker HostConfig
+  std::string runtime;  // the Task implementation's name
+  model::ContainerSpec spec;  // Config merged with the image's defaults, HostConfig as validated
   RunState state;
   int restart_count = 0;
   bool ever_started = false;
   bool manually_stopped = false;  // a stop/kill by the user: restart policies leave it alone
   std::string log_path;
   std::string hostname_path, hosts_path, resolv_conf_path;
-  // Networks: what was asked for (name -> {"Aliases", "IPv4Address"}, in
-  // order of connection), the endpoints of the current run (Docker's
-  // EndpointSettings + berth's "HostVeth"/"Bridge", by network name) and the
-  // published ports as bound (HostConfig.PortBindings form).
-  nlohmann::json network_requests = nlohmann::json::array();
-  nlohmann::json endpoints = nlohmann::json::object();
-  nlohmann::json published = nlohmann::json::object();
-  nlohmann::json mount_plans = nlohmann::json::array();  // MountPlan::to_json() each (binds.h)
+  std::vector<NetworkRequest> networks;      // asked for, in order
+  std::map<std::string, Endpoint> endpoints;  // of the current run, by network name
+  std::vector<net::PortBinding> published;   // of the current run, as bound
+  std::vector<MountPlan> mounts;
+};
 
-  // Live.
+struct Container : ContainerRecord {
+  // Live; guarded by the service's lock unless said otherwise.
   std::mutex op_mu;  // serializes start/stop/remove/restart of this container
-  UniqueFd shim_conn;
-  std::mutex shim_write_mu;
-  pid_t shim_pid = 0;   // our child when we spawned it (reaped after the connection closes)
-  bool tty = false;
+  // While running. Shared: a call in progress (made without the lock) keeps
+  // it alive while the exit handler drops it.
+  std::shared_ptr<task::Task> task;
   std::vector<std::shared_ptr<Attacher>> attachers;
   std::string pending_stdin;  // stdin from attachers that came before start
   bool pending_close_stdin = false;
@@ -94,10 +84,8 @@ struct Container {
   UniqueFd exit_event;  // eventfd: readable once the current run has ended (logs -f)
   std::shared_ptr<std::condition_variable> changed = std::make_shared<std::condition_variable>();
 
-  nlohmann::json to_doc() const;
-  static Result<std::shared_ptr<Container>> from_doc(const std::string& doc);
   std::string short_id() const { return id.substr(0, 12); }
-  bool tty_config() const { return config.value("Tty", false); }
+  bool tty() const { return spec.config.tty; }
 };
 
 }  // namespace berth::engine

@@ -3,24 +3,24 @@
 // the image's content once; everything becomes a bind or tmpfs in the spec.
 #include "base/log.h"
 #include "engine/binds.h"
-#include "engine/engine.h"
+#include "engine/container_service.h"
 #include "volume/service.h"
 
 namespace berth::engine {
 
-Result<std::vector<specgen::ExtraMount>> Engine::prepare_mounts(const std::shared_ptr<Container>& c) {
+Result<std::vector<specgen::ExtraMount>> ContainerService::prepare_mounts(const std::shared_ptr<Container>& c) {
   std::vector<MountPlan> plans;
   {
     std::lock_guard lk(mu_);
-    for (const auto& p : c->mount_plans) plans.push_back(MountPlan::from_json(p));
+    plans = c->mounts;
   }
   std::vector<specgen::ExtraMount> out;
   std::vector<std::string> mounted;
   auto undo = [&] {
-    for (const auto& name : mounted) volumes_->unmount(name, c->id);
+    for (const auto& name : mounted) deps_.volumes->unmount(name, c->id);
   };
   for (const auto& p : plans) {
-    if (p.type != "volume") {
+    if (p.type != model::MountType::Volume) {
       auto m = bind_or_tmpfs_mount(p);
       if (!m) {
         undo();
@@ -29,7 +29,7 @@ Result<std::vector<specgen::ExtraMount>> Engine::prepare_mounts(const std::share
       out.push_back(*m);
       continue;
     }
-    auto path = volumes_->mount(p.source, c->id);
+    auto path = deps_.volumes->mount(p.source, c->id);
     if (!path) {
       undo();
       return std::unexpected(path.error());
@@ -37,7 +37,7 @@ Result<std::vector<specgen::ExtraMount>> Engine::prepare_mounts(const std::share
     mounted.push_back(p.source);
     if (!p.nocopy) {
       // Docker's copy-up: an empty volume gets the image's files at that path.
-      if (auto r = volumes_->copy_up(p.source, rootfs_dir(c->id), p.destination); !r) {
+      if (auto r = deps_.volumes->copy_up(p.source, rootfs_dir(c->id), p.destination); !r) {
         undo();
         return std::unexpected(r.error());
       }
@@ -49,13 +49,13 @@ Result<std::vector<specgen::ExtraMount>> Engine::prepare_mounts(const std::share
   return out;
 }
 
-void Engine::release_volumes(const std::shared_ptr<Container>& c) {
+void ContainerService::release_volumes(const std::shared_ptr<Container>& c) {
   std::vector<std::string> names;
   {
     std::lock_guard lk(mu_);
     names.swap(c->mounted_volumes);
   }
-  for (const auto& n : names) volumes_->unmount(n, c->id);
+  for (const auto& n : names) deps_.volumes->unmount(n, c->id);
 }
 
 }  // namespace berth::engine

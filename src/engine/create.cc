@@ -1,191 +1,141 @@
-// POST /containers/create: validate, resolve the image, merge its defaults,
-// prepare the writable snapshot and the per-container files, record it.
-#include <unistd.h>
-
+// Creating a container: check the spec (for every front end), resolve the
+// image and merge its defaults, plan networks and mounts, prepare the
+// writable snapshot and the per-container files, record it under its name.
 #include <filesystem>
 
 #include "base/clock.h"
 #include "base/defer.h"
-#include "base/file.h"
-#include "engine/engine.h"
-#include "engine/binds.h"
-#include "engine/host.h"
+#include "engine/container_record.h"
+#include "engine/container_service.h"
+#include "engine/log_config.h"
 #include "engine/names.h"
 #include "volume/service.h"
-#include "engine/networks/network_service.h"
-#include "image/reference.h"
-#include "specgen/specgen.h"
 
 namespace berth::engine {
+namespace {
 
-Result<nlohmann::json> Engine::create(const nlohmann::json& body, const std::string& requested_name) {
-  if (!body.is_object()) return fail(Errc::InvalidArgument, "container config must be a JSON object");
-  nlohmann::json config = body;
-  nlohmann::json host_config = config.value("HostConfig", nlohmann::json::object());
-  if (host_config.is_null()) host_config = nlohmann::json::object();
-  config.erase("HostConfig");
-  config.erase("NetworkingConfig");
-  std::string image_ref = config.value("Image", "");
-  if (image_ref.empty()) return fail(Errc::InvalidArgument, "config.Image: no image specified");
+std::unexpected<Error> invalid(std::string message) { return fail(Errc::InvalidArgument, std::move(message)); }
 
-  const auto& host = host_info();
-  TRYV(specgen::validate_host_config(host_config, host));
+}  // namespace
+
+Result<backend::CreateResult> ContainerService::create(const std::string& requested_name,
+                                                       const model::ContainerSpec& requested) {
+  model::ContainerSpec spec = requested;
+  if (spec.config.image.empty()) return invalid("config.Image: no image specified");
+  std::string name;
+  if (!requested_name.empty()) name = TRY(normalize_container_name(requested_name));
+  TRY(runtime_for(spec.host.runtime));
+  spec.host.log_config = TRY(effective_log_config(spec.host.log_config, cfg_.log_driver, cfg_.log_options));
+  TRYV(specgen::validate(spec, deps_.host));
+
   // --volumes-from: the named containers' mount plans.
   std::vector<std::pair<std::vector<MountPlan>, bool>> volumes_from;
-  if (host_config.contains("VolumesFrom") && host_config["VolumesFrom"].is_array()) {
-    for (const auto& v : host_config["VolumesFrom"]) {
-      std::string spec = v.get<std::string>();
-      auto colon = spec.find(':');
-      std::string name = spec.substr(0, colon);
-      std::string mode = colon == std::string::npos ? "" : spec.substr(colon + 1);
-      if (!mode.empty() && mode != "ro" && mode != "rw")
-        return fail(Errc::InvalidArgument, "invalid mode for volumes-from: " + mode);
-      auto other = find(name);
-      if (!other) return std::unexpected(other.error());
-      std::vector<MountPlan> plans;
-      std::lock_guard lk(mu_);
-      for (const auto& p : (*other)->mount_plans) plans.push_back(MountPlan::from_json(p));
-      volumes_from.emplace_back(std::move(plans), mode == "ro");
-    }
-  }
-
-  std::string net = host_config.value("NetworkMode", "");
-  if (net.empty()) net = "default";
-  host_config["NetworkMode"] = net;
-  std::string shared_hostname;
-  if (net.rfind("container:", 0) == 0) {
-    // Another container's network namespace (and its hostname and /etc files).
-    auto other = find(net.substr(10));
-    if (!other) return std::unexpected(other.error());
+  for (const auto& from : spec.host.volumes_from) {
+    auto colon = from.find(':');
+    std::string mode = colon == std::string::npos ? "" : from.substr(colon + 1);
+    if (!mode.empty() && mode != "ro" && mode != "rw") return invalid("invalid mode for volumes-from: " + mode);
+    auto other = TRY(find(from.substr(0, colon)));
     std::lock_guard lk(mu_);
-    net = "container:" + (*other)->id;
-    host_config["NetworkMode"] = net;
-    shared_hostname = (*other)->config.value("Hostname", "");
-  }
-  // The networks the container joins at start, in order: the mode's (the
-  // default bridge for "default"), then the other EndpointsConfig entries.
-  nlohmann::json requests = nlohmann::json::array();
-  if (net != "host" && net != "none" && net.rfind("container:", 0) != 0) {
-    nlohmann::json endpoints = body.value("/NetworkingConfig/EndpointsConfig"_json_pointer, nlohmann::json::object());
-    // The CLI keys the mode's endpoint by the mode itself ("default").
-    auto request_for = [&](const std::string& name, const std::string& key) -> Result<nlohmann::json> {
-      auto n = TRY(networks_->find(name));
-      std::string canonical = n["Name"];
-      nlohmann::json ep = endpoints.is_object() && endpoints.contains(key) ? endpoints[key] : nlohmann::json::object();
-      if (ep.is_null()) ep = nlohmann::json::object();
-      std::vector<std::string> aliases;
-      if (ep.contains("Aliases") && ep["Aliases"].is_array())
-        for (auto& a : ep["Aliases"]) aliases.push_back(a.get<std::string>());
-      std::string ip = ep.value("/IPAMConfig/IPv4Address"_json_pointer, std::string());
-      if (!ip.empty() && !networks_->is_user_defined(n))
-        return fail(Errc::InvalidArgument, "user specified IP address is supported on user defined networks only");
-      if (!aliases.empty() && !networks_->is_user_defined(n))
-        return fail(Errc::InvalidArgument, "network-scoped alias is supported only for containers in user defined networks");
-      return nlohmann::json{{"Name", canonical}, {"Aliases", aliases}, {"IPv4Address", ip}};
-    };
-    std::string first = net == "default" ? "bridge" : net;
-    requests.push_back(TRY(request_for(first, endpoints.is_object() && endpoints.contains(net) ? net : first)));
-    if (endpoints.is_object())
-      for (auto& [name, v] : endpoints.items())
-        if (name != net && name != first && name != requests[0]["Name"]) requests.push_back(TRY(request_for(name, name)));
-  }
-  // The only log driver: json-file (SDKs read this field).
-  auto log_config = host_config.value("LogConfig", nlohmann::json::object());
-  if (!log_config.is_object() || log_config.value("Type", "").empty()) {
-    host_config["LogConfig"] = {{"Type", "json-file"}, {"Config", nlohmann::json::object()}};
-  } else if (log_config.value("Type", "") != "json-file") {
-    return fail(Errc::InvalidArgument, "logging driver " + log_config.value("Type", "") +
-                                           " is not supported: berth writes json-file logs");
+    volumes_from.emplace_back(other->mounts, mode == "ro");
   }
 
-  image::ImageInfo img;
-  {
-    std::lock_guard lk(image_mu_);
-    auto r = images_->inspect(image_ref);
-    if (!r) {
-      if (r.error().code == Errc::NotFound) {
-        auto parsed = image::Reference::parse(image_ref);
-        return fail(Errc::NotFound, "No such image: " + (parsed ? parsed->familiar() : image_ref));
-      }
-      return std::unexpected(r.error());
-    }
-    img = std::move(*r);
+  // --network container:NAME joins that container's namespace (and shares its hostname).
+  auto& mode = spec.host.network_mode;
+  std::string shared_hostname;
+  if (mode.kind == model::NetworkMode::Kind::Container) {
+    auto other = TRY(find(mode.target));
+    std::lock_guard lk(mu_);
+    mode.target = other->id;
+    shared_hostname = other->spec.config.hostname;
   }
-  nlohmann::json image_config = nlohmann::json::object();
-  try {
-    auto full = nlohmann::json::parse(img.config_bytes);
-    if (full.contains("config") && full["config"].is_object()) image_config = full["config"];
-  } catch (const std::exception&) {
+  // The networks joined at start, in order: the mode's (the default bridge
+  // for "default"), then the other EndpointsConfig entries.
+  std::vector<NetworkRequest> networks;
+  if (mode.has_own_networks()) {
+    auto request_for = [&](const std::string& network, const std::string& key) -> Result<NetworkRequest> {
+      auto ref = TRY(deps_.networks->resolve(network));
+      model::EndpointRequest ep;
+      if (auto it = spec.endpoints.find(key); it != spec.endpoints.end()) ep = it->second;
+      if (!ep.ipv4_address.empty() && !ref.user_defined)
+        return invalid("user specified IP address is supported on user defined networks only");
+      if (!ep.aliases.empty() && !ref.user_defined)
+        return invalid("network-scoped alias is supported only for containers in user defined networks");
+      return NetworkRequest{ref.name, ep.aliases, ep.ipv4_address};
+    };
+    std::string mode_text = mode.str();
+    std::string first = mode.is_default_bridge() ? "bridge" : mode.target;
+    // The CLI keys the mode's endpoint by the mode itself ("default").
+    networks.push_back(TRY(request_for(first, spec.endpoints.count(mode_text) ? mode_text : first)));
+    for (const auto& [net, ep] : spec.endpoints)
+      if (net != mode_text && net != first && net != networks[0].name) networks.push_back(TRY(request_for(net, net)));
   }
-  auto merged = TRY(specgen::merge_config(config, image_config));
+
+  ImageDefaults image = TRY(deps_.rootfs->resolve_image(spec.config.image));
+  auto merged = TRY(specgen::merge_config(spec.config, image.defaults));
   // The image's VOLUMEs count too: plan with the merged config.
-  auto plans = TRY(plan_mounts(host_config, merged.config, volumes_from));
+  auto plans = TRY(plan_mounts(spec.host, merged.config, volumes_from));
 
   auto c = std::make_shared<Container>();
   c->id = new_container_id();
   c->created = rfc3339_now();
-  c->image = image_ref;
-  c->image_id = img.id;
+  c->image_id = image.id;
   c->path = merged.path;
   c->args = merged.args;
-  c->config = std::move(merged.config);
-  c->config["Image"] = image_ref;
-  if (!shared_hostname.empty()) c->config["Hostname"] = shared_hostname;
-  if (c->config.value("Hostname", "").empty())
-    c->config["Hostname"] = net == "host" ? host.hostname : c->id.substr(0, 12);
-  c->host_config = std::move(host_config);
-  c->network_requests = std::move(requests);
-  // Named volumes are created now (an existing one is used as is), anonymous
-  // ones get their random name.
-  nlohmann::json plan_docs = nlohmann::json::array();
-  for (auto& p : plans) {
-    if (p.type == "volume") {
-      volume::VolumeService::Options opts;
-      if (p.volume_options.is_object())
-        for (auto& [k, v] : p.volume_options.items()) opts[k] = v.is_string() ? v.get<std::string>() : v.dump();
-      auto vol = TRY(volumes_->create(p.anonymous ? "" : p.source, "local", opts, {}));
-      p.source = vol.value("Name", p.source);
-    }
-    plan_docs.push_back(p.to_json());
-  }
-  c->mount_plans = std::move(plan_docs);
-  c->tty = c->tty_config();
+  c->runtime = spec.host.runtime.empty() ? cfg_.default_runtime : spec.host.runtime;
+  c->spec = std::move(spec);
+  c->spec.config = std::move(merged.config);
+  auto& config = c->spec.config;
+  if (!shared_hostname.empty()) config.hostname = shared_hostname;
+  if (config.hostname.empty())
+    config.hostname = mode.kind == model::NetworkMode::Kind::Host ? deps_.host.hostname : c->short_id();
+  c->networks = std::move(networks);
 
   std::string dir = container_dir(c->id);
+  bool ok = false;
+  std::vector<std::string> made_volumes;
+  Defer cleanup([&] {
+    if (ok) return;
+    for (const auto& v : made_volumes) (void)deps_.volumes->remove(v, true);
+    (void)deps_.rootfs->remove(c->id);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  });
+  // Named volumes are created now (an existing one is used as is), anonymous
+  // ones get their random name.
+  for (auto& p : plans) {
+    if (p.type != model::MountType::Volume) continue;
+    bool existed = !p.anonymous && deps_.volumes->inspect(p.source).has_value();
+    auto vol = TRY(deps_.volumes->create(p.anonymous ? "" : p.source, "local", p.volume_options, {}));
+    p.source = vol.value("Name", p.source);
+    if (!existed) made_volumes.push_back(p.source);
+  }
+  c->mounts = std::move(plans);
+
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(Errc::Internal, "creating " + dir + ": " + ec.message());
-  bool ok = false;
-  Defer cleanup([&] {
-    if (ok) return;
-    std::lock_guard lk(image_mu_);
-    (void)images_->snapshots().remove(c->id);
-    std::filesystem::remove_all(dir, ec);
-  });
   c->log_path = dir + "/" + c->id + "-json.log";
   c->hostname_path = dir + "/hostname";
   c->hosts_path = dir + "/hosts";
   c->resolv_conf_path = dir + "/resolv.conf";
-  {
-    std::lock_guard lk(image_mu_);
-    TRYV_CTX(images_->prepare_rootfs(img.id, c->id), "preparing the container's filesystem");
-  }
+  TRYV_CTX(deps_.rootfs->prepare(c->image_id, c->id), "preparing the container's filesystem");
 
+  // The name is taken and recorded under one lock: of any number of
+  // creates racing for a name exactly one gets it, and the name leads to it.
   std::lock_guard lk(mu_);
-  if (requested_name.empty()) {
-    c->name = generate_container_name([&](const std::string& n) { return names_.count(n) > 0; });
-  } else {
-    c->name = TRY(normalize_container_name(requested_name));
-    if (auto it = names_.find(c->name); it != names_.end())
-      return fail(Errc::Conflict, "Conflict. The container name \"" + c->name + "\" is already in use by container \"" +
-                                      it->second + "\". You have to remove (or rename) that container to be able to reuse that name.");
+  if (name.empty()) {
+    name = generate_container_name([&](const std::string& n) { return names_.count(n) > 0; });
+  } else if (auto it = names_.find(name); it != names_.end()) {
+    return fail(Errc::Conflict, "Conflict. The container name \"" + name + "\" is already in use by container \"" +
+                                    it->second + "\". You have to remove (or rename) that container to be able to reuse that name.");
   }
-  TRYV(store_->insert({c->id, c->name, c->image_id, c->created, c->to_doc().dump()}));
+  c->name = name;
+  TRYV(deps_.store->insert({c->id, c->name, c->image_id, c->created, record_to_json(*c).dump()}));
   ok = true;
   names_[c->name] = c->id;
   containers_[c->id] = c;
   publish(*c, "create");
-  return nlohmann::json{{"Id", c->id}, {"Warnings", nlohmann::json::array()}};
+  return backend::CreateResult{c->id, {}};
 }
 
 }  // namespace berth::engine

@@ -1,6 +1,7 @@
 // The daemon's event bus (`GET /events`): every container, image and daemon
 // action is published here; subscribers get the live stream, and a bounded
 // in-memory history answers `since` (as dockerd keeps its last events).
+// Docker's rendering and filters are the API edge's (dockerapi/events_json.h).
 #pragma once
 
 #include <atomic>
@@ -14,43 +15,25 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "backend/system.h"
+#include "model/event.h"
 
 namespace berth::engine {
 
-struct Event {
-  std::string type;    // "container", "image", "daemon"
-  std::string action;  // "create", "start", "die", "tag", "delete", "exec_start: sh", ...
-  std::string id;      // Actor.ID: container ID, image ID or reference
-  std::map<std::string, std::string> attributes;  // Actor.Attributes (name, image, exitCode, labels...)
-  int64_t time_nano = 0;                           // set by publish()
-
-  // Docker's wire form: {"status","id","from","Type","Action","Actor":{"ID","Attributes"},
-  // "scope":"local","time","timeNano"} ("status"/"id"/"from" only for containers and images).
-  nlohmann::json to_json() const;
-};
-
-// Docker's /events filters: type, event (action), container, image, label,
-// daemon; values of one key are OR'ed, keys AND'ed.
-struct EventFilter {
-  std::map<std::string, std::vector<std::string>> by_key;
-  bool matches(const Event& e) const;
-  // From the `filters` query parameter (JSON {"key":["v",...]} or the old {"key":{"v":true}}).
-  static std::optional<EventFilter> parse(const std::string& json);
-};
+using model::Event;
 
 class Events {
  public:
   void publish(Event e);
 
-  class Subscription {
+  class Subscription : public backend::EventSubscription {
    public:
     // Next event after the previous one; waits up to deadline_ns (0: for
     // ever) or until cancel(). nullopt on timeout/cancel.
-    std::optional<Event> next(int64_t deadline_ns);
-    void cancel();
+    std::optional<Event> next(int64_t deadline_ns) override;
+    void cancel() override;
 
-    ~Subscription();
+    ~Subscription() override;
 
    private:
     friend class Events;
@@ -59,7 +42,7 @@ class Events {
     bool cancelled_ = false;
   };
   // Replays the history from since_ns (when given), then follows live events.
-  std::unique_ptr<Subscription> subscribe(std::optional<int64_t> since_ns);
+  std::unique_ptr<backend::EventSubscription> subscribe(std::optional<int64_t> since_ns);
   int subscribers() const { return subscribers_.load(); }
 
  private:

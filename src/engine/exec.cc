@@ -1,249 +1,205 @@
-// docker exec: sessions created in memory, each run under its own berth-shim
-// in exec mode; the client's hijacked connection is served from this thread.
+// docker exec: sessions kept in memory (as dockerd does), each run as a
+// process of the container's task; the client's hijacked connection is
+// served from the request's thread.
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
+#include <condition_variable>
 #include <thread>
 
-#include "base/file.h"
+#include "base/exit_status.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "engine/container_service.h"
 #include "engine/detach_keys.h"
-#include "engine/exec_session.h"
-#include "engine/socket_io.h"
 #include "engine/names.h"
-#include "shim/launcher.h"
-#include "specgen/specgen.h"
+#include "engine/socket_io.h"
 
 namespace berth::engine {
-namespace {
 
-std::string env_key(const std::string& kv) { return kv.substr(0, kv.find('=')); }
+struct ContainerService::Exec {
+  model::ExecInfo info;
+  bool started = false;
+  std::shared_ptr<task::Process> process;
+};
 
-}  // namespace
+// Output of an exec to its client (when one is attached), and its end.
+class ContainerService::ExecEvents : public task::ProcessListener {
+ public:
+  ExecEvents(ContainerService* service, std::shared_ptr<Exec> e, int client_fd)
+      : service_(service), e_(std::move(e)), client_fd_(client_fd), done_(::eventfd(0, EFD_CLOEXEC)) {}
 
-Result<std::string> Engine::exec_create(const std::string& ref, const ExecConfig& cfg) {
-  if (cfg.cmd.empty()) return fail(Errc::InvalidArgument, "No exec command specified");
+  void on_output(task::Stream stream, std::string_view bytes) override {
+    const auto& spec = e_->info.spec;
+    if (client_fd_ < 0 || !(stream == task::Stream::Stderr ? spec.attach_stderr : spec.attach_stdout)) return;
+    send_all(client_fd_, spec.tty ? std::string(bytes) : mux_frame(stream, bytes));
+  }
+
+  void on_exit(const task::ExitStatus& status) override {
+    // Recorded before the client sees the end of its stream: the CLI asks for it right after.
+    service_->finish_exec(e_, status.exit_code);
+    uint64_t one = 1;
+    (void)!::write(done_.get(), &one, sizeof one);
+  }
+
+  int done_fd() const { return done_.get(); }
+
+ private:
+  ContainerService* service_;
+  std::shared_ptr<Exec> e_;
+  int client_fd_;
+  UniqueFd done_;
+};
+
+void ContainerService::finish_exec(const std::shared_ptr<Exec>& e, int exit_code) {
+  std::lock_guard lk(mu_);
+  e->info.running = false;
+  e->info.exit_code = exit_code;
+  e->process.reset();
+  if (auto it = containers_.find(e->info.container_id); it != containers_.end())
+    publish(*it->second, "exec_die", {{"execID", e->info.id}, {"exitCode", std::to_string(exit_code)}});
+}
+
+Result<std::string> ContainerService::exec_create(const std::string& ref, const model::ExecSpec& spec) {
+  if (spec.cmd.empty()) return fail(Errc::InvalidArgument, "No exec command specified");
+  if (spec.privileged) return fail(Errc::Unsupported, "exec --privileged is not supported by berthd yet");
+  TRY(DetachKeys::parse(spec.detach_keys));
   std::lock_guard lk(mu_);
   auto c = TRY(lookup(ref));
   if (!c->state.running) return fail(Errc::Conflict, "Container " + c->id + " is not running");
   if (c->state.paused)
     return fail(Errc::Conflict, "Container " + c->id + " is paused, unpause the container before exec");
   auto e = std::make_shared<Exec>();
-  e->id = new_container_id();
-  e->container_id = c->id;
-  e->cfg = cfg;
-  execs_[e->id] = e;
-  publish(*c, "exec_create: " + join(cfg.cmd, " "), {{"execID", e->id}});
-  return e->id;
+  e->info.id = new_container_id();
+  e->info.container_id = c->id;
+  e->info.spec = spec;
+  execs_[e->info.id] = e;
+  publish(*c, "exec_create: " + join(spec.cmd, " "), {{"execID", e->info.id}});
+  return e->info.id;
 }
 
-Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::optional<bool> tty_override,
-                                UniqueFd client, std::string buffered) {
+Result<void> ContainerService::exec_start(const std::string& exec_id, bool detach, std::optional<bool> tty_override,
+                                          UniqueFd client, std::string buffered) {
   std::shared_ptr<Exec> e;
-  std::shared_ptr<Container> c;
-  std::string bundle;
+  std::shared_ptr<task::Task> t;
+  pid_t init_pid;
   {
     std::lock_guard lk(mu_);
     auto it = execs_.find(exec_id);
     if (it == execs_.end()) return fail(Errc::NotFound, "No such exec instance: " + exec_id);
     e = it->second;
     if (e->started) return fail(Errc::Conflict, "Error: Exec command " + exec_id + " has already run");
-    c = TRY(lookup(e->container_id));
-    if (!c->state.running) return fail(Errc::Conflict, "Container " + c->id + " is not running");
+    auto c = TRY(lookup(e->info.container_id));
+    if (!c->state.running || !c->task) return fail(Errc::Conflict, "Container " + c->id + " is not running");
     e->started = true;
-    e->running = true;
-    if (tty_override) e->cfg.tty = *tty_override;
-    bundle = bundle_dir(c->id);
+    e->info.running = true;
+    if (tty_override) e->info.spec.tty = *tty_override;
+    t = c->task;
+    init_pid = c->state.pid;
   }
+  const model::ExecSpec& spec = e->info.spec;
   int client_fd = client.get();
-  auto finish = [&](int code, const std::string& message) {
+  auto refuse = [&](const Error& err) {
     // As dockerd: the error goes to the client's stdout, framed unless a TTY.
-    if (!message.empty() && client_fd >= 0)
-      send_all(client_fd, e->cfg.tty ? message + "\r\n" : shim::encode_frame(shim::Frame::Stdout, message + "\r\n"));
-    std::lock_guard lk(mu_);
-    e->running = false;
-    e->exit_code = code;
-    publish(*c, "exec_die", {{"execID", e->id}, {"exitCode", std::to_string(code)}});
+    std::string message = "OCI runtime exec failed: " + err.message + "\r\n";
+    if (client_fd >= 0) send_all(client_fd, spec.tty ? message : mux_frame(task::Stream::Stdout, message));
+    finish_exec(e, exit_status_for(err));
   };
 
-  // The exec's process: the container's own process spec with the exec's
-  // args, env, cwd, user and terminal.
-  auto process = [&]() -> Result<nlohmann::json> {
-    auto text = TRY(read_file(bundle + "/config.json"));
-    nlohmann::json spec;
-    try {
-      spec = nlohmann::json::parse(text);
-    } catch (const std::exception& ex) {
-      return fail(Errc::Internal, std::string("reading the container's config.json: ") + ex.what());
+  task::ExecRequest req;
+  req.exec_id = e->info.id;
+  req.args = spec.cmd;
+  req.env = spec.env;
+  req.cwd = spec.working_dir;
+  req.tty = spec.tty;
+  req.open_stdin = spec.attach_stdin && !detach;
+  if (!spec.user.empty()) {
+    auto user = specgen::resolve_user("/proc/" + std::to_string(init_pid) + "/root", spec.user);
+    if (!user) {
+      refuse(user.error());
+      return {};
     }
-    nlohmann::json p = spec.value("process", nlohmann::json::object());
-    p["args"] = e->cfg.cmd;
-    p["terminal"] = e->cfg.tty;
-    p.erase("consoleSize");
-    auto env = p.value("env", std::vector<std::string>{});
-    for (const auto& kv : e->cfg.env) {
-      std::erase_if(env, [&](const std::string& x) { return env_key(x) == env_key(kv); });
-      env.push_back(kv);
-    }
-    p["env"] = env;
-    if (!e->cfg.working_dir.empty()) p["cwd"] = e->cfg.working_dir;
-    if (!e->cfg.user.empty()) {
-      auto u = TRY(specgen::resolve_user(spec.value("root", nlohmann::json::object()).value("path", ""), e->cfg.user));
-      p["user"] = {{"uid", u.uid}, {"gid", u.gid}, {"additionalGids", u.additional_gids}};
-    }
-    return p;
-  }();
+    req.user = task::ProcessUser{user->uid, user->gid, user->additional_gids};
+  }
+  auto events = std::make_shared<ExecEvents>(this, e, detach ? -1 : client_fd);
+  auto process = t->exec(req, events);
   if (!process) {
-    finish(126, process.error().message);
+    refuse(process.error());
     return {};
   }
-  shim::LaunchOptions opts;
-  opts.shim_binary = cfg_.shim_path;
-  opts.id = c->id;
-  opts.runtime_root = runtime_root();
-  opts.state_dir = cfg_.exec_root + "/exec/" + e->id;
-  opts.tty = e->cfg.tty;
-  opts.open_stdin = e->cfg.attach_stdin && !detach;
-  opts.exec_process_json = process->dump();
-  std::error_code ec;
-  std::filesystem::create_directories(opts.state_dir, ec);
-  auto launched = shim::launch(opts);
-  if (!launched) {
-    int code = launched.error().code == Errc::NotFound ? 127 : 126;
-    finish(code, "OCI runtime exec failed: " + launched.error().message);
-    std::filesystem::remove_all(opts.state_dir, ec);
-    return {};
-  }
+  std::shared_ptr<task::Process> p = std::move(*process);
   {
     std::lock_guard lk(mu_);
-    e->pid = launched->pid;
-    e->shim_pid = launched->shim_pid;
-    e->shim_conn = std::move(launched->conn);
-    publish(*c, "exec_start: " + join(e->cfg.cmd, " "), {{"execID", e->id}});
+    e->info.pid = p->pid();
+    if (e->info.running) e->process = p;  // unless it already ended
+    if (auto it = containers_.find(e->info.container_id); it != containers_.end())
+      publish(*it->second, "exec_start: " + join(spec.cmd, " "), {{"execID", e->info.id}});
   }
-  int conn = e->shim_conn.get();
-  auto serve = [this, e, c, conn, client = std::move(client), buffered = std::move(buffered),
-                state_dir = opts.state_dir]() mutable {
-    int cfd = client.get();
-    bool stdin_open = cfd >= 0 && e->cfg.attach_stdin;
-    auto keys = DetachKeys::parse(e->cfg.detach_keys);
-    KeyMatcher matcher(keys ? *keys : DetachKeys{});
-    auto forward = [&](std::string_view data) {
-      auto [out, detached] = matcher.feed(data);
-      std::lock_guard lk(mu_);
-      if (!out.empty()) (void)shim::write_frame(conn, shim::Frame::Stdin, out);
-      return detached;
-    };
-    if (stdin_open && !buffered.empty() && forward(buffered)) stdin_open = false;
-    shim::FrameDecoder decoder;
-    std::optional<int> code;
-    std::vector<char> buf(64 * 1024);
-    bool client_gone = cfd < 0;
-    while (!code) {
-      pollfd fds[2] = {{conn, POLLIN, 0}, {cfd, static_cast<short>(stdin_open ? POLLIN : 0), 0}};
-      int n = ::poll(fds, client_gone ? 1 : 2, -1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      if (!client_gone && (fds[1].revents & POLLIN)) {
-        ssize_t got = ::read(cfd, buf.data(), buf.size());
-        if (got <= 0) {
-          stdin_open = false;
-          std::lock_guard lk(mu_);
-          (void)shim::write_frame(conn, shim::Frame::CloseStdin, "");
-        } else if (forward(std::string_view(buf.data(), got))) {
-          stdin_open = false;
-          client_gone = true;
-          ::shutdown(cfd, SHUT_RDWR);
-        }
-      } else if (!client_gone && (fds[1].revents & (POLLHUP | POLLERR))) {
-        client_gone = true;
-      }
-      if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t got = ::read(conn, buf.data(), buf.size());
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) break;
-      decoder.feed(std::string_view(buf.data(), got));
-      for (;;) {
-        auto f = decoder.next();
-        if (!f || !*f) break;
-        auto& [type, payload] = **f;
-        if ((type == shim::Frame::Stdout && e->cfg.attach_stdout) ||
-            (type == shim::Frame::Stderr && e->cfg.attach_stderr)) {
-          if (!client_gone) send_all(cfd, e->cfg.tty ? payload : shim::encode_frame(type, payload));
-        } else if (type == shim::Frame::Exited) {
-          try {
-            auto st = shim::ExitStatus::from_json(nlohmann::json::parse(payload));
-            code = st ? st->exit_code : 255;
-          } catch (const std::exception&) {
-            code = 255;
-          }
-        }
-      }
-    }
-    if (!code) {
-      auto rec = shim::read_exit_file(state_dir);
-      code = rec && *rec ? (*rec)->exit_code : 255;
-    }
-    if (e->shim_pid > 0)
-      while (::waitpid(e->shim_pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    std::error_code ec2;
-    std::filesystem::remove_all(state_dir, ec2);
-    {
-      // The exit code is recorded before the client sees the end of the
-      // stream: the CLI asks for it right after.
-      std::lock_guard lk(mu_);
-      e->running = false;
-      e->exit_code = *code;
-      e->shim_conn.reset();
-      publish(*c, "exec_die", {{"execID", e->id}, {"exitCode", std::to_string(*code)}});
-    }
-    client.reset();
+  if (detach) return {};
+
+  // The client's input until the process ends (its output comes through events).
+  bool stdin_open = client_fd >= 0 && spec.attach_stdin;
+  auto keys = DetachKeys::parse(spec.detach_keys);
+  KeyMatcher matcher(keys ? *keys : DetachKeys{});
+  auto forward = [&](std::string_view data) {
+    auto [out, detached] = matcher.feed(data);
+    if (!out.empty()) (void)p->write_stdin(out);
+    return detached;
   };
-  if (detach) {
-    std::thread(std::move(serve)).detach();
-  } else {
-    serve();
+  bool client_gone = client_fd < 0;
+  if (stdin_open && !buffered.empty() && forward(buffered)) {
+    stdin_open = false;
+    client_gone = true;
+  }
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    pollfd fds[2] = {{events->done_fd(), POLLIN, 0},
+                     {client_gone ? -1 : client_fd, static_cast<short>(stdin_open ? POLLIN : POLLRDHUP), 0}};
+    int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      client_gone = true;  // keep waiting for the end: output may still go to the client
+      continue;
+    }
+    if (fds[0].revents) break;
+    if (fds[1].revents & POLLIN) {
+      ssize_t got = ::read(client_fd, buf.data(), buf.size());
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        stdin_open = false;
+        (void)p->close_stdin();
+      } else if (forward(std::string_view(buf.data(), static_cast<size_t>(got)))) {
+        stdin_open = false;
+        client_gone = true;
+        ::shutdown(client_fd, SHUT_RDWR);
+      }
+    } else if (fds[1].revents & (POLLHUP | POLLERR | POLLRDHUP)) {
+      client_gone = true;  // the process goes on without its client
+    }
   }
   return {};
 }
 
-Result<nlohmann::json> Engine::exec_inspect(const std::string& exec_id) {
+Result<model::ExecInfo> ContainerService::exec_inspect(const std::string& exec_id) {
   std::lock_guard lk(mu_);
   auto it = execs_.find(exec_id);
   if (it == execs_.end()) return fail(Errc::NotFound, "No such exec instance: " + exec_id);
-  const auto& e = *it->second;
-  std::vector<std::string> rest(e.cfg.cmd.begin() + (e.cfg.cmd.empty() ? 0 : 1), e.cfg.cmd.end());
-  return nlohmann::json{
-      {"ID", e.id},
-      {"Running", e.running},
-      {"ExitCode", e.exit_code ? nlohmann::json(*e.exit_code) : nlohmann::json(nullptr)},
-      {"ProcessConfig",
-       {{"tty", e.cfg.tty},
-        {"entrypoint", e.cfg.cmd.empty() ? "" : e.cfg.cmd[0]},
-        {"arguments", rest},
-        {"privileged", e.cfg.privileged},
-        {"user", e.cfg.user}}},
-      {"OpenStdin", e.cfg.attach_stdin},
-      {"OpenStderr", e.cfg.attach_stderr},
-      {"OpenStdout", e.cfg.attach_stdout},
-      {"CanRemove", false},
-      {"ContainerID", e.container_id},
-      {"DetachKeys", e.cfg.detach_keys},
-      {"Pid", e.pid}};
+  return it->second->info;
 }
 
-Result<void> Engine::exec_resize(const std::string& exec_id, int h, int w) {
-  std::lock_guard lk(mu_);
-  auto it = execs_.find(exec_id);
-  if (it == execs_.end()) return fail(Errc::NotFound, "No such exec instance: " + exec_id);
-  if (!it->second->shim_conn) return fail(Errc::Conflict, "exec " + exec_id + " is not running");
-  return shim::write_frame(it->second->shim_conn.get(), shim::Frame::Resize, nlohmann::json{{"h", h}, {"w", w}}.dump());
+Result<void> ContainerService::exec_resize(const std::string& exec_id, unsigned rows, unsigned cols) {
+  std::shared_ptr<task::Process> p;
+  {
+    std::lock_guard lk(mu_);
+    auto it = execs_.find(exec_id);
+    if (it == execs_.end()) return fail(Errc::NotFound, "No such exec instance: " + exec_id);
+    p = it->second->process;
+    if (!p) return fail(Errc::Conflict, "exec " + exec_id + " is not running");
+  }
+  return p->resize(rows, cols);
 }
 
 }  // namespace berth::engine

@@ -1,282 +1,175 @@
-// The JSON views of containers: inspect (GET /containers/{id}/json) and the
-// list summaries (GET /containers/json), in Docker API 1.41's shapes.
-#include <ctime>
+// What the engine tells about containers: one container's view (inspect)
+// and the list with Docker's filters.
+#include <algorithm>
+#include <regex>
 
 #include "base/strings.h"
-#include "engine/binds.h"
-#include "engine/engine.h"
-#include "engine/exec_session.h"
+#include "engine/container_service.h"
 
 namespace berth::engine {
 namespace {
 
-// RFC 3339 -> unix seconds (list "Created" is an integer).
-int64_t unix_seconds(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return timegm(&tm);
-}
-
-std::string quote_command(const Container& c) {
-  std::string cmd = c.path;
-  for (const auto& a : c.args) cmd += " " + a;
-  return cmd;
-}
-
-// "Up 3 minutes", "Exited (0) 2 seconds ago" — Docker's human durations.
-std::string human_duration(int64_t seconds) {
-  if (seconds < 1) return "Less than a second";
-  if (seconds == 1) return "1 second";
-  if (seconds < 60) return std::to_string(seconds) + " seconds";
-  int64_t minutes = seconds / 60;
-  if (minutes == 1) return "About a minute";
-  if (minutes < 60) return std::to_string(minutes) + " minutes";
-  int64_t hours = (seconds + 1800) / 3600;
-  if (hours == 1) return "About an hour";
-  if (hours < 48) return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
-  return std::to_string(hours / 24 / 365) + " years";
-}
-
-std::string status_text(const Container& c) {
-  int64_t now = std::time(nullptr);
-  const auto& s = c.state;
-  if (s.removing) return "Removal In Progress";
-  if (s.dead) return "Dead";
-  if (s.restarting)
-    return "Restarting (" + std::to_string(s.exit_code) + ") " +
-           human_duration(now - unix_seconds(s.finished_at)) + " ago";
-  if (s.running) {
-    std::string t = "Up " + human_duration(now - unix_seconds(s.started_at));
-    if (s.paused) t += " (Paused)";
-    return t;
+model::EndpointInfo endpoint_info(const NetworkRequest& r, const Endpoint* ep) {
+  model::EndpointInfo e;
+  if (ep) {
+    e.network_id = ep->network_id;
+    e.endpoint_id = ep->endpoint_id;
+    e.gateway = ep->gateway;
+    e.ip_address = ep->ip;
+    e.ip_prefix_len = ep->prefix;
+    e.mac_address = ep->mac;
+    e.aliases = ep->aliases;
   }
-  if (!c.ever_started) return "Created";
-  return "Exited (" + std::to_string(s.exit_code) + ") " + human_duration(now - unix_seconds(s.finished_at)) + " ago";
+  if (e.aliases.empty()) e.aliases = r.aliases;
+  e.requested_ipv4 = r.ipv4_address;
+  return e;
 }
 
-nlohmann::json labels_of(const Container& c) {
-  auto l = c.config.value("Labels", nlohmann::json::object());
-  return l.is_object() ? l : nlohmann::json::object();
-}
-
-nlohmann::json empty_endpoint() {
-  return {{"IPAMConfig", nullptr}, {"Links", nullptr}, {"Aliases", nullptr},
-          {"NetworkID", ""},       {"EndpointID", ""}, {"Gateway", ""},
-          {"IPAddress", ""},       {"IPPrefixLen", 0}, {"IPv6Gateway", ""},
-          {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
-          {"DriverOpts", nullptr}};
-}
-
-// Docker's NetworkSettings: the endpoints of the current run (the networks
-// asked for, empty, when not running), the default bridge's address at the
-// top level, and the published ports.
-nlohmann::json network_settings(const Container& c) {
-  std::string mode = c.host_config.value("NetworkMode", "default");
-  nlohmann::json networks = nlohmann::json::object();
-  if (mode == "host" || mode == "none") {
-    networks[mode] = empty_endpoint();
-  } else {
-    for (const auto& r : c.network_requests) {
-      std::string name = r.value("Name", "");
-      nlohmann::json ep = empty_endpoint();
-      if (c.endpoints.contains(name)) {
-        for (auto& [k, v] : c.endpoints[name].items())
-          if (k != "HostVeth" && k != "Bridge") ep[k] = v;
-      }
-      if (auto a = r.value("Aliases", std::vector<std::string>{}); !a.empty() && ep["Aliases"].is_null()) ep["Aliases"] = a;
-      if (auto ip = r.value("IPv4Address", ""); !ip.empty()) ep["IPAMConfig"] = {{"IPv4Address", ip}};
-      networks[name] = ep;
-    }
+bool name_matches(const std::string& name, const std::string& pattern) {
+  try {
+    return std::regex_search(name, std::regex(pattern));
+  } catch (const std::regex_error&) {
+    return name.find(pattern) != std::string::npos;
   }
-  nlohmann::json top = networks.contains("bridge") ? networks["bridge"] : empty_endpoint();
-  nlohmann::json ports = nlohmann::json::object();
-  if (c.state.running) {
-    ports = c.published;
-    auto exposed = c.config.value("ExposedPorts", nlohmann::json::object());
-    if (exposed.is_object())
-      for (auto& [k, v] : exposed.items())
-        if (!ports.contains(k)) ports[k] = nullptr;
-  }
-  return {{"Bridge", ""},
-          {"SandboxID", ""},
-          {"HairpinMode", false},
-          {"LinkLocalIPv6Address", ""},
-          {"LinkLocalIPv6PrefixLen", 0},
-          {"Ports", ports},
-          {"SandboxKey", c.state.running && mode != "host" ? "/run/berth/containers/" + c.id + "/netns" : ""},
-          {"SecondaryIPAddresses", nullptr},
-          {"SecondaryIPv6Addresses", nullptr},
-          {"EndpointID", top["EndpointID"]},
-          {"Gateway", top["Gateway"]},
-          {"GlobalIPv6Address", ""},
-          {"GlobalIPv6PrefixLen", 0},
-          {"IPAddress", top["IPAddress"]},
-          {"IPPrefixLen", top["IPPrefixLen"]},
-          {"IPv6Gateway", ""},
-          {"MacAddress", top["MacAddress"]},
-          {"Networks", networks}};
 }
 
-// The list's "Ports": [{IP, PrivatePort, PublicPort, Type}], unpublished
-// exposed ports without IP/PublicPort.
-nlohmann::json ports_summary(const Container& c) {
-  nlohmann::json out = nlohmann::json::array();
-  if (!c.state.running) return out;
-  for (auto& [key, binds] : c.published.items()) {
-    auto slash = key.find('/');
-    int port = std::atoi(key.substr(0, slash).c_str());
-    std::string proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
-    if (!binds.is_array()) continue;
-    for (auto& b : binds)
-      out.push_back({{"IP", b.value("HostIp", "0.0.0.0")},
-                     {"PrivatePort", port},
-                     {"PublicPort", std::atoi(b.value("HostPort", "0").c_str())},
-                     {"Type", proto}});
-  }
-  return out;
+bool has_label(const std::map<std::string, std::string>& labels, const std::string& f) {
+  auto eq = f.find('=');
+  auto it = labels.find(f.substr(0, eq));
+  return it != labels.end() && (eq == std::string::npos || it->second == f.substr(eq + 1));
 }
 
-bool match_filters(const Container& c, const nlohmann::json& filters) {
-  if (!filters.is_object()) return true;
-  for (auto& [key, vals] : filters.items()) {
-    std::vector<std::string> values;
-    if (vals.is_array()) {
-      for (auto& v : vals) values.push_back(v.get<std::string>());
-    } else if (vals.is_object()) {
-      for (auto& [v, on] : vals.items()) values.push_back(v);
-    }
-    if (values.empty()) continue;
-    bool ok = false;
-    for (const auto& v : values) {
-      if (key == "id") ok |= c.id.rfind(v, 0) == 0;
-      else if (key == "name") ok |= c.name.find(v) != std::string::npos;
-      else if (key == "status") ok |= c.state.status(c.ever_started) == v;
-      else if (key == "exited") ok |= c.ever_started && !c.state.running && std::to_string(c.state.exit_code) == v;
-      else if (key == "ancestor") ok |= c.image == v || c.image_id == v || c.image_id.find(v) != std::string::npos;
-      else if (key == "label") {
-        auto labels = labels_of(c);
-        auto eq = v.find('=');
-        std::string k = v.substr(0, eq);
-        ok |= labels.contains(k) && (eq == std::string::npos || labels[k] == v.substr(eq + 1));
-      } else if (key == "is-task") ok |= v == "false";
-      else ok = true;
-    }
-    if (!ok) return false;
-  }
-  return true;
-}
+const char* const kStatuses[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
+const char* const kListFilters[] = {"ancestor", "before", "exited", "expose", "health",  "id",     "isolation",
+                                    "is-task",  "label",  "name",   "network", "publish", "since", "status", "volume"};
 
 }  // namespace
 
-nlohmann::json Engine::mounts_of(const Container& c) {
-  std::vector<MountPlan> plans;
-  for (const auto& p : c.mount_plans) plans.push_back(MountPlan::from_json(p));
-  return mounts_json(plans, cfg_.data_root + "/volumes");
-}
-
-nlohmann::json Engine::inspect_json(const Container& c) {
-  const auto& s = c.state;
-  nlohmann::json state = {{"Status", s.status(c.ever_started)},
-                          {"Running", s.running},
-                          {"Paused", s.paused},
-                          {"Restarting", s.restarting},
-                          {"OOMKilled", s.oom_killed},
-                          {"Dead", s.dead},
-                          {"Pid", s.pid},
-                          {"ExitCode", s.exit_code},
-                          {"Error", s.error},
-                          {"StartedAt", s.started_at},
-                          {"FinishedAt", s.finished_at}};
-  nlohmann::json hc = c.host_config;
-  return {{"Id", c.id},
-          {"Created", c.created},
-          {"Path", c.path},
-          {"Args", c.args},
-          {"State", state},
-          {"Image", c.image_id},
-          {"ResolvConfPath", c.resolv_conf_path},
-          {"HostnamePath", c.hostname_path},
-          {"HostsPath", c.hosts_path},
-          {"LogPath", c.log_path},
-          {"Name", c.name},
-          {"RestartCount", c.restart_count},
-          {"Driver", "overlay2"},
-          {"Platform", "linux"},
-          {"MountLabel", ""},
-          {"ProcessLabel", ""},
-          {"AppArmorProfile", ""},
-          {"ExecIDs", nullptr},
-          {"HostConfig", hc},
-          {"GraphDriver", {{"Name", "overlay2"}, {"Data", {{"MergedDir", rootfs_dir(c.id)}}}}},
-          {"Mounts", mounts_of(c)},
-          {"Config", c.config},
-          {"NetworkSettings", network_settings(c)}};
-}
-
-nlohmann::json Engine::summary_json(const Container& c) {
-  std::string mode = c.host_config.value("NetworkMode", "default");
-  return {{"Id", c.id},
-          {"Names", {c.name}},
-          {"Image", c.image},
-          {"ImageID", c.image_id},
-          {"Command", quote_command(c)},
-          {"Created", unix_seconds(c.created)},
-          {"Ports", ports_summary(c)},
-          {"Labels", labels_of(c)},
-          {"State", c.state.status(c.ever_started)},
-          {"Status", status_text(c)},
-          {"HostConfig", {{"NetworkMode", mode}}},
-          {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
-          {"Mounts", mounts_of(c)}};
-}
-
-Result<nlohmann::json> Engine::inspect(const std::string& ref, bool size) {
-  std::shared_ptr<Container> c;
-  nlohmann::json j;
-  {
-    std::lock_guard lk(mu_);
-    c = TRY(lookup(ref));
-    j = inspect_json(*c);
-    nlohmann::json exec_ids = nlohmann::json::array();
-    for (auto& [id, e] : execs_)
-      if (e->container_id == c->id && e->running) exec_ids.push_back(id);
-    j["ExecIDs"] = exec_ids.empty() ? nlohmann::json(nullptr) : exec_ids;
-  }
-  if (size) {
-    std::lock_guard lk(image_mu_);
-    if (auto u = images_->snapshots().usage(c->id)) j["SizeRw"] = u->bytes;
-  }
-  return j;
-}
-
-Result<nlohmann::json> Engine::list(bool all, int limit, bool size, const nlohmann::json& filters) {
-  std::vector<std::shared_ptr<Container>> picked;
-  {
-    std::lock_guard lk(mu_);
-    for (auto& [id, c] : containers_) {
-      if (!all && !c->state.running && limit <= 0) continue;
-      if (!match_filters(*c, filters)) continue;
-      picked.push_back(c);
+model::ContainerInfo ContainerService::info_of(const Container& c) {
+  model::ContainerInfo i;
+  i.id = c.id;
+  i.name = c.name;
+  i.created = c.created;
+  i.image = c.spec.config.image;
+  i.image_id = c.image_id;
+  i.path = c.path;
+  i.args = c.args;
+  i.state = c.state;
+  i.ever_started = c.ever_started;
+  i.restart_count = c.restart_count;
+  i.runtime = c.runtime;
+  i.resolv_conf_path = c.resolv_conf_path;
+  i.hostname_path = c.hostname_path;
+  i.hosts_path = c.hosts_path;
+  i.log_path = c.log_path;
+  i.rootfs_path = rootfs_dir(c.id);
+  i.spec = c.spec;
+  i.mounts = mount_points(c.mounts, cfg_.data_root + "/volumes");
+  const auto& mode = c.spec.host.network_mode;
+  if (mode.kind == model::NetworkMode::Kind::Host || mode.kind == model::NetworkMode::Kind::None) {
+    i.network.networks.emplace_back(mode.str(), model::EndpointInfo{});
+  } else {
+    for (const auto& r : c.networks) {
+      auto it = c.endpoints.find(r.name);
+      i.network.networks.emplace_back(r.name, endpoint_info(r, it == c.endpoints.end() ? nullptr : &it->second));
     }
+  }
+  if (c.state.running) {
+    for (const auto& b : c.published) {
+      auto& bound = i.network.ports[net::port_key(b.container_port, b.proto)];
+      if (!bound) bound.emplace();
+      bound->push_back({b.host_ip.empty() ? "0.0.0.0" : b.host_ip, std::to_string(b.host_port)});
+    }
+    for (const auto& port : c.spec.config.exposed_ports) i.network.ports.emplace(port, std::nullopt);
+    if (mode.kind != model::NetworkMode::Kind::Host) i.network.sandbox_key = sandbox_path(c.id);
+  }
+  for (const auto& [id, e] : execs_)
+    if (e->info.container_id == c.id && e->info.running) i.exec_ids.push_back(id);
+  return i;
+}
+
+Result<model::ContainerInfo> ContainerService::inspect(const std::string& ref, bool size) {
+  model::ContainerInfo info;
+  {
+    std::lock_guard lk(mu_);
+    auto c = TRY(lookup(ref));
+    info = info_of(*c);
+  }
+  if (size) info.size_rw = deps_.rootfs->usage(info.id).value_or(0);
+  return info;
+}
+
+Result<std::vector<model::ContainerInfo>> ContainerService::list(const model::ListOptions& options) {
+  const auto& filters = options.filters;
+  for (const auto& [key, values] : filters)
+    if (std::find(std::begin(kListFilters), std::end(kListFilters), key) == std::end(kListFilters))
+      return fail(Errc::InvalidArgument, "invalid filter '" + key + "'");
+  bool all = options.all || filters.count("status") > 0;
+  if (auto it = filters.find("status"); it != filters.end())
+    for (const auto& v : it->second)
+      if (std::find(std::begin(kStatuses), std::end(kStatuses), v) == std::end(kStatuses))
+        return fail(Errc::InvalidArgument, "Unrecognised filter value for status: " + v);
+  auto values = [&](const char* key) -> const std::vector<std::string>* {
+    auto it = filters.find(key);
+    return it == filters.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  auto any = [](const std::vector<std::string>* vs, auto&& pred) {
+    return !vs || std::any_of(vs->begin(), vs->end(), pred);
+  };
+
+  std::vector<model::ContainerInfo> out;
+  {
+    std::lock_guard lk(mu_);
+    std::vector<std::shared_ptr<Container>> picked;
+    for (auto& [id, c] : containers_) picked.push_back(c);
     std::sort(picked.begin(), picked.end(), [](const auto& a, const auto& b) { return a->created > b->created; });
-    if (limit > 0 && picked.size() > static_cast<size_t>(limit)) picked.resize(limit);
-  }
-  nlohmann::json out = nlohmann::json::array();
-  for (auto& c : picked) {
-    nlohmann::json j;
-    {
-      std::lock_guard lk(mu_);
-      j = summary_json(*c);
+    // before/since: containers created before/after the named one.
+    std::string before, since;
+    if (auto v = values("before")) before = TRY(lookup(v->front()))->created;
+    if (auto v = values("since")) since = TRY(lookup(v->front()))->created;
+    for (auto& cp : picked) {
+      const Container& c = *cp;
+      if (!all && !c.state.running && options.limit <= 0 && before.empty() && since.empty()) continue;
+      if (!before.empty() && c.created >= before) continue;
+      if (!since.empty() && c.created <= since) continue;
+      std::string status = c.state.status(c.ever_started);
+      bool ok = any(values("id"), [&](const std::string& v) { return c.id.rfind(v, 0) == 0; }) &&
+                any(values("name"), [&](const std::string& v) { return name_matches(c.name, v); }) &&
+                any(values("status"), [&](const std::string& v) { return status == v; }) &&
+                any(values("exited"),
+                    [&](const std::string& v) { return c.ever_started && !c.state.running && std::to_string(c.state.exit_code) == v; }) &&
+                any(values("ancestor"),
+                    [&](const std::string& v) {
+                      return c.spec.config.image == v || c.image_id == v ||
+                             (v.size() >= 4 && c.image_id.find(v) != std::string::npos);
+                    }) &&
+                any(values("network"),
+                    [&](const std::string& v) {
+                      return std::any_of(c.networks.begin(), c.networks.end(), [&](const NetworkRequest& r) {
+                        auto ep = c.endpoints.find(r.name);
+                        return r.name == v || (ep != c.endpoints.end() && ep->second.network_id.rfind(v, 0) == 0);
+                      });
+                    }) &&
+                any(values("volume"),
+                    [&](const std::string& v) {
+                      return std::any_of(c.mounts.begin(), c.mounts.end(),
+                                         [&](const MountPlan& m) { return m.source == v || m.destination == v; });
+                    }) &&
+                any(values("is-task"), [](const std::string& v) { return v == "false"; }) &&
+                any(values("health"), [](const std::string& v) { return v == "none"; }) &&
+                any(values("expose"), [&](const std::string& v) {
+                  return c.spec.config.exposed_ports.count(v) || c.spec.config.exposed_ports.count(v + "/tcp");
+                });
+      if (auto labels = values("label"))
+        ok = ok && std::all_of(labels->begin(), labels->end(),
+                               [&](const std::string& v) { return has_label(c.spec.config.labels, v); });
+      if (!ok) continue;
+      out.push_back(info_of(c));
+      if (options.limit > 0 && out.size() >= static_cast<size_t>(options.limit)) break;
     }
-    if (size) {
-      std::lock_guard lk(image_mu_);
-      if (auto u = images_->snapshots().usage(c->id)) j["SizeRw"] = u->bytes;
-    }
-    out.push_back(std::move(j));
   }
+  if (options.size)
+    for (auto& i : out) i.size_rw = deps_.rootfs->usage(i.id).value_or(0);
   return out;
 }
 

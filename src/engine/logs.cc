@@ -2,14 +2,13 @@
 // new entries until the container's run ends or the client leaves.
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine/container_service.h"
+#include "engine/socket_io.h"
 #include "shim/jsonlog.h"
-#include "shim/protocol.h"
 
 namespace berth::engine {
-
-Result<void> Engine::logs(const std::string& ref, const LogsOptions& opts, int client_fd,
-                          const std::function<bool(std::string_view)>& sink) {
+Result<void> ContainerService::logs(const std::string& ref, const backend::LogsOptions& opts, int client_fd,
+                                    const backend::Sink& sink) {
   auto c = TRY(find(ref));
   if (!opts.stdout && !opts.stderr)
     return fail(Errc::InvalidArgument, "Bad parameters: you must choose at least one stream");
@@ -24,7 +23,9 @@ Result<void> Engine::logs(const std::string& ref, const LogsOptions& opts, int c
   std::string path;
   {
     std::lock_guard lk(mu_);
-    tty = c->tty;
+    if (c->spec.host.log_config.driver == "none")
+      return fail(Errc::Unsupported, "configured logging driver does not support reading");
+    tty = c->tty();
     path = c->log_path;
     // Follow only a running container; stop when this run ends.
     if (opts.follow && c->state.running && c->exit_event) {
@@ -38,7 +39,7 @@ Result<void> Engine::logs(const std::string& ref, const LogsOptions& opts, int c
     if (opts.timestamps) line = e.time + " ";
     line += e.log;
     if (tty) return sink(line);
-    return sink(shim::encode_frame(e.stream == "stderr" ? shim::Frame::Stderr : shim::Frame::Stdout, line));
+    return sink(mux_frame(e.stream == "stderr" ? task::Stream::Stderr : task::Stream::Stdout, line));
   });
 }
 

@@ -1,28 +1,22 @@
-// Starting a container: mount its filesystem, write config.json, hand it to
-// a new berth-shim, and follow the shim until the process exits.
+// Starting a container: its network sandbox and /etc files, its mounted
+// rootfs and mounts, config.json, then its task (runtime chosen by name);
+// the task's output goes to attached clients and its exit back here.
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <thread>
 
 #include "base/clock.h"
+#include "base/exit_status.h"
 #include "base/file.h"
 #include "base/log.h"
-#include "engine/engine.h"
-#include "engine/binds.h"
-#include "engine/host.h"
-#include "engine/netns.h"
+#include "engine/container_service.h"
 #include "engine/socket_io.h"
 #include "layer/resolver.h"
-#include "shim/launcher.h"
-#include "snapshot/mount.h"
-#include "specgen/specgen.h"
+#include "volume/service.h"
 
 namespace berth::engine {
 namespace {
@@ -40,89 +34,158 @@ Result<void> ensure_workdir(const std::string& rootfs, const std::string& workdi
   return {};
 }
 
+void write_frame_to(const std::shared_ptr<Attacher>& a, task::Stream stream, std::string_view bytes) {
+  std::lock_guard lk(a->write_mu);
+  if (a->closed) return;
+  if (a->tty) {
+    send_all(a->fd.get(), bytes);
+    return;
+  }
+  send_all(a->fd.get(), mux_frame(stream, bytes));
+}
+
 }  // namespace
 
-Result<void> Engine::mount_rootfs(const Container& c) {
-  std::string target = rootfs_dir(c.id);
-  ::mkdir(target.c_str(), 0755);
-  std::vector<snapshot::Mount> mounts;
-  {
-    std::lock_guard lk(image_mu_);
-    mounts = TRY_CTX(images_->snapshots().mounts(c.id), "finding the filesystem of container " + c.id);
+// The listener of one run. An exit that comes before the start is recorded
+// (a process that ends at once) waits until start_locked arms it.
+class ContainerService::TaskEvents : public task::ProcessListener {
+ public:
+  TaskEvents(ContainerService* service, std::shared_ptr<Container> c) : service_(service), c_(std::move(c)) {}
+
+  void on_output(task::Stream stream, std::string_view bytes) override { service_->deliver_output(c_, stream, bytes); }
+
+  void on_exit(const task::ExitStatus& status) override {
+    {
+      std::lock_guard lk(mu_);
+      if (!armed_) {
+        early_exit_ = status;
+        return;
+      }
+    }
+    service_->on_exit(c_, status);
   }
-  return snapshot::mount_all(mounts, target);
+
+  // The run is recorded: exits go through from now on.
+  void arm() {
+    std::optional<task::ExitStatus> early;
+    {
+      std::lock_guard lk(mu_);
+      armed_ = true;
+      early = early_exit_;
+    }
+    if (early) service_->on_exit(c_, *early);
+  }
+
+ private:
+  ContainerService* service_;
+  std::shared_ptr<Container> c_;
+  std::mutex mu_;
+  bool armed_ = false;
+  std::optional<task::ExitStatus> early_exit_;
+};
+
+void ContainerService::deliver_output(const std::shared_ptr<Container>& c, task::Stream stream, std::string_view bytes) {
+  std::vector<std::shared_ptr<Attacher>> targets;
+  {
+    std::lock_guard lk(mu_);
+    targets = c->attachers;
+  }
+  for (const auto& a : targets)
+    if (stream == task::Stream::Stderr ? a->want_stderr : a->want_stdout) write_frame_to(a, stream, bytes);
 }
 
-void Engine::unmount_rootfs(const Container& c) {
-  auto r = snapshot::unmount_all(rootfs_dir(c.id));
-  if (!r && r.error().code != Errc::NotFound) log::warn("unmounting {}: {}", rootfs_dir(c.id), r.error().str());
-}
-
-Result<bool> Engine::start(const std::string& ref) {
+Result<bool> ContainerService::start(const std::string& ref) {
   auto c = TRY(find(ref));
   std::lock_guard op(c->op_mu);
+  bool auto_remove;
   {
     std::lock_guard lk(mu_);
     if (c->removed) return fail(Errc::NotFound, "No such container: " + ref);
     if (c->state.running) return false;
+    auto_remove = c->spec.host.auto_remove;
   }
   auto r = start_locked(c);
   if (!r) {
     // As dockerd: an --rm container that cannot start is removed (the
     // client waits for condition=removed).
-    if (c->host_config.value("AutoRemove", false)) (void)remove_locked(c);
+    if (auto_remove) (void)remove_locked(c);
     return std::unexpected(r.error());
   }
   return true;
 }
 
-Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
+void ContainerService::release_run(const std::shared_ptr<Container>& c) {
+  release_volumes(c);
+  deps_.rootfs->unmount(rootfs_dir(c->id));
+  Attachment held;
+  {
+    std::lock_guard lk(mu_);
+    held.endpoints.swap(c->endpoints);
+    held.published.swap(c->published);
+  }
+  if (!held.endpoints.empty()) deps_.networks->leave(c->id, held);
+  deps_.networks->remove_sandbox(sandbox_path(c->id));
+  std::error_code ec;
+  std::filesystem::remove_all(bundle_dir(c->id), ec);
+}
+
+Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c) {
   std::string rootfs = rootfs_dir(c->id);
   std::string bundle = bundle_dir(c->id);
-  std::string state_dir = shim_dir(c->id);
+  std::string sandbox = sandbox_path(c->id);
+  model::ContainerSpec spec;
+  std::vector<NetworkRequest> networks;
+  std::string runtime_name;
+  {
+    std::lock_guard lk(mu_);
+    spec = c->spec;
+    networks = c->networks;
+    runtime_name = c->runtime;
+  }
+  task::TaskRuntime* runtime = TRY(runtime_for(runtime_name));
   std::error_code ec;
-  std::filesystem::remove_all(state_dir, ec);
   std::filesystem::create_directories(bundle, ec);
   if (ec) return fail(Errc::Internal, "creating " + bundle + ": " + ec.message());
-  ::mkdir(state_dir.c_str(), 0700);
 
-  std::string net = c->host_config.value("NetworkMode", "default");
-  std::string netns = bundle + "/netns";
-  auto record_failure = [&](const Error& e) {
-    release_volumes(c);
-    unmount_rootfs(*c);
-    disconnect_networks(c);
-    remove_netns(netns);
-    std::lock_guard lk(mu_);
-    c->state.error = e.message;
-    c->state.exit_code = e.code == Errc::NotFound ? 127 : e.code == Errc::PermissionDenied ? 126 : 128;
-    (void)persist(*c);
-  };
   // --network container:ID joins that container's namespace and shares its
   // /etc files; it must be running.
-  std::string joined_netns;
+  const auto& mode = spec.host.network_mode;
   std::shared_ptr<Container> net_owner;
-  if (net.rfind("container:", 0) == 0) {
-    auto other = find(net.substr(10));
-    if (!other) return std::unexpected(other.error());
+  std::string netns_mode = sandbox;
+  if (mode.kind == model::NetworkMode::Kind::Container) {
+    net_owner = TRY(find(mode.target));
     std::lock_guard lk(mu_);
-    if (!(*other)->state.running)
-      return fail(Errc::Conflict, "cannot join network of a non running container: " + (*other)->id);
-    net_owner = *other;
-    joined_netns = net_owner->host_config.value("NetworkMode", "") == "host" ? "host" : bundle_dir(net_owner->id) + "/netns";
+    if (!net_owner->state.running)
+      return fail(Errc::Conflict, "cannot join network of a non running container: " + net_owner->id);
+    netns_mode = net_owner->spec.host.network_mode.kind == model::NetworkMode::Kind::Host ? "host"
+                                                                                          : sandbox_path(net_owner->id);
+  } else if (mode.kind == model::NetworkMode::Kind::Host) {
+    netns_mode = "host";
   }
-  auto launched = [&]() -> Result<shim::ShimHandle> {
-    // The namespace and its endpoints first: /etc/hosts names the addresses.
-    if (net != "host" && !net_owner) {
-      TRYV(create_netns(netns));
-      TRYV(connect_networks(c, netns));
+
+  auto events = std::make_shared<TaskEvents>(this, c);
+  auto launched = [&]() -> Result<std::unique_ptr<task::Task>> {
+    // The sandbox and its endpoints first: /etc/hosts names the addresses.
+    if (mode.kind != model::NetworkMode::Kind::Host && !net_owner) {
+      TRYV(deps_.networks->create_sandbox(sandbox));
+      if (mode.has_own_networks()) {
+        std::vector<net::PortBinding> ports;
+        for (const auto& [key, list] : spec.host.port_bindings)
+          for (const auto& b : list) ports.push_back(TRY(net::parse_port_binding(key, b.host_ip, b.host_port)));
+        if (spec.host.publish_all_ports) ports = TRY(net::publish_all(std::move(ports), spec.config.exposed_ports));
+        auto joined = TRY(deps_.networks->join(c->id, networks, ports, sandbox));
+        std::lock_guard lk(mu_);
+        c->endpoints = std::move(joined.endpoints);
+        c->published = std::move(joined.published);
+      }
     }
     if (!net_owner) TRYV(write_etc_files(*c));
-    TRYV(mount_rootfs(*c));
-    TRYV(ensure_workdir(rootfs, c->config.value("WorkingDir", "")));
+    ::mkdir(rootfs.c_str(), 0755);
+    TRYV_CTX(deps_.rootfs->mount(c->id, rootfs), "mounting the filesystem of container " + c->id);
+    TRYV(ensure_workdir(rootfs, spec.config.working_dir));
     specgen::SpecInput in;
-    in.config = c->config;
-    in.host_config = c->host_config;
+    in.config = spec.config;
+    in.host_config = spec.host;
     in.id = c->id;
     in.rootfs = rootfs;
     const Container& files = net_owner ? *net_owner : *c;
@@ -131,169 +194,84 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     in.resolv_conf_path = files.resolv_conf_path;
     in.init_path = cfg_.init_path;
     in.cgroup_parent = cfg_.cgroup_parent;
-    in.netns_mode = net == "host" ? "host" : net_owner ? joined_netns : netns;
-    in.host = host_info();
+    in.netns_mode = netns_mode;
+    in.host = deps_.host;
     in.extra_mounts = TRY(prepare_mounts(c));
-    auto spec = TRY(specgen::build_spec(in));
-    TRYV(write_file_atomic(bundle + "/config.json", spec.dump(), 0600, false));
+    auto oci = TRY(specgen::build_spec(in));
+    TRYV(write_file_atomic(bundle + "/config.json", oci.dump(), 0600, false));
 
-    shim::LaunchOptions opts;
-    opts.shim_binary = cfg_.shim_path;
-    opts.id = c->id;
-    opts.runtime_root = runtime_root();
-    opts.state_dir = state_dir;
-    opts.tty = c->tty;
-    opts.open_stdin = c->config.value("OpenStdin", false);
-    opts.bundle = bundle;
-    opts.log_path = c->log_path;
-    opts.log_max_size = cfg_.log_max_size;
-    opts.log_max_files = cfg_.log_max_files;
-    return shim::launch(opts);
+    task::CreateRequest req;
+    req.id = c->id;
+    req.bundle = bundle;
+    req.tty = spec.config.tty;
+    req.open_stdin = spec.config.open_stdin;
+    req.log.driver = spec.host.log_config.driver;
+    req.log.options = spec.host.log_config.options;
+    req.log.path = c->log_path;
+    return runtime->start(req, events);
   }();
   if (!launched) {
-    record_failure(launched.error());
-    return fail(launched.error().code == Errc::NotFound || launched.error().code == Errc::PermissionDenied
-                    ? Errc::InvalidArgument
-                    : launched.error().code,
-                "failed to create task for container " + c->short_id() + ": " + launched.error().str());
+    const Error& e = launched.error();
+    release_run(c);
+    std::lock_guard lk(mu_);
+    c->state.error = e.message;
+    c->state.exit_code = container_exit_status_for(e);
+    (void)persist(*c);
+    return fail(e.code == Errc::NotFound || e.code == Errc::PermissionDenied ? Errc::InvalidArgument : e.code,
+                "failed to create task for container " + c->short_id() + ": " + e.str(), e.sys_errno);
   }
 
   {
     std::lock_guard lk(mu_);
-    c->shim_conn = std::move(launched->conn);
-    c->shim_pid = launched->shim_pid;
+    c->task = std::move(*launched);
     c->state.running = true;
     c->state.paused = false;
     c->state.restarting = false;
     c->state.oom_killed = false;
-    c->state.pid = launched->pid;
+    c->state.pid = c->task->pid();
     c->state.error.clear();
     c->state.exit_code = 0;
     c->state.started_at = rfc3339_now();
     c->ever_started = true;
     c->manually_stopped = false;
     c->exit_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!c->pending_stdin.empty()) {
-      send_to_shim(*c, static_cast<int>(shim::Frame::Stdin), c->pending_stdin);
-      c->pending_stdin.clear();
-    }
-    if (c->pending_close_stdin) {
-      send_to_shim(*c, static_cast<int>(shim::Frame::CloseStdin), "");
-      c->pending_close_stdin = false;
-    }
     (void)persist(*c);
     publish(*c, "start");
   }
-  std::thread([this, c] { follow_shim(c); }).detach();
+  // Input that attached clients sent before the start.
+  std::string pending;
+  bool close_stdin;
+  {
+    std::lock_guard lk(mu_);
+    pending.swap(c->pending_stdin);
+    close_stdin = c->pending_close_stdin;
+    c->pending_close_stdin = false;
+  }
+  std::shared_ptr<task::Task> t;
+  {
+    std::lock_guard lk(mu_);
+    t = c->task;
+  }
+  if (t && !pending.empty()) (void)t->write_stdin(pending);
+  if (t && close_stdin) (void)t->close_stdin();
+  events->arm();
   return {};
 }
 
-// mu_ held.
-void Engine::send_to_shim(Container& c, int frame, std::string_view payload) {
-  if (!c.shim_conn) return;
-  auto r = shim::write_frame(c.shim_conn.get(), static_cast<shim::Frame>(frame), payload);
-  if (!r) log::debug("writing to the shim of {}: {}", c.id, r.error().str());
-}
-
-namespace {
-
-void deliver(const std::vector<std::shared_ptr<Attacher>>& attachers, shim::Frame type, const std::string& payload) {
-  bool is_err = type == shim::Frame::Stderr;
-  for (const auto& a : attachers) {
-    if (is_err ? !a->want_stderr : !a->want_stdout) continue;
-    std::lock_guard lk(a->write_mu);
-    if (a->closed) continue;
-    std::string data;
-    if (a->tty) {
-      data = payload;
-    } else {
-      data = shim::encode_frame(type, payload);  // the same 8-byte header as Docker's stream
-    }
-    send_all(a->fd.get(), data);
-  }
-}
-
-}  // namespace
-
-void Engine::follow_shim(std::shared_ptr<Container> c) {
-  int fd;
-  pid_t shim_pid;
-  {
-    std::lock_guard lk(mu_);
-    fd = c->shim_conn.get();
-    shim_pid = c->shim_pid;
-  }
-  shim::FrameDecoder decoder;
-  std::optional<shim::ExitStatus> exited;
-  std::vector<char> buf(64 * 1024);
-  bool broken = false;
-  while (!exited && !broken) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    decoder.feed(std::string_view(buf.data(), n));
-    for (;;) {
-      auto f = decoder.next();
-      if (!f) {
-        log::warn("shim of {} sent a bad frame: {}", c->id, f.error().str());
-        broken = true;
-        break;
-      }
-      if (!*f) break;
-      auto& [type, payload] = **f;
-      if (type == shim::Frame::Stdout || type == shim::Frame::Stderr) {
-        std::vector<std::shared_ptr<Attacher>> targets;
-        {
-          std::lock_guard lk(mu_);
-          targets = c->attachers;
-        }
-        deliver(targets, type, payload);
-      } else if (type == shim::Frame::Exited) {
-        try {
-          auto st = shim::ExitStatus::from_json(nlohmann::json::parse(payload));
-          if (st) exited = *st;
-        } catch (const std::exception&) {
-        }
-        if (!exited) exited = shim::ExitStatus{255, false, rfc3339_now()};
-      }
-    }
-  }
-  if (shutting_down_) return;  // the shim keeps the container; the next berthd finds it
-  if (shim_pid > 0) {
-    // Our child: reap it (it exits right after sending Exited).
-    while (::waitpid(shim_pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
-  if (!exited) {
-    auto recorded = shim::read_exit_file(shim_dir(c->id));
-    if (recorded && *recorded) exited = **recorded;
-  }
-  if (!exited) {
-    log::error("the monitor of container {} went away without an exit status", c->id);
-    exited = shim::ExitStatus{255, false, rfc3339_now()};
-  }
-  on_exit(c, exited->exit_code, exited->oom_killed, exited->finished_at);
-}
-
-void Engine::on_exit(const std::shared_ptr<Container>& c, int exit_code, bool oom, const std::string& finished_at) {
-  release_volumes(c);
-  unmount_rootfs(*c);
-  disconnect_networks(c);
-  std::error_code ec;
-  std::filesystem::remove_all(shim_dir(c->id), ec);
-  remove_netns(bundle_dir(c->id) + "/netns");
-  std::filesystem::remove_all(bundle_dir(c->id), ec);
+void ContainerService::on_exit(const std::shared_ptr<Container>& c, const task::ExitStatus& status) {
+  if (shutting_down_) return;  // the task keeps running; the next berthd follows it
+  release_run(c);
+  std::shared_ptr<task::Task> ended;
   bool auto_remove;
   {
     std::lock_guard lk(mu_);
+    ended = std::move(c->task);
     c->state.running = false;
     c->state.paused = false;
     c->state.pid = 0;
-    c->state.exit_code = exit_code;
-    c->state.oom_killed = oom;
-    c->state.finished_at = finished_at.empty() ? rfc3339_now() : finished_at;
-    c->shim_conn.reset();
-    c->shim_pid = 0;
+    c->state.exit_code = status.exit_code;
+    c->state.oom_killed = status.oom_killed;
+    c->state.finished_at = status.finished_at.empty() ? rfc3339_now() : status.finished_at;
     ++c->exit_generation;
     if (c->exit_event) {
       uint64_t one = 1;
@@ -308,11 +286,12 @@ void Engine::on_exit(const std::shared_ptr<Container>& c, int exit_code, bool oo
     }
     c->attachers.clear();
     (void)persist(*c);
-    if (oom) publish(*c, "oom");
-    publish(*c, "die", {{"exitCode", std::to_string(exit_code)}});
-    auto_remove = c->host_config.value("AutoRemove", false);
+    if (status.oom_killed) publish(*c, "oom");
+    publish(*c, "die", {{"exitCode", std::to_string(status.exit_code)}});
+    auto_remove = c->spec.host.auto_remove;
     c->changed->notify_all();
   }
+  if (ended) ended->release();
   if (auto_remove) {
     std::thread([this, id = c->id] {
       auto r = remove(id, true, true);

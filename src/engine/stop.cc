@@ -1,32 +1,17 @@
-// Stopping, killing, pausing, restarting and waiting for containers; restart
-// policies.
+// Stopping, killing, pausing and restarting containers through their tasks;
+// restart policies.
 #include <signal.h>
 
 #include <chrono>
 #include <thread>
 
 #include "base/log.h"
-#include "engine/engine.h"
-#include "runtime/container.h"
-#include "specgen/specgen.h"
+#include "engine/container_service.h"
 
 namespace berth::engine {
-namespace {
-
-runtime::RuntimeContext ctx_for(const std::string& root) {
-  runtime::RuntimeContext ctx;
-  ctx.root = root;
-  return ctx;
-}
-
-Error not_running(const Container& c) {
-  return Error{Errc::Conflict, 0, "Container " + c.id + " is not running"};
-}
-
-}  // namespace
 
 // Waits (mu_ not held) until the run that is current now has ended; false on timeout.
-Result<bool> Engine::wait_stopped(const std::shared_ptr<Container>& c, int timeout_s) {
+Result<bool> ContainerService::wait_stopped(const std::shared_ptr<Container>& c, int timeout_s) {
   std::unique_lock lk(mu_);
   auto done = [&] { return !c->state.running || c->removed; };
   if (timeout_s < 0) {
@@ -36,41 +21,40 @@ Result<bool> Engine::wait_stopped(const std::shared_ptr<Container>& c, int timeo
   return c->changed->wait_for(lk, std::chrono::seconds(timeout_s), done);
 }
 
-Result<void> Engine::stop_locked(const std::shared_ptr<Container>& c, int timeout, int signal) {
-  auto ctx = ctx_for(runtime_root());
+Result<void> ContainerService::stop_locked(const std::shared_ptr<Container>& c, int timeout_s, int signal) {
+  std::shared_ptr<task::Task> t;
   bool paused;
   {
     std::lock_guard lk(mu_);
-    if (!c->state.running) return {};
+    if (!c->state.running || !c->task) return {};
+    t = c->task;
     paused = c->state.paused;
   }
   // A frozen process cannot handle its stop signal: thaw it first (as Docker).
-  if (paused && signal != SIGKILL) (void)runtime::resume_container(ctx, c->id);
-  if (auto r = runtime::kill_container(ctx, c->id, signal, false); !r)
-    log::debug("signalling {}: {}", c->id, r.error().str());
-  if (timeout != 0 && TRY(wait_stopped(c, timeout))) return {};
-  if (auto r = runtime::kill_container(ctx, c->id, SIGKILL, false); !r)
-    log::debug("killing {}: {}", c->id, r.error().str());
+  if (paused && signal != SIGKILL) (void)t->resume();
+  if (auto r = t->kill(signal); !r) log::debug("signalling {}: {}", c->id, r.error().str());
+  if (timeout_s != 0 && TRY(wait_stopped(c, timeout_s))) return {};
+  {
+    std::lock_guard lk(mu_);
+    if (!c->state.running || !c->task) return {};
+    t = c->task;
+  }
+  if (auto r = t->kill_all(SIGKILL); !r) log::debug("killing {}: {}", c->id, r.error().str());
   if (!TRY(wait_stopped(c, 30)))
     return fail(Errc::Internal, "container " + c->id + " did not stop within 30 s of SIGKILL");
   return {};
 }
 
-Result<bool> Engine::stop(const std::string& ref, std::optional<int> timeout, std::optional<std::string> signal) {
+Result<bool> ContainerService::stop(const std::string& ref, std::optional<int> timeout_s, const std::string& signal) {
   auto c = TRY(find(ref));
   std::lock_guard op(c->op_mu);
   int sig = SIGTERM, t = 10;
   {
     std::lock_guard lk(mu_);
     if (!c->state.running) return false;
-    if (signal && !signal->empty()) {
-      sig = TRY(specgen::parse_stop_signal(*signal));
-    } else if (auto s = c->config.value("StopSignal", ""); !s.empty()) {
-      sig = TRY(specgen::parse_stop_signal(s));
-    }
-    if (timeout) t = *timeout;
-    else if (c->config.contains("StopTimeout") && c->config["StopTimeout"].is_number_integer())
-      t = c->config["StopTimeout"].get<int>();
+    if (!signal.empty()) sig = TRY(specgen::parse_stop_signal(signal));
+    else if (!c->spec.config.stop_signal.empty()) sig = TRY(specgen::parse_stop_signal(c->spec.config.stop_signal));
+    t = timeout_s.value_or(c->spec.config.stop_timeout.value_or(10));
     c->manually_stopped = true;
     (void)persist(*c);
   }
@@ -78,52 +62,49 @@ Result<bool> Engine::stop(const std::string& ref, std::optional<int> timeout, st
   return true;
 }
 
-Result<void> Engine::restart(const std::string& ref, std::optional<int> timeout) {
+Result<void> ContainerService::restart(const std::string& ref, std::optional<int> timeout_s) {
   auto c = TRY(find(ref));
   std::lock_guard op(c->op_mu);
-  int sig = SIGTERM, t = timeout.value_or(10);
+  int sig = SIGTERM, t;
   bool running;
   {
     std::lock_guard lk(mu_);
     running = c->state.running;
-    if (auto s = c->config.value("StopSignal", ""); !s.empty()) sig = TRY(specgen::parse_stop_signal(s));
+    if (!c->spec.config.stop_signal.empty()) sig = TRY(specgen::parse_stop_signal(c->spec.config.stop_signal));
+    t = timeout_s.value_or(c->spec.config.stop_timeout.value_or(10));
     c->manually_stopped = true;  // no policy restart in between
   }
   if (running) TRYV(stop_locked(c, t, sig));
   TRYV(start_locked(c));
-  {
-    std::lock_guard lk(mu_);
-    publish(*c, "restart");
-  }
+  std::lock_guard lk(mu_);
+  publish(*c, "restart");
   return {};
 }
 
-Result<void> Engine::kill(const std::string& ref, const std::string& signal) {
+Result<void> ContainerService::kill(const std::string& ref, const std::string& signal) {
   auto c = TRY(find(ref));
   int sig = signal.empty() ? SIGKILL : TRY(specgen::parse_stop_signal(signal));
-  {
+  auto t = TRY(running_task(c));
+  if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT) {
     std::lock_guard lk(mu_);
-    if (!c->state.running) return std::unexpected(not_running(*c));
-    if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT) {
-      c->manually_stopped = true;
-      (void)persist(*c);
-    }
+    c->manually_stopped = true;
+    (void)persist(*c);
   }
-  TRYV(runtime::kill_container(ctx_for(runtime_root()), c->id, sig, false));
+  TRYV(t->kill(sig));
   std::lock_guard lk(mu_);
   publish(*c, "kill", {{"signal", std::to_string(sig)}});
   return {};
 }
 
-Result<void> Engine::pause(const std::string& ref) {
+Result<void> ContainerService::pause(const std::string& ref) {
   auto c = TRY(find(ref));
   std::lock_guard op(c->op_mu);
+  auto t = TRY(running_task(c));
   {
     std::lock_guard lk(mu_);
-    if (!c->state.running) return std::unexpected(not_running(*c));
     if (c->state.paused) return fail(Errc::Conflict, "Container " + c->id + " is already paused");
   }
-  TRYV(runtime::pause_container(ctx_for(runtime_root()), c->id));
+  TRYV(t->pause());
   std::lock_guard lk(mu_);
   c->state.paused = true;
   (void)persist(*c);
@@ -131,15 +112,17 @@ Result<void> Engine::pause(const std::string& ref) {
   return {};
 }
 
-Result<void> Engine::unpause(const std::string& ref) {
+Result<void> ContainerService::unpause(const std::string& ref) {
   auto c = TRY(find(ref));
   std::lock_guard op(c->op_mu);
+  std::shared_ptr<task::Task> t;
   {
     std::lock_guard lk(mu_);
-    if (!c->state.running || !c->state.paused)
+    if (!c->state.running || !c->state.paused || !c->task)
       return fail(Errc::Conflict, "Container " + c->id + " is not paused");
+    t = c->task;
   }
-  TRYV(runtime::resume_container(ctx_for(runtime_root()), c->id));
+  TRYV(t->resume());
   std::lock_guard lk(mu_);
   c->state.paused = false;
   (void)persist(*c);
@@ -147,48 +130,24 @@ Result<void> Engine::unpause(const std::string& ref) {
   return {};
 }
 
-Result<WaitResult> Engine::wait(const std::string& ref, const std::string& condition,
-                                const std::function<void()>& on_ready) {
-  auto c = TRY(find(ref));
-  std::string cond = condition.empty() ? "not-running" : condition;
-  if (cond != "not-running" && cond != "next-exit" && cond != "removed")
-    return fail(Errc::InvalidArgument, "invalid condition: \"" + cond + "\"");
-  std::unique_lock lk(mu_);
-  uint64_t gen = c->exit_generation;
-  lk.unlock();
-  if (on_ready) on_ready();
-  lk.lock();
-  if (cond == "not-running") {
-    c->changed->wait(lk, [&] { return !c->state.running || c->removed; });
-  } else if (cond == "next-exit") {
-    c->changed->wait(lk, [&] { return c->exit_generation != gen || c->removed; });
-  } else {
-    c->changed->wait(lk, [&] { return c->removed; });
-  }
-  WaitResult r;
-  r.status_code = c->state.exit_code;
-  return r;
-}
-
-void Engine::maybe_restart(const std::shared_ptr<Container>& c) {
+void ContainerService::maybe_restart(const std::shared_ptr<Container>& c) {
   int delay_ms;
   {
     std::lock_guard lk(mu_);
     if (c->removed || c->manually_stopped || shutting_down_) return;
-    auto policy = c->host_config.value("RestartPolicy", nlohmann::json::object());
-    std::string name = policy.is_object() ? policy.value("Name", "") : "";
-    int max = policy.is_object() ? policy.value("MaximumRetryCount", 0) : 0;
-    bool again = name == "always" || name == "unless-stopped" ||
-                 (name == "on-failure" && c->state.exit_code != 0 && (max == 0 || c->restart_count < max));
+    const auto& policy = c->spec.host.restart_policy;
+    using P = model::RestartPolicyName;
+    bool again = policy.name == P::Always || policy.name == P::UnlessStopped ||
+                 (policy.name == P::OnFailure && c->state.exit_code != 0 &&
+                  (policy.max_retries == 0 || c->restart_count < policy.max_retries));
     if (!again) return;
     // Docker's back-off: 100 ms doubling, at most a minute.
-    delay_ms = 100 << std::min(c->restart_count, 9);
-    delay_ms = std::min(delay_ms, 60000);
+    delay_ms = std::min(100 << std::min(c->restart_count, 9), 60000);
     c->state.restarting = true;
     (void)persist(*c);
   }
   std::thread([this, c, delay_ms] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));  // the policy's back-off, not ordering
     std::lock_guard op(c->op_mu);
     {
       std::lock_guard lk(mu_);

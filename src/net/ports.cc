@@ -1,5 +1,7 @@
 #include "net/ports.h"
 
+#include <set>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -169,12 +171,26 @@ Result<std::vector<PortBinding>> parse_publish(const std::vector<std::string>& s
   return out;
 }
 
+Result<PortBinding> parse_port_binding(std::string_view key, std::string_view host_ip, std::string_view host_port) {
+  auto [port, proto] = TRY_CTX(parse_port_key(key), "PortBindings");
+  PortBinding pb;
+  pb.host_ip = TRY_CTX(parse_host_ip(std::string(host_ip)), fmt::format("PortBindings[{}]", key));
+  pb.container_port = port;
+  pb.proto = proto;
+  if (!host_port.empty()) {
+    Range r = TRY_CTX(parse_range(std::string(host_port), "hostPort"), fmt::format("PortBindings[{}]", key));
+    pb.host_port = r.first;
+    pb.host_port_end = r.size() > 1 ? r.last : 0;
+  }
+  return pb;
+}
+
 Result<std::vector<PortBinding>> port_bindings_from_json(const nlohmann::json& j) {
   std::vector<PortBinding> out;
   if (j.is_null()) return out;
   if (!j.is_object()) return fail(Errc::InvalidArgument, "PortBindings: not an object");
   for (const auto& [key, list] : j.items()) {
-    auto [port, proto] = TRY_CTX(parse_port_key(key), "PortBindings");
+    TRY_CTX(parse_port_key(key), "PortBindings");
     if (list.is_null()) continue;
     if (!list.is_array())
       return fail(Errc::InvalidArgument, fmt::format("PortBindings[{}]: not a list", key));
@@ -192,16 +208,7 @@ Result<std::vector<PortBinding>> port_bindings_from_json(const nlohmann::json& j
           return fail(Errc::InvalidArgument, fmt::format("PortBindings[{}].HostPort: not a string", key));
         host_port = it->get<std::string>();
       }
-      PortBinding pb;
-      pb.host_ip = TRY_CTX(parse_host_ip(host_ip), fmt::format("PortBindings[{}]", key));
-      pb.container_port = port;
-      pb.proto = proto;
-      if (!host_port.empty()) {
-        Range r = TRY_CTX(parse_range(host_port, "hostPort"), fmt::format("PortBindings[{}]", key));
-        pb.host_port = r.first;
-        pb.host_port_end = r.size() > 1 ? r.last : 0;
-      }
-      out.push_back(std::move(pb));
+      out.push_back(TRY(parse_port_binding(key, host_ip, host_port)));
     }
   }
   return out;
@@ -227,8 +234,14 @@ Result<std::vector<PortBinding>> publish_all(std::vector<PortBinding> bindings,
                                              const nlohmann::json& exposed_ports) {
   if (exposed_ports.is_null()) return bindings;
   if (!exposed_ports.is_object()) return fail(Errc::InvalidArgument, "ExposedPorts: not an object");
+  std::set<std::string> keys;
+  for (const auto& [key, _] : exposed_ports.items()) keys.insert(key);
+  return publish_all(std::move(bindings), keys);
+}
+
+Result<std::vector<PortBinding>> publish_all(std::vector<PortBinding> bindings, const std::set<std::string>& exposed) {
   std::vector<PortBinding> added;
-  for (const auto& [key, _] : exposed_ports.items()) {
+  for (const auto& key : exposed) {
     auto [port, proto] = TRY_CTX(parse_port_key(key), "ExposedPorts");
     bool bound = false;
     for (const auto& b : bindings) bound |= b.container_port == port && b.proto == proto;

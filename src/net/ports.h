@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,9 @@ Result<std::vector<PortBinding>> parse_publish(const std::vector<std::string>& s
 Result<std::pair<uint16_t, Proto>> parse_port_key(std::string_view key);
 std::string port_key(uint16_t port, Proto proto);  // "80/tcp"
 
+// One entry of HostConfig.PortBindings: the port key ("80/tcp"), HostIp and
+// HostPort ("", "8080" or "8000-8010").
+Result<PortBinding> parse_port_binding(std::string_view key, std::string_view host_ip, std::string_view host_port);
 // HostConfig.PortBindings: {"80/tcp":[{"HostIp":"","HostPort":"8080"}]}.
 // HostPort may be "", "8080" or "8000-8010"; a null list is no binding.
 Result<std::vector<PortBinding>> port_bindings_from_json(const nlohmann::json& j);
@@ -80,6 +84,7 @@ nlohmann::json port_bindings_to_json(const std::vector<PortBinding>& bindings,
 // dynamic host port on every address. Returns bindings + the new ones.
 Result<std::vector<PortBinding>> publish_all(std::vector<PortBinding> bindings,
                                              const nlohmann::json& exposed_ports);
+Result<std::vector<PortBinding>> publish_all(std::vector<PortBinding> bindings, const std::set<std::string>& exposed);
 
 // Host ports held for one container (see the header comment). Move-only;
 // dropping it releases the ports.

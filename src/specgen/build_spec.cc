@@ -4,8 +4,7 @@
 #include <cstdint>
 
 #include "specgen/caps.h"
-#include "specgen/host_config.h"
-#include "specgen/json_fields.h"
+#include "specgen/host_settings.h"
 #include "specgen/mounts.h"
 #include "specgen/specgen.h"
 
@@ -130,35 +129,33 @@ std::string cgroups_path(const SpecInput& in, const HostSettings& hs) {
 }  // namespace
 
 Result<json> build_spec(const SpecInput& in) {
-  if (!in.config.is_object()) return fail(Errc::InvalidArgument, "Config: expected an object");
   if (in.id.size() < 12) return fail(Errc::InvalidArgument, "container id \"" + in.id + "\" is too short");
   if (in.rootfs.empty() || in.rootfs[0] != '/')
     return fail(Errc::InvalidArgument, "rootfs \"" + in.rootfs + "\" is not an absolute path");
-  const json& cfg = in.config;
-  HostSettings hs = TRY(detail::parse_host_config(in.host_config, in.host));
+  const model::ContainerConfig& cfg = in.config;
+  HostSettings hs = TRY(detail::settings_of(in.host_config, in.host));
 
   // Command: entrypoint + cmd, behind the init when asked for.
-  auto args = TRY(detail::get_strings(cfg, "Entrypoint", "Config"));
+  std::vector<std::string> args = cfg.entrypoint.value_or(std::vector<std::string>{});
   if (args.size() == 1 && args[0].empty()) args.clear();
-  for (auto& a : TRY(detail::get_strings(cfg, "Cmd", "Config"))) args.push_back(std::move(a));
+  if (cfg.cmd) args.insert(args.end(), cfg.cmd->begin(), cfg.cmd->end());
   if (args.empty()) return fail(Errc::InvalidArgument, "No command specified");
   if (hs.init) args.insert(args.begin(), {"/sbin/docker-init", "--"});
 
   // Hostname: Config.Hostname, the host's with host networking, else the short id.
-  std::string hostname = TRY(detail::get_string(cfg, "Hostname", "Config"));
-  std::string domainname = TRY(detail::get_string(cfg, "Domainname", "Config"));
+  std::string hostname = cfg.hostname;
+  const std::string& domainname = cfg.domainname;
   if (hs.uts_mode == "host" && !hostname.empty())
     return fail(Errc::InvalidArgument, "Conflicting options: hostname and the UTS mode");
   if (hostname.empty()) hostname = in.netns_mode == "host" ? in.host.hostname : in.id.substr(0, 12);
 
-  std::string user_spec = TRY(detail::get_string(cfg, "User", "Config"));
-  ResolvedUser user = TRY(resolve_user(in.rootfs, user_spec, hs.group_add));
+  ResolvedUser user = TRY(resolve_user(in.rootfs, cfg.user, hs.group_add));
   std::vector<std::string> env = process_env(cfg, hostname);
   bool has_home = false;
   for (const auto& e : env) has_home |= detail::env_key(e) == "HOME";
   if (!has_home) env.push_back("HOME=" + user.home);  // what runc adds from passwd
 
-  std::string cwd = TRY(detail::get_string(cfg, "WorkingDir", "Config"));
+  std::string cwd = cfg.working_dir;
   if (cwd.empty()) cwd.push_back('/');
   if (cwd[0] != '/')
     return fail(Errc::InvalidArgument,
@@ -168,13 +165,9 @@ Result<json> build_spec(const SpecInput& in) {
                                                  in.host.cap_bounding));
 
   json process = json::object();
-  process["terminal"] = TRY(detail::get_bool(cfg, "Tty", "Config"));
-  if (in.host_config.is_object() && in.host_config.contains("ConsoleSize")) {
-    const json& size = in.host_config["ConsoleSize"];  // [height, width]; [0, 0] = unset
-    auto dim = [](const json& v) { return v.is_number_integer() && v.get<int64_t>() > 0; };
-    if (size.is_array() && size.size() == 2 && dim(size[0]) && dim(size[1]))
-      process["consoleSize"] = json{{"height", size[0]}, {"width", size[1]}};
-  }
+  process["terminal"] = cfg.tty;
+  if (const auto& size = in.host_config.console_size)  // {height, width}
+    process["consoleSize"] = json{{"height", (*size)[0]}, {"width", (*size)[1]}};
   json juser = {{"uid", user.uid}, {"gid", user.gid}};
   if (!user.additional_gids.empty()) juser["additionalGids"] = user.additional_gids;
   process["user"] = juser;
@@ -225,12 +218,26 @@ Result<json> build_spec(const SpecInput& in) {
   return spec;
 }
 
-Result<void> validate_host_config(const json& host_config, const HostInfo& host) {
-  HostSettings hs = TRY(detail::parse_host_config(host_config, host));
+Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host) {
+  HostSettings hs = TRY(detail::settings_of(spec.host, host));
   if (hs.seccomp == detail::SeccompMode::Custom && !hs.privileged) {
     auto caps = TRY(detail::container_capabilities(hs.cap_add, hs.cap_drop, hs.privileged, host.cap_bounding));
     TRY(seccomp_profile_to_oci(hs.seccomp_profile, caps, host.kernel));
   }
+  // Docker's restart policy rules.
+  const auto& rp = spec.host.restart_policy;
+  if (rp.name == model::RestartPolicyName::OnFailure && rp.max_retries < 0)
+    return fail(Errc::InvalidArgument, "maximum retry count cannot be negative");
+  if (rp.name != model::RestartPolicyName::OnFailure && rp.max_retries != 0)
+    return fail(Errc::InvalidArgument, "maximum retry count cannot be used with restart policy '" +
+                                           std::string(model::to_string(rp.name)) + "'");
+  if (rp.name != model::RestartPolicyName::No && spec.host.auto_remove)
+    return fail(Errc::InvalidArgument, "can't create 'AutoRemove' container with restart policy");
+  if (!spec.config.hostname.empty() && spec.host.uts_mode.is_host())
+    return fail(Errc::InvalidArgument, "Conflicting options: hostname and the UTS mode");
+  if (spec.config.stop_timeout && *spec.config.stop_timeout < -1)
+    return fail(Errc::InvalidArgument, "invalid stop timeout: " + std::to_string(*spec.config.stop_timeout));
+  if (!spec.config.stop_signal.empty()) TRY(parse_stop_signal(spec.config.stop_signal));
   return {};
 }
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
-#include "specgen/host_config.h"
+#include "specgen/host_settings.h"
 #include "specgen/specgen.h"
 
 namespace berth::specgen::detail {

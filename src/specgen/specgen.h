@@ -4,9 +4,8 @@
 // paths, the device allow list and the default seccomp profile.
 //
 // The flow in the engine:
-//   create: validate_host_config(host_config), merge_config(request Config,
-//           image config) -> store MergedConfig::config (what inspect shows),
-//           Path and Args.
+//   create: merge_config(request Config, the image's defaults) -> the stored
+//           Config (what inspect shows), Path and Args; validate(spec).
 //   start:  build_spec(SpecInput{stored config, host_config, ...}) -> config.json.
 // Everything here is pure except probe_host() (reads this host's facts once)
 // and the user lookups (read /etc/passwd and /etc/group inside a rootfs).
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "model/container_spec.h"
 
 namespace berth::specgen {
 
@@ -54,8 +54,8 @@ struct ExtraMount {
 };
 
 struct SpecInput {
-  nlohmann::json config;       // the container's Config as stored: merge_config(...).config
-  nlohmann::json host_config;  // HostConfig (validated at create)
+  model::ContainerConfig config;   // the container's Config as stored: merge_config(...).config
+  model::HostConfig host_config;   // validated at create
   std::string id;              // container id (64 hex)
   std::string rootfs;          // absolute path of the mounted rootfs
   // Files the engine wrote, bind-mounted at /etc/hostname, /etc/hosts, /etc/resolv.conf
@@ -74,17 +74,18 @@ struct SpecInput {
 };
 
 // config.json content, parseable by spec::parse_spec. Errors: InvalidArgument naming the
-// HostConfig/Config field and why (the same checks as validate_host_config), NotFound for
-// an unknown user or group.
+// HostConfig/Config field and why (the same checks as validate), NotFound for an unknown
+// user or group.
 Result<nlohmann::json> build_spec(const SpecInput& in);
 
-// The checks Docker makes at create (API 400 on failure), so a bad HostConfig is
-// refused before anything is stored. host gives the CPU count and capability set.
-Result<void> validate_host_config(const nlohmann::json& host_config, const HostInfo& host);
+// The checks Docker makes at create (API 400 on failure), so a bad spec is refused
+// before anything is stored, whichever front end made it. host gives the CPU count and
+// capability set.
+Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host);
 
 // The effective configuration Docker shows in inspect.
 struct MergedConfig {
-  nlohmann::json config;  // request Config with the image's defaults filled in
+  model::ContainerConfig config;  // request Config with the image's defaults filled in
   std::string path;       // Path: entrypoint[0], or cmd[0]
   std::vector<std::string> args;  // Args: the rest of entrypoint, then cmd
 };
@@ -93,11 +94,11 @@ struct MergedConfig {
 // the image's Cmd; Entrypoint [""] resets it), Env = request env then the image's keys the
 // request does not set, User/WorkingDir/StopSignal/Labels/Volumes/ExposedPorts/Healthcheck
 // default from the image. No command at all -> InvalidArgument "No command specified".
-Result<MergedConfig> merge_config(const nlohmann::json& config, const nlohmann::json& image_config);
+Result<MergedConfig> merge_config(const model::ContainerConfig& request, const model::ContainerConfig& image);
 
 // The environment of the container's process (Docker's CreateDaemonEnvironment): PATH
 // default, HOSTNAME, TERM=xterm with a tty, then Config.Env replacing same keys.
-std::vector<std::string> process_env(const nlohmann::json& config, const std::string& hostname);
+std::vector<std::string> process_env(const model::ContainerConfig& config, const std::string& hostname);
 
 // "SIGTERM", "TERM", "term", "15", "SIGRTMIN+3" -> signal number. Unknown -> InvalidArgument.
 Result<int> parse_stop_signal(std::string_view s);

@@ -216,14 +216,15 @@ void Connection::dispatch(Request& req, const ParsedTarget& target) {
       (void)json(404, nlohmann::json{{"message", "page not found"}});
     return;
   }
-  // Handlers report errors as values; an exception from a library they use
-  // (JSON, allocation) ends here rather than killing the daemon.
+  // Handlers report errors as values, answered here. An exception from a
+  // library they use (allocation) ends here rather than killing the daemon;
+  // its text goes to the log, not to the client.
   try {
-    (*handler)(req, *this);
+    run_handler(*handler, req, *this);
   } catch (const std::exception& e) {
     log::error("http {} {}: {}", req.method, req.raw_target, e.what());
     if (state_ == State::Pending)
-      (void)error(Error{Errc::Internal, 0, std::string("internal error: ") + e.what()});
+      (void)error(Error{Errc::Internal, 0, "internal error while handling " + req.method + " " + req.path});
     else
       broken_ = true;
   } catch (...) {

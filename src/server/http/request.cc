@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/json_syntax.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "server/http/server.h"
 
@@ -37,11 +39,11 @@ Result<nlohmann::json> Request::json_body() const {
   if (!read_all) return nlohmann::json::object();
   std::string body = TRY(read_all());
   if (trim(body).empty()) return nlohmann::json::object();
-  try {
-    return nlohmann::json::parse(body);
-  } catch (const nlohmann::json::exception& e) {
-    return fail(Errc::InvalidArgument, std::string("invalid JSON in the request body: ") + e.what());
-  }
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_discarded()) return j;
+  if (auto e = json_syntax_error(body))
+    return fail(Errc::InvalidArgument, e->message + " (at byte " + std::to_string(e->offset) + " of the request body)");
+  return fail(Errc::InvalidArgument, "the request body is not valid JSON (it is not UTF-8)");
 }
 
 Result<void> ResponseWriter::json(int status, const nlohmann::json& body) {
@@ -54,6 +56,15 @@ Result<void> ResponseWriter::json(int status, const nlohmann::json& body) {
 
 Result<void> ResponseWriter::error(const Error& e) {
   return json(status_for(e.code), nlohmann::json{{"message", e.str()}});
+}
+
+void run_handler(const Handler& handler, Request& req, ResponseWriter& w) {
+  auto r = handler(req, w);
+  if (r) return;
+  if (!w.responded())
+    (void)w.error(r.error());
+  else
+    log::debug("http {} {}: {}", req.method, req.raw_target, r.error().str());
 }
 
 int status_for(Errc code) {

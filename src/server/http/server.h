@@ -45,7 +45,9 @@ struct Request {
   // Both handle chunked transfer encoding. read_some returns 0 at the end.
   std::function<Result<std::string>()> read_all;
   std::function<Result<size_t>(char* buf, size_t len)> read_some;
-  Result<nlohmann::json> json_body() const;  // empty body -> {} ; bad JSON -> InvalidArgument
+  // Empty body -> {}; malformed JSON -> InvalidArgument with Go's words
+  // ("invalid character 'x' looking for beginning of object key string").
+  Result<nlohmann::json> json_body() const;
 };
 
 class ResponseWriter {
@@ -88,7 +90,14 @@ class ResponseWriter {
 // Internal 500.
 int status_for(Errc code);
 
-using Handler = std::function<void(Request&, ResponseWriter&)>;
+// A route's handler answers through the writer and returns an error as a
+// value: the server sends it (with status_for's status) when nothing was
+// answered yet, so routes never map codes to statuses themselves.
+using Handler = std::function<Result<void>(Request&, ResponseWriter&)>;
+
+// Runs a handler and answers the error it returns when it has not answered
+// yet: the one place where an error code becomes an HTTP status.
+void run_handler(const Handler& handler, Request& req, ResponseWriter& w);
 
 // Method + path pattern. Segments are literals, "{name}" (exactly one
 // segment, percent-decoded: container names and ids) or at most one

@@ -1,129 +1,126 @@
-// /containers/... : Docker's container endpoints over the engine.
+// /containers/... and /commit: Docker's container endpoints over
+// backend::ContainerBackend.
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
-#include "base/strings.h"
+#include "dockerapi/container_create.h"
+#include "dockerapi/container_json.h"
+#include "dockerapi/stats_json.h"
+#include "server/routes/params.h"
 #include "server/routes/routes.h"
 
 namespace berth::server {
 namespace {
 
+using backend::ContainerBackend;
+
 constexpr const char* kRaw = "application/vnd.docker.raw-stream";
 constexpr const char* kMux = "application/vnd.docker.multiplexed-stream";
 
-std::optional<int> q_opt_int(const Request& req, const std::string& key) {
-  auto v = req.q_int(key);
-  if (!v) return std::nullopt;
-  return static_cast<int>(*v);
+Result<std::string> path_param(const Request& req) {
+  auto path = req.q("path");
+  if (!path || path->empty()) return fail(Errc::InvalidArgument, "Bad parameter: path cannot be empty");
+  return *path;
 }
 
-std::optional<int64_t> q_time_ns(const Request& req, const std::string& key) {
-  auto v = req.q(key);
-  if (!v || *v == "0") return std::nullopt;
-  return unix_time_ns(*v);
+Result<void> create(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto spec = TRY(dockerapi::parse_create_body(TRY(req.json_body())));
+  auto created = TRY(b.create(req.q("name").value_or(""), spec));
+  return w.json(201, {{"Id", created.id}, {"Warnings", created.warnings}});
 }
 
-void create(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto body = req.json_body();
-  if (!body) return (void)w.error(body.error());
-  auto r = e.create(*body, req.q("name").value_or(""));
-  if (!r) return (void)w.error(r.error());
-  (void)w.json(201, *r);
+Result<backend::WaitCondition> wait_condition(const std::string& text) {
+  if (text.empty() || text == "not-running") return backend::WaitCondition::NotRunning;
+  if (text == "next-exit") return backend::WaitCondition::NextExit;
+  if (text == "removed") return backend::WaitCondition::Removed;
+  return fail(Errc::InvalidArgument, "invalid condition: \"" + text + "\"");
 }
 
-void wait(engine::Engine& e, Request& req, ResponseWriter& w) {
+Result<void> wait(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto condition = TRY(wait_condition(req.q("condition").value_or("")));
   bool streaming = false;
-  auto r = e.wait(req.params[0], req.q("condition").value_or(""), [&] {
+  auto r = b.wait(req.params[0], condition, [&] {
     // The client waits for these headers before it starts the container.
     streaming = w.begin_stream(200, "application/json").has_value();
   });
   if (!r) {
-    if (!streaming) return (void)w.error(r.error());
+    if (!streaming) return std::unexpected(r.error());
     (void)w.write_chunk(nlohmann::json{{"StatusCode", 255}, {"Error", {{"Message", r.error().message}}}}.dump() + "\n");
-    (void)w.end_stream();
-    return;
+    return w.end_stream();
   }
-  (void)w.write_chunk(nlohmann::json{{"StatusCode", r->status_code}, {"Error", nullptr}}.dump() + "\n");
-  (void)w.end_stream();
+  nlohmann::json error = r->error.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"Message", r->error}};
+  (void)w.write_chunk(nlohmann::json{{"StatusCode", r->status_code}, {"Error", error}}.dump() + "\n");
+  return w.end_stream();
 }
 
-void attach(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto tty = e.is_tty(req.params[0]);
-  if (!tty) return (void)w.error(tty.error());
-  engine::AttachOptions o;
+Result<void> attach(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  bool tty = TRY(b.has_tty(req.params[0]));
+  backend::AttachOptions o;
   o.stream = req.q_bool("stream");
   o.logs = req.q_bool("logs");
   o.stdin = req.q_bool("stdin");
   o.stdout = req.q_bool("stdout");
   o.stderr = req.q_bool("stderr");
   o.detach_keys = req.q("detachKeys").value_or("");
-  auto h = w.hijack(*tty || req.api_minor < 42 ? kRaw : kMux);
-  if (!h) return;
-  (void)e.attach(req.params[0], o, std::move(h->fd), std::move(h->buffered));
+  auto h = TRY(w.hijack(tty || req.api_minor < 42 ? kRaw : kMux));
+  return b.attach(req.params[0], o, std::move(h.fd), std::move(h.buffered));
 }
 
-void logs(engine::Engine& e, Request& req, ResponseWriter& w) {
-  engine::Engine::LogsOptions o;
+Result<void> logs(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  backend::LogsOptions o;
   o.follow = req.q_bool("follow");
   o.stdout = req.q_bool("stdout");
   o.stderr = req.q_bool("stderr");
   o.timestamps = req.q_bool("timestamps");
-  o.since_ns = q_time_ns(req, "since");
-  o.until_ns = q_time_ns(req, "until");
+  o.since_ns = TRY(unix_time_param(req, "since", true));
+  o.until_ns = TRY(unix_time_param(req, "until", true));
   if (auto t = req.q("tail"); t && *t != "all" && !t->empty()) {
-    auto n = parse_int(*t);
-    if (!n) return (void)w.error(Error{Errc::InvalidArgument, 0, "invalid value for tail: " + *t});
+    auto n = TRY(int_param(req, "tail"));
     o.tail = static_cast<int>(*n);
   }
-  auto tty = e.is_tty(req.params[0]);
-  if (!tty) return (void)w.error(tty.error());
-  if (!o.stdout && !o.stderr)
-    return (void)w.error(Error{Errc::InvalidArgument, 0, "Bad parameters: you must choose at least one stream"});
-  if (!w.begin_stream(200, *tty || req.api_minor < 42 ? kRaw : kMux)) return;
-  (void)e.logs(req.params[0], o, w.client_fd(), [&](std::string_view data) { return w.write_chunk(data).has_value(); });
-  (void)w.end_stream();
+  bool tty = TRY(b.has_tty(req.params[0]));
+  if (!o.stdout && !o.stderr) return fail(Errc::InvalidArgument, "Bad parameters: you must choose at least one stream");
+  TRYV(w.begin_stream(200, tty || req.api_minor < 42 ? kRaw : kMux));
+  (void)b.logs(req.params[0], o, w.client_fd(), [&](std::string_view data) { return w.write_chunk(data).has_value(); });
+  return w.end_stream();
 }
 
-void stats(engine::Engine& e, Request& req, ResponseWriter& w) {
+Result<void> stats(ContainerBackend& b, Request& req, ResponseWriter& w) {
   bool stream = req.q_bool("stream", true);
-  bool one_shot = req.q_bool("one-shot");
-  auto first = e.stats_once(req.params[0], nullptr);
-  if (!first) return (void)w.error(first.error());
+  auto first = TRY(b.stats(req.params[0]));
   if (!stream) {
-    if (one_shot) return (void)w.json(200, *first);
+    if (req.q_bool("one-shot")) return w.json(200, dockerapi::render_stats(first, nullptr));
     // Like dockerd: a second sample a second later, so CPU usage has a base.
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    auto second = e.stats_once(req.params[0], &*first);
-    return (void)w.json(200, second ? *second : *first);
+    auto second = b.stats(req.params[0]);
+    return w.json(200, second ? dockerapi::render_stats(*second, &first) : dockerapi::render_stats(first, nullptr));
   }
-  if (!w.begin_stream(200, "application/json")) return;
-  nlohmann::json prev = *first;
-  if (!w.write_chunk(prev.dump() + "\n")) return;
+  TRYV(w.begin_stream(200, "application/json"));
+  model::ContainerStats prev = first;
+  if (!w.write_chunk(dockerapi::render_stats(prev, nullptr).dump() + "\n")) return {};
   for (;;) {
     pollfd p{w.client_fd(), POLLIN | POLLRDHUP, 0};
-    int n = ::poll(&p, 1, 1000);  // the stream's one-second period, ended early by the client leaving
-    if (n > 0) break;
-    auto next = e.stats_once(req.params[0], &prev);
-    if (!next) break;
-    if (!w.write_chunk(next->dump() + "\n")) break;
+    if (::poll(&p, 1, 1000) > 0) break;  // the stream's one-second period, ended early by the client leaving
+    auto next = b.stats(req.params[0]);
+    if (!next || !w.write_chunk(dockerapi::render_stats(*next, &prev).dump() + "\n")) break;
     prev = std::move(*next);
   }
-  (void)w.end_stream();
+  return w.end_stream();
 }
 
-void export_fs(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto tty = e.is_tty(req.params[0]);  // existence check before any header
-  if (!tty) return (void)w.error(tty.error());
+Result<void> export_rootfs(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  TRY(b.has_tty(req.params[0]));  // exists: checked before any header
   int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return (void)w.error(Error{Errc::Internal, errno, "creating a pipe for the export"});
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("creating a pipe for the export");
   UniqueFd rd(p[0]), wr(p[1]);
   Result<void> result;
   std::thread producer([&] {
-    result = e.export_fs(req.params[0], wr.get());
+    result = b.export_rootfs(req.params[0], wr.get());
     wr.reset();
   });
   bool ok = w.begin_stream(200, "application/x-tar").has_value();
@@ -132,25 +129,22 @@ void export_fs(engine::Engine& e, Request& req, ResponseWriter& w) {
     ssize_t n = ::read(rd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (ok && !w.write_chunk(std::string_view(buf.data(), n))) ok = false;  // keep draining for the producer
+    if (ok && !w.write_chunk(std::string_view(buf.data(), static_cast<size_t>(n)))) ok = false;  // drain for the producer
   }
   producer.join();
-  if (ok) (void)w.end_stream();
+  if (ok) return w.end_stream();
+  return result;
 }
 
-void archive_head(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto path = req.q("path");
-  if (!path || path->empty()) return (void)w.error(Error{Errc::InvalidArgument, 0, "Bad parameter: path cannot be empty"});
-  auto st = e.archive_stat(req.params[0], *path);
-  if (!st) return (void)w.error(st.error());
-  (void)w.send(200, "application/x-tar", "", {{"X-Docker-Container-Path-Stat", *st}});
+Result<void> archive_head(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto st = TRY(b.archive_stat(req.params[0], TRY(path_param(req))));
+  return w.send(200, "application/x-tar", "", {{"X-Docker-Container-Path-Stat", st}});
 }
 
-void archive_get(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto path = req.q("path");
-  if (!path || path->empty()) return (void)w.error(Error{Errc::InvalidArgument, 0, "Bad parameter: path cannot be empty"});
+Result<void> archive_get(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto path = TRY(path_param(req));
   bool started = false;
-  auto r = e.archive_get(req.params[0], *path, [&](std::string_view data) -> Result<void> {
+  auto r = b.archive_get(req.params[0], path, [&](std::string_view data) -> Result<void> {
     if (!started) {
       // The first piece is the stat header's value.
       started = true;
@@ -158,138 +152,139 @@ void archive_get(engine::Engine& e, Request& req, ResponseWriter& w) {
     }
     return w.write_chunk(data);
   });
-  if (!r && !started) return (void)w.error(r.error());
-  if (started) (void)w.end_stream();
+  if (!started) return r;
+  return w.end_stream();
 }
 
-void archive_put(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto path = req.q("path");
-  if (!path || path->empty()) return (void)w.error(Error{Errc::InvalidArgument, 0, "Bad parameter: path cannot be empty"});
-  auto r = e.archive_put(req.params[0], *path, req.q_bool("noOverwriteDirNonDir"), req.q_bool("copyUIDGID"),
-                         req.read_some);
-  reply(w, r, 200);
+Result<void> archive_put(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto path = TRY(path_param(req));
+  TRYV(b.archive_put(req.params[0], path, req.q_bool("noOverwriteDirNonDir"), req.q_bool("copyUIDGID"), req.read_some));
+  return no_content(w, 200);
 }
 
-void commit(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto body = req.json_body();
-  if (!body) return (void)w.error(body.error());
-  std::vector<std::string> changes;
+Result<void> commit(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  backend::CommitRequest c;
+  c.container = req.q("container").value_or("");
+  c.repo = req.q("repo").value_or("");
+  c.tag = req.q("tag").value_or("");
+  c.comment = req.q("comment").value_or("");
+  c.author = req.q("author").value_or("");
+  c.pause = req.q_bool("pause", true);
   for (auto [it, end] = req.query.equal_range("changes"); it != end; ++it)
-    if (!it->second.empty()) changes.push_back(it->second);
-  auto r = e.commit(req.q("container").value_or(""), req.q("repo").value_or(""), req.q("tag").value_or(""),
-                    req.q("comment").value_or(""), req.q("author").value_or(""), req.q_bool("pause", true), changes,
-                    *body);
-  if (!r) return (void)w.error(r.error());
-  (void)w.json(201, *r);
+    if (!it->second.empty()) c.changes.push_back(it->second);
+  auto body = TRY(req.json_body());
+  if (!body.empty()) c.config = TRY(dockerapi::parse_config(TRY(dockerapi::FieldReader::of(body, ""))));
+  auto id = TRY(b.commit(c));
+  return w.json(201, {{"Id", id}});
+}
+
+Result<void> update(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto body = TRY(req.json_body());
+  auto r = TRY(dockerapi::FieldReader::of(body, "UpdateConfig"));
+  auto resources = TRY(dockerapi::parse_resources(r));
+  std::optional<model::RestartPolicy> restart;
+  if (r.has("RestartPolicy")) {
+    auto policy = TRY(dockerapi::parse_restart_policy(TRY(r.object("RestartPolicy"))));
+    if (!TRY(TRY(r.object("RestartPolicy")).string("Name")).empty()) restart = policy;
+  }
+  auto warnings = TRY(b.update(req.params[0], resources, restart));
+  return w.json(200, {{"Warnings", warnings}});
+}
+
+Result<void> list(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  model::ListOptions o;
+  o.all = req.q_bool("all");
+  o.limit = static_cast<int>(TRY(int_param(req, "limit")).value_or(-1));
+  o.size = req.q_bool("size");
+  o.filters = TRY(filters_param(req));
+  int64_t now = std::time(nullptr);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : TRY(b.list(o))) out.push_back(dockerapi::render_summary(c, now));
+  return w.json(200, out);
+}
+
+Result<void> prune(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto report = TRY(b.prune(TRY(filters_param(req))));
+  return w.json(200, {{"ContainersDeleted", report.deleted.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.deleted)},
+                      {"SpaceReclaimed", report.space_reclaimed}});
+}
+
+Result<void> top(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto table = TRY(b.top(req.params[0], req.q("ps_args").value_or("")));
+  return w.json(200, {{"Titles", table.titles}, {"Processes", table.processes}});
+}
+
+Result<void> changes(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto list = TRY(b.changes(req.params[0]));
+  if (list.empty()) return w.json(200, nullptr);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : list) out.push_back({{"Path", c.path}, {"Kind", static_cast<int>(c.kind)}});
+  return w.json(200, out);
+}
+
+Result<void> resize(ContainerBackend& b, Request& req, ResponseWriter& w) {
+  auto h = TRY(int_param(req, "h")).value_or(0), wd = TRY(int_param(req, "w")).value_or(0);
+  if (h < 0 || wd < 0) return fail(Errc::InvalidArgument, "invalid terminal size " + std::to_string(h) + "x" + std::to_string(wd));
+  TRYV(b.resize(req.params[0], static_cast<unsigned>(h), static_cast<unsigned>(wd)));
+  return no_content(w, 200);
 }
 
 }  // namespace
 
-std::optional<int64_t> unix_time_ns(const std::string& v) {
-  if (v.empty()) return std::nullopt;
-  try {
-    size_t dot = v.find('.');
-    int64_t s = std::stoll(v.substr(0, dot));
-    int64_t ns = 0;
-    if (dot != std::string::npos) {
-      std::string frac = v.substr(dot + 1, 9);
-      while (frac.size() < 9) frac += '0';
-      ns = std::stoll(frac);
-    }
-    return s * 1000000000 + ns;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-void reply(ResponseWriter& w, const Result<void>& r, int ok_status) {
-  if (!r) return (void)w.error(r.error());
-  (void)w.send(ok_status, "", "");
-}
-
-nlohmann::json parse_filters(const Request& req) {
-  auto f = req.q("filters");
-  if (!f || f->empty()) return nlohmann::json::object();
-  try {
-    return nlohmann::json::parse(*f);
-  } catch (const std::exception&) {
-    return nlohmann::json::object();
-  }
-}
-
-void add_container_routes(Router& r, engine::Engine& e) {
-  r.add("POST", "/containers/create", [&e](Request& q, ResponseWriter& w) { create(e, q, w); });
-  r.add("GET", "/containers/json", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.list(q.q_bool("all"), static_cast<int>(q.q_int("limit").value_or(-1)), q.q_bool("size"),
-                      parse_filters(q));
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
+void add_container_routes(Router& r, ContainerBackend& b) {
+  r.add("POST", "/containers/create", [&b](Request& q, ResponseWriter& w) { return create(b, q, w); });
+  r.add("GET", "/containers/json", [&b](Request& q, ResponseWriter& w) { return list(b, q, w); });
+  r.add("POST", "/containers/prune", [&b](Request& q, ResponseWriter& w) { return prune(b, q, w); });
+  r.add("GET", "/containers/{id}/json", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    return w.json(200, dockerapi::render_inspect(TRY(b.inspect(q.params[0], q.q_bool("size")))));
   });
-  r.add("POST", "/containers/prune", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.prune(parse_filters(q));
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
+  r.add("POST", "/containers/{id}/start", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    return no_content(w, TRY(b.start(q.params[0])) ? 204 : 304);
   });
-  r.add("GET", "/containers/{id}/json", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.inspect(q.params[0], q.q_bool("size"));
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
+  r.add("POST", "/containers/{id}/stop", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    auto t = TRY(int_param(q, "t"));
+    bool stopped = TRY(b.stop(q.params[0], t ? std::optional<int>(static_cast<int>(*t)) : std::nullopt,
+                              q.q("signal").value_or("")));
+    return no_content(w, stopped ? 204 : 304);
   });
-  r.add("POST", "/containers/{id}/start", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.start(q.params[0]);
-    if (!res) return (void)w.error(res.error());
-    (void)w.send(*res ? 204 : 304, "", "");
+  r.add("POST", "/containers/{id}/restart", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    auto t = TRY(int_param(q, "t"));
+    TRYV(b.restart(q.params[0], t ? std::optional<int>(static_cast<int>(*t)) : std::nullopt));
+    return no_content(w, 204);
   });
-  r.add("POST", "/containers/{id}/stop", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.stop(q.params[0], q_opt_int(q, "t"), q.q("signal"));
-    if (!res) return (void)w.error(res.error());
-    (void)w.send(*res ? 204 : 304, "", "");
+  r.add("POST", "/containers/{id}/kill", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    TRYV(b.kill(q.params[0], q.q("signal").value_or("")));
+    return no_content(w, 204);
   });
-  r.add("POST", "/containers/{id}/restart", [&e](Request& q, ResponseWriter& w) {
-    reply(w, e.restart(q.params[0], q_opt_int(q, "t")), 204);
+  r.add("POST", "/containers/{id}/pause", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    TRYV(b.pause(q.params[0]));
+    return no_content(w, 204);
   });
-  r.add("POST", "/containers/{id}/kill", [&e](Request& q, ResponseWriter& w) {
-    reply(w, e.kill(q.params[0], q.q("signal").value_or("")), 204);
+  r.add("POST", "/containers/{id}/unpause", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    TRYV(b.unpause(q.params[0]));
+    return no_content(w, 204);
   });
-  r.add("POST", "/containers/{id}/pause", [&e](Request& q, ResponseWriter& w) { reply(w, e.pause(q.params[0]), 204); });
-  r.add("POST", "/containers/{id}/unpause",
-        [&e](Request& q, ResponseWriter& w) { reply(w, e.unpause(q.params[0]), 204); });
-  r.add("POST", "/containers/{id}/wait", [&e](Request& q, ResponseWriter& w) { wait(e, q, w); });
-  r.add("DELETE", "/containers/{id}", [&e](Request& q, ResponseWriter& w) {
-    reply(w, e.remove(q.params[0], q.q_bool("force"), q.q_bool("v")), 204);
+  r.add("POST", "/containers/{id}/wait", [&b](Request& q, ResponseWriter& w) { return wait(b, q, w); });
+  r.add("DELETE", "/containers/{id}", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    TRYV(b.remove(q.params[0], q.q_bool("force"), q.q_bool("v")));
+    return no_content(w, 204);
   });
-  r.add("POST", "/containers/{id}/attach", [&e](Request& q, ResponseWriter& w) { attach(e, q, w); });
-  r.add("GET", "/containers/{id}/logs", [&e](Request& q, ResponseWriter& w) { logs(e, q, w); });
-  r.add("POST", "/containers/{id}/resize", [&e](Request& q, ResponseWriter& w) {
-    reply(w, e.resize(q.params[0], static_cast<int>(q.q_int("h").value_or(0)), static_cast<int>(q.q_int("w").value_or(0))),
-          200);
+  r.add("POST", "/containers/{id}/attach", [&b](Request& q, ResponseWriter& w) { return attach(b, q, w); });
+  r.add("GET", "/containers/{id}/logs", [&b](Request& q, ResponseWriter& w) { return logs(b, q, w); });
+  r.add("POST", "/containers/{id}/resize", [&b](Request& q, ResponseWriter& w) { return resize(b, q, w); });
+  r.add("GET", "/containers/{id}/top", [&b](Request& q, ResponseWriter& w) { return top(b, q, w); });
+  r.add("GET", "/containers/{id}/stats", [&b](Request& q, ResponseWriter& w) { return stats(b, q, w); });
+  r.add("GET", "/containers/{id}/changes", [&b](Request& q, ResponseWriter& w) { return changes(b, q, w); });
+  r.add("GET", "/containers/{id}/export", [&b](Request& q, ResponseWriter& w) { return export_rootfs(b, q, w); });
+  r.add("HEAD", "/containers/{id}/archive", [&b](Request& q, ResponseWriter& w) { return archive_head(b, q, w); });
+  r.add("GET", "/containers/{id}/archive", [&b](Request& q, ResponseWriter& w) { return archive_get(b, q, w); });
+  r.add("PUT", "/containers/{id}/archive", [&b](Request& q, ResponseWriter& w) { return archive_put(b, q, w); });
+  r.add("POST", "/containers/{id}/rename", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    TRYV(b.rename(q.params[0], q.q("name").value_or("")));
+    return no_content(w, 204);
   });
-  r.add("GET", "/containers/{id}/top", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.top(q.params[0], q.q("ps_args").value_or(""));
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
-  });
-  r.add("GET", "/containers/{id}/stats", [&e](Request& q, ResponseWriter& w) { stats(e, q, w); });
-  r.add("GET", "/containers/{id}/changes", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.changes(q.params[0]);
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, res->empty() ? nlohmann::json(nullptr) : *res);
-  });
-  r.add("GET", "/containers/{id}/export", [&e](Request& q, ResponseWriter& w) { export_fs(e, q, w); });
-  r.add("HEAD", "/containers/{id}/archive", [&e](Request& q, ResponseWriter& w) { archive_head(e, q, w); });
-  r.add("GET", "/containers/{id}/archive", [&e](Request& q, ResponseWriter& w) { archive_get(e, q, w); });
-  r.add("PUT", "/containers/{id}/archive", [&e](Request& q, ResponseWriter& w) { archive_put(e, q, w); });
-  r.add("POST", "/containers/{id}/rename", [&e](Request& q, ResponseWriter& w) {
-    reply(w, e.rename(q.params[0], q.q("name").value_or("")), 204);
-  });
-  r.add("POST", "/containers/{id}/update", [&e](Request& q, ResponseWriter& w) {
-    auto body = q.json_body();
-    if (!body) return (void)w.error(body.error());
-    auto res = e.update(q.params[0], *body);
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
-  });
-  r.add("POST", "/commit", [&e](Request& q, ResponseWriter& w) { commit(e, q, w); });
+  r.add("POST", "/containers/{id}/update", [&b](Request& q, ResponseWriter& w) { return update(b, q, w); });
+  r.add("POST", "/commit", [&b](Request& q, ResponseWriter& w) { return commit(b, q, w); });
 }
 
 }  // namespace berth::server

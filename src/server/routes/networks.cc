@@ -1,55 +1,47 @@
-// /networks/... : Docker's network endpoints over the engine's networks.
-#include "engine/networks/network_service.h"
+// /networks/... : Docker's network endpoints over backend::NetworkBackend.
+#include "dockerapi/container_create.h"
+#include "server/routes/params.h"
 #include "server/routes/routes.h"
 
 namespace berth::server {
+namespace {
 
-void add_network_routes(Router& r, engine::Engine& e) {
-  r.add("GET", "/networks", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.networks().list(parse_filters(q));
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
+using backend::NetworkBackend;
+
+Result<void> connect(NetworkBackend& b, Request& req, ResponseWriter& w) {
+  auto r = TRY(dockerapi::FieldReader::of(TRY(req.json_body()), "NetworkConnect"));
+  auto endpoint = TRY(dockerapi::parse_endpoint(TRY(r.object("EndpointConfig"))));
+  TRYV(b.network_connect(req.params[0], TRY(r.string("Container")), endpoint));
+  return no_content(w, 200);
+}
+
+Result<void> disconnect(NetworkBackend& b, Request& req, ResponseWriter& w) {
+  auto r = TRY(dockerapi::FieldReader::of(TRY(req.json_body()), "NetworkDisconnect"));
+  TRYV(b.network_disconnect(req.params[0], TRY(r.string("Container")), TRY(r.boolean("Force"))));
+  return no_content(w, 200);
+}
+
+}  // namespace
+
+void add_network_routes(Router& r, NetworkBackend& b) {
+  r.add("GET", "/networks", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    return w.json(200, TRY(b.network_list(TRY(filters_param(q)))));
   });
-  r.add("POST", "/networks/create", [&e](Request& q, ResponseWriter& w) {
-    auto body = q.json_body();
-    if (!body) return (void)w.error(body.error());
-    auto res = e.networks().create(*body);
-    if (!res) return (void)w.error(res.error());
-    e.events().publish({"network", "create", (*res)["Id"].get<std::string>(),
-                        {{"name", body->value("Name", "")}, {"type", "bridge"}}, 0});
-    (void)w.json(201, *res);
+  r.add("POST", "/networks/create", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    return w.json(201, TRY(b.network_create(TRY(q.json_body()))));
   });
-  r.add("POST", "/networks/prune", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.networks().prune(parse_filters(q));
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
+  r.add("POST", "/networks/prune", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    return w.json(200, TRY(b.network_prune(TRY(filters_param(q)))));
   });
-  r.add("GET", "/networks/{id}", [&e](Request& q, ResponseWriter& w) {
-    auto res = e.networks().inspect(q.params[0]);
-    if (!res) return (void)w.error(res.error());
-    (void)w.json(200, *res);
+  r.add("GET", "/networks/{id}", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    return w.json(200, TRY(b.network_inspect(q.params[0])));
   });
-  r.add("DELETE", "/networks/{id}", [&e](Request& q, ResponseWriter& w) {
-    auto net = e.networks().find(q.params[0]);
-    if (!net) return (void)w.error(net.error());
-    auto res = e.networks().remove(q.params[0]);
-    if (!res) return (void)w.error(res.error());
-    e.events().publish({"network", "destroy", (*net)["Id"].get<std::string>(),
-                        {{"name", (*net)["Name"].get<std::string>()}, {"type", "bridge"}}, 0});
-    (void)w.send(204, "", "");
+  r.add("DELETE", "/networks/{id}", [&b](Request& q, ResponseWriter& w) -> Result<void> {
+    TRYV(b.network_remove(q.params[0]));
+    return no_content(w, 204);
   });
-  r.add("POST", "/networks/{id}/connect", [&e](Request& q, ResponseWriter& w) {
-    auto body = q.json_body();
-    if (!body) return (void)w.error(body.error());
-    reply(w, e.network_connect(q.params[0], body->value("Container", ""),
-                               body->value("EndpointConfig", nlohmann::json::object())),
-          200);
-  });
-  r.add("POST", "/networks/{id}/disconnect", [&e](Request& q, ResponseWriter& w) {
-    auto body = q.json_body();
-    if (!body) return (void)w.error(body.error());
-    reply(w, e.network_disconnect(q.params[0], body->value("Container", ""), body->value("Force", false)), 200);
-  });
+  r.add("POST", "/networks/{id}/connect", [&b](Request& q, ResponseWriter& w) { return connect(b, q, w); });
+  r.add("POST", "/networks/{id}/disconnect", [&b](Request& q, ResponseWriter& w) { return disconnect(b, q, w); });
 }
 
 }  // namespace berth::server

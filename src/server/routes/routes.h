@@ -1,28 +1,45 @@
-// berthd's API routes by area; each adds its handlers to the router and
-// talks only to the engine's interface.
+// berthd's Docker API routes by area. Each area's routes see one narrow
+// backend (src/backend) and nothing of the engine; they parse Docker's JSON
+// once (src/dockerapi), render the answer once, and return errors as values
+// (the server maps them to statuses in one place).
 #pragma once
 
-#include "engine/engine.h"
+#include <string>
+
+#include "backend/build.h"
+#include "backend/containers.h"
+#include "backend/distribution.h"
+#include "backend/exec.h"
+#include "backend/images.h"
+#include "backend/networks.h"
+#include "backend/system.h"
+#include "backend/volumes.h"
 #include "server/http/server.h"
 
 namespace berth::server {
 
-void add_container_routes(Router& r, engine::Engine& e);
-void add_exec_routes(Router& r, engine::Engine& e);
-void add_network_routes(Router& r, engine::Engine& e);
+void add_container_routes(Router& r, backend::ContainerBackend& containers);
+void add_exec_routes(Router& r, backend::ExecBackend& exec);
+void add_image_routes(Router& r, backend::ImageBackend& images);
+void add_network_routes(Router& r, backend::NetworkBackend& networks);
+void add_volume_routes(Router& r, backend::VolumeBackend& volumes);
+// POST /images/create: an import (image area) or a pull (distribution area).
+void add_image_create_route(Router& r, backend::ImageBackend& images, backend::DistributionBackend& distribution);
+void add_build_routes(Router& r, backend::BuildBackend& build);
+void add_distribution_routes(Router& r, backend::DistributionBackend& distribution);
+
 struct SystemInfo {
-  std::string version;     // berth's version
+  std::string version;  // berth's version
   std::string data_root;
   std::string exec_root;
   bool debug = false;
 };
-void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
-                       std::function<Result<nlohmann::json>()> df_images);
-
-// Helpers shared by the route files.
-void reply(ResponseWriter& w, const Result<void>& r, int ok_status);
-nlohmann::json parse_filters(const Request& req);
-// Docker's `since`/`until`: unix seconds with an optional fraction ("1700000000.5").
-std::optional<int64_t> unix_time_ns(const std::string& value);  // the `filters` query parameter, {} when absent
+// /_ping, /version, /info, /events and /system/df (which sums the areas).
+struct DfSources {
+  backend::ContainerBackend* containers = nullptr;
+  backend::ImageBackend* images = nullptr;
+  backend::VolumeBackend* volumes = nullptr;
+};
+void add_system_routes(Router& r, backend::SystemBackend& system, const SystemInfo& info, DfSources df);
 
 }  // namespace berth::server

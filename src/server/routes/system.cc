@@ -11,7 +11,9 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/strings.h"
-#include "engine/host.h"
+#include "dockerapi/container_json.h"
+#include "dockerapi/events_json.h"
+#include "server/routes/params.h"
 #include "server/routes/routes.h"
 
 namespace berth::server {
@@ -59,25 +61,14 @@ std::string hostname() {
   return buf;
 }
 
-std::optional<int64_t> time_param(const Request& req, const char* key) {
-  auto v = req.q(key);
-  return v ? unix_time_ns(*v) : std::nullopt;
-}
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-void events(engine::Engine& e, Request& req, ResponseWriter& w) {
-  auto filter = engine::EventFilter::parse(req.q("filters").value_or(""));
-  if (!filter) return (void)w.error(Error{Errc::InvalidArgument, 0, "invalid filter: " + req.q("filters").value_or("")});
-  auto since = time_param(req, "since");
-  auto until = time_param(req, "until");
-  if (since && until && *since > *until)
-    return (void)w.error(Error{Errc::InvalidArgument, 0, "`since` time is after `until` time"});
-  auto sub = e.events().subscribe(since);
-  if (!w.begin_stream(200, "application/json")) return;
+Result<void> events(backend::SystemBackend& system, Request& req, ResponseWriter& w) {
+  auto filter = dockerapi::EventFilter::parse(req.q("filters").value_or(""));
+  if (!filter) return fail(Errc::InvalidArgument, "invalid filter: " + req.q("filters").value_or(""));
+  auto since = TRY(unix_time_param(req, "since", false));
+  auto until = TRY(unix_time_param(req, "until", false));
+  if (since && until && *since > *until) return fail(Errc::InvalidArgument, "`since` time is after `until` time");
+  auto sub = system.subscribe(since);
+  TRYV(w.begin_stream(200, "application/json"));
   // The client leaving ends the stream: a watcher cancels the subscription.
   UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
   int cfd = w.client_fd();
@@ -95,23 +86,35 @@ void events(engine::Engine& e, Request& req, ResponseWriter& w) {
     if (!ev) break;
     if (until && ev->time_nano > *until) break;
     if (!filter->matches(*ev)) continue;
-    if (!w.write_chunk(ev->to_json().dump() + "\n")) break;
+    if (!w.write_chunk(dockerapi::render_event(*ev).dump() + "\n")) break;
   }
   uint64_t one = 1;
   (void)!::write(stop.get(), &one, sizeof one);
   sub->cancel();
   watcher.join();
-  (void)w.end_stream();
+  return w.end_stream();
+}
+
+Result<void> disk_usage(const DfSources& df, ResponseWriter& w) {
+  nlohmann::json containers = nlohmann::json::array();
+  model::ListOptions all;
+  all.all = true;
+  all.size = true;
+  int64_t now = std::time(nullptr);
+  for (const auto& c : TRY(df.containers->list(all))) containers.push_back(dockerapi::render_summary(c, now));
+  nlohmann::json out = {{"Containers", containers}, {"Volumes", TRY(df.volumes->volume_df())}, {"BuildCache", nlohmann::json::array()}};
+  auto images = TRY(df.images->image_df());
+  for (auto& [k, v] : images.items()) out[k] = nlohmann::json::parse(v.dump());
+  return w.json(200, out);
 }
 
 }  // namespace
 
-void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
-                       std::function<Result<nlohmann::json>()> df_images) {
+void add_system_routes(Router& r, backend::SystemBackend& system, const SystemInfo& info, DfSources df) {
   auto ping = [](Request& req, ResponseWriter& w) {
-    (void)w.send(200, "text/plain; charset=utf-8", "OK",
-                 {{"Cache-Control", "no-cache, no-store, must-revalidate"}, {"Pragma", "no-cache"},
-                  {"Builder-Version", ""}});
+    return w.send(200, "text/plain; charset=utf-8", "OK",
+                  {{"Cache-Control", "no-cache, no-store, must-revalidate"}, {"Pragma", "no-cache"},
+                   {"Builder-Version", ""}});
   };
   r.add("GET", "/_ping", ping);
   r.add("HEAD", "/_ping", ping);
@@ -120,103 +123,86 @@ void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
     nlohmann::json details = {{"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"}, {"Os", "linux"},
                               {"Arch", "amd64"},      {"KernelVersion", kernel}, {"GitCommit", ""},
                               {"GoVersion", ""},      {"BuildTime", ""},         {"Experimental", "false"}};
-    (void)w.json(200, {{"Platform", {{"Name", "berth " + info.version}}},
-                       {"Components", {{{"Name", "Engine"}, {"Version", info.version}, {"Details", details}}}},
-                       {"Version", info.version},
-                       {"ApiVersion", "1.41"},
-                       {"MinAPIVersion", "1.24"},
-                       {"GitCommit", ""},
-                       {"GoVersion", ""},
-                       {"Os", "linux"},
-                       {"Arch", "amd64"},
-                       {"KernelVersion", kernel},
-                       {"BuildTime", ""}});
+    return w.json(200, {{"Platform", {{"Name", "berth " + info.version}}},
+                        {"Components", {{{"Name", "Engine"}, {"Version", info.version}, {"Details", details}}}},
+                        {"Version", info.version},
+                        {"ApiVersion", "1.41"},
+                        {"MinAPIVersion", "1.24"},
+                        {"GitCommit", ""},
+                        {"GoVersion", ""},
+                        {"Os", "linux"},
+                        {"Arch", "amd64"},
+                        {"KernelVersion", kernel},
+                        {"BuildTime", ""}});
   });
-  r.add("GET", "/info", [&e, info](Request& req, ResponseWriter& w) {
-    int running, paused, stopped;
-    size_t total = e.container_count(&running, &paused, &stopped);
-    size_t images = 0;
-    {
-      std::lock_guard lk(e.image_mutex());
-      if (auto l = e.images().metadata().list()) images = l->size();
-    }
-    const auto& host = engine::host_info();
-    (void)w.json(200, {{"ID", ""},
-                       {"Containers", total},
-                       {"ContainersRunning", running},
-                       {"ContainersPaused", paused},
-                       {"ContainersStopped", stopped},
-                       {"Images", images},
-                       {"Driver", "overlay2"},
-                       {"DriverStatus", nlohmann::json::array()},
-                       {"Plugins", {{"Volume", nlohmann::json::array()}, {"Network", {"host", "none"}},
-                                    {"Authorization", nullptr}, {"Log", {"json-file"}}}},
-                       {"MemoryLimit", true},
-                       {"SwapLimit", host.swap_accounting},
-                       {"KernelMemory", false},
-                       {"CpuCfsPeriod", true},
-                       {"CpuCfsQuota", true},
-                       {"CPUShares", true},
-                       {"CPUSet", true},
-                       {"PidsLimit", true},
-                       {"IPv4Forwarding", proc_flag("/proc/sys/net/ipv4/ip_forward")},
-                       {"BridgeNfIptables", proc_flag("/proc/sys/net/bridge/bridge-nf-call-iptables")},
-                       {"BridgeNfIp6tables", proc_flag("/proc/sys/net/bridge/bridge-nf-call-ip6tables")},
-                       {"Debug", info.debug},
-                       {"NFd", open_fds()},
-                       {"OomKillDisable", true},
-                       {"NGoroutines", threads()},
-                       {"SystemTime", rfc3339_now()},
-                       {"LoggingDriver", "json-file"},
-                       {"CgroupDriver", "cgroupfs"},
-                       {"CgroupVersion", host.cgroup2 ? "2" : "1"},
-                       {"NEventsListener", e.events().subscribers()},
-                       {"KernelVersion", kernel_release()},
-                       {"OperatingSystem", os_name()},
-                       {"OSVersion", ""},
-                       {"OSType", "linux"},
-                       {"Architecture", "x86_64"},
-                       {"IndexServerAddress", "https://index.docker.io/v1/"},
-                       {"RegistryConfig", {{"IndexConfigs", nlohmann::json::object()},
-                                           {"InsecureRegistryCIDRs", nlohmann::json::array()}}},
-                       {"NCPU", sysconf(_SC_NPROCESSORS_ONLN)},
-                       {"MemTotal", mem_total()},
-                       {"GenericResources", nullptr},
-                       {"DockerRootDir", info.data_root},
-                       {"HttpProxy", ""},
-                       {"HttpsProxy", ""},
-                       {"NoProxy", ""},
-                       {"Name", hostname()},
-                       {"Labels", nlohmann::json::array()},
-                       {"ExperimentalBuild", false},
-                       {"ServerVersion", info.version},
-                       {"Runtimes", {{"berth", {{"path", "berth-runtime"}}}}},
-                       {"DefaultRuntime", "berth"},
-                       {"Swarm", {{"NodeID", ""}, {"NodeAddr", ""}, {"LocalNodeState", "inactive"},
-                                  {"ControlAvailable", false}, {"Error", ""}, {"RemoteManagers", nullptr}}},
-                       {"LiveRestoreEnabled", true},
-                       {"Isolation", ""},
-                       {"InitBinary", "berth-init"},
-                       {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
-                       {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
-                       {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
-                       {"SecurityOptions", {"name=seccomp,profile=default"}},
-                       {"Warnings", nlohmann::json::array()}});
+  r.add("GET", "/info", [&system, info](Request& req, ResponseWriter& w) {
+    auto e = system.info();
+    nlohmann::json runtimes = nlohmann::json::object();
+    for (const auto& name : e.runtimes) runtimes[name] = {{"path", name == "berth" ? "berth-runtime" : name}};
+    return w.json(200, {{"ID", ""},
+                        {"Containers", e.containers},
+                        {"ContainersRunning", e.running},
+                        {"ContainersPaused", e.paused},
+                        {"ContainersStopped", e.stopped},
+                        {"Images", e.images},
+                        {"Driver", "overlay2"},
+                        {"DriverStatus", nlohmann::json::array()},
+                        {"Plugins", {{"Volume", {"local"}}, {"Network", {"bridge", "host", "none"}},
+                                     {"Authorization", nullptr}, {"Log", {"json-file", "none"}}}},
+                        {"MemoryLimit", true},
+                        {"SwapLimit", e.swap_limit},
+                        {"KernelMemory", false},
+                        {"CpuCfsPeriod", true},
+                        {"CpuCfsQuota", true},
+                        {"CPUShares", true},
+                        {"CPUSet", true},
+                        {"PidsLimit", true},
+                        {"IPv4Forwarding", proc_flag("/proc/sys/net/ipv4/ip_forward")},
+                        {"BridgeNfIptables", proc_flag("/proc/sys/net/bridge/bridge-nf-call-iptables")},
+                        {"BridgeNfIp6tables", proc_flag("/proc/sys/net/bridge/bridge-nf-call-ip6tables")},
+                        {"Debug", info.debug},
+                        {"NFd", open_fds()},
+                        {"OomKillDisable", true},
+                        {"NGoroutines", threads()},
+                        {"SystemTime", rfc3339_now()},
+                        {"LoggingDriver", e.logging_driver},
+                        {"CgroupDriver", "cgroupfs"},
+                        {"CgroupVersion", e.cgroup2 ? "2" : "1"},
+                        {"NEventsListener", e.event_listeners},
+                        {"KernelVersion", kernel_release()},
+                        {"OperatingSystem", os_name()},
+                        {"OSVersion", ""},
+                        {"OSType", "linux"},
+                        {"Architecture", "x86_64"},
+                        {"IndexServerAddress", "https://index.docker.io/v1/"},
+                        {"RegistryConfig", {{"IndexConfigs", nlohmann::json::object()},
+                                            {"InsecureRegistryCIDRs", nlohmann::json::array()}}},
+                        {"NCPU", sysconf(_SC_NPROCESSORS_ONLN)},
+                        {"MemTotal", mem_total()},
+                        {"GenericResources", nullptr},
+                        {"DockerRootDir", info.data_root},
+                        {"HttpProxy", ""},
+                        {"HttpsProxy", ""},
+                        {"NoProxy", ""},
+                        {"Name", hostname()},
+                        {"Labels", nlohmann::json::array()},
+                        {"ExperimentalBuild", false},
+                        {"ServerVersion", info.version},
+                        {"Runtimes", runtimes},
+                        {"DefaultRuntime", e.default_runtime},
+                        {"Swarm", {{"NodeID", ""}, {"NodeAddr", ""}, {"LocalNodeState", "inactive"},
+                                   {"ControlAvailable", false}, {"Error", ""}, {"RemoteManagers", nullptr}}},
+                        {"LiveRestoreEnabled", true},
+                        {"Isolation", ""},
+                        {"InitBinary", "berth-init"},
+                        {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
+                        {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
+                        {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
+                        {"SecurityOptions", {"name=seccomp,profile=default"}},
+                        {"Warnings", nlohmann::json::array()}});
   });
-  r.add("GET", "/events", [&e](Request& q, ResponseWriter& w) { events(e, q, w); });
-  r.add("GET", "/system/df", [&e, df_images](Request& q, ResponseWriter& w) {
-    auto c = e.df();
-    if (!c) return (void)w.error(c.error());
-    nlohmann::json out = *c;
-    if (df_images) {
-      auto im = df_images();
-      if (!im) return (void)w.error(im.error());
-      for (auto& [k, v] : im->items()) out[k] = v;
-    }
-    if (!out.contains("Volumes")) out["Volumes"] = nlohmann::json::array();
-    out["BuildCache"] = nlohmann::json::array();
-    (void)w.json(200, out);
-  });
+  r.add("GET", "/events", [&system](Request& q, ResponseWriter& w) { return events(system, q, w); });
+  r.add("GET", "/system/df", [df](Request&, ResponseWriter& w) { return disk_usage(df, w); });
 }
 
 }  // namespace berth::server

@@ -4,7 +4,8 @@
 
 #include <set>
 
-#include "engine/container.h"
+#include "dockerapi/events_json.h"
+#include "engine/container_record.h"
 #include "engine/detach_keys.h"
 #include "engine/events.h"
 #include "engine/names.h"
@@ -81,6 +82,8 @@ Event ev(std::string type, std::string action, std::string id, std::map<std::str
   return e;
 }
 
+using dockerapi::EventFilter;
+
 TEST(EventFilter, KeysAndValues) {
   auto start = ev("container", "start", "abc123", {{"name", "web"}, {"image", "busybox"}, {"tier", "front"}});
   auto f = EventFilter::parse(R"({"type":["container"],"event":["start","die"]})");
@@ -108,23 +111,26 @@ TEST(Events, HistoryAndLiveInOrder) {
   EXPECT_EQ(live->next(1)->action, "start");
   // Nothing more: a deadline in the past returns at once.
   EXPECT_FALSE(live->next(1));
-  auto j = ev("container", "die", "a", {{"exitCode", "3"}, {"image", "busybox"}}).to_json();
+  auto j = dockerapi::render_event(ev("container", "die", "a", {{"exitCode", "3"}, {"image", "busybox"}}));
   EXPECT_EQ(j["status"], "die");
   EXPECT_EQ(j["from"], "busybox");
   EXPECT_EQ(j["Actor"]["Attributes"]["exitCode"], "3");
 }
 
-TEST(ContainerDoc, RoundTrips) {
-  Container c;
+TEST(ContainerRecord, RoundTrips) {
+  ContainerRecord c;
   c.id = std::string(64, 'a');
   c.name = "/web";
   c.created = "2026-11-22T00:00:00.000000001Z";
-  c.image = "busybox";
   c.image_id = "sha256:" + std::string(64, 'b');
   c.path = "sh";
   c.args = {"-c", "true"};
-  c.config = {{"Tty", true}, {"Labels", {{"a", "b"}}}};
-  c.host_config = {{"AutoRemove", true}};
+  c.runtime = "berth";
+  c.spec.config.image = "busybox";
+  c.spec.config.tty = true;
+  c.spec.config.labels = {{"a", "b"}};
+  c.spec.host.auto_remove = true;
+  c.spec.host.port_bindings["80/tcp"] = {{"127.0.0.1", "8080"}};
   c.state.running = true;
   c.state.pid = 42;
   c.state.exit_code = 3;
@@ -132,17 +138,15 @@ TEST(ContainerDoc, RoundTrips) {
   c.ever_started = true;
   c.manually_stopped = true;
   c.log_path = "/x/log";
-  auto back = Container::from_doc(c.to_doc().dump());
+  c.networks = {{"bridge", {}, ""}};
+  c.published = {{"127.0.0.1", 8080, 0, 80, net::Proto::Tcp}};
+  auto back = record_from_json(record_to_json(c).dump());
   ASSERT_TRUE(back) << back.error().str();
-  EXPECT_EQ((*back)->to_doc(), c.to_doc());
-  EXPECT_TRUE((*back)->tty);
-  EXPECT_EQ((*back)->state.status(true), "running");
-}
-
-TEST(ContainerDoc, RefusesUnknownVersionsAndGarbage) {
-  EXPECT_EQ(Container::from_doc(R"({"Version":99})").error().code, Errc::Unsupported);
-  EXPECT_FALSE(Container::from_doc("{"));
-  EXPECT_FALSE(Container::from_doc(R"({"Version":1})"));
+  EXPECT_FALSE(back->migrated);
+  EXPECT_EQ(record_to_json(back->record), record_to_json(c));
+  EXPECT_EQ(back->record.spec, c.spec);
+  EXPECT_EQ(back->record.published, c.published);
+  EXPECT_EQ(back->record.state.status(true), "running");
 }
 
 TEST(RunState, StatusNames) {

@@ -1,5 +1,5 @@
-// HostConfig parsed and checked once (Docker's create-time validation), so
-// validate_host_config and build_spec apply the same rules.
+// A container's HostConfig as the spec builder uses it, checked once with
+// Docker's create-time rules, so validate() and build_spec() apply the same.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "model/container_spec.h"
 #include "specgen/specgen.h"
 
 namespace berth::specgen::detail {
@@ -49,7 +50,10 @@ struct HostSettings {
   Resources resources;
 };
 
-Result<HostSettings> parse_host_config(const nlohmann::json& host_config, const HostInfo& host);
+Result<HostSettings> settings_of(const model::HostConfig& host_config, const HostInfo& host);
+
+// "KEY" of "KEY=value" (the whole string when there is no '=').
+std::string env_key(const std::string& entry);
 
 // "rw,size=64m,exec" merged over Docker's tmpfs defaults (nosuid, nodev, noexec): a later
 // flag replaces its opposite, a later key=value its key.

@@ -1,12 +1,11 @@
 // HostConfig -> HostSettings with the checks Docker makes at create; the
 // messages are Docker's where clients and scripts may know them.
-#include "specgen/host_config.h"
+#include "specgen/host_settings.h"
 
 #include <algorithm>
 
 #include "base/strings.h"
 #include "specgen/caps.h"
-#include "specgen/json_fields.h"
 
 namespace berth::specgen::detail {
 namespace {
@@ -14,7 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kMinMemory = 6 * 1024 * 1024;
-constexpr const char kHc[] = "HostConfig";
 
 std::unexpected<Error> invalid(std::string message) {
   return fail(Errc::InvalidArgument, std::move(message));
@@ -72,36 +70,22 @@ Result<void> parse_security_opts(const std::vector<std::string>& opts, HostSetti
   return {};
 }
 
-Result<void> check_mode(const std::string& mode, std::initializer_list<const char*> valid,
-                        bool container_ok, const char* what) {
-  if (mode.empty()) return {};
-  for (const char* v : valid)
-    if (mode == v) return {};
-  if (container_ok && mode.rfind("container:", 0) == 0 && mode.size() > 10) return {};
-  return invalid(std::string("invalid ") + what + ": " + mode);
-}
-
-Result<std::vector<Ulimit>> parse_ulimits(const json& hc) {
+Result<std::vector<Ulimit>> parse_ulimits(const std::vector<model::Ulimit>& in) {
   static const char* const kNames[] = {"as",     "core",   "cpu",      "data",  "fsize",
                                        "locks",  "memlock", "msgqueue", "nice",  "nofile",
                                        "nproc",  "rss",    "rtprio",   "rttime", "sigpending",
                                        "stack"};
   std::vector<Ulimit> out;
-  if (!has_value(hc, "Ulimits")) return out;
-  if (!hc["Ulimits"].is_array()) return invalid("HostConfig.Ulimits: expected a list");
-  for (const auto& u : hc["Ulimits"]) {
-    std::string name = TRY(get_string(u, "Name", "HostConfig.Ulimits[]"));
-    int64_t soft = TRY(get_int(u, "Soft", "HostConfig.Ulimits[]"));
-    int64_t hard = TRY(get_int(u, "Hard", "HostConfig.Ulimits[]"));
+  for (const auto& u : in) {
     if (std::find_if(std::begin(kNames), std::end(kNames),
-                     [&](const char* n) { return name == n; }) == std::end(kNames))
-      return invalid("invalid ulimit type: " + name);
-    if (soft > hard && hard != -1)
+                     [&](const char* n) { return u.name == n; }) == std::end(kNames))
+      return invalid("invalid ulimit type: " + u.name);
+    if (u.soft > u.hard && u.hard != -1)
       return invalid("ulimit soft limit must be less than or equal to hard limit: " +
-                     std::to_string(soft) + " > " + std::to_string(hard));
+                     std::to_string(u.soft) + " > " + std::to_string(u.hard));
     std::string type = "RLIMIT_";
-    for (char c : name) type += static_cast<char>(c - 'a' + 'A');
-    out.push_back(Ulimit{type, soft, hard});
+    for (char c : u.name) type += static_cast<char>(c - 'a' + 'A');
+    out.push_back(Ulimit{type, u.soft, u.hard});
   }
   return out;
 }
@@ -118,21 +102,21 @@ bool valid_cpu_list(const std::string& list) {
   return true;
 }
 
-Result<Resources> parse_resources(const json& hc, const HostInfo& host) {
+Result<Resources> parse_resources(const model::Resources& in, const HostInfo& host) {
   Resources r;
-  r.memory = TRY(get_int(hc, "Memory", kHc));
-  r.memory_swap = TRY(get_int(hc, "MemorySwap", kHc));
-  r.memory_reservation = TRY(get_int(hc, "MemoryReservation", kHc));
-  auto swappiness = TRY(get_opt_int(hc, "MemorySwappiness", kHc));
-  r.oom_kill_disable = TRY(get_bool(hc, "OomKillDisable", kHc));
-  r.nano_cpus = TRY(get_int(hc, "NanoCpus", kHc));
-  r.cpu_quota = TRY(get_int(hc, "CpuQuota", kHc));
-  r.cpu_period = TRY(get_int(hc, "CpuPeriod", kHc));
-  r.cpu_shares = TRY(get_int(hc, "CpuShares", kHc));
-  r.cpuset_cpus = TRY(get_string(hc, "CpusetCpus", kHc));
-  r.cpuset_mems = TRY(get_string(hc, "CpusetMems", kHc));
-  r.pids_limit = TRY(get_int(hc, "PidsLimit", kHc));
-  r.blkio_weight = TRY(get_int(hc, "BlkioWeight", kHc));
+  r.memory = in.memory;
+  r.memory_swap = in.memory_swap;
+  r.memory_reservation = in.memory_reservation;
+  auto swappiness = in.memory_swappiness;
+  r.oom_kill_disable = in.oom_kill_disable.value_or(false);
+  r.nano_cpus = in.nano_cpus;
+  r.cpu_quota = in.cpu_quota;
+  r.cpu_period = in.cpu_period;
+  r.cpu_shares = in.cpu_shares;
+  r.cpuset_cpus = in.cpuset_cpus;
+  r.cpuset_mems = in.cpuset_mems;
+  r.pids_limit = in.pids_limit.value_or(0);
+  r.blkio_weight = in.blkio_weight;
 
   if (r.memory < 0) return invalid("HostConfig.Memory: must not be negative");
   if (r.memory > 0 && r.memory < kMinMemory) return invalid("Minimum memory limit allowed is 6MB");
@@ -227,59 +211,55 @@ Result<std::vector<std::string>> tmpfs_options(const std::string& text, const st
   return opts;
 }
 
-Result<HostSettings> parse_host_config(const json& hc_in, const HostInfo& host) {
-  if (!hc_in.is_null() && !hc_in.is_object()) return invalid("HostConfig: expected an object");
-  const json hc = hc_in.is_object() ? hc_in : json::object();
+std::string env_key(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+
+Result<HostSettings> settings_of(const model::HostConfig& hc, const HostInfo& host) {
   HostSettings s;
-  s.privileged = TRY(get_bool(hc, "Privileged", kHc));
-  s.readonly_rootfs = TRY(get_bool(hc, "ReadonlyRootfs", kHc));
-  s.init = TRY(get_bool(hc, "Init", kHc));
-  s.cap_add = TRY(get_strings(hc, "CapAdd", kHc));
-  s.cap_drop = TRY(get_strings(hc, "CapDrop", kHc));
-  s.group_add = TRY(get_strings(hc, "GroupAdd", kHc));
+  s.privileged = hc.privileged;
+  s.readonly_rootfs = hc.readonly_rootfs;
+  s.init = hc.init.value_or(false);
+  s.cap_add = hc.cap_add;
+  s.cap_drop = hc.cap_drop;
+  s.group_add = hc.group_add;
   TRY(container_capabilities(s.cap_add, s.cap_drop, s.privileged, host.cap_bounding));
-  TRYV(parse_security_opts(TRY(get_strings(hc, "SecurityOpt", kHc)), s));
+  TRYV(parse_security_opts(hc.security_opt, s));
 
-  s.ipc_mode = TRY(get_string(hc, "IpcMode", kHc));
-  s.pid_mode = TRY(get_string(hc, "PidMode", kHc));
-  s.uts_mode = TRY(get_string(hc, "UTSMode", kHc));
-  s.cgroupns_mode = TRY(get_string(hc, "CgroupnsMode", kHc));
-  s.network_mode = TRY(get_string(hc, "NetworkMode", kHc));
-  TRYV(check_mode(s.ipc_mode, {"private", "shareable", "host", "none"}, true, "IPC mode"));
-  TRYV(check_mode(s.pid_mode, {"host", "private"}, true, "PID mode"));
-  TRYV(check_mode(s.uts_mode, {"host", "private"}, false, "UTS mode"));
-  TRYV(check_mode(s.cgroupns_mode, {"host", "private"}, false, "cgroup namespace mode"));
+  s.ipc_mode = hc.ipc_mode.str();
+  s.pid_mode = hc.pid_mode.str();
+  s.uts_mode = hc.uts_mode.str();
+  s.cgroupns_mode = std::string(model::to_string(hc.cgroupns_mode));
+  s.network_mode = hc.network_mode.str();
 
-  s.tmpfs = TRY(get_string_map(hc, "Tmpfs", kHc));
+  s.tmpfs = hc.tmpfs;
   for (const auto& [dest, opts] : s.tmpfs) {
     if (dest.empty() || dest[0] != '/') return invalid("invalid mount path for tmpfs: " + dest + " (must be absolute)");
     TRY(tmpfs_options(opts, dest));
   }
-  s.ulimits = TRY(parse_ulimits(hc));
+  s.ulimits = TRY(parse_ulimits(hc.resources.ulimits));
 
-  s.sysctls = TRY(get_string_map(hc, "Sysctls", kHc));
-  bool host_net = s.network_mode == "host";
+  s.sysctls = hc.sysctls;
+  bool host_net = hc.network_mode.kind == model::NetworkMode::Kind::Host;
   for (const auto& [key, value] : s.sysctls) {
     std::string ns = sysctl_namespace(key);
     if (ns.empty()) return invalid("sysctl \"" + key + "\" is not allowed: it is not namespaced");
     if (ns == "network" && host_net)
       return invalid("sysctl \"" + key + "\" is not allowed in host network namespace");
-    if (ns == "ipc" && s.ipc_mode == "host")
+    if (ns == "ipc" && hc.ipc_mode.is_host())
       return invalid("sysctl \"" + key + "\" is not allowed in host IPC namespace");
     if (ns == "uts")
       return invalid("sysctl \"" + key + "\" is not allowed: use Hostname/Domainname instead");
   }
 
-  s.oom_score_adj = TRY(get_int(hc, "OomScoreAdj", kHc));
+  s.oom_score_adj = hc.oom_score_adj;
   if (s.oom_score_adj < -1000 || s.oom_score_adj > 1000)
     return invalid("Invalid value " + std::to_string(s.oom_score_adj) +
                    ", range for oom score adj is [-1000, 1000]");
-  s.shm_size = TRY(get_int(hc, "ShmSize", kHc));
+  s.shm_size = hc.shm_size;
   if (s.shm_size < 0) return invalid("SHM size can not be less than 0");
-  s.cgroup_parent = TRY(get_string(hc, "CgroupParent", kHc));
-  if (has_value(hc, "MaskedPaths")) s.masked_paths = TRY(get_strings(hc, "MaskedPaths", kHc));
-  if (has_value(hc, "ReadonlyPaths")) s.readonly_paths = TRY(get_strings(hc, "ReadonlyPaths", kHc));
-  s.resources = TRY(parse_resources(hc, host));
+  s.cgroup_parent = hc.resources.cgroup_parent;
+  s.masked_paths = hc.masked_paths;
+  s.readonly_paths = hc.readonly_paths;
+  s.resources = TRY(parse_resources(hc.resources, host));
   return s;
 }
 

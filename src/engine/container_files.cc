@@ -1,7 +1,7 @@
 // The files berthd bind-mounts over a container's /etc/hostname, /etc/hosts
 // and /etc/resolv.conf, written at every start (as Docker regenerates them).
 #include "base/file.h"
-#include "engine/engine.h"
+#include "engine/container_service.h"
 #include "net/dns.h"
 
 namespace berth::engine {
@@ -39,21 +39,20 @@ std::string resolv_conf() {
 // Not fsynced: they are rewritten at the next start if a crash loses them.
 // A running container has them bind-mounted: they are rewritten in place
 // (a rename would leave the container with the old file).
-Result<void> Engine::write_etc_files(const Container& c, bool in_place) {
+Result<void> ContainerService::write_etc_files(const Container& c, bool in_place) {
   auto write = [&](const std::string& path, const std::string& text) -> Result<void> {
     if (!in_place) return write_file_atomic(path, text, 0644, false);
     return write_existing(path, text);
   };
-  std::string hostname = c.config.value("Hostname", "");
-  bool host_net = c.host_config.value("NetworkMode", "") == "host";
+  const std::string& hostname = c.spec.config.hostname;
+  bool host_net = c.spec.host.network_mode.kind == model::NetworkMode::Kind::Host;
   TRYV(write(c.hostname_path, hostname + "\n"));
   std::string ip;
   bool user_network = false;
-  for (const auto& r : c.network_requests) {
-    std::string name = r.value("Name", "");
-    if (c.endpoints.contains(name)) {
-      if (ip.empty()) ip = c.endpoints[name].value("IPAddress", "");
-      user_network |= name != "bridge";
+  for (const auto& r : c.networks) {
+    if (auto it = c.endpoints.find(r.name); it != c.endpoints.end()) {
+      if (ip.empty()) ip = it->second.ip;
+      user_network |= r.name != "bridge";
     }
   }
   TRYV(write(c.hosts_path, host_net ? read_file("/etc/hosts").value_or("") : hosts_file(hostname, ip)));

@@ -1,0 +1,98 @@
+// A container's files: docker cp (stat, tar out, tar in), export (a flat
+// tar of its filesystem) and diff. A running container's root is its
+// process's (so its mounts are seen: /etc/hosts, volumes); a stopped one's
+// rootfs is mounted for the duration of the call.
+#include "engine/container_service.h"
+#include "layer/container_archive.h"
+
+namespace berth::engine {
+namespace {
+
+Error not_found_in(const Error& e, const std::string& path, const std::string& ref) {
+  if (e.code == Errc::NotFound) return Error{Errc::NotFound, 0, "Could not find the file " + path + " in container " + ref};
+  return e;
+}
+
+}  // namespace
+
+Result<void> ContainerService::with_root(const std::shared_ptr<Container>& c,
+                                         const std::function<Result<void>(int root)>& fn) {
+  bool running;
+  pid_t pid;
+  {
+    std::lock_guard lk(mu_);
+    running = c->state.running;
+    pid = c->state.pid;
+  }
+  std::string root_path = running ? "/proc/" + std::to_string(pid) + "/root" : rootfs_dir(c->id);
+  if (!running) TRYV(deps_.rootfs->mount(c->id, root_path));
+  auto root = layer::open_container_root(root_path);
+  Result<void> r = root ? fn(root->get()) : Result<void>(std::unexpected(root.error()));
+  if (!running) deps_.rootfs->unmount(root_path);
+  return r;
+}
+
+Result<std::string> ContainerService::archive_stat(const std::string& ref, const std::string& path) {
+  auto c = TRY(find(ref));
+  std::lock_guard op(c->op_mu);
+  std::string header;
+  TRYV(with_root(c, [&](int root) -> Result<void> {
+    auto st = layer::stat_path(root, path);
+    if (!st) return std::unexpected(not_found_in(st.error(), path, ref));
+    header = layer::path_stat_header(*st);
+    return {};
+  }));
+  return header;
+}
+
+Result<void> ContainerService::archive_get(const std::string& ref, const std::string& path,
+                                           const std::function<Result<void>(std::string_view)>& sink) {
+  auto c = TRY(find(ref));
+  std::lock_guard op(c->op_mu);
+  return with_root(c, [&](int root) -> Result<void> {
+    auto a = layer::PathArchive::open(root, path);
+    if (!a) return std::unexpected(not_found_in(a.error(), path, ref));
+    // The first sink call carries the stat, so the route can set its header.
+    TRYV(sink(layer::path_stat_header(a->stat())));
+    return a->write(sink);
+  });
+}
+
+Result<void> ContainerService::archive_put(const std::string& ref, const std::string& path,
+                                           bool no_overwrite_dir_non_dir, bool copy_uid_gid,
+                                           const std::function<Result<size_t>(char*, size_t)>& source) {
+  auto c = TRY(find(ref));
+  std::lock_guard op(c->op_mu);
+  std::string user;
+  {
+    std::lock_guard lk(mu_);
+    user = c->spec.config.user;
+    if (c->spec.host.readonly_rootfs) return fail(Errc::PermissionDenied, "container rootfs is marked read-only");
+  }
+  TRYV(with_root(c, [&](int root) -> Result<void> {
+    layer::ExtractOptions opts;
+    opts.no_overwrite_dir_non_dir = no_overwrite_dir_non_dir;
+    if (copy_uid_gid) opts.owner = TRY(layer::lookup_user(root, user.empty() ? "0" : user));
+    auto x = layer::extract_archive(root, path, source, opts);
+    if (!x) return std::unexpected(not_found_in(x.error(), path, ref));
+    return x;
+  }));
+  std::lock_guard lk(mu_);
+  publish(*c, "extract-to-dir");
+  return {};
+}
+
+Result<void> ContainerService::export_rootfs(const std::string& ref, int out_fd) {
+  auto c = TRY(find(ref));
+  TRYV(deps_.rootfs->export_flat(c->id, out_fd));
+  std::lock_guard lk(mu_);
+  publish(*c, "export");
+  return {};
+}
+
+Result<std::vector<model::Change>> ContainerService::changes(const std::string& ref) {
+  auto c = TRY(find(ref));
+  return deps_.rootfs->changes(c->id);
+}
+
+}  // namespace berth::engine

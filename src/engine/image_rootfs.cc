@@ -1,0 +1,163 @@
+#include "engine/image_rootfs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "dockerapi/container_create.h"
+#include "image/changes.h"
+#include "image/container_export.h"
+#include "image/media_types.h"
+#include "image/reference.h"
+#include "layer/layer.h"
+#include "snapshot/mount.h"
+
+namespace berth::engine {
+namespace {
+
+// The new image's config from the container's (Docker's commit keeps these fields).
+image::ContainerConfig image_config_of(const model::ContainerConfig& c) {
+  image::ContainerConfig cc;
+  if (!c.user.empty()) cc.user = c.user;
+  if (!c.exposed_ports.empty()) cc.exposed_ports = c.exposed_ports;
+  if (!c.env.empty()) cc.env = c.env;
+  if (c.entrypoint) cc.entrypoint = *c.entrypoint;
+  if (c.cmd) cc.cmd = *c.cmd;
+  if (!c.volumes.empty()) cc.volumes = c.volumes;
+  if (!c.working_dir.empty()) cc.working_dir = c.working_dir;
+  if (!c.labels.empty()) cc.labels = c.labels;
+  if (!c.stop_signal.empty()) cc.stop_signal = c.stop_signal;
+  return cc;
+}
+
+}  // namespace
+
+Result<ImageDefaults> ImageRootfs::resolve_image(const std::string& ref) {
+  image::ImageInfo info;
+  {
+    std::lock_guard lk(mu_);
+    auto r = images_.inspect(ref);
+    if (!r) {
+      if (r.error().code != Errc::NotFound) return std::unexpected(r.error());
+      auto parsed = image::Reference::parse(ref);
+      return fail(Errc::NotFound, "No such image: " + (parsed ? parsed->familiar() : ref));
+    }
+    info = std::move(*r);
+  }
+  // The image config's "config" is Docker's Config form; an image whose
+  // config does not read as one cannot run.
+  nlohmann::json full = nlohmann::json::parse(info.config_bytes, nullptr, false);
+  const nlohmann::json empty = nlohmann::json::object();
+  const nlohmann::json& config = full.is_object() && full.contains("config") ? full["config"] : empty;
+  auto reader = TRY_CTX(dockerapi::FieldReader::of(config, "config"), "image " + info.id);
+  return ImageDefaults{info.id, TRY_CTX(dockerapi::parse_config(reader), "image " + info.id)};
+}
+
+Result<void> ImageRootfs::prepare(const std::string& image_id, const std::string& key) {
+  std::lock_guard lk(mu_);
+  TRY(images_.prepare_rootfs(image_id, key));
+  return {};
+}
+
+Result<void> ImageRootfs::mount(const std::string& key, const std::string& target) {
+  std::vector<snapshot::Mount> mounts;
+  {
+    std::lock_guard lk(mu_);
+    mounts = TRY(images_.snapshots().mounts(key));
+  }
+  return snapshot::mount_all(mounts, target);
+}
+
+void ImageRootfs::unmount(const std::string& target) {
+  auto r = snapshot::unmount_all(target);
+  if (!r && r.error().code != Errc::NotFound) log::warn("unmounting {}: {}", target, r.error().str());
+}
+
+Result<void> ImageRootfs::remove(const std::string& key) {
+  std::lock_guard lk(mu_);
+  return images_.snapshots().remove(key);
+}
+
+std::optional<int64_t> ImageRootfs::usage(const std::string& key) {
+  std::lock_guard lk(mu_);
+  auto u = images_.snapshots().usage(key);
+  if (!u) return std::nullopt;
+  return u->bytes;
+}
+
+Result<std::vector<model::Change>> ImageRootfs::changes(const std::string& key) {
+  std::vector<std::string> roots;
+  {
+    std::lock_guard lk(mu_);
+    auto mounts = TRY(images_.snapshots().mounts(key));
+    roots = TRY(image::layer_roots(mounts, key));
+  }
+  std::vector<model::Change> out;
+  if (roots.size() < 2) return out;
+  std::vector<std::string> lowers(roots.begin() + 1, roots.end());
+  for (const auto& ch : TRY(layer::diff(roots[0], lowers))) {
+    auto kind = ch.kind == layer::ChangeKind::Modified ? model::Change::Kind::Modified
+                : ch.kind == layer::ChangeKind::Added  ? model::Change::Kind::Added
+                                                       : model::Change::Kind::Deleted;
+    out.push_back({ch.path, kind});
+  }
+  return out;
+}
+
+Result<void> ImageRootfs::export_flat(const std::string& key, int out_fd) {
+  std::lock_guard lk(mu_);
+  TRY(image::export_container_fs(images_, key, out_fd));
+  return {};
+}
+
+Result<std::string> ImageRootfs::commit(const std::string& key, const RootfsCommit& req) {
+  std::lock_guard lk(mu_);
+  auto parent = TRY(images_.inspect(req.parent_image_id));
+  auto mounts = TRY(images_.snapshots().mounts(key));
+  auto roots = TRY(image::layer_roots(mounts, key));
+  // The writable layer as a tar, stored as a content blob (uncompressed, so
+  // its digest is its diff ID).
+  std::string tmp_path = images_.root() + "/commit-XXXXXX";
+  int tfd = ::mkostemp(tmp_path.data(), O_CLOEXEC);
+  if (tfd < 0) return fail_errno("creating a temporary file for the commit");
+  UniqueFd tmp(tfd);
+  ::unlink(tmp_path.c_str());
+  auto written = TRY(layer::write_diff_tar(roots[0], tmp.get()));
+  ::lseek(tmp.get(), 0, SEEK_SET);
+  auto blob = TRY_CTX(images_.content().write_from_fd(written.diff_id, tmp.get()), "storing the committed layer");
+
+  image::ImageConfig cfg = parent.config;
+  image::ContainerConfig cc = image_config_of(req.config);
+  TRYV(image::apply_changes(cc, req.changes));
+  cfg.config = cc;
+  cfg.created = rfc3339_now();
+  cfg.author = req.author;
+  if (!cfg.rootfs) cfg.rootfs = image::RootFs{};
+  cfg.rootfs->diff_ids.push_back(written.diff_id);
+  image::History h;
+  h.created = cfg.created;
+  h.author = req.author;
+  h.created_by = req.created_by;
+  h.comment = req.comment;
+  cfg.history.push_back(h);
+  cfg.extra["container"] = key;
+  std::string config_bytes = image::serialize(cfg);
+
+  image::Manifest m = parent.manifest;
+  m.media_type = std::string(image::media::kOciManifest);
+  m.config.media_type = std::string(image::media::kOciConfig);
+  m.config.digest = image::image_id(config_bytes);
+  m.config.size = static_cast<int64_t>(config_bytes.size());
+  image::Descriptor l;
+  l.media_type = std::string(image::media::kOciLayer);
+  l.digest = blob;
+  l.size = static_cast<int64_t>(written.size);
+  m.layers.push_back(l);
+  std::vector<std::string> refs;
+  if (!req.reference.empty()) refs.push_back(req.reference);
+  auto info = TRY_CTX(images_.commit_image(config_bytes, image::serialize(m), refs), "committing container " + key);
+  return info.id;
+}
+
+}  // namespace berth::engine

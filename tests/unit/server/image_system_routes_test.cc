@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include "fake_backends.h"
+#include "route_harness.h"
+#include "server/routes/routes.h"
+
+namespace berth::server::testing {
+namespace {
+
+class Unavailable : public backend::BuildBackend, public backend::DistributionBackend {
+ public:
+  Result<std::string> build(const backend::BuildRequest&, const std::function<Result<size_t>(char*, size_t)>&,
+                            const std::function<bool(const std::string&)>&) override {
+    return fail(Errc::Unsupported, "no builder");
+  }
+  Result<void> pull(const std::string& ref, const backend::RegistryAuth&, const Progress&) override {
+    pulled = ref;
+    return fail(Errc::Unsupported, "no registry client");
+  }
+  Result<void> push(const std::string&, const backend::RegistryAuth&, const Progress&) override {
+    return fail(Errc::Unsupported, "no registry client");
+  }
+  Result<std::string> login(const backend::RegistryAuth&) override { return fail(Errc::Unsupported, "no registry client"); }
+  Result<std::string> search(const std::string&, int) override { return fail(Errc::Unsupported, "no registry client"); }
+  std::string pulled;
+};
+
+TEST(ImageRoutes, ErrorsMapAndRemoveRenders) {
+  Router router;
+  FakeImages images;
+  Unavailable registry;
+  add_distribution_routes(router, registry);
+  add_image_create_route(router, images, registry);
+  add_image_routes(router, images);
+  add_build_routes(router, registry);
+  auto a = call(router, "DELETE", "/images/busybox");
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.json()[0]["Untagged"], "busybox:latest");
+  images.error = Error{Errc::NotFound, 0, "No such image: nope:latest"};
+  EXPECT_EQ(call(router, "GET", "/images/nope/json").status, 404);
+  EXPECT_EQ(call(router, "GET", "/images/nope/history").status, 404);
+  EXPECT_EQ(call(router, "POST", "/images/nope/tag?repo=x").status, 404);
+  EXPECT_EQ(call(router, "DELETE", "/images/nope").status, 404);
+  images.error.reset();
+  // Pull, push, search, login and build are areas of their own, not there yet: 501.
+  EXPECT_EQ(call(router, "POST", "/images/create?fromImage=busybox&tag=1.36").status, 501);
+  EXPECT_EQ(registry.pulled, "busybox:1.36");
+  EXPECT_EQ(call(router, "POST", "/images/busybox/push").status, 501);
+  EXPECT_EQ(call(router, "GET", "/images/search?term=x").status, 501);
+  EXPECT_EQ(call(router, "POST", "/auth", R"({"username":"u","password":"p"})").status, 501);
+  EXPECT_EQ(call(router, "POST", "/build").status, 501);
+  EXPECT_EQ(call(router, "POST", "/images/create?fromSrc=http://x").status, 501);
+}
+
+TEST(SystemRoutes, InfoListsTheRuntimesAndPingAnswers) {
+  Router router;
+  FakeSystem system;
+  FakeContainers containers;
+  FakeImages images;
+  FakeVolumes volumes;
+  add_system_routes(router, system, SystemInfo{"0.1.0", "/d", "/e", false}, {&containers, &images, &volumes});
+  EXPECT_EQ(call(router, "GET", "/_ping").status, 200);
+  auto info = call(router, "GET", "/info");
+  ASSERT_EQ(info.status, 200);
+  EXPECT_TRUE(info.json()["Runtimes"].contains("berth"));
+  EXPECT_EQ(info.json()["DefaultRuntime"], "berth");
+  EXPECT_EQ(call(router, "GET", "/events?since=yesterday").status, 400);
+  EXPECT_EQ(call(router, "GET", "/events?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D").status, 400);
+  auto df = call(router, "GET", "/system/df");
+  EXPECT_EQ(df.status, 200) << df.body;
+  containers.error = Error{Errc::Internal, 0, "store broken"};
+  EXPECT_EQ(call(router, "GET", "/system/df").status, 500);
+}
+
+}  // namespace
+}  // namespace berth::server::testing
