@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/connection.h"
+#include "cli/run_flags.h"
 #include "cli/stream.h"
 
 namespace berth::cli {
@@ -45,65 +46,6 @@ std::string image_with_tag(const std::string& image) {
   std::string last = slash == std::string::npos ? image : image.substr(slash + 1);
   if (last.find(':') != std::string::npos || image.find('@') != std::string::npos) return image;
   return image + ":latest";
-}
-
-void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
-  app->set_help_flag("--help", "Print usage");
-  app->prefix_command();  // flags after the image belong to the command
-  if (is_run) {
-    add_bool(app, "-d,--detach", o.detach, "Run container in background and print container ID");
-    add_bool(app, "--rm", o.rm, "Automatically remove the container and its associated anonymous volumes when it exits");
-    add_string(app, "--detach-keys", o.detach_keys, "Override the key sequence for detaching a container");
-    add_bool(app, "--sig-proxy", o.sig_proxy, "Proxy received signals to the process (default true)");
-  } else {
-    add_bool(app, "--rm", o.rm, "Automatically remove the container and its associated anonymous volumes when it exits");
-  }
-  add_list(app, "-a,--attach", o.attach, "Attach to STDIN, STDOUT or STDERR");
-  add_bool(app, "-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
-  add_bool(app, "-t,--tty", o.tty, "Allocate a pseudo-TTY");
-  add_string(app, "--name", o.name, "Assign a name to the container");
-  add_list(app, "-e,--env", o.env, "Set environment variables");
-  add_list(app, "--env-file", o.env_files, "Read in a file of environment variables");
-  add_string(app, "-w,--workdir", o.workdir, "Working directory inside the container");
-  add_string(app, "-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
-  add_string(app, "-h,--hostname", o.hostname, "Container host name");
-  add_string(app, "--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image")
-      ->each([&o](const std::string&) { o.entrypoint_set = true; });
-  add_list(app, "-l,--label", o.labels, "Set meta data on a container");
-  add_string(app, "--restart", o.restart, "Restart policy to apply when a container exits (default \"no\")");
-  add_bool(app, "--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
-  add_string(app, "-m,--memory", o.memory, "Memory limit", "bytes");
-  add_string(app, "--memory-swap", o.memory_swap,
-             "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", "bytes");
-  add_string(app, "--cpus", o.cpus, "Number of CPUs", "decimal");
-  app->add_option_function<int64_t>("-c,--cpu-shares", [&o](const int64_t& v) { o.cpu_shares = v; },
-                                    "CPU shares (relative weight)")->type_name("int");
-  add_string(app, "--cpuset-cpus", o.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
-  app->add_option_function<int64_t>("--pids-limit", [&o](const int64_t& v) { o.pids_limit = v; },
-                                    "Tune container pids limit (set -1 for unlimited)")->type_name("int");
-  add_list(app, "--ulimit", o.ulimits, "Ulimit options", "ulimit");
-  add_bool(app, "--read-only", o.read_only, "Mount the container's root filesystem as read only");
-  add_list(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
-  add_list(app, "--cap-add", o.cap_add, "Add Linux capabilities");
-  add_list(app, "--cap-drop", o.cap_drop, "Drop Linux capabilities");
-  add_bool(app, "--privileged", o.privileged, "Give extended privileges to this container");
-  add_list(app, "--security-opt", o.security_opt, "Security Options");
-  add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");
-  app->add_option_function<int64_t>("--stop-timeout", [&o](const int64_t& v) { o.stop_timeout = v; },
-                                    "Timeout (in seconds) to stop a container")->type_name("int");
-  add_network_volume_flags(app, o);
-  add_string(app, "--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")");
-  add_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
-}
-
-// Image, then the command: CLI11's prefix mode leaves them in remaining().
-void take_positionals(CLI::App* app, RunOptions& o) {
-  std::vector<std::string> rest = app->remaining();
-  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
-  if (!rest.empty()) {
-    o.image = rest.front();
-    o.command.assign(rest.begin() + 1, rest.end());
-  }
 }
 
 // Prints docker's "berth: <error>\n\nRun 'berth run --help'..." and returns 125.
@@ -233,7 +175,7 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
                                 [] { return Result<int>(0); });
     add_run_flags(app, *o, true);
     app->callback([&inv, o, app] {
-      take_positionals(app, *o);
+      take_run_positionals(app, *o);
       inv.action = [&inv, o]() -> Result<int> {
         if (o->image.empty()) {
           errf("berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] "
@@ -252,7 +194,7 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
                                 "Create a new container", nullptr, {}, [] { return Result<int>(0); });
     add_run_flags(app, *o, false);
     app->callback([&inv, o, app] {
-      take_positionals(app, *o);
+      take_run_positionals(app, *o);
       inv.action = [&inv, o]() -> Result<int> {
         if (o->image.empty()) {
           errf("berth: 'berth create' requires at least 1 argument\n\nUsage:  berth create [OPTIONS] IMAGE "

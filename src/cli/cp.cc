@@ -12,7 +12,6 @@
 
 #include "cli/command.h"
 #include "cli/cp_path.h"
-#include "cli/run_options.h"
 #include "cli/stream.h"
 #include "cli/units.h"
 
