@@ -7,37 +7,29 @@
 
 #include <fmt/format.h>
 
+#include "base/exit_status.h"
 #include "cli/command.h"
 #include "cli/connection.h"
 #include "cli/run_flags.h"
+#include "cli/start_status.h"
 #include "cli/stream.h"
 
 namespace berth::cli {
 
-int start_error_status(const std::string& message) {
-  if (message.find("executable file not found") != std::string::npos ||
-      message.find("no such file or directory") != std::string::npos) {
-    return 127;
-  }
-  if (message.find("permission denied") != std::string::npos || message.find("is a directory") != std::string::npos) {
-    return 126;
-  }
-  return 125;
-}
-
 namespace {
 
-// The wait answer: {"StatusCode": N, "Error": {"Message": "..."}}.
-Result<int> wait_status(PendingRequest& wait) {
-  api::Response r = TRY(check(TRY(wait.finish())));
-  Json j = Json::parse(r.body, nullptr, false);
-  if (!j.is_object() || !j.contains("StatusCode")) {
-    return fail(Errc::Internal, fmt::format("the daemon's wait answer is not understood: {}", r.body));
+// The exit status of a container whose start the daemon refused (start_status.h):
+// from the pending wait?condition=removed when it removes itself, else from inspect.
+int failed_start_status(Cli& cli, const std::string& id, PendingRequest* removal_wait, const Error& refusal) {
+  std::optional<int> recorded;
+  if (removal_wait) {
+    auto answer = removal_wait->finish();
+    auto status = answer ? wait_answer_status(*answer) : Result<int>(std::unexpected(answer.error()));
+    if (status && *status != 0) recorded = *status;
+  } else if (auto c = cli.get_json("/containers/" + url_encode(id) + "/json")) {
+    recorded = recorded_exit_code(*c);
   }
-  if (j.contains("Error") && j["Error"].is_object() && j["Error"].value("Message", "") != "") {
-    return fail(Errc::Internal, j["Error"]["Message"].get<std::string>());
-  }
-  return j["StatusCode"].get<int>();
+  return refused_start_status(recorded, refusal);
 }
 
 std::string image_with_tag(const std::string& image) {
@@ -48,10 +40,15 @@ std::string image_with_tag(const std::string& image) {
   return image + ":latest";
 }
 
-// Prints docker's "berth: <error>\n\nRun 'berth run --help'..." and returns 125.
-int refuse(const std::string& cmd, const Error& e) {
+// docker's "berth: <error>\n\nRun 'berth run --help'...", on stderr.
+void print_refusal(const std::string& cmd, const Error& e) {
   errf("berth: {}\n\nRun 'berth {} --help' for more information\n", e.str(), cmd);
-  return 125;
+}
+
+// The engine refused before the command could run (bad flag, no image, name in use, ...).
+int refuse(const std::string& cmd, const Error& e) {
+  print_refusal(cmd, e);
+  return kExitRefused;
 }
 
 Result<std::string> create_container(Cli& cli, RunOptions& o, bool detached) {
@@ -102,11 +99,17 @@ Result<int> run_container(Cli& cli, RunOptions& o) {
   std::string id = TRY(create_container(cli, o, o.detach));
   if (o.detach) {
     api::Client* c = TRY(cli.client());
+    // --rm: the container is gone once its start failed; its status comes with the removal.
+    std::optional<PendingRequest> removal;
+    if (o.rm) {
+      removal = TRY(PendingRequest::send(resolve_host(cli.global.host), c->api_minor(), "POST",
+                                         fmt::format("/containers/{}/wait?condition=removed", id)));
+    }
     api::Response r = TRY(c->request("POST", "/containers/" + id + "/start"));
     if (r.status >= 400) {
       Error e = daemon_error(r);
-      errf("berth: {}\n\nRun 'berth run --help' for more information\n", e.str());
-      return start_error_status(e.message);
+      print_refusal("run", e);
+      return failed_start_status(cli, id, removal ? &*removal : nullptr, e);
     }
     outf("{}\n", id);
     return 0;
@@ -122,18 +125,18 @@ Result<int> run_container(Cli& cli, RunOptions& o) {
       plan.stderr |= a == "stderr";
     }
   }
-  bool start_failed = false;
-  auto rc = attach_and_start(cli, plan, &start_failed);
-  if (!rc && start_failed) {
-    errf("berth: {}\n\nRun 'berth run --help' for more information\n", rc.error().str());
-    return start_error_status(rc.error().message);
+  std::optional<int> refused_status;
+  auto rc = attach_and_start(cli, plan, &refused_status);
+  if (!rc && refused_status) {
+    print_refusal("run", rc.error());
+    return *refused_status;
   }
   return rc;
 }
 
 }  // namespace
 
-Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_failed) {
+Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, std::optional<int>* refused_status) {
   api::Client* c = TRY(cli.client());
   TRYV(c->negotiate());
   std::string q = fmt::format("/containers/{}/attach?stream=1{}{}{}", plan.id, plan.stdin ? "&stdin=1" : "",
@@ -150,8 +153,9 @@ Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_faile
   if (plan.start) {
     api::Response r = TRY(c->request("POST", "/containers/" + plan.id + "/start"));
     if (r.status >= 400) {
-      if (start_failed) *start_failed = true;
-      return std::unexpected(daemon_error(r));
+      Error e = daemon_error(r);
+      if (refused_status) *refused_status = failed_start_status(cli, plan.id, plan.auto_remove ? &wait : nullptr, e);
+      return std::unexpected(std::move(e));
     }
   }
   PumpOptions pump{.tty = plan.tty, .attach_stdin = plan.stdin};
@@ -164,7 +168,7 @@ Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_faile
   PumpEnd end = TRY(pump_streams(cli, *conn, pump));
   raw.restore();
   if (end == PumpEnd::Detached) return 0;
-  return wait_status(wait);
+  return wait_answer_status(TRY(wait.finish()));
 }
 
 void add_run_commands(Invocation& inv, CLI::App* parent) {
@@ -180,7 +184,7 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
         if (o->image.empty()) {
           errf("berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] "
                "[ARG...]\n\nSee 'berth run --help' for more information\n");
-          return 125;
+          return kExitRefused;
         }
         auto rc = run_container(inv.cli, *o);
         if (!rc) return refuse("run", rc.error());
@@ -199,7 +203,7 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
         if (o->image.empty()) {
           errf("berth: 'berth create' requires at least 1 argument\n\nUsage:  berth create [OPTIONS] IMAGE "
                "[COMMAND] [ARG...]\n\nSee 'berth create --help' for more information\n");
-          return 125;
+          return kExitRefused;
         }
         auto id = create_container(inv.cli, *o, false);
         if (!id) return refuse("create", id.error());
