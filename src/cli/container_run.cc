@@ -105,13 +105,13 @@ Result<int> run_container(Cli& cli, RunOptions& o) {
       removal = TRY(PendingRequest::send(resolve_host(cli.global.host), c->api_minor(), "POST",
                                          fmt::format("/containers/{}/wait?condition=removed", id)));
     }
+    outf("{}\n", id);  // before the start, as docker: a refused start still names the container
     api::Response r = TRY(c->request("POST", "/containers/" + id + "/start"));
     if (r.status >= 400) {
       Error e = daemon_error(r);
       print_refusal("run", e);
       return failed_start_status(cli, id, removal ? &*removal : nullptr, e);
     }
-    outf("{}\n", id);
     return 0;
   }
   AttachPlan plan{.id = id, .tty = o.tty, .stdin = o.interactive, .auto_remove = o.rm,
