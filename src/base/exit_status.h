@@ -1,17 +1,28 @@
-// The one mapping from an error to an exit status, as Docker's tools report
-// them: 127 when the command is not found, 126 when it cannot be invoked.
-// Decided by the error's code and errno, never by its text.
+// The one mapping from an error to a process's exit status, shared by the
+// daemon (the State.ExitCode it records for a container or exec whose command
+// could not be started) and the CLI. Docker's rule (docker run's "Exit
+// status"): 125 the container engine refused, 126 the command cannot be
+// invoked, 127 the command cannot be found; any other status is the
+// container's own. Decided from the error's errno, else its code; never its
+// message.
 #pragma once
 
 #include "base/error.h"
 
 namespace berth {
 
-// The status a CLI exits with when a command of a container could not be run:
-// 127 (not found), 126 (cannot be invoked), else 125 (the daemon refused).
+inline constexpr int kExitRefused = 125;
+inline constexpr int kExitCannotInvoke = 126;
+inline constexpr int kExitNotFound = 127;
+inline constexpr int kExitStartFailed = 128;
+
+// errno when there is one: ENOENT -> 127; EACCES, EPERM, EISDIR, ENOEXEC,
+// ETXTBSY -> 126; any other -> 125. Without errno, by code: NotFound -> 127,
+// PermissionDenied -> 126, any other -> 125.
 int exit_status_for(const Error& e);
-// The exit code recorded for a container whose start failed (State.ExitCode):
-// 127, 126, else 128 as dockerd records.
+
+// The State.ExitCode dockerd records for a container whose start failed:
+// 127 or 126 as above, else 128 ("unknown").
 int container_exit_status_for(const Error& e);
 
 }  // namespace berth

@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
   add_system_commands(inv, &root, system);
   add_network_commands(inv, network);
   add_volume_commands(inv, volume);
+  add_unavailable_commands(inv, &root, image);
 
   try {
     root.parse(argc, argv);

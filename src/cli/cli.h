@@ -57,6 +57,10 @@ void errf(fmt::format_string<Args...> f, Args&&... args) {
   err(fmt::format(f, std::forward<Args>(args)...));
 }
 
+// Percent-encodes all but RFC 3986's unreserved characters: one path segment
+// or query value of a request ("a b/c" -> "a%20b%2Fc").
+std::string url_encode(std::string_view s);
+
 // Unix seconds now (for "2 minutes ago").
 int64_t unix_now();
 

@@ -60,5 +60,6 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group);
 void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group);
 void add_network_commands(Invocation& inv, CLI::App* network_group);
 void add_volume_commands(Invocation& inv, CLI::App* volume_group);
+void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_group);
 
 }  // namespace berth::cli

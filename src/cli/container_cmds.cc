@@ -59,8 +59,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
         AttachPlan plan{.id = c["Id"].get<std::string>(), .tty = c["Config"].value("Tty", false),
                         .stdin = o->interactive, .auto_remove = c["HostConfig"].value("AutoRemove", false),
                         .sig_proxy = true, .detach_keys = o->detach_keys};
-        bool start_failed = false;
-        return attach_and_start(cli, plan, &start_failed);
+        return attach_and_start(cli, plan);
       }
       std::vector<std::string> failed;
       for (const auto& name : o->args) {

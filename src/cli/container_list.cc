@@ -10,7 +10,6 @@
 #include "cli/command.h"
 #include "cli/filters.h"
 #include "cli/port_spec.h"
-#include "cli/run_options.h"
 #include "cli/table.h"
 #include "cli/units.h"
 

@@ -7,36 +7,29 @@
 
 #include <fmt/format.h>
 
+#include "base/exit_status.h"
 #include "cli/command.h"
 #include "cli/connection.h"
+#include "cli/run_flags.h"
+#include "cli/start_status.h"
 #include "cli/stream.h"
 
 namespace berth::cli {
 
-int start_error_status(const std::string& message) {
-  if (message.find("executable file not found") != std::string::npos ||
-      message.find("no such file or directory") != std::string::npos) {
-    return 127;
-  }
-  if (message.find("permission denied") != std::string::npos || message.find("is a directory") != std::string::npos) {
-    return 126;
-  }
-  return 125;
-}
-
 namespace {
 
-// The wait answer: {"StatusCode": N, "Error": {"Message": "..."}}.
-Result<int> wait_status(PendingRequest& wait) {
-  api::Response r = TRY(check(TRY(wait.finish())));
-  Json j = Json::parse(r.body, nullptr, false);
-  if (!j.is_object() || !j.contains("StatusCode")) {
-    return fail(Errc::Internal, fmt::format("the daemon's wait answer is not understood: {}", r.body));
+// The exit status of a container whose start the daemon refused (start_status.h):
+// from the pending wait?condition=removed when it removes itself, else from inspect.
+int failed_start_status(Cli& cli, const std::string& id, PendingRequest* removal_wait, const Error& refusal) {
+  std::optional<int> recorded;
+  if (removal_wait) {
+    auto answer = removal_wait->finish();
+    auto status = answer ? wait_answer_status(*answer) : Result<int>(std::unexpected(answer.error()));
+    if (status && *status != 0) recorded = *status;
+  } else if (auto c = cli.get_json("/containers/" + url_encode(id) + "/json")) {
+    recorded = recorded_exit_code(*c);
   }
-  if (j.contains("Error") && j["Error"].is_object() && j["Error"].value("Message", "") != "") {
-    return fail(Errc::Internal, j["Error"]["Message"].get<std::string>());
-  }
-  return j["StatusCode"].get<int>();
+  return refused_start_status(recorded, refusal);
 }
 
 std::string image_with_tag(const std::string& image) {
@@ -47,69 +40,15 @@ std::string image_with_tag(const std::string& image) {
   return image + ":latest";
 }
 
-void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
-  app->set_help_flag("--help", "Print usage");
-  app->prefix_command();  // flags after the image belong to the command
-  if (is_run) {
-    add_bool(app, "-d,--detach", o.detach, "Run container in background and print container ID");
-    add_bool(app, "--rm", o.rm, "Automatically remove the container and its associated anonymous volumes when it exits");
-    add_string(app, "--detach-keys", o.detach_keys, "Override the key sequence for detaching a container");
-    add_bool(app, "--sig-proxy", o.sig_proxy, "Proxy received signals to the process (default true)");
-  } else {
-    add_bool(app, "--rm", o.rm, "Automatically remove the container and its associated anonymous volumes when it exits");
-  }
-  add_list(app, "-a,--attach", o.attach, "Attach to STDIN, STDOUT or STDERR");
-  add_bool(app, "-i,--interactive", o.interactive, "Keep STDIN open even if not attached");
-  add_bool(app, "-t,--tty", o.tty, "Allocate a pseudo-TTY");
-  add_string(app, "--name", o.name, "Assign a name to the container");
-  add_list(app, "-e,--env", o.env, "Set environment variables");
-  add_list(app, "--env-file", o.env_files, "Read in a file of environment variables");
-  add_string(app, "-w,--workdir", o.workdir, "Working directory inside the container");
-  add_string(app, "-u,--user", o.user, "Username or UID (format: <name|uid>[:<group|gid>])");
-  add_string(app, "-h,--hostname", o.hostname, "Container host name");
-  add_string(app, "--entrypoint", o.entrypoint, "Overwrite the default ENTRYPOINT of the image")
-      ->each([&o](const std::string&) { o.entrypoint_set = true; });
-  add_list(app, "-l,--label", o.labels, "Set meta data on a container");
-  add_string(app, "--restart", o.restart, "Restart policy to apply when a container exits (default \"no\")");
-  add_bool(app, "--init", o.init, "Run an init inside the container that forwards signals and reaps processes");
-  add_string(app, "-m,--memory", o.memory, "Memory limit", "bytes");
-  add_string(app, "--memory-swap", o.memory_swap,
-             "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", "bytes");
-  add_string(app, "--cpus", o.cpus, "Number of CPUs", "decimal");
-  app->add_option_function<int64_t>("-c,--cpu-shares", [&o](const int64_t& v) { o.cpu_shares = v; },
-                                    "CPU shares (relative weight)")->type_name("int");
-  add_string(app, "--cpuset-cpus", o.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
-  app->add_option_function<int64_t>("--pids-limit", [&o](const int64_t& v) { o.pids_limit = v; },
-                                    "Tune container pids limit (set -1 for unlimited)")->type_name("int");
-  add_list(app, "--ulimit", o.ulimits, "Ulimit options", "ulimit");
-  add_bool(app, "--read-only", o.read_only, "Mount the container's root filesystem as read only");
-  add_list(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
-  add_list(app, "--cap-add", o.cap_add, "Add Linux capabilities");
-  add_list(app, "--cap-drop", o.cap_drop, "Drop Linux capabilities");
-  add_bool(app, "--privileged", o.privileged, "Give extended privileges to this container");
-  add_list(app, "--security-opt", o.security_opt, "Security Options");
-  add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");
-  app->add_option_function<int64_t>("--stop-timeout", [&o](const int64_t& v) { o.stop_timeout = v; },
-                                    "Timeout (in seconds) to stop a container")->type_name("int");
-  add_network_volume_flags(app, o);
-  add_string(app, "--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")");
-  add_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
-}
-
-// Image, then the command: CLI11's prefix mode leaves them in remaining().
-void take_positionals(CLI::App* app, RunOptions& o) {
-  std::vector<std::string> rest = app->remaining();
-  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
-  if (!rest.empty()) {
-    o.image = rest.front();
-    o.command.assign(rest.begin() + 1, rest.end());
-  }
-}
-
-// Prints docker's "berth: <error>\n\nRun 'berth run --help'..." and returns 125.
-int refuse(const std::string& cmd, const Error& e) {
+// docker's "berth: <error>\n\nRun 'berth run --help'...", on stderr.
+void print_refusal(const std::string& cmd, const Error& e) {
   errf("berth: {}\n\nRun 'berth {} --help' for more information\n", e.str(), cmd);
-  return 125;
+}
+
+// The engine refused before the command could run (bad flag, no image, name in use, ...).
+int refuse(const std::string& cmd, const Error& e) {
+  print_refusal(cmd, e);
+  return kExitRefused;
 }
 
 Result<std::string> create_container(Cli& cli, RunOptions& o, bool detached) {
@@ -160,13 +99,19 @@ Result<int> run_container(Cli& cli, RunOptions& o) {
   std::string id = TRY(create_container(cli, o, o.detach));
   if (o.detach) {
     api::Client* c = TRY(cli.client());
+    // --rm: the container is gone once its start failed; its status comes with the removal.
+    std::optional<PendingRequest> removal;
+    if (o.rm) {
+      removal = TRY(PendingRequest::send(resolve_host(cli.global.host), c->api_minor(), "POST",
+                                         fmt::format("/containers/{}/wait?condition=removed", id)));
+    }
+    outf("{}\n", id);  // before the start, as docker: a refused start still names the container
     api::Response r = TRY(c->request("POST", "/containers/" + id + "/start"));
     if (r.status >= 400) {
       Error e = daemon_error(r);
-      errf("berth: {}\n\nRun 'berth run --help' for more information\n", e.str());
-      return start_error_status(e.message);
+      print_refusal("run", e);
+      return failed_start_status(cli, id, removal ? &*removal : nullptr, e);
     }
-    outf("{}\n", id);
     return 0;
   }
   AttachPlan plan{.id = id, .tty = o.tty, .stdin = o.interactive, .auto_remove = o.rm,
@@ -180,18 +125,18 @@ Result<int> run_container(Cli& cli, RunOptions& o) {
       plan.stderr |= a == "stderr";
     }
   }
-  bool start_failed = false;
-  auto rc = attach_and_start(cli, plan, &start_failed);
-  if (!rc && start_failed) {
-    errf("berth: {}\n\nRun 'berth run --help' for more information\n", rc.error().str());
-    return start_error_status(rc.error().message);
+  std::optional<int> refused_status;
+  auto rc = attach_and_start(cli, plan, &refused_status);
+  if (!rc && refused_status) {
+    print_refusal("run", rc.error());
+    return *refused_status;
   }
   return rc;
 }
 
 }  // namespace
 
-Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_failed) {
+Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, std::optional<int>* refused_status) {
   api::Client* c = TRY(cli.client());
   TRYV(c->negotiate());
   std::string q = fmt::format("/containers/{}/attach?stream=1{}{}{}", plan.id, plan.stdin ? "&stdin=1" : "",
@@ -208,8 +153,9 @@ Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_faile
   if (plan.start) {
     api::Response r = TRY(c->request("POST", "/containers/" + plan.id + "/start"));
     if (r.status >= 400) {
-      if (start_failed) *start_failed = true;
-      return std::unexpected(daemon_error(r));
+      Error e = daemon_error(r);
+      if (refused_status) *refused_status = failed_start_status(cli, plan.id, plan.auto_remove ? &wait : nullptr, e);
+      return std::unexpected(std::move(e));
     }
   }
   PumpOptions pump{.tty = plan.tty, .attach_stdin = plan.stdin};
@@ -222,7 +168,7 @@ Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_faile
   PumpEnd end = TRY(pump_streams(cli, *conn, pump));
   raw.restore();
   if (end == PumpEnd::Detached) return 0;
-  return wait_status(wait);
+  return wait_answer_status(TRY(wait.finish()));
 }
 
 void add_run_commands(Invocation& inv, CLI::App* parent) {
@@ -233,12 +179,12 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
                                 [] { return Result<int>(0); });
     add_run_flags(app, *o, true);
     app->callback([&inv, o, app] {
-      take_positionals(app, *o);
+      take_run_positionals(app, *o);
       inv.action = [&inv, o]() -> Result<int> {
         if (o->image.empty()) {
           errf("berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] "
                "[ARG...]\n\nSee 'berth run --help' for more information\n");
-          return 125;
+          return kExitRefused;
         }
         auto rc = run_container(inv.cli, *o);
         if (!rc) return refuse("run", rc.error());
@@ -252,12 +198,12 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
                                 "Create a new container", nullptr, {}, [] { return Result<int>(0); });
     add_run_flags(app, *o, false);
     app->callback([&inv, o, app] {
-      take_positionals(app, *o);
+      take_run_positionals(app, *o);
       inv.action = [&inv, o]() -> Result<int> {
         if (o->image.empty()) {
           errf("berth: 'berth create' requires at least 1 argument\n\nUsage:  berth create [OPTIONS] IMAGE "
                "[COMMAND] [ARG...]\n\nSee 'berth create --help' for more information\n");
-          return 125;
+          return kExitRefused;
         }
         auto id = create_container(inv.cli, *o, false);
         if (!id) return refuse("create", id.error());

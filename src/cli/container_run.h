@@ -2,6 +2,7 @@
 // to a container around its start.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -9,10 +10,6 @@
 #include "cli/run_options.h"
 
 namespace berth::cli {
-
-// docker-cli's exit status for a failed start: 127 when the command is not
-// found, 126 when it cannot be invoked, else 125.
-int start_error_status(const std::string& message);
 
 // Attaches (as configured), sends wait, starts, pumps the streams and
 // returns the container's exit status (0 when the user detached).
@@ -24,7 +21,9 @@ struct AttachPlan {
   bool start = true;  // false: attach to a running container only
   std::string detach_keys;  // flag text ("ctrl-p,ctrl-q"), "" = default
 };
-// On a start failure `*start_failed` is set and the error returned.
-Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, bool* start_failed = nullptr);
+// When the daemon refuses the start, its error is returned and, if asked,
+// *refused_status is the exit status the container recorded for it (127 not
+// found, 126 cannot be invoked; see start_status.h).
+Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, std::optional<int>* refused_status = nullptr);
 
 }  // namespace berth::cli

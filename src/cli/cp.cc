@@ -1,7 +1,6 @@
 // berth cp: tar over the archive endpoints (GET/HEAD/PUT), built and
-// extracted here with libarchive, with docker-cli's path rules (cp_path.h).
-#include <archive.h>
-#include <archive_entry.h>
+// extracted here with libarchive (loaded by cp alone, libarchive.h), with
+// docker-cli's path rules (cp_path.h).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/cp_path.h"
-#include "cli/run_options.h"
+#include "cli/libarchive.h"
 #include "cli/stream.h"
 #include "cli/units.h"
 
@@ -29,8 +28,8 @@ Result<UniqueFd> temp_file() {
   return fd;
 }
 
-Error archive_error(struct archive* a, const std::string& what) {
-  const char* msg = archive_error_string(a);
+Error archive_error(const LibArchive& la, struct archive* a, const std::string& what) {
+  const char* msg = la.archive_error_string(a);
   return Error{Errc::Internal, 0, fmt::format("{}: {}", what, msg ? msg : "unknown libarchive error")};
 }
 
@@ -70,92 +69,94 @@ std::optional<Json> path_stat(const api::Response& r) {
 }
 
 Result<void> extract(int fd, const CopyPlan& plan, bool preserve_owner) {
-  ArchivePtr in(archive_read_new(), archive_read_free);
-  archive_read_support_format_tar(in.get());
-  if (archive_read_open_fd(in.get(), fd, 64 << 10) != ARCHIVE_OK) return std::unexpected(archive_error(in.get(), "reading the archive"));
-  ArchivePtr disk(archive_write_disk_new(), archive_write_free);
+  const LibArchive& la = *TRY(libarchive());
+  ArchivePtr in(la.archive_read_new(), la.archive_read_free);
+  la.archive_read_support_format_tar(in.get());
+  if (la.archive_read_open_fd(in.get(), fd, 64 << 10) != ARCHIVE_OK) return std::unexpected(archive_error(la, in.get(), "reading the archive"));
+  ArchivePtr disk(la.archive_write_disk_new(), la.archive_write_free);
   int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
               ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_XATTR;
   if (preserve_owner) flags |= ARCHIVE_EXTRACT_OWNER;
-  archive_write_disk_set_options(disk.get(), flags);
-  archive_write_disk_set_standard_lookup(disk.get());
+  la.archive_write_disk_set_options(disk.get(), flags);
+  la.archive_write_disk_set_standard_lookup(disk.get());
   archive_entry* entry;
   int rc;
-  while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {
+  while ((rc = la.archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {
     auto place = [&](const char* name) {
       return plan.dest_dir + "/" + rebase(name, plan.rebase_from, plan.rebase_to);
     };
-    archive_entry_set_pathname(entry, place(archive_entry_pathname(entry)).c_str());
-    if (const char* link = archive_entry_hardlink(entry)) archive_entry_set_hardlink(entry, place(link).c_str());
-    if (archive_write_header(disk.get(), entry) != ARCHIVE_OK) {
-      return std::unexpected(archive_error(disk.get(), fmt::format("extracting {}", archive_entry_pathname(entry))));
+    la.archive_entry_set_pathname(entry, place(la.archive_entry_pathname(entry)).c_str());
+    if (const char* link = la.archive_entry_hardlink(entry)) la.archive_entry_set_hardlink(entry, place(link).c_str());
+    if (la.archive_write_header(disk.get(), entry) != ARCHIVE_OK) {
+      return std::unexpected(archive_error(la, disk.get(), fmt::format("extracting {}", la.archive_entry_pathname(entry))));
     }
     const void* buf;
     size_t size;
     la_int64_t offset;
-    while ((rc = archive_read_data_block(in.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
-      if (archive_write_data_block(disk.get(), buf, size, offset) != ARCHIVE_OK) {
-        return std::unexpected(archive_error(disk.get(), "writing extracted data"));
+    while ((rc = la.archive_read_data_block(in.get(), &buf, &size, &offset)) == ARCHIVE_OK) {
+      if (la.archive_write_data_block(disk.get(), buf, size, offset) != ARCHIVE_OK) {
+        return std::unexpected(archive_error(la, disk.get(), "writing extracted data"));
       }
     }
-    if (rc != ARCHIVE_EOF) return std::unexpected(archive_error(in.get(), "reading the archive"));
-    archive_write_finish_entry(disk.get());
+    if (rc != ARCHIVE_EOF) return std::unexpected(archive_error(la, in.get(), "reading the archive"));
+    la.archive_write_finish_entry(disk.get());
   }
-  if (rc != ARCHIVE_EOF) return std::unexpected(archive_error(in.get(), "reading the archive"));
+  if (rc != ARCHIVE_EOF) return std::unexpected(archive_error(la, in.get(), "reading the archive"));
   return {};
 }
 
 // Tars `src` (named `top` in the archive, then rebased) into fd.
 Result<uint64_t> build_tar(const std::string& src, bool follow, const std::string& top, const CopyPlan& plan, int fd) {
-  ArchivePtr out(archive_write_new(), archive_write_free);
-  archive_write_set_format_pax_restricted(out.get());
-  if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) return std::unexpected(archive_error(out.get(), "writing the archive"));
-  ArchivePtr disk(archive_read_disk_new(), archive_read_free);
-  archive_read_disk_set_standard_lookup(disk.get());
-  if (follow) archive_read_disk_set_symlink_hybrid(disk.get());
-  else archive_read_disk_set_symlink_physical(disk.get());
+  const LibArchive& la = *TRY(libarchive());
+  ArchivePtr out(la.archive_write_new(), la.archive_write_free);
+  la.archive_write_set_format_pax_restricted(out.get());
+  if (la.archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) return std::unexpected(archive_error(la, out.get(), "writing the archive"));
+  ArchivePtr disk(la.archive_read_disk_new(), la.archive_read_free);
+  la.archive_read_disk_set_standard_lookup(disk.get());
+  if (follow) la.archive_read_disk_set_symlink_hybrid(disk.get());
+  else la.archive_read_disk_set_symlink_physical(disk.get());
   std::string root = src;
   if (root.ends_with("/.")) root.resize(root.size() - 2);
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  if (archive_read_disk_open(disk.get(), root.c_str()) != ARCHIVE_OK) {
-    return std::unexpected(archive_error(disk.get(), fmt::format("reading {}", src)));
+  if (la.archive_read_disk_open(disk.get(), root.c_str()) != ARCHIVE_OK) {
+    return std::unexpected(archive_error(la, disk.get(), fmt::format("reading {}", src)));
   }
   uint64_t total = 0;
   std::vector<char> buf(64 << 10);
   while (true) {
-    archive_entry* entry = archive_entry_new();
-    int rc = archive_read_next_header2(disk.get(), entry);
+    archive_entry* entry = la.archive_entry_new();
+    int rc = la.archive_read_next_header2(disk.get(), entry);
     if (rc == ARCHIVE_EOF) {
-      archive_entry_free(entry);
+      la.archive_entry_free(entry);
       break;
     }
     if (rc != ARCHIVE_OK) {
-      archive_entry_free(entry);
-      return std::unexpected(archive_error(disk.get(), fmt::format("reading {}", src)));
+      la.archive_entry_free(entry);
+      return std::unexpected(archive_error(la, disk.get(), fmt::format("reading {}", src)));
     }
-    archive_read_disk_descend(disk.get());
-    std::string path = archive_entry_pathname(entry);
+    la.archive_read_disk_descend(disk.get());
+    std::string path = la.archive_entry_pathname(entry);
     std::string name = top + path.substr(std::min(path.size(), root.size()));
-    archive_entry_set_pathname(entry, rebase(name, plan.rebase_from, plan.rebase_to).c_str());
-    if (archive_write_header(out.get(), entry) != ARCHIVE_OK) {
-      archive_entry_free(entry);
-      return std::unexpected(archive_error(out.get(), fmt::format("archiving {}", path)));
+    la.archive_entry_set_pathname(entry, rebase(name, plan.rebase_from, plan.rebase_to).c_str());
+    if (la.archive_write_header(out.get(), entry) != ARCHIVE_OK) {
+      la.archive_entry_free(entry);
+      return std::unexpected(archive_error(la, out.get(), fmt::format("archiving {}", path)));
     }
-    if (archive_entry_filetype(entry) == AE_IFREG && archive_entry_size(entry) > 0) {
-      UniqueFd file(::open(archive_entry_sourcepath(entry), O_RDONLY | O_CLOEXEC));
+    if (la.archive_entry_filetype(entry) == AE_IFREG && la.archive_entry_size(entry) > 0) {
+      UniqueFd file(::open(la.archive_entry_sourcepath(entry), O_RDONLY | O_CLOEXEC));
       if (!file) {
-        archive_entry_free(entry);
+        la.archive_entry_free(entry);
         return fail_errno(fmt::format("open {}", path));
       }
       ssize_t n;
       while ((n = ::read(file.get(), buf.data(), buf.size())) > 0) {
-        archive_write_data(out.get(), buf.data(), static_cast<size_t>(n));
+        la.archive_write_data(out.get(), buf.data(), static_cast<size_t>(n));
         total += static_cast<uint64_t>(n);
       }
     }
-    archive_entry_free(entry);
+    la.archive_entry_free(entry);
   }
-  if (archive_write_close(out.get()) != ARCHIVE_OK) return std::unexpected(archive_error(out.get(), "finishing the archive"));
+  if (la.archive_write_close(out.get()) != ARCHIVE_OK) return std::unexpected(archive_error(la, out.get(), "finishing the archive"));
   return total;
 }
 
@@ -167,6 +168,7 @@ Result<int> copy_from_container(Cli& cli, const CpArg& src, const std::string& d
     TRYV(check(r));
     return 0;
   }
+  TRYV(libarchive());  // before the download: extracting needs it
   UniqueFd tmp = TRY(temp_file());
   bool write_failed = false;
   api::Response r = TRY(c->stream("GET", q, "", [&](std::string_view d) {

@@ -10,7 +10,6 @@
 #include "cli/command.h"
 #include "cli/filters.h"
 #include "cli/inspect.h"
-#include "cli/run_options.h"
 #include "cli/stream.h"
 #include "cli/table.h"
 #include "cli/units.h"

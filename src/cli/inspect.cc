@@ -1,7 +1,6 @@
 #include "cli/inspect.h"
 
 #include "cli/filters.h"
-#include "cli/run_options.h"
 #include "cli/table.h"
 #include "cli/template.h"
 

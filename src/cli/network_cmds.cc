@@ -10,11 +10,13 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
-#include "cli/inspect.h"
 #include "cli/command.h"
 #include "cli/filters.h"
+#include "cli/go_compat.h"
+#include "cli/inspect.h"
+#include "cli/network_opt.h"
 #include "cli/port_spec.h"
-#include "cli/run_options.h"
+#include "cli/resource_requests.h"
 #include "cli/table.h"
 #include "cli/units.h"
 

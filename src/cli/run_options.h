@@ -1,14 +1,13 @@
-// `run`/`create` flags -> the body of POST /containers/create, built as
-// docker-cli 28 builds it (cli/command/container/opts.go), so the daemon sees
-// the same Config/HostConfig from berth and from docker.
+// What `run`/`create` flags say (RunOptions, bound by run_flags.h) -> the body
+// of POST /containers/create, built as docker-cli 28 builds it
+// (cli/command/container/opts.go: create_request.cc), so the daemon sees the
+// same Config/HostConfig from berth and from docker.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "base/error.h"
 #include "cli/template.h"
@@ -58,7 +57,10 @@ struct RunEnvironment {
   std::function<Result<std::string>(const std::string&)> read_file;
   // The working directory, for relative bind sources ("-v ./data:/d"); unset: getcwd().
   std::function<std::string()> cwd = {};
+
+  std::string working_dir() const;  // cwd(), or getcwd() when unset
 };
+// This process's environment, files and working directory (run_environment.cc).
 RunEnvironment process_environment();
 
 struct CreateRequest {
@@ -69,7 +71,7 @@ struct CreateRequest {
 // `detached`: run -d, which attaches nothing (docker-cli run.go).
 Result<CreateRequest> build_create_request(const RunOptions& opts, bool detached, const RunEnvironment& env);
 
-// Pieces, exposed for tests and for `update`.
+// Flag values parsed on the way, exposed for tests and for `update`/`exec`.
 struct Ulimit {
   std::string name;
   int64_t soft = 0, hard = 0;
@@ -78,53 +80,5 @@ Result<Ulimit> parse_ulimit(const std::string& text);
 Result<Json> parse_restart_policy(const std::string& text);
 Result<std::vector<std::string>> parse_security_opts(const std::vector<std::string>& opts, const RunEnvironment& env);
 Result<std::vector<std::string>> read_env_file(const std::string& path, const RunEnvironment& env);
-std::string url_encode(std::string_view s);
-
-// The -p/--publish ... --volumes-from flags of run and create (registered by
-// container_run.cc's add_run_flags).
-void add_network_volume_flags(CLI::App* app, RunOptions& o);
-
-// Go's encoding/csv for one line: "a,\"b,c\"" -> {"a", "b,c"}.
-Result<std::vector<std::string>> csv_fields(std::string_view line);
-// Go's filepath.Abs (Join with cwd, then Clean).
-std::string absolute_path(const std::string& path, const std::string& cwd);
-// One --mount value -> a HostConfig.Mounts entry (docker's JSON, omitempty).
-Result<Json> parse_mount(const std::string& spec, const RunEnvironment& env);
-
-// One --network value (docker-cli's NetworkAttachmentOpts).
-struct NetworkAttachment {
-  std::string target;
-  std::vector<std::string> aliases, links;
-  std::string ipv4, ipv6;
-  std::vector<std::pair<std::string, std::string>> driver_opts;
-};
-Result<NetworkAttachment> parse_network_opt(const std::string& value);
-// "default", "bridge", "host", "none" and "container:..." are not user-defined.
-bool user_defined_network(const std::string& mode);
-// An EndpointSettings object with every field docker-cli sends.
-Json endpoint_settings(Json ipam, Json links, Json aliases, Json driver_opts);
-
-// network create / connect / disconnect and volume create: the request bodies.
-struct NetworkCreateOptions {
-  std::string name, driver = "bridge", scope, ipam_driver = "default", config_from;
-  std::optional<bool> ipv6;
-  bool internal = false, attachable = false, ingress = false, config_only = false;
-  std::vector<std::string> subnets, ip_ranges, gateways, aux_addresses, ipam_opts, opts, labels;
-};
-Result<Json> build_network_create(const NetworkCreateOptions& o);
-struct NetworkConnectOptions {
-  std::string network, container, ip, ip6;
-  std::vector<std::string> aliases, links, link_local_ips, driver_opts;
-};
-Result<Json> build_network_connect(const NetworkConnectOptions& o);
-struct VolumeCreateOptions {
-  std::string name, driver = "local";
-  std::vector<std::string> opts, labels;
-};
-Json build_volume_create(const VolumeCreateOptions& o);
-// "k=v" flags -> a JSON object with Go's sorted map order ("k" alone -> "").
-Json string_map(const std::vector<std::string>& pairs);
-// JSON text without insignificant whitespace (Go's json.Compact).
-Result<std::string> compact_json(std::string_view raw);
 
 }  // namespace berth::cli

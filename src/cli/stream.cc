@@ -60,6 +60,16 @@ Result<UniqueFd> connect_to(const api::Endpoint& ep) {
 
 }  // namespace
 
+struct PendingRequest::Reply {
+  boost::beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+};
+
+PendingRequest::PendingRequest() = default;
+PendingRequest::PendingRequest(PendingRequest&&) noexcept = default;
+PendingRequest& PendingRequest::operator=(PendingRequest&&) noexcept = default;
+PendingRequest::~PendingRequest() = default;
+
 Result<PendingRequest> PendingRequest::send(const std::string& host, int api_minor, std::string_view method,
                                             std::string_view path) {
   auto ep = TRY(api::Endpoint::parse(host));
@@ -76,25 +86,30 @@ Result<PendingRequest> PendingRequest::send(const std::string& host, int api_min
   boost::system::error_code ec;
   http::write(stream, req, ec);
   if (ec) return fail(Errc::Unavailable, fmt::format("sending {} {} to the daemon: {}", method, path, ec.message()));
+  p.reply_ = std::make_unique<Reply>();
+  p.reply_->parser.body_limit(boost::none);
+  http::read_header(stream, p.reply_->buf, p.reply_->parser, ec);
+  if (ec) return fail(Errc::Unavailable, fmt::format("reading the daemon's answer to {} {}: {}", method, path, ec.message()));
   return p;
 }
 
+int PendingRequest::status() const { return reply_ ? static_cast<int>(reply_->parser.get().result_int()) : 0; }
+
 Result<api::Response> PendingRequest::finish() {
+  if (!reply_) return fail(Errc::Internal, "the pending request was already read");
   httpio::FdStream stream(fd_.get());
-  boost::beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
   boost::system::error_code ec;
-  http::read(stream, buf, parser, ec);
+  if (!reply_->parser.is_done()) http::read(stream, reply_->buf, reply_->parser, ec);
   if (ec) return fail(Errc::Unavailable, fmt::format("reading the daemon's answer: {}", ec.message()));
   api::Response r;
-  r.status = static_cast<int>(parser.get().result_int());
-  for (const auto& f : parser.get()) {
+  r.status = static_cast<int>(reply_->parser.get().result_int());
+  for (const auto& f : reply_->parser.get()) {
     std::string key(f.name_string());
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers.emplace(key, std::string(f.value()));
   }
-  r.body = std::move(parser.get().body());
+  r.body = std::move(reply_->parser.get().body());
+  reply_.reset();
   fd_.reset();
   return r;
 }

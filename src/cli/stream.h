@@ -5,6 +5,7 @@
 
 #include <termios.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,15 +18,27 @@ namespace berth::cli {
 
 // A request sent now whose answer is read later: `run` sends
 // wait?condition=next-exit before start so the exit cannot be missed, and
-// reads it when the output ends (no thread, no polling).
+// reads it when the output ends (no thread, no polling). send() returns once
+// the daemon answered the headers, i.e. once the wait is registered (as
+// docker's client does), so a start that follows cannot overtake it.
 class PendingRequest {
  public:
   static Result<PendingRequest> send(const std::string& host, int api_minor, std::string_view method,
                                      std::string_view path);
+  // The answer's status, available since send().
+  int status() const;
+  // Reads the rest of the answer.
   Result<api::Response> finish();
 
+  PendingRequest(PendingRequest&&) noexcept;
+  PendingRequest& operator=(PendingRequest&&) noexcept;
+  ~PendingRequest();
+
  private:
+  PendingRequest();
+  struct Reply;
   UniqueFd fd_;
+  std::unique_ptr<Reply> reply_;
 };
 
 // Raw mode on stdin (moby/term MakeRaw), restored by the destructor.

@@ -85,6 +85,29 @@ B_RC=$RC
 docker nosuchcmd
 expect_eq "berth nosuchcmd: exit status as docker's" "$RC" "$B_RC"
 
+# Not in this version yet, yet real commands: docker's flags parse (and show in --help),
+# and the message names the command and says so (exit 1), not "unknown command".
+for cmd in "pull busybox" "push me/app" "build ." "image build -t x ." "login -u me" "logout" "search redis"; do
+  # shellcheck disable=SC2086 # the words are the command line
+  berth $cmd
+  expect_match "berth $cmd: exit 1, says it is not available yet" \
+    "^1 berth ${cmd%% *}( [a-z]+)?: .* is not available in this version of berth yet \\(" "$RC $ERR"
+done
+berth pull busybox
+expect_eq "berth pull: the whole message" \
+  "berth pull: pulling from registries is not available in this version of berth yet (images come from \`berth load\` or \`berth import\`)" "$ERR"
+berth pull --help
+expect_match "berth pull --help: docker's usage and flags" "^0 .*Usage:  berth pull \\[OPTIONS\\] NAME.*-a, --all-tags.*--platform string" "$RC $(nolines "$OUT")"
+berth build --help
+expect_match "berth build --help: docker's flags" "-f, --file string.*-t, --tag list" "$(nolines "$OUT")"
+
+# Start-up: only cp loads libarchive (dlopen); ps and run start without it and its libraries.
+check "berth is not linked with libarchive" "$(ldd "$BERTH_CLI" | tr '\n' ' ')" \
+  bash -c "! ldd $(printf '%q' "$BERTH_CLI") | grep -q libarchive"
+capture env LD_DEBUG=libs "$BERTH_CLI" -H unix:///nonexistent.sock ps
+check "berth ps loads no libarchive (LD_DEBUG=libs)" "$(grep -c 'calling init' <<<"$ERR") libraries initialised" \
+  bash -c '! grep -q "libarchive" <<<"$1"' _ "$ERR"
+
 # --- version, info ---------------------------------------------------------------------------
 berth version
 expect_eq "version: exit status 0" 0 "$RC"
@@ -121,6 +144,21 @@ D_ERR=$(sed -E 's/container [0-9a-f]{12}:/container ID:/; s/^docker:/berth:/; s/
 expect_eq "run --rm nope-cmd: the same text as docker's" "$D_ERR" "$B_ERR"
 berth inspect e2e-nope-rm
 expect_eq "run --rm nope-cmd: the container is removed" "1 Error: No such object: e2e-nope-rm" "$RC $ERR"
+# A refused start: the status is what berthd recorded (State.ExitCode, or the StatusCode of
+# the removal wait for --rm), never read from the message; the message is docker's.
+berth "${RUN[@]}" --name e2e-nope-kept "$IMG" nope-cmd
+expect_eq "run nope-cmd (kept): exit status 127" 127 "$RC"
+berth inspect -f '{{.State.ExitCode}}' e2e-nope-kept
+expect_eq "run nope-cmd (kept): berthd recorded State.ExitCode 127" 127 "$OUT"
+berth rm e2e-nope-kept
+berth "${RUN[@]}" -d --rm "$IMG" nope-cmd
+expect_match "run -d --rm nope-cmd: exit status 127, the ID (as docker) and the message" \
+  "^127 [0-9a-f]{64} berth: Error response from daemon: .*executable file not found" "$RC $OUT $ERR"
+berth "${RUN[@]}" --rm "$IMG" /etc
+B_RC=$RC
+expect_eq "run --rm /etc (a directory): exit status 126" 126 "$B_RC"
+docker "${RUN[@]}" --rm "$IMG" /etc
+expect_eq "run --rm /etc: the same status as docker's" "$RC" "$B_RC"
 berth "${RUN[@]}" --rm -i "$IMG" cat <<<"stdin-line"
 expect_eq "run -i passes stdin" stdin-line "$OUT"
 

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "cli/port_spec.h"
+#include "cli/cli.h"
+#include "cli/go_compat.h"
+#include "cli/mount_opt.h"
+#include "cli/network_opt.h"
+#include "cli/resource_requests.h"
 #include "cli/run_options.h"
 
 namespace berth::cli {

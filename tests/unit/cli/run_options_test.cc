@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/cli.h"
+#include "cli/go_compat.h"
+
 namespace berth::cli {
 namespace {
 

@@ -1,0 +1,220 @@
+// Running a parsed template over JSON data, and Go's ways of printing values.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cli/template_tree.h"
+
+namespace berth::cli {
+
+namespace tmpl {
+
+bool truthy(const Json& v) {
+  if (v.is_discarded() || v.is_null()) return false;
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_integer()) return v.get<int64_t>() != 0;
+  if (v.is_number()) return v.get<double>() != 0;
+  if (v.is_string()) return !v.get_ref<const std::string&>().empty();
+  return !v.empty();
+}
+
+std::string as_string(const Json& v) { return v.is_string() ? v.get<std::string>() : go_print(v); }
+
+}  // namespace tmpl
+
+namespace {
+
+using tmpl::Arg;
+using tmpl::Command;
+using tmpl::missing;
+using tmpl::Pipeline;
+using tmpl::truthy;
+
+class Executor {
+ public:
+  Executor(const Json& root, bool header_mode) : header_(header_mode) { vars_.push_back({"$", root}); }
+
+  Result<void> run(const std::vector<std::unique_ptr<TemplateNode>>& list, const Json& dot, std::string& out) {
+    for (const auto& node : list) TRYV(run_node(*node, dot, out));
+    return {};
+  }
+
+ private:
+  Result<void> run_node(const TemplateNode& n, const Json& dot, std::string& out) {
+    switch (n.kind) {
+      case TemplateNode::Kind::Text:
+        out += n.text;
+        return {};
+      case TemplateNode::Kind::List:
+        return run(n.body, dot, out);
+      case TemplateNode::Kind::Action: {
+        Json v = TRY(eval_pipeline(n.pipe, dot));
+        if (n.pipe.decl.empty()) out += go_print(v);
+        return {};
+      }
+      case TemplateNode::Kind::If:
+      case TemplateNode::Kind::With: {
+        size_t depth = vars_.size();
+        Json v = TRY(eval_pipeline(n.pipe, dot));
+        Result<void> r;
+        if (truthy(v)) {
+          r = run(n.body, n.kind == TemplateNode::Kind::With ? v : dot, out);
+        } else {
+          r = run(n.else_body, dot, out);
+        }
+        vars_.resize(depth);
+        return r;
+      }
+      case TemplateNode::Kind::Range:
+        return run_range(n, dot, out);
+    }
+    return {};
+  }
+
+  Result<void> run_range(const TemplateNode& n, const Json& dot, std::string& out) {
+    size_t depth = vars_.size();
+    Pipeline pipe = n.pipe;
+    std::vector<std::string> decl = std::move(pipe.decl);
+    pipe.decl.clear();
+    Json v = TRY(eval_pipeline(pipe, dot));
+    auto iteration = [&](const Json& key, const Json& elem) -> Result<void> {
+      vars_.resize(depth);
+      if (decl.size() == 1) vars_.push_back({decl[0], elem});
+      if (decl.size() == 2) {
+        vars_.push_back({decl[0], key});
+        vars_.push_back({decl[1], elem});
+      }
+      return run(n.body, elem, out);
+    };
+    bool any = false;
+    if (v.is_array()) {
+      for (size_t i = 0; i < v.size(); ++i, any = true) TRYV(iteration(Json(i), v[i]));
+    } else if (v.is_object()) {
+      std::vector<std::string> keys;
+      for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
+      std::sort(keys.begin(), keys.end());  // Go ranges over maps in key order
+      for (const auto& k : keys) {
+        any = true;
+        TRYV(iteration(Json(k), v[k]));
+      }
+    } else if (v.is_number_integer()) {
+      for (int64_t i = 0; i < v.get<int64_t>(); ++i, any = true) TRYV(iteration(Json(i), Json(i)));
+    } else if (!v.is_null() && !v.is_discarded()) {
+      return fail(Errc::InvalidArgument, fmt::format("template: range can't iterate over {}", go_print(v)));
+    }
+    vars_.resize(depth);
+    if (!any) TRYV(run(n.else_body, dot, out));
+    vars_.resize(depth);
+    return {};
+  }
+
+  Result<Json> eval_pipeline(const Pipeline& p, const Json& dot) {
+    std::optional<Json> value;
+    for (const auto& cmd : p.cmds) value = TRY(eval_command(cmd, dot, value));
+    Json v = value ? *value : missing();
+    if (!p.decl.empty()) vars_.push_back({p.decl.back(), v});
+    return v;
+  }
+
+  static Json walk(Json v, const std::vector<std::string>& path) {
+    for (const auto& name : path) {
+      if (!v.is_object()) return missing();
+      auto it = v.find(name);
+      if (it == v.end()) return missing();
+      v = *it;
+    }
+    return v;
+  }
+
+  Result<Json> eval_arg(const Arg& a, const Json& dot) {
+    switch (a.kind) {
+      case Arg::Kind::Literal:
+        return a.literal;
+      case Arg::Kind::Field:
+        return walk(dot, a.path);
+      case Arg::Kind::Var:
+        for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
+          if (it->first == a.name) return walk(it->second, a.path);
+        }
+        return fail(Errc::InvalidArgument, fmt::format("template: undefined variable \"{}\"", a.name));
+      case Arg::Kind::Sub:
+        return eval_pipeline(*a.sub, dot);
+      case Arg::Kind::Ident:
+        return tmpl::call_function(a.name, {}, header_);
+    }
+    return missing();
+  }
+
+  Result<Json> eval_command(const Command& cmd, const Json& dot, const std::optional<Json>& piped) {
+    const Arg& first = cmd.args[0];
+    if (first.kind != Arg::Kind::Ident) {
+      if (cmd.args.size() > 1 || piped) {
+        return fail(Errc::InvalidArgument, "template: can't give argument to non-function");
+      }
+      return eval_arg(first, dot);
+    }
+    std::vector<Json> args;
+    for (size_t i = 1; i < cmd.args.size(); ++i) args.push_back(TRY(eval_arg(cmd.args[i], dot)));
+    if (piped) args.push_back(*piped);
+    return tmpl::call_function(first.name, args, header_);
+  }
+
+  bool header_;
+  std::vector<std::pair<std::string, Json>> vars_;
+};
+
+}  // namespace
+
+Template::Template() = default;
+Template::Template(Template&&) noexcept = default;
+Template& Template::operator=(Template&&) noexcept = default;
+Template::~Template() = default;
+
+Result<std::string> Template::execute(const Json& data, bool header_mode) const {
+  std::string out;
+  Executor ex(data, header_mode);
+  TRYV(ex.run(root_->body, data, out));
+  return out;
+}
+
+std::string go_print(const Json& v) {
+  if (v.is_discarded()) return "<no value>";
+  if (v.is_null()) return "<nil>";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_integer()) return v.dump();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::floor(d) == d && std::fabs(d) < 1e21) return fmt::format("{}", static_cast<int64_t>(d));
+    return fmt::format("{}", d);
+  }
+  if (v.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + go_print(v[i]);
+    return out + "]";
+  }
+  std::vector<std::string> keys;
+  for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
+  std::sort(keys.begin(), keys.end());
+  std::string out = "map[";
+  for (size_t i = 0; i < keys.size(); ++i) out += (i ? " " : "") + keys[i] + ":" + go_print(v[keys[i]]);
+  return out + "]";
+}
+
+std::string go_json(const Json& v) {
+  if (v.is_discarded()) return "null";
+  std::string raw = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    // Only strings can hold these characters in JSON text, so this is exact.
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace berth::cli

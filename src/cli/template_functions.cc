@@ -1,0 +1,217 @@
+// The functions an action can call: docker's (json, join, split, lower,
+// upper, title, truncate, pad) and Go's builtins (index, len, printf, print,
+// println, not, and, or, eq, ne, lt, le, gt, ge).
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cli/template_tree.h"
+
+namespace berth::cli::tmpl {
+
+namespace {
+
+std::optional<double> as_number(const Json& v) {
+  if (v.is_number()) return v.get<double>();
+  return std::nullopt;
+}
+
+std::string title_case(std::string s) {
+  bool start = true;
+  for (char& c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      if (start) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      start = false;
+    } else {
+      start = true;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string go_sprintf(const std::string& format, const std::vector<Json>& args) {
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      out += format[i];
+      continue;
+    }
+    if (i + 1 < format.size() && format[i + 1] == '%') {
+      out += '%';
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    bool left = false;
+    if (j < format.size() && format[j] == '-') left = true, ++j;
+    int width = 0;
+    while (j < format.size() && std::isdigit(static_cast<unsigned char>(format[j]))) width = width * 10 + (format[j++] - '0');
+    if (j >= format.size()) break;
+    char verb = format[j];
+    i = j;
+    std::string piece;
+    if (next >= args.size()) {
+      piece = fmt::format("%!{}(MISSING)", verb);
+    } else {
+      const Json& a = args[next++];
+      piece = verb == 'q' ? fmt::format("\"{}\"", as_string(a)) : as_string(a);
+    }
+    if (static_cast<int>(piece.size()) < width) {
+      std::string pad(width - piece.size(), ' ');
+      piece = left ? piece + pad : pad + piece;
+    }
+    out += piece;
+  }
+  return out;
+}
+
+Result<Json> call_function(const std::string& name, const std::vector<Json>& a, bool header_mode) {
+  auto need = [&](size_t n) -> Result<void> {
+    if (a.size() != n) {
+      return fail(Errc::InvalidArgument,
+                  fmt::format("template: wrong number of args for {}: want {} got {}", name, n, a.size()));
+    }
+    return {};
+  };
+  static const char* const kHeaderFuncs[] = {"json", "split", "join", "title", "lower", "upper", "truncate", "pad"};
+  if (header_mode && std::find(std::begin(kHeaderFuncs), std::end(kHeaderFuncs), name) != std::end(kHeaderFuncs)) {
+    if (a.empty()) return Json("");
+    return a[0];
+  }
+  if (name == "json") {
+    TRYV(need(1));
+    return Json(go_json(a[0]));
+  }
+  if (name == "join") {
+    TRYV(need(2));
+    std::string out;
+    if (a[0].is_array()) {
+      for (size_t i = 0; i < a[0].size(); ++i) out += (i ? as_string(a[1]) : "") + as_string(a[0][i]);
+    } else {
+      out = as_string(a[0]);
+    }
+    return Json(out);
+  }
+  if (name == "split") {
+    TRYV(need(2));
+    std::string s = as_string(a[0]), sep = as_string(a[1]);
+    Json out = Json::array();
+    if (sep.empty()) {
+      for (char c : s) out.push_back(std::string(1, c));
+      return out;
+    }
+    size_t i = 0;
+    while (true) {
+      size_t next = s.find(sep, i);
+      out.push_back(s.substr(i, next == std::string::npos ? std::string::npos : next - i));
+      if (next == std::string::npos) break;
+      i = next + sep.size();
+    }
+    return out;
+  }
+  if (name == "lower" || name == "upper") {
+    TRYV(need(1));
+    std::string s = as_string(a[0]);
+    for (char& c : s) {
+      c = static_cast<char>(name == "lower" ? std::tolower(static_cast<unsigned char>(c))
+                                            : std::toupper(static_cast<unsigned char>(c)));
+    }
+    return Json(s);
+  }
+  if (name == "title") {
+    TRYV(need(1));
+    return Json(title_case(as_string(a[0])));
+  }
+  if (name == "truncate") {
+    TRYV(need(2));
+    std::string s = as_string(a[0]);
+    int64_t n = a[1].is_number() ? a[1].get<int64_t>() : 0;
+    if (n >= 0 && static_cast<size_t>(n) < s.size()) s.resize(static_cast<size_t>(n));
+    return Json(s);
+  }
+  if (name == "pad") {
+    TRYV(need(3));
+    std::string s = as_string(a[0]);
+    int64_t before = a[1].is_number() ? a[1].get<int64_t>() : 0, after = a[2].is_number() ? a[2].get<int64_t>() : 0;
+    return Json(std::string(std::max<int64_t>(before, 0), ' ') + s + std::string(std::max<int64_t>(after, 0), ' '));
+  }
+  if (name == "index") {
+    if (a.empty()) return fail(Errc::InvalidArgument, "template: index of nothing");
+    Json v = a[0];
+    for (size_t i = 1; i < a.size(); ++i) {
+      if (v.is_object() && a[i].is_string()) {
+        auto it = v.find(a[i].get<std::string>());
+        v = it == v.end() ? Json(nullptr) : *it;  // a missing map key indexes to the zero value
+      } else if (v.is_array() && a[i].is_number_integer()) {
+        int64_t k = a[i].get<int64_t>();
+        if (k < 0 || static_cast<size_t>(k) >= v.size()) {
+          return fail(Errc::InvalidArgument, fmt::format("template: index out of range: {}", k));
+        }
+        v = v[static_cast<size_t>(k)];
+      } else if (v.is_null() || v.is_discarded()) {
+        return fail(Errc::InvalidArgument, "template: index of untyped nil");
+      } else {
+        return fail(Errc::InvalidArgument, fmt::format("template: can't index item of type {}", v.type_name()));
+      }
+    }
+    return v;
+  }
+  if (name == "len") {
+    TRYV(need(1));
+    if (a[0].is_string()) return Json(a[0].get_ref<const std::string&>().size());
+    if (a[0].is_array() || a[0].is_object()) return Json(a[0].size());
+    return fail(Errc::InvalidArgument, "template: len of untyped value");
+  }
+  if (name == "printf") {
+    if (a.empty()) return fail(Errc::InvalidArgument, "template: printf needs a format");
+    return Json(go_sprintf(as_string(a[0]), std::vector<Json>(a.begin() + 1, a.end())));
+  }
+  if (name == "print" || name == "println") {
+    std::string out;
+    for (size_t i = 0; i < a.size(); ++i) {
+      // print adds spaces between operands when neither is a string; println always.
+      if (i && (name == "println" || (!a[i - 1].is_string() && !a[i].is_string()))) out += ' ';
+      out += as_string(a[i]);
+    }
+    if (name == "println") out += '\n';
+    return Json(out);
+  }
+  if (name == "not") {
+    TRYV(need(1));
+    return Json(!truthy(a[0]));
+  }
+  if (name == "and" || name == "or") {
+    if (a.empty()) return fail(Errc::InvalidArgument, fmt::format("template: {} needs arguments", name));
+    for (const auto& v : a) {
+      if (truthy(v) == (name == "or")) return v;
+    }
+    return a.back();
+  }
+  if (name == "eq" || name == "ne") {
+    if (a.size() < 2) return fail(Errc::InvalidArgument, fmt::format("template: {} needs two arguments", name));
+    bool equal = false;
+    for (size_t i = 1; i < a.size(); ++i) equal = equal || a[0] == a[i];
+    return Json(name == "eq" ? equal : !equal);
+  }
+  if (name == "lt" || name == "le" || name == "gt" || name == "ge") {
+    TRYV(need(2));
+    int cmp;
+    if (auto x = as_number(a[0]), y = as_number(a[1]); x && y) {
+      cmp = *x < *y ? -1 : *x > *y ? 1 : 0;
+    } else if (a[0].is_string() && a[1].is_string()) {
+      cmp = a[0].get<std::string>().compare(a[1].get<std::string>());
+    } else {
+      return fail(Errc::InvalidArgument, fmt::format("template: incompatible types for comparison in {}", name));
+    }
+    bool r = name == "lt" ? cmp < 0 : name == "le" ? cmp <= 0 : name == "gt" ? cmp > 0 : cmp >= 0;
+    return Json(r);
+  }
+  return fail(Errc::InvalidArgument, fmt::format("template: function \"{}\" not defined", name));
+}
+
+}  // namespace berth::cli::tmpl

@@ -1,0 +1,164 @@
+#include "cli/unavailable_cmds.h"
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+
+namespace berth::cli {
+
+namespace {
+
+struct Unavailable {
+  const char* verb;
+  const char* what;     // "<what> is not available in this version of berth yet"
+  const char* instead;  // what berth offers meanwhile
+};
+
+constexpr Unavailable kUnavailable[] = {
+    {"pull", "pulling from registries", "images come from `berth load` or `berth import`"},
+    {"push", "pushing to registries", "`berth save` writes images to a tar archive"},
+    {"build", "building images", "`berth import` or `berth commit` make an image"},
+    {"login", "logging in to registries", "berth talks to no registry yet"},
+    {"logout", "logging out of registries", "berth talks to no registry yet"},
+    {"search", "searching registries", "`berth images` lists the local images"},
+};
+
+struct Flag {
+  enum class Kind { Bool, String, List } kind;
+  const char* names;
+  const char* description;
+  const char* type = "";
+};
+
+using K = Flag::Kind;
+
+// docker-cli 28's flags of each verb (docker VERB --help).
+const std::vector<Flag>& flags_of(const std::string& verb) {
+  static const std::vector<Flag> pull = {
+      {K::Bool, "-a,--all-tags", "Download all tagged images in the repository"},
+      {K::Bool, "--disable-content-trust", "Skip image verification (default true)"},
+      {K::String, "--platform", "Set platform if server is multi-platform capable", "string"},
+      {K::Bool, "-q,--quiet", "Suppress verbose output"},
+  };
+  static const std::vector<Flag> push = {
+      {K::Bool, "-a,--all-tags", "Push all tags of an image to the repository"},
+      {K::Bool, "--disable-content-trust", "Skip image signing (default true)"},
+      {K::String, "--platform",
+       "Push a platform-specific manifest as a single-platform image to the registry. Image index won't be pushed, "
+       "meaning that other manifests, including attestations won't be preserved. 'os[/arch[/variant]]': Explicit "
+       "platform (eg. linux/amd64)",
+       "string"},
+      {K::Bool, "-q,--quiet", "Suppress verbose output"},
+  };
+  static const std::vector<Flag> build = {
+      {K::List, "--add-host", "Add a custom host-to-IP mapping (\"host:ip\")", "list"},
+      {K::List, "--build-arg", "Set build-time variables", "list"},
+      {K::List, "--cache-from", "Images to consider as cache sources", "strings"},
+      {K::String, "--cgroup-parent", "Set the parent cgroup for the \"RUN\" instructions during build", "string"},
+      {K::Bool, "--compress", "Compress the build context using gzip"},
+      {K::String, "--cpu-period", "Limit the CPU CFS (Completely Fair Scheduler) period", "int"},
+      {K::String, "--cpu-quota", "Limit the CPU CFS (Completely Fair Scheduler) quota", "int"},
+      {K::String, "-c,--cpu-shares", "CPU shares (relative weight)", "int"},
+      {K::String, "--cpuset-cpus", "CPUs in which to allow execution (0-3, 0,1)", "string"},
+      {K::String, "--cpuset-mems", "MEMs in which to allow execution (0-3, 0,1)", "string"},
+      {K::Bool, "--disable-content-trust", "Skip image verification (default true)"},
+      {K::String, "-f,--file", "Name of the Dockerfile (Default is \"PATH/Dockerfile\")", "string"},
+      {K::Bool, "--force-rm", "Always remove intermediate containers"},
+      {K::String, "--iidfile", "Write the image ID to the file", "string"},
+      {K::String, "--isolation", "Container isolation technology", "string"},
+      {K::List, "--label", "Set metadata for an image", "list"},
+      {K::String, "-m,--memory", "Memory limit", "bytes"},
+      {K::String, "--memory-swap", "Swap limit equal to memory plus swap: -1 to enable unlimited swap", "bytes"},
+      {K::String, "--network", "Set the networking mode for the RUN instructions during build (default \"default\")",
+       "string"},
+      {K::Bool, "--no-cache", "Do not use cache when building the image"},
+      {K::String, "--platform", "Set platform if server is multi-platform capable", "string"},
+      {K::Bool, "--pull", "Always attempt to pull a newer version of the image"},
+      {K::Bool, "-q,--quiet", "Suppress the build output and print image ID on success"},
+      {K::Bool, "--rm", "Remove intermediate containers after a successful build (default true)"},
+      {K::List, "--security-opt", "Security options", "strings"},
+      {K::String, "--shm-size", "Size of \"/dev/shm\"", "bytes"},
+      {K::Bool, "--squash", "Squash newly built layers into a single new layer"},
+      {K::List, "-t,--tag", "Name and optionally a tag in the \"name:tag\" format", "list"},
+      {K::String, "--target", "Set the target build stage to build.", "string"},
+      {K::List, "--ulimit", "Ulimit options (default [])", "ulimit"},
+  };
+  static const std::vector<Flag> login = {
+      {K::String, "-p,--password", "Password or Personal Access Token (PAT)", "string"},
+      {K::Bool, "--password-stdin", "Take the Password or Personal Access Token (PAT) from stdin"},
+      {K::String, "-u,--username", "Username", "string"},
+  };
+  static const std::vector<Flag> search = {
+      {K::List, "-f,--filter", "Filter output based on conditions provided", "filter"},
+      {K::String, "--format", "Pretty-print search using a Go template", "string"},
+      {K::String, "--limit", "Max number of search results", "int"},
+      {K::Bool, "--no-trunc", "Don't truncate output"},
+  };
+  static const std::vector<Flag> none;
+  if (verb == "pull") return pull;
+  if (verb == "push") return push;
+  if (verb == "build") return build;
+  if (verb == "login") return login;
+  if (verb == "search") return search;
+  return none;
+}
+
+// Where the parsed flag values go (nothing reads them): deques keep the
+// references CLI11 holds stable as they grow.
+struct FlagSink {
+  std::vector<std::string> args;
+  std::deque<bool> bools;
+  std::deque<std::string> strings;
+  std::deque<std::vector<std::string>> lists;
+};
+
+// `summary` is the line command lists show; `description` (if any) the text of the command's own --help.
+void add_unavailable(Invocation& inv, CLI::App* parent, const std::string& verb, const std::string& usage,
+                     const std::string& summary, ArgCount count, const std::string& description = "") {
+  auto sink = std::make_shared<FlagSink>();
+  // The message names the command as typed ("berth image pull").
+  std::string path = (inv.info.contains(parent) ? inv.info.at(parent).path : std::string("berth")) + " " + verb;
+  CLI::App* app = add_command(inv, parent, verb, usage, summary, &sink->args, count, [sink, path]() -> Result<int> {
+    errf("{}\n", unavailable_message(path).value_or(path + " is not available in this version of berth"));
+    return 1;
+  });
+  if (!description.empty()) inv.info.at(app).description = description;
+  for (const Flag& f : flags_of(verb)) {
+    switch (f.kind) {
+      case K::Bool: add_bool(app, f.names, sink->bools.emplace_back(false), f.description); break;
+      case K::String: add_string(app, f.names, sink->strings.emplace_back(), f.description, f.type); break;
+      case K::List: add_list(app, f.names, sink->lists.emplace_back(), f.description, f.type); break;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> unavailable_message(const std::string& path) {
+  std::string verb = path.substr(path.rfind(' ') + 1);
+  for (const Unavailable& u : kUnavailable) {
+    if (verb == u.verb) {
+      return fmt::format("{}: {} is not available in this version of berth yet ({})", path, u.what, u.instead);
+    }
+  }
+  return std::nullopt;
+}
+
+void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_group) {
+  for (CLI::App* parent : {root, image_group}) {
+    add_unavailable(inv, parent, "pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", {1, 1});
+    add_unavailable(inv, parent, "push", "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", {1, 1});
+    add_unavailable(inv, parent, "build", "[OPTIONS] PATH | URL | -", "Build an image from a Dockerfile", {1, 1});
+  }
+  add_unavailable(inv, root, "login", "[OPTIONS] [SERVER]", "Authenticate to a registry", {0, 1},
+                  "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.");
+  add_unavailable(inv, root, "logout", "[SERVER]", "Log out from a registry", {0, 1},
+                  "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.");
+  add_unavailable(inv, root, "search", "[OPTIONS] TERM", "Search Docker Hub for images", {1, 1});
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,117 @@
+// pull, push, build, login, logout and search are real commands that say
+// berth does not have them yet: their flags parse (and show in --help), and
+// they exit 1 naming the command, never "unknown command".
+#include "cli/unavailable_cmds.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "cli/app.h"
+
+namespace berth::cli {
+namespace {
+
+struct Outcome {
+  int status;
+  std::string out, err;
+};
+
+std::string slurp(int fd) {
+  std::string s;
+  ::lseek(fd, 0, SEEK_SET);
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
+  return s;
+}
+
+// berth::cli::main with stdout and stderr captured; no daemon is involved.
+Outcome berth(std::vector<std::string> args) {
+  args.insert(args.begin(), "berth");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out = ::memfd_create("out", MFD_CLOEXEC), err = ::memfd_create("err", MFD_CLOEXEC);
+  int saved_out = ::dup(1), saved_err = ::dup(2);
+  ::dup2(out, 1);
+  ::dup2(err, 2);
+  int status = main(static_cast<int>(args.size()), argv.data());
+  ::dup2(saved_out, 1);
+  ::dup2(saved_err, 2);
+  ::close(saved_out);
+  ::close(saved_err);
+  Outcome r{status, slurp(out), slurp(err)};
+  ::close(out);
+  ::close(err);
+  return r;
+}
+
+TEST(UnavailableCommands, MessageNamesTheCommandAndWhatToUse) {
+  EXPECT_EQ(unavailable_message("berth pull"),
+            "berth pull: pulling from registries is not available in this version of berth yet "
+            "(images come from `berth load` or `berth import`)");
+  EXPECT_EQ(unavailable_message("berth image build"),
+            "berth image build: building images is not available in this version of berth yet "
+            "(`berth import` or `berth commit` make an image)");
+  for (const char* verb : {"push", "login", "logout", "search"}) {
+    auto m = unavailable_message(std::string("berth ") + verb);
+    ASSERT_TRUE(m) << verb;
+    EXPECT_TRUE(m->starts_with(std::string("berth ") + verb + ": ")) << *m;
+    EXPECT_NE(m->find("not available in this version of berth yet"), std::string::npos) << *m;
+  }
+  EXPECT_FALSE(unavailable_message("berth run"));
+}
+
+TEST(UnavailableCommands, ExitOneWithTheMessage) {
+  Outcome r = berth({"pull", "-q", "--platform", "linux/amd64", "busybox:latest"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, *unavailable_message("berth pull") + "\n");
+
+  r = berth({"image", "push", "--all-tags", "me/app"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, *unavailable_message("berth image push") + "\n");
+
+  r = berth({"build", "-t", "app:1", "-f", "Dockerfile.dev", "--build-arg", "A=1", "--no-cache", "."});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, *unavailable_message("berth build") + "\n");
+
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"login", "-u", "me", "--password-stdin", "registry.example"}, {"logout"}, {"search", "--limit", "5", "redis"}}) {
+    r = berth(args);
+    EXPECT_EQ(r.status, 1) << args[0];
+    EXPECT_EQ(r.err, *unavailable_message("berth " + args[0]) + "\n");
+  }
+}
+
+TEST(UnavailableCommands, DockersFlagsAndArgumentCounts) {
+  Outcome r = berth({"pull", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("Usage:  berth pull [OPTIONS] NAME[:TAG|@DIGEST]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-a, --all-tags"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--platform string"), std::string::npos) << r.out;
+
+  r = berth({"build", "--help"});
+  EXPECT_NE(r.out.find("-t, --tag list"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-f, --file string"), std::string::npos) << r.out;
+
+  r = berth({"--help"});
+  EXPECT_NE(r.out.find("  login "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Authenticate to a registry\n"), std::string::npos) << r.out;  // the summary in lists
+  r = berth({"login", "--help"});
+  EXPECT_NE(r.out.find("Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.\n"),
+            std::string::npos) << r.out;
+
+  r = berth({"pull", "--nosuch", "busybox"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_NE(r.err.find("unknown flag: --nosuch"), std::string::npos) << r.err;
+
+  r = berth({"pull"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("'berth pull' requires exactly 1 argument"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace berth::cli
