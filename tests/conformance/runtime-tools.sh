@@ -8,7 +8,8 @@
 #   BERTH_RUNTIME      berth-runtime binary (CTest sets it)
 #   CRUN               crun binary (default /usr/bin/crun)
 #   RUNTIME_TOOLS_SRC  a runtime-tools source tree with validation/ and cmd/runtimetest
-#                      (default: Debian's, /usr/share/gocode/src/github.com/opencontainers/runtime-tools)
+#                      (default: ../shared/runtime-tools when it has them, else Debian's
+#                      /usr/share/gocode/src/github.com/opencontainers/runtime-tools)
 #   BUILD_DIR          where the programs are built and cached and results kept
 #                      (default: <repo>/build/runtime-tools); results/<runtime>/<program>.tap
 #   PROGRAMS           only these programs (space-separated names), for a quick try
@@ -31,7 +32,11 @@ repo=$(cd "$here/../.." && pwd)
 shared=${BERTH_SHARED:-$(cd "$repo/../shared" 2>/dev/null && pwd || echo /work/shared)}
 BERTH_RUNTIME=${BERTH_RUNTIME:-$repo/build/cmd/berth-runtime/berth-runtime}
 CRUN=${CRUN:-/usr/bin/crun}
-SRC=${RUNTIME_TOOLS_SRC:-/usr/share/gocode/src/github.com/opencontainers/runtime-tools}
+SRC=${RUNTIME_TOOLS_SRC:-}
+if [ -z "$SRC" ]; then
+    SRC=/usr/share/gocode/src/github.com/opencontainers/runtime-tools
+    [ -d "$shared/runtime-tools/validation" ] && SRC=$shared/runtime-tools
+fi
 BUILD_DIR=${BUILD_DIR:-$repo/build/runtime-tools}
 PROGRAM_TIMEOUT=${PROGRAM_TIMEOUT:-300}
 IMPORT=github.com/opencontainers/runtime-tools
@@ -48,7 +53,8 @@ if [ ! -d "$SRC/validation" ] || [ ! -d "$SRC/cmd/runtimetest" ]; then
     say "no runtime-tools validation programs in $SRC"
     say "Debian's golang-github-opencontainers-runtime-tools-dev ships only the library packages"
     say "(generate, validate, specerror), not validation/ nor cmd/runtimetest, and Debian has no"
-    say "tap-go; point RUNTIME_TOOLS_SRC at a runtime-tools checkout (with its vendor/) to run them"
+    say "tap-go; point RUNTIME_TOOLS_SRC at a runtime-tools checkout (with its vendor/), or put one"
+    say "at $shared/runtime-tools, to run them"
     exit 77
 fi
 
