@@ -23,6 +23,7 @@
 #include "runtime/launch/plan_builder.h"
 #include "runtime/launch/sync.h"
 #include "runtime/linux/hooks.h"
+#include "runtime/linux/host_mounts.h"
 #include "runtime/linux/seccomp.h"
 #include "runtime/runtime_internal.h"
 #include "runtime/seccomp_notify.h"
@@ -151,27 +152,27 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   UniqueFd parent_end(sv[0]), child_end(sv[1]);
 
   TRYV(prepare_runtime_namespaces(s));
+  std::vector<uint64_t> mounts_before;
+  if (plan.rootfs.shared_mount_ns) mounts_before = TRY(mount_ids());
   int pidfd = -1;
   struct clone_args args{};
   args.flags = plan.clone_flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  if (join.into) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(join.into.get());
-  }
-  pid_t pid = sys::clone3(&args);
-  if (pid < 0) return fail_errno("clone3 of the container process (namespaces " + std::to_string(plan.clone_flags) + ")");
+  pid_t pid = TRY(clone_child(args, join, &plan.cgroup_task_fds));
+  if (pid < 0) return fail_errno("clone of the container process (namespaces " + std::to_string(plan.clone_flags) + ")");
   if (pid == 0) {
     parent_end.reset();
     container_init(plan, child_end.get());
   }
-  Launched out{pid, UniqueFd(pidfd)};
+  Launched out{pid, UniqueFd(pidfd), {}};
   child_end.reset();
   join = CgroupJoin{};
   auto kill_child = Defer([&] {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
+    if (plan.rootfs.shared_mount_ns)
+      if (auto added = mounts_added_under(st.rootfs, mounts_before)) unmount_all(*added);
   });
   if (plan.new_user_ns) TRYV(write_id_maps(pid, s));
   // A failed send means the child has exited: its error record is read below.
@@ -181,9 +182,11 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   st.pid_start_time = TRY(sys::process_start_time(pid));
   if (plan.wait_runtime_hooks) {
     TRYV(sync_expect(parent_end.get(), SyncType::NsReady, "container set-up"));
-    std::string state_json = oci_state_json(ContainerInfo{st, Status::Creating}).dump();
-    TRYV(run_hooks(s.hooks.prestart, "prestart", state_json));
-    TRYV(run_hooks(s.hooks.create_runtime, "createRuntime", state_json));
+    // prestart is the deprecated hook of the old lifecycle, where it ran in
+    // `start` on a created container; its hooks (and runtime-tools) still
+    // expect "created". createRuntime is of the create operation: "creating".
+    TRYV(run_hooks(s.hooks.prestart, "prestart", oci_state_json(ContainerInfo{st, Status::Created}).dump()));
+    TRYV(run_hooks(s.hooks.create_runtime, "createRuntime", oci_state_json(ContainerInfo{st, Status::Creating}).dump()));
     sync_send(parent_end.get(), SyncType::NsReadyAck);
   }
   if (plan.wait_container_hooks) {
@@ -201,6 +204,10 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
                                oci_state_json(ContainerInfo{st, Status::Creating})));
   }
   TRYV(sync_expect(parent_end.get(), SyncType::Ready, "container set-up"));
+  if (plan.rootfs.shared_mount_ns) {
+    st.own_mount_ns = false;
+    st.host_mounts = TRY(mounts_added_under(st.rootfs, mounts_before));
+  }
   if (relay) {
     relay->close_child_end();
     out.pty_master = TRY(relay->receive_master());
@@ -257,6 +264,7 @@ Result<Launched> create_impl(const RuntimeContext& ctx, const CreateOptions& opt
   auto kill_child = Defer([&] {
     ::kill(l.pid, SIGKILL);
     ::waitpid(l.pid, nullptr, 0);
+    unmount_all(st.host_mounts);
   });
   if (!device_rules.devices.empty()) TRYV_CTX(cg->update(device_rules), "applying the device rules");
   TRYV(store.save(st));

@@ -55,13 +55,16 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
   return out;
 }
 
+// root_fd: the container's root when it shares our mount namespace (it was
+// entered with chroot, which setns cannot give), else -1.
 [[noreturn]] void exec_child(const ProcessPlan& p, const std::vector<NsFd>& nss, const std::vector<int>& task_fds,
-                             int sync_fd) {
+                             int root_fd, int sync_fd) {
   if (join_cgroups_self(task_fds, sync_fd) != 0) _exit(1);
   int keep[16];
   size_t n = 0;
   keep[n++] = sync_fd;
   keep[n++] = p.console_fd;
+  keep[n++] = root_fd;
   for (const auto& ns : nss)
     if (n < 16) keep[n++] = ns.fd.get();
   close_fds_except(keep, n, 3u + static_cast<unsigned>(p.preserve_fds));
@@ -73,12 +76,20 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
       _exit(1);
     }
   }
+  if (root_fd >= 0) {
+    if (::fchdir(root_fd) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0) {
+      sync_send_error(sync_fd, errno, "entering the container's root");
+      _exit(1);
+    }
+    ::close(root_fd);
+  }
+  PendingSeccomp pending;
   if (setup_terminal(p, sync_fd) != 0 || close_inherited_fds(p, sync_fd) != 0 ||
-      apply_process_identity(p, sync_fd) != 0)
+      apply_process_identity(p, sync_fd, &pending) != 0)
     _exit(1);
   char path[4096];
   if (find_executable(p, path, sizeof path, sync_fd) != 0) _exit(1);
-  exec_process(p, path, sync_fd);
+  exec_process(p, path, pending, sync_fd);
 }
 
 }  // namespace
@@ -118,6 +129,12 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
 
   UniqueFd pidns;
   std::vector<NsFd> nss = TRY(open_namespaces(st.pid, pidns));
+  UniqueFd root;
+  if (!st.own_mount_ns) {
+    std::string path = "/proc/" + std::to_string(st.pid) + "/root";
+    root.reset(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return fail_errno("opening the root of container " + id + " (" + path + ")");
+  }
   auto cg = TRY(load_cgroup(st));
   if (pidns && ::setns(pidns.get(), CLONE_NEWPID) != 0) return fail_errno("joining the pid namespace of " + id);
 
@@ -136,15 +153,12 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   CgroupJoin join = TRY(prepare_cgroup_join(*cg));
-  if (join.into) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(join.into.get());
-  }
-  pid_t pid = sys::clone3(&args);
-  if (pid < 0) return fail_errno("clone3 of the exec process");
+  std::vector<int> task_fds = join.task_fds;
+  pid_t pid = TRY(clone_child(args, join, &task_fds));
+  if (pid < 0) return fail_errno("clone of the exec process");
   if (pid == 0) {
     parent_end.reset();
-    exec_child(plan, nss, join.task_fds, child_end.get());
+    exec_child(plan, nss, task_fds, root.get(), child_end.get());
   }
   UniqueFd pidfd_owner(pidfd);
   child_end.reset();

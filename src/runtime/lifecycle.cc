@@ -10,6 +10,7 @@
 #include "base/unique_fd.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "runtime/linux/host_mounts.h"
 #include "runtime/container.h"
 #include "runtime/launch/plan_builder.h"
 #include "runtime/linux/hooks.h"
@@ -141,6 +142,7 @@ Result<void> delete_container(const RuntimeContext& ctx, const std::string& id, 
     if (!st.own_pid_ns) (void)signal_all(st, SIGKILL);
     TRYV_CTX((*cg)->destroy(), "removing the cgroups of container " + id);
   }
+  unmount_all(st.host_mounts);  // a container without its own mount namespace
   info.status = Status::Stopped;
   if (auto r = run_hooks(st.hooks.poststop, "poststop", oci_state_json(info).dump()); !r)
     log::warn("{}", r.error().str());

@@ -107,6 +107,8 @@ nlohmann::json state_to_json(const ContainerState& s) {
                         {"hooks", spec::hooks_to_json(s.hooks)},
                         {"has_user_ns", s.has_user_ns},
                         {"own_pid_ns", s.own_pid_ns},
+                        {"own_mount_ns", s.own_mount_ns},
+                        {"host_mounts", s.host_mounts},
                         {"owner", s.owner}};
 }
 
@@ -125,6 +127,8 @@ Result<ContainerState> state_from_json(const nlohmann::json& j) {
     s.hooks = TRY(spec::hooks_from_json(j.value("hooks", nlohmann::json::object())));
     s.has_user_ns = j.value("has_user_ns", false);
     s.own_pid_ns = j.value("own_pid_ns", true);
+    s.own_mount_ns = j.value("own_mount_ns", true);
+    s.host_mounts = j.value("host_mounts", std::vector<std::string>{});
     s.owner = j.value("owner", "root");
     return s;
   } catch (const std::exception& e) {

@@ -33,6 +33,8 @@ struct ContainerState {
   spec::Hooks hooks;           // poststart/poststop are run by later commands
   bool has_user_ns = false;
   bool own_pid_ns = true;      // false when the pid namespace is shared: kill all on delete
+  bool own_mount_ns = true;    // false: the container shares the runtime's mount namespace (chroot)
+  std::vector<std::string> host_mounts;  // what such a container mounted under its rootfs, in order
   std::string owner = "root";
 };
 

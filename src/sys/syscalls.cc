@@ -3,6 +3,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
+
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
@@ -32,6 +35,19 @@ namespace berth::sys {
 
 pid_t clone3(struct clone_args* args) {
   return static_cast<pid_t>(::syscall(SYS_clone3, args, sizeof(*args)));
+}
+pid_t clone_legacy(const struct clone_args* args) {
+  if ((args->flags & (CLONE_INTO_CGROUP | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID |
+                      CLONE_CHILD_CLEARTID | CLONE_VM)) ||
+      args->set_tid_size != 0 || args->stack != 0 || args->exit_signal > 0xff) {
+    errno = EINVAL;
+    return -1;
+  }
+  // The exit signal travels in the low byte of the flags; the pidfd pointer
+  // takes the parent_tid slot (the third argument on every architecture).
+  unsigned long flags = static_cast<unsigned long>(args->flags) | static_cast<unsigned long>(args->exit_signal);
+  void* pidfd = (args->flags & CLONE_PIDFD) ? reinterpret_cast<void*>(static_cast<uintptr_t>(args->pidfd)) : nullptr;
+  return static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, pidfd, nullptr, nullptr));
 }
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 int pidfd_send_signal(int pidfd, int sig) {

@@ -12,6 +12,11 @@
 namespace berth::sys {
 
 pid_t clone3(struct clone_args* args);
+// clone() with clone3's arguments, for where clone3 answers ENOSYS (Docker's
+// and many other seccomp profiles, old kernels). Fork-like (no new stack);
+// the pidfd of CLONE_PIDFD (kernel >= 5.2) goes to args->pidfd. clone() has
+// no CLONE_INTO_CGROUP nor set_tid: asking for them is EINVAL.
+pid_t clone_legacy(const struct clone_args* args);
 int pidfd_open(pid_t pid);
 int pidfd_send_signal(int pidfd, int sig);
 int openat2(int dirfd, const char* path, const struct open_how* how);

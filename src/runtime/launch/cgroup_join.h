@@ -4,7 +4,12 @@
 //   - cgroup2 directories: clone3(CLONE_INTO_CGROUP) places the child at birth;
 //   - v1 hierarchies: the child writes "0" (itself) to each `tasks` file, a
 //     single-thread move that the kernel does without the global lock.
+// Where clone3 answers ENOSYS (seccomp profiles such as Docker's, old kernels)
+// the child is made with clone() and joins its cgroup2 directory by writing
+// "0" to cgroup.procs itself, before it runs anything of the container.
 #pragma once
+
+#include <linux/sched.h>
 
 #include <vector>
 
@@ -21,6 +26,15 @@ struct CgroupJoin {
 };
 
 Result<CgroupJoin> prepare_cgroup_join(const cgroup::Manager& cg);
+
+// For clone() without CLONE_INTO_CGROUP: adds the cgroup2 directory's
+// cgroup.procs to the files the child writes itself into (no-op without one).
+Result<void> join_cgroup2_by_procs(CgroupJoin& j);
+
+// clone3(args), or clone() where clone3 is ENOSYS, after join_cgroup2_by_procs;
+// then *task_fds (the child's copy of the list) is updated before the clone.
+// Returns the pid (0 in the child) or -1 with errno; fails only in the parent.
+Result<pid_t> clone_child(struct clone_args& args, CgroupJoin& join, std::vector<int>* task_fds);
 
 // Child side, allocation-free: moves the calling (single-threaded) process.
 // Returns 0, or -1 after reporting the failure on the sync socket.

@@ -79,7 +79,8 @@ void container_init(const InitPlan& plan, int sync_fd) {
   const ProcessPlan& p = plan.process;
   if (setup_terminal(p, sync_fd) != 0) _exit(1);
   if (close_inherited_fds(p, sync_fd) != 0) _exit(1);
-  if (apply_process_identity(p, sync_fd) != 0) _exit(1);
+  PendingSeccomp pending;
+  if (apply_process_identity(p, sync_fd, &pending) != 0) _exit(1);
   char path[4096];
   if (find_executable(p, path, sizeof path, sync_fd) != 0) _exit(1);
 
@@ -93,7 +94,7 @@ void container_init(const InitPlan& plan, int sync_fd) {
   } while (conn < 0 && errno == EINTR);
   if (conn < 0) _exit(1);
   ::close(plan.start_listen_fd);
-  exec_process(p, path, conn);
+  exec_process(p, path, pending, conn);
 }
 
 }  // namespace berth::runtime

@@ -86,6 +86,11 @@ struct RootfsPlan {
   unsigned long root_propagation = 0;
   bool readonly = false;
   bool no_pivot = false;
+  // No mount namespace in the config: the container shares the runtime's, so
+  // / keeps its propagation, the root is entered with chroot (pivot_root would
+  // move every process of the namespace), and the rootfs is bound onto itself
+  // only when it must be a mount of its own (read-only, rootfsPropagation).
+  bool shared_mount_ns = false;
   bool in_user_ns = false;
   bool setup_dev = true;             // /dev is ours: create device nodes and symlinks
   bool cgroup_ns = false;

@@ -175,13 +175,10 @@ Result<void> check_unsupported(const spec::Spec& s) {
     return fail(Errc::Unsupported, "linux.mountLabel: SELinux is not available on this host");
   if (s.linux.has_intel_rdt)
     return fail(Errc::Unsupported, "linux.intelRdt: Intel RDT (resctrl) is not available on this host");
-  if (!s.linux.find_namespace("mount"))
-    return fail(Errc::InvalidArgument, "linux.namespaces: a mount namespace is required");
-  if (!s.hostname.empty()) {
-    const auto* uts = s.linux.find_namespace("uts");
-    if (!uts || !uts->path.empty())
-      return fail(Errc::InvalidArgument, "hostname: setting a hostname needs a new uts namespace");
-  }
+  // A uts namespace of the container's own, new or joined by path: without
+  // one, the hostname would be the host's.
+  if (!s.hostname.empty() && !s.linux.find_namespace("uts"))
+    return fail(Errc::InvalidArgument, "hostname: setting a hostname needs a uts namespace");
   const auto* user = s.linux.find_namespace("user");
   if (user && user->path.empty() && (s.linux.uid_mappings.empty() || s.linux.gid_mappings.empty()))
     return fail(Errc::InvalidArgument, "linux.uidMappings/gidMappings: a new user namespace needs both mappings");
@@ -298,7 +295,8 @@ Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, con
   bool in_user_ns = plan.new_user_ns || s.linux.find_namespace("user");
   RootfsPlan& r = plan.rootfs;
   r.rootfs = rootfs;
-  r.rootfs_parent_mount = mount_point_of(rootfs.substr(0, rootfs.find_last_of('/')));
+  r.shared_mount_ns = !s.linux.find_namespace("mount");
+  if (!r.shared_mount_ns) r.rootfs_parent_mount = mount_point_of(rootfs.substr(0, rootfs.find_last_of('/')));
   r.root_propagation = propagation_flag(s.linux.rootfs_propagation);
   r.readonly = s.root.readonly;
   r.in_user_ns = in_user_ns;

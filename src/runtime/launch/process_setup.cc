@@ -110,10 +110,6 @@ void give_stdio_to_user(const ProcessPlan& p) {
   }
 }
 
-bool loads_seccomp_early(const ProcessPlan& p) {
-  return !p.seccomp.empty() && (!p.no_new_privs || p.seccomp.wants_listener);
-}
-
 int set_user(const ProcessPlan& p, int sync_fd) {
   if (p.set_groups && ::setgroups(p.groups.size(), p.groups.data()) != 0) {
     sync_send_error(sync_fd, errno, "setgroups to %zu additional groups", p.groups.size());
@@ -130,13 +126,9 @@ int set_user(const ProcessPlan& p, int sync_fd) {
   return 0;
 }
 
-int change_dir(const ProcessPlan& p, int sync_fd) {
-  if (::chdir(p.cwd.c_str()) != 0) {
-    sync_send_error(sync_fd, errno, "changing to working directory %s", p.cwd.c_str());
-    return -1;
-  }
-  // A cwd reached through a leaked fd lies outside the root: getcwd then fails
-  // or says "(unreachable)". Refuse it (CVE-2024-21626).
+// A cwd reached through a leaked fd lies outside the root: getcwd then fails
+// or says "(unreachable)". Refuse it (CVE-2024-21626).
+int verify_cwd(const ProcessPlan& p, int sync_fd) {
   char buf[4096];
   if (::getcwd(buf, sizeof buf) == nullptr || buf[0] != '/') {
     sync_send_error(sync_fd, EPERM, "working directory %s is outside the container's root", p.cwd.c_str());
@@ -145,9 +137,59 @@ int change_dir(const ProcessPlan& p, int sync_fd) {
   return 0;
 }
 
+// First try, still as root (as runc does): 1 = entered and verified, 0 = root
+// may not enter it (retried as the user), -1 = reported failure.
+int enter_cwd_as_root(const ProcessPlan& p, int sync_fd) {
+  if (::chdir(p.cwd.c_str()) != 0) {
+    if (errno == EACCES || errno == EPERM) return 0;
+    sync_send_error(sync_fd, errno, "changing to working directory %s", p.cwd.c_str());
+    return -1;
+  }
+  return verify_cwd(p, sync_fd) == 0 ? 1 : -1;
+}
+
+int enter_cwd_as_user(const ProcessPlan& p, int sync_fd) {
+  if (::chdir(p.cwd.c_str()) != 0) {
+    sync_send_error(sync_fd, errno, "changing to working directory %s", p.cwd.c_str());
+    return -1;
+  }
+  return verify_cwd(p, sync_fd);
+}
+
+// The final capabilities; when a filter is still to be loaded without
+// no_new_privs, with CAP_SYS_ADMIN held in effective and permitted until then.
+int set_capabilities(const ProcessPlan& p, PendingSeccomp* pending, int sync_fd) {
+  bool hold_admin = pending->load && !p.no_new_privs;
+  CapSets final_caps;
+  if (p.has_caps) {
+    final_caps = p.caps;
+  } else if (hold_admin) {
+    if (get_caps(&final_caps) != 0) {
+      sync_send_error(sync_fd, errno, "reading the process capabilities");
+      return -1;
+    }
+  } else {
+    return 0;  // no process.capabilities: what the user change left
+  }
+  CapSets now = final_caps;
+  if (hold_admin) {
+    now.effective |= kCapSysAdmin;
+    now.permitted |= kCapSysAdmin;
+  }
+  int rc = p.has_caps ? apply_caps(now) : set_caps(now);
+  if (rc != 0) {
+    sync_send_error(sync_fd, errno, "setting the process capabilities");
+    return -1;
+  }
+  pending->final_caps = final_caps;
+  pending->restore_caps = now.effective != final_caps.effective || now.permitted != final_caps.permitted;
+  return 0;
+}
+
 }  // namespace
 
-int apply_process_identity(const ProcessPlan& p, int sync_fd) {
+int apply_process_identity(const ProcessPlan& p, int sync_fd, PendingSeccomp* pending) {
+  *pending = PendingSeccomp{};
   size_t failed = 0;
   if (apply_rlimits(p.rlimits, &failed) != 0) {
     sync_send_error(sync_fd, errno, "setting %s to %llu/%llu", rlimit_cname(p.rlimits[failed].resource),
@@ -181,9 +223,10 @@ int apply_process_identity(const ProcessPlan& p, int sync_fd) {
     sync_send_error(sync_fd, errno, "setting no_new_privs");
     return -1;
   }
-  // Without no_new_privs the filter needs CAP_SYS_ADMIN: load it before the
-  // drop. With a notify listener, load it now too, so the runtime gets the fd.
-  if (loads_seccomp_early(p)) {
+  int in_cwd = enter_cwd_as_root(p, sync_fd);
+  if (in_cwd < 0) return -1;
+  if (p.seccomp.wants_listener) {
+    // The runtime passes the listener to the agent before Ready: load it now.
     int r = load_seccomp(p.seccomp);
     if (r < 0) {
       sync_send_error(sync_fd, errno, "loading the seccomp filter");
@@ -196,6 +239,8 @@ int apply_process_identity(const ProcessPlan& p, int sync_fd) {
       }
       ::close(r);
     }
+  } else {
+    pending->load = !p.seccomp.empty();
   }
   give_stdio_to_user(p);
   if (p.has_caps && drop_bounding(p.caps) != 0) {
@@ -208,11 +253,8 @@ int apply_process_identity(const ProcessPlan& p, int sync_fd) {
   }
   if (set_user(p, sync_fd) != 0) return -1;
   set_keep_caps(false);
-  if (change_dir(p, sync_fd) != 0) return -1;
-  if (p.has_caps && apply_caps(p.caps) != 0) {
-    sync_send_error(sync_fd, errno, "setting the process capabilities");
-    return -1;
-  }
+  if (in_cwd == 0 && enter_cwd_as_user(p, sync_fd) != 0) return -1;
+  if (set_capabilities(p, pending, sync_fd) != 0) return -1;
   if (p.umask) ::umask(*p.umask);
   return 0;
 }
@@ -255,14 +297,7 @@ int find_executable(const ProcessPlan& p, char* out, size_t out_len, int sync_fd
   return -1;
 }
 
-void exec_process(const ProcessPlan& p, const char* path, int report_fd) {
-  if (!p.seccomp.empty() && !loads_seccomp_early(p)) {
-    int r = load_seccomp(p.seccomp);
-    if (r < 0) {
-      sync_send_error(report_fd, errno, "loading the seccomp filter");
-      _exit(127);
-    }
-  }
+void exec_process(const ProcessPlan& p, const char* path, const PendingSeccomp& pending, int report_fd) {
   // Ignored signals stay ignored across execve: whatever the caller ignored
   // (SIGPIPE in a daemon, the signals glibc's posix_spawn ignores in its
   // child) must not leak into the container. Raw rt_sigaction reaches the
@@ -278,6 +313,15 @@ void exec_process(const ProcessPlan& p, const char* path, int report_fd) {
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
+  // The filter goes in last: from here on only capset and execve are ours.
+  if (pending.load && load_seccomp(p.seccomp) < 0) {
+    sync_send_error(report_fd, errno, "loading the seccomp filter");
+    _exit(127);
+  }
+  if (pending.restore_caps && set_caps(pending.final_caps) != 0) {
+    sync_send_error(report_fd, errno, "dropping CAP_SYS_ADMIN after loading the seccomp filter");
+    _exit(127);
+  }
   ::execve(path, p.argv.data(), p.envp.data());
   int err = errno;
   sync_send_error(report_fd, err, "exec: \"%s\": %s", path,

@@ -17,14 +17,28 @@ int setup_terminal(const ProcessPlan& p, int sync_fd);
 void close_fds_except(int* keep, size_t n, unsigned first);
 // Marks every fd above the preserved ones close-on-exec (CVE-2024-21626).
 int close_inherited_fds(const ProcessPlan& p, int sync_fd);
-// rlimits, oom_score_adj, personality, ioprio, no_new_privs, early seccomp,
-// bounding set, groups/gid/uid, cwd (verified inside the root), capabilities, umask.
-int apply_process_identity(const ProcessPlan& p, int sync_fd);
+// What is left for the last moment before execve: the seccomp filter is loaded
+// after every syscall of the runtime's own (so that a profile denying, say,
+// getcwd or stat cannot break the set-up), and without no_new_privs the load
+// needs CAP_SYS_ADMIN, which is then held until the filter is in and dropped
+// by one capset right after it.
+struct PendingSeccomp {
+  bool load = false;
+  bool restore_caps = false;  // capset to final_caps after loading
+  CapSets final_caps;         // effective/permitted/inheritable (ambient is already set)
+};
+
+// rlimits, oom_score_adj, personality, ioprio, no_new_privs, cwd (verified
+// inside the root, before the user changes where root may enter it), the
+// seccomp filter only when it has a notify listener (the runtime needs the fd
+// before Ready), bounding set, groups/gid/uid, capabilities, umask.
+int apply_process_identity(const ProcessPlan& p, int sync_fd, PendingSeccomp* pending);
 // Finds args[0] in PATH as execvp would (written to out). Errors as runc words
 // them ("executable file not found in $PATH"), which Docker and Podman map to 127.
 int find_executable(const ProcessPlan& p, char* out, size_t out_len, int sync_fd);
-// Seccomp for no_new_privs processes (loaded last), then execve. On failure
+// Resets signals, loads the pending seccomp filter, then execve. On failure
 // writes the error to report_fd (a record as sync_send_error) and _exits(127).
-[[noreturn]] void exec_process(const ProcessPlan& p, const char* path, int report_fd);
+[[noreturn]] void exec_process(const ProcessPlan& p, const char* path, const PendingSeccomp& pending,
+                               int report_fd);
 
 }  // namespace berth::runtime

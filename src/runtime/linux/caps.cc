@@ -126,7 +126,20 @@ int drop_bounding(const CapSets& caps) {
 
 int set_keep_caps(bool keep) { return ::prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0); }
 
-int apply_caps(const CapSets& caps) {
+int get_caps(CapSets* caps) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capget, &header, data) < 0) return -1;
+  caps->effective = caps->permitted = caps->inheritable = 0;
+  for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; ++i) {
+    caps->effective |= uint64_t{data[i].effective} << (32 * i);
+    caps->permitted |= uint64_t{data[i].permitted} << (32 * i);
+    caps->inheritable |= uint64_t{data[i].inheritable} << (32 * i);
+  }
+  return 0;
+}
+
+int set_caps(const CapSets& caps) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
   for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; ++i) {
@@ -134,7 +147,11 @@ int apply_caps(const CapSets& caps) {
     data[i].permitted = static_cast<uint32_t>(caps.permitted >> (32 * i));
     data[i].inheritable = static_cast<uint32_t>(caps.inheritable >> (32 * i));
   }
-  if (::syscall(SYS_capset, &header, data) < 0) return -1;
+  return ::syscall(SYS_capset, &header, data) < 0 ? -1 : 0;
+}
+
+int apply_caps(const CapSets& caps) {
+  if (set_caps(caps) != 0) return -1;
 
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
     if (errno == EINVAL && caps.ambient == 0) return 0;  // kernel without ambient caps

@@ -30,5 +30,10 @@ Result<CapSets> resolve_caps(const spec::Capabilities& caps);
 int drop_bounding(const CapSets& caps);
 int set_keep_caps(bool keep);
 int apply_caps(const CapSets& caps);
+// capget / capset of the effective, permitted and inheritable sets only.
+int get_caps(CapSets* caps);
+int set_caps(const CapSets& caps);
+
+constexpr uint64_t kCapSysAdmin = uint64_t{1} << 21;
 
 }  // namespace berth::runtime

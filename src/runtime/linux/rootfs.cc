@@ -357,10 +357,16 @@ int open_in_root(int rootfd, const char* path, bool create, bool dir) {
   return open_in_root_depth(rootfd, path, create, dir, 0);
 }
 
+namespace {
+
+bool binds_rootfs(const RootfsPlan& r) { return !r.shared_mount_ns || r.readonly || r.root_propagation; }
+
+}  // namespace
+
 int prepare_rootfs(const RootfsPlan& r, int sync_fd) {
   // Nothing we mount may propagate back to the host.
   unsigned long prop = r.root_propagation ? r.root_propagation : (MS_SLAVE | MS_REC);
-  if (::mount(nullptr, "/", nullptr, prop, nullptr) != 0) {
+  if (!r.shared_mount_ns && ::mount(nullptr, "/", nullptr, prop, nullptr) != 0) {
     sync_send_error(sync_fd, errno, "setting mount propagation of / in the container");
     return -1;
   }
@@ -370,7 +376,7 @@ int prepare_rootfs(const RootfsPlan& r, int sync_fd) {
   // EINVAL when it is unbindable.
   // Best effort: a failure here shows in the bind below.
   if (!r.rootfs_parent_mount.empty()) ::mount(nullptr, r.rootfs_parent_mount.c_str(), nullptr, MS_PRIVATE, nullptr);
-  if (::mount(r.rootfs.c_str(), r.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+  if (binds_rootfs(r) && ::mount(r.rootfs.c_str(), r.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     sync_send_error(sync_fd, errno, "bind-mounting the rootfs %s onto itself", r.rootfs.c_str());
     return -1;
   }
@@ -407,6 +413,13 @@ int enter_rootfs(const RootfsPlan& r, int sync_fd) {
   if (::chdir(r.rootfs.c_str()) != 0) {
     sync_send_error(sync_fd, errno, "entering the rootfs %s", r.rootfs.c_str());
     return -1;
+  }
+  if (r.shared_mount_ns) {
+    if (::chroot(".") != 0) {
+      sync_send_error(sync_fd, errno, "chroot into %s (no mount namespace of its own)", r.rootfs.c_str());
+      return -1;
+    }
+    return ::chdir("/");
   }
   if (r.no_pivot) {
     if (::mount(r.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0 || ::chroot(".") != 0) {
