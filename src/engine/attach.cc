@@ -12,8 +12,8 @@
 #include "engine/detach_keys.h"
 #include "engine/engine.h"
 #include "engine/socket_io.h"
-#include "shim/jsonlog.h"
-#include "shim/protocol.h"
+#include "logs/log_reader.h"
+#include "shimproto/protocol.h"
 
 namespace berth::engine {
 Result<bool> Engine::is_tty(const std::string& ref) {
@@ -33,12 +33,12 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
   a->fd = std::move(client);
 
   if (opts.logs) {
-    shim::LogReadOptions lo;
+    logs::LogReadOptions lo;
     lo.stdout = opts.stdout;
     lo.stderr = opts.stderr;
-    (void)shim::read_json_log(c->log_path, lo, [&](const shim::LogEntry& e) {
-      auto type = e.stream == "stderr" ? shim::Frame::Stderr : shim::Frame::Stdout;
-      send_all(client_fd, a->tty ? e.log : shim::encode_frame(type, e.log));
+    (void)logs::read_json_log(c->log_path, lo, [&](const logs::LogEntry& e) {
+      auto type = e.stream == "stderr" ? shimproto::Frame::Stderr : shimproto::Frame::Stdout;
+      send_all(client_fd, a->tty ? e.log : shimproto::encode_frame(type, e.log));
       return true;
     });
   }
@@ -69,7 +69,7 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
       pending.clear();
       if (!data.empty()) {
         std::lock_guard lk(mu_);
-        if (c->shim_conn) send_to_shim(*c, static_cast<int>(shim::Frame::Stdin), data);
+        if (c->shim_conn) send_to_shim(*c, static_cast<int>(shimproto::Frame::Stdin), data);
         else if (!c->ever_started || !c->state.running) c->pending_stdin += data;
       }
       if (detached) {
@@ -105,7 +105,7 @@ Result<void> Engine::attach(const std::string& ref, const AttachOptions& opts, U
       peer_write_closed = true;
       if (stdin_once) {
         std::lock_guard lk(mu_);
-        if (c->shim_conn) send_to_shim(*c, static_cast<int>(shim::Frame::CloseStdin), "");
+        if (c->shim_conn) send_to_shim(*c, static_cast<int>(shimproto::Frame::CloseStdin), "");
         else c->pending_close_stdin = true;
       }
       if (got < 0) break;

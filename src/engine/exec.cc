@@ -16,7 +16,7 @@
 #include "engine/exec_session.h"
 #include "engine/socket_io.h"
 #include "engine/names.h"
-#include "shim/launcher.h"
+#include "task/launcher.h"
 #include "specgen/specgen.h"
 
 namespace berth::engine {
@@ -64,7 +64,7 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
   auto finish = [&](int code, const std::string& message) {
     // As dockerd: the error goes to the client's stdout, framed unless a TTY.
     if (!message.empty() && client_fd >= 0)
-      send_all(client_fd, e->cfg.tty ? message + "\r\n" : shim::encode_frame(shim::Frame::Stdout, message + "\r\n"));
+      send_all(client_fd, e->cfg.tty ? message + "\r\n" : shimproto::encode_frame(shimproto::Frame::Stdout, message + "\r\n"));
     std::lock_guard lk(mu_);
     e->running = false;
     e->exit_code = code;
@@ -102,7 +102,7 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
     finish(126, process.error().message);
     return {};
   }
-  shim::LaunchOptions opts;
+  task::LaunchOptions opts;
   opts.shim_binary = cfg_.shim_path;
   opts.id = c->id;
   opts.runtime_root = runtime_root();
@@ -112,7 +112,7 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
   opts.exec_process_json = process->dump();
   std::error_code ec;
   std::filesystem::create_directories(opts.state_dir, ec);
-  auto launched = shim::launch(opts);
+  auto launched = task::launch_shim(opts);
   if (!launched) {
     int code = launched.error().code == Errc::NotFound ? 127 : 126;
     finish(code, "OCI runtime exec failed: " + launched.error().message);
@@ -136,11 +136,11 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
     auto forward = [&](std::string_view data) {
       auto [out, detached] = matcher.feed(data);
       std::lock_guard lk(mu_);
-      if (!out.empty()) (void)shim::write_frame(conn, shim::Frame::Stdin, out);
+      if (!out.empty()) (void)shimproto::write_frame(conn, shimproto::Frame::Stdin, out);
       return detached;
     };
     if (stdin_open && !buffered.empty() && forward(buffered)) stdin_open = false;
-    shim::FrameDecoder decoder;
+    shimproto::FrameDecoder decoder;
     std::optional<int> code;
     std::vector<char> buf(64 * 1024);
     bool client_gone = cfd < 0;
@@ -154,7 +154,7 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
         if (got <= 0) {
           stdin_open = false;
           std::lock_guard lk(mu_);
-          (void)shim::write_frame(conn, shim::Frame::CloseStdin, "");
+          (void)shimproto::write_frame(conn, shimproto::Frame::CloseStdin, "");
         } else if (forward(std::string_view(buf.data(), got))) {
           stdin_open = false;
           client_gone = true;
@@ -172,12 +172,12 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
         auto f = decoder.next();
         if (!f || !*f) break;
         auto& [type, payload] = **f;
-        if ((type == shim::Frame::Stdout && e->cfg.attach_stdout) ||
-            (type == shim::Frame::Stderr && e->cfg.attach_stderr)) {
-          if (!client_gone) send_all(cfd, e->cfg.tty ? payload : shim::encode_frame(type, payload));
-        } else if (type == shim::Frame::Exited) {
+        if ((type == shimproto::Frame::Stdout && e->cfg.attach_stdout) ||
+            (type == shimproto::Frame::Stderr && e->cfg.attach_stderr)) {
+          if (!client_gone) send_all(cfd, e->cfg.tty ? payload : shimproto::encode_frame(type, payload));
+        } else if (type == shimproto::Frame::Exited) {
           try {
-            auto st = shim::ExitStatus::from_json(nlohmann::json::parse(payload));
+            auto st = shimproto::ExitStatus::from_json(nlohmann::json::parse(payload));
             code = st ? st->exit_code : 255;
           } catch (const std::exception&) {
             code = 255;
@@ -186,7 +186,7 @@ Result<void> Engine::exec_start(const std::string& exec_id, bool detach, std::op
       }
     }
     if (!code) {
-      auto rec = shim::read_exit_file(state_dir);
+      auto rec = task::read_exit_file(state_dir);
       code = rec && *rec ? (*rec)->exit_code : 255;
     }
     if (e->shim_pid > 0)
@@ -243,7 +243,7 @@ Result<void> Engine::exec_resize(const std::string& exec_id, int h, int w) {
   auto it = execs_.find(exec_id);
   if (it == execs_.end()) return fail(Errc::NotFound, "No such exec instance: " + exec_id);
   if (!it->second->shim_conn) return fail(Errc::Conflict, "exec " + exec_id + " is not running");
-  return shim::write_frame(it->second->shim_conn.get(), shim::Frame::Resize, nlohmann::json{{"h", h}, {"w", w}}.dump());
+  return shimproto::write_frame(it->second->shim_conn.get(), shimproto::Frame::Resize, nlohmann::json{{"h", h}, {"w", w}}.dump());
 }
 
 }  // namespace berth::engine

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
-#include "shim/jsonlog.h"
-#include "shim/protocol.h"
+#include "logs/log_reader.h"
+#include "shimproto/protocol.h"
 
 namespace berth::engine {
 
@@ -13,7 +13,7 @@ Result<void> Engine::logs(const std::string& ref, const LogsOptions& opts, int c
   auto c = TRY(find(ref));
   if (!opts.stdout && !opts.stderr)
     return fail(Errc::InvalidArgument, "Bad parameters: you must choose at least one stream");
-  shim::LogReadOptions lo;
+  logs::LogReadOptions lo;
   lo.stdout = opts.stdout;
   lo.stderr = opts.stderr;
   lo.since_ns = opts.since_ns;
@@ -33,12 +33,12 @@ Result<void> Engine::logs(const std::string& ref, const LogsOptions& opts, int c
       lo.stop_fds = {exit_fd.get(), client_fd};
     }
   }
-  return shim::read_json_log(path, lo, [&](const shim::LogEntry& e) {
+  return logs::read_json_log(path, lo, [&](const logs::LogEntry& e) {
     std::string line;
     if (opts.timestamps) line = e.time + " ";
     line += e.log;
     if (tty) return sink(line);
-    return sink(shim::encode_frame(e.stream == "stderr" ? shim::Frame::Stderr : shim::Frame::Stdout, line));
+    return sink(shimproto::encode_frame(e.stream == "stderr" ? shimproto::Frame::Stderr : shimproto::Frame::Stdout, line));
   });
 }
 

@@ -7,7 +7,7 @@
 #include "engine/engine.h"
 #include "engine/names.h"
 #include "runtime/container.h"
-#include "shim/protocol.h"
+#include "shimproto/protocol.h"
 #include "volume/service.h"
 
 namespace berth::engine {
@@ -158,7 +158,7 @@ Result<void> Engine::resize(const std::string& ref, int h, int w) {
   auto c = TRY(find(ref));
   std::lock_guard lk(mu_);
   if (!c->state.running) return fail(Errc::Conflict, "Container " + c->id + " is not running");
-  send_to_shim(*c, static_cast<int>(shim::Frame::Resize), nlohmann::json{{"h", h}, {"w", w}}.dump());
+  send_to_shim(*c, static_cast<int>(shimproto::Frame::Resize), nlohmann::json{{"h", h}, {"w", w}}.dump());
   return {};
 }
 

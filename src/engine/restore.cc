@@ -15,7 +15,7 @@
 #include "volume/service.h"
 
 #include <set>
-#include "shim/launcher.h"
+#include "task/launcher.h"
 
 namespace berth::engine {
 
@@ -72,7 +72,7 @@ Result<void> Engine::restore() {
     std::string dir = shim_dir(c->id);
     // A shim can be alive for a container recorded as not running: berthd
     // died between starting it and recording the start.
-    bool alive = shim::shim_alive(dir);
+    bool alive = task::shim_alive(dir);
     if (alive && !was_running) {
       std::lock_guard lk(mu_);
       c->state.running = true;
@@ -81,7 +81,7 @@ Result<void> Engine::restore() {
       was_running = true;
     }
     if (was_running && alive) {
-      auto conn = shim::connect(dir);
+      auto conn = task::connect_shim(dir);
       if (conn) {
         {
           std::lock_guard lk(mu_);
@@ -90,7 +90,7 @@ Result<void> Engine::restore() {
           c->exit_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
           // Ask for the state: an exit that happened before we connected
           // comes back as Exited right away.
-          send_to_shim(*c, static_cast<int>(shim::Frame::Hello), "");
+          send_to_shim(*c, static_cast<int>(shimproto::Frame::Hello), "");
         }
         restore_networks(c);
         log::info("restored container {} (pid {})", c->id, c->state.pid);
@@ -100,7 +100,7 @@ Result<void> Engine::restore() {
       log::warn("container {}: its monitor is alive but does not answer: {}", c->id, conn.error().str());
     }
     if (was_running) {
-      auto rec = shim::read_exit_file(dir);
+      auto rec = task::read_exit_file(dir);
       if (rec && *rec) {
         on_exit(c, (*rec)->exit_code, (*rec)->oom_killed, (*rec)->finished_at);
       } else {

@@ -20,7 +20,7 @@
 #include "engine/netns.h"
 #include "engine/socket_io.h"
 #include "layer/resolver.h"
-#include "shim/launcher.h"
+#include "task/launcher.h"
 #include "snapshot/mount.h"
 #include "specgen/specgen.h"
 
@@ -111,7 +111,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     net_owner = *other;
     joined_netns = net_owner->host_config.value("NetworkMode", "") == "host" ? "host" : bundle_dir(net_owner->id) + "/netns";
   }
-  auto launched = [&]() -> Result<shim::ShimHandle> {
+  auto launched = [&]() -> Result<task::ShimHandle> {
     // The namespace and its endpoints first: /etc/hosts names the addresses.
     if (net != "host" && !net_owner) {
       TRYV(create_netns(netns));
@@ -137,7 +137,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     auto spec = TRY(specgen::build_spec(in));
     TRYV(write_file_atomic(bundle + "/config.json", spec.dump(), 0600, false));
 
-    shim::LaunchOptions opts;
+    task::LaunchOptions opts;
     opts.shim_binary = cfg_.shim_path;
     opts.id = c->id;
     opts.runtime_root = runtime_root();
@@ -145,10 +145,14 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     opts.tty = c->tty;
     opts.open_stdin = c->config.value("OpenStdin", false);
     opts.bundle = bundle;
-    opts.log_path = c->log_path;
-    opts.log_max_size = cfg_.log_max_size;
-    opts.log_max_files = cfg_.log_max_files;
-    return shim::launch(opts);
+    if (!c->log_path.empty()) {
+      opts.log_driver = "json-file";
+      opts.log_path = c->log_path;
+      if (cfg_.log_max_size > 0)
+        opts.log_options = {{"max-size", std::to_string(cfg_.log_max_size)},
+                            {"max-file", std::to_string(cfg_.log_max_files)}};
+    }
+    return task::launch_shim(opts);
   }();
   if (!launched) {
     record_failure(launched.error());
@@ -174,11 +178,11 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
     c->manually_stopped = false;
     c->exit_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!c->pending_stdin.empty()) {
-      send_to_shim(*c, static_cast<int>(shim::Frame::Stdin), c->pending_stdin);
+      send_to_shim(*c, static_cast<int>(shimproto::Frame::Stdin), c->pending_stdin);
       c->pending_stdin.clear();
     }
     if (c->pending_close_stdin) {
-      send_to_shim(*c, static_cast<int>(shim::Frame::CloseStdin), "");
+      send_to_shim(*c, static_cast<int>(shimproto::Frame::CloseStdin), "");
       c->pending_close_stdin = false;
     }
     (void)persist(*c);
@@ -191,14 +195,14 @@ Result<void> Engine::start_locked(const std::shared_ptr<Container>& c) {
 // mu_ held.
 void Engine::send_to_shim(Container& c, int frame, std::string_view payload) {
   if (!c.shim_conn) return;
-  auto r = shim::write_frame(c.shim_conn.get(), static_cast<shim::Frame>(frame), payload);
+  auto r = shimproto::write_frame(c.shim_conn.get(), static_cast<shimproto::Frame>(frame), payload);
   if (!r) log::debug("writing to the shim of {}: {}", c.id, r.error().str());
 }
 
 namespace {
 
-void deliver(const std::vector<std::shared_ptr<Attacher>>& attachers, shim::Frame type, const std::string& payload) {
-  bool is_err = type == shim::Frame::Stderr;
+void deliver(const std::vector<std::shared_ptr<Attacher>>& attachers, shimproto::Frame type, const std::string& payload) {
+  bool is_err = type == shimproto::Frame::Stderr;
   for (const auto& a : attachers) {
     if (is_err ? !a->want_stderr : !a->want_stdout) continue;
     std::lock_guard lk(a->write_mu);
@@ -207,7 +211,7 @@ void deliver(const std::vector<std::shared_ptr<Attacher>>& attachers, shim::Fram
     if (a->tty) {
       data = payload;
     } else {
-      data = shim::encode_frame(type, payload);  // the same 8-byte header as Docker's stream
+      data = shimproto::encode_frame(type, payload);  // the same 8-byte header as Docker's stream
     }
     send_all(a->fd.get(), data);
   }
@@ -223,8 +227,8 @@ void Engine::follow_shim(std::shared_ptr<Container> c) {
     fd = c->shim_conn.get();
     shim_pid = c->shim_pid;
   }
-  shim::FrameDecoder decoder;
-  std::optional<shim::ExitStatus> exited;
+  shimproto::FrameDecoder decoder;
+  std::optional<shimproto::ExitStatus> exited;
   std::vector<char> buf(64 * 1024);
   bool broken = false;
   while (!exited && !broken) {
@@ -241,20 +245,20 @@ void Engine::follow_shim(std::shared_ptr<Container> c) {
       }
       if (!*f) break;
       auto& [type, payload] = **f;
-      if (type == shim::Frame::Stdout || type == shim::Frame::Stderr) {
+      if (type == shimproto::Frame::Stdout || type == shimproto::Frame::Stderr) {
         std::vector<std::shared_ptr<Attacher>> targets;
         {
           std::lock_guard lk(mu_);
           targets = c->attachers;
         }
         deliver(targets, type, payload);
-      } else if (type == shim::Frame::Exited) {
+      } else if (type == shimproto::Frame::Exited) {
         try {
-          auto st = shim::ExitStatus::from_json(nlohmann::json::parse(payload));
+          auto st = shimproto::ExitStatus::from_json(nlohmann::json::parse(payload));
           if (st) exited = *st;
         } catch (const std::exception&) {
         }
-        if (!exited) exited = shim::ExitStatus{255, false, rfc3339_now()};
+        if (!exited) exited = shimproto::ExitStatus{255, false, rfc3339_now()};
       }
     }
   }
@@ -265,12 +269,12 @@ void Engine::follow_shim(std::shared_ptr<Container> c) {
     }
   }
   if (!exited) {
-    auto recorded = shim::read_exit_file(shim_dir(c->id));
+    auto recorded = task::read_exit_file(shim_dir(c->id));
     if (recorded && *recorded) exited = **recorded;
   }
   if (!exited) {
     log::error("the monitor of container {} went away without an exit status", c->id);
-    exited = shim::ExitStatus{255, false, rfc3339_now()};
+    exited = shimproto::ExitStatus{255, false, rfc3339_now()};
   }
   on_exit(c, exited->exit_code, exited->oom_killed, exited->finished_at);
 }

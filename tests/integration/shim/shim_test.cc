@@ -1,6 +1,7 @@
 // berth-shim on the real kernel (root): busybox containers started through
-// shim::launch() as berthd does, their output, exit codes, stdin, terminal,
-// exec, and a daemon that goes away.
+// task::launch_shim() as berthd does, their output, exit codes, stdin,
+// terminal, exec, and a daemon that goes away. (The Task interface over it:
+// tests/integration/task.)
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,12 +18,14 @@
 #include <map>
 #include <sstream>
 
-#include "shim/jsonlog.h"
-#include "shim/launcher.h"
+#include "logs/log_reader.h"
+#include "task/launcher.h"
 #include "support/bundle.h"
 
 using namespace berth;
-using namespace berth::shim;
+using namespace berth::shimproto;
+using namespace berth::task;
+using berth::logs::LogEntry;
 using namespace berth::testing;
 namespace fs = std::filesystem;
 
@@ -130,13 +133,14 @@ class Shim : public ::testing::Test {
     o.runtime_root = b_.state_root();
     o.state_dir = new_state_dir();
     o.bundle = b_.dir();
+    o.log_driver = "json-file";
     o.log_path = o.state_dir + "/container-json.log";
     ids_.push_back(o.id);
     return o;
   }
 
   Result<ShimHandle> launch(const LaunchOptions& o) {
-    auto h = shim::launch(o);
+    auto h = launch_shim(o);
     if (h) shims_.push_back(h->shim_pid);
     return h;
   }
@@ -151,7 +155,7 @@ class Shim : public ::testing::Test {
 
   std::vector<LogEntry> log_entries(const std::string& path) {
     std::vector<LogEntry> out;
-    auto r = read_json_log(path, {}, [&](const LogEntry& e) {
+    auto r = logs::read_json_log(path, {}, [&](const LogEntry& e) {
       out.push_back(e);
       return true;
     });
@@ -196,7 +200,7 @@ TEST_F(Shim, OutputGoesToFramesAndLogThenExited) {
   EXPECT_EQ((*ex)->finished_at, c.exited->finished_at);
   EXPECT_FALSE(shim_alive(o.state_dir));
   EXPECT_FALSE(fs::exists(o.state_dir + "/shim.sock"));
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().code, Errc::Unavailable);
   EXPECT_FALSE(container_known(o.id)) << "the shim deletes the container it ran";
@@ -415,7 +419,7 @@ TEST_F(Shim, SurvivesTheDaemonClosingItsConnection) {
   h->conn.reset();
   EXPECT_TRUE(shim_alive(o.state_dir));
 
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
   auto f = read_frame(conn->get());
@@ -444,12 +448,11 @@ TEST_F(Shim, SurvivesADaemonThatNeverReads) {
   auto o = container({"sh", "-c", "yes abcdefghijklmnopqrstuvwxyz | head -c " + std::to_string(kBytes) +
                                       "; echo; echo written >&2; read x; exit 9"});
   o.open_stdin = true;
-  o.log_max_size = 0;
   auto h = launch(o);
   ASSERT_TRUE(h) << h.error().str();
   // A second connection that keeps up sees the end of the output; the
   // daemon's first connection is never read meanwhile.
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   auto seen = collect(conn->get(), [](const Collected& c) { return c.err.find("written") != std::string::npos; });
   ASSERT_NE(seen.err.find("written"), std::string::npos);
@@ -487,7 +490,7 @@ TEST_F(Shim, SurvivesTheDaemonBeingKilled) {
   pid_t daemon = ::fork();
   ASSERT_GE(daemon, 0);
   if (daemon == 0) {
-    auto h = shim::launch(o);
+    auto h = launch_shim(o);
     pid_t pids[2] = {h ? h->shim_pid : -1, h ? h->pid : -1};
     (void)!::write(p[1], pids, sizeof pids);
     ::pause();
@@ -505,7 +508,7 @@ TEST_F(Shim, SurvivesTheDaemonBeingKilled) {
   ASSERT_TRUE(shim_pidfd);
   EXPECT_TRUE(shim_alive(o.state_dir));
   EXPECT_EQ(::kill(pids[1], 0), 0);
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   std::optional<ShimState> state;
   ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
@@ -531,8 +534,10 @@ TEST_F(Shim, FiftyShimsMemoryAndLaunchLatency) {
   double total_ms = 0, worst_ms = 0;
   for (int i = 0; i < kShims; ++i) {
     auto o = container({"sleep", "1000"});
-    o.log_path.clear();
-    if (i % 2 == 0) o.log_path = o.state_dir + "/container-json.log";
+    if (i % 2 == 1) {
+      o.log_driver = "none";
+      o.log_path.clear();
+    }
     auto t0 = std::chrono::steady_clock::now();
     auto h = launch(o);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -4,8 +4,8 @@
 #include <sys/types.h>
 
 #include "base/error.h"
-#include "container_stdio.h"
-#include "options.h"
+#include "shim/container_stdio.h"
+#include "shim/options.h"
 
 namespace berth::shim {
 

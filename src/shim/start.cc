@@ -1,4 +1,4 @@
-#include "start.h"
+#include "shim/start.h"
 
 #include <sys/wait.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace berth::shim {
+namespace berth::logs {
 
 // Appends bytes as a JSON string (with the quotes): \" \\ \n \r, other control
 // characters and < > & as \u00XX, U+2028/U+2029 escaped, each invalid UTF-8
@@ -23,4 +23,4 @@ void append_go_time(std::string& out, const timespec& t);
 // nanoseconds since the epoch.
 std::optional<int64_t> parse_rfc3339_ns(std::string_view s);
 
-}  // namespace berth::shim
+}  // namespace berth::logs

@@ -8,6 +8,12 @@
 // <state-dir>/shim.sock (a restarted daemon, or a second daemon thread).
 // Every connection receives every output frame from the moment it connects,
 // and the Exited frame; any connection may send stdin, resize and close.
+//
+// Requests (kill, pause, update, stats...) go over a connection of their
+// own: a daemon connects to shim.sock and sends Control first, and the shim
+// sends that connection no output, only the Reply to each Request. So an
+// answer never waits behind output the daemon is slow to take, nor behind
+// stdin the process does not read (see request.h).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +25,7 @@
 
 #include "base/error.h"
 
-namespace berth::shim {
+namespace berth::shimproto {
 
 enum class Frame : uint8_t {
   // shim -> daemon
@@ -29,11 +35,14 @@ enum class Frame : uint8_t {
   Exited = 11,     // JSON ExitStatus: the process is gone and its output drained
   Failed = 12,     // JSON {"message": "...", "code": "NotFound|..."}: it could not start
   State = 13,      // JSON ShimState: reply to Hello
+  Reply = 14,      // JSON Reply: the answer to a Request, on its connection only
   // daemon -> shim
   Stdin = 20,      // raw bytes for the process's stdin (ignored when stdin is not open)
   CloseStdin = 21, // empty: close the process's stdin (EOF)
   Resize = 22,     // JSON {"h": rows, "w": cols}: the pty's window size
   Hello = 23,      // empty: asks for a State frame (used after reconnecting)
+  Request = 24,    // JSON Request (request.h): answered by one Reply frame
+  Control = 25,    // empty, first on a connection: it carries requests only (no output, no Exited)
 };
 
 inline constexpr size_t kHeaderSize = 8;
@@ -54,7 +63,7 @@ struct ShimState {
   static Result<ShimState> from_json(const nlohmann::json& j);
 };
 
-// The code word a Failed frame carries for an Errc ("NotFound", ...), and back
+// The code word a Failed frame (and a Reply's error) carries for an Errc ("NotFound", ...), and back
 // (an unknown word is Internal).
 const char* errc_code(Errc code);
 Errc errc_from_code(std::string_view code);
@@ -82,4 +91,4 @@ Result<void> write_frame(int fd, Frame type, std::string_view payload);
 // Reads exactly one frame: Unavailable on EOF (before or inside a frame).
 Result<std::pair<Frame, std::string>> read_frame(int fd);
 
-}  // namespace berth::shim
+}  // namespace berth::shimproto

@@ -1,4 +1,4 @@
-#include "container_stdio.h"
+#include "shim/container_stdio.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
-#include "shim/go_format.h"
+#include "logs/go_format.h"
 
-namespace berth::shim {
+namespace berth::logs {
 namespace {
 
 // Length of the valid UTF-8 sequence at s[i] (2-4), or 0 when it is invalid,
@@ -161,4 +161,4 @@ std::optional<int64_t> parse_rfc3339_ns(std::string_view s) {
   return secs * 1000000000 + frac;
 }
 
-}  // namespace berth::shim
+}  // namespace berth::logs

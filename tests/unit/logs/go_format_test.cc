@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "shim/go_format.h"
+#include "logs/go_format.h"
 
-using namespace berth::shim;
+using namespace berth::logs;
 
 namespace {
 

@@ -3,28 +3,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
-#include "shim/go_format.h"
-#include "shim/jsonlog.h"
+#include "logs/go_format.h"
+#include "logs/json_file_writer.h"
 
-namespace berth::shim {
+namespace berth::logs {
 
-Result<JsonLogWriter> JsonLogWriter::open(const std::string& path, uint64_t max_size, int max_files) {
-  JsonLogWriter w;
-  w.path_ = path;
-  w.max_size_ = max_size;
-  w.max_files_ = max_files < 1 ? 1 : max_files;
-  w.fd_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-  if (!w.fd_) return fail_errno("opening log file " + path);
+Result<std::unique_ptr<JsonFileWriter>> JsonFileWriter::open(const std::string& path, const JsonFileOptions& options) {
+  std::unique_ptr<JsonFileWriter> w(new JsonFileWriter);
+  w->path_ = path;
+  w->max_size_ = options.max_size;
+  w->max_files_ = options.max_files < 1 ? 1 : options.max_files;
+  w->fd_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  if (!w->fd_) return fail_errno("opening log file " + path);
   struct stat st{};
-  if (::fstat(w.fd_.get(), &st) != 0) return fail_errno("stat of log file " + path);
-  w.size_ = static_cast<uint64_t>(st.st_size);
+  if (::fstat(w->fd_.get(), &st) != 0) return fail_errno("stat of log file " + path);
+  w->size_ = static_cast<uint64_t>(st.st_size);
   return w;
 }
 
-Result<void> JsonLogWriter::write(std::string_view stream, std::string_view bytes) {
-  std::string& partial = stream == "stderr" ? partial_err_ : partial_out_;
+Result<void> JsonFileWriter::write(Stream stream, std::string_view bytes) {
+  std::string& partial = stream == Stream::Stderr ? partial_err_ : partial_out_;
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   while (!bytes.empty()) {
@@ -49,10 +50,10 @@ Result<void> JsonLogWriter::write(std::string_view stream, std::string_view byte
   return write_batch();
 }
 
-Result<void> JsonLogWriter::flush() {
+Result<void> JsonFileWriter::flush() {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
-  for (auto [stream, partial] : {std::pair{"stdout", &partial_out_}, std::pair{"stderr", &partial_err_}}) {
+  for (auto [stream, partial] : {std::pair{Stream::Stdout, &partial_out_}, std::pair{Stream::Stderr, &partial_err_}}) {
     if (partial->empty()) continue;
     auto r = add_entry(stream, *partial, now);
     partial->clear();
@@ -61,12 +62,12 @@ Result<void> JsonLogWriter::flush() {
   return write_batch();
 }
 
-Result<void> JsonLogWriter::add_entry(std::string_view stream, std::string_view bytes, const timespec& now) {
+Result<void> JsonFileWriter::add_entry(Stream stream, std::string_view bytes, const timespec& now) {
   size_t before = batch_.size();
   batch_.append("{\"log\":");
   append_go_json_string(batch_, bytes);
   batch_.append(",\"stream\":\"");
-  batch_.append(stream);
+  batch_.append(stream_name(stream));
   batch_.append("\",\"time\":\"");
   append_go_time(batch_, now);
   batch_.append("\"}\n");
@@ -83,7 +84,7 @@ Result<void> JsonLogWriter::add_entry(std::string_view stream, std::string_view 
   return {};
 }
 
-Result<void> JsonLogWriter::write_batch() {
+Result<void> JsonFileWriter::write_batch() {
   size_t off = 0;
   while (off < batch_.size()) {
     ssize_t n = ::write(fd_.get(), batch_.data() + off, batch_.size() - off);
@@ -101,13 +102,18 @@ Result<void> JsonLogWriter::write_batch() {
   return {};
 }
 
-Result<void> JsonLogWriter::rotate() {
+Result<void> JsonFileWriter::rotate() {
   if (max_files_ <= 1) {
     if (::ftruncate(fd_.get(), 0) != 0) return fail_errno("truncating log file " + path_);
     size_ = 0;
     return {};
   }
-  for (int i = max_files_ - 1; i >= 1; --i) {
+  // Shift only the files there are (max-file can be large): PATH.(i-1) -> PATH.i,
+  // the oldest kept one overwritten once max_files exist.
+  int existing = 0;
+  struct stat st{};
+  while (existing + 1 < max_files_ && ::stat((path_ + "." + std::to_string(existing + 1)).c_str(), &st) == 0) ++existing;
+  for (int i = std::min(existing + 1, max_files_ - 1); i >= 1; --i) {
     std::string from = i == 1 ? path_ : path_ + "." + std::to_string(i - 1);
     std::string to = path_ + "." + std::to_string(i);
     if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
@@ -120,4 +126,4 @@ Result<void> JsonLogWriter::rotate() {
   return {};
 }
 
-}  // namespace berth::shim
+}  // namespace berth::logs

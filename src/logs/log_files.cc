@@ -1,5 +1,6 @@
-// The json-file reader behind `docker logs`: rotated files oldest first, the
-// tail found by reading backwards, and follow on inotify (no polling).
+// Reading the files of a log: rotated files oldest first, the tail found by
+// reading backwards, and follow on inotify (no polling). The format of a line
+// is the parser's.
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -7,12 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
-#include "shim/go_format.h"
-#include "shim/jsonlog.h"
+#include "base/unique_fd.h"
+#include "logs/log_files.h"
 
-namespace berth::shim {
+namespace berth::logs::detail {
 namespace {
 
 constexpr size_t kBlock = 64 * 1024;
@@ -97,7 +97,7 @@ Result<int> find_tail(LogFile& f, int want) {
 
 class Reader {
  public:
-  Reader(const LogReadOptions& opts, const std::function<bool(const LogEntry&)>& sink) : opts_(opts), sink_(sink) {}
+  Reader(const LogReadOptions& opts, LineParser parse, const LogSink& sink) : opts_(opts), parse_(parse), sink_(sink) {}
 
   // Reads complete lines of f from f.start on; a trailing partial line stays
   // in pending_ (follow finishes it later). Returns false when done.
@@ -131,29 +131,19 @@ class Reader {
   void drop_partial() { pending_.clear(); }
 
  private:
-  // One JSON line; false ends the read (sink said so, or past `until`).
+  // One line; false ends the read (sink said so, or past `until`).
   bool line(std::string_view text) {
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return true;  // a damaged line: skip it, as the rest is readable
-    LogEntry e;
-    auto get = [&](const char* key, std::string& out) {
-      auto it = j.find(key);
-      if (it != j.end() && it->is_string()) out = it->get<std::string>();
-    };
-    get("log", e.log);
-    get("stream", e.stream);
-    get("time", e.time);
-    auto ns = parse_rfc3339_ns(e.time);
-    if (!ns) return true;
-    e.time_ns = *ns;
-    if (opts_.until_ns && e.time_ns > *opts_.until_ns) return false;
-    if (opts_.since_ns && e.time_ns < *opts_.since_ns) return true;
-    if (e.stream == "stdout" ? !opts_.stdout : e.stream == "stderr" ? !opts_.stderr : false) return true;
-    return sink_(e);
+    auto e = parse_(text);
+    if (!e) return true;  // a damaged line: skip it, as the rest is readable
+    if (opts_.until_ns && e->time_ns > *opts_.until_ns) return false;
+    if (opts_.since_ns && e->time_ns < *opts_.since_ns) return true;
+    if (e->stream == "stdout" ? !opts_.stdout : e->stream == "stderr" ? !opts_.stderr : false) return true;
+    return sink_(*e);
   }
 
   const LogReadOptions& opts_;
-  const std::function<bool(const LogEntry&)>& sink_;
+  LineParser parse_;
+  const LogSink& sink_;
   std::string pending_;
 };
 
@@ -234,8 +224,8 @@ Result<void> follow(const std::string& path, int inotify_fd, std::optional<LogFi
 
 }  // namespace
 
-Result<void> read_json_log(const std::string& path, const LogReadOptions& opts,
-                           const std::function<bool(const LogEntry&)>& sink) {
+Result<void> read_log_files(const std::string& path, const LogReadOptions& opts, LineParser parse,
+                            const LogSink& sink) {
   // The watch comes first so that nothing written after the last read is missed.
   UniqueFd inotify;
   if (opts.follow) {
@@ -259,7 +249,7 @@ Result<void> read_json_log(const std::string& path, const LogReadOptions& opts,
       first = files.empty() ? 0 : files.size() - 1;
     }
   }
-  Reader reader(opts, sink);
+  Reader reader(opts, parse, sink);
   for (size_t i = first; i < files.size(); ++i) {
     if (!TRY(reader.read_lines(files[i]))) return {};
     if (i + 1 < files.size()) reader.drop_partial();
@@ -270,4 +260,4 @@ Result<void> read_json_log(const std::string& path, const LogReadOptions& opts,
   return follow(path, inotify.get(), std::move(cur), reader, opts);
 }
 
-}  // namespace berth::shim
+}  // namespace berth::logs::detail

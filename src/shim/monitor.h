@@ -1,6 +1,7 @@
-// The shim's event loop once the process runs: output to the json-file log
-// and to every connection, stdin/resize/hello from connections, and at the
-// process's exit the exit status, the container's removal and Exited frames.
+// The shim's event loop once the process runs: output to the log writer and
+// to every connection, stdin/resize/hello and requests from connections, and
+// at the process's exit the exit status, the container's removal and Exited
+// frames.
 #pragma once
 
 #include <sys/types.h>
@@ -12,18 +13,26 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
-#include "container_stdio.h"
-#include "options.h"
-#include "shim/jsonlog.h"
-#include "shim/protocol.h"
+#include "logs/log_writer.h"
+#include "shim/container_stdio.h"
+#include "shim/options.h"
+#include "shimproto/protocol.h"
 
 namespace berth::shim {
+
+using shimproto::ExitStatus;
+using shimproto::Frame;
+using shimproto::ShimState;
+using shimproto::FrameDecoder;
+using shimproto::kHeaderSize;
+using shimproto::encode_header;
 
 struct Conn;  // a connection from a daemon (monitor.cc)
 
 class Monitor {
  public:
-  Monitor(const Options& opts, ContainerStdio stdio, std::optional<JsonLogWriter> log, pid_t pid, int state_dirfd);
+  // log: nullptr when nothing is logged (exec mode).
+  Monitor(const Options& opts, ContainerStdio stdio, std::unique_ptr<logs::LogWriter> log, pid_t pid, int state_dirfd);
   ~Monitor();
   Monitor(const Monitor&) = delete;
   Monitor& operator=(const Monitor&) = delete;
@@ -51,6 +60,7 @@ class Monitor {
   void on_conn_readable(Conn& c);
   void on_conn_writable(Conn& c);
   void on_frame(Conn& c, Frame type, const std::string& payload);
+  void on_request(Conn& c, const std::string& payload);
   void sweep_conns();
   // Reads once (or, when draining, until nothing is left); false at EOF.
   bool on_output(Tag stream, bool drain);
@@ -63,7 +73,7 @@ class Monitor {
 
   const Options& opts_;
   ContainerStdio stdio_;
-  std::optional<JsonLogWriter> log_;
+  std::unique_ptr<logs::LogWriter> log_;
   bool log_failed_ = false;
   pid_t pid_;
   int state_dirfd_;

@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include "base/unique_fd.h"
-#include "shim/protocol.h"
+#include "shimproto/protocol.h"
 
 using namespace berth;
-using namespace berth::shim;
+using namespace berth::shimproto;
 
 TEST(ShimProtocol, EncodesHeaderLikeDockersStream) {
   std::string f = encode_frame(Frame::Stderr, "hello");

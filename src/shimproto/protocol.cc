@@ -1,4 +1,4 @@
-#include "shim/protocol.h"
+#include "shimproto/protocol.h"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-namespace berth::shim {
+namespace berth::shimproto {
 namespace {
 
 // nlohmann throws on a wrong type; the protocol's callers get errors as values.
@@ -177,4 +177,4 @@ Result<std::pair<Frame, std::string>> read_frame(int fd) {
   return std::make_pair(static_cast<Frame>(h[0]), std::move(payload));
 }
 
-}  // namespace berth::shim
+}  // namespace berth::shimproto

@@ -3,7 +3,7 @@
 // what a shim left behind when it is gone.
 //
 // Files in a shim's state dir (owned by the shim; the daemon only reads them):
-//   shim.sock  the shim's listening socket (see protocol.h)
+//   shim.sock  the shim's listening socket (see shimproto/protocol.h)
 //   shim.pid   the shim's pid and start time: "PID START_TIME\n"
 //   pid        the container process's pid (host pid namespace)
 //   exit.json  ExitStatus, written atomically once the process has exited
@@ -11,22 +11,20 @@
 //   process.json  exec mode: the process to run, written by launch()
 //   console.sock  with a terminal, while the runtime hands over the pty master
 //
-// berth-shim's command line (launch() is its only caller):
-//   berth-shim --id ID --runtime-root DIR --state-dir DIR [--tty] [--stdin]
-//     (--bundle DIR [--log-path FILE --log-max-size N --log-max-files N] | --exec-process FILE)
+// berth-shim's command line: src/shim/options.h.
 #pragma once
 
 #include <sys/types.h>
 
-#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
-#include "shim/protocol.h"
+#include "shimproto/protocol.h"
 
-namespace berth::shim {
+namespace berth::task {
 
 struct LaunchOptions {
   std::string shim_binary;   // path of berth-shim
@@ -38,9 +36,9 @@ struct LaunchOptions {
 
   // Container mode: create + start the container from bundle/config.json.
   std::string bundle;
-  std::string log_path;              // json-file log; empty: no log
-  uint64_t log_max_size = 10 << 20;  // rotate when the file would exceed this (0: never)
-  int log_max_files = 3;             // files kept, counting the current one
+  std::string log_driver = "none";                 // logs::open_log_writer's drivers
+  std::string log_path;                            // the file of a file driver
+  std::map<std::string, std::string> log_options;  // --log-opt KEY=VALUE
 
   // Exec mode (when set): run this spec::Process (as JSON) in the running
   // container `id` instead of creating one. No log file.
@@ -59,17 +57,23 @@ struct ShimHandle {
 // reaps shim_pid (waitpid) once the connection reports Exited or closes. Failure to start comes back as
 // the Failed frame's error: NotFound for an executable that does not exist,
 // PermissionDenied when it cannot be executed, else Internal/InvalidArgument.
-Result<ShimHandle> launch(const LaunchOptions& opts);
+Result<ShimHandle> launch_shim(const LaunchOptions& opts);
 
-// Connects to a running shim's socket (after a daemon restart): Unavailable
-// when the shim is gone.
-Result<UniqueFd> connect(const std::string& state_dir);
+// Connects to a running shim's socket (after a daemon restart, or for
+// requests): Unavailable when the shim is gone.
+Result<UniqueFd> connect_shim(const std::string& state_dir);
 
 // The exit status a finished shim recorded; nullopt when there is none yet.
-Result<std::optional<ExitStatus>> read_exit_file(const std::string& state_dir);
+Result<std::optional<shimproto::ExitStatus>> read_exit_file(const std::string& state_dir);
 
 // True when the shim recorded in state_dir/shim.pid is still alive (pid and
 // start time match).
 bool shim_alive(const std::string& state_dir);
 
-}  // namespace berth::shim
+// `berth-shim --cleanup`: deletes what is left of container id in the
+// runtime (processes, cgroups, state) once its shim is gone; its messages go
+// to log_file. Success when nothing was left.
+Result<void> run_shim_cleanup(const std::string& shim_binary, const std::string& id, const std::string& runtime_root,
+                              const std::string& log_file);
+
+}  // namespace berth::task

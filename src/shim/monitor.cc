@@ -1,4 +1,4 @@
-#include "monitor.h"
+#include "shim/monitor.h"
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -18,10 +18,17 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "runtime/container.h"
+#include "shim/requests.h"
+#include "shimproto/request.h"
 
 namespace berth::shim {
 
 struct Conn {
+  // Stream: the daemon's connection for the process's stdio (the inherited
+  // fd 3, or one that sent anything but Control first). Control: requests
+  // only, never paused, sent no output. Unknown: accepted, nothing read yet.
+  enum class Kind : uint8_t { Unknown, Stream, Control };
+  Kind kind = Kind::Unknown;
   UniqueFd fd;
   FrameDecoder decoder;
   std::string pending;  // frames the socket has not taken yet
@@ -62,7 +69,7 @@ int exit_code_of(int status) {
 
 }  // namespace
 
-Monitor::Monitor(const Options& opts, ContainerStdio stdio, std::optional<JsonLogWriter> log, pid_t pid,
+Monitor::Monitor(const Options& opts, ContainerStdio stdio, std::unique_ptr<logs::LogWriter> log, pid_t pid,
                  int state_dirfd)
     : opts_(opts), stdio_(std::move(stdio)), log_(std::move(log)), pid_(pid), state_dirfd_(state_dirfd) {
   state_.pid = pid;
@@ -103,7 +110,10 @@ Result<void> Monitor::init(UniqueFd listen, UniqueFd daemon_conn) {
     TRYV(watch(stdio_.err.get(), EPOLLIN, &err_watch_));
     err_open_ = true;
   }
-  if (daemon_conn) add_conn(std::move(daemon_conn));
+  if (daemon_conn) {
+    add_conn(std::move(daemon_conn));
+    if (!conns_.empty()) conns_.back()->kind = Conn::Kind::Stream;
+  }
   reap_children();
   return {};
 }
@@ -113,14 +123,17 @@ void Monitor::add_conn(UniqueFd fd) {
   if (fl < 0 || ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK) != 0) return;
   auto c = std::make_unique<Conn>();
   c->fd = std::move(fd);
-  c->events = stdin_paused_ ? 0u : static_cast<uint32_t>(EPOLLIN);
+  c->events = EPOLLIN;  // read at least its first frame, which says what it is
   if (!watch(c->fd.get(), c->events, &c->watch)) return;
   conns_.push_back(std::move(c));
 }
 
 void Monitor::update_conn_events(Conn& c) {
   if (c.dead) return;
-  uint32_t want = (stdin_paused_ ? 0u : static_cast<uint32_t>(EPOLLIN)) |
+  // Stdin the process does not take pauses the stdio connections only: a
+  // request still gets its answer.
+  bool read = c.kind != Conn::Kind::Stream || !stdin_paused_;
+  uint32_t want = (read ? static_cast<uint32_t>(EPOLLIN) : 0u) |
                   (c.pending.size() > c.pending_off ? static_cast<uint32_t>(EPOLLOUT) : 0u);
   if (want == c.events) return;
   epoll_event ev{};
@@ -164,7 +177,8 @@ void Monitor::send_to(Conn& c, Frame type, std::string_view payload) {
 }
 
 void Monitor::broadcast(Frame type, std::string_view payload) {
-  for (auto& c : conns_) send_to(*c, type, payload);
+  for (auto& c : conns_)
+    if (c->kind != Conn::Kind::Control) send_to(*c, type, payload);
 }
 
 void Monitor::on_conn_writable(Conn& c) {
@@ -211,6 +225,14 @@ void Monitor::on_conn_readable(Conn& c) {
 }
 
 void Monitor::on_frame(Conn& c, Frame type, const std::string& payload) {
+  if (c.kind == Conn::Kind::Unknown) {
+    c.kind = type == Frame::Control ? Conn::Kind::Control : Conn::Kind::Stream;
+    update_conn_events(c);  // a stdio connection is paused with stdin
+  }
+  if (type == Frame::Request) return on_request(c, payload);
+  if (type == Frame::Hello) return send_to(c, Frame::State, state_.to_json().dump());
+  // Stdio is for the stdio connections, and only while the process runs.
+  if (c.kind == Conn::Kind::Control || state_.exited) return;
   switch (type) {
     case Frame::Stdin:
       if (!stdio_.in || stdin_close_requested_) return;
@@ -236,12 +258,27 @@ void Monitor::on_frame(Conn& c, Frame type, const std::string& payload) {
       if (::ioctl(stdio_.out.get(), TIOCSWINSZ, &ws) != 0) log::warn("resizing the terminal: {}", std::strerror(errno));
       return;
     }
-    case Frame::Hello:
-      send_to(c, Frame::State, state_.to_json().dump());
-      return;
     default:
       return;  // frames for the other direction, or from a newer daemon
   }
+}
+
+void Monitor::on_request(Conn& c, const std::string& payload) {
+  auto request = shimproto::Request::decode(payload);
+  if (!request) {
+    // Without an id there is nobody to answer.
+    log::warn("ignoring a malformed request: {}", request.error().str());
+    return;
+  }
+  shimproto::Reply reply{request->id, nlohmann::json()};
+  if (!state_.exited) reap_children();  // an exit not yet seen through SIGCHLD counts
+  if (state_.exited || wait_status_) {
+    reply.outcome = fail(Errc::Conflict, (opts_.exec_mode() ? "the exec's process has exited"
+                                                            : "the container's process has exited"));
+  } else {
+    reply.outcome = answer_request(opts_, pid_, *request);
+  }
+  send_to(c, Frame::Reply, reply.encode());
 }
 
 void Monitor::flush_stdin() {
@@ -309,7 +346,6 @@ void Monitor::sweep_conns() {
 
 bool Monitor::on_output(Tag stream, bool drain) {
   UniqueFd& fd = stream == Tag::Stdout ? stdio_.out : stdio_.err;
-  const char* name = stream == Tag::Stdout ? "stdout" : "stderr";
   Frame frame = stream == Tag::Stdout ? Frame::Stdout : Frame::Stderr;
   size_t total = 0;
   do {
@@ -319,7 +355,7 @@ bool Monitor::on_output(Tag stream, bool drain) {
     if (n <= 0) return false;  // EOF, or EIO from a pty whose other side is closed
     std::string_view data(g_buf, static_cast<size_t>(n));
     if (log_ && !log_failed_) {
-      if (auto r = log_->write(name, data); !r) {
+      if (auto r = log_->write(stream == Tag::Stdout ? logs::Stream::Stdout : logs::Stream::Stderr, data); !r) {
         log::warn("{} (container output is no longer logged)", r.error().str());
         log_failed_ = true;
       }
@@ -433,10 +469,8 @@ Result<ExitStatus> Monitor::finish() {
       auto* w = static_cast<Watch*>(evs[i].data.ptr);
       if (w->tag != Tag::Conn || w->conn->dead) continue;
       if (evs[i].events & EPOLLOUT) on_conn_writable(*w->conn);
-      if (!w->conn->dead && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-        ssize_t r = ::read(w->conn->fd.get(), g_buf, sizeof g_buf);  // too late for stdin: discarded
-        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) w->conn->dead = true;
-      }
+      // Too late for stdin (discarded); requests are answered Conflict.
+      if (!w->conn->dead && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_conn_readable(*w->conn);
     }
     sweep_conns();
   }

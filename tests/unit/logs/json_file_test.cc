@@ -13,11 +13,12 @@
 #include <thread>
 
 #include "base/unique_fd.h"
-#include "shim/go_format.h"
-#include "shim/jsonlog.h"
+#include "logs/go_format.h"
+#include "logs/json_file_writer.h"
+#include "logs/log_reader.h"
 
 using namespace berth;
-using namespace berth::shim;
+using namespace berth::logs;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,7 +26,7 @@ namespace {
 class JsonLog : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = "/tmp/berth-shim-jsonlog-XXXXXX";
+    std::string tmpl = "/tmp/berth-logs-jsonfile-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/c-json.log";
@@ -65,8 +66,8 @@ class JsonLog : public ::testing::Test {
       f << line << "\"}\n";
     }
   }
-  JsonLogWriter open_writer(uint64_t max_size = 0, int max_files = 1) {
-    auto w = JsonLogWriter::open(path_, max_size, max_files);
+  std::unique_ptr<JsonFileWriter> open_writer(uint64_t max_size = 0, int max_files = 1) {
+    auto w = JsonFileWriter::open(path_, JsonFileOptions{max_size, max_files});
     EXPECT_TRUE(w) << w.error().str();
     return std::move(*w);
   }
@@ -84,8 +85,8 @@ std::vector<std::string> logs_of(const std::vector<LogEntry>& es) {
 
 TEST_F(JsonLog, WritesDockersFormatOneEntryPerLine) {
   auto w = open_writer();
-  ASSERT_TRUE(w.write("stdout", "hello\nworld\n"));
-  ASSERT_TRUE(w.write("stderr", "oops \"<x>\"\t\n"));
+  ASSERT_TRUE(w->write(Stream::Stdout, "hello\nworld\n"));
+  ASSERT_TRUE(w->write(Stream::Stderr, "oops \"<x>\"\t\n"));
   auto ls = lines(slurp(path_));
   ASSERT_EQ(ls.size(), 3u);
   std::regex shape(R"re(^\{"log":"(.*)","stream":"(stdout|stderr)","time":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?Z)"\}$)re");
@@ -107,18 +108,18 @@ TEST_F(JsonLog, WritesDockersFormatOneEntryPerLine) {
 
 TEST_F(JsonLog, PartialLinesWaitForTheirNewlinePerStream) {
   auto w = open_writer();
-  ASSERT_TRUE(w.write("stdout", "par"));
-  ASSERT_TRUE(w.write("stderr", "err-"));
+  ASSERT_TRUE(w->write(Stream::Stdout, "par"));
+  ASSERT_TRUE(w->write(Stream::Stderr, "err-"));
   EXPECT_EQ(slurp(path_), "");  // nothing complete yet
-  ASSERT_TRUE(w.write("stdout", "tial\nnext"));
-  ASSERT_TRUE(w.write("stderr", "line\n"));
+  ASSERT_TRUE(w->write(Stream::Stdout, "tial\nnext"));
+  ASSERT_TRUE(w->write(Stream::Stderr, "line\n"));
   auto es = read_all();
   ASSERT_EQ(es.size(), 2u);
   EXPECT_EQ(es[0].log, "partial\n");
   EXPECT_EQ(es[0].stream, "stdout");
   EXPECT_EQ(es[1].log, "err-line\n");
   EXPECT_EQ(es[1].stream, "stderr");
-  ASSERT_TRUE(w.flush());  // at exit, the unfinished line is written as it is
+  ASSERT_TRUE(w->flush());  // at exit, the unfinished line is written as it is
   es = read_all();
   ASSERT_EQ(es.size(), 3u);
   EXPECT_EQ(es[2].log, "next");
@@ -129,8 +130,8 @@ TEST_F(JsonLog, LongLinesSplitEvery16KiB) {
   std::string line(40000, 'x');
   line += "\n";
   // In pieces, as a pipe delivers them.
-  ASSERT_TRUE(w.write("stdout", std::string_view(line).substr(0, 10000)));
-  ASSERT_TRUE(w.write("stdout", std::string_view(line).substr(10000)));
+  ASSERT_TRUE(w->write(Stream::Stdout, std::string_view(line).substr(0, 10000)));
+  ASSERT_TRUE(w->write(Stream::Stdout, std::string_view(line).substr(10000)));
   auto es = read_all();
   ASSERT_EQ(es.size(), 3u);
   EXPECT_EQ(es[0].log, std::string(16384, 'x'));
@@ -140,7 +141,7 @@ TEST_F(JsonLog, LongLinesSplitEvery16KiB) {
 
 TEST_F(JsonLog, RotatesBySizeKeepingMaxFiles) {
   auto w = open_writer(300, 3);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(w.write("stdout", "line " + std::to_string(i) + "\n"));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(w->write(Stream::Stdout, "line " + std::to_string(i) + "\n"));
   EXPECT_TRUE(fs::exists(path_));
   EXPECT_TRUE(fs::exists(path_ + ".1"));
   EXPECT_TRUE(fs::exists(path_ + ".2"));
@@ -155,7 +156,7 @@ TEST_F(JsonLog, RotatesBySizeKeepingMaxFiles) {
 
 TEST_F(JsonLog, SingleFileRotationTruncates) {
   auto w = open_writer(200, 1);
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w.write("stdout", "entry " + std::to_string(i) + "\n"));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->write(Stream::Stdout, "entry " + std::to_string(i) + "\n"));
   EXPECT_FALSE(fs::exists(path_ + ".1"));
   EXPECT_LE(fs::file_size(path_), 200u);
   auto es = read_all();
@@ -165,8 +166,8 @@ TEST_F(JsonLog, SingleFileRotationTruncates) {
 
 TEST_F(JsonLog, AnEntryLargerThanMaxSizeStillGetsWritten) {
   auto w = open_writer(50, 2);
-  ASSERT_TRUE(w.write("stdout", std::string(100, 'a') + "\n"));
-  ASSERT_TRUE(w.write("stdout", std::string(100, 'b') + "\n"));
+  ASSERT_TRUE(w->write(Stream::Stdout, std::string(100, 'a') + "\n"));
+  ASSERT_TRUE(w->write(Stream::Stdout, std::string(100, 'b') + "\n"));
   auto es = read_all();
   ASSERT_EQ(es.size(), 2u);
   EXPECT_EQ(es[1].log, std::string(100, 'b') + "\n");
@@ -175,10 +176,10 @@ TEST_F(JsonLog, AnEntryLargerThanMaxSizeStillGetsWritten) {
 TEST_F(JsonLog, AppendsToAnExistingLog) {
   {
     auto w = open_writer(0, 1);
-    ASSERT_TRUE(w.write("stdout", "first\n"));
+    ASSERT_TRUE(w->write(Stream::Stdout, "first\n"));
   }
   auto w = open_writer(0, 1);
-  ASSERT_TRUE(w.write("stdout", "second\n"));
+  ASSERT_TRUE(w->write(Stream::Stdout, "second\n"));
   EXPECT_EQ(logs_of(read_all()), (std::vector<std::string>{"first\n", "second\n"}));
 }
 
@@ -281,7 +282,7 @@ TEST_F(JsonLog, FollowReturnsAtOnceWhenStopFdIsReady) {
 // ends once the stop fd is signalled (after what is left is read).
 TEST_F(JsonLog, FollowSeesNewEntriesAndRotation) {
   auto w = open_writer(400, 3);
-  ASSERT_TRUE(w.write("stdout", "before\n"));
+  ASSERT_TRUE(w->write(Stream::Stdout, "before\n"));
   UniqueFd stop(::eventfd(0, EFD_CLOEXEC));
   std::mutex mu;
   std::condition_variable cv;
@@ -307,13 +308,13 @@ TEST_F(JsonLog, FollowSeesNewEntriesAndRotation) {
   ASSERT_TRUE(wait_for(1));
   // Enough to rotate several times while the reader follows.
   for (int i = 0; i < 30; ++i) {
-    ASSERT_TRUE(w.write("stdout", "line " + std::to_string(i) + "\n"));
+    ASSERT_TRUE(w->write(Stream::Stdout, "line " + std::to_string(i) + "\n"));
     // The reader may lag, but not by more files than are kept.
     if (i % 4 == 3) {
       ASSERT_TRUE(wait_for(static_cast<size_t>(i + 2)));
     }
   }
-  ASSERT_TRUE(w.write("stderr", "last\n"));
+  ASSERT_TRUE(w->write(Stream::Stderr, "last\n"));
   uint64_t one = 1;
   ASSERT_EQ(::write(stop.get(), &one, sizeof one), 8);
   reader.join();

@@ -1,5 +1,5 @@
 // The daemon's side of berth-shim: spawn, reconnect, and read what is left.
-#include "shim/launcher.h"
+#include "task/launcher.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -18,7 +18,11 @@
 
 extern char** environ;
 
-namespace berth::shim {
+namespace berth::task {
+
+using shimproto::ExitStatus;
+using shimproto::Frame;
+
 namespace {
 
 constexpr const char* kSocketName = "shim.sock";
@@ -44,10 +48,9 @@ std::vector<std::string> shim_args(const LaunchOptions& o) {
   if (!o.exec_process_json.empty()) {
     a.insert(a.end(), {"--exec-process", o.state_dir + "/process.json"});
   } else {
-    a.insert(a.end(), {"--bundle", o.bundle});
-    if (!o.log_path.empty())
-      a.insert(a.end(), {"--log-path", o.log_path, "--log-max-size", std::to_string(o.log_max_size),
-                         "--log-max-files", std::to_string(o.log_max_files)});
+    a.insert(a.end(), {"--bundle", o.bundle, "--log-driver", o.log_driver});
+    if (!o.log_path.empty()) a.insert(a.end(), {"--log-path", o.log_path});
+    for (const auto& [key, value] : o.log_options) a.insert(a.end(), {"--log-opt", key + "=" + value});
   }
   if (o.tty) a.push_back("--tty");
   if (o.open_stdin) a.push_back("--stdin");
@@ -56,8 +59,9 @@ std::vector<std::string> shim_args(const LaunchOptions& o) {
 
 // posix_spawn (vfork-like in glibc: nothing of ours runs in the child, which
 // matters in a multi-threaded daemon) in a new session, with /dev/null on
-// 0/1, shim.log on 2 and conn on 3 as the only fds.
-Result<pid_t> spawn_shim(const LaunchOptions& o, int conn) {
+// 0/1, log on 2 and conn (when >= 0) on 3 as the only fds.
+Result<pid_t> spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& log, int conn,
+                    const std::string& what) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
@@ -66,12 +70,11 @@ Result<pid_t> spawn_shim(const LaunchOptions& o, int conn) {
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
   });
-  std::string log = o.state_dir + "/shim.log";
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&fa, conn, 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+  if (conn >= 0) posix_spawn_file_actions_adddup2(&fa, conn, 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, conn >= 0 ? 4 : 3);
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
@@ -79,15 +82,21 @@ Result<pid_t> spawn_shim(const LaunchOptions& o, int conn) {
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<std::string> args = shim_args(o);
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
-  int err = ::posix_spawn(&pid, o.shim_binary.c_str(), &fa, &attr, argv.data(), environ);
+  int err = ::posix_spawn(&pid, binary.c_str(), &fa, &attr, argv.data(), environ);
   // Internal whatever errno says: NotFound would read as "the container's executable is missing".
-  if (err != 0) return fail(Errc::Internal, "starting " + o.shim_binary + " (state dir " + o.state_dir + ")", err);
+  if (err != 0) return fail(Errc::Internal, "starting " + binary + " (" + what + ")", err);
   return pid;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
 }
 
 Result<void> check_options(const LaunchOptions& o) {
@@ -100,7 +109,7 @@ Result<void> check_options(const LaunchOptions& o) {
 
 }  // namespace
 
-Result<ShimHandle> launch(const LaunchOptions& opts) {
+Result<ShimHandle> launch_shim(const LaunchOptions& opts) {
   TRYV(check_options(opts));
   if (!opts.exec_process_json.empty())
     TRYV(write_file_atomic(opts.state_dir + "/process.json", opts.exec_process_json, 0600, false));
@@ -111,19 +120,14 @@ Result<ShimHandle> launch(const LaunchOptions& opts) {
   // would leave close-on-exec set, and 0-2 are replaced before the dup2.
   if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
   if (!theirs) return fail_errno("duplicating the shim's socket");
-  pid_t pid = TRY(spawn_shim(opts, theirs.get()));
+  pid_t pid = TRY(spawn(opts.shim_binary, shim_args(opts), opts.state_dir + "/shim.log", theirs.get(),
+                        "state dir " + opts.state_dir));
   theirs.reset();
-  auto reap = Defer([&] {
-    int status;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  });
+  auto reap = Defer([&] { wait_for(pid); });
   while (true) {
-    auto frame = read_frame(ours.get());
+    auto frame = shimproto::read_frame(ours.get());
     if (!frame) {
-      int status = 0;
-      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      }
+      int status = wait_for(pid);
       reap.dismiss();
       std::string tail = log_tail(opts.state_dir);
       return fail(Errc::Internal, "berth-shim for " + opts.id + " " + status_text(status) +
@@ -146,13 +150,13 @@ Result<ShimHandle> launch(const LaunchOptions& opts) {
         if (j.contains("message") && j["message"].is_string()) message = j["message"].get<std::string>();
         if (j.contains("code") && j["code"].is_string()) code = j["code"].get<std::string>();
       }
-      return fail(errc_from_code(code), message);
+      return fail(shimproto::errc_from_code(code), message);
     }
     // Output before Started cannot come (the process is not running yet); ignore anything else.
   }
 }
 
-Result<UniqueFd> connect(const std::string& state_dir) {
+Result<UniqueFd> connect_shim(const std::string& state_dir) {
   UniqueFd dir(::open(state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return fail_errno("opening shim state directory " + state_dir);
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -186,6 +190,19 @@ Result<std::optional<ExitStatus>> read_exit_file(const std::string& state_dir) {
   return std::optional<ExitStatus>(TRY_CTX(ExitStatus::from_json(j), path));
 }
 
+Result<void> run_shim_cleanup(const std::string& shim_binary, const std::string& id, const std::string& runtime_root,
+                              const std::string& log_file) {
+  std::vector<std::string> args = {shim_binary, "--id", id, "--runtime-root", runtime_root, "--cleanup"};
+  pid_t pid = TRY(spawn(shim_binary, args, log_file, -1, "cleaning up " + id));
+  int status = wait_for(pid);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  auto text = read_file(log_file);
+  std::string tail = text ? std::string(trim(*text)) : "";
+  if (tail.size() > 600) tail = tail.substr(tail.size() - 600);
+  return fail(Errc::Internal, "berth-shim --cleanup of " + id + " " + status_text(status) +
+                                  (tail.empty() ? "" : ": " + tail));
+}
+
 bool shim_alive(const std::string& state_dir) {
   auto text = read_file(state_dir + "/shim.pid");
   if (!text) return false;
@@ -197,4 +214,4 @@ bool shim_alive(const std::string& state_dir) {
   return sys::process_alive(static_cast<pid_t>(*pid), *start);
 }
 
-}  // namespace berth::shim
+}  // namespace berth::task
