@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "logs/log_reader.h"
+#include "shimproto/request.h"
 #include "task/launcher.h"
 #include "support/bundle.h"
 
@@ -439,6 +440,90 @@ TEST_F(Shim, SurvivesTheDaemonClosingItsConnection) {
   EXPECT_EQ(reap(*h), 0);
   EXPECT_FALSE(shim_alive(o.state_dir));
   EXPECT_EQ(read_exit_file(o.state_dir).value()->exit_code, 7);
+}
+
+// Requests on a connection that said Control: replies only, no output, and
+// Conflict once the process has exited.
+TEST_F(Shim, ControlConnectionGetsRepliesOnly) {
+  auto o = container({"sh", "-c", "echo ready; read x; echo \"out $x\"; exit 2"});
+  o.open_stdin = true;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  auto ready = collect(h->conn.get(), [](const Collected& c) { return c.out == "ready\n"; });
+  ASSERT_EQ(ready.out, "ready\n");
+  auto ctl = connect_shim(o.state_dir);
+  ASSERT_TRUE(ctl) << ctl.error().str();
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Control, ""));
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":1,"op":"pids"})"));
+  auto f = read_frame(ctl->get());
+  ASSERT_TRUE(f) << f.error().str();
+  ASSERT_EQ(f->first, Frame::Reply);
+  auto reply = Reply::decode(f->second).value();
+  EXPECT_EQ(reply.id, 1u);
+  ASSERT_TRUE(reply.outcome) << reply.outcome.error().str();
+  EXPECT_EQ(*reply.outcome, nlohmann::json::array({h->pid}));
+  // Unknown ops and bad arguments are refused with their codes.
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":2,"op":"reboot"})"));
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":3,"op":"kill","signal":"TERM"})"));
+  f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::Unsupported);
+  f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::InvalidArgument);
+  // Output goes to the stdio connection only.
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Stdin, "x\n"));
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.out, "out x\n");
+  // After the exit: Conflict while the shim lingers, then the end of the
+  // connection (never an output or Exited frame on it).
+  if (write_frame(ctl->get(), Frame::Request, R"({"id":4,"op":"kill","signal":9})")) {
+    f = read_frame(ctl->get());
+    if (f) {
+      ASSERT_EQ(f->first, Frame::Reply) << "no output and no Exited on a control connection";
+      EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::Conflict);
+      f = read_frame(ctl->get());
+    }
+    EXPECT_FALSE(f) << "then the shim ends";
+  }
+  EXPECT_EQ(reap(*h), 0);
+}
+
+// An exec's shim answers kill (its process) and refuses what is the container's.
+TEST_F(Shim, ExecShimAnswersKillOnly) {
+  auto o = container({"sleep", "1000"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  nlohmann::json proc = b_.config()["process"];
+  proc["args"] = {"sleep", "1000"};
+  LaunchOptions e;
+  e.shim_binary = shim_binary();
+  e.id = o.id;
+  e.runtime_root = o.runtime_root;
+  e.state_dir = new_state_dir();
+  e.exec_process_json = proc.dump();
+  auto eh = launch(e);
+  ASSERT_TRUE(eh) << eh.error().str();
+  auto ctl = connect_shim(e.state_dir);
+  ASSERT_TRUE(ctl) << ctl.error().str();
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Control, ""));
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":1,"op":"pause"})"));
+  auto f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::Unsupported);
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":2,"op":"kill","signal":9})"));
+  f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_TRUE(Reply::decode(f->second).value().outcome);
+  auto ec = collect(eh->conn.get());
+  ASSERT_TRUE(ec.exited);
+  EXPECT_EQ(ec.exited->exit_code, 137);
+  EXPECT_EQ(reap(*eh), 0);
+  EXPECT_TRUE(container_known(o.id)) << "the container runs on";
+  ASSERT_EQ(b_.runtime({"kill", o.id, "KILL"}).status, 0);
+  EXPECT_TRUE(collect(h->conn.get()).exited);
+  EXPECT_EQ(reap(*h), 0);
 }
 
 // A daemon that hangs (never reads) loses its connection once the backlog is
