@@ -6,13 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 
 #include "base/file.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/unique_fd.h"
 #include "shimproto/request.h"
+#include "sys/syscalls.h"
 #include "task/launcher.h"
 #include "task/oci_json.h"
 #include "task/shim_channel.h"
@@ -192,29 +193,26 @@ class ShimTask final : public Task {
 };
 
 // cleanup() of a live shim: kill the container through it, then wait until
-// the shim has recorded the exit and gone (its stdio connection ends).
+// the shim has recorded the exit and ended (its pidfd: it may not be our child).
 void kill_and_wait(const std::string& id, const std::string& dir) {
-  auto stdio = connect_shim(dir);
+  auto text = read_file(dir + "/shim.pid");
+  auto parts = text ? split(trim(*text), ' ', true) : std::vector<std::string>{};
+  auto pid = parts.empty() ? std::nullopt : parse_int(parts[0]);
+  if (!pid || *pid <= 0) return;
+  UniqueFd pidfd(sys::pidfd_open(static_cast<pid_t>(*pid)));
+  // Opened, then checked: the pid is the shim's, not a process that reused it.
+  if (!pidfd || !shim_alive(dir)) return;
   auto control = connect_shim(dir);
-  if (!stdio || !control) return;
+  if (!control) return;
   shimproto::Request kill{1, std::string(op::kKillAll), {{"signal", 9}}};
   std::string out = shimproto::encode_frame(Frame::Control, "") + shimproto::encode_frame(Frame::Request, kill.encode());
   if (::send(control->get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) return;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kCleanupWaitMs);
-  char buf[16 * 1024];
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      log::warn("cleaning up container {}: its monitor did not end within {} s", id, kCleanupWaitMs / 1000);
-      return;
-    }
-    pollfd p{stdio->get(), POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n < 0 && errno != EINTR) return;
-    if (n <= 0) continue;
-    ssize_t got = ::read(stdio->get(), buf, sizeof buf);
-    if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) return;
-  }
+  pollfd p{pidfd.get(), POLLIN, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, kCleanupWaitMs);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) log::warn("cleaning up container {}: its monitor did not end within {} s", id, kCleanupWaitMs / 1000);
 }
 
 }  // namespace

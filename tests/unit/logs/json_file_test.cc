@@ -154,6 +154,19 @@ TEST_F(JsonLog, RotatesBySizeKeepingMaxFiles) {
     EXPECT_EQ(es[i].log, "line " + std::to_string(20 - es.size() + i) + "\n");
 }
 
+TEST_F(JsonLog, AHugeMaxFileKeepsEverythingAndShiftsOnlyTheFilesThereAre) {
+  // max-file as Docker allows it (any int): rotation must not walk every possible name.
+  auto w = open_writer(120, 1000000);
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(w->write(Stream::Stdout, "entry " + std::to_string(i) + "\n"));
+  int files = 0;
+  while (fs::exists(path_ + "." + std::to_string(files + 1))) ++files;
+  EXPECT_GE(files, 3);
+  EXPECT_FALSE(fs::exists(path_ + "." + std::to_string(files + 2)));
+  auto es = read_all();
+  ASSERT_EQ(es.size(), 12u) << "nothing dropped";
+  for (size_t i = 0; i < es.size(); ++i) EXPECT_EQ(es[i].log, "entry " + std::to_string(i) + "\n");
+}
+
 TEST_F(JsonLog, SingleFileRotationTruncates) {
   auto w = open_writer(200, 1);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(w->write(Stream::Stdout, "entry " + std::to_string(i) + "\n"));
