@@ -23,7 +23,8 @@ using shimproto::Frame;
 // A shim answers with short cgroup-file operations; one that takes this long is stuck.
 constexpr int kRequestTimeoutMs = 30000;
 // A shim drops a connection that stops reading (its backlog is capped): the
-// follower connects again as long as the shim lives, but not forever.
+// follower connects again as long as the shim lives, but not in a loop that
+// gets nothing (counted until a connection brings a frame).
 constexpr int kMaxReconnects = 100;
 
 ExitStatus to_task(const shimproto::ExitStatus& s) { return ExitStatus{s.exit_code, s.oom_killed, s.finished_at}; }
@@ -72,7 +73,7 @@ void ShimChannel::follow(std::shared_ptr<ShimChannel> self, std::shared_ptr<Proc
   int reconnects = 0;
   while (!exited && !self->disconnected_) {
     shimproto::FrameDecoder decoder;
-    bool broken = false;
+    bool broken = false, progressed = false;
     while (!exited && !broken) {
       ssize_t n = ::read(self->conn_.get(), buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
@@ -86,6 +87,7 @@ void ShimChannel::follow(std::shared_ptr<ShimChannel> self, std::shared_ptr<Proc
           break;
         }
         if (!*f) break;
+        progressed = true;
         auto& [type, payload] = **f;
         if (type == Frame::Stdout || type == Frame::Stderr) {
           if (!self->disconnected_) listener->on_output(type == Frame::Stderr ? Stream::Stderr : Stream::Stdout, payload);
@@ -105,6 +107,7 @@ void ShimChannel::follow(std::shared_ptr<ShimChannel> self, std::shared_ptr<Proc
     // The connection ended without Exited: the shim died, or dropped us for
     // reading too slowly (it caps what it queues). While it lives, follow it
     // again; the output meanwhile is in the log.
+    if (progressed) reconnects = 0;
     if (broken || ++reconnects > kMaxReconnects || !shim_alive(self->state_dir_)) break;
     auto conn = connect_shim(self->state_dir_);
     if (!conn || !shimproto::write_frame(conn->get(), Frame::Hello, "")) break;
