@@ -8,7 +8,7 @@
 
 #include "base/file.h"
 #include "base/json_syntax.h"
-#include "logs/log_driver.h"
+#include "logs/log_writer.h"
 
 namespace berthd {
 

@@ -12,7 +12,7 @@
 #include "engine/detach_keys.h"
 #include "engine/container_service.h"
 #include "engine/socket_io.h"
-#include "shim/jsonlog.h"
+#include "logs/log_reader.h"
 
 namespace berth::engine {
 Result<bool> ContainerService::has_tty(const std::string& ref) {
@@ -34,10 +34,17 @@ Result<void> ContainerService::attach(const std::string& ref, const backend::Att
   a->fd = std::move(client);
 
   if (opts.logs) {
-    shim::LogReadOptions lo;
+    logs::LogReadOptions lo;
     lo.stdout = opts.stdout;
     lo.stderr = opts.stderr;
-    (void)shim::read_json_log(c->log_path, lo, [&](const shim::LogEntry& e) {
+    std::string driver, path;
+    {
+      std::lock_guard lk(mu_);
+      driver = c->spec.host.log_config.driver;
+      path = c->log_path;
+    }
+    // Nothing to replay from a driver that keeps nothing readable.
+    if (auto reader = logs::open_log_reader(driver, path)) (void)(*reader)->read(lo, [&](const logs::LogEntry& e) {
       auto type = e.stream == "stderr" ? task::Stream::Stderr : task::Stream::Stdout;
       send_all(client_fd, a->tty ? e.log : mux_frame(type, e.log));
       return true;

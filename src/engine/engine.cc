@@ -46,12 +46,11 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   e->attacher_ = std::make_unique<ServiceAttacher>(*e->networks_);
   e->rootfs_ = std::make_unique<ImageRootfs>(*e->images_, e->image_mu_);
 
-  task::ShimTaskConfig shim;
+  task::ShimTaskRuntimeConfig shim;
   shim.shim_binary = cfg.shim_path;
   shim.runtime_root = cfg.exec_root + "/runtime";
   shim.state_root = cfg.exec_root + "/shims";
-  shim.exec_state_root = cfg.exec_root + "/exec";
-  auto berth_runtime = TRY_CTX(task::ShimTaskRuntime::open(shim), "setting up the berth runtime");
+  auto berth_runtime = std::make_unique<task::ShimTaskRuntime>(shim);
   std::string default_runtime = berth_runtime->name();
   e->runtimes_[default_runtime] = std::move(berth_runtime);
 

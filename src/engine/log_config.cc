@@ -1,6 +1,6 @@
 #include "engine/log_config.h"
 
-#include "logs/log_driver.h"
+#include "logs/log_writer.h"
 
 namespace berth::engine {
 

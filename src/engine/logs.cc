@@ -4,7 +4,7 @@
 
 #include "engine/container_service.h"
 #include "engine/socket_io.h"
-#include "shim/jsonlog.h"
+#include "logs/log_reader.h"
 
 namespace berth::engine {
 Result<void> ContainerService::logs(const std::string& ref, const backend::LogsOptions& opts, int client_fd,
@@ -12,7 +12,7 @@ Result<void> ContainerService::logs(const std::string& ref, const backend::LogsO
   auto c = TRY(find(ref));
   if (!opts.stdout && !opts.stderr)
     return fail(Errc::InvalidArgument, "Bad parameters: you must choose at least one stream");
-  shim::LogReadOptions lo;
+  logs::LogReadOptions lo;
   lo.stdout = opts.stdout;
   lo.stderr = opts.stderr;
   lo.since_ns = opts.since_ns;
@@ -21,10 +21,10 @@ Result<void> ContainerService::logs(const std::string& ref, const backend::LogsO
   UniqueFd exit_fd;
   bool tty;
   std::string path;
+  std::string driver;
   {
     std::lock_guard lk(mu_);
-    if (c->spec.host.log_config.driver == "none")
-      return fail(Errc::Unsupported, "configured logging driver does not support reading");
+    driver = c->spec.host.log_config.driver;
     tty = c->tty();
     path = c->log_path;
     // Follow only a running container; stop when this run ends.
@@ -34,7 +34,8 @@ Result<void> ContainerService::logs(const std::string& ref, const backend::LogsO
       lo.stop_fds = {exit_fd.get(), client_fd};
     }
   }
-  return shim::read_json_log(path, lo, [&](const shim::LogEntry& e) {
+  auto reader = TRY(logs::open_log_reader(driver, path));
+  return reader->read(lo, [&](const logs::LogEntry& e) {
     std::string line;
     if (opts.timestamps) line = e.time + " ";
     line += e.log;

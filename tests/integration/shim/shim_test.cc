@@ -1,6 +1,7 @@
 // berth-shim on the real kernel (root): busybox containers started through
-// shim::launch() as berthd does, their output, exit codes, stdin, terminal,
-// exec, and a daemon that goes away.
+// task::launch_shim() as berthd does, their output, exit codes, stdin,
+// terminal, exec, and a daemon that goes away. (The Task interface over it:
+// tests/integration/task.)
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,12 +18,15 @@
 #include <map>
 #include <sstream>
 
-#include "shim/jsonlog.h"
-#include "shim/launcher.h"
+#include "logs/log_reader.h"
+#include "shimproto/request.h"
+#include "task/launcher.h"
 #include "support/bundle.h"
 
 using namespace berth;
-using namespace berth::shim;
+using namespace berth::shimproto;
+using namespace berth::task;
+using berth::logs::LogEntry;
 using namespace berth::testing;
 namespace fs = std::filesystem;
 
@@ -130,13 +134,14 @@ class Shim : public ::testing::Test {
     o.runtime_root = b_.state_root();
     o.state_dir = new_state_dir();
     o.bundle = b_.dir();
+    o.log_driver = "json-file";
     o.log_path = o.state_dir + "/container-json.log";
     ids_.push_back(o.id);
     return o;
   }
 
   Result<ShimHandle> launch(const LaunchOptions& o) {
-    auto h = shim::launch(o);
+    auto h = launch_shim(o);
     if (h) shims_.push_back(h->shim_pid);
     return h;
   }
@@ -151,7 +156,7 @@ class Shim : public ::testing::Test {
 
   std::vector<LogEntry> log_entries(const std::string& path) {
     std::vector<LogEntry> out;
-    auto r = read_json_log(path, {}, [&](const LogEntry& e) {
+    auto r = logs::read_json_log(path, {}, [&](const LogEntry& e) {
       out.push_back(e);
       return true;
     });
@@ -196,7 +201,7 @@ TEST_F(Shim, OutputGoesToFramesAndLogThenExited) {
   EXPECT_EQ((*ex)->finished_at, c.exited->finished_at);
   EXPECT_FALSE(shim_alive(o.state_dir));
   EXPECT_FALSE(fs::exists(o.state_dir + "/shim.sock"));
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().code, Errc::Unavailable);
   EXPECT_FALSE(container_known(o.id)) << "the shim deletes the container it ran";
@@ -415,7 +420,7 @@ TEST_F(Shim, SurvivesTheDaemonClosingItsConnection) {
   h->conn.reset();
   EXPECT_TRUE(shim_alive(o.state_dir));
 
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
   auto f = read_frame(conn->get());
@@ -437,6 +442,90 @@ TEST_F(Shim, SurvivesTheDaemonClosingItsConnection) {
   EXPECT_EQ(read_exit_file(o.state_dir).value()->exit_code, 7);
 }
 
+// Requests on a connection that said Control: replies only, no output, and
+// Conflict once the process has exited.
+TEST_F(Shim, ControlConnectionGetsRepliesOnly) {
+  auto o = container({"sh", "-c", "echo ready; read x; echo \"out $x\"; exit 2"});
+  o.open_stdin = true;
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  auto ready = collect(h->conn.get(), [](const Collected& c) { return c.out == "ready\n"; });
+  ASSERT_EQ(ready.out, "ready\n");
+  auto ctl = connect_shim(o.state_dir);
+  ASSERT_TRUE(ctl) << ctl.error().str();
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Control, ""));
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":1,"op":"pids"})"));
+  auto f = read_frame(ctl->get());
+  ASSERT_TRUE(f) << f.error().str();
+  ASSERT_EQ(f->first, Frame::Reply);
+  auto reply = Reply::decode(f->second).value();
+  EXPECT_EQ(reply.id, 1u);
+  ASSERT_TRUE(reply.outcome) << reply.outcome.error().str();
+  EXPECT_EQ(*reply.outcome, nlohmann::json::array({h->pid}));
+  // Unknown ops and bad arguments are refused with their codes.
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":2,"op":"reboot"})"));
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":3,"op":"kill","signal":"TERM"})"));
+  f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::Unsupported);
+  f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::InvalidArgument);
+  // Output goes to the stdio connection only.
+  ASSERT_TRUE(write_frame(h->conn.get(), Frame::Stdin, "x\n"));
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.out, "out x\n");
+  // After the exit: Conflict while the shim lingers, then the end of the
+  // connection (never an output or Exited frame on it).
+  if (write_frame(ctl->get(), Frame::Request, R"({"id":4,"op":"kill","signal":9})")) {
+    f = read_frame(ctl->get());
+    if (f) {
+      ASSERT_EQ(f->first, Frame::Reply) << "no output and no Exited on a control connection";
+      EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::Conflict);
+      f = read_frame(ctl->get());
+    }
+    EXPECT_FALSE(f) << "then the shim ends";
+  }
+  EXPECT_EQ(reap(*h), 0);
+}
+
+// An exec's shim answers kill (its process) and refuses what is the container's.
+TEST_F(Shim, ExecShimAnswersKillOnly) {
+  auto o = container({"sleep", "1000"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  nlohmann::json proc = b_.config()["process"];
+  proc["args"] = {"sleep", "1000"};
+  LaunchOptions e;
+  e.shim_binary = shim_binary();
+  e.id = o.id;
+  e.runtime_root = o.runtime_root;
+  e.state_dir = new_state_dir();
+  e.exec_process_json = proc.dump();
+  auto eh = launch(e);
+  ASSERT_TRUE(eh) << eh.error().str();
+  auto ctl = connect_shim(e.state_dir);
+  ASSERT_TRUE(ctl) << ctl.error().str();
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Control, ""));
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":1,"op":"pause"})"));
+  auto f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_EQ(Reply::decode(f->second).value().outcome.error().code, Errc::Unsupported);
+  ASSERT_TRUE(write_frame(ctl->get(), Frame::Request, R"({"id":2,"op":"kill","signal":9})"));
+  f = read_frame(ctl->get());
+  ASSERT_TRUE(f && f->first == Frame::Reply);
+  EXPECT_TRUE(Reply::decode(f->second).value().outcome);
+  auto ec = collect(eh->conn.get());
+  ASSERT_TRUE(ec.exited);
+  EXPECT_EQ(ec.exited->exit_code, 137);
+  EXPECT_EQ(reap(*eh), 0);
+  EXPECT_TRUE(container_known(o.id)) << "the container runs on";
+  ASSERT_EQ(b_.runtime({"kill", o.id, "KILL"}).status, 0);
+  EXPECT_TRUE(collect(h->conn.get()).exited);
+  EXPECT_EQ(reap(*h), 0);
+}
+
 // A daemon that hangs (never reads) loses its connection once the backlog is
 // too big; the container's output still reaches the log, and it runs on.
 TEST_F(Shim, SurvivesADaemonThatNeverReads) {
@@ -444,12 +533,11 @@ TEST_F(Shim, SurvivesADaemonThatNeverReads) {
   auto o = container({"sh", "-c", "yes abcdefghijklmnopqrstuvwxyz | head -c " + std::to_string(kBytes) +
                                       "; echo; echo written >&2; read x; exit 9"});
   o.open_stdin = true;
-  o.log_max_size = 0;
   auto h = launch(o);
   ASSERT_TRUE(h) << h.error().str();
   // A second connection that keeps up sees the end of the output; the
   // daemon's first connection is never read meanwhile.
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   auto seen = collect(conn->get(), [](const Collected& c) { return c.err.find("written") != std::string::npos; });
   ASSERT_NE(seen.err.find("written"), std::string::npos);
@@ -487,7 +575,7 @@ TEST_F(Shim, SurvivesTheDaemonBeingKilled) {
   pid_t daemon = ::fork();
   ASSERT_GE(daemon, 0);
   if (daemon == 0) {
-    auto h = shim::launch(o);
+    auto h = launch_shim(o);
     pid_t pids[2] = {h ? h->shim_pid : -1, h ? h->pid : -1};
     (void)!::write(p[1], pids, sizeof pids);
     ::pause();
@@ -505,7 +593,7 @@ TEST_F(Shim, SurvivesTheDaemonBeingKilled) {
   ASSERT_TRUE(shim_pidfd);
   EXPECT_TRUE(shim_alive(o.state_dir));
   EXPECT_EQ(::kill(pids[1], 0), 0);
-  auto conn = connect(o.state_dir);
+  auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   std::optional<ShimState> state;
   ASSERT_TRUE(write_frame(conn->get(), Frame::Hello, ""));
@@ -531,8 +619,10 @@ TEST_F(Shim, FiftyShimsMemoryAndLaunchLatency) {
   double total_ms = 0, worst_ms = 0;
   for (int i = 0; i < kShims; ++i) {
     auto o = container({"sleep", "1000"});
-    o.log_path.clear();
-    if (i % 2 == 0) o.log_path = o.state_dir + "/container-json.log";
+    if (i % 2 == 1) {
+      o.log_driver = "none";
+      o.log_path.clear();
+    }
     auto t0 = std::chrono::steady_clock::now();
     auto h = launch(o);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -1,0 +1,63 @@
+// berth-shim's command line (the launcher in src/task writes it).
+#include <gtest/gtest.h>
+
+#include "shim/options.h"
+
+using namespace berth;
+using namespace berth::shim;
+
+namespace {
+
+Result<Options> parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "berth-shim");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_options(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ShimOptions, ContainerModeWithLogDriverAndOptions) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/run/r", "--state-dir", "/run/s", "--bundle", "/b", "--log-driver",
+                  "json-file", "--log-path", "/l/c1-json.log", "--log-opt", "max-size=10m", "--log-opt",
+                  "max-file=3", "--log-opt", "tag=a=b", "--tty", "--stdin"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_FALSE(o->exec_mode());
+  EXPECT_EQ(o->log_driver, "json-file");
+  EXPECT_EQ(o->log_path, "/l/c1-json.log");
+  EXPECT_EQ(o->log_options, (logs::LogOptions{{"max-size", "10m"}, {"max-file", "3"}, {"tag", "a=b"}}));
+  EXPECT_TRUE(o->tty);
+  EXPECT_TRUE(o->open_stdin);
+}
+
+TEST(ShimOptions, NoLogDriverIsNone) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_EQ(o->log_driver, "none");
+  EXPECT_TRUE(o->log_options.empty());
+}
+
+TEST(ShimOptions, ExecMode) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--exec-process", "/s/process.json"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_TRUE(o->exec_mode());
+}
+
+TEST(ShimOptions, CleanupModeNeedsNoStateDir) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/r", "--cleanup"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_TRUE(o->cleanup);
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--cleanup", "--bundle", "/b"}));
+}
+
+TEST(ShimOptions, Refused) {
+  // Neither mode, both modes, a log option without a bundle, a malformed option.
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s"}));
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b", "--exec-process", "/p"}));
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--exec-process", "/p", "--log-opt", "a=b"}));
+  auto bad = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b", "--log-opt", "max-size"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::InvalidArgument);
+  EXPECT_NE(bad.error().message.find("KEY=VALUE"), std::string::npos);
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--bundle", "/b"})) << "--state-dir is required";
+}
+
+}  // namespace
