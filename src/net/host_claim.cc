@@ -126,9 +126,11 @@ Result<HostClaim> HostClaim::take(const std::string& dir, ClaimKind kind, const 
       return fail_errno("claiming " + object + ": reading " + path);
     }
     if (mine.st_ino != named.st_ino || mine.st_dev != named.st_dev) continue;
+    // Truncated only when a dead holder left a longer text: on ext4 a
+    // truncated inode costs milliseconds when it is later freed.
     std::string text = format_claim_holder({::getpid(), data_root});
-    if (::ftruncate(fd.get(), 0) != 0 ||
-        ::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+    if (::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
+        (mine.st_size > static_cast<off_t>(text.size()) && ::ftruncate(fd.get(), static_cast<off_t>(text.size())) != 0))
       return fail_errno("claiming " + object + ": writing " + path);
     return HostClaim(std::move(fd), path);
   }

@@ -10,6 +10,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "net/host_claim.h"
@@ -96,7 +98,7 @@ TEST_F(HostClaimTest, AKilledHolderFreesTheClaim) {
   if (child == 0) {
     ::close(ready[0]);
     ::close(hold[1]);
-    auto c = HostClaim::take(dir_, ClaimKind::Bridge, "bt-claim0", "/data/child");
+    auto c = HostClaim::take(dir_, ClaimKind::Bridge, "bt-claim0", "/data/child/with/a/longer/root");
     char ok = c ? 'y' : 'n';
     (void)!::write(ready[1], &ok, 1);
     char b;
@@ -110,7 +112,7 @@ TEST_F(HostClaimTest, AKilledHolderFreesTheClaim) {
   ASSERT_EQ(ok, 'y');
   auto refused = HostClaim::take(dir_, ClaimKind::Bridge, "bt-claim0", "/data/parent");
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("(pid " + std::to_string(child) + ", data root /data/child)"),
+  EXPECT_NE(refused.error().message.find("(pid " + std::to_string(child) + ", data root /data/child/with/a/longer/root)"),
             std::string::npos)
       << refused.error().message;
   // kill -9: no cleanup ran, the file stays, the lock does not.
@@ -120,6 +122,13 @@ TEST_F(HostClaimTest, AKilledHolderFreesTheClaim) {
   EXPECT_EQ(files(), 1u);
   auto taken = HostClaim::take(dir_, ClaimKind::Bridge, "bt-claim0", "/data/parent");
   ASSERT_TRUE(taken) << taken.error().str();
+  // The dead holder's longer text is gone, not left behind the new one.
+  std::string text;
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    std::ifstream in(e.path());
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_EQ(text, "pid=" + std::to_string(::getpid()) + "\ndata-root=/data/parent\n");
   ::close(ready[0]);
   ::close(hold[1]);
 }
