@@ -22,8 +22,10 @@ const char* kind_tag(ClaimKind kind) { return kind == ClaimKind::Bridge ? "bridg
 // else may write in it: whoever could would swap the lock files under us.
 Result<UniqueFd> open_claim_dir(const std::string& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (auto parent = std::filesystem::path(dir).parent_path(); !parent.empty())
+    std::filesystem::create_directories(parent, ec);
   if (ec) return fail(errc_from_errno(ec.value()), "creating the lock directory " + dir, ec.value());
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return fail_errno("creating the lock directory " + dir);
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return fail_errno("opening the lock directory " + dir);
   struct stat st {};
