@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034 # variables read by the sourced library
+# shellcheck disable=SC2034,SC2016 # variables read by the sourced library; single-quoted eval strings
 # e2e.daemons_one_host: many berthds on one host and one bridge.
 #
 # The defect: a berthd started on a fresh data root while its bridge already existed
@@ -51,7 +51,14 @@ extra_cleanup() {
   rm -f "$CLAIMS"/*-bridge-"$BRIDGE"*.lock "$CLAIMS"/*-nftables-ip-"$NFT_TABLE"*.lock
   return 0
 }
-trap 'rc=$?; set +e; extra_cleanup; (exit $rc); e2e_cleanup' EXIT
+on_exit() {
+  local rc=$?
+  set +e
+  extra_cleanup
+  (exit "$rc")
+  e2e_cleanup   # reads $? and exits with it
+}
+trap on_exit EXIT
 
 # launch DIR [flags...]: a berthd with its own data root DIR/data, exec root DIR/exec and
 # socket DIR/sock. Returns once it said READY or ERROR (NOTIFY) or exited without a word;
@@ -176,8 +183,7 @@ check "same table: the refused daemon made no bridge" "${BRIDGE}b exists" link_a
 launch "$T/d" --bridge "${BRIDGE}d" --firewall-table "${NFT_TABLE}_d"
 EXTRA_PIDS+=("$LPID")
 D=$LPID
-[[ $NOTIFY == READY ]] && ok "a daemon with its own bridge and table runs alongside" ||
-  not_ok "a daemon with its own bridge and table did not start: '${NOTIFY:-nothing}'"
+expect_eq "a daemon with its own bridge and table runs alongside" READY "$NOTIFY"
 docker network create -o "com.docker.network.bridge.name=${BRIDGE}n" --subnet 10.211.0.0/24 netA
 expect_eq "A makes a network on bridge ${BRIDGE}n" 0 "$RC"
 DOCKER_HOST="unix://$T/d/sock" docker network create -o "com.docker.network.bridge.name=${BRIDGE}n" netD
@@ -195,8 +201,7 @@ BERTHD_PID=''
 stop_kill "$A"
 launch "$T/b" --bridge "$BRIDGE" --firewall-table "$NFT_TABLE"
 EXTRA_PIDS+=("$LPID")
-[[ $NOTIFY == READY ]] && ok "after A is killed (-9), a daemon with its bridge and table starts" ||
-  not_ok "after A is killed (-9), a daemon with its bridge and table did not start: '${NOTIFY:-nothing}'"
+expect_eq "after A is killed (-9), a daemon with its bridge and table starts" READY "$NOTIFY"
 expect_eq "... and the bridge still carries one address" "$GW/${SUBNET#*/}" "$(bridge_addrs "$BRIDGE")"
 stop_term "$LPID"
 # A's data root still has netA on bridge ${BRIDGE}n: remove what it made.
