@@ -149,6 +149,28 @@ Result<Ipv4Net> choose_subnet(std::span<const Ipv4Net> in_use) {
   return choose_subnet(pools, in_use);
 }
 
+Result<Ipv4Net> default_bridge_address(std::span<const Ipv4Net> bridge_addresses, std::string_view bip,
+                                       std::span<const Ipv4Net> in_use) {
+  Ipv4Net chosen;
+  if (!bip.empty()) {
+    chosen = TRY(parse_cidr(bip));
+  } else if (!bridge_addresses.empty()) {
+    chosen = bridge_addresses.front();
+  } else {
+    auto subnet = TRY(choose_subnet(in_use));
+    return Ipv4Net{default_gateway(subnet), subnet.prefix};
+  }
+  if (chosen.addr == chosen.network()) chosen.addr = default_gateway(chosen);
+  return chosen;
+}
+
+std::vector<Ipv4Net> surplus_bridge_addresses(std::span<const Ipv4Net> current, const Ipv4Net& wanted) {
+  std::vector<Ipv4Net> out;
+  for (const Ipv4Net& a : current)
+    if (!(a == wanted)) out.push_back(a);
+  return out;
+}
+
 Result<void> check_overlap(const Ipv4Net& subnet, std::span<const Ipv4Net> existing) {
   for (const Ipv4Net& e : existing)
     if (subnet.overlaps(e)) return fail(Errc::Conflict, "Pool overlaps with other one on this address space");

@@ -101,6 +101,27 @@ std::vector<Ipv4Net> default_pools();
 Result<Ipv4Net> choose_subnet(std::span<const Ipv4Net> in_use);
 Result<Ipv4Net> choose_subnet(std::span<const Ipv4Net> candidates, std::span<const Ipv4Net> in_use);
 
+// The default network's gateway address (address and prefix) for a data root
+// that has no record of it yet, settled as dockerd settles docker0's:
+// - `bip` (--bip) when given;
+// - else the first IPv4 address the bridge already carries (`bridge_addresses`,
+//   empty when it has none or does not exist), so a daemon started on a fresh
+//   data root takes over its bridge as it is instead of adding a subnet;
+// - else the first free default pool (choose_subnet over `in_use`).
+// The gateway is the given address unless that is the subnet's own (host bits
+// zero): then the subnet's first host. InvalidArgument for a bad `bip`;
+// Unavailable as choose_subnet.
+Result<Ipv4Net> default_bridge_address(std::span<const Ipv4Net> bridge_addresses, std::string_view bip,
+                                       std::span<const Ipv4Net> in_use);
+
+// The IPv4 addresses to delete from a bridge so that it carries `wanted`
+// (gateway/prefix) and nothing else: every address but `wanted` itself. A
+// daemon holds its bridges exclusively (host_claim.h), so any other address is
+// stale (an older gateway, or a subnet stacked by an older berth) and would only
+// make the host route a subnet no container is on. dockerd replaces the one
+// address it selects; berth goes as far as "exactly one".
+std::vector<Ipv4Net> surplus_bridge_addresses(std::span<const Ipv4Net> current, const Ipv4Net& wanted);
+
 // Conflict "Pool overlaps with other one on this address space" when a
 // user-given subnet overlaps one of `existing` (other networks' subnets).
 Result<void> check_overlap(const Ipv4Net& subnet, std::span<const Ipv4Net> existing);

@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "base/unique_fd.h"
 
 namespace berth::net {
@@ -204,6 +205,46 @@ Result<void> add_address(Sock& sk, int ifindex, const Ipv4Net& cidr, const std::
   return {};
 }
 
+// Deletes addr/prefix from the link; already gone is fine (a secondary
+// address leaves with its primary).
+Result<void> delete_address(Sock& sk, int ifindex, const Ipv4Net& cidr, const std::string& ifname) {
+  std::unique_ptr<rtnl_addr, RtAddrPut> addr(rtnl_addr_alloc());
+  if (!addr) return fail(Errc::Internal, "allocating a netlink address: out of memory");
+  auto local = TRY(ipv4_addr(cidr.addr, cidr.prefix));
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
+  rtnl_addr_set_family(addr.get(), AF_INET);
+  if (int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0)
+    return std::unexpected(sk.error(err, "setting address " + format_cidr(cidr)));
+  rtnl_addr_set_prefixlen(addr.get(), cidr.prefix);
+  int err = rtnl_addr_delete(sk.get(), addr.get(), 0);
+  if (err == -NLE_NOADDR || is_missing(err)) {
+    sk.error(err, "");
+    return {};
+  }
+  if (err < 0) return std::unexpected(sk.error(err, "deleting address " + format_cidr(cidr) + " from " + ifname));
+  return {};
+}
+
+// Every IPv4 address of the namespace as (ifindex, address/prefix), in the
+// kernel's order.
+Result<std::vector<std::pair<int, Ipv4Net>>> ipv4_addresses(Sock& sk) {
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sk.get(), &raw); err < 0)
+    return std::unexpected(sk.error(err, "listing addresses"));
+  std::unique_ptr<nl_cache, CacheFree> cache(raw);
+  std::vector<std::pair<int, Ipv4Net>> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    if (rtnl_addr_get_family(a) != AF_INET) continue;
+    nl_addr* local = rtnl_addr_get_local(a);
+    uint32_t be = 0;
+    if (!local || nl_addr_get_len(local) != sizeof be) continue;
+    std::memcpy(&be, nl_addr_get_binary_addr(local), sizeof be);
+    out.push_back({rtnl_addr_get_ifindex(a), Ipv4Net{ntohl(be), rtnl_addr_get_prefixlen(a)}});
+  }
+  return out;
+}
+
 Result<void> add_default_route(Sock& sk, int ifindex, uint32_t gateway, const std::string& ifname) {
   std::unique_ptr<rtnl_route, RoutePut> route(rtnl_route_alloc());
   if (!route) return fail(Errc::Internal, "allocating a netlink route: out of memory");
@@ -337,7 +378,19 @@ Result<void> ensure_bridge(const std::string& name, const std::string& gateway_c
     return fail(Errc::Conflict, what + ": a link named " + name + " exists and is not a bridge (type " +
                                     (type ? type : "none") + ")");
   int ifindex = rtnl_link_get_ifindex(current.get());
-  if (cidr) TRYV_CTX(add_address(sk, ifindex, *cidr, name), what);
+  if (cidr) {
+    std::vector<Ipv4Net> on_bridge;
+    for (const auto& [index, addr] : TRY_CTX(ipv4_addresses(sk), what))
+      if (index == ifindex) on_bridge.push_back(addr);
+    // Deleted first: deleting a primary address takes its secondaries along,
+    // and the gateway may be one of them.
+    for (const Ipv4Net& stale : surplus_bridge_addresses(on_bridge, *cidr)) {
+      TRYV_CTX(delete_address(sk, ifindex, stale, name), what);
+      log::info("bridge {}: removed address {}: a bridge carries its network's gateway {} alone", name,
+                format_cidr(stale), format_cidr(*cidr));
+    }
+    TRYV_CTX(add_address(sk, ifindex, *cidr, name), what);
+  }
 
   bool need_mtu = mtu > 0 && rtnl_link_get_mtu(current.get()) != static_cast<unsigned>(mtu);
   bool need_up = !(rtnl_link_get_flags(current.get()) & IFF_UP);
@@ -483,6 +536,31 @@ Result<std::vector<Ipv4Net>> host_routes() {
     if (nl_addr_get_len(dst) == sizeof be) std::memcpy(&be, nl_addr_get_binary_addr(dst), sizeof be);
     out.push_back({ntohl(be), static_cast<int>(nl_addr_get_prefixlen(dst))});
   }
+  return out;
+}
+
+Result<std::vector<Ipv4Net>> link_ipv4_addresses(const std::string& name) {
+  const std::string what = "listing the addresses of " + name;
+  if (name.empty() || name.size() >= IFNAMSIZ) return std::vector<Ipv4Net>{};
+  unsigned ifindex = ::if_nametoindex(name.c_str());
+  if (ifindex == 0) {
+    if (errno == ENODEV) return std::vector<Ipv4Net>{};
+    return fail_errno(what);
+  }
+  Sock sk;
+  TRYV_CTX(sk.connect(), what);
+  std::vector<Ipv4Net> out;
+  for (const auto& [index, addr] : TRY_CTX(ipv4_addresses(sk), what))
+    if (index == static_cast<int>(ifindex)) out.push_back(addr);
+  return out;
+}
+
+Result<std::vector<Ipv4Net>> host_networks() {
+  auto out = TRY(host_routes());
+  Sock sk;
+  TRYV_CTX(sk.connect(), "listing host addresses");
+  for (const auto& [index, addr] : TRY_CTX(ipv4_addresses(sk), "listing host addresses"))
+    out.push_back(addr.as_network());
   return out;
 }
 

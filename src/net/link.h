@@ -21,9 +21,10 @@ namespace berth::net {
 
 // Creates the bridge `name` when missing (an existing link of that name is
 // adopted if it is a bridge; Conflict otherwise), sets its MTU (mtu > 0),
-// adds `gateway_cidr` ("172.30.0.1/16"; may be empty) unless already there,
-// and brings it up. Idempotent. A new bridge gets a fixed random MAC, so the
-// gateway's MAC does not change as ports come and go.
+// makes `gateway_cidr` ("172.30.0.1/16"; may be empty: addresses untouched)
+// its only IPv4 address (others are deleted, see surplus_bridge_addresses;
+// never a second one stacked), and brings it up. Idempotent. A new bridge gets
+// a fixed random MAC, so the gateway's MAC does not change as ports come and go.
 Result<void> ensure_bridge(const std::string& name, const std::string& gateway_cidr, int mtu);
 
 // Deletes the bridge (its ports are released; veths stay). Missing is fine;
@@ -63,6 +64,15 @@ Result<bool> link_exists(const std::string& name);
 // The IPv4 destinations of the main routing table (default routes left
 // out), for choose_subnet(): a new network must not shadow a host route.
 Result<std::vector<Ipv4Net>> host_routes();
+
+// The IPv4 addresses on link `name` (address/prefix, host bits kept) in the
+// kernel's order; empty when it has none or does not exist.
+Result<std::vector<Ipv4Net>> link_ipv4_addresses(const std::string& name);
+
+// What a new network's subnet must not overlap on this host: host_routes()
+// plus the subnet of every IPv4 address on every link (a link that is down
+// keeps its addresses but has no routes).
+Result<std::vector<Ipv4Net>> host_networks();
 
 // Writes `value` to /proc/sys/<path>, path with slashes, e.g.
 // "net/ipv4/ip_forward" or "net/ipv4/conf/br-x/route_localnet".

@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -109,8 +110,13 @@ Endpoint Endpoint::from_json(const std::string& network_name, const nlohmann::js
 Result<std::unique_ptr<NetworkService>> NetworkService::open(const NetworkConfig& cfg, Containers containers) {
   std::unique_ptr<NetworkService> s(new NetworkService());
   s->cfg_ = cfg;
+  if (s->cfg_.data_root.empty())
+    s->cfg_.data_root = std::filesystem::absolute(std::filesystem::path(cfg.db_path).parent_path()).string();
   s->containers_ = std::move(containers);
   s->store_.emplace(TRY(metadata::NetworkStore::open(cfg.db_path)));
+  // Before anything on the host is touched: a daemon refused here leaves the
+  // other daemon's bridge and table as they are.
+  TRYV(s->claim_all());
   s->firewall_ = TRY_CTX(net::Firewall::open(cfg.firewall_table), "setting up berth's nftables table");
   auto upstream = net::upstreams_from_resolv_conf(read_file("/etc/resolv.conf").value_or(""));
   auto* self = s.get();
@@ -138,6 +144,81 @@ Result<void> NetworkService::bring_up(const nlohmann::json& net) {
   return {};
 }
 
+Result<void> NetworkService::claim_bridge(const std::string& bridge, const std::string& hint) {
+  if (bridge_claims_.contains(bridge)) return {};
+  auto claim = net::HostClaim::take(cfg_.claim_dir, net::ClaimKind::Bridge, bridge, cfg_.data_root);
+  if (!claim) {
+    if (claim.error().code == Errc::Conflict && !hint.empty()) claim.error().message += ": " + hint;
+    return std::unexpected(std::move(claim).error());
+  }
+  bridge_claims_.emplace(bridge, std::move(*claim));
+  return {};
+}
+
+Result<void> NetworkService::claim_all() {
+  auto table = net::HostClaim::take(cfg_.claim_dir, net::ClaimKind::NftTable, cfg_.firewall_table, cfg_.data_root);
+  if (!table) {
+    if (table.error().code == Errc::Conflict) table.error().message += ": give each daemon its own --firewall-table";
+    return std::unexpected(std::move(table).error());
+  }
+  table_claim_ = std::move(*table);
+  // The default network's bridge: the record's, or --bridge for a new record.
+  std::string default_bridge = cfg_.default_bridge;
+  if (auto row = store_->get_by_name("bridge"))
+    if (auto b = bridge_of(nlohmann::json::parse(row->doc)); !b.empty()) default_bridge = b;
+  TRYV(claim_bridge(default_bridge, "give each daemon its own --bridge"));
+  for (auto& row : TRY(store_->list())) {
+    auto doc = nlohmann::json::parse(row.doc);
+    if (doc.value("Driver", "") != "bridge" || bridge_of(doc).empty()) continue;
+    TRYV_CTX(claim_bridge(bridge_of(doc), ""), "network " + row.name);
+  }
+  return {};
+}
+
+// The record of the default network on a data root that has none: its
+// subnet as dockerd settles docker0's (net::default_bridge_address).
+Result<nlohmann::json> NetworkService::new_default_network() {
+  std::vector<net::Ipv4Net> on_bridge = TRY(net::link_ipv4_addresses(cfg_.default_bridge));
+  std::vector<net::Ipv4Net> in_use;
+  if (cfg_.default_bip.empty() && on_bridge.empty()) {
+    in_use = TRY(net::host_networks());
+    for (auto& row : TRY(store_->list()))
+      if (auto p = pool_of(nlohmann::json::parse(row.doc))) in_use.push_back(p->subnet);
+  }
+  auto gw = TRY_CTX(net::default_bridge_address(on_bridge, cfg_.default_bip, in_use), "choosing the default network's subnet");
+  if (cfg_.default_bip.empty() && !on_bridge.empty())
+    log::info("bridge {} has the address {}: the bridge network takes it (--bip sets another)", cfg_.default_bridge,
+              net::format_cidr(on_bridge.front()));
+  std::string id = random_id();
+  return network_doc(id, "bridge", "bridge", net::format_cidr(gw.as_network()), net::format_ipv4(gw.addr), "", false,
+                     {{"com.docker.network.bridge.default_bridge", "true"},
+                      {"com.docker.network.bridge.name", cfg_.default_bridge},
+                      {"com.docker.network.driver.mtu", std::to_string(cfg_.mtu)}},
+                     {}, cfg_.default_bridge);
+}
+
+// dockerd builds its default network from --bip at every start; berth keeps
+// the record, and follows a changed --bip while no container has an address
+// on it.
+Result<void> NetworkService::follow_bip(const metadata::NetworkRow& row) {
+  auto want = TRY_CTX(net::default_bridge_address({}, cfg_.default_bip, {}), "--bip");
+  auto doc = nlohmann::json::parse(row.doc);
+  auto pool = pool_of(doc);
+  if (pool && pool->gateway == want.addr && pool->subnet == want.as_network()) return {};
+  std::string was = pool ? net::format_cidr({pool->gateway, pool->subnet.prefix}) : "none";
+  if (!TRY(store_->allocations(row.id)).empty()) {
+    log::warn("--bip {} differs from the bridge network's {}, which containers still use: keeping {}",
+              cfg_.default_bip, was, was);
+    return {};
+  }
+  doc["IPAM"]["Config"] = nlohmann::json::array(
+      {{{"Subnet", net::format_cidr(want.as_network())}, {"Gateway", net::format_ipv4(want.addr)}}});
+  if (doc.contains("Berth")) doc["Berth"].erase("LastAddress");
+  TRYV(store_->update(row.id, doc.dump()));
+  log::info("the bridge network follows --bip {} (was {})", net::format_cidr(want), was);
+  return {};
+}
+
 Result<void> NetworkService::ensure_defaults() {
   for (const char* name : {"host", "none"}) {
     if (store_->get_by_name(name)) continue;
@@ -156,26 +237,10 @@ Result<void> NetworkService::ensure_defaults() {
   }
   auto existing = store_->get_by_name("bridge");
   if (!existing) {
-    std::string gateway_cidr = cfg_.default_bip;
-    net::Ipv4Net subnet;
-    if (gateway_cidr.empty()) {
-      std::vector<net::Ipv4Net> in_use = TRY(net::host_routes());
-      for (auto& row : TRY(store_->list())) {
-        auto doc = nlohmann::json::parse(row.doc);
-        if (auto p = pool_of(doc)) in_use.push_back(p->subnet);
-      }
-      subnet = TRY(net::choose_subnet(in_use));
-      gateway_cidr = net::format_cidr({net::default_gateway(subnet), subnet.prefix});
-    }
-    auto gw = TRY(net::parse_cidr(gateway_cidr));
-    std::string id = random_id();
-    auto doc = network_doc(id, "bridge", "bridge", net::format_cidr(gw.as_network()), net::format_ipv4(gw.addr), "",
-                           false,
-                           {{"com.docker.network.bridge.default_bridge", "true"},
-                            {"com.docker.network.bridge.name", cfg_.default_bridge},
-                            {"com.docker.network.driver.mtu", std::to_string(cfg_.mtu)}},
-                           {}, cfg_.default_bridge);
-    TRYV(store_->insert({id, "bridge", doc.dump()}));
+    auto doc = TRY(new_default_network());
+    TRYV(store_->insert({doc["Id"].get<std::string>(), "bridge", doc.dump()}));
+  } else if (!cfg_.default_bip.empty()) {
+    TRYV(follow_bip(*existing));
   }
   // Bridges and their rules come back after a reboot (or a crash that lost them).
   for (auto& row : TRY(store_->list())) {
@@ -205,7 +270,7 @@ Result<nlohmann::json> NetworkService::create(const nlohmann::json& body) {
     return fail(Errc::Conflict, "network with name " + name + " already exists");
   nlohmann::json options = body.contains("Options") && body["Options"].is_object() ? body["Options"] : nlohmann::json::object();
   std::lock_guard lk(mu_);
-  std::vector<net::Ipv4Net> in_use = TRY(net::host_routes());
+  std::vector<net::Ipv4Net> in_use = TRY(net::host_networks());
   std::vector<std::string> bridges;
   for (auto& row : TRY(store_->list())) {
     auto doc = nlohmann::json::parse(row.doc);
@@ -232,6 +297,8 @@ Result<nlohmann::json> NetworkService::create(const nlohmann::json& body) {
   std::string bridge = options.value("com.docker.network.bridge.name", "br-" + id.substr(0, 12));
   if (std::find(bridges.begin(), bridges.end(), bridge) != bridges.end())
     return fail(Errc::Conflict, "bridge name " + bridge + " is used by another network");
+  // Held until the network is removed; released on any failure below.
+  auto claim = TRY(net::HostClaim::take(cfg_.claim_dir, net::ClaimKind::Bridge, bridge, cfg_.data_root));
   auto doc = network_doc(id, name, "bridge", net::format_cidr(pool.subnet.as_network()), net::format_ipv4(pool.gateway),
                          pool.has_range ? net::format_cidr(pool.range) : "",
                          body.contains("Internal") && body["Internal"].is_boolean() && body["Internal"].get<bool>(),
@@ -243,6 +310,7 @@ Result<nlohmann::json> NetworkService::create(const nlohmann::json& body) {
     (void)net::remove_bridge(bridge);
     return std::unexpected(r.error());
   }
+  bridge_claims_.insert_or_assign(bridge, std::move(claim));
   return nlohmann::json{{"Id", id}, {"Warning", ""}};
 }
 
@@ -309,6 +377,7 @@ Result<void> NetworkService::remove(const std::string& ref) {
   TRYV(store_->remove(doc["Id"].get<std::string>()));
   if (auto r = firewall_->remove_network(bridge_of(full)); !r) log::warn("{}", r.error().str());
   if (auto r = net::remove_bridge(bridge_of(full)); !r) log::warn("{}", r.error().str());
+  bridge_claims_.erase(bridge_of(full));
   return {};
 }
 
@@ -438,7 +507,7 @@ std::optional<std::vector<std::string>> NetworkService::lookup(const std::string
         std::transform(s.begin(), s.end(), s.begin(), ::tolower);
         return s;
       };
-      bool match = lower(c.name) == q || c.id.rfind(q, 0) == 0 && q.size() >= 12;
+      bool match = lower(c.name) == q || (c.id.rfind(q, 0) == 0 && q.size() >= 12);
       for (const auto& a : it->second.aliases) match |= lower(a) == q;
       if (match && std::find(out.begin(), out.end(), it->second.ip) == out.end()) out.push_back(it->second.ip);
     }

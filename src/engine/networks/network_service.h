@@ -21,6 +21,7 @@
 #include "metadata/network_store.h"
 #include "net/dns.h"
 #include "net/firewall.h"
+#include "net/host_claim.h"
 #include "net/ports.h"
 
 namespace berth::engine {
@@ -31,6 +32,11 @@ struct NetworkConfig {
   std::string default_bip;                // daemon.json "bip" (gateway CIDR); chosen when empty
   std::string firewall_table = "berth";
   int mtu = 1500;
+  // The daemon holds its bridges and its table exclusively while it lives
+  // (net/host_claim.h): claims in `claim_dir`, naming `data_root` (db_path's
+  // directory when empty) to a daemon they refuse.
+  std::string data_root;
+  std::string claim_dir = net::kClaimDir;
 };
 
 // What a container's endpoint on one network is (kept in the container's
@@ -55,6 +61,11 @@ class NetworkService {
  public:
   using Containers = std::function<std::vector<NetworkContainerView>()>;
 
+  // Claims the table and every bridge first (Conflict, naming the other
+  // daemon, when one is held: nothing on the host is touched then), then sets
+  // up the table, the default networks and their bridges. On a fresh data
+  // root the `bridge` network takes the address its bridge already has (see
+  // net::default_bridge_address).
   static Result<std::unique_ptr<NetworkService>> open(const NetworkConfig& cfg, Containers containers);
 
   // Docker's network API.
@@ -87,11 +98,20 @@ class NetworkService {
 
  private:
   NetworkService() = default;
+  Result<void> claim_all();
+  // Claims a bridge for this daemon (kept until the network is removed);
+  // `hint` is added to the Conflict message.
+  Result<void> claim_bridge(const std::string& bridge, const std::string& hint);
+  Result<nlohmann::json> new_default_network();
+  Result<void> follow_bip(const metadata::NetworkRow& row);
   Result<void> ensure_defaults();
   Result<void> bring_up(const nlohmann::json& net);
   std::optional<std::vector<std::string>> lookup(const std::string& container_id, const std::string& qname);
 
   NetworkConfig cfg_;
+  // Declared first, so released last.
+  net::HostClaim table_claim_;
+  std::map<std::string, net::HostClaim> bridge_claims_;  // by bridge name; under mu_ after open
   Containers containers_;
   std::optional<metadata::NetworkStore> store_;
   std::unique_ptr<net::Firewall> firewall_;

@@ -139,6 +139,53 @@ TEST_F(Link, EnsureBridgeIsIdempotent) {
   EXPECT_TRUE(remove_bridge(kBridge)) << "missing is fine";
 }
 
+// An adopted bridge ends up with its network's gateway alone: addresses an
+// older berth stacked on it go, and a different one is replaced (as dockerd
+// replaces the bridge's address by --bip), also when the gateway was a
+// secondary address of one deleted.
+TEST_F(Link, EnsureBridgeLeavesTheGatewayAlone) {
+  ASSERT_EQ(sh(std::string("ip link add ") + kBridge + " type bridge").status, 0);
+  for (const char* a : {"10.201.0.5/24", "10.201.1.1/24", "10.201.2.1/24", "10.201.0.1/24"})
+    ASSERT_EQ(sh(std::string("ip addr add ") + a + " dev " + kBridge).status, 0) << a;
+  auto on = link_ipv4_addresses(kBridge);
+  ASSERT_TRUE(on) << on.error().str();
+  std::vector<std::string> got;
+  for (const auto& a : *on) got.push_back(format_cidr(a));
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got.front(), "10.201.0.5/24") << "the first added is listed first";
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"10.201.0.1/24", "10.201.0.5/24", "10.201.1.1/24", "10.201.2.1/24"}));
+  auto only = [&] {
+    auto r = sh(std::string("ip -o -4 addr show dev ") + kBridge + " | awk '{print $4}'");
+    return r.out;
+  };
+  ASSERT_TRUE(ensure_bridge(kBridge, "10.201.0.1/24", 0));
+  EXPECT_EQ(only(), "10.201.0.1/24\n");
+  ASSERT_TRUE(ensure_bridge(kBridge, "10.201.3.1/24", 0));
+  EXPECT_EQ(only(), "10.201.3.1/24\n");
+  ASSERT_TRUE(ensure_bridge(kBridge, "10.201.3.1/24", 0));
+  EXPECT_EQ(only(), "10.201.3.1/24\n");
+  // Empty: the addresses stay as they are.
+  ASSERT_TRUE(ensure_bridge(kBridge, "", 0));
+  EXPECT_EQ(only(), "10.201.3.1/24\n");
+
+  // A link that is down keeps its address but loses its route: pools must
+  // still avoid it.
+  ASSERT_EQ(sh(std::string("ip link set ") + kBridge + " down").status, 0);
+  auto routes = host_routes();
+  auto nets = host_networks();
+  ASSERT_TRUE(routes && nets);
+  auto has = [](const std::vector<Ipv4Net>& v) {
+    return std::any_of(v.begin(), v.end(), [](const Ipv4Net& n) { return format_cidr(n) == "10.201.3.0/24"; });
+  };
+  EXPECT_FALSE(has(*routes));
+  EXPECT_TRUE(has(*nets));
+
+  auto none = link_ipv4_addresses("btnl-missing");
+  ASSERT_TRUE(none) << none.error().str();
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(Link, RefusesToAdoptOrRemoveANonBridge) {
   // A veth pair (dummy links need a module this kernel may lack).
   ASSERT_EQ(sh(std::string("ip link add ") + kNotBridge + " type veth peer name btnl2").status, 0);

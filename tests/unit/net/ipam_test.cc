@@ -255,3 +255,62 @@ TEST(Ipam, LargeNearlyFullNetworkIsFast) {
   EXPECT_EQ(format_ipv4(*a), "10.201.255.254");
   EXPECT_LT(ms, 50.0);
 }
+
+// A daemon on a fresh data root takes over the bridge's address (the defect:
+// it used to add the next free /16 to the same bridge at every such start).
+TEST(Ipam, DefaultBridgeAddressAdoptsTheBridgesAddress) {
+  // The bridge's own route makes its subnet look used: adoption must not care.
+  std::vector<Ipv4Net> in_use = {cidr("0.0.0.0/0"), cidr("172.17.0.0/16"), cidr("192.0.2.0/24")};
+  std::vector<Ipv4Net> bridge = {cidr("172.17.0.1/16")};
+  auto a = default_bridge_address(bridge, "", in_use);
+  ASSERT_TRUE(a) << a.error().str();
+  EXPECT_EQ(format_cidr(*a), "172.17.0.1/16");
+  // The gateway is the address itself, wherever it lies in the subnet.
+  bridge = {cidr("10.99.3.7/24")};
+  EXPECT_EQ(format_cidr(*default_bridge_address(bridge, "", in_use)), "10.99.3.7/24");
+  // Several addresses (left stacked by an older berth): the first, as dockerd.
+  bridge = {cidr("172.17.0.1/16"), cidr("172.18.0.1/16"), cidr("172.19.0.1/16")};
+  EXPECT_EQ(format_cidr(*default_bridge_address(bridge, "", in_use)), "172.17.0.1/16");
+  // An address with no host bits: the subnet's first host is the gateway.
+  bridge = {cidr("10.99.3.0/24")};
+  EXPECT_EQ(format_cidr(*default_bridge_address(bridge, "", in_use)), "10.99.3.1/24");
+}
+
+TEST(Ipam, DefaultBridgeAddressBipWins) {
+  std::vector<Ipv4Net> in_use = {cidr("172.17.0.0/16")};
+  std::vector<Ipv4Net> bridge = {cidr("172.17.0.1/16")};
+  // --bip given and different from the bridge's address: --bip, as dockerd
+  // (whose bridge driver then replaces the bridge's address).
+  EXPECT_EQ(format_cidr(*default_bridge_address(bridge, "10.98.0.1/24", in_use)), "10.98.0.1/24");
+  EXPECT_EQ(format_cidr(*default_bridge_address({}, "10.98.0.0/24", in_use)), "10.98.0.1/24");
+  auto bad = default_bridge_address(bridge, "10.98.0.1", in_use);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::InvalidArgument);
+}
+
+TEST(Ipam, DefaultBridgeAddressAvoidsHostRoutesAndAddresses) {
+  // No bridge (or no address on it): the first default pool that overlaps no
+  // route and no interface of the host.
+  std::vector<Ipv4Net> in_use = {cidr("0.0.0.0/0"), cidr("172.17.0.0/16"), cidr("172.18.4.0/22"),
+                                 cidr("172.19.0.0/16")};
+  EXPECT_EQ(format_cidr(*default_bridge_address({}, "", in_use)), "172.20.0.1/16");
+  // A route wider than a pool covers it; one inside 192.168/16 pushes the /20s on.
+  in_use = {cidr("172.16.0.0/12"), cidr("192.168.0.0/19")};
+  EXPECT_EQ(format_cidr(*default_bridge_address({}, "", in_use)), "192.168.32.1/20");
+  in_use = {cidr("172.16.0.0/12"), cidr("192.168.0.0/16")};
+  auto none = default_bridge_address({}, "", in_use);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::Unavailable);
+}
+
+TEST(Ipam, SurplusBridgeAddresses) {
+  Ipv4Net gw = cidr("172.17.0.1/16");
+  EXPECT_TRUE(surplus_bridge_addresses(std::vector<Ipv4Net>{}, gw).empty());
+  EXPECT_TRUE(surplus_bridge_addresses(std::vector<Ipv4Net>{gw}, gw).empty());
+  // Stacked subnets and the same address with another prefix all go.
+  std::vector<Ipv4Net> current = {cidr("172.18.0.1/16"), gw, cidr("172.17.0.1/24"), cidr("172.19.0.1/16")};
+  auto surplus = surplus_bridge_addresses(current, gw);
+  std::vector<std::string> got;
+  for (const auto& a : surplus) got.push_back(format_cidr(a));
+  EXPECT_EQ(got, (std::vector<std::string>{"172.18.0.1/16", "172.17.0.1/24", "172.19.0.1/16"}));
+}
