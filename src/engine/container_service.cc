@@ -53,7 +53,7 @@ void ContainerService::shutdown() {
       if (c->task) tasks.push_back(c->task);
   }
   // The tasks keep running; the next berthd follows them again.
-  for (auto* t : tasks) t->disconnect();
+  for (auto& t : tasks) t->disconnect();
 }
 
 std::string ContainerService::bundle_dir(const std::string& id) const { return cfg_.exec_root + "/containers/" + id; }

@@ -15,16 +15,11 @@
 #include "base/strings.h"
 #include "engine/container_service.h"
 #include "engine/detach_keys.h"
+#include "engine/exec_session.h"
 #include "engine/names.h"
 #include "engine/socket_io.h"
 
 namespace berth::engine {
-
-struct ContainerService::Exec {
-  model::ExecInfo info;
-  bool started = false;
-  std::shared_ptr<task::Process> process;
-};
 
 // Output of an exec to its client (when one is attached), and its end.
 class ContainerService::ExecEvents : public task::ProcessListener {

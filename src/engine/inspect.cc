@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "engine/container_service.h"
+#include "engine/exec_session.h"
 
 namespace berth::engine {
 namespace {

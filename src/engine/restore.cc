@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "engine/container_service.h"
+#include "engine/task_events.h"
 #include "volume/service.h"
 
 namespace berth::engine {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "base/log.h"
 #include "engine/container_service.h"
 #include "engine/socket_io.h"
+#include "engine/task_events.h"
 #include "layer/resolver.h"
 #include "volume/service.h"
 
@@ -45,44 +47,6 @@ void write_frame_to(const std::shared_ptr<Attacher>& a, task::Stream stream, std
 }
 
 }  // namespace
-
-// The listener of one run. An exit that comes before the start is recorded
-// (a process that ends at once) waits until start_locked arms it.
-class ContainerService::TaskEvents : public task::ProcessListener {
- public:
-  TaskEvents(ContainerService* service, std::shared_ptr<Container> c) : service_(service), c_(std::move(c)) {}
-
-  void on_output(task::Stream stream, std::string_view bytes) override { service_->deliver_output(c_, stream, bytes); }
-
-  void on_exit(const task::ExitStatus& status) override {
-    {
-      std::lock_guard lk(mu_);
-      if (!armed_) {
-        early_exit_ = status;
-        return;
-      }
-    }
-    service_->on_exit(c_, status);
-  }
-
-  // The run is recorded: exits go through from now on.
-  void arm() {
-    std::optional<task::ExitStatus> early;
-    {
-      std::lock_guard lk(mu_);
-      armed_ = true;
-      early = early_exit_;
-    }
-    if (early) service_->on_exit(c_, *early);
-  }
-
- private:
-  ContainerService* service_;
-  std::shared_ptr<Container> c_;
-  std::mutex mu_;
-  bool armed_ = false;
-  std::optional<task::ExitStatus> early_exit_;
-};
 
 void ContainerService::deliver_output(const std::shared_ptr<Container>& c, task::Stream stream, std::string_view bytes) {
   std::vector<std::shared_ptr<Attacher>> targets;

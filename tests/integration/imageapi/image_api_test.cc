@@ -18,10 +18,12 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/events.h"
+#include "engine/area_backends.h"
+#include "engine/images/image_api.h"
 #include "engine/images/image_backend.h"
 #include "image/service.h"
 #include "server/http/server.h"
-#include "server/routes/images.h"
+#include "server/routes/routes.h"
 #include "support/bundle.h"
 
 using namespace berth;
@@ -80,8 +82,10 @@ class ImageApiTest : public ::testing::Test {
             if (c.first == id && (!running_only || c.second)) out.push_back(cid);
           return out;
         });
+    api_ = std::make_unique<engine::ImageApi>(*backend_);
     server::Router router;
-    server::add_image_routes(router, *backend_);
+    server::add_image_create_route(router, *api_, no_registry_);
+    server::add_image_routes(router, *api_);
     add_system_routes(router);
     server::ServerOptions opts;
     opts.common_headers = {{"Api-Version", "1.41"}, {"Ostype", "linux"}, {"Docker-Experimental", "false"}};
@@ -100,6 +104,7 @@ class ImageApiTest : public ::testing::Test {
     if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
     server_.reset();
+    api_.reset();
     backend_.reset();
     svc_.reset();
     if (!dir_.empty()) {
@@ -113,15 +118,15 @@ class ImageApiTest : public ::testing::Test {
   // `docker version`; berthd's real system routes are the engine's.
   static void add_system_routes(server::Router& router) {
     auto ping = [](server::Request&, server::ResponseWriter& w) {
-      (void)w.send(200, "text/plain; charset=utf-8", "OK",
-                   {{"API-Version", "1.41"}, {"OSType", "linux"}, {"Builder-Version", ""},
-                    {"Cache-Control", "no-cache, no-store, must-revalidate"}});
+      return w.send(200, "text/plain; charset=utf-8", "OK",
+                    {{"API-Version", "1.41"}, {"OSType", "linux"}, {"Builder-Version", ""},
+                     {"Cache-Control", "no-cache, no-store, must-revalidate"}});
     };
     router.add("GET", "/_ping", ping);
     router.add("HEAD", "/_ping", ping);
     router.add("GET", "/version", [](server::Request&, server::ResponseWriter& w) {
-      (void)w.json(200, {{"Version", "0.1.0"}, {"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"},
-                         {"Os", "linux"}, {"Arch", "amd64"}});
+      return w.json(200, {{"Version", "0.1.0"}, {"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"},
+                          {"Os", "linux"}, {"Arch", "amd64"}});
     });
   }
 
@@ -165,6 +170,8 @@ class ImageApiTest : public ::testing::Test {
   std::mutex mu_;
   engine::Events events_;
   std::unique_ptr<engine::ImageBackend> backend_;
+  std::unique_ptr<engine::ImageApi> api_;
+  engine::UnavailableDistribution no_registry_;
   std::unique_ptr<server::Server> server_;
   std::thread thread_;
   std::mutex users_mu_;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <fstream>
 
+#include "../../unit/specgen/docker_json.h"
 #include "specgen/specgen.h"
 #include "support/bundle.h"
 
@@ -68,8 +69,8 @@ class SpecgenRun : public ::testing::Test {
     char id[65];
     std::snprintf(id, sizeof id, "5bec%08x%04x%048d", static_cast<unsigned>(::getpid()), n++, 0);
     SpecInput in;
-    in.config = std::move(config);
-    in.host_config = std::move(host_config);
+    in.config = specgen::testing::must_config(config);
+    in.host_config = specgen::testing::must_host(host_config);
     in.id = id;
     in.rootfs = dir_ + "/rootfs";
     in.hostname_path = dir_ + "/hostname";

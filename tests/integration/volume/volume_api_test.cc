@@ -20,7 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "server/http/server.h"
-#include "server/routes/volumes.h"
+#include "engine/area_backends.h"
+#include "server/routes/routes.h"
 #include "support/bundle.h"
 #include "volume/service.h"
 
@@ -85,7 +86,8 @@ class VolumeApiTest : public ::testing::Test {
 
   void start_server() {
     server::Router router;
-    server::add_volume_routes(router, *svc_);
+    api_ = std::make_unique<engine::VolumeBackendImpl>(*svc_);
+    server::add_volume_routes(router, *api_);
     add_system_routes(router);
     server::ServerOptions opts;
     opts.common_headers = {{"Api-Version", "1.41"}, {"Ostype", "linux"}, {"Docker-Experimental", "false"}};
@@ -105,15 +107,15 @@ class VolumeApiTest : public ::testing::Test {
   // The CLI needs /_ping to negotiate; berthd's real system routes are the engine's.
   static void add_system_routes(server::Router& router) {
     auto ping = [](server::Request&, server::ResponseWriter& w) {
-      (void)w.send(200, "text/plain; charset=utf-8", "OK",
-                   {{"API-Version", "1.41"}, {"OSType", "linux"}, {"Builder-Version", ""},
-                    {"Cache-Control", "no-cache, no-store, must-revalidate"}});
+      return w.send(200, "text/plain; charset=utf-8", "OK",
+                    {{"API-Version", "1.41"}, {"OSType", "linux"}, {"Builder-Version", ""},
+                     {"Cache-Control", "no-cache, no-store, must-revalidate"}});
     };
     router.add("GET", "/_ping", ping);
     router.add("HEAD", "/_ping", ping);
     router.add("GET", "/version", [](server::Request&, server::ResponseWriter& w) {
-      (void)w.json(200, {{"Version", "0.1.0"}, {"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"},
-                         {"Os", "linux"}, {"Arch", "amd64"}});
+      return w.json(200, {{"Version", "0.1.0"}, {"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"},
+                          {"Os", "linux"}, {"Arch", "amd64"}});
     });
   }
 
@@ -141,6 +143,7 @@ class VolumeApiTest : public ::testing::Test {
 
   std::string dir_, socket_;
   std::unique_ptr<volume::VolumeService> svc_;
+  std::unique_ptr<engine::VolumeBackendImpl> api_;
   std::unique_ptr<server::Server> server_;
   std::thread thread_;
   std::mutex users_mu_;

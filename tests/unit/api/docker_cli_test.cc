@@ -52,14 +52,15 @@ TEST(DockerCli, VersionNegotiatesTo141) {
     seen.push_back(req.method + " " + req.raw_target);
   };
   Router r;
-  auto ping = [&](Request& req, ResponseWriter& w) {
+  auto ping = [&](Request& req, ResponseWriter& w) -> Result<void> {
     record(req);
     (void)w.send(200, "text/plain; charset=utf-8", "OK",
                  {{"Builder-Version", ""}, {"Cache-Control", "no-cache, no-store, must-revalidate"}, {"Pragma", "no-cache"}});
+    return {};
   };
   r.add("GET", "/_ping", ping);
   r.add("HEAD", "/_ping", ping);
-  r.add("GET", "/version", [&](Request& req, ResponseWriter& w) {
+  r.add("GET", "/version", [&](Request& req, ResponseWriter& w) -> Result<void> {
     record(req);
     nlohmann::json details = {{"ApiVersion", "1.41"}, {"Arch", "amd64"},
                               {"BuildTime", "2025-01-01T00:00:00.000000000+00:00"},
@@ -70,6 +71,7 @@ TEST(DockerCli, VersionNegotiatesTo141) {
                        {"Version", "0.1.0-httptest"}, {"ApiVersion", "1.41"}, {"MinAPIVersion", "1.24"},
                        {"GitCommit", "c0ffee1"}, {"GoVersion", "none"}, {"Os", "linux"}, {"Arch", "amd64"},
                        {"KernelVersion", "6.1.0"}, {"BuildTime", "2025-01-01T00:00:00.000000000+00:00"}});
+    return {};
   });
   berth::testing::TestServer ts(std::move(r));
   std::string home = ts.dir() + "/home";

@@ -47,54 +47,60 @@ struct Fixture {
 
   Router router() {
     Router r;
-    r.add("GET", "/_ping", [](Request&, ResponseWriter& w) { (void)w.send(200, "text/plain; charset=utf-8", "OK"); });
-    r.add("GET", "/echo", [](Request& req, ResponseWriter& w) {
+    r.add("GET", "/_ping", [](Request&, ResponseWriter& w) -> Result<void> { (void)w.send(200, "text/plain; charset=utf-8", "OK"); return {}; });
+    r.add("GET", "/echo", [](Request& req, ResponseWriter& w) -> Result<void> {
       nlohmann::json q = nlohmann::json::object();
       for (const auto& [k, v] : req.query) q[k].push_back(v);
       struct stat st {};
       ::fstat(w.client_fd(), &st);
       (void)w.json(200, {{"path", req.path}, {"minor", req.api_minor}, {"query", q}, {"conn", st.st_ino}});
-    });
+    return {};
+  });
     r.add("GET", "/images/{name...}/json",
-          [](Request& req, ResponseWriter& w) { (void)w.json(200, {{"name", req.params.at(0)}}); });
+          [](Request& req, ResponseWriter& w) -> Result<void> { (void)w.json(200, {{"name", req.params.at(0)}}); return {}; });
     r.add("DELETE", "/images/{name...}",
-          [](Request& req, ResponseWriter& w) { (void)w.json(200, {{"deleted", req.params.at(0)}}); });
-    r.add("GET", "/containers/{id}/json", [](Request& req, ResponseWriter& w) {
+          [](Request& req, ResponseWriter& w) -> Result<void> { (void)w.json(200, {{"deleted", req.params.at(0)}}); return {}; });
+    r.add("GET", "/containers/{id}/json", [](Request& req, ResponseWriter& w) -> Result<void> {
       (void)w.error(Error{Errc::NotFound, 0, "No such container: " + req.params.at(0)});
-    });
-    r.add("POST", "/containers/create", [](Request& req, ResponseWriter& w) {
+    return {};
+  });
+    r.add("POST", "/containers/create", [](Request& req, ResponseWriter& w) -> Result<void> {
       auto body = req.json_body();
-      if (!body) return (void)w.error(body.error());
+      if (!body) return w.error(body.error());
       (void)w.json(201, {{"Id", "abc"}, {"Image", (*body).value("Image", "")}});
-    });
-    r.add("GET", "/events", [this](Request&, ResponseWriter& w) {
+    return {};
+  });
+    r.add("GET", "/events", [this](Request&, ResponseWriter& w) -> Result<void> {
       (void)w.begin_stream(200, "application/json");
       (void)w.write_chunk("{\"n\":1}\n");
       // Only once the client reports the first piece does the second follow:
       // the client must deliver pieces as they come, not at the end.
-      if (first_piece_seen_f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) return;
+      if (first_piece_seen_f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) return {};
       (void)w.write_chunk("{\"n\":2}\n");
       (void)w.end_stream();
-    });
-    r.add("POST", "/images/load", [](Request& req, ResponseWriter& w) {
+    return {};
+  });
+    r.add("POST", "/images/load", [](Request& req, ResponseWriter& w) -> Result<void> {
       uint64_t h = kFnvInit, total = 0, reads = 0;
       char buf[32768];
       while (true) {
         auto n = req.read_some(buf, sizeof buf);
-        if (!n) return (void)w.error(n.error());
+        if (!n) return w.error(n.error());
         if (*n == 0) break;
         h = fnv(h, std::string_view(buf, *n));
         total += *n;
         ++reads;
       }
       (void)w.json(200, {{"bytes", total}, {"fnv", h}, {"reads", reads}, {"ct", req.header("content-type")}});
-    });
-    r.add("POST", "/containers/{id}/attach", [](Request& req, ResponseWriter& w) {
+    return {};
+  });
+    r.add("POST", "/containers/{id}/attach", [](Request& req, ResponseWriter& w) -> Result<void> {
       auto h = w.hijack("application/vnd.docker.raw-stream");
-      if (!h) return;
+      if (!h) return {};
       std::string in = h->buffered + berth::testing::read_to_eof(h->fd.get());  // until the client's SHUT_WR
       berth::testing::write_all(h->fd.get(), "got[" + in + "] for " + req.params.at(0));
-    });
+    return {};
+  });
     return r;
   }
 };
@@ -266,8 +272,9 @@ TEST_F(RoundTrip, HijackRefusedIsAnErrorWithTheDaemonsMessage) {
   ASSERT_FALSE(h);
   EXPECT_EQ(c_->last_status(), 405);
   Router r;
-  r.add("POST", "/exec/{id}/start", [](Request& req, ResponseWriter& w) {
+  r.add("POST", "/exec/{id}/start", [](Request& req, ResponseWriter& w) -> Result<void> {
     (void)w.error(Error{Errc::Conflict, 0, "Container " + req.params.at(0) + " is not running"});
+    return {};
   });
   TestServer ts(std::move(r));
   auto c = client_for(ts);
@@ -305,14 +312,15 @@ TEST(Concurrency, ManyConnectionsAreServedAtOnce) {
   Router r;
   // Every client's first request waits until all have arrived: this only
   // completes if the server handles the connections concurrently.
-  r.add("GET", "/barrier", [&](Request&, ResponseWriter& w) {
+  r.add("GET", "/barrier", [&](Request&, ResponseWriter& w) -> Result<void> {
     std::unique_lock lock(mu);
     ++arrived;
     cv.notify_all();
     bool all = cv.wait_for(lock, std::chrono::seconds(20), [&] { return arrived >= kClients; });
     (void)w.json(all ? 200 : 500, {{"arrived", arrived}});
+    return {};
   });
-  r.add("GET", "/n/{n}", [](Request& req, ResponseWriter& w) { (void)w.send(200, "text/plain", req.params.at(0)); });
+  r.add("GET", "/n/{n}", [](Request& req, ResponseWriter& w) -> Result<void> { (void)w.send(200, "text/plain", req.params.at(0)); return {}; });
   TestServer ts(std::move(r));
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -366,8 +374,9 @@ namespace {
 
 TEST(Upload, EarlyAnswerFromTheDaemonIsReturned) {
   Router r;
-  r.add("POST", "/build", [](Request&, ResponseWriter& w) {
+  r.add("POST", "/build", [](Request&, ResponseWriter& w) -> Result<void> {
     (void)w.error(Error{Errc::InvalidArgument, 0, "dockerfile parse error line 1: unknown instruction: FRM"});
+    return {};
   });
   TestServer ts(std::move(r));
   auto c = client_for(ts);

@@ -16,7 +16,7 @@ class RouterTest : public ::testing::Test {
  protected:
   // Each handler writes its tag into last_ so the test can tell which matched.
   void add(const std::string& method, const std::string& pattern, int tag) {
-    router_.add(method, pattern, [this, tag](Request&, ResponseWriter&) { last_ = tag; });
+    router_.add(method, pattern, [this, tag](Request&, ResponseWriter&) -> Result<void> { last_ = tag; return {}; });
   }
   Routed route(const std::string& method, const std::string& path) {
     Request req;

@@ -22,34 +22,39 @@ using berth::testing::write_all;
 
 Router test_router() {
   Router r;
-  r.add("GET", "/_ping", [](Request&, ResponseWriter& w) {
+  r.add("GET", "/_ping", [](Request&, ResponseWriter& w) -> Result<void> {
     (void)w.send(200, "text/plain; charset=utf-8", "OK", {{"Cache-Control", "no-cache, no-store, must-revalidate"}});
+    return {};
   });
-  r.add("GET", "/echo", [](Request& req, ResponseWriter& w) {
+  r.add("GET", "/echo", [](Request& req, ResponseWriter& w) -> Result<void> {
     (void)w.json(200, {{"path", req.path}, {"minor", req.api_minor}, {"versioned", req.versioned}});
+    return {};
   });
-  r.add("POST", "/body", [](Request& req, ResponseWriter& w) {
+  r.add("POST", "/body", [](Request& req, ResponseWriter& w) -> Result<void> {
     auto body = req.read_all();
-    if (!body) return (void)w.error(body.error());
+    if (!body) return w.error(body.error());
     (void)w.send(200, "text/plain", *body);
+    return {};
   });
-  r.add("POST", "/ignore-body", [](Request&, ResponseWriter& w) { (void)w.send(200, "text/plain", "ignored"); });
-  r.add("GET", "/silent", [](Request&, ResponseWriter&) {});
-  r.add("GET", "/throws", [](Request&, ResponseWriter&) { throw std::runtime_error("boom"); });
-  r.add("DELETE", "/nothing", [](Request&, ResponseWriter& w) { (void)w.send(204, "", ""); });
-  r.add("GET", "/stream", [](Request&, ResponseWriter& w) {
+  r.add("POST", "/ignore-body", [](Request&, ResponseWriter& w) -> Result<void> { (void)w.send(200, "text/plain", "ignored"); return {}; });
+  r.add("GET", "/silent", [](Request&, ResponseWriter&) -> Result<void> { return {}; });
+  r.add("GET", "/throws", [](Request&, ResponseWriter&) -> Result<void> { throw std::runtime_error("boom"); return {}; });
+  r.add("DELETE", "/nothing", [](Request&, ResponseWriter& w) -> Result<void> { (void)w.send(204, "", ""); return {}; });
+  r.add("GET", "/stream", [](Request&, ResponseWriter& w) -> Result<void> {
     (void)w.begin_stream(200, "application/json");
     (void)w.write_chunk("{\"a\":1}\n");
     (void)w.write_chunk("{\"b\":2}\n");
     // no end_stream: the server finishes the body
+    return {};
   });
-  r.add("POST", "/attach", [](Request& req, ResponseWriter& w) {
+  r.add("POST", "/attach", [](Request& req, ResponseWriter& w) -> Result<void> {
     auto h = w.hijack("application/vnd.docker.raw-stream");
-    if (!h) return;
+    if (!h) return {};
     // Echo what was buffered, then everything until the client's EOF, then
     // write once more after that EOF (half-close).
     std::string got = h->buffered + berth::testing::read_to_eof(h->fd.get());
     berth::testing::write_all(h->fd.get(), "echo:" + got + ":bye");
+    return {};
   });
   return r;
 }
@@ -250,7 +255,7 @@ TEST(Server, ListenReplacesStaleSocketAndRefusesOtherFiles) {
 
 TEST(Server, TcpOnEphemeralPort) {
   Router r;
-  r.add("GET", "/_ping", [](Request&, ResponseWriter& w) { (void)w.send(200, "text/plain", "OK"); });
+  r.add("GET", "/_ping", [](Request&, ResponseWriter& w) -> Result<void> { (void)w.send(200, "text/plain", "OK"); return {}; });
   Server s(std::move(r), {});
   ASSERT_TRUE(s.listen("tcp://127.0.0.1:0"));
   auto addrs = s.addresses();

@@ -2,12 +2,28 @@
 
 #include <csignal>
 
+#include "docker_json.h"
+#include "dockerapi/container_json.h"
 #include "specgen/specgen.h"
 
 namespace berth::specgen {
 namespace {
 
 using nlohmann::json;
+
+// Docker's JSON in (as a client sends it), the merged Config back as Docker's JSON.
+struct Merged {
+  json config;
+  std::string path;
+  std::vector<std::string> args;
+};
+
+Result<Merged> merge(const json& config, const json& image) {
+  auto request = TRY(testing::config_of(config));
+  auto from_image = TRY(testing::config_of(image));
+  auto m = TRY(merge_config(request, from_image));
+  return Merged{dockerapi::render_config(m.config), m.path, m.args};
+}
 
 struct MergeCase {
   const char* name;
@@ -32,7 +48,7 @@ TEST(MergeConfig, CommandRules) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    auto m = merge_config(c.config, c.image);
+    auto m = merge(c.config, c.image);
     ASSERT_TRUE(m) << m.error().str();
     EXPECT_EQ(m->path, c.path);
     EXPECT_EQ(m->args, c.args);
@@ -40,7 +56,7 @@ TEST(MergeConfig, CommandRules) {
 }
 
 TEST(MergeConfig, EntrypointResetIsStoredAsNull) {
-  auto m = merge_config({{"Entrypoint", {""}}, {"Cmd", {"ls"}}}, {{"Entrypoint", {"/e"}}});
+  auto m = merge({{"Entrypoint", {""}}, {"Cmd", {"ls"}}}, {{"Entrypoint", {"/e"}}});
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->config["Entrypoint"].is_null());
   EXPECT_EQ(m->config["Cmd"], json({"ls"}));
@@ -51,7 +67,7 @@ TEST(MergeConfig, NoCommand) {
            {json::object(), json::object()},
            {{{"Entrypoint", {""}}}, {{"Cmd", {"sh"}}}},  // reset entrypoint drops the image cmd too
            {{{"Cmd", json::array()}}, json::object()}}) {
-    auto m = merge_config(config, image);
+    auto m = merge(config, image);
     ASSERT_FALSE(m) << config.dump();
     EXPECT_EQ(m.error().code, Errc::InvalidArgument);
     EXPECT_EQ(m.error().message, "No command specified");
@@ -72,7 +88,7 @@ TEST(MergeConfig, EnvAndDefaults) {
                  {"Labels", {{"l1", "request"}}},
                  {"ExposedPorts", {{"443/tcp", json::object()}}},
                  {"Healthcheck", {{"Interval", 9}}}};
-  auto m = merge_config(config, image);
+  auto m = merge(config, image);
   ASSERT_TRUE(m) << m.error().str();
   const json& c = m->config;
   // Docker's order: the request's entries, then the image's keys the request lacks.
@@ -89,29 +105,29 @@ TEST(MergeConfig, EnvAndDefaults) {
   EXPECT_EQ(c["Healthcheck"]["Test"], json({"CMD", "true"}));
 
   // The request's own values win.
-  m = merge_config({{"User", "1:1"}, {"WorkingDir", "/w"}, {"Cmd", {"x"}}}, image);
+  m = merge({{"User", "1:1"}, {"WorkingDir", "/w"}, {"Cmd", {"x"}}}, image);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->config["User"], "1:1");
   EXPECT_EQ(m->config["WorkingDir"], "/w");
 }
 
 TEST(MergeConfig, Errors) {
-  auto m = merge_config({{"WorkingDir", "rel/dir"}, {"Cmd", {"x"}}}, json::object());
+  auto m = merge({{"WorkingDir", "rel/dir"}, {"Cmd", {"x"}}}, json::object());
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().message, "the working directory 'rel/dir' is invalid, it needs to be an absolute path");
-  m = merge_config({{"Cmd", {1, 2}}}, json::object());
+  m = merge({{"Cmd", {1, 2}}}, json::object());
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code, Errc::InvalidArgument);
-  EXPECT_NE(m.error().message.find("Config.Cmd"), std::string::npos) << m.error().message;
+  EXPECT_NE(m.error().message.find("field Cmd"), std::string::npos) << m.error().message;
 }
 
 TEST(ProcessEnv, DockerOrderAndReplacement) {
-  EXPECT_EQ(process_env({{"Env", {"FOO=1"}}}, "abc"),
+  EXPECT_EQ(process_env(testing::must_config({{"Env", {"FOO=1"}}}), "abc"),
             (std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                       "HOSTNAME=abc", "FOO=1"}));
-  auto env = process_env({{"Tty", true}, {"Env", {"PATH=/x", "TERM=vt100", "HOSTNAME=mine"}}}, "abc");
+  auto env = process_env(testing::must_config({{"Tty", true}, {"Env", {"PATH=/x", "TERM=vt100", "HOSTNAME=mine"}}}), "abc");
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/x", "HOSTNAME=mine", "TERM=vt100"}));
-  env = process_env({{"Tty", true}}, "h");
+  env = process_env(testing::must_config({{"Tty", true}}), "h");
   EXPECT_EQ(env.back(), "TERM=xterm");
 }
 
