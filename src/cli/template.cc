@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "base/go_json.h"
+
 namespace berth::cli {
 
 namespace {
@@ -571,7 +573,7 @@ class Executor {
     }
     if (name == "json") {
       TRYV(need(1));
-      return Json(go_json(a[0]));
+      return Json(go::marshal(a[0]));
     }
     if (name == "join") {
       TRYV(need(2));
@@ -749,21 +751,6 @@ std::string go_print(const Json& v) {
   std::string out = "map[";
   for (size_t i = 0; i < keys.size(); ++i) out += (i ? " " : "") + keys[i] + ":" + go_print(v[keys[i]]);
   return out + "]";
-}
-
-std::string go_json(const Json& v) {
-  if (v.is_discarded()) return "null";
-  std::string raw = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  std::string out;
-  out.reserve(raw.size());
-  for (char c : raw) {
-    // Only strings can hold these characters in JSON text, so this is exact.
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else out += c;
-  }
-  return out;
 }
 
 }  // namespace berth::cli

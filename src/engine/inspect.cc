@@ -2,6 +2,8 @@
 // list summaries (GET /containers/json), in Docker API 1.41's shapes.
 #include <ctime>
 
+#include "base/go_time.h"
+#include "base/go_units.h"
 #include "base/strings.h"
 #include "engine/binds.h"
 #include "engine/engine.h"
@@ -11,33 +13,12 @@ namespace berth::engine {
 namespace {
 
 // RFC 3339 -> unix seconds (list "Created" is an integer).
-int64_t unix_seconds(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return timegm(&tm);
-}
+int64_t unix_seconds(const std::string& rfc3339) { return go::parse_rfc3339(rfc3339).value_or(go::UnixTime{}).sec; }
 
 std::string quote_command(const Container& c) {
   std::string cmd = c.path;
   for (const auto& a : c.args) cmd += " " + a;
   return cmd;
-}
-
-// "Up 3 minutes", "Exited (0) 2 seconds ago" — Docker's human durations.
-std::string human_duration(int64_t seconds) {
-  if (seconds < 1) return "Less than a second";
-  if (seconds == 1) return "1 second";
-  if (seconds < 60) return std::to_string(seconds) + " seconds";
-  int64_t minutes = seconds / 60;
-  if (minutes == 1) return "About a minute";
-  if (minutes < 60) return std::to_string(minutes) + " minutes";
-  int64_t hours = (seconds + 1800) / 3600;
-  if (hours == 1) return "About an hour";
-  if (hours < 48) return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
-  return std::to_string(hours / 24 / 365) + " years";
 }
 
 std::string status_text(const Container& c) {
@@ -47,14 +28,14 @@ std::string status_text(const Container& c) {
   if (s.dead) return "Dead";
   if (s.restarting)
     return "Restarting (" + std::to_string(s.exit_code) + ") " +
-           human_duration(now - unix_seconds(s.finished_at)) + " ago";
+           go::human_duration(now - unix_seconds(s.finished_at)) + " ago";
   if (s.running) {
-    std::string t = "Up " + human_duration(now - unix_seconds(s.started_at));
+    std::string t = "Up " + go::human_duration(now - unix_seconds(s.started_at));
     if (s.paused) t += " (Paused)";
     return t;
   }
   if (!c.ever_started) return "Created";
-  return "Exited (" + std::to_string(s.exit_code) + ") " + human_duration(now - unix_seconds(s.finished_at)) + " ago";
+  return "Exited (" + std::to_string(s.exit_code) + ") " + go::human_duration(now - unix_seconds(s.finished_at)) + " ago";
 }
 
 nlohmann::json labels_of(const Container& c) {

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/go_time.h"
 #include "image/changes.h"
 #include "image/lookup.h"
 #include "image/media_types.h"
@@ -35,19 +36,6 @@ std::string host_architecture() {
   if (m == "i686" || m == "i386") return "386";
   if (m.starts_with("armv")) return "arm";
   return m;
-}
-
-// Docker writes time.Now().UTC() with RFC 3339 nanoseconds.
-std::string now_rfc3339() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  ::gmtime_r(&ts.tv_sec, &t);
-  char buf[32];
-  ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  std::string frac = fmt::format("{:09d}", ts.tv_nsec);
-  while (!frac.empty() && frac.back() == '0') frac.pop_back();
-  return std::string(buf) + (frac.empty() ? "" : "." + frac) + "Z";
 }
 
 std::string random_suffix() {
@@ -157,7 +145,7 @@ Result<ImageInfo> ImageService::import_rootfs(int fd, std::string_view reference
   ImageConfig cfg;
   cfg.architecture = options.architecture.empty() ? host_architecture() : options.architecture;
   cfg.os = options.os;
-  cfg.created = options.created.empty() ? now_rfc3339() : options.created;
+  cfg.created = options.created.empty() ? go::format_rfc3339_nano(go::UnixTime::now()) : options.created;
   ContainerConfig cc;
   TRYV(apply_changes(cc, options.changes));  // before any I/O: a typo costs nothing
   cfg.config = std::move(cc);

@@ -37,8 +37,6 @@ constexpr uint32_t kSticky = 1u << 20;
 
 // st_mode -> os.FileMode (what Go's os.Lstat reports).
 uint32_t go_file_mode(mode_t st_mode);
-// Go's RFC 3339 with nanoseconds, in UTC: "2024-05-01T10:00:00.5Z".
-std::string rfc3339_nano(int64_t sec, int64_t nsec);
 
 // Docker's ContainerPathStat.
 struct PathStat {

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "shim/go_format.h"
+#include "base/go_time.h"
 #include "shim/jsonlog.h"
 
 namespace berth::shim {
@@ -143,9 +143,9 @@ class Reader {
     get("log", e.log);
     get("stream", e.stream);
     get("time", e.time);
-    auto ns = parse_rfc3339_ns(e.time);
-    if (!ns) return true;
-    e.time_ns = *ns;
+    auto t = go::parse_rfc3339(e.time);
+    if (!t) return true;
+    e.time_ns = t->ns();
     if (opts_.until_ns && e.time_ns > *opts_.until_ns) return false;
     if (opts_.since_ns && e.time_ns < *opts_.since_ns) return true;
     if (e.stream == "stdout" ? !opts_.stdout : e.stream == "stderr" ? !opts_.stderr : false) return true;

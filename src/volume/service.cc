@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "base/go_time.h"
 #include "base/log.h"
 #include "snapshot/fs_tree.h"
 
@@ -32,22 +33,6 @@ std::string random_hex(size_t bytes) {
   std::string out;
   for (unsigned char c : raw) out += digits[c >> 4], out += digits[c & 15];
   return out;
-}
-
-// Go's time.Now().Format(time.RFC3339) in the local zone, as dockerd shows CreatedAt.
-std::string rfc3339_local() {
-  time_t now = ::time(nullptr);
-  struct tm tm {};
-  ::localtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  long off = tm.tm_gmtoff;
-  if (off == 0) return out + "Z";
-  char sign = off < 0 ? '-' : '+';
-  off = off < 0 ? -off : off;
-  std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", sign, off / 3600, (off % 3600) / 60);
-  return out + buf;
 }
 
 std::map<std::string, std::string> string_map(const json& j) {
@@ -213,7 +198,9 @@ Result<json> VolumeService::create(const std::string& name_in, const std::string
       if (fresh) (void)snapshot::remove_tree(dir);
       return std::unexpected(std::move(r).error().wrap("create " + name));
     }
-    doc = json{{"CreatedAt", rfc3339_local()},
+    // Go's time.Now().Format(time.RFC3339) in the local zone, as dockerd shows CreatedAt.
+    int64_t now = go::UnixTime::now().sec;
+    doc = json{{"CreatedAt", go::format_rfc3339(now, go::local_offset(now))},
                {"Driver", driver},
                {"Labels", json(labels)},
                {"Mountpoint", dir + "/_data"},

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "base/go_time.h"
 #include "base/log.h"
 #include "engine/images/filters.h"
 #include "engine/images/image_json.h"
@@ -76,11 +77,11 @@ ojson delete_items_json(const std::vector<DeleteItem>& items) {
 
 // Prune's `until`: unix seconds (fractions allowed), RFC 3339, or a Go
 // duration ("24h", "1h30m", "90s") back from now.
-Result<images::Timestamp> parse_until(const std::string& v) {
-  if (auto t = images::parse_rfc3339(v)) return *t;
+Result<go::UnixTime> parse_until(const std::string& v) {
+  if (auto t = go::parse_rfc3339(v)) return *t;
   char* end = nullptr;
   double secs = std::strtod(v.c_str(), &end);
-  if (!v.empty() && end && *end == '\0') return images::Timestamp{static_cast<int64_t>(secs), 0};
+  if (!v.empty() && end && *end == '\0') return go::UnixTime{static_cast<int64_t>(secs), 0};
   double total = 0;
   size_t i = 0;
   while (i < v.size()) {
@@ -99,7 +100,7 @@ Result<images::Timestamp> parse_until(const std::string& v) {
     else if (unit == 's') total += n;
     else return fail(Errc::InvalidArgument, "invalid until filter '" + v + "'");
   }
-  return images::Timestamp{static_cast<int64_t>(::time(nullptr) - total), 0};
+  return go::UnixTime{static_cast<int64_t>(::time(nullptr) - total), 0};
 }
 
 }  // namespace
@@ -166,22 +167,22 @@ Result<ojson> ImageBackend::list(const ListOptions& options) {
 
   std::lock_guard lk(mu_);
   // before/since name images; the last value wins, as dockerd walks them.
-  std::optional<images::Timestamp> before, since;
+  std::optional<go::UnixTime> before, since;
   for (const char* key : {"before", "since"}) {
     for (const auto& v : filters.get(key)) {
       auto loc = TRY(locate(v));
       auto rec = TRY(svc_.metadata().get(loc.id));
-      auto t = images::parse_rfc3339(rec.created).value_or(images::Timestamp{});
+      auto t = go::parse_rfc3339(rec.created).value_or(go::UnixTime{});
       (std::string_view(key) == "before" ? before : since) = t;
     }
   }
 
   auto all = TRY(svc_.metadata().list());
   auto with_children = parents_of(all);
-  std::vector<std::pair<images::Timestamp, ojson>> out;
+  std::vector<std::pair<go::UnixTime, ojson>> out;
   for (const auto& s : all) {
     const auto& id = s.image.id;
-    auto created = images::parse_rfc3339(s.image.created).value_or(images::Timestamp{});
+    auto created = go::parse_rfc3339(s.image.created).value_or(go::UnixTime{});
     if (before && !(created < *before)) continue;
     if (since && !(created > *since)) continue;
     auto digest = TRY(content::Digest::parse(id));
@@ -214,7 +215,7 @@ Result<ojson> ImageBackend::list(const ListOptions& options) {
 
     ojson j = ojson::object();
     j["Containers"] = -1;
-    j["Created"] = images::unix_seconds(s.image.created);
+    j["Created"] = go::unix_seconds_or_zero_time(s.image.created);
     j["Id"] = id;
     if (has_config && raw["config"].contains("Labels") && raw["config"]["Labels"].is_object()) {
       ojson l = ojson::object();
@@ -274,7 +275,7 @@ Result<ojson> ImageBackend::history(std::string_view name) {
     }
     ojson j = ojson::object();
     j["Comment"] = h.comment;
-    j["Created"] = images::unix_seconds(h.created);
+    j["Created"] = go::unix_seconds_or_zero_time(h.created);
     j["CreatedBy"] = h.created_by;
     j["Id"] = "<missing>";
     j["Size"] = size;
@@ -416,7 +417,7 @@ Result<ojson> ImageBackend::prune(const std::string& filter_json) {
   auto filters = TRY(images::Filters::parse(filter_json));
   TRYV(filters.validate({"dangling", "label", "label!", "until"}));
   bool dangling_only = filters.contains("dangling") ? TRY(filters.boolean("dangling")) : true;
-  std::optional<images::Timestamp> until;
+  std::optional<go::UnixTime> until;
   for (const auto& v : filters.get("until")) until = TRY(parse_until(v));
 
   std::vector<metadata::ImageSummary> all;
@@ -440,7 +441,7 @@ Result<ojson> ImageBackend::prune(const std::string& filter_json) {
       if (dangling_only && with_children.contains(id)) continue;  // not a head
       if (s.refs.empty() && with_children.contains(id)) continue;  // intermediate
       if (until) {
-        auto created = images::parse_rfc3339(s.image.created).value_or(images::Timestamp{});
+        auto created = go::parse_rfc3339(s.image.created).value_or(go::UnixTime{});
         if (created > *until) continue;
       }
       if (filters.contains("label") || filters.contains("label!")) {
@@ -507,7 +508,7 @@ Result<ojson> ImageBackend::df_images() {
   int64_t layers_total = 0;
   for (const auto& [c, b] : layer_size) layers_total += b;
 
-  std::vector<std::pair<images::Timestamp, ojson>> out;
+  std::vector<std::pair<go::UnixTime, ojson>> out;
   for (const auto& s : all) {
     const auto& id = s.image.id;
     auto shown = images::familiar_refs(s.refs);
@@ -519,11 +520,11 @@ Result<ojson> ImageBackend::df_images() {
     int64_t shared = 0;
     for (const auto& l : s.image.layers)
       if (layer_users[l.chain_id] > 1) shared += layer_size[l.chain_id];
-    auto created = images::parse_rfc3339(s.image.created).value_or(images::Timestamp{});
+    auto created = go::parse_rfc3339(s.image.created).value_or(go::UnixTime{});
     auto labels = labels_of(id);
     ojson j = ojson::object();
     j["Containers"] = containers[id];
-    j["Created"] = images::unix_seconds(s.image.created);
+    j["Created"] = go::unix_seconds_or_zero_time(s.image.created);
     j["Id"] = id;
     if (labels && !labels->empty()) {
       ojson l = ojson::object();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/go_time.h"
 #include "base/strings.h"
 #include "server/routes/routes.h"
 
@@ -24,7 +25,7 @@ std::optional<int> q_opt_int(const Request& req, const std::string& key) {
 std::optional<int64_t> q_time_ns(const Request& req, const std::string& key) {
   auto v = req.q(key);
   if (!v || *v == "0") return std::nullopt;
-  return unix_time_ns(*v);
+  return go::unix_timestamp_ns(*v);
 }
 
 void create(engine::Engine& e, Request& req, ResponseWriter& w) {
@@ -184,23 +185,6 @@ void commit(engine::Engine& e, Request& req, ResponseWriter& w) {
 }
 
 }  // namespace
-
-std::optional<int64_t> unix_time_ns(const std::string& v) {
-  if (v.empty()) return std::nullopt;
-  try {
-    size_t dot = v.find('.');
-    int64_t s = std::stoll(v.substr(0, dot));
-    int64_t ns = 0;
-    if (dot != std::string::npos) {
-      std::string frac = v.substr(dot + 1, 9);
-      while (frac.size() < 9) frac += '0';
-      ns = std::stoll(frac);
-    }
-    return s * 1000000000 + ns;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
 
 void reply(ResponseWriter& w, const Result<void>& r, int ok_status) {
   if (!r) return (void)w.error(r.error());

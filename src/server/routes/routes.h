@@ -21,8 +21,6 @@ void add_system_routes(Router& r, engine::Engine& e, const SystemInfo& info,
 
 // Helpers shared by the route files.
 void reply(ResponseWriter& w, const Result<void>& r, int ok_status);
-nlohmann::json parse_filters(const Request& req);
-// Docker's `since`/`until`: unix seconds with an optional fraction ("1700000000.5").
-std::optional<int64_t> unix_time_ns(const std::string& value);  // the `filters` query parameter, {} when absent
+nlohmann::json parse_filters(const Request& req);  // the `filters` query parameter, {} when absent
 
 }  // namespace berth::server

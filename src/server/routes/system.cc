@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/go_time.h"
 #include "base/strings.h"
 #include "engine/host.h"
 #include "server/routes/routes.h"
@@ -61,7 +62,7 @@ std::string hostname() {
 
 std::optional<int64_t> time_param(const Request& req, const char* key) {
   auto v = req.q(key);
-  return v ? unix_time_ns(*v) : std::nullopt;
+  return v ? go::unix_timestamp_ns(*v) : std::nullopt;
 }
 
 int64_t now_ns() {

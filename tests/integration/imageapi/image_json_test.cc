@@ -1,41 +1,19 @@
-// The pure parts of the image API: times, filters, Go-shaped config JSON.
+// The pure parts of the image API: filters, Go-shaped config JSON (times: tests/unit/base).
 // No root, no server.
 #include <gtest/gtest.h>
 
 #include "engine/images/filters.h"
 #include "engine/images/image_json.h"
-#include "image/go_json.h"
+#include "base/go_json.h"
 
 using namespace berth;
 using namespace berth::engine::images;
-
-TEST(ImageJson, ParsesRfc3339WithFractionsAndOffsets) {
-  auto t = parse_rfc3339("2023-05-01T10:20:30.123456789Z");
-  ASSERT_TRUE(t);
-  EXPECT_EQ(t->sec, 1682936430);
-  EXPECT_EQ(t->nsec, 123456789);
-  auto off = parse_rfc3339("2023-05-01T12:20:30.5+02:00");
-  ASSERT_TRUE(off);
-  EXPECT_EQ(off->sec, 1682936430);
-  EXPECT_EQ(off->nsec, 500000000);
-  EXPECT_FALSE(parse_rfc3339("2023-05-01 10:20:30Z"));
-  EXPECT_FALSE(parse_rfc3339("2023-05-01T10:20:30"));
-  EXPECT_FALSE(parse_rfc3339(""));
-  EXPECT_EQ(unix_seconds("garbage"), -62135596800);  // Go's zero time
-}
-
-TEST(ImageJson, FormatsLikeGoRfc3339Nano) {
-  EXPECT_EQ(rfc3339_nano("2023-05-01T10:20:30.120000000Z"), "2023-05-01T10:20:30.12Z");
-  EXPECT_EQ(rfc3339_nano("2023-05-01T10:20:30.000Z"), "2023-05-01T10:20:30Z");
-  EXPECT_EQ(rfc3339_nano("2023-05-01T10:20:30+02:00"), "2023-05-01T10:20:30+02:00");
-  EXPECT_EQ(rfc3339_nano(""), "0001-01-01T00:00:00Z");
-}
 
 TEST(ImageJson, ContainerConfigHasEveryGoField) {
   auto raw = nlohmann::json::parse(R"({"Cmd":"sh","ExposedPorts":{"80/tcp":{}},"Labels":{"a":"b"},
                                        "StopSignal":"SIGTERM","Unknown":1})");
   auto c = container_config_json(raw);
-  EXPECT_EQ(image::go_json(c),
+  EXPECT_EQ(go::marshal(c),
             R"({"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,)"
             R"("AttachStderr":false,"ExposedPorts":{"80/tcp":{}},"Tty":false,"OpenStdin":false,)"
             R"("StdinOnce":false,"Env":null,"Cmd":["sh"],"Image":"","Volumes":null,"WorkingDir":"",)"
