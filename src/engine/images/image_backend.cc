@@ -10,7 +10,7 @@
 
 #include "base/go_time.h"
 #include "base/log.h"
-#include "engine/images/filters.h"
+#include "base/prune_filter.h"
 #include "engine/images/image_json.h"
 #include "image/lookup.h"
 #include "image/reference.h"
@@ -75,34 +75,6 @@ ojson delete_items_json(const std::vector<DeleteItem>& items) {
   return out;
 }
 
-// Prune's `until`: unix seconds (fractions allowed), RFC 3339, or a Go
-// duration ("24h", "1h30m", "90s") back from now.
-Result<go::UnixTime> parse_until(const std::string& v) {
-  if (auto t = go::parse_rfc3339(v)) return *t;
-  char* end = nullptr;
-  double secs = std::strtod(v.c_str(), &end);
-  if (!v.empty() && end && *end == '\0') return go::UnixTime{static_cast<int64_t>(secs), 0};
-  double total = 0;
-  size_t i = 0;
-  while (i < v.size()) {
-    size_t used = 0;
-    double n = 0;
-    try {
-      n = std::stod(v.substr(i), &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used == 0 || i + used >= v.size()) return fail(Errc::InvalidArgument, "invalid until filter '" + v + "'");
-    i += used;
-    char unit = v[i++];
-    if (unit == 'h') total += n * 3600;
-    else if (unit == 'm') total += n * 60;
-    else if (unit == 's') total += n;
-    else return fail(Errc::InvalidArgument, "invalid until filter '" + v + "'");
-  }
-  return go::UnixTime{static_cast<int64_t>(::time(nullptr) - total), 0};
-}
-
 }  // namespace
 
 Result<ImageBackend::Located> ImageBackend::locate(std::string_view name) {
@@ -161,9 +133,9 @@ Result<ojson> ImageBackend::graph_driver(const metadata::ImageRecord& record) {
 }
 
 Result<ojson> ImageBackend::list(const ListOptions& options) {
-  auto filters = TRY(images::Filters::parse(options.filters));
+  auto filters = TRY(Filters::parse(options.filters));
   TRYV(filters.validate({"dangling", "label", "before", "since", "reference"}));
-  bool dangling_only = filters.contains("dangling") ? TRY(filters.boolean("dangling")) : false;
+  bool dangling_only = TRY(filters.get_bool_or_default("dangling", false));
 
   std::lock_guard lk(mu_);
   // before/since name images; the last value wins, as dockerd walks them.
@@ -414,11 +386,8 @@ Result<std::vector<DeleteItem>> ImageBackend::remove(std::string_view name, bool
 }
 
 Result<ojson> ImageBackend::prune(const std::string& filter_json) {
-  auto filters = TRY(images::Filters::parse(filter_json));
-  TRYV(filters.validate({"dangling", "label", "label!", "until"}));
-  bool dangling_only = filters.contains("dangling") ? TRY(filters.boolean("dangling")) : true;
-  std::optional<go::UnixTime> until;
-  for (const auto& v : filters.get("until")) until = TRY(parse_until(v));
+  auto filter = TRY(PruneFilter::parse(filter_json, kImagePruneKeys));
+  bool dangling_only = TRY(filter.filters().get_bool_or_default("dangling", true));
 
   std::vector<metadata::ImageSummary> all;
   {
@@ -440,15 +409,9 @@ Result<ojson> ImageBackend::prune(const std::string& filter_json) {
       const auto& id = s.image.id;
       if (dangling_only && with_children.contains(id)) continue;  // not a head
       if (s.refs.empty() && with_children.contains(id)) continue;  // intermediate
-      if (until) {
-        auto created = go::parse_rfc3339(s.image.created).value_or(go::UnixTime{});
-        if (created > *until) continue;
-      }
-      if (filters.contains("label") || filters.contains("label!")) {
-        auto labels = TRY(labels_of(id));
-        if (!filters.match_kv_list("label", labels)) continue;
-        if (filters.contains("label!") && filters.match_kv_list("label!", labels)) continue;
-      }
+      if (!filter.created_by_until(go::parse_rfc3339(s.image.created).value_or(go::UnixTime{})))
+        continue;
+      if (filter.has_label_filters() && !filter.matches_labels(TRY(labels_of(id)))) continue;
       if (in_use.contains(id)) continue;
       bool tagged = std::any_of(s.refs.begin(), s.refs.end(),
                                 [](const std::string& r) { return !metadata::is_digest_ref(r); });

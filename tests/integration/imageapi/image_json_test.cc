@@ -1,8 +1,7 @@
-// The pure parts of the image API: filters, Go-shaped config JSON (times: tests/unit/base).
+// The pure parts of the image API: Go-shaped config JSON (times and filters: tests/unit/base).
 // No root, no server.
 #include <gtest/gtest.h>
 
-#include "engine/images/filters.h"
 #include "engine/images/image_json.h"
 #include "base/go_json.h"
 
@@ -27,25 +26,4 @@ TEST(ImageJson, FamiliarRefsSplitTagsAndDigests) {
   EXPECT_EQ(r.tags, (std::vector<std::string>{"busybox:latest", "example.com/a/b:1"}));
   EXPECT_EQ(r.digests, (std::vector<std::string>{"busybox@sha256:" + std::string(64, 'a')}));
   EXPECT_EQ(short_id("sha256:0123456789abcdef"), "0123456789ab");
-}
-
-TEST(ImageFilters, BothWireForms) {
-  auto a = Filters::parse(R"({"dangling":["true"],"label":["a=b","c"]})");
-  auto b = Filters::parse(R"({"dangling":{"true":true},"label":{"a=b":true,"c":true}})");
-  ASSERT_TRUE(a && b);
-  for (const auto* f : {&*a, &*b}) {
-    EXPECT_TRUE(*f->boolean("dangling"));
-    EXPECT_TRUE(f->match_kv_list("label", {{"a", "b"}, {"c", "x"}}));
-    EXPECT_FALSE(f->match_kv_list("label", {{"a", "z"}, {"c", "x"}}));
-    EXPECT_FALSE(f->match_kv_list("label", {{"a", "b"}}));
-    EXPECT_TRUE(f->validate({"dangling", "label"}));
-  }
-  auto bad = a->validate({"label"});
-  ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().message, "invalid filter 'dangling'");
-  auto odd = Filters::parse(R"({"dangling":["maybe"]})");
-  ASSERT_TRUE(odd);
-  EXPECT_EQ(odd->boolean("dangling").error().message, "Invalid filter 'dangling=maybe'");
-  EXPECT_FALSE(Filters::parse("{not json"));
-  EXPECT_TRUE(Filters::parse("")->get("x").empty());
 }
