@@ -99,76 +99,34 @@ Result<nlohmann::json> Engine::commit(const std::string& ref, const std::string&
   if (overrides.is_object())
     for (auto& [k, v] : overrides.items())
       if (!v.is_null()) container_config[k] = v;
+  image::CommitRequest req;
+  req.snapshot_key = c->id;
+  req.parent_image = image_id;
+  req.config = image_config_of(container_config);
+  TRYV(image::apply_changes(req.config, changes));
+  req.author = author;
+  req.history.author = author;
+  req.history.created_by = command;
+  req.history.comment = comment;
+  req.extra["container"] = c->id;
+  req.reference = reference;
+
   runtime::RuntimeContext ctx;
   ctx.root = runtime_root();
   bool paused_here = false;
   if (pause && running) paused_here = runtime::pause_container(ctx, c->id).has_value();
-
-  std::lock_guard lk(image_mu_);
   auto resume = [&] {
     if (paused_here) (void)runtime::resume_container(ctx, c->id);
+    paused_here = false;
   };
-  auto parent = images_->inspect(image_id);
-  if (!parent) {
-    resume();
-    return std::unexpected(parent.error());
+  req.after_diff = resume;  // the layer is read: the container may run again
+  Result<image::ImageInfo> committed;
+  {
+    std::lock_guard lk(image_mu_);
+    committed = images_->commit(req);
   }
-  auto mounts = images_->snapshots().mounts(c->id);
-  if (!mounts) {
-    resume();
-    return std::unexpected(mounts.error());
-  }
-  auto roots = image::layer_roots(*mounts, c->id);
-  if (!roots) {
-    resume();
-    return std::unexpected(roots.error());
-  }
-  // The writable layer as a tar, stored as a content blob (uncompressed, so
-  // its digest is its diff ID).
-  std::string tmp_path = images_->root() + "/commit-XXXXXX";
-  int tfd = ::mkostemp(tmp_path.data(), O_CLOEXEC);
-  if (tfd < 0) {
-    resume();
-    return fail_errno("creating a temporary file for the commit");
-  }
-  UniqueFd tmp(tfd);
-  ::unlink(tmp_path.c_str());
-  auto written = layer::write_diff_tar((*roots)[0], tmp.get());
   resume();
-  if (!written) return std::unexpected(written.error());
-  ::lseek(tmp.get(), 0, SEEK_SET);
-  auto blob = TRY_CTX(images_->content().write_from_fd(written->diff_id, tmp.get()), "storing the committed layer");
-
-  image::ImageConfig cfg = parent->config;
-  image::ContainerConfig cc = image_config_of(container_config);
-  TRYV(image::apply_changes(cc, changes));
-  cfg.config = cc;
-  cfg.created = rfc3339_now();
-  cfg.author = author;
-  if (!cfg.rootfs) cfg.rootfs = image::RootFs{};
-  cfg.rootfs->diff_ids.push_back(written->diff_id);
-  image::History h;
-  h.created = cfg.created;
-  h.author = author;
-  h.created_by = command;
-  h.comment = comment;
-  cfg.history.push_back(h);
-  cfg.extra["container"] = c->id;
-  std::string config_bytes = image::serialize(cfg);
-
-  image::Manifest m = parent->manifest;
-  m.media_type = std::string(image::media::kOciManifest);
-  m.config.media_type = std::string(image::media::kOciConfig);
-  m.config.digest = image::image_id(config_bytes);
-  m.config.size = static_cast<int64_t>(config_bytes.size());
-  image::Descriptor l;
-  l.media_type = std::string(image::media::kOciLayer);
-  l.digest = blob;
-  l.size = static_cast<int64_t>(written->size);
-  m.layers.push_back(l);
-  std::vector<std::string> refs;
-  if (!reference.empty()) refs.push_back(reference);
-  auto info = TRY_CTX(images_->commit_image(config_bytes, image::serialize(m), refs), "committing container " + c->id);
+  auto info = TRY_CTX(std::move(committed), "committing container " + c->id);
   {
     std::lock_guard lk2(mu_);
     publish(*c, "commit", {{"comment", comment}});

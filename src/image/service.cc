@@ -27,16 +27,6 @@ namespace {
 // Manifests and configs are small; anything bigger in an image's content is a layer.
 constexpr uint64_t kMaxJsonBlob = 4 << 20;
 
-std::string host_architecture() {
-  utsname u{};
-  ::uname(&u);
-  std::string m = u.machine;
-  if (m == "x86_64") return "amd64";
-  if (m == "aarch64") return "arm64";
-  if (m == "i686" || m == "i386") return "386";
-  if (m.starts_with("armv")) return "arm";
-  return m;
-}
 
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -71,6 +61,17 @@ Result<Digest> write_from_fd(content::Store& store, int fd) {
 }
 
 }  // namespace
+
+std::string host_architecture() {
+  utsname u{};
+  ::uname(&u);
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  if (m == "i686" || m == "i386") return "386";
+  if (m.starts_with("armv")) return "arm";
+  return m;
+}
 
 Result<std::string> sniff_layer_media_type(content::Store& store, const Digest& blob) {
   auto fd = TRY(store.open_blob(blob));
@@ -186,7 +187,7 @@ Result<ImageInfo> ImageService::import_rootfs(int fd, std::string_view reference
 
 Result<ImageInfo> ImageService::commit_image(std::string_view config_bytes,
                                              std::string_view manifest_bytes,
-                                             const std::vector<std::string>& refs) {
+                                             const std::vector<std::string>& refs, std::string parent) {
   auto manifest = TRY_CTX(parse_manifest(manifest_bytes), "parsing manifest");
   auto config = TRY_CTX(parse_image_config(config_bytes), "parsing image config");
   Digest id = image_id(config_bytes);
@@ -220,7 +221,7 @@ Result<ImageInfo> ImageService::commit_image(std::string_view config_bytes,
     pinned.push_back(manifest.layers[i].digest);
     if (auto u = snapshots_->usage(chains[i].str())) size += u->bytes;
   }
-  auto record = TRY(make_record(config_bytes, config, pinned, size));
+  auto record = TRY(make_record(config_bytes, config, pinned, size, std::move(parent)));
   TRY_CTX(metadata_.add_image(record, normalized), "recording image " + id.str());
   return load(id.str());
 }
