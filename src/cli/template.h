@@ -39,7 +39,5 @@ class Template {
 // Go's %v of a JSON value: strings raw, arrays "[a b]", objects "map[k:v]"
 // (keys sorted, as Go prints maps), null "<nil>".
 std::string go_print(const Json& value);
-// Go's json.Marshal: compact, with <, > and & escaped as \u003c...
-std::string go_json(const Json& value);
 
 }  // namespace berth::cli

@@ -7,16 +7,15 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/go_units.h"
 
 namespace berth::cli {
 
-// Decimal sizes with `precision` significant digits: HumanSizeWithPrecision
-// (1234567, 3) == "1.23MB". Docker's tables use precision 3, HumanSize 4.
+// go::human_size with docker-cli's table precision (3) by default;
+// HumanSize is precision 4.
 std::string human_size(double bytes, int precision = 3);
-// Binary sizes with 4 significant digits: BytesSize(1048576) == "1MiB".
-std::string bytes_size(double bytes);
-// "Less than a second", "About a minute", "3 hours", "2 weeks"...
-std::string human_duration(int64_t seconds);
+using go::bytes_size;      // "1MiB"
+using go::human_duration;  // "Less than a second", "About a minute", "3 hours"...
 
 // "64m", "1g", "512", "1.5GiB" -> bytes (binary multiples, as RAMInBytes).
 Result<int64_t> parse_ram_bytes(std::string_view text);
@@ -33,10 +32,11 @@ std::string go_quote(std::string_view text);
 // Go's time.Time.String() for a Unix time, in local time:
 // "2024-05-01 10:20:30 +0200 CEST".
 std::string go_time_string(int64_t unix_seconds);
-// RFC 3339 timestamp ("2024-05-01T10:20:30.123456789Z") -> Unix seconds.
+// RFC 3339 timestamp ("2024-05-01T10:20:30.123456789Z") -> Unix seconds (go::parse_rfc3339).
 Result<int64_t> parse_rfc3339(std::string_view text);
 // docker's --since/--until values: Unix seconds ("1700000000[.nnn]"),
-// RFC 3339 dates, or durations relative to now ("10m", "1h30m", "2s").
+// RFC 3339 dates, or durations relative to now ("10m", "1h30m", "2s"):
+// go::docker_timestamp with a reference in whole seconds.
 Result<std::string> timestamp_arg(std::string_view value, int64_t now);
 
 }  // namespace berth::cli

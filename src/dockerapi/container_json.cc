@@ -2,7 +2,8 @@
 
 #include <ctime>
 
-#include "dockerapi/go_time.h"
+#include "base/go_time.h"
+#include "base/go_units.h"
 
 namespace berth::dockerapi {
 namespace {
@@ -170,7 +171,7 @@ std::string summary_command(const std::string& path, const std::vector<std::stri
 std::string status_text(const model::RunState& s, bool ever_started, int64_t now_s) {
   if (s.removing) return "Removal In Progress";
   if (s.dead) return "Dead";
-  auto ago = [&](const std::string& t) { return human_duration(now_s - unix_seconds(t).value_or(now_s)); };
+  auto ago = [&](const std::string& t) { return go::human_duration(now_s - go::parse_rfc3339(t).value_or(go::UnixTime{now_s, 0}).sec); };
   if (s.restarting) return "Restarting (" + std::to_string(s.exit_code) + ") " + ago(s.finished_at) + " ago";
   if (s.running) return "Up " + ago(s.started_at) + (s.paused ? " (Paused)" : "");
   if (!ever_started) return "Created";
@@ -326,7 +327,7 @@ json render_summary(const model::ContainerInfo& c, int64_t now_s) {
             {"Image", c.image},
             {"ImageID", c.image_id},
             {"Command", summary_command(c.path, c.args)},
-            {"Created", unix_seconds(c.created).value_or(0)},
+            {"Created", go::parse_rfc3339(c.created).value_or(go::UnixTime{}).sec},
             {"Ports", ports_summary(c)},
             {"Labels", c.spec.config.labels},
             {"State", c.state.status(c.ever_started)},

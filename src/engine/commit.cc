@@ -28,8 +28,13 @@ Result<std::string> ContainerService::commit(const backend::CommitRequest& req) 
   commit.author = req.author;
   commit.changes = req.changes;
   bool paused_here = t && t->pause().has_value();
+  auto resume = [&] {
+    if (paused_here) (void)t->resume();
+    paused_here = false;
+  };
+  commit.after_diff = resume;  // the layer is read: the container may run again
   auto id = deps_.rootfs->commit(c->id, commit);
-  if (paused_here) (void)t->resume();
+  resume();
   std::string image_id = TRY(std::move(id));
   std::lock_guard lk(mu_);
   publish(*c, "commit", {{"comment", req.comment}});

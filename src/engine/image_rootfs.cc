@@ -112,51 +112,20 @@ Result<void> ImageRootfs::export_flat(const std::string& key, int out_fd) {
 }
 
 Result<std::string> ImageRootfs::commit(const std::string& key, const RootfsCommit& req) {
+  image::CommitRequest commit;
+  commit.snapshot_key = key;
+  commit.parent_image = req.parent_image_id;
+  commit.config = image_config_of(req.config);
+  TRYV(image::apply_changes(commit.config, req.changes));
+  commit.author = req.author;
+  commit.history.author = req.author;
+  commit.history.created_by = req.created_by;
+  commit.history.comment = req.comment;
+  commit.extra["container"] = key;
+  commit.reference = req.reference;
+  commit.after_diff = req.after_diff;
   std::lock_guard lk(mu_);
-  auto parent = TRY(images_.inspect(req.parent_image_id));
-  auto mounts = TRY(images_.snapshots().mounts(key));
-  auto roots = TRY(image::layer_roots(mounts, key));
-  // The writable layer as a tar, stored as a content blob (uncompressed, so
-  // its digest is its diff ID).
-  std::string tmp_path = images_.root() + "/commit-XXXXXX";
-  int tfd = ::mkostemp(tmp_path.data(), O_CLOEXEC);
-  if (tfd < 0) return fail_errno("creating a temporary file for the commit");
-  UniqueFd tmp(tfd);
-  ::unlink(tmp_path.c_str());
-  auto written = TRY(layer::write_diff_tar(roots[0], tmp.get()));
-  ::lseek(tmp.get(), 0, SEEK_SET);
-  auto blob = TRY_CTX(images_.content().write_from_fd(written.diff_id, tmp.get()), "storing the committed layer");
-
-  image::ImageConfig cfg = parent.config;
-  image::ContainerConfig cc = image_config_of(req.config);
-  TRYV(image::apply_changes(cc, req.changes));
-  cfg.config = cc;
-  cfg.created = rfc3339_now();
-  cfg.author = req.author;
-  if (!cfg.rootfs) cfg.rootfs = image::RootFs{};
-  cfg.rootfs->diff_ids.push_back(written.diff_id);
-  image::History h;
-  h.created = cfg.created;
-  h.author = req.author;
-  h.created_by = req.created_by;
-  h.comment = req.comment;
-  cfg.history.push_back(h);
-  cfg.extra["container"] = key;
-  std::string config_bytes = image::serialize(cfg);
-
-  image::Manifest m = parent.manifest;
-  m.media_type = std::string(image::media::kOciManifest);
-  m.config.media_type = std::string(image::media::kOciConfig);
-  m.config.digest = image::image_id(config_bytes);
-  m.config.size = static_cast<int64_t>(config_bytes.size());
-  image::Descriptor l;
-  l.media_type = std::string(image::media::kOciLayer);
-  l.digest = blob;
-  l.size = static_cast<int64_t>(written.size);
-  m.layers.push_back(l);
-  std::vector<std::string> refs;
-  if (!req.reference.empty()) refs.push_back(req.reference);
-  auto info = TRY_CTX(images_.commit_image(config_bytes, image::serialize(m), refs), "committing container " + key);
+  auto info = TRY_CTX(images_.commit(commit), "committing container " + key);
   return info.id;
 }
 

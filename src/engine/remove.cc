@@ -5,7 +5,7 @@
 
 #include "base/log.h"
 #include "engine/container_service.h"
-#include "engine/prune_filter.h"
+#include "base/prune_filter.h"
 #include "volume/service.h"
 
 namespace berth::engine {
@@ -70,12 +70,15 @@ Result<void> ContainerService::remove_locked(const std::shared_ptr<Container>& c
 }
 
 Result<model::PruneReport> ContainerService::prune(const model::Filters& filters) {
-  auto filter = TRY(PruneFilter::parse(filters));
+  Filters given;
+  for (const auto& [key, values] : filters)
+    for (const auto& v : values) given.add(key, v);
+  auto filter = TRY(PruneFilter::from(std::move(given), kContainerPruneKeys));
   std::vector<std::string> ids;
   {
     std::lock_guard lk(mu_);
     for (auto& [id, c] : containers_)
-      if (!c->state.running && filter.matches(c->spec.config.labels, c->created)) ids.push_back(id);
+      if (!c->state.running && filter.matches(c->spec.config.labels, go::parse_rfc3339(c->created).value_or(go::UnixTime{}))) ids.push_back(id);
   }
   model::PruneReport report;
   for (const auto& id : ids) {

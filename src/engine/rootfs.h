@@ -4,7 +4,9 @@
 // service (image_rootfs.cc); unit tests use a fake.
 #pragma once
 
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +29,8 @@ struct RootfsCommit {
   std::string reference;          // tag it (normalized), or "" for an untagged image
   std::string comment, author, created_by;
   std::vector<std::string> changes;  // --change instructions applied over config
+  // Called once the writable layer has been read: a paused container may run again.
+  std::function<void()> after_diff;
 };
 
 class RootfsProvider {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "image/archive_reader.h"
-#include "image/go_json.h"
+#include "base/go_json.h"
 #include "image/export_sink.h"
 #include "image/media_types.h"
 #include "image/oci_layout_internal.h"
@@ -69,7 +69,7 @@ Digest v1_id(const ojson& v1, const Digest& chain, const std::string& parent) {
   if (!parent.empty()) fields["parent"] = parent;
   ojson sorted = ojson::object();
   for (auto& [k, v] : fields) sorted[k] = v;
-  return content::sha256(go_json(sorted));
+  return content::sha256(go::marshal(sorted));
 }
 
 // The layer's json file: id and parent first, then the V1Image fields, os set.
@@ -79,7 +79,7 @@ std::string v1_json(const ojson& v1, const Digest& id, const std::string& parent
   for (auto& [k, v] : v1.items())
     if (k != "os") out[k] = v;
   if (!os.empty()) out["os"] = os;
-  return go_json(out);
+  return go::marshal(out);
 }
 
 }  // namespace

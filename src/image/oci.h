@@ -8,7 +8,7 @@
 // same ID as under Docker:
 //  - image config: top-level keys sorted (Docker marshals the image through a
 //    map), "config" fields in the order of Docker's container.Config struct,
-//    history entries in struct order; maps sorted; Go's escaping (go_json.h).
+//    history entries in struct order; maps sorted; Go's escaping (base/go_json.h).
 //  - manifest / index / descriptor: struct order of the OCI Go types.
 // Fields berth does not model are kept (in `extra`) and written back, so a
 // canonical input is reproduced byte for byte.

@@ -2,7 +2,7 @@
 #include <array>
 #include <map>
 
-#include "image/go_json.h"
+#include "base/go_json.h"
 #include "image/oci.h"
 
 namespace berth::image {
@@ -117,7 +117,7 @@ std::string serialize(const ImageConfig& c) {
   }
   Json j = Json::object();
   for (auto& [k, v] : top) j[k] = std::move(v);
-  return go_json(j);
+  return go::marshal(j);
 }
 
 std::string serialize(const Manifest& m) {
@@ -131,7 +131,7 @@ std::string serialize(const Manifest& m) {
   j["layers"] = layers;
   if (m.subject) j["subject"] = to_json(*m.subject);
   if (!m.annotations.empty()) j["annotations"] = string_map(m.annotations);
-  return go_json(j);
+  return go::marshal(j);
 }
 
 std::string serialize(const Index& x) {
@@ -144,9 +144,9 @@ std::string serialize(const Index& x) {
   j["manifests"] = ms;
   if (x.subject) j["subject"] = to_json(*x.subject);
   if (!x.annotations.empty()) j["annotations"] = string_map(x.annotations);
-  return go_json(j);
+  return go::marshal(j);
 }
 
-std::string serialize(const Descriptor& d) { return go_json(to_json(d)); }
+std::string serialize(const Descriptor& d) { return go::marshal(to_json(d)); }
 
 }  // namespace berth::image

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/go_time.h"
 #include "image/changes.h"
 #include "image/lookup.h"
 #include "image/media_types.h"
@@ -26,29 +27,6 @@ namespace {
 // Manifests and configs are small; anything bigger in an image's content is a layer.
 constexpr uint64_t kMaxJsonBlob = 4 << 20;
 
-std::string host_architecture() {
-  utsname u{};
-  ::uname(&u);
-  std::string m = u.machine;
-  if (m == "x86_64") return "amd64";
-  if (m == "aarch64") return "arm64";
-  if (m == "i686" || m == "i386") return "386";
-  if (m.starts_with("armv")) return "arm";
-  return m;
-}
-
-// Docker writes time.Now().UTC() with RFC 3339 nanoseconds.
-std::string now_rfc3339() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  ::gmtime_r(&ts.tv_sec, &t);
-  char buf[32];
-  ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  std::string frac = fmt::format("{:09d}", ts.tv_nsec);
-  while (!frac.empty() && frac.back() == '0') frac.pop_back();
-  return std::string(buf) + (frac.empty() ? "" : "." + frac) + "Z";
-}
 
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -83,6 +61,17 @@ Result<Digest> write_from_fd(content::Store& store, int fd) {
 }
 
 }  // namespace
+
+std::string host_architecture() {
+  utsname u{};
+  ::uname(&u);
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  if (m == "i686" || m == "i386") return "386";
+  if (m.starts_with("armv")) return "arm";
+  return m;
+}
 
 Result<std::string> sniff_layer_media_type(content::Store& store, const Digest& blob) {
   auto fd = TRY(store.open_blob(blob));
@@ -157,7 +146,7 @@ Result<ImageInfo> ImageService::import_rootfs(int fd, std::string_view reference
   ImageConfig cfg;
   cfg.architecture = options.architecture.empty() ? host_architecture() : options.architecture;
   cfg.os = options.os;
-  cfg.created = options.created.empty() ? now_rfc3339() : options.created;
+  cfg.created = options.created.empty() ? go::format_rfc3339_nano(go::UnixTime::now()) : options.created;
   ContainerConfig cc;
   TRYV(apply_changes(cc, options.changes));  // before any I/O: a typo costs nothing
   cfg.config = std::move(cc);
@@ -198,7 +187,7 @@ Result<ImageInfo> ImageService::import_rootfs(int fd, std::string_view reference
 
 Result<ImageInfo> ImageService::commit_image(std::string_view config_bytes,
                                              std::string_view manifest_bytes,
-                                             const std::vector<std::string>& refs) {
+                                             const std::vector<std::string>& refs, std::string parent) {
   auto manifest = TRY_CTX(parse_manifest(manifest_bytes), "parsing manifest");
   auto config = TRY_CTX(parse_image_config(config_bytes), "parsing image config");
   Digest id = image_id(config_bytes);
@@ -232,7 +221,7 @@ Result<ImageInfo> ImageService::commit_image(std::string_view config_bytes,
     pinned.push_back(manifest.layers[i].digest);
     if (auto u = snapshots_->usage(chains[i].str())) size += u->bytes;
   }
-  auto record = TRY(make_record(config_bytes, config, pinned, size));
+  auto record = TRY(make_record(config_bytes, config, pinned, size, std::move(parent)));
   TRY_CTX(metadata_.add_image(record, normalized), "recording image " + id.str());
   return load(id.str());
 }

@@ -9,6 +9,7 @@
 // what is missing and records the image in one metadata transaction.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,38 @@ struct ImportOptions {
   std::string created;               // RFC 3339; now when empty (fixed in tests)
   std::string architecture;          // host's when empty
   std::string os = "linux";
+};
+
+// A new image from a snapshot's changes: `docker commit`, and each step of
+// the builder (a RUN's container, or a metadata-only step).
+struct CommitRequest {
+  // The active snapshot whose own changes become the new layer (a
+  // container's writable snapshot). Not read with empty_layer.
+  std::string snapshot_key;
+  // The image the snapshot was prepared on (ID or reference); empty: scratch.
+  // Its config, layers and history are the new image's start.
+  std::string parent_image;
+  // The new image's container config ("config" in the image JSON).
+  ContainerConfig config;
+  // The step's history entry (created_by, comment, author); its created and
+  // empty_layer are set here.
+  History history;
+  // A metadata-only step: no layer, the parent's layers as they are, and the
+  // history entry marked empty_layer.
+  bool empty_layer = false;
+  std::string author;   // the image config's author
+  std::string created;  // RFC 3339 (Go's, fraction trimmed); now when empty
+  // Top-level config keys to set ("container": the committed container's ID).
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+  // A reference to point at the new image (any Docker reference form); empty: untagged.
+  std::string reference;
+  // Record parent_image as the new image's parent in the store, as Docker
+  // does for commits and builds (history then lists it; rmi by ID refuses a
+  // parent that has children).
+  bool record_parent = false;
+  // Called once the snapshot's changes have been read, before anything is
+  // stored: a paused container may run again.
+  std::function<void()> after_diff;
 };
 
 struct ImageInfo {
@@ -55,7 +88,14 @@ class ImageService {
   // (checking its diff ID against the config) and adds the image and `refs`
   // (any Docker reference form) in one transaction.
   Result<ImageInfo> commit_image(std::string_view config_bytes, std::string_view manifest_bytes,
-                                 const std::vector<std::string>& refs);
+                                 const std::vector<std::string>& refs, std::string parent = {});
+
+  // The snapshot's changes as a new layer (an uncompressed tar blob: its
+  // digest is its diff ID) on top of the parent image, a new config and
+  // manifest, and the tag. Atomic: on failure no image, tag, blob or
+  // snapshot of it is left (the content the parent already had stays), and
+  // an existing tag still names what it named.
+  Result<ImageInfo> commit(const CommitRequest& request);
 
   Result<ImageInfo> inspect(std::string_view ref);
   // A writable snapshot `key` on top of the image's top layer, as mounts.
@@ -83,6 +123,9 @@ class ImageService {
   std::unique_ptr<snapshot::Snapshotter> snapshots_;
   metadata::ImageStore metadata_;
 };
+
+// GOARCH of this machine ("amd64", "arm64"...), for new image configs.
+std::string host_architecture();
 
 // Compression of a blob from its first bytes (gzip, zstd magic), for media types.
 Result<std::string> sniff_layer_media_type(content::Store& store, const Digest& blob);

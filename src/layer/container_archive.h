@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "layer/resolver.h"  // Owner
 
 namespace berth::layer {
 
@@ -37,8 +38,6 @@ constexpr uint32_t kSticky = 1u << 20;
 
 // st_mode -> os.FileMode (what Go's os.Lstat reports).
 uint32_t go_file_mode(mode_t st_mode);
-// Go's RFC 3339 with nanoseconds, in UTC: "2024-05-01T10:00:00.5Z".
-std::string rfc3339_nano(int64_t sec, int64_t nsec);
 
 // Docker's ContainerPathStat.
 struct PathStat {
@@ -88,11 +87,6 @@ class PathArchive {
 // open() + write() in one go.
 Result<PathStat> archive_path(int root, const std::string& path, const TarSink& sink);
 
-struct Owner {
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
 struct ExtractOptions {
   // Docker's noOverwriteDirNonDir (the API's inverse of AllowOverwriteDirWithFile):
   // fail instead of replacing a directory with a non-directory or the reverse.
@@ -109,7 +103,8 @@ using TarSource = std::function<Result<size_t>(char* buf, size_t len)>;
 // PUT /containers/{id}/archive?path=DIR: extracts a tar (plain, gzip,
 // bzip2, xz or zstd) into dest_dir. dest_dir is resolved in the container
 // following every symlink, and must exist (NotFound) and be a directory
-// (InvalidArgument, "extraction point is not a directory"). Entries land
+// (InvalidArgument, "extraction point is not a directory"). Entries are
+// written by EntryWriter (entry_writer.h: every defence a layer apply has)
 // inside dest_dir: names climbing out with "..", symlinks pointing out of
 // it and hard links to outside it are refused (InvalidArgument), as
 // go-archive does; a leading "/" is relative to dest_dir. Symlinks in the

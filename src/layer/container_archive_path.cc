@@ -6,10 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "base/go_json.h"
+#include "base/go_time.h"
 #include "base/strings.h"
 #include "layer/container_archive.h"
 #include "sys/syscalls.h"
@@ -33,23 +34,6 @@ uint32_t go_file_mode(mode_t m) {
   return out;
 }
 
-std::string rfc3339_nano(int64_t sec, int64_t nsec) {
-  time_t t = static_cast<time_t>(sec);
-  struct tm tm;
-  ::gmtime_r(&t, &tm);
-  char buf[64];
-  size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
-  if (nsec > 0) {  // Go trims trailing zeros of the fraction, and drops it when zero
-    char frac[32];
-    std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nsec));
-    std::string f = frac;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "Z";
-}
-
 std::string path_stat_json(const PathStat& s) {
   nlohmann::ordered_json j;  // Go marshals fields in declaration order
   j["name"] = s.name;
@@ -57,7 +41,7 @@ std::string path_stat_json(const PathStat& s) {
   j["mode"] = s.mode;
   j["mtime"] = s.mtime;
   j["linkTarget"] = s.link_target;
-  return j.dump();
+  return go::marshal(j);  // names with < > & are escaped, as Go does
 }
 
 std::string path_stat_header(const PathStat& s) {
@@ -256,7 +240,7 @@ Result<PathStat> container_fs::stat_resolved(int root, const Resolved& r, std::s
   s.name = request_name(request);
   s.size = st.st_size;
   s.mode = go_file_mode(st.st_mode);
-  s.mtime = rfc3339_nano(st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  s.mtime = go::format_rfc3339_nano({st.st_mtim.tv_sec, static_cast<int32_t>(st.st_mtim.tv_nsec)});
   if (S_ISLNK(st.st_mode)) s.link_target = TRY(eval_in_scope(root, r.parts));
   return s;
 }

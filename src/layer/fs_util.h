@@ -9,9 +9,24 @@
 
 namespace berth::layer {
 
-// The error for a hostile or malformed entry: InvalidArgument naming it.
+// How errors name an entry and the tree it goes into: a layer's entries
+// ("layer entry \"x\": ... leaves the layer root") or an archive extracted
+// into a container ("archive entry \"x\": ... leaves /data").
+struct EntryNaming {
+  std::string noun = "layer";
+  std::string root = "the layer root";
+
+  // `noun entry "name"`.
+  std::string entry(const std::string& name) const { return noun + " entry \"" + name + "\""; }
+  // The error for a hostile or malformed entry: InvalidArgument naming it.
+  std::unexpected<Error> refuse(const std::string& name, const std::string& why) const {
+    return fail(Errc::InvalidArgument, entry(name) + ": " + why);
+  }
+};
+
+// A layer entry refused (EntryNaming's defaults).
 inline std::unexpected<Error> refuse(const std::string& entry, const std::string& why) {
-  return fail(Errc::InvalidArgument, "layer entry \"" + entry + "\": " + why);
+  return EntryNaming{}.refuse(entry, why);
 }
 
 // Cleans a tar member name ("./a//b/../c", "/a") into "a/c"; "" is the root.

@@ -29,32 +29,38 @@ Result<UniqueFd> Resolver::walk(const std::string& rel, const std::string& entry
     todo.pop_front();
     if (c.empty() || c == ".") continue;
     if (c == "..") {
-      if (stack.empty()) return refuse(entry, "a symlink in its path leads outside the layer root");
-      stack.pop_back();
+      if (!stack.empty()) {
+        stack.pop_back();
+      } else if (!opt_.clamp_dotdot) {
+        return opt_.naming.refuse(entry, "a symlink in its path leads outside " + opt_.naming.root);
+      }
       continue;
     }
     struct stat st;
     if (::fstatat(cur(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno != ENOENT || !create) return fail_errno("layer entry \"" + entry + "\": looking up " + c);
+      if (errno != ENOENT || !create) return fail_errno(opt_.naming.entry(entry) + ": looking up " + c);
       // Tars may omit parent directories; create them as tar -x does.
-      if (::mkdirat(cur(), c.c_str(), 0755) != 0 && errno != EEXIST)
-        return fail_errno("layer entry \"" + entry + "\": creating directory " + c);
+      if (::mkdirat(cur(), c.c_str(), 0755) != 0) {
+        if (errno != EEXIST) return fail_errno(opt_.naming.entry(entry) + ": creating directory " + c);
+      } else if (opt_.owner && ::fchownat(cur(), c.c_str(), opt_.owner->uid, opt_.owner->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+        return fail_errno(opt_.naming.entry(entry) + ": setting the owner of directory " + c);
+      }
       st.st_mode = S_IFDIR;
     }
     if (S_ISLNK(st.st_mode)) {
-      if (++hops > kMaxSymlinkHops) return refuse(entry, "too many symlinks in its path");
+      if (++hops > kMaxSymlinkHops) return opt_.naming.refuse(entry, "too many symlinks in its path");
       char target[4096];
       ssize_t n = ::readlinkat(cur(), c.c_str(), target, sizeof(target) - 1);
-      if (n < 0) return fail_errno("layer entry \"" + entry + "\": reading symlink " + c);
+      if (n < 0) return fail_errno(opt_.naming.entry(entry) + ": reading symlink " + c);
       std::string t(target, static_cast<size_t>(n));
       if (t.starts_with('/')) stack.clear();  // absolute: relative to the layer root
       auto parts = split(t, '/', /*skip_empty=*/true);
       todo.insert(todo.begin(), parts.begin(), parts.end());
       continue;
     }
-    if (!S_ISDIR(st.st_mode)) return refuse(entry, "parent component \"" + c + "\" is not a directory");
+    if (!S_ISDIR(st.st_mode)) return opt_.naming.refuse(entry, "parent component \"" + c + "\" is not a directory");
     UniqueFd next(::openat(cur(), c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next) return fail_errno("layer entry \"" + entry + "\": opening directory " + c);
+    if (!next) return fail_errno(opt_.naming.entry(entry) + ": opening directory " + c);
     stack.push_back(std::move(next));
   }
   if (stack.empty()) return UniqueFd(::openat(root_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -66,9 +72,10 @@ Result<int> Resolver::parent_dir(const std::string& rel, const std::string& entr
   forget();
   open_how how{};
   how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  // Fast path: the kernel resolves when nothing is missing and no symlink
-  // leaves the tree; anything else (EXDEV, ENOENT, ...) takes the slow walk.
+  how.resolve = (opt_.clamp_dotdot ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) | RESOLVE_NO_MAGICLINKS;
+  // Fast path: the kernel resolves when nothing is missing (and, refusing,
+  // no symlink leaves the tree); anything else (EXDEV, ENOENT, ...) takes
+  // the slow walk.
   int fd = rel.empty() ? ::openat(root_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)
                        : sys::openat2(root_, rel.c_str(), &how);
   if (fd >= 0) {

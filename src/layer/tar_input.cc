@@ -21,8 +21,6 @@ TarInput::~TarInput() {
     cv_.notify_all();
     producer_.join();
   }
-  if (tar_) archive_read_free(tar_);
-  if (raw_) archive_read_free(raw_);
 }
 
 la_ssize_t TarInput::read_fd(archive* a, void* p, const void** out) {
@@ -43,7 +41,7 @@ la_ssize_t TarInput::read_fd(archive* a, void* p, const void** out) {
 
 int TarInput::pull(const void** out, size_t* len) {
   la_int64_t offset = 0;
-  int r = archive_read_data_block(raw_, out, len, &offset);
+  int r = archive_read_data_block(raw_.get(), out, len, &offset);
   if (r == ARCHIVE_EOF) return 0;
   if (r != ARCHIVE_OK) return -1;
   if (!passthrough_) uncompressed_.update(*out, *len);  // else identical to the compressed hash
@@ -72,7 +70,7 @@ void TarInput::produce() {
     if (r <= 0) break;
   }
   std::lock_guard lock(mu_);
-  if (r < 0) error_ = archive_error_string(raw_) ? archive_error_string(raw_) : "decompression failed";
+  if (r < 0) error_ = archive_error_string(raw_.get()) ? archive_error_string(raw_.get()) : "decompression failed";
   produced_all_ = true;
   cv_.notify_all();
 }
@@ -88,7 +86,7 @@ la_ssize_t TarInput::read_raw(archive* a, void* p, const void** out) {
       self->raw_eof_ = true;
       return 0;
     }
-    archive_set_error(a, EIO, "decompressing layer: %s", archive_error_string(self->raw_));
+    archive_set_error(a, EIO, "decompressing layer: %s", archive_error_string(self->raw_.get()));
     self->raw_error_ = 1;
     return -1;
   }
@@ -116,43 +114,35 @@ Result<std::unique_ptr<TarInput>> TarInput::open(int fd) {
   std::unique_ptr<TarInput> in(new TarInput(fd, std::move(c), std::move(u)));
   in->buf_.reset(new char[kBufSize]);
   // Decompressor: the raw format passes through whatever the filters produce.
-  in->raw_ = archive_read_new();
-  archive_read_support_filter_gzip(in->raw_);
-  archive_read_support_filter_zstd(in->raw_);
-  archive_read_support_filter_xz(in->raw_);
-  archive_read_support_filter_bzip2(in->raw_);
-  archive_read_support_format_raw(in->raw_);
-  if (archive_read_open(in->raw_, in.get(), nullptr, &TarInput::read_fd, nullptr) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument,
-                std::string("opening layer stream: ") + archive_error_string(in->raw_));
+  in->raw_ = TRY(new_reader(TarStream::Decompressor));
+  archive* raw = in->raw_.get();
+  if (archive_read_open(raw, in.get(), nullptr, &TarInput::read_fd, nullptr) != ARCHIVE_OK)
+    return fail(Errc::InvalidArgument, std::string("opening layer stream: ") + archive_error_string(raw));
   archive_entry* e = nullptr;
-  if (archive_read_next_header(in->raw_, &e) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument,
-                std::string("reading layer stream: ") + archive_error_string(in->raw_));
-  in->passthrough_ = archive_filter_code(in->raw_, 0) == ARCHIVE_FILTER_NONE;
+  if (archive_read_next_header(raw, &e) != ARCHIVE_OK)
+    return fail(Errc::InvalidArgument, std::string("reading layer stream: ") + archive_error_string(raw));
+  in->passthrough_ = archive_filter_code(raw, 0) == ARCHIVE_FILTER_NONE;
   // Even uncompressed, reading and hashing overlap with extraction this way.
   in->producer_ = std::thread([p = in.get()] { p->produce(); });
   // Tar reader: tar formats only, no filters (the bytes are already plain).
-  in->tar_ = archive_read_new();
-  archive_read_support_format_tar(in->tar_);
-  if (archive_read_open(in->tar_, in.get(), nullptr, &TarInput::read_raw, nullptr) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument,
-                std::string("opening layer tar: ") + archive_error_string(in->tar_));
+  in->tar_ = TRY(new_reader(TarStream::PlainTar));
+  if (archive_read_open(in->tar_.get(), in.get(), nullptr, &TarInput::read_raw, nullptr) != ARCHIVE_OK)
+    return fail(Errc::InvalidArgument, std::string("opening layer tar: ") + archive_error_string(in->tar_.get()));
   return in;
 }
 
 Result<void> TarInput::finish() {
   const void* buf;
   while (!raw_eof_) {
-    la_ssize_t n = read_raw(tar_, this, &buf);
+    la_ssize_t n = read_raw(tar_.get(), this, &buf);
     if (n < 0)
       return fail(Errc::InvalidArgument,
-                  std::string("reading layer stream: ") + archive_error_string(tar_));
+                  std::string("reading layer stream: ") + archive_error_string(tar_.get()));
   }
   if (producer_.joinable()) producer_.join();
   // Bytes after the compressed stream still belong to the blob.
   for (;;) {
-    la_ssize_t n = read_fd(raw_, this, &buf);
+    la_ssize_t n = read_fd(raw_.get(), this, &buf);
     if (n < 0) return fail_errno("reading layer");
     if (n == 0) break;
   }

@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "content/digest.h"
+#include "layer/tar_reader.h"
 
 namespace berth::layer {
 
@@ -29,7 +30,7 @@ class TarInput {
   TarInput(const TarInput&) = delete;
   TarInput& operator=(const TarInput&) = delete;
 
-  archive* tar() { return tar_; }
+  archive* tar() { return tar_.get(); }
   // Reads what the tar reader left (end-of-archive padding) so the digests
   // cover the whole stream, then finalises them.
   Result<void> finish();
@@ -48,8 +49,8 @@ class TarInput {
 
   int fd_;
   content::Hasher compressed_, uncompressed_;
-  archive* raw_ = nullptr;
-  archive* tar_ = nullptr;
+  ArchiveReader raw_;
+  ArchiveReader tar_;  // after raw_: freed before it
   std::unique_ptr<char[]> buf_;
   bool passthrough_ = false;  // no compression filter
   bool raw_eof_ = false;

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "logs/go_format.h"
+#include "base/go_time.h"
 
 namespace berth::logs {
 
@@ -18,7 +18,7 @@ Result<std::unique_ptr<CriLogWriter>> CriLogWriter::open(const std::string& path
 }
 
 void CriLogWriter::add_line(Stream stream, std::string_view content, bool full, const timespec& now) {
-  append_go_time(batch_, now);
+  go::append_rfc3339_nano(batch_, {now.tv_sec, static_cast<int32_t>(now.tv_nsec)});
   batch_.push_back(' ');
   batch_.append(stream_name(stream));
   batch_.append(full ? " F " : " P ");

@@ -6,7 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "logs/go_format.h"
+#include "base/go_json.h"
+#include "base/go_time.h"
 #include "logs/json_file_writer.h"
 
 namespace berth::logs {
@@ -65,11 +66,11 @@ Result<void> JsonFileWriter::flush() {
 Result<void> JsonFileWriter::add_entry(Stream stream, std::string_view bytes, const timespec& now) {
   size_t before = batch_.size();
   batch_.append("{\"log\":");
-  append_go_json_string(batch_, bytes);
+  go::append_json_string(batch_, bytes, go::JsonEscape::JsonLog);
   batch_.append(",\"stream\":\"");
   batch_.append(stream_name(stream));
   batch_.append("\",\"time\":\"");
-  append_go_time(batch_, now);
+  go::append_rfc3339_nano(batch_, {now.tv_sec, static_cast<int32_t>(now.tv_nsec)});
   batch_.append("\"}\n");
   size_t entry = batch_.size() - before;
   // Rotate before an entry that would take the file past max_size (a file

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "logs/go_format.h"
+#include "base/go_time.h"
 #include "logs/log_files.h"
 #include "logs/log_writer.h"
 
@@ -22,9 +22,9 @@ std::optional<LogEntry> parse_json_line(std::string_view text) {
   get("log", e.log);
   get("stream", e.stream);
   get("time", e.time);
-  auto ns = parse_rfc3339_ns(e.time);
-  if (!ns) return std::nullopt;
-  e.time_ns = *ns;
+  auto t = go::parse_rfc3339(e.time);
+  if (!t) return std::nullopt;
+  e.time_ns = t->ns();
   return e;
 }
 
@@ -40,9 +40,9 @@ std::optional<LogEntry> parse_cri_line(std::string_view text) {
   e.time = std::string(text.substr(0, a));
   e.stream = std::string(text.substr(a + 1, b - a - 1));
   if (e.stream != "stdout" && e.stream != "stderr") return std::nullopt;
-  auto ns = parse_rfc3339_ns(e.time);
-  if (!ns) return std::nullopt;
-  e.time_ns = *ns;
+  auto t = go::parse_rfc3339(e.time);
+  if (!t) return std::nullopt;
+  e.time_ns = t->ns();
   if (b + 3 <= text.size()) e.log = std::string(text.substr(b + 3));
   if (tag == 'F') e.log.push_back('\n');
   return e;

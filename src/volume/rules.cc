@@ -2,8 +2,6 @@
 
 #include <sys/mount.h>
 
-#include <regex>
-
 #include "base/strings.h"
 
 namespace berth::volume {
@@ -95,69 +93,13 @@ MountOptions parse_mount_options(std::string_view o) {
   return out;
 }
 
-Result<Filters> decode_filters(const nlohmann::json& j) {
-  Filters out;
-  if (j.is_null()) return out;
-  if (!j.is_object()) return fail(Errc::InvalidArgument, "invalid filter: the filters must be a JSON object");
-  for (const auto& [key, val] : j.items()) {
-    auto& values = out[key];
-    if (val.is_object()) {
-      for (const auto& [v, on] : val.items())
-        if (!on.is_boolean() || on.get<bool>()) values.push_back(v);
-    } else if (val.is_array()) {
-      for (const auto& v : val) {
-        if (!v.is_string()) return fail(Errc::InvalidArgument, "invalid filter '" + key + "': values must be strings");
-        values.push_back(v.get<std::string>());
-      }
-    } else if (val.is_string()) {
-      values.push_back(val.get<std::string>());
-    } else {
-      return fail(Errc::InvalidArgument, "invalid filter '" + key + "'");
-    }
-  }
-  return out;
-}
-
-Result<void> validate_filters(const Filters& f, const std::set<std::string>& accepted) {
-  for (const auto& [key, values] : f)
-    if (!accepted.contains(key)) return fail(Errc::InvalidArgument, "invalid filter '" + key + "'");
-  return {};
-}
-
 Result<bool> filter_bool(const Filters& f, const std::string& key, bool dflt) {
-  auto it = f.find(key);
-  if (it == f.end() || it->second.empty()) return dflt;
-  for (const auto& v : it->second) {
+  if (f.get(key).empty()) return dflt;
+  for (const auto& v : f.get(key)) {
     std::string lower;
     for (char c : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == "true" || v == "1") return true;
     if (lower != "false" && v != "0") return fail(Errc::InvalidArgument, "invalid filter '" + key + "=" + v + "'");
-  }
-  return false;
-}
-
-bool match_labels(const Filters& f, const std::string& key, const std::map<std::string, std::string>& labels) {
-  auto it = f.find(key);
-  if (it == f.end()) return true;
-  for (const auto& want : it->second) {
-    auto eq = want.find('=');
-    auto name = want.substr(0, eq);
-    auto l = labels.find(name);
-    if (l == labels.end()) return false;
-    if (eq != std::string::npos && l->second != want.substr(eq + 1)) return false;
-  }
-  return true;
-}
-
-bool match_regex(const Filters& f, const std::string& key, const std::string& source) {
-  auto it = f.find(key);
-  if (it == f.end()) return true;
-  for (const auto& pattern : it->second) {
-    try {
-      if (std::regex_search(source, std::regex(pattern, std::regex::ECMAScript))) return true;
-    } catch (const std::regex_error&) {
-      // Go skips a pattern that does not compile.
-    }
   }
   return false;
 }

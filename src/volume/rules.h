@@ -1,6 +1,6 @@
 // The local driver's rules, as dockerd applies them: volume names, driver
-// options (type/device/o), the `o=` mount option string, and the filters of
-// GET /volumes and POST /volumes/prune. Pure functions (unit-tested).
+// options (type/device/o), the `o=` mount option string, and the dangling
+// filter of GET /volumes. Pure functions (unit-tested).
 #pragma once
 
 #include <map>
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/filters.h"
 
 namespace berth::volume {
 
@@ -42,20 +43,9 @@ struct MountOptions {
 };
 MountOptions parse_mount_options(std::string_view o);
 
-// A decoded `filters` value: key -> values. Accepts both JSON forms dockerd
-// takes ({"k":{"v":true}} and the old {"k":["v"]}).
-using Filters = std::map<std::string, std::vector<std::string>>;
-Result<Filters> decode_filters(const nlohmann::json& j);
-// "invalid filter 'x'" for a key not in accepted.
-Result<void> validate_filters(const Filters& f, const std::set<std::string>& accepted);
-// filters.Args.GetBoolOrDefault: true/1, false/0 (any case), else
-// "invalid filter 'key=value'".
+// The dangling filter of GET /volumes: true/1, false/0 (any case), else
+// "invalid filter 'key=value'"; dflt when absent. (Lists and prunes parse
+// `filters` with berth::Filters and PruneFilter, base/filters.h.)
 Result<bool> filter_bool(const Filters& f, const std::string& key, bool dflt);
-// filters.Args.MatchKVList: every "k" / "k=v" of f[key] is in labels
-// (true when f has no such key).
-bool match_labels(const Filters& f, const std::string& key, const std::map<std::string, std::string>& labels);
-// filters.Args.Match: some value of f[key], as a regular expression, is found
-// in source (true when f has no such key).
-bool match_regex(const Filters& f, const std::string& key, const std::string& source);
 
 }  // namespace berth::volume

@@ -12,6 +12,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "base/go_time.h"
+#include "base/prune_filter.h"
 #include "base/log.h"
 #include "snapshot/fs_tree.h"
 
@@ -32,22 +34,6 @@ std::string random_hex(size_t bytes) {
   std::string out;
   for (unsigned char c : raw) out += digits[c >> 4], out += digits[c & 15];
   return out;
-}
-
-// Go's time.Now().Format(time.RFC3339) in the local zone, as dockerd shows CreatedAt.
-std::string rfc3339_local() {
-  time_t now = ::time(nullptr);
-  struct tm tm {};
-  ::localtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  long off = tm.tm_gmtoff;
-  if (off == 0) return out + "Z";
-  char sign = off < 0 ? '-' : '+';
-  off = off < 0 ? -off : off;
-  std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", sign, off / 3600, (off % 3600) / 60);
-  return out + buf;
 }
 
 std::map<std::string, std::string> string_map(const json& j) {
@@ -213,7 +199,9 @@ Result<json> VolumeService::create(const std::string& name_in, const std::string
       if (fresh) (void)snapshot::remove_tree(dir);
       return std::unexpected(std::move(r).error().wrap("create " + name));
     }
-    doc = json{{"CreatedAt", rfc3339_local()},
+    // Go's time.Now().Format(time.RFC3339) in the local zone, as dockerd shows CreatedAt.
+    int64_t now = go::UnixTime::now().sec;
+    doc = json{{"CreatedAt", go::format_rfc3339(now, go::local_offset(now))},
                {"Driver", driver},
                {"Labels", json(labels)},
                {"Mountpoint", dir + "/_data"},
@@ -235,8 +223,8 @@ Result<json> VolumeService::inspect(const std::string& name) {
 }
 
 Result<json> VolumeService::list(const json& filters) {
-  auto f = TRY(decode_filters(filters));
-  TRYV(validate_filters(f, {"dangling", "name", "driver", "label"}));
+  auto f = TRY(Filters::from_json(filters));
+  TRYV(f.validate({"dangling", "name", "driver", "label"}));
   std::optional<bool> dangling;
   if (f.contains("dangling")) dangling = TRY(filter_bool(f, "dangling", false));
   std::vector<metadata::VolumeRow> rows;
@@ -248,12 +236,9 @@ Result<json> VolumeService::list(const json& filters) {
   for (const auto& row : rows) {
     auto doc = json::parse(row.doc, nullptr, false);
     if (!doc.is_object()) continue;
-    if (auto d = f.find("driver"); d != f.end() && !d->second.empty() &&
-                                   std::find(d->second.begin(), d->second.end(), doc.value("Driver", "")) ==
-                                       d->second.end())
-      continue;
-    if (!match_regex(f, "name", row.name)) continue;
-    if (!match_labels(f, "label", string_map(doc.value("Labels", json())))) continue;
+    if (!f.exact_match("driver", doc.value("Driver", ""))) continue;
+    if (!f.match("name", row.name)) continue;
+    if (!f.match_kv_list("label", string_map(doc.value("Labels", json())))) continue;
     if (dangling && users(row.name).empty() != *dangling) continue;
     out.push_back(std::move(doc));
   }
@@ -307,13 +292,12 @@ Result<void> VolumeService::remove(const std::string& name, bool force) {
 }
 
 Result<json> VolumeService::prune(const json& filters) {
-  auto f = TRY(decode_filters(filters));
-  TRYV(validate_filters(f, {"label", "label!", "all"}));
+  auto filter = TRY(PruneFilter::from(TRY(Filters::from_json(filters)), kVolumePruneKeys));
   bool all = true;  // API <= 1.41: every unused volume
-  if (auto a = f.find("all"); a != f.end()) {
-    if (a->second.size() > 1) return fail(Errc::InvalidArgument, "invalid filter 'all': only one value is expected");
-    if (!a->second.empty()) {
-      const auto& v = a->second[0];
+  if (const auto& a = filter.filters().get("all"); filter.filters().contains("all")) {
+    if (a.size() > 1) return fail(Errc::InvalidArgument, "invalid filter 'all': only one value is expected");
+    if (!a.empty()) {
+      const auto& v = a[0];
       if (v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True")
         all = true;
       else if (v == "0" || v == "f" || v == "F" || v == "false" || v == "FALSE" || v == "False")
@@ -336,8 +320,7 @@ Result<json> VolumeService::prune(const json& filters) {
     if (!string_map(doc.value("Options", json())).empty()) continue;  // nothing to reclaim (dockerd too)
     auto labels = string_map(doc.value("Labels", json()));
     if (!all && !labels.contains(kAnonymousLabel)) continue;
-    if (!match_labels(f, "label", labels)) continue;
-    if (f.contains("label!") && match_labels(f, "label!", labels)) continue;
+    if (!filter.matches_labels(labels)) continue;
     auto refs = users(row.name);
     if (!refs.empty()) continue;
     auto size = tree_size(data_dir(row.name));

@@ -1,26 +1,28 @@
-// Queries and changes: list, inspect, history, tag, rmi, prune, df.
-// Transfers (import, load, save) are in transfer.cc.
+// What every image verb shares: finding an image as Docker names it, its
+// labels and graph driver data, the containers using it, events, and the
+// temp files transfers spool through. Each verb is in its own file
+// (image_list.cc, image_inspect.cc, ... image_save.cc).
 #include "engine/images/image_backend.h"
 
-#include <fnmatch.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "base/log.h"
-#include "engine/images/filters.h"
-#include "engine/images/image_json.h"
+#include "engine/images/internal.h"
 #include "image/lookup.h"
 #include "image/reference.h"
 #include "snapshot/overlay.h"
 
 namespace berth::engine {
-namespace {
 
-using ojson = nlohmann::ordered_json;
-using images::short_id;
+using images::ojson;
+using images::labels_from_config;
+using images::parents_of;
 using metadata::DeleteItem;
+
+namespace {
 
 bool is_hex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -28,78 +30,15 @@ bool is_hex(std::string_view s) {
   });
 }
 
-// dockerd's isSingleReference: at most one tag, every reference in one repository.
-bool single_reference(const std::vector<std::string>& refs) {
-  int tags = 0;
-  for (const auto& r : refs) {
-    if (!metadata::is_digest_ref(r)) ++tags;
-    if (metadata::repository_of(r) != metadata::repository_of(refs.front())) return false;
+Result<void> write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return fail_errno("writing the request body to a temp file");
+    p += w;
+    n -= static_cast<size_t>(w);
   }
-  return tags <= 1;
-}
-
-// reference.FamiliarMatch: the glob against "name:tag", then against "name".
-bool familiar_match(const std::string& pattern, const std::string& normalized_ref) {
-  auto ref = image::Reference::parse_named(normalized_ref);
-  if (!ref) return false;
-  if (::fnmatch(pattern.c_str(), ref->familiar().c_str(), FNM_PATHNAME) == 0) return true;
-  return ::fnmatch(pattern.c_str(), ref->familiar_name().c_str(), FNM_PATHNAME) == 0;
-}
-
-std::map<std::string, std::string> labels_from_config(std::string_view config_bytes) {
-  std::map<std::string, std::string> out;
-  auto j = nlohmann::json::parse(config_bytes, nullptr, false);
-  if (!j.is_object()) return out;
-  auto c = j.find("config");
-  if (c == j.end() || !c->is_object()) return out;
-  auto l = c->find("Labels");
-  if (l == c->end() || !l->is_object()) return out;
-  for (const auto& [k, v] : l->items())
-    if (v.is_string()) out[k] = v.get<std::string>();
-  return out;
-}
-
-// Image IDs that are some image's parent.
-std::set<std::string> parents_of(const std::vector<metadata::ImageSummary>& all) {
-  std::set<std::string> out;
-  for (const auto& s : all)
-    if (!s.image.parent.empty()) out.insert(s.image.parent);
-  return out;
-}
-
-ojson delete_items_json(const std::vector<DeleteItem>& items) {
-  ojson out = ojson::array();
-  for (const auto& it : items)
-    out.push_back(ojson{{it.kind == DeleteItem::Kind::Untagged ? "Untagged" : "Deleted", it.value}});
-  return out;
-}
-
-// Prune's `until`: unix seconds (fractions allowed), RFC 3339, or a Go
-// duration ("24h", "1h30m", "90s") back from now.
-Result<images::Timestamp> parse_until(const std::string& v) {
-  if (auto t = images::parse_rfc3339(v)) return *t;
-  char* end = nullptr;
-  double secs = std::strtod(v.c_str(), &end);
-  if (!v.empty() && end && *end == '\0') return images::Timestamp{static_cast<int64_t>(secs), 0};
-  double total = 0;
-  size_t i = 0;
-  while (i < v.size()) {
-    size_t used = 0;
-    double n = 0;
-    try {
-      n = std::stod(v.substr(i), &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used == 0 || i + used >= v.size()) return fail(Errc::InvalidArgument, "invalid until filter '" + v + "'");
-    i += used;
-    char unit = v[i++];
-    if (unit == 'h') total += n * 3600;
-    else if (unit == 'm') total += n * 60;
-    else if (unit == 's') total += n;
-    else return fail(Errc::InvalidArgument, "invalid until filter '" + v + "'");
-  }
-  return images::Timestamp{static_cast<int64_t>(::time(nullptr) - total), 0};
+  return {};
 }
 
 }  // namespace
@@ -159,396 +98,6 @@ Result<ojson> ImageBackend::graph_driver(const metadata::ImageRecord& record) {
   return ojson{{"Data", std::move(data)}, {"Name", "overlay2"}};
 }
 
-Result<ojson> ImageBackend::list(const ListOptions& options) {
-  auto filters = TRY(images::Filters::parse(options.filters));
-  TRYV(filters.validate({"dangling", "label", "before", "since", "reference"}));
-  bool dangling_only = filters.contains("dangling") ? TRY(filters.boolean("dangling")) : false;
-
-  std::lock_guard lk(mu_);
-  // before/since name images; the last value wins, as dockerd walks them.
-  std::optional<images::Timestamp> before, since;
-  for (const char* key : {"before", "since"}) {
-    for (const auto& v : filters.get(key)) {
-      auto loc = TRY(locate(v));
-      auto rec = TRY(svc_.metadata().get(loc.id));
-      auto t = images::parse_rfc3339(rec.created).value_or(images::Timestamp{});
-      (std::string_view(key) == "before" ? before : since) = t;
-    }
-  }
-
-  auto all = TRY(svc_.metadata().list());
-  auto with_children = parents_of(all);
-  std::vector<std::pair<images::Timestamp, ojson>> out;
-  for (const auto& s : all) {
-    const auto& id = s.image.id;
-    auto created = images::parse_rfc3339(s.image.created).value_or(images::Timestamp{});
-    if (before && !(created < *before)) continue;
-    if (since && !(created > *since)) continue;
-    auto digest = TRY(content::Digest::parse(id));
-    auto config_bytes = TRY_CTX(svc_.content().read(digest), "reading config of image " + id);
-    auto raw = nlohmann::json::parse(config_bytes, nullptr, false);
-    bool has_config = raw.is_object() && raw.contains("config") && raw["config"].is_object();
-    auto labels = labels_from_config(config_bytes);
-    if (filters.contains("label") && (!has_config || !filters.match_kv_list("label", labels))) continue;
-
-    std::vector<std::string> refs;
-    for (const auto& r : s.refs) {
-      if (filters.contains("reference")) {
-        bool found = false;
-        for (const auto& p : filters.get("reference")) found = found || familiar_match(p, r);
-        if (!found) continue;
-      }
-      refs.push_back(r);
-    }
-    auto shown = images::familiar_refs(refs);
-    if (shown.tags.empty() && shown.digests.empty()) {
-      if (!options.all && with_children.contains(id)) continue;  // an intermediate image
-      if (filters.contains("dangling") && !dangling_only) continue;
-      if (filters.contains("reference")) continue;
-      // API 1.41 shows untagged images so (later versions send empty lists).
-      shown.tags = {"<none>:<none>"};
-      shown.digests = {"<none>@<none>"};
-    } else if (dangling_only && !shown.tags.empty()) {
-      continue;
-    }
-
-    ojson j = ojson::object();
-    j["Containers"] = -1;
-    j["Created"] = images::unix_seconds(s.image.created);
-    j["Id"] = id;
-    if (has_config && raw["config"].contains("Labels") && raw["config"]["Labels"].is_object()) {
-      ojson l = ojson::object();
-      for (const auto& [k, v] : labels) l[k] = v;
-      j["Labels"] = std::move(l);
-    } else {
-      j["Labels"] = nullptr;
-    }
-    j["ParentId"] = s.image.parent;
-    // Go's nil slices: null (an image with only digest references has no tags).
-    j["RepoDigests"] = shown.digests.empty() ? ojson(nullptr) : ojson(shown.digests);
-    j["RepoTags"] = shown.tags.empty() ? ojson(nullptr) : ojson(shown.tags);
-    j["SharedSize"] = -1;
-    j["Size"] = s.image.size;
-    j["VirtualSize"] = s.image.size;
-    out.emplace_back(created, std::move(j));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  ojson arr = ojson::array();
-  for (auto& [t, j] : out) arr.push_back(std::move(j));
-  return arr;
-}
-
-Result<ojson> ImageBackend::inspect_info(const image::ImageInfo& info, int api_minor) {
-  std::lock_guard lk(mu_);
-  auto record = TRY(svc_.metadata().get(info.id));
-  images::InspectExtras extras;
-  extras.size = record.size;
-  extras.parent = record.parent;
-  extras.graph_driver = TRY(graph_driver(record));
-  return images::inspect_json(info, extras, api_minor);
-}
-
-Result<ojson> ImageBackend::inspect(std::string_view name, int api_minor) {
-  auto info = TRY(find(name));
-  return inspect_info(info, api_minor);
-}
-
-Result<ojson> ImageBackend::history(std::string_view name) {
-  std::lock_guard lk(mu_);
-  auto loc = TRY(locate(name));
-  auto info = TRY(svc_.inspect(loc.id));
-  const auto& cfg = info.config;
-  std::vector<image::Digest> diff_ids = cfg.rootfs ? cfg.rootfs->diff_ids : std::vector<image::Digest>{};
-  auto chains = image::chain_ids(diff_ids);
-
-  std::vector<ojson> items;  // oldest first while building
-  size_t layer = 0;
-  for (const auto& h : cfg.history) {
-    int64_t size = 0;
-    if (!h.empty_layer) {
-      if (layer >= chains.size())
-        return fail(Errc::InvalidArgument, "image " + info.id + ": too many non-empty layers in History section");
-      auto u = TRY_CTX(svc_.snapshots().usage(chains[layer].str()), "measuring layer " + chains[layer].str());
-      size = u.bytes;
-      ++layer;
-    }
-    ojson j = ojson::object();
-    j["Comment"] = h.comment;
-    j["Created"] = images::unix_seconds(h.created);
-    j["CreatedBy"] = h.created_by;
-    j["Id"] = "<missing>";
-    j["Size"] = size;
-    j["Tags"] = nullptr;
-    items.push_back(std::move(j));
-  }
-  std::reverse(items.begin(), items.end());
-  // The image and its local parents (commits, builds) get their IDs and tags.
-  std::string id = info.id;
-  for (auto& j : items) {
-    j["Id"] = id;
-    auto refs = TRY(svc_.metadata().refs_of(id));
-    auto shown = images::familiar_refs(refs);
-    if (!shown.tags.empty()) j["Tags"] = shown.tags;
-    auto rec = svc_.metadata().get(id);
-    if (!rec || rec->parent.empty()) break;
-    id = rec->parent;
-  }
-  ojson arr = ojson::array();
-  for (auto& j : items) arr.push_back(std::move(j));
-  return arr;
-}
-
-Result<void> ImageBackend::tag(std::string_view name, std::string_view repo, std::string_view tag) {
-  if (image::is_full_hex_id(repo))
-    return fail(Errc::InvalidArgument,
-                "invalid repository name (" + std::string(repo) + "), cannot specify 64-byte hexadecimal strings");
-  auto ref = TRY(image::Reference::parse_named(repo));
-  if (!tag.empty()) {
-    if (!image::valid_tag(tag)) return fail(Errc::InvalidArgument, "invalid tag format");
-    ref = ref.without_digest().with_tag(tag);
-  } else if (ref.has_digest()) {
-    return fail(Errc::InvalidArgument, "refusing to create a tag with a digest reference");
-  } else if (!ref.has_tag()) {
-    ref = ref.with_tag(image::kDefaultTag);
-  }
-  std::string id;
-  std::map<std::string, std::string> labels;
-  {
-    std::lock_guard lk(mu_);
-    id = TRY(locate(name)).id;
-    TRYV_CTX(svc_.metadata().tag(ref.str(), id), "tagging image " + id + " as " + ref.familiar());
-    labels = labels_of(id).value_or(std::map<std::string, std::string>{});
-  }
-  publish("tag", id, ref.familiar(), labels);
-  return {};
-}
-
-Result<std::vector<DeleteItem>> ImageBackend::untag_only(const std::string& id,
-                                                         const std::vector<std::string>& refs) {
-  auto& store = svc_.metadata();
-  std::vector<DeleteItem> items;
-  std::set<std::string> untagged_repos;
-  for (const auto& r : refs) {
-    TRYV(store.untag(r));
-    items.push_back({DeleteItem::Kind::Untagged, image::familiar(r)});
-    if (!metadata::is_digest_ref(r)) untagged_repos.insert(metadata::repository_of(r));
-  }
-  // A repository's last tag takes its digest references with it, as in dockerd.
-  auto left = TRY(store.refs_of(id));
-  for (const auto& repo : untagged_repos) {
-    bool tag_left = std::any_of(left.begin(), left.end(), [&](const std::string& r) {
-      return !metadata::is_digest_ref(r) && metadata::repository_of(r) == repo;
-    });
-    if (tag_left) continue;
-    for (const auto& r : left) {
-      if (!metadata::is_digest_ref(r) || metadata::repository_of(r) != repo) continue;
-      TRYV(store.untag(r));
-      items.push_back({DeleteItem::Kind::Untagged, image::familiar(r)});
-    }
-  }
-  return items;
-}
-
-Result<std::vector<DeleteItem>> ImageBackend::remove(std::string_view name, bool force, bool noprune) {
-  // noprune: the image service always prunes untagged parents (see report).
-  (void)noprune;
-  // The engine's container lookup runs without the image lock (the engine
-  // takes its own locks, and may hold them while it waits for this one).
-  std::string first_id;
-  {
-    std::lock_guard lk(mu_);
-    first_id = TRY(locate(name)).id;
-  }
-  auto users = users_of(first_id, false);
-  auto running = users_of(first_id, true);
-
-  std::unique_lock lk(mu_);
-  auto loc = TRY(locate(name));
-  const std::string& id = loc.id;
-  if (id != first_id)
-    return fail(Errc::Conflict, "image " + std::string(name) + " changed while it was being removed; try again");
-  auto& store = svc_.metadata();
-  auto refs = TRY(store.refs_of(id));
-  auto labels = labels_of(id).value_or(std::map<std::string, std::string>{});
-  std::vector<DeleteItem> items;
-
-  if (!loc.ref.empty()) {
-    // By reference: untag; the image goes only when nothing else needs it.
-    if (!users.empty()) {
-      if (refs.size() == 1 && !force)
-        return fail(Errc::Conflict, "conflict: unable to remove repository reference \"" + std::string(name) +
-                                        "\" (must force) - container " + short_id(users.front()) +
-                                        " is using its referenced image " + short_id(id));
-      items = TRY(untag_only(id, {loc.ref}));
-    } else {
-      items = TRY(svc_.remove(loc.ref, force));
-    }
-  } else {
-    // By ID: dockerd's conflict order (children, running, references, stopped).
-    auto all = TRY(store.list());
-    if (parents_of(all).contains(id))
-      return fail(Errc::Conflict,
-                  "conflict: unable to delete " + short_id(id) + " (cannot be forced) - image has dependent child images");
-    if (!running.empty())
-      return fail(Errc::Conflict, "conflict: unable to delete " + short_id(id) +
-                                      " (cannot be forced) - image is being used by running container " +
-                                      short_id(running.front()));
-    if (!force && !refs.empty() && !single_reference(refs))
-      return fail(Errc::Conflict, "conflict: unable to delete " + short_id(id) +
-                                      " (must be forced) - image is referenced in multiple repositories");
-    if (!users.empty()) {
-      if (!force)
-        return fail(Errc::Conflict, "conflict: unable to delete " + short_id(id) +
-                                        " (must be forced) - image is being used by stopped container " +
-                                        short_id(users.front()));
-      // Forced with a stopped container: the container keeps its image, untagged.
-      items = TRY(untag_only(id, refs));
-    } else {
-      items = TRY(svc_.remove(id, force));
-    }
-  }
-  lk.unlock();
-  publish_removal(items, id, labels);
-  return items;
-}
-
-Result<ojson> ImageBackend::prune(const std::string& filter_json) {
-  auto filters = TRY(images::Filters::parse(filter_json));
-  TRYV(filters.validate({"dangling", "label", "label!", "until"}));
-  bool dangling_only = filters.contains("dangling") ? TRY(filters.boolean("dangling")) : true;
-  std::optional<images::Timestamp> until;
-  for (const auto& v : filters.get("until")) until = TRY(parse_until(v));
-
-  std::vector<metadata::ImageSummary> all;
-  {
-    std::lock_guard lk(mu_);
-    all = TRY(svc_.metadata().list());
-  }
-  std::set<std::string> in_use;  // asked without the image lock, as in remove()
-  for (const auto& s : all)
-    if (!users_of(s.image.id, false).empty()) in_use.insert(s.image.id);
-
-  std::vector<DeleteItem> deleted;
-  std::vector<std::pair<std::vector<DeleteItem>, std::string>> per_image;  // for events
-  std::map<std::string, int64_t> layer_bytes;  // chain ID -> size, of images we remove
-  {
-    std::lock_guard lk(mu_);
-    all = TRY(svc_.metadata().list());
-    auto with_children = parents_of(all);
-    for (const auto& s : all) {
-      const auto& id = s.image.id;
-      if (dangling_only && with_children.contains(id)) continue;  // not a head
-      if (s.refs.empty() && with_children.contains(id)) continue;  // intermediate
-      if (until) {
-        auto created = images::parse_rfc3339(s.image.created).value_or(images::Timestamp{});
-        if (created > *until) continue;
-      }
-      if (filters.contains("label") || filters.contains("label!")) {
-        auto labels = TRY(labels_of(id));
-        if (!filters.match_kv_list("label", labels)) continue;
-        if (filters.contains("label!") && filters.match_kv_list("label!", labels)) continue;
-      }
-      if (in_use.contains(id)) continue;
-      bool tagged = std::any_of(s.refs.begin(), s.refs.end(),
-                                [](const std::string& r) { return !metadata::is_digest_ref(r); });
-      if (dangling_only && tagged) continue;
-
-      for (const auto& l : s.image.layers)
-        if (auto u = svc_.snapshots().usage(l.chain_id)) layer_bytes.emplace(l.chain_id, u->bytes);
-      std::vector<std::string> targets = s.refs.empty() ? std::vector<std::string>{id} : s.refs;
-      std::vector<DeleteItem> items;
-      for (const auto& t : targets) {
-        auto r = svc_.remove(t, false);
-        if (!r) {  // dockerd skips what it cannot delete (conflicts, gone meanwhile)
-          log::debug("image prune: skipping {}: {}", t, r.error().str());
-          continue;
-        }
-        items.insert(items.end(), r->begin(), r->end());
-      }
-      deleted.insert(deleted.end(), items.begin(), items.end());
-      per_image.emplace_back(std::move(items), id);
-    }
-  }
-  int64_t reclaimed = 0;
-  {
-    std::lock_guard lk(mu_);
-    for (const auto& [chain, bytes] : layer_bytes)
-      if (!svc_.snapshots().stat(chain)) reclaimed += bytes;
-  }
-  for (const auto& [items, id] : per_image) publish_removal(items, id, {});
-  ojson j = ojson::object();
-  j["ImagesDeleted"] = deleted.empty() ? ojson(nullptr) : delete_items_json(deleted);
-  j["SpaceReclaimed"] = reclaimed;
-  return j;
-}
-
-Result<ojson> ImageBackend::df_images() {
-  std::vector<metadata::ImageSummary> all;
-  {
-    std::lock_guard lk(mu_);
-    all = TRY(svc_.metadata().list());
-  }
-  std::map<std::string, int64_t> containers;  // asked without the image lock, as in remove()
-  for (const auto& s : all) containers[s.image.id] = static_cast<int64_t>(users_of(s.image.id, false).size());
-
-  std::lock_guard lk(mu_);
-  auto with_children = parents_of(all);
-  // How many images use each layer, and each layer's own size.
-  std::map<std::string, int> layer_users;
-  std::map<std::string, int64_t> layer_size;
-  for (const auto& s : all)
-    for (const auto& l : s.image.layers) {
-      ++layer_users[l.chain_id];
-      if (!layer_size.contains(l.chain_id)) {
-        auto u = svc_.snapshots().usage(l.chain_id);
-        layer_size[l.chain_id] = u ? u->bytes : 0;
-      }
-    }
-  int64_t layers_total = 0;
-  for (const auto& [c, b] : layer_size) layers_total += b;
-
-  std::vector<std::pair<images::Timestamp, ojson>> out;
-  for (const auto& s : all) {
-    const auto& id = s.image.id;
-    auto shown = images::familiar_refs(s.refs);
-    if (shown.tags.empty() && shown.digests.empty()) {
-      if (with_children.contains(id)) continue;
-      shown.tags = {"<none>:<none>"};
-      shown.digests = {"<none>@<none>"};
-    }
-    int64_t shared = 0;
-    for (const auto& l : s.image.layers)
-      if (layer_users[l.chain_id] > 1) shared += layer_size[l.chain_id];
-    auto created = images::parse_rfc3339(s.image.created).value_or(images::Timestamp{});
-    auto labels = labels_of(id);
-    ojson j = ojson::object();
-    j["Containers"] = containers[id];
-    j["Created"] = images::unix_seconds(s.image.created);
-    j["Id"] = id;
-    if (labels && !labels->empty()) {
-      ojson l = ojson::object();
-      for (const auto& [k, v] : *labels) l[k] = v;
-      j["Labels"] = std::move(l);
-    } else {
-      j["Labels"] = nullptr;
-    }
-    j["ParentId"] = s.image.parent;
-    j["RepoDigests"] = shown.digests;
-    j["RepoTags"] = shown.tags;
-    j["SharedSize"] = shared;
-    j["Size"] = s.image.size;
-    j["VirtualSize"] = s.image.size;
-    out.emplace_back(created, std::move(j));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  ojson arr = ojson::array();
-  for (auto& [t, j] : out) arr.push_back(std::move(j));
-  ojson result = ojson::object();
-  result["LayersSize"] = layers_total;
-  result["Images"] = std::move(arr);
-  return result;
-}
-
 std::vector<std::string> ImageBackend::users_of(const std::string& image_id, bool running_only) {
   return containers_using_ ? containers_using_(image_id, running_only) : std::vector<std::string>{};
 }
@@ -573,5 +122,63 @@ void ImageBackend::publish_removal(const std::vector<DeleteItem>& items, const s
       publish("delete", it.value, it.value);  // the image is gone: no labels, as dockerd
   }
 }
+
+Result<UniqueFd> ImageBackend::temp_file() {
+  // Same filesystem as the content store, and gone when closed whatever happens.
+  int fd = ::open(svc_.root().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return UniqueFd(fd);
+  std::string path = svc_.root() + "/.spool-XXXXXX";
+  fd = ::mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) return fail_errno("creating a temp file in " + svc_.root());
+  ::unlink(path.c_str());
+  return UniqueFd(fd);
+}
+
+namespace images {
+
+std::map<std::string, std::string> labels_from_config(std::string_view config_bytes) {
+  std::map<std::string, std::string> out;
+  auto j = nlohmann::json::parse(config_bytes, nullptr, false);
+  if (!j.is_object()) return out;
+  auto c = j.find("config");
+  if (c == j.end() || !c->is_object()) return out;
+  auto l = c->find("Labels");
+  if (l == c->end() || !l->is_object()) return out;
+  for (const auto& [k, v] : l->items())
+    if (v.is_string()) out[k] = v.get<std::string>();
+  return out;
+}
+
+// Image IDs that are some image's parent.
+std::set<std::string> parents_of(const std::vector<metadata::ImageSummary>& all) {
+  std::set<std::string> out;
+  for (const auto& s : all)
+    if (!s.image.parent.empty()) out.insert(s.image.parent);
+  return out;
+}
+
+Result<void> rewind_fd(int fd) {
+  if (::lseek(fd, 0, SEEK_SET) < 0) return fail_errno("rewinding temp file");
+  return {};
+}
+
+// Copies the whole body to a temp file and rewinds it.
+Result<UniqueFd> spool(Result<UniqueFd> file, const BodyReader& body, int64_t total,
+                       const ImageBackend::Progress& progress) {
+  auto fd = TRY(std::move(file));
+  std::string buf(1 << 20, '\0');
+  uint64_t received = 0;
+  for (;;) {
+    size_t n = TRY_CTX(body(buf.data(), buf.size()), "reading the request body");
+    if (n == 0) break;
+    TRYV(write_all(fd.get(), buf.data(), n));
+    received += n;
+    if (progress) progress(received, total);
+  }
+  TRYV(rewind_fd(fd.get()));
+  return fd;
+}
+
+}  // namespace images
 
 }  // namespace berth::engine

@@ -1,7 +1,6 @@
 #include "engine/images/image_json.h"
 
-#include <ctime>
-
+#include "base/go_time.h"
 #include "image/reference.h"
 #include "metadata/image_store.h"
 
@@ -9,9 +8,6 @@ namespace berth::engine::images {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-constexpr int64_t kGoZeroUnix = -62135596800;  // time.Time{}.Unix()
-constexpr std::string_view kGoZeroTime = "0001-01-01T00:00:00Z";
 
 std::string str_field(const nlohmann::json& raw, const char* key) {
   auto it = raw.find(key);
@@ -55,9 +51,9 @@ ojson labels_field(const nlohmann::json& raw) {
 
 bool empty_json(const ojson& j) { return j.is_null() || (j.is_structured() && j.empty()); }
 
-int two_digits(std::string_view s, size_t at) {
-  if (at + 2 > s.size() || s[at] < '0' || s[at] > '9' || s[at + 1] < '0' || s[at + 1] > '9') return -1;
-  return (s[at] - '0') * 10 + (s[at + 1] - '0');
+// Go's time.Format(RFC3339Nano) of a stored time; Go's zero time for none.
+std::string go_time_text(std::string_view rfc3339) {
+  return go::normalize_rfc3339_nano(rfc3339).value_or(std::string(go::kZeroTimeRfc3339));
 }
 
 }  // namespace
@@ -123,7 +119,7 @@ ojson inspect_json(const image::ImageInfo& info, const InspectExtras& extras, in
   j["RepoDigests"] = refs.digests;
   j["Parent"] = extras.parent;
   j["Comment"] = comment;
-  j["Created"] = rfc3339_nano(cfg.created);
+  j["Created"] = go_time_text(cfg.created);
   if (api_minor < 45) {  // removed from the API in 1.45
     j["Container"] = str_field(raw, "container");
     auto cc = raw.find("container_config");
@@ -148,72 +144,8 @@ ojson inspect_json(const image::ImageInfo& info, const InspectExtras& extras, in
     rootfs["Layers"] = std::move(layers);
   }
   j["RootFS"] = std::move(rootfs);
-  j["Metadata"] = ojson{{"LastTagTime", extras.last_tag_time.empty() ? std::string(kGoZeroTime)
-                                                                      : rfc3339_nano(extras.last_tag_time)}};
+  j["Metadata"] = ojson{{"LastTagTime", go_time_text(extras.last_tag_time)}};
   return j;
-}
-
-std::optional<Timestamp> parse_rfc3339(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-      s[16] != ':')
-    return std::nullopt;
-  int y1 = two_digits(s, 0), y2 = two_digits(s, 2), mo = two_digits(s, 5), d = two_digits(s, 8),
-      h = two_digits(s, 11), mi = two_digits(s, 14), se = two_digits(s, 17);
-  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-      se < 0 || se > 60)
-    return std::nullopt;
-  size_t at = 19;
-  int32_t nsec = 0;
-  if (at < s.size() && s[at] == '.') {
-    ++at;
-    int digits = 0;
-    while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
-      if (digits < 9) nsec = nsec * 10 + (s[at] - '0'), ++digits;
-      ++at;
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 9; ++digits) nsec *= 10;
-  }
-  int64_t offset = 0;
-  if (at < s.size() && (s[at] == 'Z' || s[at] == 'z')) {
-    ++at;
-  } else if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
-    int oh = two_digits(s, at + 1), om = two_digits(s, at + 4);
-    if (oh < 0 || om < 0 || at + 3 >= s.size() || s[at + 3] != ':') return std::nullopt;
-    offset = (oh * 3600 + om * 60) * (s[at] == '-' ? -1 : 1);
-    at += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (at != s.size()) return std::nullopt;
-  std::tm t{};
-  t.tm_year = y1 * 100 + y2 - 1900;
-  t.tm_mon = mo - 1;
-  t.tm_mday = d;
-  t.tm_hour = h;
-  t.tm_min = mi;
-  t.tm_sec = se;
-  return Timestamp{static_cast<int64_t>(::timegm(&t)) - offset, nsec};
-}
-
-int64_t unix_seconds(std::string_view rfc3339) {
-  auto t = parse_rfc3339(rfc3339);
-  return t ? t->sec : kGoZeroUnix;
-}
-
-std::string rfc3339_nano(std::string_view s) {
-  if (s.empty() || !parse_rfc3339(s)) return std::string(kGoZeroTime);
-  std::string out(s);
-  size_t dot = out.find('.', 19);
-  if (dot == std::string::npos) return out;
-  size_t end = dot + 1;
-  while (end < out.size() && out[end] >= '0' && out[end] <= '9') ++end;
-  size_t last = end;
-  while (last > dot + 1 && out[last - 1] == '0') --last;
-  if (last == dot + 1) last = dot;  // all zeros: no fraction at all
-  out.erase(last, end - last);
-  return out;
 }
 
 std::string short_id(std::string_view id) {

@@ -2,7 +2,7 @@
 // stores: `docker image inspect`, the Config/ContainerConfig blocks (Go's
 // container.Config with every field, as dockerd re-marshals it), times.
 // Objects are ordered_json in Go struct order so that, written with
-// image::go_json, the bytes match what dockerd sends.
+// go::marshal, the bytes match what dockerd sends.
 #pragma once
 
 #include <cstdint>
@@ -41,20 +41,6 @@ struct FamiliarRefs {
   std::vector<std::string> digests;
 };
 FamiliarRefs familiar_refs(const std::vector<std::string>& normalized_refs);
-
-// A time as (unix seconds, nanoseconds) from RFC 3339 with any offset;
-// nullopt when it does not parse (dockerd then has Go's zero time).
-struct Timestamp {
-  int64_t sec = 0;
-  int32_t nsec = 0;
-  auto operator<=>(const Timestamp&) const = default;
-};
-std::optional<Timestamp> parse_rfc3339(std::string_view s);
-// Unix seconds of an RFC 3339 time; Go's zero time (-62135596800) when unparsable.
-int64_t unix_seconds(std::string_view rfc3339);
-// Go's time.Format(RFC3339Nano) of a stored time: trailing fractional zeros
-// dropped; "0001-01-01T00:00:00Z" for empty.
-std::string rfc3339_nano(std::string_view rfc3339);
 
 // "sha256:0123456789ab..." -> "0123456789ab" (stringid.TruncateID).
 std::string short_id(std::string_view id);

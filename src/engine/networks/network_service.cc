@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/prune_filter.h"
 #include "net/ipam.h"
 #include "net/link.h"
 
@@ -382,9 +383,17 @@ Result<void> NetworkService::remove(const std::string& ref) {
 }
 
 Result<nlohmann::json> NetworkService::prune(const nlohmann::json& filters) {
+  // dockerd's network prune takes label, label! and until (not the list's keys).
+  auto filter = TRY(PruneFilter::from(TRY(Filters::from_json(filters)), kNetworkPruneKeys));
   nlohmann::json deleted = nlohmann::json::array();
-  for (auto& doc : TRY(list(filters))) {
+  for (auto& doc : TRY(list(nlohmann::json::object()))) {
     if (!is_user_defined(doc) || !doc["Containers"].empty()) continue;
+    std::map<std::string, std::string> labels;
+    if (auto l = doc.find("Labels"); l != doc.end() && l->is_object())
+      for (const auto& [k, v] : l->items())
+        if (v.is_string()) labels[k] = v.get<std::string>();
+    auto created = go::parse_rfc3339(doc.value("Created", std::string())).value_or(go::UnixTime{});
+    if (!filter.matches(labels, created)) continue;
     if (remove(doc["Id"].get<std::string>())) deleted.push_back(doc["Name"]);
   }
   return nlohmann::json{{"NetworksDeleted", deleted.empty() ? nlohmann::json(nullptr) : deleted}};

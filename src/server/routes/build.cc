@@ -1,6 +1,6 @@
 // POST /build (the legacy builder's API) over backend::BuildBackend.
 #include "base/strings.h"
-#include "image/go_json.h"
+#include "base/go_json.h"
 #include "server/routes/routes.h"
 
 namespace berth::server {

@@ -6,7 +6,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "image/go_json.h"
+#include "base/go_json.h"
+#include "base/go_units.h"
 #include "server/routes/routes.h"
 
 namespace berth::server {
@@ -16,7 +17,7 @@ using ojson = nlohmann::ordered_json;
 using backend::ImageBackend;
 
 // dockerd's streamformatter ends every JSON message with "\r\n".
-std::string message_line(const ojson& j) { return image::go_json(j) + "\r\n"; }
+std::string message_line(const ojson& j) { return go::marshal(j) + "\r\n"; }
 
 // jsonmessage.JSONMessage with only an error.
 std::string error_line(const Error& e) {
@@ -28,17 +29,7 @@ std::string error_line(const Error& e) {
 
 // Go's json.Encoder: compact, HTML-safe escapes, newline.
 Result<void> send_json(ResponseWriter& w, int status, const ojson& j) {
-  return w.send(status, "application/json", image::go_json(j) + "\n");
-}
-
-// units.HumanSize: decimal units, 4 significant digits ("1.049MB").
-std::string human_size(double size) {
-  static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  size_t i = 0;
-  while (size >= 1000 && i + 1 < std::size(units)) size /= 1000, ++i;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g%s", size, units[i]);
-  return buf;
+  return w.send(status, "application/json", go::marshal(j) + "\n");
 }
 
 // The old `filter=NAME` parameter (API < 1.41 clients) is a reference filter.
@@ -100,10 +91,10 @@ Result<void> load_images(Request& req, ResponseWriter& w, ImageBackend& images) 
       if (now - last < std::chrono::milliseconds(100) && (known_total < 0 || current < uint64_t(known_total))) return;
       last = now;
       ojson detail = ojson{{"current", current}};
-      std::string shown = human_size(double(current));
+      std::string shown = go::human_size(double(current));
       if (known_total > 0) {
         detail["total"] = known_total;
-        shown += "/" + human_size(double(known_total));
+        shown += "/" + go::human_size(double(known_total));
       }
       (void)emit(message_line(ojson{{"status", "Loading"}, {"progressDetail", detail}, {"progress", shown}}));
     };

@@ -1,5 +1,6 @@
 #include "server/routes/params.h"
 
+#include "base/go_time.h"
 #include "base/strings.h"
 
 namespace berth::server {
@@ -30,14 +31,10 @@ Result<model::Filters> filters_param(const Request& req) {
 Result<std::optional<int64_t>> unix_time_param(const Request& req, const std::string& key, bool zero_is_unset) {
   auto v = req.q(key);
   if (!v || v->empty() || (zero_is_unset && *v == "0")) return std::optional<int64_t>();
-  size_t dot = v->find('.');
-  auto seconds = parse_int(v->substr(0, dot));
-  std::string frac = dot == std::string::npos ? "" : v->substr(dot + 1, 9);
-  bool frac_ok = frac.find_first_not_of("0123456789") == std::string::npos;
-  if (!seconds || !frac_ok)
+  auto t = go::parse_unix_timestamp(*v);
+  if (!t)
     return fail(Errc::InvalidArgument, "invalid value for " + key + ": " + *v + " (want unix seconds, e.g. 1700000000.5)");
-  while (frac.size() < 9) frac += '0';
-  return std::optional<int64_t>(*seconds * 1000000000 + *parse_int(frac));
+  return std::optional<int64_t>(t->ns());
 }
 
 Result<std::optional<int64_t>> int_param(const Request& req, const std::string& key) {

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/go_time.h"
 #include "base/strings.h"
 #include "dockerapi/container_json.h"
 #include "dockerapi/events_json.h"

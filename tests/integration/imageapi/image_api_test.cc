@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -391,6 +392,39 @@ TEST_F(ImageApiTest, PruneDanglingAndAll) {
   ASSERT_EQ(gone.status, 0) << gone.err;
   EXPECT_NE(gone.out.find("untagged: keep:latest"), std::string::npos) << gone.out;
   EXPECT_EQ(trim(docker({"images", "-q"}).out), "");
+}
+
+TEST_F(ImageApiTest, PruneFiltersOnLabelsAndUntil) {
+  import({"--change", "LABEL tier=db", "db"});
+  std::string web = import({"--change", "LABEL tier=web", "web"});
+  import({"--change", "ENV P=1", "plain"});
+  auto count = [&] {
+    std::string out = trim(docker({"images", "-q", "--no-trunc"}).out);
+    return out.empty() ? 0 : static_cast<int>(std::count(out.begin(), out.end(), '\n')) + 1;
+  };
+  // Everything here is younger than an hour.
+  auto young = docker({"image", "prune", "-a", "-f", "--filter", "until=1h"});
+  ASSERT_EQ(young.status, 0) << young.err;
+  EXPECT_EQ(count(), 3);
+  auto db = docker({"image", "prune", "-a", "-f", "--filter", "label=tier=db"});
+  ASSERT_EQ(db.status, 0) << db.err;
+  EXPECT_NE(db.out.find("untagged: db:latest"), std::string::npos) << db.out;
+  EXPECT_EQ(db.out.find("web"), std::string::npos) << db.out;
+  auto unlabelled = docker({"image", "prune", "-a", "-f", "--filter", "label!=tier"});
+  ASSERT_EQ(unlabelled.status, 0) << unlabelled.err;
+  EXPECT_NE(unlabelled.out.find("untagged: plain:latest"), std::string::npos) << unlabelled.out;
+  EXPECT_EQ(trim(docker({"images", "-q", "--no-trunc"}).out), web);
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--filter", "until=someday"}, {"--filter", "all=1"}, {"--filter", "until=1h", "--filter", "until=2h"}}) {
+    std::vector<std::string> args = {"image", "prune", "-a", "-f"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    auto r = docker(args);
+    EXPECT_NE(r.status, 0) << bad[1];
+  }
+  EXPECT_NE(docker({"image", "prune", "-f", "--filter", "all=1"}).err.find("invalid filter 'all'"), std::string::npos);
+  auto old = docker({"image", "prune", "-a", "-f", "--filter", "until=2999-01-01T00:00:00Z"});
+  ASSERT_EQ(old.status, 0) << old.err;
+  EXPECT_EQ(count(), 0);
 }
 
 TEST_F(ImageApiTest, RmiRefusesImagesContainersUse) {

@@ -1,41 +1,18 @@
-// The pure parts of the image API: times, filters, Go-shaped config JSON.
+// The pure parts of the image API: Go-shaped config JSON (times and filters: tests/unit/base).
 // No root, no server.
 #include <gtest/gtest.h>
 
-#include "engine/images/filters.h"
 #include "engine/images/image_json.h"
-#include "image/go_json.h"
+#include "base/go_json.h"
 
 using namespace berth;
 using namespace berth::engine::images;
-
-TEST(ImageJson, ParsesRfc3339WithFractionsAndOffsets) {
-  auto t = parse_rfc3339("2023-05-01T10:20:30.123456789Z");
-  ASSERT_TRUE(t);
-  EXPECT_EQ(t->sec, 1682936430);
-  EXPECT_EQ(t->nsec, 123456789);
-  auto off = parse_rfc3339("2023-05-01T12:20:30.5+02:00");
-  ASSERT_TRUE(off);
-  EXPECT_EQ(off->sec, 1682936430);
-  EXPECT_EQ(off->nsec, 500000000);
-  EXPECT_FALSE(parse_rfc3339("2023-05-01 10:20:30Z"));
-  EXPECT_FALSE(parse_rfc3339("2023-05-01T10:20:30"));
-  EXPECT_FALSE(parse_rfc3339(""));
-  EXPECT_EQ(unix_seconds("garbage"), -62135596800);  // Go's zero time
-}
-
-TEST(ImageJson, FormatsLikeGoRfc3339Nano) {
-  EXPECT_EQ(rfc3339_nano("2023-05-01T10:20:30.120000000Z"), "2023-05-01T10:20:30.12Z");
-  EXPECT_EQ(rfc3339_nano("2023-05-01T10:20:30.000Z"), "2023-05-01T10:20:30Z");
-  EXPECT_EQ(rfc3339_nano("2023-05-01T10:20:30+02:00"), "2023-05-01T10:20:30+02:00");
-  EXPECT_EQ(rfc3339_nano(""), "0001-01-01T00:00:00Z");
-}
 
 TEST(ImageJson, ContainerConfigHasEveryGoField) {
   auto raw = nlohmann::json::parse(R"({"Cmd":"sh","ExposedPorts":{"80/tcp":{}},"Labels":{"a":"b"},
                                        "StopSignal":"SIGTERM","Unknown":1})");
   auto c = container_config_json(raw);
-  EXPECT_EQ(image::go_json(c),
+  EXPECT_EQ(go::marshal(c),
             R"({"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,)"
             R"("AttachStderr":false,"ExposedPorts":{"80/tcp":{}},"Tty":false,"OpenStdin":false,)"
             R"("StdinOnce":false,"Env":null,"Cmd":["sh"],"Image":"","Volumes":null,"WorkingDir":"",)"
@@ -49,25 +26,4 @@ TEST(ImageJson, FamiliarRefsSplitTagsAndDigests) {
   EXPECT_EQ(r.tags, (std::vector<std::string>{"busybox:latest", "example.com/a/b:1"}));
   EXPECT_EQ(r.digests, (std::vector<std::string>{"busybox@sha256:" + std::string(64, 'a')}));
   EXPECT_EQ(short_id("sha256:0123456789abcdef"), "0123456789ab");
-}
-
-TEST(ImageFilters, BothWireForms) {
-  auto a = Filters::parse(R"({"dangling":["true"],"label":["a=b","c"]})");
-  auto b = Filters::parse(R"({"dangling":{"true":true},"label":{"a=b":true,"c":true}})");
-  ASSERT_TRUE(a && b);
-  for (const auto* f : {&*a, &*b}) {
-    EXPECT_TRUE(*f->boolean("dangling"));
-    EXPECT_TRUE(f->match_kv_list("label", {{"a", "b"}, {"c", "x"}}));
-    EXPECT_FALSE(f->match_kv_list("label", {{"a", "z"}, {"c", "x"}}));
-    EXPECT_FALSE(f->match_kv_list("label", {{"a", "b"}}));
-    EXPECT_TRUE(f->validate({"dangling", "label"}));
-  }
-  auto bad = a->validate({"label"});
-  ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().message, "invalid filter 'dangling'");
-  auto odd = Filters::parse(R"({"dangling":["maybe"]})");
-  ASSERT_TRUE(odd);
-  EXPECT_EQ(odd->boolean("dangling").error().message, "Invalid filter 'dangling=maybe'");
-  EXPECT_FALSE(Filters::parse("{not json"));
-  EXPECT_TRUE(Filters::parse("")->get("x").empty());
 }

@@ -131,8 +131,6 @@ TEST(GoFileMode, MatchesGoOsFileMode) {
   EXPECT_EQ(go_file_mode(S_IFCHR | 0666), go_mode::kDevice | go_mode::kCharDevice | 0666);
   EXPECT_EQ(go_file_mode(S_IFLNK | 0777), 134218239u);  // what Docker reports for a symlink
   EXPECT_EQ(go_file_mode(S_IFDIR | 0755), 2147484141u);
-  EXPECT_EQ(rfc3339_nano(1700000000, 0), "2023-11-14T22:13:20Z");
-  EXPECT_EQ(rfc3339_nano(1700000000, 500000000), "2023-11-14T22:13:20.5Z");
 }
 
 TEST_F(ContainerArchive, StatHeaderCarriesGoModeBitsForDirFileAndSymlink) {

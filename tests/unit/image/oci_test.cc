@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "image/go_json.h"
+#include "base/go_json.h"
 #include "image/media_types.h"
 
 using namespace berth;
@@ -95,7 +95,7 @@ TEST(Oci, BuiltConfigSerializesInDockerOrder) {
 
 TEST(Oci, GoEscaping) {
   nlohmann::ordered_json j = std::string("<a>&\x01\n\t\\\"\xe2\x80\xa8\xc3\xa9");
-  EXPECT_EQ(go_json(j), R"("\u003ca\u003e\u0026\u0001\n\t\\\"\u2028é")");
+  EXPECT_EQ(go::marshal(j), R"("\u003ca\u003e\u0026\u0001\n\t\\\"\u2028é")");
 }
 
 TEST(Oci, ChainIdsAgainstKnownValues) {

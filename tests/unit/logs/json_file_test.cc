@@ -13,7 +13,8 @@
 #include <thread>
 
 #include "base/unique_fd.h"
-#include "logs/go_format.h"
+#include "base/go_json.h"
+#include "base/go_time.h"
 #include "logs/json_file_writer.h"
 #include "logs/log_reader.h"
 
@@ -60,9 +61,9 @@ class JsonLog : public ::testing::Test {
     std::ofstream f(path, std::ios::app);
     for (const auto& [stream, log, ns] : es) {
       std::string line = "{\"log\":";
-      append_go_json_string(line, log);
+      go::append_json_string(line, log, go::JsonEscape::JsonLog);
       line += ",\"stream\":\"" + stream + "\",\"time\":\"";
-      append_go_time(line, timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)});
+      go::append_rfc3339_nano(line, go::UnixTime::from_ns(ns));
       f << line << "\"}\n";
     }
   }

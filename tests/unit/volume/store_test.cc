@@ -179,6 +179,41 @@ TEST(VolumeService, CreateInspectListRemove) {
   EXPECT_TRUE(names(*s.list(json::object())).empty());
 }
 
+TEST(VolumeService, PruneFiltersAsEveryPruneVerb) {
+  TempDir dir;
+  auto svc = volume::VolumeService::open(dir.path() + "/root", dir.path() + "/metadata.db");
+  ASSERT_TRUE(svc) << svc.error().str();
+  auto& s = **svc;
+  auto make = [&](const char* name, volume::VolumeService::Labels labels) {
+    ASSERT_TRUE(s.create(name, "", {}, labels)) << name;
+  };
+  auto pruned = [&](const json& filters) {
+    auto r = s.prune(filters);
+    EXPECT_TRUE(r) << filters.dump() << ": " << r.error().str();
+    std::vector<std::string> out;
+    if (r)
+      for (const auto& n : (*r)["VolumesDeleted"]) out.push_back(n);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  make("keep1", {{"keep", ""}, {"env", "prod"}});
+  make("prod1", {{"env", "prod"}});
+  make("dev1", {{"env", "dev"}});
+  make("bare1", {});
+  // label=K=V, in the map form; label!=K, in the list form; both kinds at once.
+  EXPECT_EQ(pruned(json{{"label", {{"env=dev", true}}}}), std::vector<std::string>{"dev1"});
+  EXPECT_EQ(pruned(json{{"label", {"env"}}, {"label!", {"keep"}}}), std::vector<std::string>{"prod1"});
+  EXPECT_EQ(pruned(json{{"label!", {"keep"}}}), std::vector<std::string>{"bare1"});
+  // Keys a volume prune does not take, as dockerd: until is the other verbs'.
+  for (const char* key : {"until", "dangling", "bogus"}) {
+    auto r = s.prune(json{{key, {"1"}}});
+    ASSERT_FALSE(r) << key;
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+    EXPECT_EQ(r.error().message, std::string("invalid filter '") + key + "'");
+  }
+  EXPECT_EQ(pruned(json::object()), std::vector<std::string>{"keep1"});
+}
+
 TEST(VolumeService, SurvivesReopenAndFinishesInterruptedRemovals) {
   TempDir dir;
   {

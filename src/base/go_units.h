@@ -1,0 +1,21 @@
+// Docker's human units (github.com/docker/go-units), as `docker ps`, `docker
+// images`, pull progress and container status texts print them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace berth::go {
+
+// HumanSizeWithPrecision: decimal units with `precision` significant digits
+// (Go's %.*g): human_size(1049000) == "1.049MB", human_size(1234567, 3) ==
+// "1.23MB". HumanSize is precision 4; docker-cli's tables use 3.
+std::string human_size(double bytes, int precision = 4);
+// BytesSize: binary units, 4 significant digits: bytes_size(1048576) == "1MiB".
+std::string bytes_size(double bytes);
+// HumanDuration of whole seconds: "Less than a second", "1 second",
+// "About a minute", "3 minutes", "About an hour", "5 hours", "3 days",
+// "2 weeks", "3 months", "2 years".
+std::string human_duration(int64_t seconds);
+
+}  // namespace berth::go
