@@ -5,7 +5,7 @@
 # must print what Docker's CLI prints, the real docker CLI 28 runs the same command
 # against the same berthd and the outputs are compared byte for byte (`same`). Every
 # run is `--pull never` on a local busybox image imported from
-# shared/fixtures/make-rootfs.sh.
+# tests/fixtures/make-rootfs.sh.
 #
 #   BERTHD=build/cmd/berthd/berthd BERTH=build/cmd/berth/berth bash tests/e2e/berth_cli.sh
 set -euo pipefail
@@ -136,11 +136,13 @@ expect_eq "run (default pull) of a missing image: error text" \
 # -it under a pty (util-linux script): stty there sets the size berth forwards; ctrl-p
 # ctrl-q, fed after the container is up, detaches and leaves it running.
 berth_q=$(printf '%q' "$BERTH_CLI")
-printf 'stty rows 31 cols 97\n%s run -it --pull never --name e2e-it %s sh -c %q\necho cli-rc=$?\n' \
-  "$berth_q" "$IMG" 'stty size; tty; exec sleep 1000' >"$T/it.sh"
-# The keys go once the container printed its tty (so the CLI is attached), not before.
-capture bash -c "{ for _ in \$(seq 100); do $berth_q logs e2e-it 2>/dev/null | grep -q /dev/pts && break; sleep 0.1; done
-  sleep 0.3; printf '\\x10\\x11'; sleep 0.5; } | script -qec 'bash $T/it.sh' /dev/null"
+printf 'stty rows 31 cols 97\n%s run -it --pull never --name e2e-it %s sh -c %q\necho cli-rc=$?\n: >%q\n' \
+  "$berth_q" "$IMG" 'stty size; tty; exec sleep 1000' "$T/it-detached" >"$T/it.sh"
+# The keys go once the container printed its tty (so the CLI is attached, its terminal
+# raw), not before; script's stdin stays open until the CLI has exited (it-detached).
+capture bash -c "{ for _ in \$(seq 300); do $berth_q logs e2e-it 2>/dev/null | grep -q /dev/pts && break; sleep 0.1; done
+  printf '\\x10\\x11'; for _ in \$(seq 300); do [ -e $T/it-detached ] && break; sleep 0.1; done; } |
+  script -qec 'bash $T/it.sh' /dev/null"
 OUT=$(printf '%s' "$OUT" | tr -d '\r' | sed 's/\^[@D]//g')
 expect_match "run -it: the container sees the terminal size 31x97" "(^|$NL)31 97$NL" "$OUT"
 expect_match "run -it: stdin is a pty" "${NL}/dev/pts/[0-9]+$NL" "$OUT"
@@ -282,7 +284,9 @@ berth stop -t 1 e2e-deaf
 berth wait e2e-deaf
 expect_eq "stop -t 1: a SIGTERM-ignoring PID 1 is killed, wait prints 137" "0 137" "$RC $OUT"
 check "stop -t 1 took less than 8 s" "took $((SECONDS - start)) s" [ $((SECONDS - start)) -lt 8 ]
-berth "${RUN[@]}" -d --name e2e-kill "$IMG" sh -c 'trap "exit 10" USR1; while :; do sleep 0.1; done'
+# PID 1 ignores a signal it has no handler for: USR1 goes once the trap is set.
+berth "${RUN[@]}" -d --name e2e-kill "$IMG" sh -c 'trap "exit 10" USR1; echo trapped; while :; do sleep 0.1; done'
+wait_for_log e2e-kill trapped || not_ok "e2e-kill never said 'trapped': $(why)"
 berth kill -s USR1 e2e-kill
 expect_eq "kill -s USR1: prints the name" "0 e2e-kill" "$RC $OUT"
 berth wait e2e-kill
