@@ -50,7 +50,6 @@ if [[ $HIDE_UNIFIED == 1 ]] && mountpoint -q /sys/fs/cgroup/unified; then
   umount -l /sys/fs/cgroup/unified
 fi
 
-SHARED=${BERTH_SHARED:-$(cd "$repo/../shared" 2>/dev/null && pwd || echo /work/shared)}
 BERTH_BUILD=${BERTH_BUILD:-$repo/build}
 N=${N:-40}
 WARMUP=${WARMUP:-3}
@@ -70,7 +69,7 @@ fi
 
 source "$repo/tests/interop/lib/common.bash"
 source "$repo/tests/interop/lib/docker.bash"
-for c in dockerd containerd podman conmon "$CRUN" runc "$DOCKER_CLI" "$SHARED/fixtures/make-rootfs.sh" \
+for c in dockerd containerd podman conmon "$CRUN" runc "$DOCKER_CLI" "$MAKE_ROOTFS" \
          "$BERTH_BUILD/cmd/berthd/berthd" "$BERTH_BUILD/cmd/berth/berth" "$BERTH_BUILD/cmd/berth-shim/berth-shim"; do
   command -v "$c" >/dev/null 2>&1 || [[ -x "$c" ]] || { echo "run-engine-bench.sh: missing $c" >&2; exit 1; }
 done
@@ -151,7 +150,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "# load average at start: $load_start; temp root $T; hide cgroup2 unified: $HIDE_UNIFIED"
 
 # --- the image: one busybox rootfs for everyone ------------------------------------------------
-"$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
+"$MAKE_ROOTFS" "$T/rootfs" >/dev/null
 tar -C "$T/rootfs" -c . >"$T/rootfs.tar"
 
 # --- berthd ------------------------------------------------------------------------------------

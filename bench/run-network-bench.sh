@@ -71,7 +71,6 @@ if [[ $HIDE_UNIFIED == 1 ]] && mountpoint -q /sys/fs/cgroup/unified; then
   umount -l /sys/fs/cgroup/unified
 fi
 
-SHARED=${BERTH_SHARED:-$(cd "$repo/../shared" 2>/dev/null && pwd || echo /work/shared)}
 BERTH_BUILD=${BERTH_BUILD:-$repo/build}
 N=${N:-30}
 WARMUP=${WARMUP:-3}
@@ -94,7 +93,7 @@ fi
 source "$repo/tests/interop/lib/common.bash"
 source "$repo/tests/interop/lib/docker.bash"
 for c in dockerd containerd docker-proxy runc nsenter nft ip ss "$BUSYBOX" "$DOCKER_CLI" \
-         "$SHARED/fixtures/make-rootfs.sh" "$BERTH_BUILD/cmd/berthd/berthd" "$BERTH_BUILD/cmd/berth/berth" \
+         "$MAKE_ROOTFS" "$BERTH_BUILD/cmd/berthd/berthd" "$BERTH_BUILD/cmd/berth/berth" \
          "$BERTH_BUILD/cmd/berth-shim/berth-shim"; do
   command -v "$c" >/dev/null 2>&1 || [[ -x "$c" ]] || { echo "run-network-bench.sh: missing $c" >&2; exit 1; }
 done
@@ -164,7 +163,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "# load average at start: $load_start; temp root $T; hide cgroup2 unified: $HIDE_UNIFIED"
 
 # --- the image: one busybox rootfs for both -----------------------------------------------------
-"$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
+"$MAKE_ROOTFS" "$T/rootfs" >/dev/null
 tar -C "$T/rootfs" -c . >"$T/rootfs.tar"
 
 # --- berthd --------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-shared=${BERTH_SHARED:-$(cd "$repo/../shared" 2>/dev/null && pwd || echo /work/shared)}
 BERTH_RUNTIME=${BERTH_RUNTIME:-$repo/build/cmd/berth-runtime/berth-runtime}
 CRUN=${CRUN:-/usr/bin/crun}
 RUNC=${RUNC:-/usr/sbin/runc}
@@ -46,7 +45,7 @@ fi
 bench=$BUILD_DIR/bench/runtime_bench
 
 # 2. The bundle: busybox rootfs + one config.json for all runtimes.
-"$shared/fixtures/make-rootfs.sh" "$tmp/bundle/rootfs" >/dev/null
+"$repo/tests/fixtures/make-rootfs.sh" "$tmp/bundle/rootfs" >/dev/null
 (cd "$tmp/bundle" && "$RUNC" spec)
 # A cgroup name unique to this bench run, absolute so that crun and runc put it in the same
 # place (crun reads a relative cgroupsPath from the hierarchy root, runc from its own cgroup).
@@ -113,7 +112,7 @@ section=$tmp/section.md
 
 ### How it is measured
 
-- Bundle: busybox rootfs from \`shared/fixtures/make-rootfs.sh\`; \`config.json\` is \`runc spec\`
+- Bundle: busybox rootfs from \`tests/fixtures/make-rootfs.sh\`; \`config.json\` is \`runc spec\`
   with \`process.terminal=false\`, \`process.args=["/bin/true"]\`, \`root.readonly=false\`,
   \`linux.cgroupsPath="/runtime-bench-<pid>"\`; namespaces pid, mount, ipc, uts, network (new, no
   path); no seccomp profile, no hooks. The **same config.json is used by all three runtimes**.

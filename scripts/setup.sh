@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Build and run dependencies, then the peers the tests and benchmarks compare
 # against (never linked into berth).
-BUILD_PKGS=(build-essential cmake pkg-config ccache libseccomp-dev libcap-dev nlohmann-json3-dev
+BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-dev libcap-dev nlohmann-json3-dev
             libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
@@ -29,7 +29,11 @@ fi
 
 # The product only: the test command builds the test binaries.
 PRODUCT=(berthd berth berth-shim berth-init berth-runtime)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Ninja for a new build dir (an existing one keeps its generator): it compiles a
+# target's sources while its dependencies still link, so both cores stay busy.
+generator=()
+[[ -f build/CMakeCache.txt ]] || generator=(-G Ninja)
+cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target "${PRODUCT[@]}"
 
 [[ "${1:-}" == "--no-demo" ]] && exit 0

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2034 # variables read by the sourced libraries or in eval strings
 # e2e.docker_cli: the real Docker CLI 28 drives berthd (Engine API 1.41) on an isolated
 # temp root (tests/e2e/lib/berthd.bash). Every run is `--pull never` on a local busybox
-# image `docker import`ed from shared/fixtures/make-rootfs.sh.
+# image `docker import`ed from tests/fixtures/make-rootfs.sh.
 #
 #   BERTHD=build/cmd/berthd/berthd bash tests/e2e/docker_cli.sh
 set -euo pipefail
@@ -168,7 +168,9 @@ docker "${RUN[@]}" -d --init --name e2e-init "$IMG" sleep 1000
 docker stop -t 10 e2e-init
 docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' e2e-init
 expect_eq "stop --init container: sleep dies of SIGTERM (143)" "exited 143" "$OUT"
-docker "${RUN[@]}" -d --name e2e-kill "$IMG" sh -c 'trap "exit 10" USR1; while :; do sleep 0.1; done'
+# PID 1 ignores a signal it has no handler for: USR1 goes once the trap is set.
+docker "${RUN[@]}" -d --name e2e-kill "$IMG" sh -c 'trap "exit 10" USR1; echo trapped; while :; do sleep 0.1; done'
+wait_for_log e2e-kill trapped || not_ok "e2e-kill never said 'trapped': $(why)"
 docker kill -s USR1 e2e-kill
 expect_eq "kill -s USR1: prints the name" e2e-kill "$OUT"
 docker wait e2e-kill
@@ -315,6 +317,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 expect_eq "--restart on-failure:2: restarted twice, then stays exited" "exited 2 1" "$OUT"
+# A check that something does NOT happen needs a window: a third restart would come
+# within the policy's back-off; a slow machine can only make this miss a bug, never fail.
 sleep 1
 docker inspect -f '{{.State.Status}} {{.RestartCount}}' e2e-restart
 expect_eq "--restart on-failure:2: no third restart" "exited 2" "$OUT"

@@ -6,6 +6,10 @@
 # and the exit status of a container that ended while berthd was down. A SIGTERM
 # is a clean shutdown (pidfile and socket removed) that also leaves containers up.
 #
+# Nothing here is ordered by sleeping: the short container blocks on a fifo
+# bind-mounted from the host, which the test opens only once berthd is dead, and
+# every "meanwhile" is a bounded wait for what it needs (log lines on disk).
+#
 #   BERTHD=build/cmd/berthd/berthd bash tests/e2e/live_restore.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,12 +27,26 @@ alive() { kill -0 "$1" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/d
 line_numbers() { printf '%s\n' "$OUT" | sed -n 's/^line \([0-9][0-9]*\)$/\1/p'; }
 # contiguous: the numbers are exactly 1..count (nothing lost, nothing doubled).
 contiguous() { [[ "$(line_numbers)" == "$(seq 1 "$(line_numbers | wc -l)")" ]]; }
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds (0) or SECONDS pass (1).
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.1; done
+}
+# log_lines_at_least N: the long container's json-file log (written by its shim,
+# whether berthd runs or not) holds at least N lines.
+log_lines_at_least() { (($(wc -l <"$LONG_LOG" 2>/dev/null || echo 0) >= $1)); }
+logs_have_at_least() { docker logs e2e-long; (($(line_numbers | wc -l) >= $1)); }
 
 docker "${RUN[@]}" -d --name e2e-long busybox:latest \
   sh -c 'trap "exit 0" TERM; i=0; while :; do i=$((i + 1)); echo "line $i"; sleep 0.2; done'
 LONG=$OUT
 [[ $RC -eq 0 && $LONG =~ ^[0-9a-f]{64}$ ]] || die "run -d of the long container failed: $(why)"
-docker "${RUN[@]}" -d --name e2e-short busybox:latest sh -c 'sleep 1.5; exit 7'
+# The short container exits 7 once something is written to the fifo: the test
+# writes it only after berthd is dead, so the exit happens while berthd is down.
+mkdir -p "$T/gate"
+mkfifo "$T/gate/release"
+docker "${RUN[@]}" -d --name e2e-short -v "$T/gate:/gate" busybox:latest sh -c 'read -r _ </gate/release; exit 7'
 SHORT=$OUT
 [[ $RC -eq 0 ]] || die "run -d of the short container failed: $(why)"
 docker inspect -f '{{.State.Pid}}' e2e-long
@@ -39,8 +57,10 @@ SPID=$OUT
 SHIMS=$(pids_under "$T/exec/" | sort -n | tr '\n' ' ')
 check "one berth-shim per container, named by its state dir under the exec-root" "shims: '$SHIMS'" \
   [ "$(wc -w <<<"$SHIMS")" -eq 2 ]
-sleep 0.6
-docker logs e2e-long
+docker inspect -f '{{.LogPath}}' e2e-long
+LONG_LOG=$OUT
+[[ -f "$LONG_LOG" ]] || die "inspect gave no json-file log path for the long container: '$LONG_LOG'"
+wait_for 30 logs_have_at_least 2 || true
 BEFORE=$(line_numbers | wc -l)
 check "logs before the kill: a few contiguous lines" "$(why)" eval '((BEFORE >= 2)) && contiguous'
 
@@ -51,10 +71,16 @@ t_kill=$(date +%s%N)
 check "berthd ($KPID) is gone after kill -9" "still alive" eval '! alive "$KPID"'
 check "the long container's process ($LPID) survives kill -9 of berthd" "it is gone" alive "$LPID"
 for p in $SHIMS; do check "shim $p survives kill -9 of berthd" "it is gone" alive "$p"; done
-# While berthd is down: the short container exits (7), the long one keeps logging.
-for _ in $(seq 50); do alive "$SPID" || break; sleep 0.1; done
+check "the short container ($SPID) still waits on its fifo" "it is gone" alive "$SPID"
+# While berthd is down: release the short container (it exits 7), and let the
+# long one write 8 more lines to its log.
+timeout 20 sh -c 'echo go >"$1"' _ "$T/gate/release" || not_ok "the short container never opened its fifo"
+wait_for 20 eval '! alive "$SPID"' || true
 check "the short container exited while berthd was down" "pid $SPID still alive" eval '! alive "$SPID"'
-sleep 1.2
+DOWN_LINES=$(wc -l <"$LONG_LOG")
+wait_for 30 log_lines_at_least $((DOWN_LINES + 8)) || true
+check "the long container's shim logged 8 lines while berthd was down" \
+  "$DOWN_LINES lines at the kill, $(wc -l <"$LONG_LOG") now" log_lines_at_least $((DOWN_LINES + 8))
 t_restart=$(date +%s%N)
 
 # --- restart berthd on the same dirs ----------------------------------------------------------
@@ -94,15 +120,14 @@ check "SIGTERM: the pidfile is removed" "$T/berthd.pid still there" [ ! -e "$T/b
 check "SIGTERM: the socket is removed" "$SOCK still there" [ ! -e "$SOCK" ]
 check "SIGTERM: berthd ($TPID) is gone" "still alive" eval '! alive "$TPID"'
 check "SIGTERM: the long container ($LPID) is still running" "it is gone" alive "$LPID"
-sleep 0.5
 start_berthd
 ok "berthd starts again after a clean shutdown"
 check "the new berthd wrote its pidfile" "pidfile: '$(cat "$T/berthd.pid" 2>&1)', pid $BERTHD_PID" \
   [ "$(cat "$T/berthd.pid" 2>/dev/null)" == "$BERTHD_PID" ]
 docker inspect -f '{{.State.Status}} {{.State.Pid}}' e2e-long
 expect_eq "after a clean restart: the long container is found, running, same pid" "running $LPID" "$OUT"
-docker logs --tail 1 e2e-long
-last=$(line_numbers)
+last_line_beyond() { docker logs --tail 1 e2e-long; last=$(line_numbers); ((${last:-0} > $1)); }
+wait_for 30 last_line_beyond "$AFTER" || true
 check "after a clean restart: logs go on" "last line number '$last', $AFTER before the SIGTERM" \
   [ "${last:-0}" -gt "$AFTER" ]
 
@@ -114,7 +139,7 @@ check "stop after restore took less than 8 s" "took $((SECONDS - start)) s" [ $(
 docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' e2e-long
 expect_eq "stop after restore: the trap exits 0" "exited 0" "$OUT"
 check "stop after restore: the container process is gone" "pid $LPID alive" eval '! alive "$LPID"'
-for _ in $(seq 30); do [[ -z "$(pids_under "$T/exec/")" ]] && break; sleep 0.1; done
+wait_for 20 eval '[[ -z "$(pids_under "$T/exec/")" ]]' || true
 check "the shims exited with their containers" "left: $(pids_under "$T/exec/" | tr '\n' ' ')" \
   [ -z "$(pids_under "$T/exec/")" ]
 docker start e2e-long

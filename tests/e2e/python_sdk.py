@@ -3,7 +3,7 @@
 
 berthd runs on an isolated temp root (/tmp/berth-e2e-python_sdk.XXXXXX: data-root,
 exec-root, socket, pidfile, config file) with its own cgroup parent berth-e2e-<pid>;
-the busybox image is a local rootfs (shared/fixtures/make-rootfs.sh) imported, nothing
+the busybox image is a local rootfs (tests/fixtures/make-rootfs.sh) imported, nothing
 is pulled. The harness (daemon, clean-up) is tests/e2e/lib/berthd.py.
 
     BERTHD=build/cmd/berthd/berthd python3 tests/e2e/python_sdk.py [-v] [TestClass.test_name]
@@ -82,8 +82,15 @@ class Base(unittest.TestCase):
         self.made.append(c)
         return c
 
+    def run_trapped(self, script, **kw):
+        """A container whose shell runs `script` once its traps are set: PID 1 ignores a
+        signal it has no handler for, so a test signals only after "trapped" is logged."""
+        c = self.run_d(["sh", "-c", script], **kw)
+        self.assertTrue(wait_until(lambda: b"trapped\n" in c.logs(), timeout=30), "never logged 'trapped'")
+        return c
+
     def long(self, **kw):
-        return self.run_d(["sh", "-c", 'trap "exit 0" TERM; while :; do sleep 0.1; done'], **kw)
+        return self.run_trapped('trap "exit 0" TERM; echo trapped; while :; do sleep 0.1; done', **kw)
 
 
 class SystemTest(Base):
@@ -218,8 +225,7 @@ class LifecycleTest(Base):
         self.assertEqual(c.wait(timeout=10)["StatusCode"], 137)
 
     def test_kill_signal(self):
-        c = self.run_d(["sh", "-c", 'trap "exit 10" USR1; while :; do sleep 0.1; done'])
-        time.sleep(0.3)
+        c = self.run_trapped('trap "exit 10" USR1; echo trapped; while :; do sleep 0.1; done')
         c.kill(signal="SIGUSR1")
         self.assertEqual(c.wait(timeout=10)["StatusCode"], 10)
         c2 = self.run_d("sleep 1000")

@@ -13,12 +13,11 @@ source "$HERE/lib/common.bash"
 source "$HERE/lib/docker.bash"
 
 RUNTIME=${BERTH_RUNTIME:?BERTH_RUNTIME must name the OCI runtime under test}
-SHARED=${BERTH_SHARED:-$HERE/../../../shared}
 DOCKER_CLI=${INTEROP_DOCKER_CLI:-/usr/local/bin/docker}   # the real CLI 28, not Debian's 20.10
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 [[ -x "$RUNTIME" ]] || die "BERTH_RUNTIME=$RUNTIME is not an executable"
 need_cmd dockerd containerd containerd-shim-runc-v2 "$DOCKER_CLI" sha256sum timeout \
-  "$SHARED/fixtures/make-rootfs.sh"
+  "$MAKE_ROOTFS"
 
 # containerd 1.6 puts shim sockets in /run/containerd/s/ whatever its config says, and
 # dockerd creates /run/docker/plugins: remove them again if this test created them.
@@ -50,7 +49,7 @@ docker() { capture "$DOCKER_CLI" "$@"; }
 RUN=(run --runtime berth --pull never --network none)
 
 # --- image: local busybox rootfs, never pulled --------------------------------------------
-"$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
+"$MAKE_ROOTFS" "$T/rootfs" >/dev/null
 tar -C "$T/rootfs" -c . >"$T/rootfs.tar"
 docker import "$T/rootfs.tar" "$IMAGE"
 [[ $RC -eq 0 ]] || die "docker import failed: $(why)"

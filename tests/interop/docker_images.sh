@@ -9,20 +9,17 @@
 #      and `docker run` (default runc runtime) runs a command from it.
 # Nothing is pulled and nothing touches the network.
 #
-#   BERTH_SHARED=/work/shared BERTH_IMAGE_TOOL=build/tests/tools/berth-image-tool \
-#     bash tests/interop/docker_images.sh
+#   BERTH_IMAGE_TOOL=build/tests/tools/berth-image-tool bash tests/interop/docker_images.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/common.bash"
 source "$HERE/lib/docker.bash"
-
-SHARED=${BERTH_SHARED:-$HERE/../../../shared}
 TOOL=${BERTH_IMAGE_TOOL:-$HERE/../../build/tests/tools/berth-image-tool}
 DOCKER_CLI=${INTEROP_DOCKER_CLI:-/usr/local/bin/docker}   # the real CLI 28, not Debian's 20.10
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 [[ -x "$TOOL" ]] || die "berth-image-tool not found at $TOOL (build target berth-image-tool, or set BERTH_IMAGE_TOOL)"
 need_cmd dockerd containerd containerd-shim-runc-v2 runc "$DOCKER_CLI" jq sha256sum timeout \
-  "$SHARED/fixtures/make-rootfs.sh"
+  "$MAKE_ROOTFS"
 
 # containerd 1.6 puts shim sockets in /run/containerd/s/ whatever its config says, and
 # dockerd creates /run/docker/plugins: remove them again if this test created them.
@@ -50,7 +47,7 @@ docker() { capture "$DOCKER_CLI" "$@"; }
 tool() { capture "$TOOL" "$BROOT" "$@"; }
 
 # --- Docker -> berth ------------------------------------------------------------------------
-"$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
+"$MAKE_ROOTFS" "$T/rootfs" >/dev/null
 tar -C "$T/rootfs" -c . >"$T/rootfs.tar"
 docker import "$T/rootfs.tar" "$SRC_REF"
 [[ $RC -eq 0 ]] || die "docker import failed: $(why)"

@@ -12,10 +12,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/common.bash"
 
 RUNTIME=${BERTH_RUNTIME:?BERTH_RUNTIME must name the OCI runtime under test}
-SHARED=${BERTH_SHARED:-$HERE/../../../shared}
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 [[ -x "$RUNTIME" ]] || die "BERTH_RUNTIME=$RUNTIME is not an executable"
-need_cmd podman conmon unshare timeout "$SHARED/fixtures/make-rootfs.sh"
+need_cmd podman conmon unshare timeout "$MAKE_ROOTFS"
 
 # The runtime's default state dir: podman does not pass --root to the runtime, and cannot
 # be made to (see docs/interop.md), so the runtime keeps its state in its default place.
@@ -96,7 +95,7 @@ PODMAN_OK=1
 echo "# podman $(command podman --version | awk '{print $3}'), runtime $RUNTIME, temp root $T"
 
 # --- image: local busybox rootfs, never pulled --------------------------------------------
-"$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
+"$MAKE_ROOTFS" "$T/rootfs" >/dev/null
 # `podman import` writes a blob-info cache to /var/lib/containers/cache whatever --root
 # says: give it a private, throw-away /var/lib in its own mount namespace.
 tar -C "$T/rootfs" -c . >"$T/rootfs.tar"
@@ -223,11 +222,17 @@ podman rm "$CID2"
 expect_eq "rm of an exited container" 0 "$RC"
 
 # --- nothing left in the runtime ----------------------------------------------------------
-sleep 0.5   # the last `podman container cleanup` (conmon's exit command) may still run
-known=()
-for id in $(created_ids); do
-  "$RUNTIME" state "$id" >/dev/null 2>&1 && known+=("${id:0:12}")
-done
+# The last `podman container cleanup` (conmon's exit command) may still run: wait (bounded)
+# until the runtime knows none of the containers.
+runtime_knows_some() {
+  local id
+  known=()
+  for id in $(created_ids); do
+    "$RUNTIME" state "$id" >/dev/null 2>&1 && known+=("${id:0:12}")
+  done
+  ((${#known[@]} > 0))
+}
+for _ in $(seq 100); do runtime_knows_some || break; sleep 0.2; done
 n=$(created_ids | wc -l)
 check "all $n containers podman created are gone from the runtime" \
   "the runtime still knows: ${known[*]}" [ "$n" -ge 10 -a ${#known[@]} -eq 0 ]

@@ -17,8 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
-RUNTIME=${BERTH_RUNTIME:-/work/main/build/cmd/berth-runtime/berth-runtime}
-SHARED=${BERTH_SHARED:-$REPO/../shared}
+RUNTIME=${BERTH_RUNTIME:-$REPO/build/cmd/berth-runtime/berth-runtime}
 GUEST_TIMEOUT=${BERTH_VM_TIMEOUT:-240}
 # Number of "ok" lines the guest prints when everything passes (see the
 # guest's /init below); fewer means a check did not run.
@@ -37,8 +36,7 @@ done
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [[ -x "$BUSYBOX" ]] || die "$BUSYBOX not found: apt-get install busybox-static"
 if ldd "$BUSYBOX" >/dev/null 2>&1; then die "$BUSYBOX is not statically linked (install busybox-static)"; fi
-MAKE_ROOTFS="$SHARED/fixtures/make-rootfs.sh"
-[[ -f "$MAKE_ROOTFS" ]] || die "$MAKE_ROOTFS not found (set BERTH_SHARED)"
+MAKE_ROOTFS="$REPO/tests/fixtures/make-rootfs.sh"
 
 if [[ -n "${BERTH_VM_KERNEL:-}" ]]; then
   KERNEL=$BERTH_VM_KERNEL

@@ -14,6 +14,8 @@
 #   kill9_berthd               SIGKILL berthd (live-restore tests)
 #   import_busybox [NAME]      make-rootfs.sh + docker import (default busybox:latest)
 #   docker ARGS...             the real docker CLI under capture (OUT, ERR, RC)
+#   wait_for_log NAME LINE     waits (30 s at most) until `docker logs NAME` has LINE: a
+#                              container says it is ready (e.g. its trap is set) this way
 #
 # The EXIT trap (e2e_cleanup) removes every container through berthd (docker rm -f),
 # stops berthd, kills the shims left (their command lines name $T), kills and removes
@@ -42,8 +44,7 @@ e2e_init() {
   local name=$1
   [[ $(id -u) -eq 0 ]] || die "must run as root"
   find_berthd
-  SHARED=${BERTH_SHARED:-$E2E_LIB/../../../../shared}
-  need_cmd "$DOCKER_CLI" timeout tar mkfifo "$SHARED/fixtures/make-rootfs.sh"
+  need_cmd "$DOCKER_CLI" timeout tar mkfifo "$MAKE_ROOTFS"
   T=$(mktemp -d "/tmp/berth-e2e-$name.XXXXXX")
   CG_NAME="berth-e2e-$$"
   # Each test daemon has its own default bridge and nftables table, so
@@ -61,6 +62,16 @@ e2e_init() {
 }
 
 docker() { capture "$DOCKER_CLI" "$@"; }
+
+wait_for_log() {
+  local deadline=$((SECONDS + 30))
+  while :; do
+    docker logs "$1"
+    grep -qxF -- "$2" <<<"$OUT" && return 0
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
 
 # start_berthd [extra flags]: returns once berthd wrote READY on the notify fd.
 start_berthd() {
@@ -104,7 +115,7 @@ kill9_berthd() {
 import_busybox() {
   local name=${1:-busybox:latest}
   if [[ ! -f "$T/busybox.tar" ]]; then
-    "$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null || die "make-rootfs.sh failed"
+    "$MAKE_ROOTFS" "$T/rootfs" >/dev/null || die "make-rootfs.sh failed"
     tar -C "$T/rootfs" -cf "$T/busybox.tar" . || die "tar of the rootfs failed"
   fi
   docker import "$T/busybox.tar" "$name"

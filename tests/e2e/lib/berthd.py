@@ -4,7 +4,7 @@ tests/e2e/*.py, so this file under lib/ is not a test of its own).
 An isolated berthd: its own temp root /tmp/berth-e2e-<name>.XXXXXX (data-root,
 exec-root, socket, pidfile, config file), its own cgroup parent berth-e2e-<pid>,
 its own default bridge and nftables table. The busybox image is a local rootfs
-(shared/fixtures/make-rootfs.sh) imported, nothing is pulled. Clean-up reuses
+(tests/fixtures/make-rootfs.sh) imported, nothing is pulled. Clean-up reuses
 tests/interop/lib/common.bash (kill_procs_under, remove_cgroups, unmount_under)
 and removes the daemon's bridges (the default one and its networks', found in its
 metadata.db) and its nftables table.
@@ -22,7 +22,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 COMMON = os.path.join(ROOT, "tests", "interop", "lib", "common.bash")
-SHARED = os.environ.get("BERTH_SHARED") or os.path.join(ROOT, "..", "shared")
+MAKE_ROOTFS = os.path.join(ROOT, "tests", "fixtures", "make-rootfs.sh")
 IMG = "busybox:latest"
 
 try:
@@ -130,7 +130,7 @@ def start_module(name, tag="p"):
     Cleans up and re-raises on failure."""
     if os.geteuid() != 0:
         raise RuntimeError("must run as root")
-    mk = os.path.join(SHARED, "fixtures", "make-rootfs.sh")
+    mk = MAKE_ROOTFS
     if not os.access(mk, os.X_OK):
         raise RuntimeError(f"prerequisite missing: {mk}")
     d = Daemon(name, tag)

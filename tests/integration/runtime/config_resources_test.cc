@@ -65,7 +65,9 @@ TEST(ConfigResources, MemoryCpuCpusetPidsLandInTheCgroup) {
 TEST(ConfigResources, PidsLimitStopsForks) {
   Bundle b;
   b.config()["linux"]["resources"]["pids"] = {{"limit", 5}};
-  b.set_args({"sh", "-c", "i=0; while [ $i -lt 10 ]; do sleep 2 & i=$((i+1)); echo started $i; done"});
+  // The sleeps outlive the loop however slow the machine (the kernel kills them with
+  // the pid namespace's init): each one holds its pid until the limit refuses a fork.
+  b.set_args({"sh", "-c", "i=0; while [ $i -lt 10 ]; do sleep 1000 & i=$((i+1)); echo started $i; done"});
   auto r = b.run();
   EXPECT_NE(r.status, 0) << r.out;
   EXPECT_NE(r.err.find("can't fork"), std::string::npos) << r.err;

@@ -206,11 +206,15 @@ TEST(ConfigHooks, HookTimeoutKillsIt) {
   EXPECT_NE(r.err.find("createRuntime"), std::string::npos) << r.err;
   EXPECT_LT(took, std::chrono::seconds(8));
   EXPECT_FALSE(std::filesystem::exists(b.state_root() + "/" + id));
-  // The hook process itself was killed.
-  usleep(100000);
-  int left = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc"))
-    if (slurp(e.path().string() + "/cmdline") == std::string("sleep\0" "23.456\0", 13)) ++left;
+  // The hook process itself was killed (waited for, 5 s at most: SIGKILL is not instant).
+  auto hooks_left = [] {
+    int left = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc"))
+      if (slurp(e.path().string() + "/cmdline") == std::string("sleep\0" "23.456\0", 13)) ++left;
+    return left;
+  };
+  int left = hooks_left();
+  for (int i = 0; i < 500 && left > 0; ++i, left = hooks_left()) usleep(10000);
   EXPECT_EQ(left, 0) << "hook still running";
 }
 

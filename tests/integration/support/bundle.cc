@@ -22,8 +22,7 @@ std::string g_rootfs_template;
 
 void ensure_template() {
   if (!g_rootfs_template.empty()) return;
-  const char* shared = std::getenv("BERTH_SHARED");
-  std::string script = std::string(shared ? shared : "/work/shared") + "/fixtures/make-rootfs.sh";
+  std::string script = fixture_path("make-rootfs.sh");
   char tmpl[] = "/tmp/berth-it-rootfs-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   std::string dir = std::string(tmpl) + "/rootfs";
@@ -89,12 +88,6 @@ CmdResult run_command(const std::vector<std::string>& argv, const std::string& i
   waitpid(pid, &status, 0);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
-}
-
-std::string runtime_path() {
-  const char* p = std::getenv("BERTH_RUNTIME");
-  if (!p) throw std::runtime_error("BERTH_RUNTIME is not set (run through ctest)");
-  return p;
 }
 
 std::string make_rootfs(const std::string& dir) {

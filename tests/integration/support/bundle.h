@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "support/paths.h"
+
 namespace berth::testing {
 
 struct CmdResult {
@@ -21,9 +23,7 @@ struct CmdResult {
 CmdResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                       const std::vector<int>& extra_fds = {});
 
-// Path of berth-runtime (from $BERTH_RUNTIME, set by CTest).
-std::string runtime_path();
-// A fresh busybox rootfs copy, built once per test process from shared/fixtures.
+// A fresh busybox rootfs copy, built once per test process with tests/fixtures/make-rootfs.sh.
 std::string make_rootfs(const std::string& dir);
 
 class Bundle {

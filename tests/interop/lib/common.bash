@@ -13,6 +13,9 @@
 #                                            and removes those cgroups
 #   remember_absent DIR... / remove_created_dirs   global dirs a peer creates on its own
 
+# The project's busybox rootfs fixture: make-rootfs.sh DIR.
+MAKE_ROOTFS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../fixtures" && pwd)/make-rootfs.sh
+
 FAILS=0
 CMD_TIMEOUT=${INTEROP_CMD_TIMEOUT:-30}   # per peer command
 BUDGET=${INTEROP_BUDGET:-240}            # whole script: past it, remaining commands are not run
@@ -120,7 +123,7 @@ kill_procs_under() {
   done
   # shellcheck disable=SC2086
   kill -KILL $pids 2>/dev/null || true
-  sleep 0.2
+  for i in $(seq 50); do [[ -z "$(pids_under "$dir")" ]] && return 0; sleep 0.1; done
 }
 
 # unmount_under DIR: every mount at or below DIR, deepest/latest first, lazily.
