@@ -13,7 +13,7 @@ BUILD_PKGS=(build-essential cmake pkg-config ccache libseccomp-dev libcap-dev nl
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
-           python3-docker curl nftables)
+           python3-docker curl nftables clang-19 libclang-rt-19-dev)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
