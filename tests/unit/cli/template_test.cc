@@ -84,5 +84,16 @@ TEST(Table, IndentJsonLikeGo) {
             "            \"y\"\n        ],\n        \"e\": \"<\\u003c>\"\n    }\n]");
 }
 
+// Found by fuzzing (tests/fuzz/cli_template.cc): a number literal that does
+// not fit int64 threw std::out_of_range out of Template::parse.
+TEST(TemplateLimits, NumberLiteralsOutOfRange) {
+  EXPECT_EQ(run("{{9223372036854775807}}", kInspect), "9223372036854775807");
+  EXPECT_EQ(run("{{18446744073709551615}}", kInspect), "18446744073709551615");  // uint64, as Go
+  EXPECT_EQ(run("{{if gt 444444444444444444444 18446744073709551615}}float{{end}}", kInspect), "float");
+  EXPECT_EQ(run("{{-1.5}}", kInspect), "-1.5");
+  EXPECT_FALSE(Template::parse("{{1" + std::string(400, '0') + ".5}}"));  // beyond double
+  EXPECT_FALSE(Template::parse("{{1.2.3}}"));
+}
+
 }  // namespace
 }  // namespace berth::cli
