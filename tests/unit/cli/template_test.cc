@@ -95,5 +95,14 @@ TEST(TemplateLimits, NumberLiteralsOutOfRange) {
   EXPECT_FALSE(Template::parse("{{1.2.3}}"));
 }
 
+// Found by fuzzing: printing a whole float beyond int64 cast it to int64 (UB).
+TEST(TemplateLimits, WholeFloatsBeyondInt64Print) {
+  EXPECT_EQ(run("{{100000000000000000000.0}}", kInspect), "100000000000000000000");
+  EXPECT_EQ(run("{{9223372036854775808.0}}", kInspect), "9223372036854775808");
+  EXPECT_EQ(run("{{-3.0}} {{0.0}} {{2.5}}", kInspect), "-3 0 2.5");
+  EXPECT_EQ(go_print(Json(-0.0)), "0");
+  EXPECT_EQ(go_print(Json(1e21)), "1e+21");
+}
+
 }  // namespace
 }  // namespace berth::cli
