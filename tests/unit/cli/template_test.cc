@@ -104,5 +104,13 @@ TEST(TemplateLimits, WholeFloatsBeyondInt64Print) {
   EXPECT_EQ(go_print(Json(1e21)), "1e+21");
 }
 
+// Found by fuzzing: a printf width of 10 digits overflowed int (UB) and a
+// large one allocated its padding. Go's fmt stops at widths beyond 1e6.
+TEST(TemplateLimits, PrintfWidthIsBounded) {
+  EXPECT_EQ(run(R"({{printf "%5s|%-3d|" "x" 7}})", kInspect), "    x|7  |");
+  EXPECT_EQ(run(R"({{printf "a%99999999999999s|" "x"}})", kInspect), "a%!(NOVERB)");
+  EXPECT_EQ(run(R"({{printf "%1000001s" "x"}})", kInspect).size(), 1000001u);
+}
+
 }  // namespace
 }  // namespace berth::cli
