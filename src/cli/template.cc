@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "base/defer.h"
+
 namespace berth::cli {
 
 namespace {
@@ -226,7 +228,10 @@ class PipelineParser {
         return a;
       case Token::Kind::LParen: {
         a.kind = Arg::Kind::Sub;
+        if (++depth_ > kTemplateMaxNesting)
+          return fail(Errc::InvalidArgument, fmt::format("template: more than {} nested ( )", kTemplateMaxNesting));
         a.sub = std::make_shared<Pipeline>(TRY(parse_pipeline()));
+        --depth_;
         if (pos_ >= t_.size() || t_[pos_].kind != Token::Kind::RParen) {
           return fail(Errc::InvalidArgument, "template: unclosed left paren");
         }
@@ -240,6 +245,7 @@ class PipelineParser {
 
   std::vector<Token> t_;
   size_t pos_ = 0;
+  size_t depth_ = 0;  // open parentheses
 };
 
 // ---- the template's structure ----
@@ -348,6 +354,10 @@ class TreeParser {
 
  private:
   Result<void> parse_control(TemplateNode& node, const std::string& pipeline_text) {
+    // Each block (and each "else if") is a level of recursion here and when it runs.
+    if (++depth_ > kTemplateMaxNesting)
+      return fail(Errc::InvalidArgument, fmt::format("template: more than {} nested blocks", kTemplateMaxNesting));
+    Defer leave([&] { --depth_; });
     node.pipe = TRY(parse_pipeline_text(pipeline_text));
     std::string stop;
     node.body = TRY(parse_list(&stop));
@@ -371,6 +381,7 @@ class TreeParser {
 
   std::vector<Piece> p_;
   size_t pos_ = 0;
+  size_t depth_ = 0;  // open blocks
 };
 
 // ---- evaluation ----

@@ -18,6 +18,11 @@ namespace berth::cli {
 
 using Json = nlohmann::ordered_json;
 
+// Bounds that keep any template (a typo, or a script's) from crashing the CLI
+// by recursion, hanging it or exhausting memory; Go has none of these, and
+// no --format people write comes near them. Past one, parse or execute fails.
+inline constexpr size_t kTemplateMaxNesting = 100;  // {{if}}/{{with}}/{{range}} blocks, and ( ) in an action
+
 struct TemplateNode;
 
 class Template {

@@ -112,5 +112,24 @@ TEST(TemplateLimits, PrintfWidthIsBounded) {
   EXPECT_EQ(run(R"({{printf "%1000001s" "x"}})", kInspect).size(), 1000001u);
 }
 
+// Found by fuzzing: deep nesting overflowed the stack (parse and execute recurse).
+TEST(TemplateLimits, NestingIsBounded) {
+  auto nested = [](size_t n, const std::string& open, const std::string& inner, const std::string& close) {
+    std::string t;
+    for (size_t i = 0; i < n; ++i) t += open;
+    t += inner;
+    for (size_t i = 0; i < n; ++i) t += close;
+    return t;
+  };
+  EXPECT_EQ(run(nested(kTemplateMaxNesting, "{{if 1}}", "deep", "{{end}}"), kInspect), "deep");
+  EXPECT_EQ(run("{{len " + nested(kTemplateMaxNesting, "(", "\"ab\"", ")") + "}}", kInspect), "2");
+  EXPECT_FALSE(Template::parse(nested(kTemplateMaxNesting + 1, "{{if 1}}", "x", "{{end}}")));
+  EXPECT_FALSE(Template::parse(nested(100000, "{{range .}}", "x", "{{end}}")));
+  EXPECT_FALSE(Template::parse("{{len " + nested(100000, "(", "\"ab\"", ")") + "}}"));
+  std::string chain = "{{if 0}}";
+  for (size_t i = 0; i < 100000; ++i) chain += "{{else if 0}}";
+  EXPECT_FALSE(Template::parse(chain + "{{end}}"));
+}
+
 }  // namespace
 }  // namespace berth::cli
