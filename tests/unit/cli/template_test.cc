@@ -131,5 +131,21 @@ TEST(TemplateLimits, NestingIsBounded) {
   EXPECT_FALSE(Template::parse(chain + "{{end}}"));
 }
 
+// Found by fuzzing: {{range 8888888888888883}} ran for days; nested ranges multiply.
+TEST(TemplateLimits, WorkAndOutputAreBounded) {
+  auto stopped = [](const std::string& text) {
+    auto t = Template::parse(text);
+    EXPECT_TRUE(t) << text;
+    if (!t) return false;
+    auto out = t->execute(kInspect);
+    return !out && out.error().code == Errc::InvalidArgument;
+  };
+  EXPECT_TRUE(stopped("{{range 8888888888888883}}{{end}}"));
+  EXPECT_TRUE(stopped("{{range 100000}}{{range 100000}}{{.}}{{end}}{{end}}"));
+  EXPECT_TRUE(stopped("{{range 20}}{{printf \"%1000000s\" \"x\"}}{{end}}"));  // 20 MB of output, 60 steps
+  EXPECT_EQ(run("{{range 100000}}{{end}}{{range 3}}{{.}}{{end}}", kInspect), "012");
+  EXPECT_EQ(run("{{range 1000}}{{.}}{{end}}", kInspect).size(), 2890u);
+}
+
 }  // namespace
 }  // namespace berth::cli
