@@ -147,5 +147,13 @@ TEST(TemplateLimits, WorkAndOutputAreBounded) {
   EXPECT_EQ(run("{{range 1000}}{{.}}{{end}}", kInspect).size(), 2890u);
 }
 
+// Found by fuzzing: a float count beyond int64 was converted to int64 (UB).
+TEST(TemplateLimits, CountsOfTruncateAndPad) {
+  EXPECT_EQ(run("{{truncate .Id 922654607377095516170}}", kInspect), "abc");
+  EXPECT_EQ(run("{{truncate .Id 18446744073709551615}}", kInspect), "abc");
+  EXPECT_EQ(run("{{truncate .Id -922654607377095516170.0}}|{{truncate .Id 2.9}}", kInspect), "abc|ab");
+  EXPECT_EQ(run("{{pad .Id 1.5 -1.0}}|{{pad .Id .Missing 1}}", kInspect), " abc|abc ");
+}
+
 }  // namespace
 }  // namespace berth::cli
