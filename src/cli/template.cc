@@ -429,7 +429,7 @@ std::string title_case(std::string s) {
 std::string go_sprintf(const std::string& format, const std::vector<Json>& args) {
   std::string out;
   size_t next = 0;
-  for (size_t i = 0; i < format.size(); ++i) {
+  for (size_t i = 0; i < format.size() && out.size() <= kTemplateMaxOutput; ++i) {  // the caller refuses more
     if (format[i] != '%') {
       out += format[i];
       continue;
@@ -467,6 +467,11 @@ std::string go_sprintf(const std::string& format, const std::vector<Json>& args)
   return out;
 }
 
+std::unexpected<Error> too_long(const std::string& function) {
+  return fail(Errc::InvalidArgument,
+              fmt::format("template: {}: result longer than {} bytes", function, kTemplateMaxOutput));
+}
+
 class Executor {
  public:
   Executor(const Json& root, bool header_mode) : header_(header_mode) { vars_.push_back({"$", root}); }
@@ -482,10 +487,21 @@ class Executor {
   }
 
  private:
-  // One unit of work (a node run, a range iteration, a function call): a
+  // What functions build counts too: strings against the output bound (they
+  // may be printed; doubling one through variables would otherwise grow
+  // without end), the parts of an array (split) as steps.
+  Result<Json> account(Json v) {
+    if (v.is_string()) built_ += v.get_ref<const std::string&>().size();
+    if (built_ > kTemplateMaxOutput)
+      return fail(Errc::InvalidArgument, fmt::format("template: functions built more than {} bytes", kTemplateMaxOutput));
+    if (v.is_array()) TRYV(step(v.size()));
+    return v;
+  }
+
+  // A unit of work (a node run, a range iteration, a function call): a
   // {{range 1000000000000}} or nested ranges end here instead of running for days.
-  Result<void> step() {
-    if (++steps_ > kTemplateMaxSteps)
+  Result<void> step(uint64_t n = 1) {
+    if ((steps_ += n) > kTemplateMaxSteps)
       return fail(Errc::InvalidArgument, fmt::format("template: execution stopped after {} steps", kTemplateMaxSteps));
     return {};
   }
@@ -608,7 +624,7 @@ class Executor {
     for (size_t i = 1; i < cmd.args.size(); ++i) args.push_back(TRY(eval_arg(cmd.args[i], dot)));
     if (piped) args.push_back(*piped);
     TRYV(step());
-    return call(first.name, args);
+    return account(TRY(call(first.name, args)));
   }
 
   Result<Json> call(const std::string& name, const std::vector<Json>& a) {
@@ -632,7 +648,10 @@ class Executor {
       TRYV(need(2));
       std::string out;
       if (a[0].is_array()) {
-        for (size_t i = 0; i < a[0].size(); ++i) out += (i ? as_string(a[1]) : "") + as_string(a[0][i]);
+        for (size_t i = 0; i < a[0].size(); ++i) {
+          out += (i ? as_string(a[1]) : "") + as_string(a[0][i]);
+          if (out.size() > kTemplateMaxOutput) return too_long(name);
+        }
       } else {
         out = as_string(a[0]);
       }
@@ -643,6 +662,7 @@ class Executor {
       std::string s = as_string(a[0]), sep = as_string(a[1]);
       Json out = Json::array();
       if (sep.empty()) {
+        if (s.size() > kTemplateMaxSteps) return too_long(name);  // each part is a step to use
         for (char c : s) out.push_back(std::string(1, c));
         return out;
       }
@@ -650,6 +670,7 @@ class Executor {
       while (true) {
         size_t next = s.find(sep, i);
         out.push_back(s.substr(i, next == std::string::npos ? std::string::npos : next - i));
+        if (out.size() > kTemplateMaxSteps) return too_long(name);
         if (next == std::string::npos) break;
         i = next + sep.size();
       }
@@ -679,6 +700,9 @@ class Executor {
       TRYV(need(3));
       std::string s = as_string(a[0]);
       int64_t before = count_arg(a[1]), after = count_arg(a[2]);
+      if (before > int64_t{kTemplateMaxOutput} || after > int64_t{kTemplateMaxOutput} ||
+          s.size() + std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0) > kTemplateMaxOutput)
+        return too_long(name);
       return Json(std::string(std::max<int64_t>(before, 0), ' ') + s + std::string(std::max<int64_t>(after, 0), ' '));
     }
     if (name == "index") {
@@ -710,7 +734,9 @@ class Executor {
     }
     if (name == "printf") {
       if (a.empty()) return fail(Errc::InvalidArgument, "template: printf needs a format");
-      return Json(go_sprintf(as_string(a[0]), std::vector<Json>(a.begin() + 1, a.end())));
+      std::string out = go_sprintf(as_string(a[0]), std::vector<Json>(a.begin() + 1, a.end()));
+      if (out.size() > kTemplateMaxOutput) return too_long(name);
+      return Json(out);
     }
     if (name == "print" || name == "println") {
       std::string out;
@@ -718,6 +744,7 @@ class Executor {
         // print adds spaces between operands when neither is a string; println always.
         if (i && (name == "println" || (!a[i - 1].is_string() && !a[i].is_string()))) out += ' ';
         out += as_string(a[i]);
+        if (out.size() > kTemplateMaxOutput) return too_long(name);
       }
       if (name == "println") out += '\n';
       return Json(out);
@@ -757,6 +784,7 @@ class Executor {
 
   bool header_;
   uint64_t steps_ = 0;
+  size_t built_ = 0;  // bytes of the strings functions returned
   std::vector<std::pair<std::string, Json>> vars_;
 };
 

@@ -23,7 +23,8 @@ using Json = nlohmann::ordered_json;
 // by recursion, hanging it or exhausting memory; Go has none of these, and
 // no --format people write comes near them. Past one, parse or execute fails.
 inline constexpr size_t kTemplateMaxNesting = 100;  // {{if}}/{{with}}/{{range}} blocks, and ( ) in an action
-// Per execution: nodes run, range iterations and function calls; and output bytes.
+// Per execution: nodes run, range iterations, function calls and the parts
+// of arrays they make; bytes of output, and (apart) of strings functions make.
 inline constexpr uint64_t kTemplateMaxSteps = 1'000'000;
 inline constexpr size_t kTemplateMaxOutput = size_t{16} << 20;
 

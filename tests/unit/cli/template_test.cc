@@ -1,5 +1,6 @@
 #include "cli/template.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cli/table.h"
@@ -153,6 +154,27 @@ TEST(TemplateLimits, CountsOfTruncateAndPad) {
   EXPECT_EQ(run("{{truncate .Id 18446744073709551615}}", kInspect), "abc");
   EXPECT_EQ(run("{{truncate .Id -922654607377095516170.0}}|{{truncate .Id 2.9}}", kInspect), "abc|ab");
   EXPECT_EQ(run("{{pad .Id 1.5 -1.0}}|{{pad .Id .Missing 1}}", kInspect), " abc|abc ");
+}
+
+// Shown with the cli_template fuzz target: {{pad "" 100000000000 0}} allocated
+// 100 GB (ASan: out of memory), and a string
+// doubled through variables grows exponentially with the template's length.
+TEST(TemplateLimits, StringsFunctionsBuildAreBounded) {
+  auto refused = [](const std::string& text) {
+    auto t = Template::parse(text);
+    EXPECT_TRUE(t) << text;
+    return t && !t->execute(kInspect);
+  };
+  EXPECT_TRUE(refused(R"({{pad "" 100000000000 0}})"));
+  EXPECT_TRUE(refused(R"({{pad "x" 0 18446744073709551615}})"));
+  std::string grow = R"({{$v0 := printf "%1000s" "x"}})";
+  for (int i = 1; i <= 20; ++i)  // 1 KB doubled 20 times would be 1 GB
+    grow += fmt::format(R"({{{{$v{} := printf "%s%s" $v{} $v{}}}}})", i, i - 1, i - 1);
+  EXPECT_TRUE(refused(grow));
+  EXPECT_TRUE(refused(R"({{$a := pad "" 0 9000000}}{{$b := print $a $a}})"));
+  EXPECT_TRUE(refused(R"({{$a := pad "" 0 9000000}}{{join (split "a,b,c" ",") $a}})"));
+  EXPECT_TRUE(refused(R"({{$a := pad "" 0 2000000}}{{len (split $a "")}})"));  // 2M parts
+  EXPECT_EQ(run(R"({{pad "x" 2 1}}|{{len (split (pad "" 0 1000) "")}}|{{print 1 2 "a"}})", kInspect), "  x |1000|1 2a");
 }
 
 }  // namespace
