@@ -13,8 +13,8 @@ BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
-           python3-docker curl nftables golang-go golang-github-opencontainers-runtime-tools-dev
-           golang-github-google-uuid-dev)
+           python3-docker curl nftables clang-19 libclang-rt-19-dev
+           golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do

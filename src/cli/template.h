@@ -6,6 +6,7 @@
 // len, printf, print, eq, ne, lt, le, gt, ge, and, or, not). Data is JSON.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,15 @@
 namespace berth::cli {
 
 using Json = nlohmann::ordered_json;
+
+// Bounds that keep any template (a typo, or a script's) from crashing the CLI
+// by recursion, hanging it or exhausting memory; Go has none of these, and
+// no --format people write comes near them. Past one, parse or execute fails.
+inline constexpr size_t kTemplateMaxNesting = 100;  // {{if}}/{{with}}/{{range}} blocks, and ( ) in an action
+// Per execution: nodes run, range iterations, function calls and the parts
+// of arrays they make; bytes of output, and (apart) of strings functions make.
+inline constexpr uint64_t kTemplateMaxSteps = 1'000'000;
+inline constexpr size_t kTemplateMaxOutput = size_t{16} << 20;
 
 struct TemplateNode;
 

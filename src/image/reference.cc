@@ -1,5 +1,6 @@
 #include "image/reference.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace berth::image {
@@ -197,10 +198,15 @@ std::string Reference::str() const {
 std::string Reference::familiar_name() const {
   if (domain_ != kDefaultDomain) return name();
   std::string_view p = path_;
-  // "library/busybox" is shown as "busybox", but "library/a/b" keeps its prefix.
-  if (p.starts_with(kOfficialRepoPrefix) &&
-      p.substr(kOfficialRepoPrefix.size()).find('/') == std::string_view::npos)
-    p.remove_prefix(kOfficialRepoPrefix.size());
+  // A first component that reads as a registry ("docker.io/a.b/c" -> "a.b/c")
+  // keeps the domain: the short form must name the same repository.
+  if (size_t slash = p.find('/'); slash != std::string_view::npos && looks_like_domain(p.substr(0, slash)))
+    return name();
+  // "library/busybox" is shown as "busybox", but "library/a/b" keeps its prefix,
+  // and so does a name that alone would read as an image ID.
+  std::string_view official = p.substr(std::min(p.size(), kOfficialRepoPrefix.size()));
+  if (p.starts_with(kOfficialRepoPrefix) && official.find('/') == std::string_view::npos && !is_full_hex_id(official))
+    p = official;
   return std::string(p);
 }
 

@@ -1,5 +1,6 @@
 #include "cli/template.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cli/table.h"
@@ -82,6 +83,98 @@ TEST(Table, IndentJsonLikeGo) {
   EXPECT_EQ(indent_json(R"([{"a":1,"b":[],"c":{},"d":["x","y"],"e":"<\u003c>"}])"),
             "[\n    {\n        \"a\": 1,\n        \"b\": [],\n        \"c\": {},\n        \"d\": [\n            \"x\",\n"
             "            \"y\"\n        ],\n        \"e\": \"<\\u003c>\"\n    }\n]");
+}
+
+// Found by fuzzing (tests/fuzz/cli_template.cc): a number literal that does
+// not fit int64 threw std::out_of_range out of Template::parse.
+TEST(TemplateLimits, NumberLiteralsOutOfRange) {
+  EXPECT_EQ(run("{{9223372036854775807}}", kInspect), "9223372036854775807");
+  EXPECT_EQ(run("{{18446744073709551615}}", kInspect), "18446744073709551615");  // uint64, as Go
+  EXPECT_EQ(run("{{if gt 444444444444444444444 18446744073709551615}}float{{end}}", kInspect), "float");
+  EXPECT_EQ(run("{{-1.5}}", kInspect), "-1.5");
+  EXPECT_FALSE(Template::parse("{{1" + std::string(400, '0') + ".5}}"));  // beyond double
+  EXPECT_FALSE(Template::parse("{{1.2.3}}"));
+}
+
+// Found by fuzzing: printing a whole float beyond int64 cast it to int64 (UB).
+TEST(TemplateLimits, WholeFloatsBeyondInt64Print) {
+  EXPECT_EQ(run("{{100000000000000000000.0}}", kInspect), "100000000000000000000");
+  EXPECT_EQ(run("{{9223372036854775808.0}}", kInspect), "9223372036854775808");
+  EXPECT_EQ(run("{{-3.0}} {{0.0}} {{2.5}}", kInspect), "-3 0 2.5");
+  EXPECT_EQ(go_print(Json(-0.0)), "0");
+  EXPECT_EQ(go_print(Json(1e21)), "1e+21");
+}
+
+// Found by fuzzing: a printf width of 10 digits overflowed int (UB) and a
+// large one allocated its padding. Go's fmt stops at widths beyond 1e6.
+TEST(TemplateLimits, PrintfWidthIsBounded) {
+  EXPECT_EQ(run(R"({{printf "%5s|%-3d|" "x" 7}})", kInspect), "    x|7  |");
+  EXPECT_EQ(run(R"({{printf "a%99999999999999s|" "x"}})", kInspect), "a%!(NOVERB)");
+  EXPECT_EQ(run(R"({{printf "%1000001s" "x"}})", kInspect).size(), 1000001u);
+}
+
+// Found by fuzzing: deep nesting overflowed the stack (parse and execute recurse).
+TEST(TemplateLimits, NestingIsBounded) {
+  auto nested = [](size_t n, const std::string& open, const std::string& inner, const std::string& close) {
+    std::string t;
+    for (size_t i = 0; i < n; ++i) t += open;
+    t += inner;
+    for (size_t i = 0; i < n; ++i) t += close;
+    return t;
+  };
+  EXPECT_EQ(run(nested(kTemplateMaxNesting, "{{if 1}}", "deep", "{{end}}"), kInspect), "deep");
+  EXPECT_EQ(run("{{len " + nested(kTemplateMaxNesting, "(", "\"ab\"", ")") + "}}", kInspect), "2");
+  EXPECT_FALSE(Template::parse(nested(kTemplateMaxNesting + 1, "{{if 1}}", "x", "{{end}}")));
+  EXPECT_FALSE(Template::parse(nested(100000, "{{range .}}", "x", "{{end}}")));
+  EXPECT_FALSE(Template::parse("{{len " + nested(100000, "(", "\"ab\"", ")") + "}}"));
+  std::string chain = "{{if 0}}";
+  for (size_t i = 0; i < 100000; ++i) chain += "{{else if 0}}";
+  EXPECT_FALSE(Template::parse(chain + "{{end}}"));
+}
+
+// Found by fuzzing: {{range 8888888888888883}} ran for days; nested ranges multiply.
+TEST(TemplateLimits, WorkAndOutputAreBounded) {
+  auto stopped = [](const std::string& text) {
+    auto t = Template::parse(text);
+    EXPECT_TRUE(t) << text;
+    if (!t) return false;
+    auto out = t->execute(kInspect);
+    return !out && out.error().code == Errc::InvalidArgument;
+  };
+  EXPECT_TRUE(stopped("{{range 8888888888888883}}{{end}}"));
+  EXPECT_TRUE(stopped("{{range 100000}}{{range 100000}}{{.}}{{end}}{{end}}"));
+  EXPECT_TRUE(stopped("{{range 20}}{{printf \"%1000000s\" \"x\"}}{{end}}"));  // 20 MB of output, 60 steps
+  EXPECT_EQ(run("{{range 100000}}{{end}}{{range 3}}{{.}}{{end}}", kInspect), "012");
+  EXPECT_EQ(run("{{range 1000}}{{.}}{{end}}", kInspect).size(), 2890u);
+}
+
+// Found by fuzzing: a float count beyond int64 was converted to int64 (UB).
+TEST(TemplateLimits, CountsOfTruncateAndPad) {
+  EXPECT_EQ(run("{{truncate .Id 922654607377095516170}}", kInspect), "abc");
+  EXPECT_EQ(run("{{truncate .Id 18446744073709551615}}", kInspect), "abc");
+  EXPECT_EQ(run("{{truncate .Id -922654607377095516170.0}}|{{truncate .Id 2.9}}", kInspect), "abc|ab");
+  EXPECT_EQ(run("{{pad .Id 1.5 -1.0}}|{{pad .Id .Missing 1}}", kInspect), " abc|abc ");
+}
+
+// Shown with the cli_template fuzz target: {{pad "" 100000000000 0}} allocated
+// 100 GB (ASan: out of memory), and a string
+// doubled through variables grows exponentially with the template's length.
+TEST(TemplateLimits, StringsFunctionsBuildAreBounded) {
+  auto refused = [](const std::string& text) {
+    auto t = Template::parse(text);
+    EXPECT_TRUE(t) << text;
+    return t && !t->execute(kInspect);
+  };
+  EXPECT_TRUE(refused(R"({{pad "" 100000000000 0}})"));
+  EXPECT_TRUE(refused(R"({{pad "x" 0 18446744073709551615}})"));
+  std::string grow = R"({{$v0 := printf "%1000s" "x"}})";
+  for (int i = 1; i <= 20; ++i)  // 1 KB doubled 20 times would be 1 GB
+    grow += fmt::format(R"({{{{$v{} := printf "%s%s" $v{} $v{}}}}})", i, i - 1, i - 1);
+  EXPECT_TRUE(refused(grow));
+  EXPECT_TRUE(refused(R"({{$a := pad "" 0 9000000}}{{$b := print $a $a}})"));
+  EXPECT_TRUE(refused(R"({{$a := pad "" 0 9000000}}{{join (split "a,b,c" ",") $a}})"));
+  EXPECT_TRUE(refused(R"({{$a := pad "" 0 2000000}}{{len (split $a "")}})"));  // 2M parts
+  EXPECT_EQ(run(R"({{pad "x" 2 1}}|{{len (split (pad "" 0 1000) "")}}|{{print 1 2 "a"}})", kInspect), "  x |1000|1 2a");
 }
 
 }  // namespace

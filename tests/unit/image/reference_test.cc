@@ -85,6 +85,26 @@ TEST(Reference, ParseNamedHasNoDefaultTag) {
   EXPECT_EQ(r->with_tag("1").familiar(), "busybox:1");
 }
 
+// Found by fuzzing (tests/fuzz/image_reference.cc): the short form must name
+// the same repository when it is parsed again, where Docker's would not.
+TEST(Reference, FamiliarFormParsesBackToTheSameReference) {
+  for (const std::string& input : std::vector<std::string>{"docker.io/us.io/app:v2", "docker.io/localhost/app",
+                                                         "docker.io/a.b/c/d",
+                                                         "library/" + kHex, "busybox", "user/app", "library/a/b"}) {
+    auto r = Reference::parse(input);
+    ASSERT_TRUE(r) << input << ": " << r.error().str();
+    auto again = Reference::parse(r->familiar());
+    ASSERT_TRUE(again) << r->familiar() << ": " << again.error().str();
+    EXPECT_EQ(*again, *r) << input << " shown as " << r->familiar();
+    auto repo = Reference::parse_named(r->familiar_name());
+    ASSERT_TRUE(repo) << r->familiar_name() << ": " << repo.error().str();
+    EXPECT_EQ(repo->name(), r->name()) << input;
+  }
+  EXPECT_EQ(Reference::parse("docker.io/us.io/app:v2")->familiar(), "docker.io/us.io/app:v2");
+  EXPECT_EQ(Reference::parse("library/" + kHex)->familiar_name(), "library/" + kHex);
+  EXPECT_EQ(Reference::parse("docker.io/user/app")->familiar(), "user/app:latest");
+}
+
 struct Bad {
   std::string input;
   const char* rule;  // part of the message naming the rule broken
