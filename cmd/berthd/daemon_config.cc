@@ -57,9 +57,9 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       for (const auto& [k, v] : val.items()) {
         if (!v.is_string()) return wrong(as_map ? "an object of strings" : "a list of strings");
         if constexpr (std::is_same_v<std::decay_t<decltype(into)>, std::map<std::string, std::string>>)
-          into[k] = v.get<std::string>();
+          into[k] = v.template get<std::string>();
         else
-          into.push_back(v.get<std::string>());
+          into.push_back(v.template get<std::string>());
       }
       return {};
     };

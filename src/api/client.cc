@@ -28,7 +28,7 @@
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 
-#include "server/http/fd_stream.h"
+#include "httpio/fd_stream.h"
 
 namespace berth::api {
 namespace {

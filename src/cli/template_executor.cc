@@ -202,19 +202,4 @@ std::string go_print(const Json& v) {
   return out + "]";
 }
 
-std::string go_json(const Json& v) {
-  if (v.is_discarded()) return "null";
-  std::string raw = v.dump(-1, ' ', false, Json::error_handler_t::replace);
-  std::string out;
-  out.reserve(raw.size());
-  for (char c : raw) {
-    // Only strings can hold these characters in JSON text, so this is exact.
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else out += c;
-  }
-  return out;
-}
-
 }  // namespace berth::cli

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/go_json.h"
 #include "cli/template_tree.h"
 
 namespace berth::cli::tmpl {
@@ -85,7 +86,7 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
   }
   if (name == "json") {
     TRYV(need(1));
-    return Json(go_json(a[0]));
+    return Json(a[0].is_discarded() ? std::string("null") : go::marshal(a[0]));
   }
   if (name == "join") {
     TRYV(need(2));

@@ -22,7 +22,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "base/log.h"
-#include "server/http/fd_stream.h"
+#include "httpio/fd_stream.h"
 #include "server/http/server_internal.h"
 #include "server/http/target.h"
 

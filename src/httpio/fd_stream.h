@@ -2,7 +2,7 @@
 // server and the API client use it instead of Asio sockets: no io_context
 // (so no epoll/eventfd set-up per client process), hijack hands out the very
 // fd, and writes use MSG_NOSIGNAL so a vanished peer is an EPIPE, never a
-// SIGPIPE. Header-only; include it only from the HTTP server and the client.
+// SIGPIPE. Header-only: the HTTP server, the API client and the CLI's streams.
 #pragma once
 
 #include <sys/socket.h>
