@@ -1,6 +1,8 @@
 // The template's structure: pipelines from an action's tokens, and the tree
 // of text, actions and {{if}}/{{with}}/{{range}} ... {{else}} ... {{end}}.
 #include <cctype>
+#include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -22,6 +24,24 @@ std::vector<std::string> split_path(std::string_view dotted) {
     i = next + 1;
   }
   return parts;
+}
+
+// A number constant as Go's parser takes it: an integer while int64 (then
+// uint64) holds it, else a float; one no float holds, or "1.2.3", is an error.
+Result<Json> number_literal(const std::string& text) {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (text.find('.') == std::string::npos) {
+    int64_t i;
+    if (auto [p, ec] = std::from_chars(begin, end, i); ec == std::errc() && p == end) return Json(i);
+    uint64_t u;
+    if (auto [p, ec] = std::from_chars(begin, end, u); ec == std::errc() && p == end) return Json(u);
+  }
+  double d;
+  auto [p, ec] = std::from_chars(begin, end, d);
+  if (ec != std::errc() || p != end || !std::isfinite(d))
+    return fail(Errc::InvalidArgument, fmt::format("template: illegal number syntax: {}", text));
+  return Json(d);
 }
 
 class PipelineParser {
@@ -89,11 +109,7 @@ class PipelineParser {
         a.literal = tok.text;
         return a;
       case Token::Kind::Number:
-        if (tok.text.find('.') != std::string::npos) {
-          a.literal = std::stod(tok.text);
-        } else {
-          a.literal = std::stoll(tok.text);
-        }
+        a.literal = TRY(number_literal(tok.text));
         return a;
       case Token::Kind::Ident:
         if (tok.text == "true" || tok.text == "false") {
