@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/defer.h"
 #include "cli/template_tree.h"
 
 namespace berth::cli {
@@ -123,7 +124,11 @@ class PipelineParser {
         return a;
       case Token::Kind::LParen: {
         a.kind = Arg::Kind::Sub;
+        // Each ( ) is a level of recursion here and when it runs.
+        if (++depth_ > kTemplateMaxNesting)
+          return fail(Errc::InvalidArgument, fmt::format("template: more than {} nested ( )", kTemplateMaxNesting));
         a.sub = std::make_shared<Pipeline>(TRY(parse_one()));
+        --depth_;
         if (pos_ >= t_.size() || t_[pos_].kind != Token::Kind::RParen) {
           return fail(Errc::InvalidArgument, "template: unclosed left paren");
         }
@@ -137,6 +142,7 @@ class PipelineParser {
 
   std::vector<Token> t_;
   size_t pos_ = 0;
+  size_t depth_ = 0;  // open parentheses
 };
 
 bool keyword(const std::string& action, std::string_view word, std::string* rest = nullptr) {
@@ -200,6 +206,10 @@ class TreeParser {
 
  private:
   Result<void> parse_control(TemplateNode& node, const std::string& pipeline_text) {
+    // Each block (and each "else if") is a level of recursion here and when it runs.
+    if (++depth_ > kTemplateMaxNesting)
+      return fail(Errc::InvalidArgument, fmt::format("template: more than {} nested blocks", kTemplateMaxNesting));
+    Defer leave([&] { --depth_; });
     node.pipe = TRY(tmpl::parse_pipeline(pipeline_text));
     std::string stop;
     node.body = TRY(parse_list(&stop));
@@ -223,6 +233,7 @@ class TreeParser {
 
   std::vector<Piece> p_;
   size_t pos_ = 0;
+  size_t depth_ = 0;  // open blocks
 };
 
 }  // namespace
