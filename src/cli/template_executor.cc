@@ -186,7 +186,8 @@ std::string go_print(const Json& v) {
   if (v.is_number_integer()) return v.dump();
   if (v.is_number_float()) {
     double d = v.get<double>();
-    if (std::floor(d) == d && std::fabs(d) < 1e21) return fmt::format("{}", static_cast<int64_t>(d));
+    // Whole numbers print without a fraction or exponent (beyond int64 too: no cast).
+    if (std::floor(d) == d && std::fabs(d) < 1e21) return fmt::format("{:.0f}", d == 0 ? 0.0 : d);
     return fmt::format("{}", d);
   }
   if (v.is_array()) {
