@@ -51,7 +51,11 @@ std::string go_sprintf(const std::string& format, const std::vector<Json>& args)
     bool left = false;
     if (j < format.size() && format[j] == '-') left = true, ++j;
     int width = 0;
-    while (j < format.size() && std::isdigit(static_cast<unsigned char>(format[j]))) width = width * 10 + (format[j++] - '0');
+    for (; j < format.size() && std::isdigit(static_cast<unsigned char>(format[j])); ++j) {
+      // Go's fmt gives up on a width beyond 1e6 and drops the rest of the format.
+      if (width > 1'000'000) return out + "%!(NOVERB)";
+      width = width * 10 + (format[j] - '0');
+    }
     if (j >= format.size()) break;
     char verb = format[j];
     i = j;
