@@ -3,6 +3,8 @@
 // println, not, and, or, eq, ne, lt, le, gt, ge).
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdint>
 #include <optional>
 
 #include <fmt/format.h>
@@ -17,6 +19,16 @@ namespace {
 std::optional<double> as_number(const Json& v) {
   if (v.is_number()) return v.get<double>();
   return std::nullopt;
+}
+
+// truncate's and pad's counts: a float is cut toward zero and clamped into
+// int64 (converting one beyond it was undefined); a non-number counts 0.
+int64_t count_arg(const Json& v) {
+  if (v.is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), INT64_MAX));
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (!v.is_number_float() || std::isnan(v.get<double>())) return 0;
+  double d = v.get<double>();
+  return d >= 0x1p63 ? INT64_MAX : d <= -0x1p63 ? INT64_MIN : static_cast<int64_t>(d);
 }
 
 std::string title_case(std::string s) {
@@ -135,14 +147,14 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
   if (name == "truncate") {
     TRYV(need(2));
     std::string s = as_string(a[0]);
-    int64_t n = a[1].is_number() ? a[1].get<int64_t>() : 0;
+    int64_t n = count_arg(a[1]);
     if (n >= 0 && static_cast<size_t>(n) < s.size()) s.resize(static_cast<size_t>(n));
     return Json(s);
   }
   if (name == "pad") {
     TRYV(need(3));
     std::string s = as_string(a[0]);
-    int64_t before = a[1].is_number() ? a[1].get<int64_t>() : 0, after = a[2].is_number() ? a[2].get<int64_t>() : 0;
+    int64_t before = count_arg(a[1]), after = count_arg(a[2]);
     return Json(std::string(std::max<int64_t>(before, 0), ' ') + s + std::string(std::max<int64_t>(after, 0), ' '));
   }
   if (name == "index") {
