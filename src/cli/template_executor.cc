@@ -36,11 +36,30 @@ class Executor {
   Executor(const Json& root, bool header_mode) : header_(header_mode) { vars_.push_back({"$", root}); }
 
   Result<void> run(const std::vector<std::unique_ptr<TemplateNode>>& list, const Json& dot, std::string& out) {
-    for (const auto& node : list) TRYV(run_node(*node, dot, out));
+    for (const auto& node : list) {
+      TRYV(step());
+      TRYV(run_node(*node, dot, out));
+      if (out.size() > kTemplateMaxOutput)
+        return fail(Errc::InvalidArgument, fmt::format("template: output longer than {} bytes", kTemplateMaxOutput));
+    }
     return {};
   }
 
  private:
+  // One unit of work (a node run, a range iteration, a function call): a
+  // {{range 1000000000000}} or nested ranges end here instead of running for days.
+  Result<void> step() {
+    if (++steps_ > kTemplateMaxSteps)
+      return fail(Errc::InvalidArgument, fmt::format("template: execution stopped after {} steps", kTemplateMaxSteps));
+    return {};
+  }
+
+  // Every function call goes through here, so each one is a step.
+  Result<Json> call(const std::string& name, const std::vector<Json>& args) {
+    TRYV(step());
+    return tmpl::call_function(name, args, header_);
+  }
+
   Result<void> run_node(const TemplateNode& n, const Json& dot, std::string& out) {
     switch (n.kind) {
       case TemplateNode::Kind::Text:
@@ -79,6 +98,7 @@ class Executor {
     pipe.decl.clear();
     Json v = TRY(eval_pipeline(pipe, dot));
     auto iteration = [&](const Json& key, const Json& elem) -> Result<void> {
+      TRYV(step());
       vars_.resize(depth);
       if (decl.size() == 1) vars_.push_back({decl[0], elem});
       if (decl.size() == 2) {
@@ -141,7 +161,7 @@ class Executor {
       case Arg::Kind::Sub:
         return eval_pipeline(*a.sub, dot);
       case Arg::Kind::Ident:
-        return tmpl::call_function(a.name, {}, header_);
+        return call(a.name, {});
     }
     return missing();
   }
@@ -157,10 +177,11 @@ class Executor {
     std::vector<Json> args;
     for (size_t i = 1; i < cmd.args.size(); ++i) args.push_back(TRY(eval_arg(cmd.args[i], dot)));
     if (piped) args.push_back(*piped);
-    return tmpl::call_function(first.name, args, header_);
+    return call(first.name, args);
   }
 
   bool header_;
+  uint64_t steps_ = 0;
   std::vector<std::pair<std::string, Json>> vars_;
 };
 
