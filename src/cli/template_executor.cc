@@ -46,18 +46,29 @@ class Executor {
   }
 
  private:
-  // One unit of work (a node run, a range iteration, a function call): a
+  // A unit of work (a node run, a range iteration, a function call): a
   // {{range 1000000000000}} or nested ranges end here instead of running for days.
-  Result<void> step() {
-    if (++steps_ > kTemplateMaxSteps)
+  Result<void> step(uint64_t n = 1) {
+    if ((steps_ += n) > kTemplateMaxSteps)
       return fail(Errc::InvalidArgument, fmt::format("template: execution stopped after {} steps", kTemplateMaxSteps));
     return {};
   }
 
-  // Every function call goes through here, so each one is a step.
+  // What functions build counts too: strings against the output bound (they
+  // may be printed; doubling one through variables would otherwise grow
+  // without end), the parts of an array (split) as steps.
+  Result<Json> account(Json v) {
+    if (v.is_string()) built_ += v.get_ref<const std::string&>().size();
+    if (built_ > kTemplateMaxOutput)
+      return fail(Errc::InvalidArgument, fmt::format("template: functions built more than {} bytes", kTemplateMaxOutput));
+    if (v.is_array()) TRYV(step(v.size()));
+    return v;
+  }
+
+  // Every function call goes through here: a step, and its result accounted.
   Result<Json> call(const std::string& name, const std::vector<Json>& args) {
     TRYV(step());
-    return tmpl::call_function(name, args, header_);
+    return account(TRY(tmpl::call_function(name, args, header_)));
   }
 
   Result<void> run_node(const TemplateNode& n, const Json& dot, std::string& out) {
@@ -182,6 +193,7 @@ class Executor {
 
   bool header_;
   uint64_t steps_ = 0;
+  size_t built_ = 0;  // bytes of the strings functions returned
   std::vector<std::pair<std::string, Json>> vars_;
 };
 

@@ -31,6 +31,12 @@ int64_t count_arg(const Json& v) {
   return d >= 0x1p63 ? INT64_MAX : d <= -0x1p63 ? INT64_MIN : static_cast<int64_t>(d);
 }
 
+// Functions refuse a result past the output bound before or while building it.
+std::unexpected<Error> too_long(const std::string& function) {
+  return fail(Errc::InvalidArgument,
+              fmt::format("template: {}: result longer than {} bytes", function, kTemplateMaxOutput));
+}
+
 std::string title_case(std::string s) {
   bool start = true;
   for (char& c : s) {
@@ -49,7 +55,7 @@ std::string title_case(std::string s) {
 std::string go_sprintf(const std::string& format, const std::vector<Json>& args) {
   std::string out;
   size_t next = 0;
-  for (size_t i = 0; i < format.size(); ++i) {
+  for (size_t i = 0; i < format.size() && out.size() <= kTemplateMaxOutput; ++i) {  // the caller refuses more
     if (format[i] != '%') {
       out += format[i];
       continue;
@@ -108,7 +114,10 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
     TRYV(need(2));
     std::string out;
     if (a[0].is_array()) {
-      for (size_t i = 0; i < a[0].size(); ++i) out += (i ? as_string(a[1]) : "") + as_string(a[0][i]);
+      for (size_t i = 0; i < a[0].size(); ++i) {
+        out += (i ? as_string(a[1]) : "") + as_string(a[0][i]);
+        if (out.size() > kTemplateMaxOutput) return too_long(name);
+      }
     } else {
       out = as_string(a[0]);
     }
@@ -119,6 +128,7 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
     std::string s = as_string(a[0]), sep = as_string(a[1]);
     Json out = Json::array();
     if (sep.empty()) {
+      if (s.size() > kTemplateMaxSteps) return too_long(name);  // each part is a step to use
       for (char c : s) out.push_back(std::string(1, c));
       return out;
     }
@@ -126,6 +136,7 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
     while (true) {
       size_t next = s.find(sep, i);
       out.push_back(s.substr(i, next == std::string::npos ? std::string::npos : next - i));
+      if (out.size() > kTemplateMaxSteps) return too_long(name);
       if (next == std::string::npos) break;
       i = next + sep.size();
     }
@@ -155,6 +166,9 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
     TRYV(need(3));
     std::string s = as_string(a[0]);
     int64_t before = count_arg(a[1]), after = count_arg(a[2]);
+    if (before > int64_t{kTemplateMaxOutput} || after > int64_t{kTemplateMaxOutput} ||
+        s.size() + std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0) > kTemplateMaxOutput)
+      return too_long(name);
     return Json(std::string(std::max<int64_t>(before, 0), ' ') + s + std::string(std::max<int64_t>(after, 0), ' '));
   }
   if (name == "index") {
@@ -186,7 +200,9 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
   }
   if (name == "printf") {
     if (a.empty()) return fail(Errc::InvalidArgument, "template: printf needs a format");
-    return Json(go_sprintf(as_string(a[0]), std::vector<Json>(a.begin() + 1, a.end())));
+    std::string out = go_sprintf(as_string(a[0]), std::vector<Json>(a.begin() + 1, a.end()));
+    if (out.size() > kTemplateMaxOutput) return too_long(name);
+    return Json(out);
   }
   if (name == "print" || name == "println") {
     std::string out;
@@ -194,6 +210,7 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
       // print adds spaces between operands when neither is a string; println always.
       if (i && (name == "println" || (!a[i - 1].is_string() && !a[i].is_string()))) out += ' ';
       out += as_string(a[i]);
+      if (out.size() > kTemplateMaxOutput) return too_long(name);
     }
     if (name == "println") out += '\n';
     return Json(out);

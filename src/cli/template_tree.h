@@ -67,10 +67,12 @@ inline Json missing() { return Json(Json::value_t::discarded); }
 bool truthy(const Json& v);
 // Strings raw, anything else as Go's %v.
 std::string as_string(const Json& v);
-// Go's fmt verbs that scripts use: %s %v %d %q %%, with an optional width.
+// Go's fmt verbs that scripts use: %s %v %d %q %%, with an optional width
+// (up to 1e6, as Go). Stops once the result passes kTemplateMaxOutput.
 std::string go_sprintf(const std::string& format, const std::vector<Json>& args);
 // Calls function `name` with `args` (a piped value comes last). header_mode:
-// docker's header functions return their first argument untouched.
+// docker's header functions return their first argument untouched. A result
+// past kTemplateMaxOutput bytes (split: kTemplateMaxSteps parts) is an error.
 Result<Json> call_function(const std::string& name, const std::vector<Json>& args, bool header_mode);
 
 }  // namespace berth::cli::tmpl
