@@ -148,14 +148,16 @@ class Executor {
     return v;
   }
 
-  static Json walk(Json v, const std::vector<std::string>& path) {
+  // Copies only the value found, not the document on the way ({{$.A.B}} in a loop).
+  static Json walk(const Json& v, const std::vector<std::string>& path) {
+    const Json* at = &v;
     for (const auto& name : path) {
-      if (!v.is_object()) return missing();
-      auto it = v.find(name);
-      if (it == v.end()) return missing();
-      v = *it;
+      if (!at->is_object()) return missing();
+      auto it = at->find(name);
+      if (it == at->end()) return missing();
+      at = &*it;
     }
-    return v;
+    return *at;
   }
 
   Result<Json> eval_arg(const Arg& a, const Json& dot) {
