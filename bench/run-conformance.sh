@@ -47,7 +47,7 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-shared=${BERTH_SHARED:-$(cd "$repo/../shared" 2>/dev/null && pwd || echo /work/shared)}
+fixtures=$repo/tests/fixtures
 BERTH_RUNTIME=${BERTH_RUNTIME:-$repo/build/cmd/berth-runtime/berth-runtime}
 CRUN=${CRUN:-/usr/bin/crun}
 SRC=${RUNTIME_TOOLS_SRC:-}
@@ -116,7 +116,7 @@ fi
 work=$BUILD_DIR/work
 if [ ! -s "$work/rootfs-$arch.tar.gz" ]; then
     rm -rf "$work/rootfs"
-    "$shared/fixtures/make-rootfs.sh" "$work/rootfs" >/dev/null || { say "make-rootfs.sh failed"; exit 1; }
+    "$fixtures/make-rootfs.sh" "$work/rootfs" >/dev/null || { say "make-rootfs.sh failed"; exit 1; }
     tar -C "$work/rootfs" -czf "$work/rootfs-$arch.tar.gz" . && rm -rf "$work/rootfs"
 fi
 cp "$BUILD_DIR/runtimetest" "$work/runtimetest"

@@ -121,7 +121,10 @@ Result<model::Resources> parse_resources(const FieldReader& r) {
   res.cpuset_cpus = TRY(r.string("CpusetCpus"));
   res.cpuset_mems = TRY(r.string("CpusetMems"));
   res.pids_limit = TRY(r.opt_int64("PidsLimit"));
-  res.blkio_weight = static_cast<int>(TRY(r.uint64("BlkioWeight")));
+  uint64_t blkio_weight = TRY(r.uint64("BlkioWeight"));
+  if (blkio_weight > 65535)  // Go's uint16
+    return std::unexpected(type_error(*r.raw("BlkioWeight"), r.field("BlkioWeight"), "uint16"));
+  res.blkio_weight = static_cast<int>(blkio_weight);
   res.cgroup_parent = TRY(r.string("CgroupParent"));
   for (const auto& u : TRY(r.objects("Ulimits")))
     res.ulimits.push_back({TRY(u.string("Name")), TRY(u.int64("Soft")), TRY(u.int64("Hard"))});
@@ -171,7 +174,7 @@ Result<model::HostConfig> parse_host_config(const FieldReader& r, bool refuse_un
   h.auto_remove = TRY(r.boolean("AutoRemove"));
   h.volumes_from = TRY(r.strings("VolumesFrom"));
   if (const json* size = r.raw("ConsoleSize"); size && !size->is_null()) {
-    if (!size->is_array() || size->size() != 2 || !(*size)[0].is_number_unsigned() || !(*size)[1].is_number_unsigned())
+    if (!size->is_array() || size->size() != 2 || !is_unsigned_integer((*size)[0]) || !is_unsigned_integer((*size)[1]))
       return std::unexpected(type_error(*size, r.field("ConsoleSize"), "[2]uint"));
     unsigned height = (*size)[0].get<unsigned>(), width = (*size)[1].get<unsigned>();
     if (height > 0 && width > 0) h.console_size = std::array<unsigned, 2>{height, width};

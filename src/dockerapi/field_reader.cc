@@ -19,6 +19,12 @@ std::string go_value_kind(const json& v) {
   }
 }
 
+bool is_unsigned_integer(const json& v) {
+  // Parsed text gives number_unsigned; a document built in C++ may hold a
+  // non-negative number_integer for the same value.
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+}
+
 Error type_error(const json& v, const std::string& field, const char* go_type) {
   return Error{Errc::InvalidArgument, 0,
                "json: cannot unmarshal " + go_value_kind(v) + " into Go struct field " + field + " of type " + go_type};
@@ -71,7 +77,7 @@ Result<int64_t> FieldReader::int64(const char* key) const {
 Result<uint64_t> FieldReader::uint64(const char* key) const {
   const json* v = raw(key);
   if (!v || v->is_null()) return uint64_t{0};
-  if (v->is_number_unsigned()) return v->get<uint64_t>();
+  if (is_unsigned_integer(*v)) return v->get<uint64_t>();
   return std::unexpected(type_error(*v, field(key), "uint64"));
 }
 

@@ -24,6 +24,8 @@ class FieldReader {
   // `value` must be an object or null (null reads as an empty object); `path`
   // names it in messages ("HostConfig", "HostConfig.Mounts[0]").
   static Result<FieldReader> of(const nlohmann::json& value, std::string path);
+  // The reader points into `value`: a temporary would dangle.
+  static Result<FieldReader> of(nlohmann::json&& value, std::string path) = delete;
 
   Result<std::string> string(const char* key) const;
   Result<bool> boolean(const char* key) const;
@@ -63,6 +65,8 @@ class FieldReader {
 // Go's name for a JSON value in its messages: "string", "number 1.5", "bool", "array", "object".
 std::string go_value_kind(const nlohmann::json& v);
 // The error for a value of the wrong type at `field` ("HostConfig.Memory") of Go type `go_type`.
+// A JSON integer >= 0 (what Go's unsigned types take).
+bool is_unsigned_integer(const nlohmann::json& v);
 Error type_error(const nlohmann::json& v, const std::string& field, const char* go_type);
 
 }  // namespace berth::dockerapi

@@ -84,10 +84,12 @@ Result<ContainerRecord> migrate_v1(const json& j) {
   r.path = j.value("Path", "");
   r.args = j.value("Args", std::vector<std::string>{});
   r.runtime = "berth";
-  auto config = TRY(dockerapi::FieldReader::of(j.value("Config", json::object()), "Config"));
+  const json config_doc = j.value("Config", json::object());
+  auto config = TRY(dockerapi::FieldReader::of(config_doc, "Config"));
   r.spec.config = TRY(dockerapi::parse_config(config));
   if (r.spec.config.image.empty()) r.spec.config.image = j.value("Image", "");
-  auto host = TRY(dockerapi::FieldReader::of(j.value("HostConfig", json::object()), "HostConfig"));
+  const json host_doc = j.value("HostConfig", json::object());
+  auto host = TRY(dockerapi::FieldReader::of(host_doc, "HostConfig"));
   r.spec.host = TRY(dockerapi::parse_host_config(host, false));
   r.state = state_v1(j.value("State", json::object()));
   r.restart_count = j.value("RestartCount", 0);

@@ -6,6 +6,7 @@
 #include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -165,14 +166,24 @@ Result<void> resolve_scheduler(const spec::Scheduler& sc, const std::string& fie
 
 }  // namespace
 
+bool selinux_enabled() {
+  // selinuxfs is mounted where the kernel has SELinux enabled (libselinux's test).
+  return ::access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
 Result<void> check_unsupported(const spec::Spec& s) {
   if (s.process && !s.process->apparmor_profile.empty())
     return fail(Errc::Unsupported, "process.apparmorProfile: AppArmor is not available on this host (profile '" +
                                        s.process->apparmor_profile + "')");
-  if (s.process && !s.process->selinux_label.empty())
-    return fail(Errc::Unsupported, "process.selinuxLabel: SELinux is not available on this host");
-  if (!s.linux.mount_label.empty())
-    return fail(Errc::Unsupported, "linux.mountLabel: SELinux is not available on this host");
+  // SELinux labels mean nothing on a host without SELinux: runc and crun
+  // ignore them there, and so does berth. Where SELinux is on, berth cannot
+  // apply them yet, and a label that would not be applied is refused.
+  if (selinux_enabled()) {
+    if (s.process && !s.process->selinux_label.empty())
+      return fail(Errc::Unsupported, "process.selinuxLabel: berth-runtime does not apply SELinux labels yet");
+    if (!s.linux.mount_label.empty())
+      return fail(Errc::Unsupported, "linux.mountLabel: berth-runtime does not apply SELinux labels yet");
+  }
   if (s.linux.has_intel_rdt)
     return fail(Errc::Unsupported, "linux.intelRdt: Intel RDT (resctrl) is not available on this host");
   // A uts namespace of the container's own, new or joined by path: without

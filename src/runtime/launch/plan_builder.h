@@ -16,6 +16,8 @@ struct CreateOptions;
 
 // Fields this host cannot honour (AppArmor, SELinux, Intel RDT, ...): refused.
 Result<void> check_unsupported(const spec::Spec& s);
+// Whether the host enforces SELinux labels at all (selinuxfs is mounted).
+bool selinux_enabled();
 
 // The process part (shared with exec). `in_user_ns` decides setgroups.
 Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, ProcessPlan& out,

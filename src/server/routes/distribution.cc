@@ -22,7 +22,8 @@ Result<void> push(DistributionBackend& b, Request& req, ResponseWriter& w) {
 }
 
 Result<void> login(DistributionBackend& b, Request& req, ResponseWriter& w) {
-  auto r = TRY(dockerapi::FieldReader::of(TRY(req.json_body()), "AuthConfig"));
+  auto body = TRY(req.json_body());
+  auto r = TRY(dockerapi::FieldReader::of(body, "AuthConfig"));
   backend::RegistryAuth auth{TRY(r.string("username")), TRY(r.string("password")), TRY(r.string("serveraddress"))};
   auto status = TRY(b.login(auth));
   return w.json(200, {{"Status", status}, {"IdentityToken", ""}});

@@ -16,7 +16,8 @@ Result<void> create(ExecBackend& b, Request& req, ResponseWriter& w) {
 }
 
 Result<void> start(ExecBackend& b, Request& req, ResponseWriter& w) {
-  auto r = TRY(dockerapi::FieldReader::of(TRY(req.json_body()), "ExecStartConfig"));
+  auto body = TRY(req.json_body());
+  auto r = TRY(dockerapi::FieldReader::of(body, "ExecStartConfig"));
   bool detach = TRY(r.boolean("Detach"));
   std::optional<bool> tty = TRY(r.opt_bool("Tty"));
   auto info = TRY(b.exec_inspect(req.params[0]));

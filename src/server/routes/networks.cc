@@ -9,14 +9,16 @@ namespace {
 using backend::NetworkBackend;
 
 Result<void> connect(NetworkBackend& b, Request& req, ResponseWriter& w) {
-  auto r = TRY(dockerapi::FieldReader::of(TRY(req.json_body()), "NetworkConnect"));
+  auto body = TRY(req.json_body());
+  auto r = TRY(dockerapi::FieldReader::of(body, "NetworkConnect"));
   auto endpoint = TRY(dockerapi::parse_endpoint(TRY(r.object("EndpointConfig"))));
   TRYV(b.network_connect(req.params[0], TRY(r.string("Container")), endpoint));
   return no_content(w, 200);
 }
 
 Result<void> disconnect(NetworkBackend& b, Request& req, ResponseWriter& w) {
-  auto r = TRY(dockerapi::FieldReader::of(TRY(req.json_body()), "NetworkDisconnect"));
+  auto body = TRY(req.json_body());
+  auto r = TRY(dockerapi::FieldReader::of(body, "NetworkDisconnect"));
   TRYV(b.network_disconnect(req.params[0], TRY(r.string("Container")), TRY(r.boolean("Force"))));
   return no_content(w, 200);
 }

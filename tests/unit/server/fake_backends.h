@@ -50,8 +50,10 @@ class FakeContainers : public backend::ContainerBackend, public Failing {
   Result<void> pause(const std::string&) override { return answer(); }
   Result<void> unpause(const std::string&) override { return answer(); }
   Result<backend::WaitResult> wait(const std::string&, backend::WaitCondition, const std::function<void()>& ready) override {
+    // As the engine: a container that cannot be waited for fails before the headers go.
+    if (error) return std::unexpected(*error);
     if (ready) ready();
-    return answer(backend::WaitResult{0, {}});
+    return backend::WaitResult{0, {}};
   }
   Result<void> remove(const std::string& ref, bool, bool) override {
     last_ref = ref;
