@@ -101,8 +101,10 @@ Result<ContainerRecord> migrate_v1(const json& j) {
   r.resolv_conf_path = j.value("ResolvConfPath", "");
   for (const auto& n : j.value("NetworkRequests", json::array()))
     r.networks.push_back({n.value("Name", ""), n.value("Aliases", std::vector<std::string>{}), n.value("IPv4Address", "")});
-  for (const auto& [name, ep] : j.value("Endpoints", json::object()).items())
-    r.endpoints[name] = Endpoint::from_json(name, ep);
+  // Named, not iterated as a temporary: items() would outlive it.
+  const json endpoints = j.value("Endpoints", json::object());
+  for (const auto& [name, ep] : endpoints.items())
+    if (ep.is_object()) r.endpoints[name] = Endpoint::from_json(name, ep);
   r.published = TRY(net::port_bindings_from_json(j.value("Published", json::object())));
   for (const auto& p : j.value("MountPlans", json::array())) r.mounts.push_back(TRY(mount_plan_from(p, true)));
   return r;
@@ -127,8 +129,10 @@ Result<ContainerRecord> read_v2(const json& j) {
   r.hosts_path = j.value("HostsPath", "");
   r.resolv_conf_path = j.value("ResolvConfPath", "");
   r.networks = j.value("Networks", std::vector<NetworkRequest>{});
-  for (const auto& [name, ep] : j.value("Endpoints", json::object()).items())
-    r.endpoints[name] = Endpoint::from_json(name, ep);
+  // Named, not iterated as a temporary: items() would outlive it.
+  const json endpoints = j.value("Endpoints", json::object());
+  for (const auto& [name, ep] : endpoints.items())
+    if (ep.is_object()) r.endpoints[name] = Endpoint::from_json(name, ep);
   r.published = j.value("Published", std::vector<net::PortBinding>{});
   for (const auto& p : j.value("Mounts", json::array())) r.mounts.push_back(TRY(mount_plan_from(p, false)));
   return r;

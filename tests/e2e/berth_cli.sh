@@ -216,7 +216,8 @@ expect_eq "name conflict: docker's text" \
 
 berth ps
 expect_match "ps: table header" '^CONTAINER ID   IMAGE            COMMAND +CREATED +STATUS +PORTS     NAMES'"$NL" "$OUT"
-ROW_RE='"sh -c trap \\"exit 0\\"…" +[0-9A-Za-z ]+ ago +Up [0-9A-Za-z ]+ +e2e-long'
+# Arguments with spaces are quoted as Docker quotes them (sh -c 'trap ...').
+ROW_RE='"sh -c '\''trap \\"exit 0…" +[0-9A-Za-z ]+ ago +Up [0-9A-Za-z ]+ +e2e-long'
 expect_match "ps: the running container's row" "(^|$NL)${LONG:0:12}   busybox:latest   $ROW_RE(\$|$NL)" "$OUT"
 same "ps as docker" ps
 same "ps -a as docker" ps -a

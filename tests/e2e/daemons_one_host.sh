@@ -102,7 +102,7 @@ link_absent() { ! ip link show "$1" >/dev/null 2>&1; }
 table_absent() { ! nft list table ip "$1" >/dev/null 2>&1; }
 
 # --- 1. 40 daemons in a row, fresh data roots, one bridge --------------------------------
-"$SHARED/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null || die "make-rootfs.sh failed"
+"$MAKE_ROOTFS" "$T/rootfs" >/dev/null || die "make-rootfs.sh failed"
 tar -C "$T/rootfs" -cf "$T/busybox.tar" . || die "tar of the rootfs failed"
 link_absent "$BRIDGE" || die "bridge $BRIDGE exists before the test"
 

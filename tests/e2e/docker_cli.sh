@@ -71,7 +71,7 @@ expect_eq "wait prints the exit status" 4 "$OUT"
 
 docker ps
 expect_match "ps: table header" '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES' "$OUT"
-expect_match "ps: the running container's row" "(^|$NL)${LONG:0:12} +busybox:latest +\"sh -c trap .*\" +[0-9A-Za-z ]+ ago +Up [0-9A-Za-z ]+ +e2e-long($NL|\$)" "$OUT"
+expect_match "ps: the running container's row" "(^|$NL)${LONG:0:12} +busybox:latest +\"sh -c 'trap .*\" +[0-9A-Za-z ]+ ago +Up [0-9A-Za-z ]+ +e2e-long($NL|\$)" "$OUT"
 check "ps: no exited container without -a" "$(nolines "$OUT")" eval '[[ $OUT != *e2e-exited* ]]'
 docker ps --format '{{.Names}}|{{.Image}}|{{.Status}}'
 expect_match "ps --format" '^e2e-long\|busybox:latest\|Up [^|]+$' "$OUT"

@@ -85,6 +85,7 @@ class ImageApiTest : public ::testing::Test {
         });
     api_ = std::make_unique<engine::ImageApi>(*backend_);
     server::Router router;
+    server::add_distribution_routes(router, no_registry_);
     server::add_image_create_route(router, *api_, no_registry_);
     server::add_image_routes(router, *api_);
     add_system_routes(router);

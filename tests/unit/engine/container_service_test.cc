@@ -397,6 +397,45 @@ TEST(ContainerRecord, Version1RecordsMigrate) {
   EXPECT_EQ(again->record.mounts, r.mounts);
 }
 
+// What a running container's record holds (its endpoints, published ports,
+// mounts) comes back whole when berthd starts again: live restore needs it.
+TEST(ContainerRecord, StoredRecordsReadBackWithTheirEndpoints) {
+  ContainerRecord r;
+  r.id = std::string(64, 'c');
+  r.name = "/web";
+  r.created = "2026-12-06T10:00:00Z";
+  r.path = "sleep";
+  r.args = {"300"};
+  r.runtime = "berth";
+  r.spec.config.image = "busybox";
+  r.state.running = true;
+  r.state.pid = 42;
+  r.networks.push_back({"bridge", {"web"}, ""});
+  Endpoint ep;
+  ep.network_id = "n1";
+  ep.network_name = "bridge";
+  ep.endpoint_id = "e1";
+  ep.ip = "172.17.0.2";
+  ep.prefix = 16;
+  ep.gateway = "172.17.0.1";
+  ep.host_veth = "veth1";
+  ep.aliases = {"web"};
+  r.endpoints["bridge"] = ep;
+  auto loaded = record_from_json(record_to_json(r).dump());
+  ASSERT_TRUE(loaded) << loaded.error().str();
+  EXPECT_FALSE(loaded->migrated);
+  const auto& back = loaded->record;
+  EXPECT_EQ(back.id, r.id);
+  EXPECT_TRUE(back.state.running);
+  EXPECT_EQ(back.state.pid, 42);
+  ASSERT_EQ(back.endpoints.count("bridge"), 1u);
+  EXPECT_EQ(back.endpoints.at("bridge").ip, "172.17.0.2");
+  EXPECT_EQ(back.endpoints.at("bridge").host_veth, "veth1");
+  EXPECT_EQ(back.endpoints.at("bridge").aliases, std::vector<std::string>{"web"});
+  ASSERT_EQ(back.networks.size(), 1u);
+  EXPECT_EQ(back.networks[0].aliases, std::vector<std::string>{"web"});
+}
+
 TEST(ContainerRecord, NewerOrCorruptRecordsAreRefusedWithTheReason) {
   auto newer = record_from_json(R"({"SchemaVersion": 99})");
   ASSERT_FALSE(newer);
