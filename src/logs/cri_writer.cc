@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/go_time.h"
+#include "logs/batch_file.h"
 
 namespace berth::logs {
 
@@ -77,20 +78,7 @@ Result<void> CriLogWriter::flush() {
 }
 
 Result<void> CriLogWriter::write_batch() {
-  size_t off = 0;
-  while (off < batch_.size()) {
-    ssize_t n = ::write(fd_.get(), batch_.data() + off, batch_.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      batch_.clear();
-      return fail_errno("writing log file " + path_, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  batch_.clear();
-  if (batch_.capacity() > max_line_ * 4) batch_.shrink_to_fit();  // a burst should not stay resident
-  return {};
+  return write_batch_to(fd_.get(), batch_, path_, max_line_ * 4);  // a burst should not stay resident
 }
 
 }  // namespace berth::logs

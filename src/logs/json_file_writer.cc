@@ -8,6 +8,7 @@
 
 #include "base/go_json.h"
 #include "base/go_time.h"
+#include "logs/batch_file.h"
 #include "logs/json_file_writer.h"
 
 namespace berth::logs {
@@ -86,20 +87,9 @@ Result<void> JsonFileWriter::add_entry(Stream stream, std::string_view bytes, co
 }
 
 Result<void> JsonFileWriter::write_batch() {
-  size_t off = 0;
-  while (off < batch_.size()) {
-    ssize_t n = ::write(fd_.get(), batch_.data() + off, batch_.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      batch_.clear();
-      return fail_errno("writing log file " + path_, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  size_ += batch_.size();
-  batch_.clear();
-  if (batch_.capacity() > kMaxLine * 4) batch_.shrink_to_fit();  // a burst should not stay resident
+  size_t n = batch_.size();
+  TRYV(write_batch_to(fd_.get(), batch_, path_, kMaxLine * 4));
+  size_ += n;
   return {};
 }
 
