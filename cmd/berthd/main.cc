@@ -110,6 +110,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "berthd: must run as root (it creates namespaces, cgroups and mounts)\n");
     return notify(notify_fd, "ERROR berthd must run as root") + 1;
   }
+  if (cfg.bridge == "none") {
+    // dockerd's "no default bridge network"; without this check a link named
+    // "none" would be made. Refused until berthd can run without one.
+    const std::string why = "--bridge none (no default bridge network) is not supported yet: give a bridge name";
+    std::fprintf(stderr, "berthd: %s\n", why.c_str());
+    return notify(notify_fd, "ERROR " + why) + 1;
+  }
   if (cfg.hosts.empty()) cfg.hosts.push_back("unix://" + cfg.exec_root + "/berth.sock");
   if (cfg.pidfile.empty()) cfg.pidfile = cfg.exec_root + "/berthd.pid";
   ::umask(022);
