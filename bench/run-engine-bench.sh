@@ -80,6 +80,11 @@ CG_NAME="berth-bench-docker-$$"      # dockerd --cgroup-parent (docker.bash's na
 CG_BERTH="berth-bench-$$"
 CG_PODMAN="berth-bench-podman-$$"
 CG_CRUN="berth-bench-crun-$$"
+# berthd's default bridge and nftables table, its own and removed at exit (the
+# host's berth0 and table "berth" are not the bench's to touch).
+BRIDGE_BERTH="bt-bench-$$"
+BRIDGE_BERTH=${BRIDGE_BERTH:0:15}
+NFT_BERTH="berth_bench_$$"
 CTD_SOCK="$T/containerd/containerd.sock"
 CTD_PID='' DOCKERD_PID='' BERTHD_PID='' PODMAN_OK=''
 RES=$T/results.tsv
@@ -111,6 +116,8 @@ cleanup() {
   remove_cgroups "$CG_BERTH"         # kills container processes left in these cgroups
   remove_cgroups "$CG_PODMAN"
   remove_cgroups "$CG_CRUN"
+  ip link show "$BRIDGE_BERTH" >/dev/null 2>&1 && ip link del "$BRIDGE_BERTH"
+  nft list table ip "$NFT_BERTH" >/dev/null 2>&1 && nft delete table ip "$NFT_BERTH"
   [[ -n ${KEEP_RESULTS:-} && -f $RES ]] && cp "$RES" "$KEEP_RESULTS"
   if [[ -n ${KEEP_LOGS:-} ]]; then
     mkdir -p "$KEEP_LOGS" && cp "$T"/{berthd,dockerd,containerd}.log "$T"/*.stderr "$KEEP_LOGS/" 2>/dev/null
@@ -158,6 +165,7 @@ echo '{}' >"$T/berthd.json"
 mkfifo "$T/berthd.notify"
 "$BERTH_BUILD/cmd/berthd/berthd" --data-root "$T/berth/data" --exec-root "$T/berth/exec" \
   -H "unix://$T/berth.sock" --pidfile "$T/berth/berthd.pid" --cgroup-parent "$CG_BERTH" \
+  --bridge "$BRIDGE_BERTH" --firewall-table "$NFT_BERTH" \
   --config-file "$T/berthd.json" --shim-path "$BERTH_BUILD/cmd/berth-shim/berth-shim" \
   --init-path "$BERTH_BUILD/cmd/berth-init/berth-init" --notify-fd 3 \
   3>"$T/berthd.notify" >"$T/berthd.log" 2>&1 &
