@@ -178,12 +178,11 @@ Result<void> check_unsupported(const spec::Spec& s) {
   // SELinux labels mean nothing on a host without SELinux: runc and crun
   // ignore them there, and so does berth. Where SELinux is on, berth cannot
   // apply them yet, and a label that would not be applied is refused.
-  if (selinux_enabled()) {
-    if (s.process && !s.process->selinux_label.empty())
-      return fail(Errc::Unsupported, "process.selinuxLabel: berth-runtime does not apply SELinux labels yet");
-    if (!s.linux.mount_label.empty())
-      return fail(Errc::Unsupported, "linux.mountLabel: berth-runtime does not apply SELinux labels yet");
-  }
+  // (The host is asked only when a label is given: no syscall on the usual start path.)
+  if (s.process && !s.process->selinux_label.empty() && selinux_enabled())
+    return fail(Errc::Unsupported, "process.selinuxLabel: berth-runtime does not apply SELinux labels yet");
+  if (!s.linux.mount_label.empty() && selinux_enabled())
+    return fail(Errc::Unsupported, "linux.mountLabel: berth-runtime does not apply SELinux labels yet");
   if (s.linux.has_intel_rdt)
     return fail(Errc::Unsupported, "linux.intelRdt: Intel RDT (resctrl) is not available on this host");
   // A uts namespace of the container's own, new or joined by path: without
