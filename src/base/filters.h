@@ -25,6 +25,8 @@ class Filters {
   static Result<Filters> from_json(const nlohmann::json& j);
 
   bool empty() const { return values_.empty(); }
+  // Every key with its values (sorted, without repeats).
+  const std::map<std::string, std::vector<std::string>>& values() const { return values_; }
   bool contains(const std::string& key) const { return values_.contains(key); }
   // The values of key, sorted; empty when absent.
   const std::vector<std::string>& get(const std::string& key) const;
