@@ -72,17 +72,33 @@ RunState state_v1(const json& s) {
   return st;
 }
 
+// The fields both schema versions store under the same keys.
+void read_common(const json& j, ContainerRecord& r) {
+  r.name = j.at("Name").get<std::string>();
+  r.created = j.at("Created").get<std::string>();
+  r.path = j.value("Path", "");
+  r.args = j.value("Args", std::vector<std::string>{});
+  r.restart_count = j.value("RestartCount", 0);
+  r.ever_started = j.value("EverStarted", false);
+  r.manually_stopped = j.value("ManuallyStopped", false);
+  r.log_path = j.value("LogPath", "");
+  r.hostname_path = j.value("HostnamePath", "");
+  r.hosts_path = j.value("HostsPath", "");
+  r.resolv_conf_path = j.value("ResolvConfPath", "");
+  // Named, not iterated as a temporary: items() would outlive it.
+  const json endpoints = j.value("Endpoints", json::object());
+  for (const auto& [name, ep] : endpoints.items())
+    if (ep.is_object()) r.endpoints[name] = Endpoint::from_json(name, ep);
+}
+
 // berth 0.1's record: Config and HostConfig as Docker JSON. Settings berth
 // did not act on are dropped (they never took effect); a type error means
 // the record is corrupt.
 Result<ContainerRecord> migrate_v1(const json& j) {
   ContainerRecord r;
+  read_common(j, r);
   r.id = j.at("ID").get<std::string>();
-  r.name = j.at("Name").get<std::string>();
-  r.created = j.at("Created").get<std::string>();
   r.image_id = j.value("ImageID", "");
-  r.path = j.value("Path", "");
-  r.args = j.value("Args", std::vector<std::string>{});
   r.runtime = "berth";
   const json config_doc = j.value("Config", json::object());
   auto config = TRY(dockerapi::FieldReader::of(config_doc, "Config"));
@@ -92,19 +108,8 @@ Result<ContainerRecord> migrate_v1(const json& j) {
   auto host = TRY(dockerapi::FieldReader::of(host_doc, "HostConfig"));
   r.spec.host = TRY(dockerapi::parse_host_config(host, false));
   r.state = state_v1(j.value("State", json::object()));
-  r.restart_count = j.value("RestartCount", 0);
-  r.ever_started = j.value("EverStarted", false);
-  r.manually_stopped = j.value("ManuallyStopped", false);
-  r.log_path = j.value("LogPath", "");
-  r.hostname_path = j.value("HostnamePath", "");
-  r.hosts_path = j.value("HostsPath", "");
-  r.resolv_conf_path = j.value("ResolvConfPath", "");
   for (const auto& n : j.value("NetworkRequests", json::array()))
     r.networks.push_back({n.value("Name", ""), n.value("Aliases", std::vector<std::string>{}), n.value("IPv4Address", "")});
-  // Named, not iterated as a temporary: items() would outlive it.
-  const json endpoints = j.value("Endpoints", json::object());
-  for (const auto& [name, ep] : endpoints.items())
-    if (ep.is_object()) r.endpoints[name] = Endpoint::from_json(name, ep);
   r.published = TRY(net::port_bindings_from_json(j.value("Published", json::object())));
   for (const auto& p : j.value("MountPlans", json::array())) r.mounts.push_back(TRY(mount_plan_from(p, true)));
   return r;
@@ -112,27 +117,13 @@ Result<ContainerRecord> migrate_v1(const json& j) {
 
 Result<ContainerRecord> read_v2(const json& j) {
   ContainerRecord r;
+  read_common(j, r);
   r.id = j.at("Id").get<std::string>();
-  r.name = j.at("Name").get<std::string>();
-  r.created = j.at("Created").get<std::string>();
   r.image_id = j.value("ImageId", "");
-  r.path = j.value("Path", "");
-  r.args = j.value("Args", std::vector<std::string>{});
   r.runtime = j.value("Runtime", "berth");
   r.spec = TRY(model::spec_from_json(j.at("Spec")));
   r.state = j.value("State", RunState{});
-  r.restart_count = j.value("RestartCount", 0);
-  r.ever_started = j.value("EverStarted", false);
-  r.manually_stopped = j.value("ManuallyStopped", false);
-  r.log_path = j.value("LogPath", "");
-  r.hostname_path = j.value("HostnamePath", "");
-  r.hosts_path = j.value("HostsPath", "");
-  r.resolv_conf_path = j.value("ResolvConfPath", "");
   r.networks = j.value("Networks", std::vector<NetworkRequest>{});
-  // Named, not iterated as a temporary: items() would outlive it.
-  const json endpoints = j.value("Endpoints", json::object());
-  for (const auto& [name, ep] : endpoints.items())
-    if (ep.is_object()) r.endpoints[name] = Endpoint::from_json(name, ep);
   r.published = j.value("Published", std::vector<net::PortBinding>{});
   for (const auto& p : j.value("Mounts", json::array())) r.mounts.push_back(TRY(mount_plan_from(p, false)));
   return r;
