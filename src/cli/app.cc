@@ -1,6 +1,8 @@
 #include "cli/app.h"
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -54,7 +56,46 @@ const CLI::App* deepest(const CLI::App* app) {
   return app;
 }
 
+constexpr std::array<std::string_view, 5> kGroups = {"container", "image", "network", "system", "volume"};
+
+// Root flags that take a value: -H/--host and -l/--log-level.
+bool root_flag_takes_next(std::string_view arg) {
+  if (arg == "--host" || arg == "--log-level") return true;
+  if (arg.starts_with("--")) return false;  // --debug, --host=X
+  // A cluster of short flags ("-D", "-DH", "-Hunix://..."): the first H or l
+  // takes the rest of the word, or the next word when nothing is left.
+  for (size_t i = 1; i < arg.size(); ++i)
+    if (arg[i] == 'H' || arg[i] == 'l') return i + 1 == arg.size();
+  return false;
+}
+
+int run(int argc, char** argv, bool every_command);
+
 }  // namespace
+
+CommandFilter scan_command_line(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--" || a == "-h" || a == "--help" || a == "-v" || a == "--version") return {};
+    if (a.size() > 1 && a[0] == '-') {
+      if (root_flag_takes_next(a)) ++i;
+      continue;
+    }
+    CommandFilter f{.command = std::string(a), .subcommand = {}};
+    bool group = std::find(kGroups.begin(), kGroups.end(), a) != kGroups.end();
+    if (group && i + 1 < argc && argv[i + 1][0] != '-') f.subcommand = argv[i + 1];
+    return f;
+  }
+  return {};
+}
+
+bool Invocation::wants(const CLI::App* parent, const std::string& name) const {
+  if (filter.command.empty()) return true;
+  const std::string& path = info.at(parent).path;  // "berth" or "berth GROUP"
+  if (path == "berth") return name == filter.command;
+  if (path != "berth " + filter.command) return false;
+  return filter.subcommand.empty() || name == filter.subcommand;
+}
 
 CLI::App* add_command(Invocation& inv, CLI::App* parent, const std::string& name, const std::string& usage,
                       const std::string& description, std::vector<std::string>* args, ArgCount count,
@@ -140,9 +181,16 @@ std::string help_text(const Invocation& inv, const CLI::App* app) {
   return text;
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) { return run(argc, argv, false); }
+
+int main_every_command(int argc, char** argv) { return run(argc, argv, true); }
+
+namespace {
+
+int run(int argc, char** argv, bool every_command) {
   Cli cli;
   Invocation inv{.cli = cli};
+  if (!every_command) inv.filter = scan_command_line(argc, argv);
   CLI::App root("A self-sufficient runtime for containers", "berth");
   root.set_help_flag("-h,--help", "Print usage");
   root.require_subcommand(0, 1);
@@ -213,5 +261,7 @@ int main(int argc, char** argv) {
   }
   return *rc;
 }
+
+}  // namespace
 
 }  // namespace berth::cli

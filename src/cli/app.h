@@ -6,4 +6,8 @@ namespace berth::cli {
 
 int main(int argc, char** argv);
 
+// main() with every command declared whatever argv names (main declares only
+// the one invoked): for tests that check both give the same help and flags.
+int main_every_command(int argc, char** argv);
+
 }  // namespace berth::cli

@@ -23,10 +23,27 @@ struct CommandInfo {
   std::string description;  // one line
 };
 
+// The command a command line names ("run"; "container" and "ls"), read
+// before the tree is built so that only that command gets its flags: declaring
+// every command's flags cost more than the rest of a `berth run --rm`. Empty
+// words mean "every command" (help listings, or a line the scan cannot read).
+struct CommandFilter {
+  std::string command, subcommand;
+};
+
+// The words after the global flags; empty where a help or version flag, `--`
+// or a flag the scan does not know comes first.
+CommandFilter scan_command_line(int argc, const char* const* argv);
+
 struct Invocation {
   Cli& cli;
   std::function<Result<int>()> action = {};
   std::map<const CLI::App*, CommandInfo> info = {};
+  CommandFilter filter = {};
+
+  // Whether command `name` under `parent` (the root or a group) can be the one
+  // invoked; registration declares only those.
+  bool wants(const CLI::App* parent, const std::string& name) const;
 };
 
 struct ArgCount {

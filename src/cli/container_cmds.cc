@@ -48,7 +48,7 @@ bool confirm(const std::string& warning) {
 
 void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
   Cli& cli = inv.cli;
-  {
+  if (inv.wants(parent, "start")) {
     struct O { std::vector<std::string> args; bool attach = false, interactive = false; std::string detach_keys; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "start", "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -81,7 +81,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
     add_bool(app, "-i,--interactive", o->interactive, "Attach container's STDIN");
     add_string(app, "--detach-keys", o->detach_keys, "Override the key sequence for detaching a container");
   }
-  {
+  if (inv.wants(parent, "stop")) {
     struct O { std::vector<std::string> args; int64_t time = -1; std::string signal; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "stop", "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -94,7 +94,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
     add_int(app, "-t,--time", o->time, "Seconds to wait before killing the container");
     add_string(app, "-s,--signal", o->signal, "Signal to send to the container");
   }
-  {
+  if (inv.wants(parent, "restart")) {
     struct O { std::vector<std::string> args; int64_t time = -1; std::string signal; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "restart", "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -107,7 +107,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
     add_int(app, "-t,--time", o->time, "Seconds to wait before killing the container");
     add_string(app, "-s,--signal", o->signal, "Signal to send to the container");
   }
-  {
+  if (inv.wants(parent, "kill")) {
     struct O { std::vector<std::string> args; std::string signal; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "kill", "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -120,6 +120,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
   for (const char* verb : {"pause", "unpause"}) {
     auto args = std::make_shared<std::vector<std::string>>();
     std::string v = verb;
+    if (!inv.wants(parent, v)) continue;
     add_command(inv, parent, v, "CONTAINER [CONTAINER...]",
                 v == "pause" ? "Pause all processes within one or more containers"
                              : "Unpause all processes within one or more containers",
@@ -127,7 +128,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
                   return for_each(*args, [&](const std::string& n) { return cli.call("POST", "/containers/" + esc(n) + "/" + v); });
                 });
   }
-  {
+  if (inv.wants(parent, "wait")) {
     auto args = std::make_shared<std::vector<std::string>>();
     add_command(inv, parent, "wait", "CONTAINER [CONTAINER...]",
                 "Block until one or more containers stop, then print their exit codes", args.get(), {1},
@@ -140,7 +141,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
                   }, false);
                 });
   }
-  {
+  if (inv.wants(parent, "rm")) {
     struct O { std::vector<std::string> args; bool force = false, volumes = false; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "rm", "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -151,7 +152,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
     add_bool(app, "-f,--force", o->force, "Force the removal of a running container (uses SIGKILL)");
     add_bool(app, "-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
   }
-  {
+  if (inv.wants(parent, "rename")) {
     auto args = std::make_shared<std::vector<std::string>>();
     add_command(inv, parent, "rename", "CONTAINER NEW_NAME", "Rename a container", args.get(), {2, 2},
                 [&cli, args]() -> Result<int> {
@@ -160,7 +161,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
                   return 0;
                 });
   }
-  {
+  if (inv.wants(parent, "update")) {
     struct O {
       std::vector<std::string> args;
       std::string memory, memory_swap, cpus, cpuset_cpus, restart;
@@ -196,7 +197,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
     app->add_option_function<int64_t>("--pids-limit", [o](const int64_t& v) { o->pids_limit = v; }, "Tune container pids limit (set -1 for unlimited)")->type_name("int");
     add_string(app, "--restart", o->restart, "Restart policy to apply when a container exits");
   }
-  {
+  if (inv.wants(parent, "top")) {
     auto args = std::make_shared<std::vector<std::string>>();
     add_command(inv, parent, "top", "CONTAINER [ps OPTIONS]", "Display the running processes of a container",
                 args.get(), {1}, [&cli, args]() -> Result<int> {
@@ -215,7 +216,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
       return 0;
     });
   }
-  {
+  if (inv.wants(parent, "port")) {
     auto args = std::make_shared<std::vector<std::string>>();
     add_command(inv, parent, "port", "CONTAINER [PRIVATE_PORT[/PROTO]]",
                 "List port mappings or a specific mapping for the container", args.get(), {1, 2},
@@ -230,7 +231,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
       return 0;
     });
   }
-  {
+  if (inv.wants(parent, "diff")) {
     auto args = std::make_shared<std::vector<std::string>>();
     add_command(inv, parent, "diff", "CONTAINER",
                 "Inspect changes to files or directories on a container's filesystem", args.get(), {1, 1},
@@ -244,7 +245,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
       return 0;
     });
   }
-  {
+  if (inv.wants(parent, "commit")) {
     struct O { std::vector<std::string> args, changes; std::string message, author; bool pause = true; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "commit", "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
@@ -278,6 +279,7 @@ void add_lifecycle_commands(Invocation& inv, CLI::App* parent) {
 }
 
 void add_container_prune(Invocation& inv, CLI::App* parent) {
+  if (!inv.wants(parent, "prune")) return;
   Cli& cli = inv.cli;
   struct O { bool force = false; std::vector<std::string> filters; };
   auto o = std::make_shared<O>();

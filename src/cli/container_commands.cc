@@ -24,6 +24,7 @@ void add_container_commands(Invocation& inv, CLI::App* parent, bool in_group) {
   }
   for (const char* name : {"ls", "list", "ps"}) add_ps(inv, parent, name);
   add_container_prune(inv, parent);
+  if (!inv.wants(parent, "inspect")) return;
   Cli& cli = inv.cli;
   struct O { std::vector<std::string> args; std::string format; bool size = false; };
   auto o = std::make_shared<O>();

@@ -41,7 +41,7 @@ Result<int> open_output(const std::string& file, const char* what) {
 
 void add_io_commands(Invocation& inv, CLI::App* parent) {
   Cli& cli = inv.cli;
-  {
+  if (inv.wants(parent, "logs")) {
     struct O {
       std::vector<std::string> args;
       bool follow = false, timestamps = false, details = false;
@@ -77,7 +77,7 @@ void add_io_commands(Invocation& inv, CLI::App* parent) {
     add_bool(app, "-t,--timestamps", o->timestamps, "Show timestamps");
     add_string(app, "--until", o->until, "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)");
   }
-  {
+  if (inv.wants(parent, "attach")) {
     struct O { std::vector<std::string> args; bool no_stdin = false, sig_proxy = true; std::string detach_keys; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "attach", "[OPTIONS] CONTAINER",
@@ -100,7 +100,7 @@ void add_io_commands(Invocation& inv, CLI::App* parent) {
     add_bool(app, "--no-stdin", o->no_stdin, "Do not attach STDIN");
     add_bool(app, "--sig-proxy", o->sig_proxy, "Proxy all received signals to the process (default true)");
   }
-  {
+  if (inv.wants(parent, "exec")) {
     struct O {
       std::vector<std::string> env, env_files;
       bool detach = false, interactive = false, tty = false, privileged = false;
@@ -189,7 +189,7 @@ void add_io_commands(Invocation& inv, CLI::App* parent) {
       };
     });
   }
-  {
+  if (inv.wants(parent, "export")) {
     struct O { std::vector<std::string> args; std::string output; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "export", "[OPTIONS] CONTAINER",

@@ -148,6 +148,7 @@ Json stats_row(const Json& s, const std::string& id_or_name, bool trunc) {
 }  // namespace
 
 void add_ps(Invocation& inv, CLI::App* parent, const std::string& name) {
+  if (!inv.wants(parent, name)) return;
   Cli& cli = inv.cli;
   struct O {
     bool all = false, quiet = false, latest = false, size = false, no_trunc = false;
@@ -191,6 +192,7 @@ void add_ps(Invocation& inv, CLI::App* parent, const std::string& name) {
 }
 
 void add_stats(Invocation& inv, CLI::App* parent) {
+  if (!inv.wants(parent, "stats")) return;
   Cli& cli = inv.cli;
   struct O {
     std::vector<std::string> args;

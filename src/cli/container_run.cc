@@ -172,7 +172,7 @@ Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, std::optional<int
 }
 
 void add_run_commands(Invocation& inv, CLI::App* parent) {
-  {
+  if (inv.wants(parent, "run")) {
     auto o = std::make_shared<RunOptions>();
     CLI::App* app = add_command(inv, parent, "run", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
                                 "Create and run a new container from an image", nullptr, {},
@@ -192,7 +192,7 @@ void add_run_commands(Invocation& inv, CLI::App* parent) {
       };
     });
   }
-  {
+  if (inv.wants(parent, "create")) {
     auto o = std::make_shared<RunOptions>();
     CLI::App* app = add_command(inv, parent, "create", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
                                 "Create a new container", nullptr, {}, [] { return Result<int>(0); });

@@ -238,6 +238,7 @@ Result<int> copy_to_container(Cli& cli, const std::string& src, const CpArg& dst
 }  // namespace
 
 void add_cp(Invocation& inv, CLI::App* parent) {
+  if (!inv.wants(parent, "cp")) return;
   Cli& cli = inv.cli;
   struct O { std::vector<std::string> args; bool archive = false, follow = false, quiet = false; };
   auto o = std::make_shared<O>();

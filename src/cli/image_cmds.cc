@@ -135,6 +135,7 @@ Result<int> upload_messages(Cli& cli, const std::string& path, int fd, bool prog
 }  // namespace
 
 void add_images(Invocation& inv, CLI::App* parent, const std::string& name) {
+  if (!inv.wants(parent, name)) return;
   Cli& cli = inv.cli;
   struct O {
     std::vector<std::string> args, filters;
@@ -185,6 +186,7 @@ void add_images(Invocation& inv, CLI::App* parent, const std::string& name) {
 }
 
 void add_rmi(Invocation& inv, CLI::App* parent, const std::string& name) {
+  if (!inv.wants(parent, name)) return;
   Cli& cli = inv.cli;
   struct O { std::vector<std::string> args; bool force = false, no_prune = false; };
   auto o = std::make_shared<O>();
@@ -218,7 +220,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
     add_images(inv, parent, "ls");
     add_images(inv, parent, "list");
     add_rmi(inv, parent, "rm");
-    {
+    if (inv.wants(parent, "inspect")) {
       struct O { std::vector<std::string> args; std::string format; };
       auto o = std::make_shared<O>();
       CLI::App* app = add_command(inv, parent, "inspect", "[OPTIONS] IMAGE [IMAGE...]",
@@ -226,7 +228,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
                                   [&cli, o] { return inspect_objects(cli, o->args, o->format, InspectType::Image, false); });
       add_string(app, "-f,--format", o->format, "Format output using a custom template");
     }
-    {
+    if (inv.wants(parent, "prune")) {
       struct O { bool force = false, all = false; std::vector<std::string> filters; };
       auto o = std::make_shared<O>();
       CLI::App* app = add_command(inv, parent, "prune", "[OPTIONS]", "Remove unused images", nullptr, {},
@@ -264,7 +266,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
     add_images(inv, parent, "images");
     add_rmi(inv, parent, "rmi");
   }
-  {
+  if (inv.wants(parent, "tag")) {
     auto args = std::make_shared<std::vector<std::string>>();
     add_command(inv, parent, "tag", "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
                 "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", args.get(), {2, 2}, [&cli, args]() -> Result<int> {
@@ -275,7 +277,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
       return 0;
     });
   }
-  {
+  if (inv.wants(parent, "history")) {
     struct O { std::vector<std::string> args; bool human = true, quiet = false, no_trunc = false; std::string format; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "history", "[OPTIONS] IMAGE", "Show the history of an image", &o->args,
@@ -315,7 +317,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
     add_bool(app, "--no-trunc", o->no_trunc, "Don't truncate output");
     add_bool(app, "-q,--quiet", o->quiet, "Only show image IDs");
   }
-  {
+  if (inv.wants(parent, "import")) {
     struct O { std::vector<std::string> args, changes; std::string message, platform; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "import", "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
@@ -345,7 +347,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
     add_list(app, "-c,--change", o->changes, "Apply Dockerfile instruction to the created image");
     add_string(app, "-m,--message", o->message, "Set commit message for imported image");
   }
-  {
+  if (inv.wants(parent, "load")) {
     struct O { std::string input; bool quiet = false; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "load", "[OPTIONS]", "Load an image from a tar archive or STDIN", nullptr,
@@ -367,7 +369,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
     add_string(app, "-i,--input", o->input, "Read from tar archive file, instead of STDIN");
     add_bool(app, "-q,--quiet", o->quiet, "Suppress the load output");
   }
-  {
+  if (inv.wants(parent, "save")) {
     struct O { std::vector<std::string> args; std::string output; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "save", "[OPTIONS] IMAGE [IMAGE...]",

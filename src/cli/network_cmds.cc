@@ -247,7 +247,7 @@ Json network_row(const Json& n, bool trunc) {
 
 void add_network_commands(Invocation& inv, CLI::App* group) {
   Cli& cli = inv.cli;
-  {
+  if (inv.wants(group, "create")) {
     struct O {
       std::vector<std::string> args;
       NetworkCreateOptions n;
@@ -281,6 +281,7 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
     add_list(app, "--subnet", o->n.subnets, "Subnet in CIDR format that represents a network segment", "strings");
   }
   for (const char* name : {"ls", "list"}) {
+    if (!inv.wants(group, name)) continue;
     struct O {
       std::vector<std::string> filters;
       std::string format;
@@ -315,7 +316,7 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
     add_bool(app, "--no-trunc", o->no_trunc, "Do not truncate the output");
     add_bool(app, "-q,--quiet", o->quiet, "Only display network IDs");
   }
-  {
+  if (inv.wants(group, "inspect")) {
     struct O {
       std::vector<std::string> args;
       std::string format;
@@ -329,6 +330,7 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
     add_bool(app, "-v,--verbose", o->verbose, "Verbose output for diagnostics");
   }
   for (const char* name : {"rm", "remove"}) {
+    if (!inv.wants(group, name)) continue;
     struct O {
       std::vector<std::string> args;
       bool force = false;
@@ -360,7 +362,7 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
     });
     add_bool(app, "-f,--force", o->force, "Do not error if the network does not exist");
   }
-  {
+  if (inv.wants(group, "prune")) {
     struct O {
       std::vector<std::string> filters;
       bool force = false;
@@ -386,7 +388,7 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
     add_list(app, "--filter", o->filters, "Provide filter values (e.g. \"until=<timestamp>\")", "filter");
     add_bool(app, "-f,--force", o->force, "Do not prompt for confirmation");
   }
-  {
+  if (inv.wants(group, "connect")) {
     struct O {
       std::vector<std::string> args;
       NetworkConnectOptions n;
@@ -407,7 +409,7 @@ void add_network_commands(Invocation& inv, CLI::App* group) {
     add_list(app, "--link", o->n.links, "Add link to another container");
     add_list(app, "--link-local-ip", o->n.link_local_ips, "Add a link-local address for the container", "strings");
   }
-  {
+  if (inv.wants(group, "disconnect")) {
     struct O {
       std::vector<std::string> args;
       bool force = false;

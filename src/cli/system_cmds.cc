@@ -108,7 +108,7 @@ void print_info(const Json& s, bool debug) {
 
 void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
   Cli& cli = inv.cli;
-  {
+  if (inv.wants(root, "version")) {
     struct O { std::string format; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, root, "version", "[OPTIONS]", "Show the berth version information", nullptr, {},
@@ -156,6 +156,7 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
     add_string(app, "-f,--format", o->format, "Format output using a custom template");
   }
   for (CLI::App* parent : {root, system}) {
+    if (!inv.wants(parent, "info")) continue;
     struct O { std::string format; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "info", "[OPTIONS]", "Display system-wide information", nullptr, {},
@@ -173,6 +174,7 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
     add_string(app, "-f,--format", o->format, "Format output using a custom template");
   }
   for (CLI::App* parent : {root, system}) {
+    if (!inv.wants(parent, "events")) continue;
     struct O { std::string since, until, format; std::vector<std::string> filters; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, parent, "events", "[OPTIONS]", "Get real time events from the server", nullptr, {},
@@ -221,7 +223,7 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
     add_string(app, "--since", o->since, "Show all events created since timestamp");
     add_string(app, "--until", o->until, "Stream events until this timestamp");
   }
-  {
+  if (inv.wants(system, "df")) {
     struct O { bool verbose = false; std::string format; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, system, "df", "[OPTIONS]", "Show berth disk usage", nullptr, {},
@@ -282,7 +284,7 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system) {
     add_string(app, "--format", o->format, "Format output using a custom template");
     add_bool(app, "-v,--verbose", o->verbose, "Show detailed information on space usage");
   }
-  {
+  if (inv.wants(root, "inspect")) {
     struct O { std::vector<std::string> args; std::string format, type; bool size = false; };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, root, "inspect", "[OPTIONS] NAME|ID [NAME|ID...]",

@@ -119,6 +119,7 @@ struct FlagSink {
 // `summary` is the line command lists show; `description` (if any) the text of the command's own --help.
 void add_unavailable(Invocation& inv, CLI::App* parent, const std::string& verb, const std::string& usage,
                      const std::string& summary, ArgCount count, const std::string& description = "") {
+  if (!inv.wants(parent, verb)) return;
   auto sink = std::make_shared<FlagSink>();
   // The message names the command as typed ("berth image pull").
   std::string path = (inv.info.contains(parent) ? inv.info.at(parent).path : std::string("berth")) + " " + verb;

@@ -56,7 +56,7 @@ Json volume_row(const Json& v) {
 
 void add_volume_commands(Invocation& inv, CLI::App* group) {
   Cli& cli = inv.cli;
-  {
+  if (inv.wants(group, "create")) {
     struct O {
       std::vector<std::string> args;
       VolumeCreateOptions v;
@@ -82,6 +82,7 @@ void add_volume_commands(Invocation& inv, CLI::App* group) {
     add_list(app, "-o,--opt", o->v.opts, "Set driver specific options", "map");
   }
   for (const char* name : {"ls", "list"}) {
+    if (!inv.wants(group, name)) continue;
     struct O {
       std::vector<std::string> filters;
       std::string format;
@@ -114,7 +115,7 @@ void add_volume_commands(Invocation& inv, CLI::App* group) {
                "Format output using a custom template ('table', 'table TEMPLATE', 'json', 'TEMPLATE')");
     add_bool(app, "-q,--quiet", o->quiet, "Only display volume names");
   }
-  {
+  if (inv.wants(group, "inspect")) {
     struct O {
       std::vector<std::string> args;
       std::string format;
@@ -126,6 +127,7 @@ void add_volume_commands(Invocation& inv, CLI::App* group) {
     add_string(app, "-f,--format", o->format, "Format output using a custom template");
   }
   for (const char* name : {"rm", "remove"}) {
+    if (!inv.wants(group, name)) continue;
     struct O {
       std::vector<std::string> args;
       bool force = false;
@@ -148,7 +150,7 @@ void add_volume_commands(Invocation& inv, CLI::App* group) {
     });
     add_bool(app, "-f,--force", o->force, "Force the removal of one or more volumes");
   }
-  {
+  if (inv.wants(group, "prune")) {
     struct O {
       std::vector<std::string> filters;
       bool force = false, all = false;
