@@ -1,6 +1,7 @@
 // cgroup v1 controller files.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/log.h"
@@ -185,9 +186,21 @@ std::string device_rule_string(const spec::DeviceRule& rule) {
 
 Result<void> set_devices(const std::string& dir, const std::vector<spec::DeviceRule>& rules,
                          const std::string& id) {
-  // In order: each write edits the list the previous ones left.
-  for (const auto& rule : rules)
-    TRYV(set(dir, rule.allow ? "devices.allow" : "devices.deny", device_rule_string(rule), id));
+  // In order: each write edits the list the previous ones left. A rule that
+  // repeats one of the same kind with no rule of the other kind between them
+  // changes nothing (Docker's defaults list /dev/null and others twice): skip it.
+  std::vector<std::string> run;  // the rules of the current run of allows (or denies)
+  bool run_allows = false;
+  for (const auto& rule : rules) {
+    std::string text = device_rule_string(rule);
+    if (rule.allow != run_allows) {
+      run.clear();
+      run_allows = rule.allow;
+    }
+    if (std::find(run.begin(), run.end(), text) != run.end()) continue;
+    TRYV(set(dir, rule.allow ? "devices.allow" : "devices.deny", text, id));
+    run.push_back(std::move(text));
+  }
   return {};
 }
 

@@ -67,6 +67,25 @@ TEST(CgroupV1, CreateWritesEveryLimitInItsHierarchy) {
     EXPECT_TRUE(fs.exists(std::string("cgroup/") + h + "/berth/c1")) << h;
 }
 
+TEST(CgroupV1, RepeatedDeviceRulesAreWrittenOnceUnlessAnotherKindCameBetween) {
+  FakeCgroupFs fs;
+  auto m = make_manager(berth::test::fake_v1(fs), "/berth/c1", "c1");
+  ASSERT_TRUE(m) << m.error().str();
+  spec::Resources r;
+  auto rule = [](bool allow, std::optional<int64_t> minor) {
+    return spec::DeviceRule{allow, "c", 1, minor, "rwm"};
+  };
+  r.devices = {spec::DeviceRule{false, "a", std::nullopt, std::nullopt, "rwm"},
+               rule(true, 3), rule(true, 5), rule(true, 3),  // the second 1:3 is a no-op
+               rule(false, 5),                               // takes 1:5 away again
+               rule(true, 5), rule(true, 3)};                // both count: a deny came between
+  ASSERT_TRUE((*m)->create(&r));
+  const std::string dev = "cgroup/devices/berth/c1/";
+  EXPECT_EQ(fs.writes_to(dev + "devices.allow"),
+            (std::vector<std::string>{"c 1:3 rwm", "c 1:5 rwm", "c 1:5 rwm", "c 1:3 rwm"}));
+  EXPECT_EQ(fs.writes_to(dev + "devices.deny"), (std::vector<std::string>{"a *:* rwm", "c 1:5 rwm"}));
+}
+
 TEST(CgroupV1, CpusetIsInheritedLevelByLevel) {
   FakeCgroupFs fs;
   auto m = make_manager(berth::test::fake_v1(fs), "/a/b/c", "c");
