@@ -94,6 +94,7 @@ void ContainerService::release_run(const std::shared_ptr<Container>& c) {
 }
 
 Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c) {
+  { std::lock_guard previous_task_gone(c->task_end_mu); }
   std::string rootfs = rootfs_dir(c->id);
   std::string bundle = bundle_dir(c->id);
   std::string sandbox = sandbox_path(c->id);
@@ -224,6 +225,7 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
 
 void ContainerService::on_exit(const std::shared_ptr<Container>& c, const task::ExitStatus& status) {
   if (shutting_down_) return;  // the task keeps running; the next berthd follows it
+  std::unique_lock task_end(c->task_end_mu);
   release_run(c);
   std::shared_ptr<task::Task> ended;
   bool auto_remove;
@@ -256,6 +258,7 @@ void ContainerService::on_exit(const std::shared_ptr<Container>& c, const task::
     c->changed->notify_all();
   }
   if (ended) ended->release();
+  task_end.unlock();
   if (auto_remove) {
     std::thread([this, id = c->id] {
       auto r = remove(id, true, true);

@@ -439,8 +439,6 @@ Result<ExitStatus> Monitor::finish() {
   st.finished_at = rfc3339_now();
   if (auto r = write_file_atomic(opts_.state_dir + "/exit.json", st.to_json().dump(), 0644, false); !r)
     log::error("{}", r.error().str());
-  if (!opts_.exec_mode())
-    if (auto r = runtime::delete_container(ctx, opts_.id, true); !r) log::error("{}", r.error().str());
   reap_children();
 
   // Only the connections matter from here. No new ones: a daemon that comes
@@ -474,6 +472,11 @@ Result<ExitStatus> Monitor::finish() {
     }
     sweep_conns();
   }
+  // The container's cgroups and runtime state go after Exited: the daemon
+  // tidies up its side meanwhile, and waits for this process to end (it reaps
+  // it) before it starts the container again.
+  if (!opts_.exec_mode())
+    if (auto r = runtime::delete_container(ctx, opts_.id, true); !r) log::error("{}", r.error().str());
   return st;
 }
 

@@ -97,6 +97,38 @@ class ContainerServiceTest : public ::testing::Test {
   std::unique_ptr<ContainerService> service_;
 };
 
+// A monitor deletes the container's runtime state after it reported the exit:
+// a start of the same container waits until the ended task is released.
+TEST_F(ContainerServiceTest, AStartAfterAnExitWaitsForTheEndedTaskToBeReleased) {
+  std::string id = create(spec({"sleep", "9"}));
+  ASSERT_TRUE(*service_->start(id));
+  auto log = runtime_.log;
+  {
+    std::lock_guard lk(log->mu);
+    log->hold_release = true;
+  }
+  std::thread exiter([&] { runtime_.exit(id, 0); });
+  {
+    std::unique_lock lk(log->mu);
+    log->cv.wait(lk, [&] { return log->in_release; });  // exited, its release under way
+  }
+  EXPECT_FALSE(info(id).state.running);
+  std::thread starter([&] { EXPECT_TRUE(service_->start(id)); });
+  {
+    // The start must not reach the runtime while the release is held. A bound,
+    // not an ordering: without the wait the second start comes at once.
+    std::unique_lock lk(log->mu);
+    EXPECT_FALSE(log->cv.wait_for(lk, std::chrono::milliseconds(300), [&] { return log->starts.size() == 2; }));
+    log->hold_release = false;
+    log->cv.notify_all();
+  }
+  exiter.join();
+  starter.join();
+  std::lock_guard lk(log->mu);
+  EXPECT_EQ(log->starts.size(), 2u);
+  EXPECT_EQ(log->starts_during_release, 0);
+}
+
 TEST_F(ContainerServiceTest, CreateStartWaitRemoveWithoutDockerJson) {
   std::string id = create(spec({"echo", "hi"}), "first");
   auto c = info("first");

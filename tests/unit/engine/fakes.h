@@ -27,6 +27,11 @@ struct TaskLog {
   std::map<std::string, std::shared_ptr<task::ProcessListener>> listeners;  // running, by id
   std::map<std::string, std::shared_ptr<task::ProcessListener>> exec_listeners;  // by exec id
   std::set<std::string> released;
+  // While set, release() waits (a monitor still cleaning up after the exit);
+  // starts_during_release counts the starts that came in meanwhile.
+  bool hold_release = false;
+  bool in_release = false;
+  int starts_during_release = 0;
 
   void record(std::string call) {
     std::lock_guard lk(mu);
@@ -110,7 +115,11 @@ class FakeTask : public task::Task {
   }
   void disconnect() override { log_->record("disconnect " + id_); }
   void release() override {
-    std::lock_guard lk(log_->mu);
+    std::unique_lock lk(log_->mu);
+    log_->in_release = true;
+    log_->cv.notify_all();
+    log_->cv.wait(lk, [&] { return !log_->hold_release; });
+    log_->in_release = false;
     log_->released.insert(id_);
     log_->cv.notify_all();
   }
@@ -139,6 +148,7 @@ class FakeTaskRuntime : public task::TaskRuntime {
     }
     {
       std::lock_guard lk(log->mu);
+      if (log->in_release) ++log->starts_during_release;
       log->starts.push_back(req);
       log->listeners[req.id] = listener;
       log->cv.notify_all();
