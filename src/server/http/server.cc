@@ -1,5 +1,5 @@
-// The accept loop: listening sockets plus a self-pipe for stop(), one
-// detached thread per connection.
+// The accept loop: listening sockets plus a self-pipe for stop(), and a pool
+// of detached workers that serve the accepted connections.
 #include "server/http/server.h"
 
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <cctype>
 #include <cstring>
 #include <system_error>
+#include <chrono>
 #include <thread>
 
 #include <fmt/format.h>
@@ -50,6 +51,43 @@ std::vector<std::pair<std::string, std::string>> common_headers_for(const Server
       out.emplace_back(name, value);
   }
   return out;
+}
+
+// Idle workers kept for the next connections; more end once they are done.
+constexpr size_t kKeepIdleWorkers = 4;
+// How long the pool stays idle before free heap goes back to the kernel.
+constexpr auto kTrimAfterIdle = std::chrono::seconds(1);
+
+void worker(std::shared_ptr<ServerShared> s) {
+  std::unique_lock lk(s->mu);
+  auto ready = [&] { return !s->queue.empty() || s->stopping; };
+  while (true) {
+    // Enough idle workers already: end (once the free heap went back).
+    if (s->queue.empty() && (s->stopping || (s->idle_workers >= kKeepIdleWorkers && s->trimmed))) return;
+    ++s->idle_workers;
+    bool got = true;
+    if (s->trimmed || s->busy_workers > 0) {
+      s->work_cv.wait(lk, ready);  // the last busy worker trims when it is done
+    } else if (!(got = s->work_cv.wait_for(lk, kTrimAfterIdle, ready))) {
+      // Idle a while after a request that may have used megabytes (an image
+      // load, an export): give the free heap back, so an idle daemon stays
+      // small. Not per connection: the next one faulted it all in again.
+      s->trimmed = true;
+      lk.unlock();
+      malloc_trim(0);
+      lk.lock();
+    }
+    --s->idle_workers;
+    if (!got || s->queue.empty()) continue;
+    UniqueFd fd(s->queue.front());
+    s->queue.pop_front();
+    ++s->busy_workers;
+    lk.unlock();
+    serve_connection(s, std::move(fd));
+    lk.lock();
+    --s->busy_workers;
+    s->trimmed = false;
+  }
 }
 
 }  // namespace
@@ -232,17 +270,27 @@ void Server::Impl::accept_one(Listener& l) {
     int one = 1;
     ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
+  bool start_worker;
+  {
+    std::lock_guard lk(shared->mu);
+    shared->queue.push_back(conn.release());
+    start_worker = shared->idle_workers < shared->queue.size();
+  }
+  shared->work_cv.notify_one();
+  if (!start_worker) return;
   try {
-    std::thread([s = shared, fd = conn.release()] {
-      serve_connection(s, UniqueFd(fd));
-      // A request may have used megabytes (an image load, an export) in this
-      // thread's malloc arena: give what is free back to the kernel, so an
-      // idle daemon stays small. The client has its answer already.
-      malloc_trim(0);
-    }).detach();
+    std::thread(worker, shared).detach();
   } catch (const std::system_error& e) {
-    log::error("http: starting a connection thread: {}", e.what());
-    ::close(c);
+    log::error("http: starting a connection worker: {}", e.what());
+    // Left queued, a busy worker takes it when it is done; with none, drop it.
+    std::lock_guard lk(shared->mu);
+    if (shared->busy_workers == 0 && shared->idle_workers == 0) {
+      auto it = std::find(shared->queue.begin(), shared->queue.end(), c);
+      if (it != shared->queue.end()) {
+        shared->queue.erase(it);
+        ::close(c);
+      }
+    }
   }
 }
 
@@ -266,10 +314,13 @@ Result<void> Server::run() {
   // Closed listeners refuse new connections at once (the backlog is dropped);
   // the socket files stay until the Server is destroyed.
   for (auto& l : im.listeners) l.fd.reset();
-  std::lock_guard lock(im.shared->mu);
-  im.shared->stopping = true;
-  for (const auto& [fd, idle] : im.shared->connections)
-    if (idle) ::shutdown(fd, SHUT_RDWR);
+  {
+    std::lock_guard lock(im.shared->mu);
+    im.shared->stopping = true;
+    for (const auto& [fd, idle] : im.shared->connections)
+      if (idle) ::shutdown(fd, SHUT_RDWR);
+  }
+  im.shared->work_cv.notify_all();  // idle workers end; queued connections are closed by their worker
   return {};
 }
 
