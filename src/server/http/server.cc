@@ -17,9 +17,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <system_error>
-#include <chrono>
 #include <thread>
 
 #include <fmt/format.h>

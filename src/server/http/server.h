@@ -1,6 +1,6 @@
 // berthd's HTTP/1.1 server (Boost.Beast, synchronous, each open connection
-// served by a worker of a pool) on UNIX sockets (and TCP when asked for). Handlers see a
-// Request and a ResponseWriter and never Beast: the writer can answer at once,
+// served by a worker of a pool) on UNIX sockets (and TCP when asked for).
+// Handlers see a Request and a ResponseWriter and never Beast: the writer can answer at once,
 // stream a chunked body (events, logs -f, stats), or hijack the connection
 // (attach, exec start) after a 101 UPGRADED / 200 answer.
 #pragma once
