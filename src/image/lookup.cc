@@ -1,5 +1,7 @@
 #include "image/lookup.h"
 
+#include <algorithm>
+
 #include "image/reference.h"
 
 namespace berth::image {
@@ -76,6 +78,15 @@ Result<metadata::ImageRecord> make_record(std::string_view config_bytes, const I
 std::string familiar(std::string_view normalized_ref) {
   auto r = Reference::parse_named(normalized_ref);
   return r ? r->familiar() : std::string(normalized_ref);
+}
+
+std::vector<Digest> manifest_candidates(std::vector<content::BlobInfo> pinned, const Digest& config, uint64_t limit) {
+  std::erase_if(pinned, [&](const content::BlobInfo& b) { return b.digest == config || b.size > limit; });
+  std::stable_sort(pinned.begin(), pinned.end(),
+                   [](const content::BlobInfo& a, const content::BlobInfo& b) { return a.size < b.size; });
+  std::vector<Digest> out;
+  for (const auto& b : pinned) out.push_back(b.digest);
+  return out;
 }
 
 }  // namespace berth::image

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "content/store.h"
 #include "image/oci.h"
 #include "metadata/image_store.h"
 
@@ -25,6 +26,13 @@ Result<std::vector<metadata::DeleteItem>> remove(metadata::ImageStore& store, st
 Result<metadata::ImageRecord> make_record(std::string_view config_bytes, const ImageConfig& config,
                                           std::vector<Digest> content, int64_t size = 0,
                                           std::string parent = {});
+
+// Where to look for an image's manifest among the blobs its record pins:
+// smallest first, leaving out the config and anything over `limit` bytes.
+// A manifest is a few hundred bytes and layers are large, so the manifest is
+// found without reading a layer (the record lists blobs by digest, in no
+// useful order).
+std::vector<Digest> manifest_candidates(std::vector<content::BlobInfo> pinned, const Digest& config, uint64_t limit);
 
 // familiar() of a normalized reference; the input itself if it does not parse.
 std::string familiar(std::string_view normalized_ref);

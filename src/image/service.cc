@@ -233,17 +233,17 @@ Result<ImageInfo> ImageService::load(const std::string& id) {
   auto digest = TRY(Digest::parse(id));
   out.config_bytes = TRY_CTX(content_.read(digest), "reading config of image " + id);
   out.config = TRY(parse_image_config(out.config_bytes));
+  std::vector<content::BlobInfo> pinned;
+  for (const auto& c : record.content)
+    if (auto d = Digest::parse(c))
+      if (auto bi = content_.info(*d)) pinned.push_back(*bi);
   bool found = false;
-  for (const auto& c : record.content) {
-    auto d = Digest::parse(c);
-    if (!d) continue;
-    auto bi = content_.info(*d);
-    if (!bi || bi->size > kMaxJsonBlob) continue;
-    auto bytes = content_.read(*d);
+  for (const auto& d : manifest_candidates(std::move(pinned), digest, kMaxJsonBlob)) {
+    auto bytes = content_.read(d);
     if (!bytes) continue;
     auto m = parse_manifest(*bytes);
     if (m && m->config.digest == digest) {
-      out.manifest_digest = *d;
+      out.manifest_digest = d;
       out.manifest_bytes = std::move(*bytes);
       out.manifest = std::move(*m);
       found = true;

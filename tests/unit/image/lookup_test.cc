@@ -59,3 +59,27 @@ TEST_F(Lookup, RemoveReportsFamiliarNames) {
 }
 
 }  // namespace
+
+namespace {
+
+Digest digest_of(char c) { return Digest::parse("sha256:" + std::string(64, c)).value(); }
+
+// The record lists blobs by digest: a layer whose digest sorts first must not
+// be read (it was, on every create of such an image: 2 MB read and parsed).
+TEST(ManifestCandidates, SmallestFirstWithoutTheConfigOrOversizedBlobs) {
+  std::vector<content::BlobInfo> pinned = {
+      {digest_of('0'), 2'100'000},  // the layer: sorts first by digest
+      {digest_of('5'), 291},        // the config
+      {digest_of('9'), 400},        // the manifest
+      {digest_of('a'), 5'000'000},  // over the limit
+      {digest_of('b'), 1024},       // an empty layer
+  };
+  auto got = manifest_candidates(pinned, digest_of('5'), 4 << 20);
+  EXPECT_EQ(got, (std::vector<Digest>{digest_of('9'), digest_of('b'), digest_of('0')}));
+}
+
+TEST(ManifestCandidates, NothingLeft) {
+  EXPECT_TRUE(manifest_candidates({{digest_of('5'), 10}}, digest_of('5'), 100).empty());
+}
+
+}  // namespace
