@@ -74,7 +74,8 @@ struct Container : ContainerRecord {
   std::mutex op_mu;  // serializes start/stop/remove/restart of this container
   // Held by the exit handler until the ended task's monitor is gone (it
   // deletes the container's runtime state after reporting the exit): a start
-  // takes it first, so no new task of this id meets the old one's clean-up.
+  // takes it first, so no new task of this id meets the old one's clean-up,
+  // and a removal takes it before the task's state goes.
   std::mutex task_end_mu;
   // While running. Shared: a call in progress (made without the lock) keeps
   // it alive while the exit handler drops it.

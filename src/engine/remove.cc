@@ -54,6 +54,10 @@ Result<void> ContainerService::remove_locked(const std::shared_ptr<Container>& c
     (void)persist(*c);
     return fail(r.error().code, "removing the filesystem of container " + c->id + ": " + r.error().message);
   }
+  // A task that has just ended is released first (its shim has deleted the
+  // runtime's state): on_exit holds this meanwhile, and an auto-removal runs
+  // the work above in parallel with it.
+  { std::lock_guard task_gone(c->task_end_mu); }
   task::TaskRuntime* runtime = runtime_for(c->runtime).value_or(nullptr);
   if (runtime) runtime->cleanup(c->id);
   std::error_code ec;

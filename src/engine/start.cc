@@ -257,15 +257,20 @@ void ContainerService::on_exit(const std::shared_ptr<Container>& c, const task::
     auto_remove = c->spec.host.auto_remove;
     c->changed->notify_all();
   }
-  if (ended) ended->release();
-  task_end.unlock();
   if (auto_remove) {
+    // The removal starts while the shim still deletes the runtime's state
+    // (release() waits for that); remove_locked() waits for task_end_mu
+    // before it looks at the task, so the container is only reported gone
+    // once nothing of it is left.
     std::thread([this, id = c->id] {
       auto r = remove(id, true, true);
       if (!r && r.error().code != Errc::NotFound) log::warn("auto-removing {}: {}", id, r.error().str());
     }).detach();
+    if (ended) ended->release();
     return;
   }
+  if (ended) ended->release();
+  task_end.unlock();
   maybe_restart(c);
 }
 

@@ -129,6 +129,44 @@ TEST_F(ContainerServiceTest, AStartAfterAnExitWaitsForTheEndedTaskToBeReleased) 
   EXPECT_EQ(log->starts_during_release, 0);
 }
 
+// --rm: the removal runs while the ended task is still being released (its
+// shim deleting the runtime's state), but the container is only gone, and
+// its task cleaned up, once the release is done.
+TEST_F(ContainerServiceTest, AutoRemoveEndsOnlyAfterTheEndedTaskIsReleased) {
+  auto s = spec({"true"});
+  s.host.auto_remove = true;
+  std::string id = create(s);
+  ASSERT_TRUE(*service_->start(id));
+  auto log = runtime_.log;
+  {
+    std::lock_guard lk(log->mu);
+    log->hold_release = true;
+  }
+  std::thread exiter([&] { runtime_.exit(id, 0); });
+  {
+    std::unique_lock lk(log->mu);
+    log->cv.wait(lk, [&] { return log->in_release; });
+  }
+  // A bound, not an ordering: without the wait the removal ends at once.
+  EXPECT_FALSE(log->wait_for_ms(300, [&] {
+    return std::find(log->calls.begin(), log->calls.end(), "cleanup " + id) != log->calls.end();
+  })) << "the task was cleaned up while its release was under way";
+  EXPECT_TRUE(service_->inspect(id, false)) << "reported removed before the release ended";
+  {
+    std::lock_guard lk(log->mu);
+    log->hold_release = false;
+    log->cv.notify_all();
+  }
+  auto removed = service_->wait(id, backend::WaitCondition::Removed, nullptr);
+  exiter.join();
+  EXPECT_TRUE(!removed || removed->status_code == 0);
+  ASSERT_TRUE(log->wait_for([&] {
+    return std::find(log->calls.begin(), log->calls.end(), "cleanup " + id) != log->calls.end();
+  }));
+  EXPECT_TRUE(log->released.count(id));
+  EXPECT_TRUE(log->wait_for([&] { return !service_->inspect(id, false); }));
+}
+
 TEST_F(ContainerServiceTest, CreateStartWaitRemoveWithoutDockerJson) {
   std::string id = create(spec({"echo", "hi"}), "first");
   auto c = info("first");

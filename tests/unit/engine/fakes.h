@@ -41,8 +41,12 @@ struct TaskLog {
   // Waits (bounded) until pred holds; the fakes notify on every change.
   template <class Pred>
   bool wait_for(Pred pred) {
+    return wait_for_ms(10000, pred);
+  }
+  template <class Pred>
+  bool wait_for_ms(int ms, Pred pred) {
     std::unique_lock lk(mu);
-    return cv.wait_for(lk, std::chrono::seconds(10), pred);
+    return cv.wait_for(lk, std::chrono::milliseconds(ms), pred);
   }
 };
 
