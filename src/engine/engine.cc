@@ -50,6 +50,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   shim.shim_binary = cfg.shim_path;
   shim.runtime_root = cfg.exec_root + "/runtime";
   shim.state_root = cfg.exec_root + "/shims";
+  shim.standby_shim = true;
   auto berth_runtime = std::make_unique<task::ShimTaskRuntime>(shim);
   std::string default_runtime = berth_runtime->name();
   e->runtimes_[default_runtime] = std::move(berth_runtime);

@@ -3,6 +3,7 @@
 //     --bundle DIR [--log-driver NAME [--log-path FILE] [--log-opt KEY=VALUE]...]  container mode
 //     --exec-process FILE                                                          exec mode
 //   berth-shim --id ID --runtime-root DIR --cleanup                                cleanup mode
+//   berth-shim --standby        started ahead of need: the command line comes later (standby.h)
 // Container mode creates and starts the container from the bundle; exec mode
 // runs a process in the running container ID; cleanup mode deletes what is
 // left of container ID after its shim died (containerd's `shim delete`).

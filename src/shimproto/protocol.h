@@ -43,6 +43,7 @@ enum class Frame : uint8_t {
   Hello = 23,      // empty: asks for a State frame (used after reconnecting)
   Request = 24,    // JSON Request (request.h): answered by one Reply frame
   Control = 25,    // empty, first on a connection: it carries requests only (no output, no Exited)
+  Launch = 26,     // JSON Assignment (assignment.h): a standby shim's work; first and only on its fd 3
 };
 
 inline constexpr size_t kHeaderSize = 8;

@@ -2,7 +2,6 @@
 #include "task/launcher.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -14,9 +13,9 @@
 #include "base/defer.h"
 #include "base/file.h"
 #include "base/strings.h"
+#include "shimproto/assignment.h"
 #include "sys/proc.h"
-
-extern char** environ;
+#include "task/spawn.h"
 
 namespace berth::task {
 
@@ -57,51 +56,6 @@ std::vector<std::string> shim_args(const LaunchOptions& o) {
   return a;
 }
 
-// posix_spawn (vfork-like in glibc: nothing of ours runs in the child, which
-// matters in a multi-threaded daemon) in a new session, with /dev/null on
-// 0/1, log on 2 and conn (when >= 0) on 3 as the only fds.
-Result<pid_t> spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& log, int conn,
-                    const std::string& what) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&attr);
-  auto destroy = Defer([&] {
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-  });
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  if (conn >= 0) posix_spawn_file_actions_adddup2(&fa, conn, 3);
-  posix_spawn_file_actions_addclosefrom_np(&fa, conn >= 0 ? 4 : 3);
-  // Every signal in the default set: glibc's child then sets each to SIG_DFL
-  // with one call. A smaller set makes it read every other one first (two
-  // calls each), which was measured slower.
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int err = ::posix_spawn(&pid, binary.c_str(), &fa, &attr, argv.data(), environ);
-  // Internal whatever errno says: NotFound would read as "the container's executable is missing".
-  if (err != 0) return fail(Errc::Internal, "starting " + binary + " (" + what + ")", err);
-  return pid;
-}
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
-
 Result<void> check_options(const LaunchOptions& o) {
   if (o.shim_binary.empty() || o.id.empty() || o.runtime_root.empty() || o.state_dir.empty())
     return fail(Errc::InvalidArgument, "launching a shim: shim_binary, id, runtime_root and state_dir are required");
@@ -110,12 +64,18 @@ Result<void> check_options(const LaunchOptions& o) {
   return {};
 }
 
-}  // namespace
-
-Result<ShimHandle> launch_shim(const LaunchOptions& opts) {
-  TRYV(check_options(opts));
-  if (!opts.exec_process_json.empty())
-    TRYV(write_file_atomic(opts.state_dir + "/process.json", opts.exec_process_json, 0600, false));
+// The shim for opts, running and connected: the standby's idle one when it
+// has one (told its work in a Launch frame), else one spawned now.
+Result<ShimStandby::Idle> start_shim(const LaunchOptions& opts, ShimStandby* standby) {
+  if (standby && standby->binary() == opts.shim_binary) {
+    if (auto idle = standby->take()) {
+      shimproto::Assignment work{shim_args(opts), opts.state_dir + "/shim.log"};
+      if (shimproto::write_frame(idle->conn.get(), Frame::Launch, work.encode())) return std::move(*idle);
+      // It died while idle (killed by someone): reap it and spawn one as usual.
+      ::kill(idle->pid, SIGKILL);
+      wait_for_process(idle->pid);
+    }
+  }
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("creating the shim socketpair");
   UniqueFd ours(sv[0]), theirs(sv[1]);
@@ -123,14 +83,23 @@ Result<ShimHandle> launch_shim(const LaunchOptions& opts) {
   // would leave close-on-exec set, and 0-2 are replaced before the dup2.
   if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
   if (!theirs) return fail_errno("duplicating the shim's socket");
-  pid_t pid = TRY(spawn(opts.shim_binary, shim_args(opts), opts.state_dir + "/shim.log", theirs.get(),
-                        "state dir " + opts.state_dir));
-  theirs.reset();
-  auto reap = Defer([&] { wait_for(pid); });
+  pid_t pid = TRY(spawn_shim_process(opts.shim_binary, shim_args(opts), opts.state_dir + "/shim.log", theirs.get(),
+                                     "state dir " + opts.state_dir));
+  return ShimStandby::Idle{pid, std::move(ours)};
+}
+
+}  // namespace
+
+Result<ShimHandle> launch_shim(const LaunchOptions& opts, ShimStandby* standby) {
+  TRYV(check_options(opts));
+  if (!opts.exec_process_json.empty())
+    TRYV(write_file_atomic(opts.state_dir + "/process.json", opts.exec_process_json, 0600, false));
+  auto [pid, ours] = TRY(start_shim(opts, standby));
+  auto reap = Defer([&] { wait_for_process(pid); });
   while (true) {
     auto frame = shimproto::read_frame(ours.get());
     if (!frame) {
-      int status = wait_for(pid);
+      int status = wait_for_process(pid);
       reap.dismiss();
       std::string tail = log_tail(opts.state_dir);
       return fail(Errc::Internal, "berth-shim for " + opts.id + " " + status_text(status) +
@@ -196,8 +165,8 @@ Result<std::optional<ExitStatus>> read_exit_file(const std::string& state_dir) {
 Result<void> run_shim_cleanup(const std::string& shim_binary, const std::string& id, const std::string& runtime_root,
                               const std::string& log_file) {
   std::vector<std::string> args = {shim_binary, "--id", id, "--runtime-root", runtime_root, "--cleanup"};
-  pid_t pid = TRY(spawn(shim_binary, args, log_file, -1, "cleaning up " + id));
-  int status = wait_for(pid);
+  pid_t pid = TRY(spawn_shim_process(shim_binary, args, log_file, -1, "cleaning up " + id));
+  int status = wait_for_process(pid);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   auto text = read_file(log_file);
   std::string tail = text ? std::string(trim(*text)) : "";

@@ -23,6 +23,7 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "shimproto/protocol.h"
+#include "task/shim_standby.h"
 
 namespace berth::task {
 
@@ -51,13 +52,15 @@ struct ShimHandle {
   UniqueFd conn;   // the daemon's connection (the shim's inherited fd 3)
 };
 
-// Spawns berth-shim (posix_spawn: nothing runs between fork and exec in a
-// multi-threaded daemon; in its own session so it outlives the daemon; fd 3
-// is its only inherited fd) and returns once the process runs. The caller
-// reaps shim_pid (waitpid) once the connection reports Exited or closes. Failure to start comes back as
-// the Failed frame's error: NotFound for an executable that does not exist,
-// PermissionDenied when it cannot be executed, else Internal/InvalidArgument.
-Result<ShimHandle> launch_shim(const LaunchOptions& opts);
+// Starts berth-shim for opts and returns once the process runs: the idle
+// shim of `standby` when it has one for opts.shim_binary, else one spawned
+// now (posix_spawn: nothing runs between fork and exec in a multi-threaded
+// daemon; in its own session so it outlives the daemon; fd 3 is its only
+// inherited fd). The caller reaps shim_pid (waitpid) once the connection
+// reports Exited or closes. Failure to start comes back as the Failed frame's
+// error: NotFound for an executable that does not exist, PermissionDenied
+// when it cannot be executed, else Internal/InvalidArgument.
+Result<ShimHandle> launch_shim(const LaunchOptions& opts, ShimStandby* standby = nullptr);
 
 // Connects to a running shim's socket (after a daemon restart, or for
 // requests): Unavailable when the shim is gone.

@@ -105,9 +105,10 @@ class ShimProcess final : public Process {
 
 class ShimTask final : public Task {
  public:
-  ShimTask(std::shared_ptr<const ShimTaskRuntimeConfig> config, std::string id, std::string bundle,
+  ShimTask(std::shared_ptr<const ShimTaskRuntimeConfig> config, std::shared_ptr<ShimStandby> standby, std::string id,
+           std::string bundle,
            std::shared_ptr<ShimChannel> ch)
-      : config_(std::move(config)), id_(std::move(id)), bundle_(std::move(bundle)), ch_(std::move(ch)) {}
+      : config_(std::move(config)), standby_(std::move(standby)), id_(std::move(id)), bundle_(std::move(bundle)), ch_(std::move(ch)) {}
   ~ShimTask() override {
     if (!released_) ch_->disconnect();  // nothing once the exit was delivered
   }
@@ -161,7 +162,7 @@ class ShimTask final : public Task {
     o.tty = request.tty;
     o.open_stdin = request.open_stdin;
     o.exec_process_json = process.dump();
-    auto h = launch_shim(o);
+    auto h = launch_shim(o, standby_.get());
     if (!h) {
       remove_tree(dir);
       return std::unexpected(std::move(h).error());
@@ -187,6 +188,7 @@ class ShimTask final : public Task {
 
  private:
   std::shared_ptr<const ShimTaskRuntimeConfig> config_;
+  std::shared_ptr<ShimStandby> standby_;
   std::string id_, bundle_;
   std::shared_ptr<ShimChannel> ch_;
   bool released_ = false;
@@ -218,7 +220,9 @@ void kill_and_wait(const std::string& id, const std::string& dir) {
 }  // namespace
 
 ShimTaskRuntime::ShimTaskRuntime(ShimTaskRuntimeConfig config)
-    : config_(std::make_shared<const ShimTaskRuntimeConfig>(std::move(config))) {}
+    : config_(std::make_shared<const ShimTaskRuntimeConfig>(std::move(config))) {
+  if (config_->standby_shim) standby_ = std::make_shared<ShimStandby>(config_->shim_binary);
+}
 
 ShimTaskRuntime::~ShimTaskRuntime() = default;
 
@@ -251,13 +255,13 @@ Result<std::unique_ptr<Task>> ShimTaskRuntime::start(const CreateRequest& r, std
   o.log_driver = r.log.driver;
   o.log_path = r.log.path;
   o.log_options = r.log.options;
-  auto h = launch_shim(o);
+  auto h = launch_shim(o, standby_.get());
   if (!h) {
     remove_tree(dir);
     return std::unexpected(std::move(h).error());
   }
   auto ch = ShimChannel::start({"container " + r.id, dir, h->shim_pid, h->pid, std::move(h->conn), std::move(listener), false});
-  return std::unique_ptr<Task>(new ShimTask(config_, r.id, r.bundle, std::move(ch)));
+  return std::unique_ptr<Task>(new ShimTask(config_, standby_, r.id, r.bundle, std::move(ch)));
 }
 
 Result<TaskRuntime::Reattached> ShimTaskRuntime::reattach(const std::string& id,
@@ -272,7 +276,7 @@ Result<TaskRuntime::Reattached> ShimTaskRuntime::reattach(const std::string& id,
     if (conn && shimproto::write_frame(conn->get(), Frame::Hello, "")) {
       auto ch = ShimChannel::start({"container " + id, dir, 0, read_pid(dir), std::move(*conn), std::move(listener), false});
       Reattached r;
-      r.task = std::unique_ptr<Task>(new ShimTask(config_, id, read_bundle(dir), std::move(ch)));
+      r.task = std::unique_ptr<Task>(new ShimTask(config_, standby_, id, read_bundle(dir), std::move(ch)));
       return r;
     }
     if (!conn && conn.error().code != Errc::Unavailable) return std::unexpected(std::move(conn).error());

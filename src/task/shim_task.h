@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "task/shim_standby.h"
 #include "task/task.h"
 
 namespace berth::task {
@@ -25,6 +26,8 @@ struct ShimTaskRuntimeConfig {
   std::string shim_binary;   // berth-shim
   std::string runtime_root;  // the OCI runtime library's state root
   std::string state_root;    // tasks' state directories (created when missing)
+  // Keep one shim started ahead of need (shim_standby.h): berthd does.
+  bool standby_shim = false;
 };
 
 class ShimTaskRuntime final : public TaskRuntime {
@@ -50,6 +53,7 @@ class ShimTaskRuntime final : public TaskRuntime {
 
  private:
   std::shared_ptr<const ShimTaskRuntimeConfig> config_;
+  std::shared_ptr<ShimStandby> standby_;  // shared with the tasks, for their execs
   std::string name_ = "berth";
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,8 +141,8 @@ class Shim : public ::testing::Test {
     return o;
   }
 
-  Result<ShimHandle> launch(const LaunchOptions& o) {
-    auto h = launch_shim(o);
+  Result<ShimHandle> launch(const LaunchOptions& o, ShimStandby* standby = nullptr) {
+    auto h = launch_shim(o, standby);
     if (h) shims_.push_back(h->shim_pid);
     return h;
   }
@@ -205,6 +206,123 @@ TEST_F(Shim, OutputGoesToFramesAndLogThenExited) {
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().code, Errc::Unavailable);
   EXPECT_FALSE(container_known(o.id)) << "the shim deletes the container it ran";
+}
+
+constexpr auto kReady = std::chrono::seconds(20);
+
+int policy_of(pid_t pid) { return ::sched_getscheduler(pid); }
+
+// Until pid (our child) has ended, without reaping it.
+bool wait_ended(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) == 0;
+}
+
+// berthd keeps one shim started ahead of need (task/shim_standby.h): the
+// container runs under that process as under one spawned for it, scheduled
+// as the daemon is, and the next standby waits at idle priority.
+TEST_F(Shim, StandbyShimRunsTheContainer) {
+  ShimStandby standby(shim_binary());
+  ASSERT_TRUE(standby.wait_ready(kReady));
+  pid_t idle = standby.idle_pid().value();
+  EXPECT_EQ(policy_of(idle), SCHED_IDLE);
+  auto o = container({"sh", "-c", "awk '/^policy/ {print \"policy=\" $3}' /proc/self/sched; echo to-stdout; echo to-stderr >&2; exit 3"});
+  auto h = launch(o, &standby);
+  ASSERT_TRUE(h) << h.error().str();
+  EXPECT_EQ(h->shim_pid, idle) << "the idle shim was not used";
+  EXPECT_EQ(policy_of(h->shim_pid), SCHED_OTHER);
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 3);
+  EXPECT_EQ(c.out, "policy=0\nto-stdout\n") << "the container runs SCHED_OTHER (0), not SCHED_IDLE (5)";
+  EXPECT_EQ(c.err, "to-stderr\n");
+  EXPECT_EQ(reap(*h), 0);
+  EXPECT_EQ(read_exit_file(o.state_dir).value()->exit_code, 3);
+  EXPECT_TRUE(fs::exists(o.state_dir + "/shim.log")) << "the assigned log is its stderr";
+  EXPECT_FALSE(container_known(o.id));
+
+  ASSERT_TRUE(standby.wait_ready(kReady)) << "the next one is started";
+  EXPECT_NE(standby.idle_pid().value(), idle);
+}
+
+TEST_F(Shim, StandbyExecIntoARunningContainer) {
+  ShimStandby standby(shim_binary());
+  auto o = container({"sleep", "1000"});
+  auto h = launch(o, &standby);
+  ASSERT_TRUE(h) << h.error().str();
+  ASSERT_TRUE(standby.wait_ready(kReady));
+  pid_t idle = standby.idle_pid().value();
+  LaunchOptions e;
+  e.shim_binary = shim_binary();
+  e.id = o.id;
+  e.runtime_root = o.runtime_root;
+  e.state_dir = new_state_dir();
+  nlohmann::json proc = b_.config()["process"];
+  proc["args"] = {"sh", "-c", "echo exec-out; exit 5"};
+  e.exec_process_json = proc.dump();
+  auto x = launch(e, &standby);
+  ASSERT_TRUE(x) << x.error().str();
+  EXPECT_EQ(x->shim_pid, idle);
+  auto c = collect(x->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.exited->exit_code, 5);
+  EXPECT_EQ(c.out, "exec-out\n");
+  EXPECT_EQ(reap(*x), 0);
+  ::kill(h->pid, SIGKILL);
+  ASSERT_TRUE(collect(h->conn.get()).exited);
+  EXPECT_EQ(reap(*h), 0);
+}
+
+// Killed while idle: launch notices, reaps it and spawns a shim as usual.
+TEST_F(Shim, StandbyThatDiedIsReplacedByASpawnedShim) {
+  ShimStandby standby(shim_binary());
+  ASSERT_TRUE(standby.wait_ready(kReady));
+  pid_t idle = standby.idle_pid().value();
+  ASSERT_EQ(::kill(idle, SIGKILL), 0);
+  ASSERT_TRUE(wait_ended(idle));
+  auto o = container({"echo", "fresh"});
+  auto h = launch(o, &standby);
+  ASSERT_TRUE(h) << h.error().str();
+  EXPECT_NE(h->shim_pid, idle);
+  auto c = collect(h->conn.get());
+  ASSERT_TRUE(c.exited);
+  EXPECT_EQ(c.out, "fresh\n");
+  EXPECT_EQ(reap(*h), 0);
+  errno = 0;
+  EXPECT_EQ(::waitpid(idle, nullptr, WNOHANG), -1) << "the dead standby was reaped";
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST_F(Shim, StandbyEndsWithItsDaemon) {
+  pid_t idle = 0;
+  UniqueFd pidfd;
+  {
+    ShimStandby standby(shim_binary());
+    ASSERT_TRUE(standby.wait_ready(kReady));
+    idle = standby.idle_pid().value();
+    pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, idle, 0)));
+    ASSERT_TRUE(pidfd);
+  }
+  pollfd p{pidfd.get(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 1) << "the idle shim is still running";
+  errno = 0;
+  EXPECT_EQ(::waitpid(idle, nullptr, WNOHANG), -1) << "left unreaped";
+}
+
+TEST_F(Shim, StandbyRefusesAMalformedLaunchFrame) {
+  ShimStandby standby(shim_binary());
+  ASSERT_TRUE(standby.wait_ready(kReady));
+  auto idle = standby.take();
+  ASSERT_TRUE(idle);
+  shims_.push_back(idle->pid);
+  ASSERT_TRUE(write_frame(idle->conn.get(), Frame::Launch, R"({"args": "not a list", "log": "/dev/null"})"));
+  auto f = read_frame(idle->conn.get());
+  ASSERT_TRUE(f) << f.error().str();
+  EXPECT_EQ(f->first, Frame::Failed);
+  EXPECT_NE(f->second.find("Launch frame"), std::string::npos) << f->second;
+  EXPECT_NE(f->second.find("InvalidArgument"), std::string::npos) << f->second;
+  std::erase(shims_, idle->pid);
+  EXPECT_EQ(wait_shim(idle->pid), 2);
 }
 
 TEST_F(Shim, ExitCodeIsRecorded) {

@@ -124,7 +124,9 @@ class Tasks : public ::testing::Test {
     char tmpl[] = "/tmp/berth-task-it-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     state_root_ = tmpl;
-    rt_ = std::make_unique<ShimTaskRuntime>(ShimTaskRuntimeConfig{shim_binary(), b_.state_root(), state_root_ + "/tasks"});
+    // With a standby shim, as berthd runs it (tests/integration/shim tests both ways).
+    rt_ = std::make_unique<ShimTaskRuntime>(
+        ShimTaskRuntimeConfig{shim_binary(), b_.state_root(), state_root_ + "/tasks", true});
   }
   void TearDown() override {
     tasks_.clear();  // stops following what is left

@@ -1,0 +1,30 @@
+// `berth-shim --standby`: a shim started before any container needs it
+// (task/shim_standby.h keeps one in berthd). It waits on the daemon's fd for
+// one Launch frame (shimproto/assignment.h), takes the log it names as its
+// stderr and shows the assigned command line in /proc/PID/cmdline; main then
+// runs it as if it had been started with that command line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "shimproto/assignment.h"
+
+namespace berth::shim {
+
+inline constexpr char kStandbyFlag[] = "--standby";
+
+// Blocks for the Launch frame. nullopt when the daemon closed the connection
+// first (it stopped, or no longer wants a standby): the shim just exits.
+Result<std::optional<shimproto::Assignment>> await_assignment(int daemon_fd);
+
+// Opens the assignment's log and puts it on fd 2.
+Result<void> take_log(const std::string& log_path);
+
+// Best effort (needs CAP_SYS_RESOURCE): `ps` shows the container's id as it
+// would for a shim started with these arguments, not "--standby".
+void show_command_line(const std::vector<std::string>& args);
+
+}  // namespace berth::shim

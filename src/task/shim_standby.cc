@@ -1,0 +1,134 @@
+#include "task/shim_standby.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/log.h"
+#include "task/spawn.h"
+
+namespace berth::task {
+namespace {
+
+Result<ShimStandby::Idle> start_idle(const std::string& binary) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("creating a standby shim's socketpair");
+  UniqueFd ours(sv[0]), theirs(sv[1]);
+  // Above 3: the file actions' dup2 onto its own number would keep close-on-exec.
+  if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
+  if (!theirs) return fail_errno("duplicating a standby shim's socket");
+  // Its stderr is /dev/null until the Launch frame names its log.
+  pid_t pid = TRY(spawn_shim_process(binary, {binary, "--standby"}, "/dev/null", theirs.get(), "standby"));
+  return ShimStandby::Idle{pid, std::move(ours)};
+}
+
+void end_idle(ShimStandby::Idle& idle) {
+  idle.conn.reset();  // EOF: it exits
+  wait_for_process(idle.pid);
+}
+
+}  // namespace
+
+// How the daemon's threads are scheduled: a shim started directly would run
+// (and its container would start) this way.
+struct ShimStandby::Scheduling {
+  int policy = SCHED_OTHER;
+  sched_param param{};
+  int nice = 0;
+
+  static Scheduling of_this_thread() {
+    Scheduling s;
+    s.policy = ::sched_getscheduler(0);
+    ::sched_getparam(0, &s.param);
+    errno = 0;
+    int n = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    if (errno == 0) s.nice = n;
+    return s;
+  }
+
+  Result<void> apply_to(pid_t pid) const {
+    if (::sched_setscheduler(pid, policy, &param) != 0) return fail_errno("setting a standby shim's scheduling policy");
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), nice) != 0) return fail_errno("setting a standby shim's nice value");
+    return {};
+  }
+};
+
+ShimStandby::ShimStandby(std::string shim_binary)
+    : binary_(std::move(shim_binary)), normal_(std::make_unique<Scheduling>(Scheduling::of_this_thread())) {
+  filler_ = std::thread([this] { fill(); });
+}
+
+ShimStandby::~ShimStandby() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  filler_.join();
+  if (idle_) end_idle(*idle_);
+}
+
+std::optional<ShimStandby::Idle> ShimStandby::take() {
+  std::optional<Idle> out;
+  {
+    std::lock_guard lk(mu_);
+    out.swap(idle_);
+    wanted_ = true;
+  }
+  cv_.notify_all();
+  // It was started (and waited) at idle priority; from now on it is on the
+  // start path, and its container inherits how it is scheduled.
+  if (out) {
+    if (auto r = normal_->apply_to(out->pid); !r) {
+      log::warn("{}; starting a shim the usual way", r.error().str());
+      end_idle(*out);
+      out.reset();
+    }
+  }
+  return out;
+}
+
+bool ShimStandby::wait_ready(std::chrono::milliseconds limit) {
+  std::unique_lock lk(mu_);
+  return cv_.wait_for(lk, limit, [&] { return idle_.has_value(); });
+}
+
+std::optional<pid_t> ShimStandby::idle_pid() {
+  std::lock_guard lk(mu_);
+  if (!idle_) return std::nullopt;
+  return idle_->pid;
+}
+
+void ShimStandby::fill() {
+  // The next shim starts while a container is being set up: at idle priority
+  // (inherited by the spawned process) it takes no CPU from that start.
+  sched_param idle_param{};
+  if (::sched_setscheduler(0, SCHED_IDLE, &idle_param) != 0)
+    log::warn("standby shims start at normal priority: {}", std::strerror(errno));
+  std::unique_lock lk(mu_);
+  while (true) {
+    cv_.wait(lk, [&] { return stopping_ || (wanted_ && !idle_); });
+    if (stopping_) return;
+    wanted_ = false;
+    lk.unlock();
+    auto idle = start_idle(binary_);
+    lk.lock();
+    if (!idle) {
+      log::warn("starting a standby shim: {}", idle.error().str());
+      continue;
+    }
+    if (stopping_) {
+      lk.unlock();
+      end_idle(*idle);
+      return;
+    }
+    idle_ = std::move(*idle);
+    cv_.notify_all();
+  }
+}
+
+}  // namespace berth::task
