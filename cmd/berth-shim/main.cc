@@ -3,8 +3,6 @@
 // this only wires the command line to it.
 #include <sys/prctl.h>
 
-#include <cstring>
-
 #include "shim/options.h"
 #include "shim/run.h"
 #include "shim/standby.h"
@@ -26,7 +24,7 @@ int run_with(const std::vector<std::string>& args, UniqueFd daemon) {
 }
 
 // Started ahead of need: wait for the container (or exec) to monitor.
-int standby(UniqueFd daemon) {
+int standby(UniqueFd daemon, int argc, char** argv) {
   auto assignment = shim::await_assignment(daemon.get());
   if (!assignment) {
     shim::report_failure(daemon.get(), assignment.error());
@@ -37,7 +35,7 @@ int standby(UniqueFd daemon) {
     shim::report_failure(daemon.get(), r.error());
     return 1;
   }
-  shim::show_command_line((*assignment)->args);
+  shim::show_command_line((*assignment)->args, argc, argv);
   return run_with((*assignment)->args, std::move(daemon));
 }
 
@@ -48,6 +46,6 @@ int main(int argc, char** argv) {
   // fd or mem while it works in the container's namespaces (CVE-2019-5736).
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   UniqueFd daemon = shim::take_daemon_fd();
-  if (argc == 2 && std::strcmp(argv[1], shim::kStandbyFlag) == 0) return standby(std::move(daemon));
+  if (shim::is_standby_command_line(argc, argv)) return standby(std::move(daemon), argc, argv);
   return run_with(std::vector<std::string>(argv, argv + argc), std::move(daemon));
 }

@@ -1,8 +1,10 @@
 #include "shim/standby.h"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "base/unique_fd.h"
 #include "shimproto/protocol.h"
@@ -29,17 +31,28 @@ Result<void> take_log(const std::string& log_path) {
   return {};
 }
 
-void show_command_line(const std::vector<std::string>& args) {
-  // Never freed: the kernel reads /proc/PID/cmdline from here from now on.
-  static std::string* text = new std::string;
+bool is_standby_command_line(int argc, char** argv) {
+  if (argc != 2 + shimproto::kStandbyArgSpace || std::strcmp(argv[1], shimproto::kStandbyFlag) != 0) return false;
+  for (int i = 2; i < argc; ++i)
+    if (argv[i][0] != '\0') return false;
+  return true;
+}
+
+void show_command_line(const std::vector<std::string>& args, int argc, char** argv) {
+  // setproctitle's way (PR_SET_MM would need CAP_SYS_RESOURCE): the area is
+  // contiguous and ends with a NUL that stays, so the kernel reads it as argv.
+  char* begin = argv[0];
+  char* end = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
+  size_t room = static_cast<size_t>(end - begin) - 1;
+  size_t at = 0;
   for (const auto& a : args) {
-    text->append(a);
-    text->push_back('\0');
+    if (at >= room) break;
+    size_t n = std::min(a.size(), room - at);
+    std::memcpy(begin + at, a.data(), n);
+    at += n;
+    if (at < room) begin[at++] = '\0';
   }
-  auto start = reinterpret_cast<unsigned long>(text->data());
-  // The new area lies below the stack's, so start <= end holds after each call.
-  if (::prctl(PR_SET_MM, PR_SET_MM_ARG_START, start, 0, 0) == 0)
-    ::prctl(PR_SET_MM, PR_SET_MM_ARG_END, start + text->size(), 0, 0);
+  std::memset(begin + at, 0, static_cast<size_t>(end - begin) - at);
 }
 
 }  // namespace berth::shim

@@ -14,8 +14,6 @@
 
 namespace berth::shim {
 
-inline constexpr char kStandbyFlag[] = "--standby";
-
 // Blocks for the Launch frame. nullopt when the daemon closed the connection
 // first (it stopped, or no longer wants a standby): the shim just exits.
 Result<std::optional<shimproto::Assignment>> await_assignment(int daemon_fd);
@@ -23,8 +21,14 @@ Result<std::optional<shimproto::Assignment>> await_assignment(int daemon_fd);
 // Opens the assignment's log and puts it on fd 2.
 Result<void> take_log(const std::string& log_path);
 
-// Best effort (needs CAP_SYS_RESOURCE): `ps` shows the container's id as it
-// would for a shim started with these arguments, not "--standby".
-void show_command_line(const std::vector<std::string>& args);
+// True for a standby's command line (shimproto::kStandbyFlag and
+// kStandbyArgSpace empty arguments).
+bool is_standby_command_line(int argc, char** argv);
+
+// Writes args over the process's own argument area (argv[0] up to the end of
+// the last argument, as the kernel laid it out), so that /proc/PID/cmdline and
+// `ps` show the container's shim as if started with them; cut short when they
+// do not fit.
+void show_command_line(const std::vector<std::string>& args, int argc, char** argv);
 
 }  // namespace berth::shim

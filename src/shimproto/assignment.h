@@ -13,6 +13,11 @@
 
 namespace berth::shimproto {
 
+// How a standby is started: `berth-shim --standby` and this many empty
+// arguments, the room for the command line it shows once it has work.
+inline constexpr char kStandbyFlag[] = "--standby";
+inline constexpr int kStandbyArgSpace = 2048;
+
 struct Assignment {
   std::vector<std::string> args;  // the command line it would have had, argv[0] first
   std::string log_path;           // becomes its stderr (opened O_APPEND, created 0600)

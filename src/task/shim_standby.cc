@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "shimproto/assignment.h"
 #include "task/spawn.h"
 
 namespace berth::task {
@@ -21,8 +22,11 @@ Result<ShimStandby::Idle> start_idle(const std::string& binary) {
   // Above 3: the file actions' dup2 onto its own number would keep close-on-exec.
   if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
   if (!theirs) return fail_errno("duplicating a standby shim's socket");
-  // Its stderr is /dev/null until the Launch frame names its log.
-  pid_t pid = TRY(spawn_shim_process(binary, {binary, "--standby"}, "/dev/null", theirs.get(), "standby"));
+  // Its stderr is /dev/null until the Launch frame names its log. The empty
+  // arguments are room for the command line it shows once it has work.
+  std::vector<std::string> args = {binary, shimproto::kStandbyFlag};
+  args.resize(2 + shimproto::kStandbyArgSpace);
+  pid_t pid = TRY(spawn_shim_process(binary, args, "/dev/null", theirs.get(), "standby"));
   return ShimStandby::Idle{pid, std::move(ours)};
 }
 

@@ -231,6 +231,11 @@ TEST_F(Shim, StandbyShimRunsTheContainer) {
   ASSERT_TRUE(h) << h.error().str();
   EXPECT_EQ(h->shim_pid, idle) << "the idle shim was not used";
   EXPECT_EQ(policy_of(h->shim_pid), SCHED_OTHER);
+  // ps shows it as a shim started for this container would be.
+  std::string cmdline = slurp("/proc/" + std::to_string(h->shim_pid) + "/cmdline");
+  std::string expected = shim_binary() + std::string("\0--id\0", 6) + o.id + std::string("\0--runtime-root\0", 16);
+  EXPECT_EQ(cmdline.rfind(expected, 0), 0u) << cmdline;
+  EXPECT_NE(cmdline.find(o.state_dir), std::string::npos) << cmdline;
   auto c = collect(h->conn.get());
   ASSERT_TRUE(c.exited);
   EXPECT_EQ(c.exited->exit_code, 3);
@@ -242,7 +247,10 @@ TEST_F(Shim, StandbyShimRunsTheContainer) {
   EXPECT_FALSE(container_known(o.id));
 
   ASSERT_TRUE(standby.wait_ready(kReady)) << "the next one is started";
-  EXPECT_NE(standby.idle_pid().value(), idle);
+  pid_t next = standby.idle_pid().value();
+  EXPECT_NE(next, idle);
+  std::string idle_cmdline = slurp("/proc/" + std::to_string(next) + "/cmdline");
+  EXPECT_EQ(idle_cmdline.rfind(shim_binary() + std::string("\0--standby\0", 11), 0), 0u) << idle_cmdline;
 }
 
 TEST_F(Shim, StandbyExecIntoARunningContainer) {
