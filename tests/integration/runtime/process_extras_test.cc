@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <thread>
 
@@ -25,6 +26,22 @@ TEST(ProcessExtras, SchedulerPolicyAndNice) {
   r = b.run();
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("process.scheduler.policy"), std::string::npos) << r.err;
+}
+
+// An ignored signal stays ignored across execve: what the runtime's caller
+// ignored (the test ignores SIGPIPE and SIGUSR2 while it runs the runtime)
+// must not reach the container, which starts with every signal at default.
+TEST(ProcessExtras, IgnoredSignalsOfTheCallerAreNotInherited) {
+  Bundle b;
+  b.set_args({"cat", "/proc/self/status"});
+  auto old_pipe = std::signal(SIGPIPE, SIG_IGN);
+  auto old_usr2 = std::signal(SIGUSR2, SIG_IGN);
+  auto r = b.run();
+  std::signal(SIGPIPE, old_pipe);
+  std::signal(SIGUSR2, old_usr2);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("SigIgn:\t0000000000000000\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SigCgt:\t0000000000000000\n"), std::string::npos) << r.out;
 }
 
 // The agent receives the listener with the container state, and its answers
