@@ -87,6 +87,26 @@ class ContainerServiceTest : public ::testing::Test {
     return i ? *i : model::ContainerInfo{};
   }
 
+  // Ends the running container's process with the task's release held (its
+  // monitor still cleaning up); returns once the release is under way. The
+  // returned thread delivered the exit: join it after release_ended().
+  std::thread exit_with_release_held(const std::string& id) {
+    auto log = runtime_.log;
+    {
+      std::lock_guard lk(log->mu);
+      log->hold_release = true;
+    }
+    std::thread exiter([this, id] { runtime_.exit(id, 0); });
+    std::unique_lock lk(log->mu);
+    log->cv.wait(lk, [&] { return log->in_release; });
+    return exiter;
+  }
+  void release_ended() {
+    std::lock_guard lk(runtime_.log->mu);
+    runtime_.log->hold_release = false;
+    runtime_.log->cv.notify_all();
+  }
+
   std::string root_;
   std::unique_ptr<metadata::ContainerStore> store_;
   std::unique_ptr<volume::VolumeService> volumes_;
@@ -103,25 +123,13 @@ TEST_F(ContainerServiceTest, AStartAfterAnExitWaitsForTheEndedTaskToBeReleased) 
   std::string id = create(spec({"sleep", "9"}));
   ASSERT_TRUE(*service_->start(id));
   auto log = runtime_.log;
-  {
-    std::lock_guard lk(log->mu);
-    log->hold_release = true;
-  }
-  std::thread exiter([&] { runtime_.exit(id, 0); });
-  {
-    std::unique_lock lk(log->mu);
-    log->cv.wait(lk, [&] { return log->in_release; });  // exited, its release under way
-  }
+  std::thread exiter = exit_with_release_held(id);
   EXPECT_FALSE(info(id).state.running);
   std::thread starter([&] { EXPECT_TRUE(service_->start(id)); });
-  {
-    // The start must not reach the runtime while the release is held. A bound,
-    // not an ordering: without the wait the second start comes at once.
-    std::unique_lock lk(log->mu);
-    EXPECT_FALSE(log->cv.wait_for(lk, std::chrono::milliseconds(300), [&] { return log->starts.size() == 2; }));
-    log->hold_release = false;
-    log->cv.notify_all();
-  }
+  // The start must not reach the runtime while the release is held. A bound,
+  // not an ordering: without the wait the second start comes at once.
+  EXPECT_FALSE(log->wait_for_ms(300, [&] { return log->starts.size() == 2; }));
+  release_ended();
   exiter.join();
   starter.join();
   std::lock_guard lk(log->mu);
@@ -138,25 +146,13 @@ TEST_F(ContainerServiceTest, AutoRemoveEndsOnlyAfterTheEndedTaskIsReleased) {
   std::string id = create(s);
   ASSERT_TRUE(*service_->start(id));
   auto log = runtime_.log;
-  {
-    std::lock_guard lk(log->mu);
-    log->hold_release = true;
-  }
-  std::thread exiter([&] { runtime_.exit(id, 0); });
-  {
-    std::unique_lock lk(log->mu);
-    log->cv.wait(lk, [&] { return log->in_release; });
-  }
+  std::thread exiter = exit_with_release_held(id);
   // A bound, not an ordering: without the wait the removal ends at once.
   EXPECT_FALSE(log->wait_for_ms(300, [&] {
     return std::find(log->calls.begin(), log->calls.end(), "cleanup " + id) != log->calls.end();
   })) << "the task was cleaned up while its release was under way";
   EXPECT_TRUE(service_->inspect(id, false)) << "reported removed before the release ended";
-  {
-    std::lock_guard lk(log->mu);
-    log->hold_release = false;
-    log->cv.notify_all();
-  }
+  release_ended();
   auto removed = service_->wait(id, backend::WaitCondition::Removed, nullptr);
   exiter.join();
   EXPECT_TRUE(!removed || removed->status_code == 0);
