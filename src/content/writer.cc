@@ -152,19 +152,32 @@ Result<std::string> random_temp_name() {
 Result<Writer> Store::writer(const Digest& expected, std::optional<uint64_t> size) {
   std::string what = "opening writer for blob " + expected.str();
   auto hasher = TRY_CTX(Hasher::create(expected.algorithm()), what);
-  std::string name = TRY_CTX(random_temp_name(), what);
-  // 0444 from the start: committed blobs are read-only; our fd stays writable.
-  UniqueFd fd(::openat(dirs_->ingest_fd.get(), name.c_str(),
-                       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444));
-  if (!fd) return fail_errno(what + ": creating " + dirs_->root + "/ingest/" + name);
-  // The lock marks the temp as live: the ingest sweep skips locked files, and a
-  // killed writer's lock goes away with its process.
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    ::unlinkat(dirs_->ingest_fd.get(), name.c_str(), 0);
-    return fail_errno(what + ": locking " + dirs_->root + "/ingest/" + name, err);
+  // Between our create and our lock, another process's ingest sweep (every
+  // Store::open runs one) can hold the lock for a moment to look at the file,
+  // or, with a zero age, remove it: so wait for the lock, and start again
+  // with a new name if the file lost its name meanwhile.
+  for (int attempt = 0;; ++attempt) {
+    std::string name = TRY_CTX(random_temp_name(), what);
+    // 0444 from the start: committed blobs are read-only; our fd stays writable.
+    UniqueFd fd(::openat(dirs_->ingest_fd.get(), name.c_str(),
+                         O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444));
+    if (!fd) return fail_errno(what + ": creating " + dirs_->root + "/ingest/" + name);
+    // The lock marks the temp as live: the ingest sweep skips locked files, and a
+    // killed writer's lock goes away with its process.
+    int rc;
+    do {
+      rc = ::flock(fd.get(), LOCK_EX);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      int err = errno;
+      ::unlinkat(dirs_->ingest_fd.get(), name.c_str(), 0);
+      return fail_errno(what + ": locking " + dirs_->root + "/ingest/" + name, err);
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return fail_errno(what + ": stat of " + dirs_->root + "/ingest/" + name);
+    if (st.st_nlink > 0) return Writer(dirs_, std::move(name), std::move(fd), std::move(hasher), expected, size);
+    if (attempt == 3) return fail(Errc::Internal, what + ": the ingest sweep kept removing the new file");
   }
-  return Writer(dirs_, std::move(name), std::move(fd), std::move(hasher), expected, size);
 }
 
 Result<Writer> Store::writer() {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -20,13 +21,19 @@ namespace {
 
 constexpr size_t kChunk = 64 << 10;
 
+// False (with the error on stderr) when the write fails.
 bool write_in_chunks(Store& s, const Digest& d, const std::string& data) {
+  auto report = [](const Error& e) {
+    std::fprintf(stderr, "writer: %s\n", e.str().c_str());
+    return false;
+  };
   auto w = s.writer(d, data.size());
-  if (!w) return false;
+  if (!w) return report(w.error());
   for (size_t off = 0; off < data.size(); off += kChunk)
-    if (!w->write(std::string_view(data).substr(off, kChunk))) return false;
+    if (auto r = w->write(std::string_view(data).substr(off, kChunk)); !r) return report(r.error());
   auto c = w->commit();
-  return c && *c == d;
+  if (!c) return report(c.error());
+  return *c == d;
 }
 
 TEST_F(ConcurrencyTest, ThreadsWritingSameBlob) {
