@@ -25,6 +25,7 @@ int run_with(const std::vector<std::string>& args, UniqueFd daemon) {
 
 // Started ahead of need: wait for the container (or exec) to monitor.
 int standby(UniqueFd daemon, int argc, char** argv) {
+  shim::prefault();
   auto assignment = shim::await_assignment(daemon.get());
   if (!assignment) {
     shim::report_failure(daemon.get(), assignment.error());

@@ -118,7 +118,11 @@ int run(const Options& o, UniqueFd daemon) {
     if (!o.exec_mode()) (void)runtime::delete_container(runtime::RuntimeContext{o.runtime_root}, o.id, true);
     return 1;
   }
-  // create's parsing and set-up left free heap behind; give it back (PSS per shim).
+  // create's parsing and set-up left free heap behind; give it back (PSS per
+  // shim), and monitor with glibc's default thresholds (a standby raised them
+  // to keep the heap it mapped in ahead: standby.cc).
+  ::mallopt(M_MMAP_THRESHOLD, 128 << 10);
+  ::mallopt(M_TRIM_THRESHOLD, 128 << 10);
   ::malloc_trim(0);
   auto st = m.run();
   if (!st) {

@@ -212,6 +212,27 @@ constexpr auto kReady = std::chrono::seconds(20);
 
 int policy_of(pid_t pid) { return ::sched_getscheduler(pid); }
 
+// Size and Rss (kB) of pid's executable mapping of `binary`, from /proc/PID/smaps.
+std::pair<long, long> text_mapping_kb(pid_t pid, const std::string& binary) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/smaps");
+  std::string line;
+  bool in_text = false;
+  long size = -1, rss = -1;
+  while (std::getline(f, line)) {
+    // A mapping's header ("start-end perms offset dev inode path") starts each block.
+    size_t dash = line.find('-');
+    if (dash != std::string::npos && dash > 0 && line.find_first_not_of("0123456789abcdef") == dash) {
+      in_text = line.find(" r-xp ") != std::string::npos && line.size() >= binary.size() &&
+                line.compare(line.size() - binary.size(), binary.size(), binary) == 0;
+      continue;
+    }
+    if (!in_text) continue;
+    if (line.rfind("Size:", 0) == 0) size = std::stol(line.substr(5));
+    if (line.rfind("Rss:", 0) == 0) rss = std::stol(line.substr(4));
+  }
+  return {size, rss};
+}
+
 // Until pid (our child) has ended, without reaping it.
 bool wait_ended(pid_t pid) {
   siginfo_t info{};
@@ -236,6 +257,10 @@ TEST_F(Shim, StandbyShimRunsTheContainer) {
   std::string expected = shim_binary() + std::string("\0--id\0", 6) + o.id + std::string("\0--runtime-root\0", 16);
   EXPECT_EQ(cmdline.rfind(expected, 0), 0u) << cmdline;
   EXPECT_NE(cmdline.find(o.state_dir), std::string::npos) << cmdline;
+  // While it waited it mapped its code in (shim/standby.h: prefault).
+  auto [text_kb, text_rss_kb] = text_mapping_kb(h->shim_pid, shim_binary());
+  EXPECT_GT(text_kb, 0);
+  EXPECT_EQ(text_rss_kb, text_kb) << "the standby's code was not mapped in before its work came";
   auto c = collect(h->conn.get());
   ASSERT_TRUE(c.exited);
   EXPECT_EQ(c.exited->exit_code, 3);
