@@ -15,6 +15,7 @@
 #include "base/strings.h"
 #include "shimproto/assignment.h"
 #include "sys/proc.h"
+#include "task/shim_standby.h"
 #include "task/spawn.h"
 
 namespace berth::task {
@@ -66,26 +67,16 @@ Result<void> check_options(const LaunchOptions& o) {
 
 // The shim for opts, running and connected: the standby's idle one when it
 // has one (told its work in a Launch frame), else one spawned now.
-Result<ShimStandby::Idle> start_shim(const LaunchOptions& opts, ShimStandby* standby) {
+Result<SpawnedShim> start_shim(const LaunchOptions& opts, ShimStandby* standby) {
   if (standby && standby->binary() == opts.shim_binary) {
     if (auto idle = standby->take()) {
       shimproto::Assignment work{shim_args(opts), opts.state_dir + "/shim.log"};
       if (shimproto::write_frame(idle->conn.get(), Frame::Launch, work.encode())) return std::move(*idle);
-      // It died while idle (killed by someone): reap it and spawn one as usual.
-      ::kill(idle->pid, SIGKILL);
-      wait_for_process(idle->pid);
+      kill_and_reap(idle->pid);  // it died while idle (killed by someone): spawn one as usual
     }
   }
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("creating the shim socketpair");
-  UniqueFd ours(sv[0]), theirs(sv[1]);
-  // Keep it above the fds the file actions set up: dup2 onto its own number
-  // would leave close-on-exec set, and 0-2 are replaced before the dup2.
-  if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
-  if (!theirs) return fail_errno("duplicating the shim's socket");
-  pid_t pid = TRY(spawn_shim_process(opts.shim_binary, shim_args(opts), opts.state_dir + "/shim.log", theirs.get(),
-                                     "state dir " + opts.state_dir));
-  return ShimStandby::Idle{pid, std::move(ours)};
+  return spawn_connected_shim(opts.shim_binary, shim_args(opts), opts.state_dir + "/shim.log",
+                              "state dir " + opts.state_dir);
 }
 
 }  // namespace

@@ -23,9 +23,10 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "shimproto/protocol.h"
-#include "task/shim_standby.h"
 
 namespace berth::task {
+
+class ShimStandby;
 
 struct LaunchOptions {
   std::string shim_binary;   // path of berth-shim

@@ -1,9 +1,7 @@
 #include "task/shim_standby.h"
 
-#include <fcntl.h>
 #include <sched.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -15,54 +13,35 @@
 namespace berth::task {
 namespace {
 
+// Its stderr is /dev/null until the Launch frame names its log. The empty
+// arguments are room for the command line it shows once it has work.
 Result<ShimStandby::Idle> start_idle(const std::string& binary) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("creating a standby shim's socketpair");
-  UniqueFd ours(sv[0]), theirs(sv[1]);
-  // Above 3: the file actions' dup2 onto its own number would keep close-on-exec.
-  if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
-  if (!theirs) return fail_errno("duplicating a standby shim's socket");
-  // Its stderr is /dev/null until the Launch frame names its log. The empty
-  // arguments are room for the command line it shows once it has work.
   std::vector<std::string> args = {binary, shimproto::kStandbyFlag};
   args.resize(2 + shimproto::kStandbyArgSpace);
-  pid_t pid = TRY(spawn_shim_process(binary, args, "/dev/null", theirs.get(), "standby"));
-  return ShimStandby::Idle{pid, std::move(ours)};
+  return spawn_connected_shim(binary, args, "/dev/null", "standby");
 }
 
-void end_idle(ShimStandby::Idle& idle) {
-  idle.conn.reset();  // EOF: it exits
-  wait_for_process(idle.pid);
+ShimStandby::Scheduling scheduling_of_this_thread() {
+  ShimStandby::Scheduling s;
+  s.policy = ::sched_getscheduler(0);
+  ::sched_getparam(0, &s.param);
+  errno = 0;
+  int n = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  if (errno == 0) s.nice = n;
+  return s;
+}
+
+Result<void> apply_scheduling(const ShimStandby::Scheduling& s, pid_t pid) {
+  if (::sched_setscheduler(pid, s.policy, &s.param) != 0) return fail_errno("setting a standby shim's scheduling policy");
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), s.nice) != 0)
+    return fail_errno("setting a standby shim's nice value");
+  return {};
 }
 
 }  // namespace
 
-// How the daemon's threads are scheduled: a shim started directly would run
-// (and its container would start) this way.
-struct ShimStandby::Scheduling {
-  int policy = SCHED_OTHER;
-  sched_param param{};
-  int nice = 0;
-
-  static Scheduling of_this_thread() {
-    Scheduling s;
-    s.policy = ::sched_getscheduler(0);
-    ::sched_getparam(0, &s.param);
-    errno = 0;
-    int n = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-    if (errno == 0) s.nice = n;
-    return s;
-  }
-
-  Result<void> apply_to(pid_t pid) const {
-    if (::sched_setscheduler(pid, policy, &param) != 0) return fail_errno("setting a standby shim's scheduling policy");
-    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), nice) != 0) return fail_errno("setting a standby shim's nice value");
-    return {};
-  }
-};
-
 ShimStandby::ShimStandby(std::string shim_binary)
-    : binary_(std::move(shim_binary)), normal_(std::make_unique<Scheduling>(Scheduling::of_this_thread())) {
+    : binary_(std::move(shim_binary)), normal_(scheduling_of_this_thread()) {
   filler_ = std::thread([this] { fill(); });
 }
 
@@ -73,7 +52,7 @@ ShimStandby::~ShimStandby() {
   }
   cv_.notify_all();
   filler_.join();
-  if (idle_) end_idle(*idle_);
+  if (idle_) kill_and_reap(idle_->pid);
 }
 
 std::optional<ShimStandby::Idle> ShimStandby::take() {
@@ -87,9 +66,9 @@ std::optional<ShimStandby::Idle> ShimStandby::take() {
   // It was started (and waited) at idle priority; from now on it is on the
   // start path, and its container inherits how it is scheduled.
   if (out) {
-    if (auto r = normal_->apply_to(out->pid); !r) {
+    if (auto r = apply_scheduling(normal_, out->pid); !r) {
       log::warn("{}; starting a shim the usual way", r.error().str());
-      end_idle(*out);
+      kill_and_reap(out->pid);
       out.reset();
     }
   }
@@ -127,7 +106,7 @@ void ShimStandby::fill() {
     }
     if (stopping_) {
       lk.unlock();
-      end_idle(*idle);
+      kill_and_reap(idle->pid);
       return;
     }
     idle_ = std::move(*idle);

@@ -12,31 +12,36 @@
 // fails is logged and retried at the next take(), not in a loop.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "base/error.h"
-#include "base/unique_fd.h"
+#include "task/spawn.h"
 
 namespace berth::task {
 
 class ShimStandby {
  public:
-  struct Idle {
-    pid_t pid = 0;  // our child: whoever takes it reaps it
-    UniqueFd conn;  // the shim's fd 3
+  using Idle = SpawnedShim;  // its pid is our child: whoever takes it reaps it
+
+  // How the daemon's threads are scheduled: restored on the shim taken, so it
+  // (and its container) run as a shim spawned for the start would.
+  struct Scheduling {
+    int policy = SCHED_OTHER;
+    sched_param param{};
+    int nice = 0;
   };
 
   // Starts the first idle shim in the background.
   explicit ShimStandby(std::string shim_binary);
-  // Closes the idle shim's connection (it exits) and reaps it.
+  // Ends the idle shim (it holds nothing) and reaps it.
   ~ShimStandby();
   ShimStandby(const ShimStandby&) = delete;
   ShimStandby& operator=(const ShimStandby&) = delete;
@@ -54,10 +59,8 @@ class ShimStandby {
  private:
   void fill();
 
-  struct Scheduling;
-
   const std::string binary_;
-  std::unique_ptr<Scheduling> normal_;  // the daemon's, restored on the shim taken
+  const Scheduling normal_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Idle> idle_;

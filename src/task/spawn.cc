@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <csignal>
@@ -45,6 +46,24 @@ Result<pid_t> spawn_shim_process(const std::string& binary, const std::vector<st
   // Internal whatever errno says: NotFound would read as "the container's executable is missing".
   if (err != 0) return fail(Errc::Internal, "starting " + binary + " (" + what + ")", err);
   return pid;
+}
+
+Result<SpawnedShim> spawn_connected_shim(const std::string& binary, const std::vector<std::string>& args,
+                                         const std::string& log, const std::string& what) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("creating the shim socketpair (" + what + ")");
+  UniqueFd ours(sv[0]), theirs(sv[1]);
+  // Keep it above the fds the file actions set up: dup2 onto its own number
+  // would leave close-on-exec set, and 0-2 are replaced before the dup2.
+  if (theirs.get() <= 3) theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 4));
+  if (!theirs) return fail_errno("duplicating the shim's socket (" + what + ")");
+  pid_t pid = TRY(spawn_shim_process(binary, args, log, theirs.get(), what));
+  return SpawnedShim{pid, std::move(ours)};
+}
+
+void kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  wait_for_process(pid);
 }
 
 int wait_for_process(pid_t pid) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace berth::task {
 
@@ -17,7 +18,17 @@ namespace berth::task {
 Result<pid_t> spawn_shim_process(const std::string& binary, const std::vector<std::string>& args,
                                  const std::string& log, int conn, const std::string& what);
 
+// A shim spawned with one end of a socketpair as its fd 3 (spawn_shim_process).
+struct SpawnedShim {
+  pid_t pid = 0;  // our child: whoever holds this reaps it
+  UniqueFd conn;  // our end of the socketpair
+};
+Result<SpawnedShim> spawn_connected_shim(const std::string& binary, const std::vector<std::string>& args,
+                                         const std::string& log, const std::string& what);
+
 // waitpid, EINTR retried; the raw status.
 int wait_for_process(pid_t pid);
+// SIGKILL, then waitpid: for a shim that holds nothing yet (an idle standby).
+void kill_and_reap(pid_t pid);
 
 }  // namespace berth::task

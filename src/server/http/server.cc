@@ -68,10 +68,11 @@ void worker(std::shared_ptr<ServerShared> s) {
     bool got = true;
     if (s->trimmed || s->busy_workers > 0) {
       s->work_cv.wait(lk, ready);  // the last busy worker trims when it is done
-    } else if (!(got = s->work_cv.wait_for(lk, kTrimAfterIdle, ready))) {
+    } else if (!(got = s->work_cv.wait_for(lk, kTrimAfterIdle, ready)) && !s->trimmed) {
       // Idle a while after a request that may have used megabytes (an image
       // load, an export): give the free heap back, so an idle daemon stays
-      // small. Not per connection: the next one faulted it all in again.
+      // small. Not per connection: the next one faulted it all in again. Once:
+      // the other idle workers that time out with it find it done.
       s->trimmed = true;
       lk.unlock();
       malloc_trim(0);

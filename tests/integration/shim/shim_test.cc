@@ -22,6 +22,7 @@
 #include "logs/log_reader.h"
 #include "shimproto/request.h"
 #include "task/launcher.h"
+#include "task/shim_standby.h"
 #include "support/bundle.h"
 
 using namespace berth;
