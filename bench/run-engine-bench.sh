@@ -9,7 +9,10 @@
 #
 # Measures (interleaved within each group: every round runs each engine once, the starting
 # engine rotating; timings by bench/lib/engine_timer.py, wall clock from spawn to exit):
-#   run     `run --rm IMAGE /bin/true`, all with --network none; bare `crun run` of a bundle
+#   run     `run --rm IMAGE /bin/true`, all with --network none; bare `crun run` of the bundle
+#           berthd makes for it (same config, same seccomp profile)
+#   run-unconfined  berth with `--security-opt seccomp=unconfined`, crun that bundle without seccomp
+#   run-minimal  crun of `runc spec`'s minimal bundle (no seccomp, 3 capabilities): for reference
 #   run-default  the same with the engine's own default network (berth, docker)
 #   create+start  `create --name X IMAGE sleep 600` then `start X`, timed together
 #   conc50  50 CLI processes `run -d --name X IMAGE sleep 600` spawned at once: wall time
@@ -225,11 +228,23 @@ TMPDIR="$T/podman/tmp" unshare --mount --propagation private -- sh -c \
   localhost/busybox:latest "$T/rootfs.tar" "${PODMAN[@]}" >/dev/null
 P_RUN="--network none --pull never --cgroup-parent /$CG_PODMAN --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
-# --- the bare crun bundle (as bench/run-runtime-bench.sh) ---------------------------------------
-mkdir -p "$T/bundle" "$T/crun"
-cp -a "$T/rootfs" "$T/bundle/rootfs"
-(cd "$T/bundle" && runc spec)
-python3 - "$T/bundle/config.json" "/$CG_CRUN" <<'EOF'
+# --- the bare crun bundles --------------------------------------------------------------------------
+# "same": the config.json berthd writes for `run --network none busybox` (Docker's capabilities,
+# seccomp profile, masked paths, devices and mounts), run by crun on a copy of the image's files
+# (bench/lib/same_bundle.py); "same, no seccomp": that without its seccomp profile, against berth's
+# `--security-opt seccomp=unconfined`; "minimal": `runc spec`'s default (three capabilities, no
+# seccomp), as bench/run-runtime-bench.sh.
+sid=$("${BERTH[@]}" run -d --network none busybox sleep 600)
+for b in same same-noseccomp minimal; do
+  mkdir -p "$T/bundle-$b"
+  cp -a "$T/rootfs" "$T/bundle-$b/rootfs"
+done
+mkdir -p "$T/crun"
+python3 "$here/lib/same_bundle.py" "$T/berth/exec/containers/$sid/config.json" "$T/bundle-same" "/$CG_CRUN" /bin/true
+"${BERTH[@]}" rm -f "$sid" >/dev/null
+python3 "$here/lib/same_bundle.py" --no-seccomp "$T/bundle-same/config.json" "$T/bundle-same-noseccomp" "/$CG_CRUN" /bin/true
+(cd "$T/bundle-minimal" && runc spec)
+python3 - "$T/bundle-minimal/config.json" "/$CG_CRUN" <<'EOF'
 import json, sys
 path, cgpath = sys.argv[1], sys.argv[2]
 c = json.load(open(path))
@@ -263,7 +278,13 @@ step $D run --rm --network none --pull never busybox /bin/true
 case run/podman
 step $P run --rm $P_RUN localhost/busybox /bin/true
 case run/crun
-step $CRUN --root $T/crun run --bundle $T/bundle crun-{i}
+step $CRUN --root $T/crun run --bundle $T/bundle-same crun-{i}
+case run-unconfined/berth
+step $B run --rm --network none --security-opt seccomp=unconfined busybox /bin/true
+case run-unconfined/crun
+step $CRUN --root $T/crun run --bundle $T/bundle-same-noseccomp crun-u{i}
+case run-minimal/crun
+step $CRUN --root $T/crun run --bundle $T/bundle-minimal crun-m{i}
 case run-default/berth
 step $B run --rm busybox /bin/true
 case run-default/docker

@@ -138,7 +138,9 @@ def par(label, k, out, cmd):
 
 
 ROWS = [  # (label in the results file, row title, unit)
-    ("run", "`run --rm busybox /bin/true`, ms", "ms"),
+    ("run", "`run --rm busybox /bin/true` (crun: the same bundle), ms", "ms"),
+    ("run-unconfined", "the same, seccomp unconfined (crun: that bundle without seccomp), ms", "ms"),
+    ("run-minimal", "crun of `runc spec`'s minimal bundle (no seccomp), ms", "ms"),
     ("run-default", "`run --rm` with the engine's default network, ms", "ms"),
     ("exec", "`exec CTR /bin/true` (%N running), ms", "ms"),
     ("ps", "`ps` with %N running, ms", "ms"),
