@@ -87,6 +87,13 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       cfg.log_opts.clear();
       TRYV(strings(cfg.log_opts, true));
       log_opts_given = true;
+    } else if (key == "insecure-registries") {
+      cfg.insecure_registries.clear();
+      TRYV(strings(cfg.insecure_registries, false));
+    } else if (key == "max-concurrent-downloads") {
+      if (!val.is_number_integer() || val.get<int64_t>() < 1 || val.get<int64_t>() > 64)
+        return wrong("a whole number from 1 to 64");
+      cfg.max_concurrent_downloads = val.get<int>();
     } else {
       return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
                                              " has a directive berthd does not know: " + key);

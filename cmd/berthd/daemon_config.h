@@ -29,6 +29,10 @@ struct DaemonConfig {
   std::string bridge = "berth0";
   std::string bip;
   std::string firewall_table = "berth";
+  // Registries: hosts (host:port or CIDR) reached without TLS verification
+  // or over plain http, besides 127.0.0.0/8; parallel layer downloads.
+  std::vector<std::string> insecure_registries;
+  int max_concurrent_downloads = 3;
 };
 
 // Applies daemon.json: missing default file is fine, a given one must exist;

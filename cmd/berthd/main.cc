@@ -84,6 +84,11 @@ int main(int argc, char** argv) {
   app.add_option("--cgroup-parent", cfg.cgroup_parent, "Parent cgroup for all containers")->capture_default_str();
   app.add_option("-b,--bridge", cfg.bridge, "The default network's bridge device")->capture_default_str();
   app.add_option("--bip", cfg.bip, "The default network's bridge address (CIDR); chosen when empty");
+  app.add_option("--insecure-registry", cfg.insecure_registries,
+                 "A registry (host:port or CIDR) reached without TLS verification or over http");
+  app.add_option("--max-concurrent-downloads", cfg.max_concurrent_downloads, "Layers a pull downloads at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--firewall-table", cfg.firewall_table, "berthd's own nftables table (ip family)")
       ->capture_default_str();
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
@@ -94,7 +99,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> flags;
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
-                          "bridge", "bip"})
+                          "bridge", "bip", "insecure-registry", "max-concurrent-downloads"})
     if (app.get_option("--" + std::string(key))->count() > 0) flags.push_back(key == std::string("host") ? "hosts" : key);
   if (auto r = berthd::load_daemon_json(cfg, flags); !r) {
     std::fprintf(stderr, "berthd: %s\n", r.error().str().c_str());
@@ -143,6 +148,8 @@ int main(int argc, char** argv) {
   ecfg.bridge = cfg.bridge;
   ecfg.bip = cfg.bip;
   ecfg.firewall_table = cfg.firewall_table;
+  ecfg.insecure_registries = cfg.insecure_registries;
+  ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
     log::error("starting: {}", eng.error().str());

@@ -1,6 +1,4 @@
 // What the registry routes (pull, push, search, login) may ask of the engine.
-// The registry client is not there yet: its implementation answers
-// Unsupported (501) until it lands.
 #pragma once
 
 #include <functional>
@@ -12,13 +10,22 @@ namespace berth::backend {
 
 struct RegistryAuth {
   std::string username, password, server;
+  std::string header;  // X-Registry-Auth as the client sent it (base64url JSON), decoded by the engine
+};
+
+struct PullRequest {
+  std::string reference;  // fromImage with its tag or digest
+  std::string platform;   // "linux/amd64"...; empty: the daemon's
+  RegistryAuth auth;
 };
 
 class DistributionBackend {
  public:
   virtual ~DistributionBackend() = default;
   using Progress = std::function<bool(const std::string& json_line)>;
-  virtual Result<void> pull(const std::string& reference, const RegistryAuth& auth, const Progress& progress) = 0;
+  // Errors before anything was streamed are returned (the route answers with
+  // their status); later ones end the stream as an error message, as dockerd's.
+  virtual Result<void> pull(const PullRequest& request, const Progress& progress) = 0;
   virtual Result<void> push(const std::string& reference, const RegistryAuth& auth, const Progress& progress) = 0;
   virtual Result<std::string> login(const RegistryAuth& auth) = 0;  // the status text
   virtual Result<std::string> search(const std::string& term, int limit) = 0;  // results as JSON text

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/pull.h"
 #include "cli/connection.h"
 
 namespace berth::cli {
@@ -231,6 +232,8 @@ int run(int argc, char** argv, bool every_command) {
   add_network_commands(inv, network);
   add_volume_commands(inv, volume);
   add_unavailable_commands(inv, &root, image);
+  add_pull_commands(inv, &root);
+  add_pull_commands(inv, image);
 
   try {
     root.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include "base/exit_status.h"
 #include "cli/command.h"
 #include "cli/connection.h"
+#include "cli/pull.h"
 #include "cli/run_flags.h"
 #include "cli/start_status.h"
 #include "cli/stream.h"
@@ -62,17 +63,18 @@ Result<std::string> create_container(Cli& cli, RunOptions& o, bool detached) {
   if (o.pull != "missing" && o.pull != "never" && o.pull != "always") {
     return fail(Errc::InvalidArgument, fmt::format("invalid pull option: '{}': must be one of \"always\", \"missing\" or \"never\"", o.pull));
   }
-  if (o.pull == "always") {
-    return fail(Errc::Unsupported, fmt::format("cannot pull {}: berth has no registry support yet (use --pull missing or never)", o.image));
-  }
+  if (o.pull == "always") TRYV(pull_image(cli, o.image, o.platform, o.quiet, 2));
   if (o.tty && is_terminal(1)) o.console_size = terminal_size();
   CreateRequest req = TRY(build_create_request(o, detached, process_environment()));
   api::Client* c = TRY(cli.client());
   api::Response r = TRY(c->request("POST", "/containers/create" + req.query,
                                    req.body.dump(-1, ' ', false, Json::error_handler_t::replace)));
-  if (r.status == 404 && o.pull != "never") {
-    // Create answers 404 only for the image; docker would pull it here.
+  if (r.status == 404 && o.pull == "missing") {
+    // Create answers 404 only for the image: pull it (progress to stderr, as docker) and create again.
     errf("Unable to find image '{}' locally\n", image_with_tag(o.image));
+    TRYV(pull_image(cli, o.image, o.platform, o.quiet, 2));
+    r = TRY(c->request("POST", "/containers/create" + req.query,
+                       req.body.dump(-1, ' ', false, Json::error_handler_t::replace)));
   }
   TRYV(check(r));
   Json j = Json::parse(r.body, nullptr, false);

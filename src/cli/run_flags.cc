@@ -86,6 +86,8 @@ void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
                                     "Timeout (in seconds) to stop a container")->type_name("int");
   add_network_volume_flags(app, o);
   add_string(app, "--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")");
+  add_string(app, "--platform", o.platform, "Set platform if server is multi-platform capable", "string");
+  add_bool(app, "-q,--quiet", o.quiet, "Suppress the pull output");
   add_string(app, "--cidfile", o.cidfile, "Write the container ID to the file");
 }
 

@@ -44,6 +44,8 @@ struct RunOptions {
   bool publish_all = false;
   std::vector<std::string> volumes, mounts, volumes_from;
   std::string pull = "missing";
+  std::string platform;  // for the pull of a missing image
+  bool quiet = false;    // no pull progress
   std::string cidfile;
   std::string image;
   std::vector<std::string> command;

@@ -19,7 +19,6 @@ struct Unavailable {
 };
 
 constexpr Unavailable kUnavailable[] = {
-    {"pull", "pulling from registries", "images come from `berth load` or `berth import`"},
     {"push", "pushing to registries", "`berth save` writes images to a tar archive"},
     {"build", "building images", "`berth import` or `berth commit` make an image"},
     {"login", "logging in to registries", "berth talks to no registry yet"},
@@ -38,12 +37,6 @@ using K = Flag::Kind;
 
 // docker-cli 28's flags of each verb (docker VERB --help).
 const std::vector<Flag>& flags_of(const std::string& verb) {
-  static const std::vector<Flag> pull = {
-      {K::Bool, "-a,--all-tags", "Download all tagged images in the repository"},
-      {K::Bool, "--disable-content-trust", "Skip image verification (default true)"},
-      {K::String, "--platform", "Set platform if server is multi-platform capable", "string"},
-      {K::Bool, "-q,--quiet", "Suppress verbose output"},
-  };
   static const std::vector<Flag> push = {
       {K::Bool, "-a,--all-tags", "Push all tags of an image to the repository"},
       {K::Bool, "--disable-content-trust", "Skip image signing (default true)"},
@@ -99,7 +92,6 @@ const std::vector<Flag>& flags_of(const std::string& verb) {
       {K::Bool, "--no-trunc", "Don't truncate output"},
   };
   static const std::vector<Flag> none;
-  if (verb == "pull") return pull;
   if (verb == "push") return push;
   if (verb == "build") return build;
   if (verb == "login") return login;
@@ -151,7 +143,6 @@ std::optional<std::string> unavailable_message(const std::string& path) {
 
 void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_group) {
   for (CLI::App* parent : {root, image_group}) {
-    add_unavailable(inv, parent, "pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", {1, 1});
     add_unavailable(inv, parent, "push", "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", {1, 1});
     add_unavailable(inv, parent, "build", "[OPTIONS] PATH | URL | -", "Build an image from a Dockerfile", {1, 1});
   }

@@ -105,7 +105,7 @@ std::unexpected<Error> no_registry_client(const std::string& what) {
 }
 }  // namespace
 
-Result<void> UnavailableDistribution::pull(const std::string&, const backend::RegistryAuth&, const Progress&) {
+Result<void> UnavailableDistribution::pull(const backend::PullRequest&, const Progress&) {
   return no_registry_client("pulling images");
 }
 

@@ -6,6 +6,7 @@
 
 #include "engine/area_backends.h"
 #include "engine/container_service.h"
+#include "engine/distribution/registry_distribution.h"
 #include "engine/host.h"
 #include "engine/image_rootfs.h"
 #include "engine/images/image_api.h"
@@ -93,7 +94,11 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
       },
       cfg.log_driver, host_info().swap_accounting, host_info().cgroup2);
   e->build_backend_ = std::make_unique<UnavailableBuild>();
-  e->distribution_backend_ = std::make_unique<UnavailableDistribution>();
+  RegistryConfig rcfg;
+  rcfg.endpoints.insecure_registries = cfg.insecure_registries;
+  rcfg.endpoints.certs_dirs = cfg.registry_certs_dirs;
+  rcfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
+  e->distribution_backend_ = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
   return e;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "backend/build.h"
 #include "backend/containers.h"
@@ -51,6 +52,11 @@ struct EngineConfig {
   std::string bridge = "berth0";  // the default network's bridge (daemon.json "bridge")
   std::string bip;                 // its gateway CIDR (daemon.json "bip"); chosen when empty
   std::string firewall_table = "berth";
+  // Registries (daemon.json "insecure-registries", "max-concurrent-downloads");
+  // certificates in certs_dirs/HOST:PORT/ (ca.crt, client *.cert + *.key).
+  std::vector<std::string> insecure_registries;
+  std::vector<std::string> registry_certs_dirs = {"/etc/berth/certs.d", "/etc/docker/certs.d"};
+  int max_concurrent_downloads = 3;
 };
 
 class Engine {

@@ -87,8 +87,15 @@ class ImageService {
   // config descriptor), unpacks each layer whose chain-ID snapshot is missing
   // (checking its diff ID against the config) and adds the image and `refs`
   // (any Docker reference form) in one transaction.
+  // hooks, when given, hear of each layer it unpacks (not of layers already there).
+  struct UnpackHooks {
+    std::function<void(size_t layer)> extracting, extracted;  // index into the manifest's layers
+  };
   Result<ImageInfo> commit_image(std::string_view config_bytes, std::string_view manifest_bytes,
-                                 const std::vector<std::string>& refs, std::string parent = {});
+                                 const std::vector<std::string>& refs, std::string parent = {},
+                                 const UnpackHooks* hooks = nullptr);
+  // Whether the layers up to chain ID `chain` are unpacked (a committed snapshot).
+  bool has_layer(const Digest& chain);
 
   // The snapshot's changes as a new layer (an uncompressed tar blob: its
   // digest is its diff ID) on top of the parent image, a new config and

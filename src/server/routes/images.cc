@@ -180,7 +180,9 @@ static Result<void> images_create(Request& req, ResponseWriter& w, ImageBackend&
       if (!streaming) streaming = w.begin_stream(200, "application/json").has_value();
       return streaming && w.write_chunk(line).has_value();
     };
-    TRYV(distribution.pull(ref, {}, progress));
+    backend::PullRequest pull{ref, req.q("platform").value_or(""), {}};
+    pull.auth.header = req.header("x-registry-auth");
+    TRYV(distribution.pull(pull, progress));
     return streaming ? w.end_stream() : w.send(200, "application/json", "");
   }
   return import_image(req, w, images);

@@ -13,8 +13,9 @@ class Unavailable : public backend::BuildBackend, public backend::DistributionBa
                             const std::function<bool(const std::string&)>&) override {
     return fail(Errc::Unsupported, "no builder");
   }
-  Result<void> pull(const std::string& ref, const backend::RegistryAuth&, const Progress&) override {
-    pulled = ref;
+  Result<void> pull(const backend::PullRequest& r, const Progress&) override {
+    pulled = r.reference;
+    pulled_platform = r.platform;
     return fail(Errc::Unsupported, "no registry client");
   }
   Result<void> push(const std::string&, const backend::RegistryAuth&, const Progress&) override {
@@ -22,7 +23,7 @@ class Unavailable : public backend::BuildBackend, public backend::DistributionBa
   }
   Result<std::string> login(const backend::RegistryAuth&) override { return fail(Errc::Unsupported, "no registry client"); }
   Result<std::string> search(const std::string&, int) override { return fail(Errc::Unsupported, "no registry client"); }
-  std::string pulled;
+  std::string pulled, pulled_platform;
 };
 
 TEST(ImageRoutes, ErrorsMapAndRemoveRenders) {
@@ -42,9 +43,12 @@ TEST(ImageRoutes, ErrorsMapAndRemoveRenders) {
   EXPECT_EQ(call(router, "POST", "/images/nope/tag?repo=x").status, 404);
   EXPECT_EQ(call(router, "DELETE", "/images/nope").status, 404);
   images.error.reset();
-  // Pull, push, search, login and build are areas of their own, not there yet: 501.
-  EXPECT_EQ(call(router, "POST", "/images/create?fromImage=busybox&tag=1.36").status, 501);
+  // Pull, push, search, login and build are areas of their own; their errors map the same way.
+  EXPECT_EQ(call(router, "POST", "/images/create?fromImage=busybox&tag=1.36&platform=linux/arm64").status, 501);
   EXPECT_EQ(registry.pulled, "busybox:1.36");
+  EXPECT_EQ(registry.pulled_platform, "linux/arm64");
+  EXPECT_EQ(call(router, "POST", "/images/create?fromImage=busybox&tag=sha256:" + std::string(64, 'a')).status, 501);
+  EXPECT_EQ(registry.pulled, "busybox@sha256:" + std::string(64, 'a'));
   EXPECT_EQ(call(router, "POST", "/images/busybox/push").status, 501);
   EXPECT_EQ(call(router, "GET", "/images/search?term=x").status, 501);
   EXPECT_EQ(call(router, "POST", "/auth", R"({"username":"u","password":"p"})").status, 501);

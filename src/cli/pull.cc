@@ -1,0 +1,119 @@
+#include "cli/pull.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "base/file.h"
+#include "cli/progress_display.h"
+#include "cli/stream.h"
+
+namespace berth::cli {
+namespace {
+
+// The client's credentials for a registry: config.json's "auths" entry
+// ("https://index.docker.io/v1/" for Docker Hub), as X-Registry-Auth.
+std::string registry_auth_header(const std::string& domain) {
+  std::string dir;
+  if (const char* d = ::getenv("DOCKER_CONFIG"); d && *d) {
+    dir = d;
+  } else if (const char* h = ::getenv("HOME"); h && *h) {
+    dir = std::string(h) + "/.docker";
+  }
+  nlohmann::json entry = nlohmann::json::object();
+  if (!dir.empty()) {
+    if (auto text = read_file(dir + "/config.json")) {
+      auto j = nlohmann::json::parse(*text, nullptr, false);
+      std::string key = domain == "docker.io" ? "https://index.docker.io/v1/" : domain;
+      if (j.is_object() && j.contains("auths") && j["auths"].is_object()) {
+        for (const auto& [k, v] : j["auths"].items()) {
+          std::string host = k;
+          for (const char* scheme : {"https://", "http://"})
+            if (host.rfind(scheme, 0) == 0 && k != "https://index.docker.io/v1/") host = host.substr(std::string(scheme).size());
+          if (host.find('/') != std::string::npos && k != "https://index.docker.io/v1/") host = host.substr(0, host.find('/'));
+          if ((host == key || k == key) && v.is_object()) {
+            for (const char* f : {"auth", "username", "password", "identitytoken", "registrytoken"})
+              if (v.contains(f) && v[f].is_string()) entry[f] = v[f];
+            entry["serveraddress"] = k;
+          }
+        }
+      }
+    }
+  }
+  return base64::encode_url(entry.dump());
+}
+
+}  // namespace
+
+Result<PullTarget> pull_target(const std::string& reference) {
+  if (reference.empty()) return fail(Errc::InvalidArgument, "invalid reference format");
+  PullTarget t;
+  std::string rest = reference;
+  if (auto at = rest.find('@'); at != std::string::npos) {
+    t.tag = rest.substr(at + 1);
+    rest = rest.substr(0, at);
+    if (auto colon = rest.rfind(':'); colon != std::string::npos && rest.find('/', colon) == std::string::npos)
+      rest = rest.substr(0, colon);  // name:tag@digest pulls the digest, as docker
+  } else if (auto colon = rest.rfind(':'); colon != std::string::npos && rest.find('/', colon) == std::string::npos) {
+    t.tag = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) return fail(Errc::InvalidArgument, "invalid reference format");
+  if (t.tag.empty()) {
+    t.tag = "latest";
+    t.defaulted = true;
+  }
+  t.name = rest;
+  auto slash = rest.find('/');
+  std::string first = slash == std::string::npos ? "" : rest.substr(0, slash);
+  bool has_domain = !first.empty() && (first.find_first_of(".:") != std::string::npos || first == "localhost" ||
+                                       first != [&] {
+                                         std::string l = first;
+                                         for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                                         return l;
+                                       }());
+  t.domain = has_domain ? first : "docker.io";
+  std::string path = has_domain ? rest.substr(slash + 1) : rest;
+  if (!has_domain && path.find('/') == std::string::npos) path = "library/" + path;
+  t.canonical = t.domain + "/" + path + (t.tag.rfind("sha256:", 0) == 0 ? "@" : ":") + t.tag;
+  return t;
+}
+
+Result<void> pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet, int fd) {
+  PullTarget t = TRY(pull_target(reference));
+  if (t.defaulted && !quiet) write_all(fd, "Using default tag: latest\n");
+  std::string q = "/images/create?fromImage=" + url_encode(t.name) + "&tag=" + url_encode(t.tag);
+  if (!platform.empty()) q += "&platform=" + url_encode(platform);
+  api::Client* c = TRY(cli.client());
+  // Quiet: nothing is drawn, but an error in the stream still ends the pull.
+  ProgressDisplay display(fd, is_terminal(fd), quiet);
+  auto r = TRY(c->stream("POST", q, "", [&](std::string_view data) {
+    display.feed(data);
+    return true;
+  }, {{"X-Registry-Auth", registry_auth_header(t.domain)}}));
+  TRY(check(std::move(r)));
+  TRYV(display.finish());
+  return {};
+}
+
+void add_pull_commands(Invocation& inv, CLI::App* parent) {
+  if (!inv.wants(parent, "pull")) return;
+  struct O {
+    std::vector<std::string> args;
+    bool all_tags = false, quiet = false, disable_content_trust = true;
+    std::string platform;
+  };
+  auto o = std::make_shared<O>();
+  CLI::App* app = add_command(inv, parent, "pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry",
+                              &o->args, {1, 1}, [&cli = inv.cli, o]() -> Result<int> {
+    if (o->all_tags) return fail(Errc::Unsupported, "berth pull --all-tags is not supported yet: pull each tag by name");
+    TRYV(pull_image(cli, o->args[0], o->platform, o->quiet, 1));
+    outf("{}\n", TRY(pull_target(o->args[0])).canonical);
+    return 0;
+  });
+  add_bool(app, "-a,--all-tags", o->all_tags, "Download all tagged images in the repository");
+  add_bool(app, "--disable-content-trust", o->disable_content_trust, "Skip image verification (default true)");
+  add_string(app, "--platform", o->platform, "Set platform if server is multi-platform capable", "string");
+  add_bool(app, "-q,--quiet", o->quiet, "Suppress verbose output");
+}
+
+}  // namespace berth::cli

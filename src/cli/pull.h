@@ -1,0 +1,28 @@
+// `berth pull`, and the pull `run`/`create` do for a missing image: the
+// daemon's POST /images/create?fromImage= with the registry credentials of
+// the client's config.json, its progress drawn as the docker CLI draws it.
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+#include "cli/cli.h"
+#include "cli/command.h"
+
+namespace berth::cli {
+
+struct PullTarget {
+  std::string name;      // "busybox", "127.0.0.1:5000/a/b": as given, without tag or digest
+  std::string tag;       // tag, or "sha256:..." for a digest; "latest" when neither was given
+  bool defaulted = false;  // no tag or digest was given
+  std::string domain;    // "docker.io", "127.0.0.1:5000"
+  std::string canonical; // "docker.io/library/busybox:latest", what docker prints at the end
+};
+Result<PullTarget> pull_target(const std::string& reference);
+
+// Pulls; progress (and "Using default tag") to fd, drawn for a terminal when it is one.
+Result<void> pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet, int fd);
+
+void add_pull_commands(Invocation& inv, CLI::App* parent);
+
+}  // namespace berth::cli

@@ -1,0 +1,50 @@
+#include "engine/distribution/registry_distribution.h"
+
+#include "registry/platform.h"
+#include "registry/progress.h"
+#include "registry/puller.h"
+
+namespace berth::engine {
+
+RegistryDistribution::RegistryDistribution(image::ImageService& images, std::mutex& image_mu, Events& events,
+                                           RegistryConfig config)
+    : images_(images), image_mu_(image_mu), events_(events), config_(std::move(config)) {}
+
+Result<void> RegistryDistribution::pull(const backend::PullRequest& request, const Progress& progress) {
+  registry::PullOptions o;
+  o.reference = request.reference;
+  o.endpoints = config_.endpoints;
+  o.max_concurrent_downloads = config_.max_concurrent_downloads;
+  o.image_lock = &image_mu_;
+  if (!request.platform.empty()) o.platform = TRY(registry::parse_platform(request.platform));
+  o.auth = TRY(registry::decode_registry_auth(request.auth.header));
+  bool streaming = false, client_gone = false;
+  auto sink = [&](const registry::ProgressMessage& m) {
+    if (client_gone) return;
+    streaming = true;
+    client_gone = !progress(registry::format_progress(m));
+  };
+  auto pulled = registry::pull(http_, images_, o, sink);
+  if (!pulled) {
+    // Once the answer has begun, its status is sent: the error goes in the stream.
+    if (!streaming) return std::unexpected(pulled.error());
+    if (!client_gone) progress(registry::format_error(pulled.error().message));
+    return {};
+  }
+  events_.publish({"image", "pull", pulled->familiar, {{"name", pulled->familiar}}, 0});
+  return {};
+}
+
+Result<void> RegistryDistribution::push(const std::string&, const backend::RegistryAuth&, const Progress&) {
+  return fail(Errc::Unsupported, "pushing images is not supported by berth yet");
+}
+
+Result<std::string> RegistryDistribution::login(const backend::RegistryAuth&) {
+  return fail(Errc::Unsupported, "logging in to registries is not supported by berth yet");
+}
+
+Result<std::string> RegistryDistribution::search(const std::string&, int) {
+  return fail(Errc::Unsupported, "searching registries is not supported by berth yet");
+}
+
+}  // namespace berth::engine

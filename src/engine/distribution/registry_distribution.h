@@ -1,0 +1,39 @@
+// The distribution area over the registry client: pulls into the engine's
+// image service (downloads outside the image lock, the record under it).
+// Push, login and search are not there yet (Unsupported, 501).
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "backend/distribution.h"
+#include "engine/events.h"
+#include "image/service.h"
+#include "registry/client.h"
+#include "registry/http.h"
+
+namespace berth::engine {
+
+struct RegistryConfig {
+  registry::EndpointPolicy endpoints;  // insecure-registries, certs.d directories
+  int max_concurrent_downloads = 3;
+};
+
+class RegistryDistribution : public backend::DistributionBackend {
+ public:
+  RegistryDistribution(image::ImageService& images, std::mutex& image_mu, Events& events, RegistryConfig config);
+
+  Result<void> pull(const backend::PullRequest& request, const Progress& progress) override;
+  Result<void> push(const std::string& reference, const backend::RegistryAuth& auth, const Progress& progress) override;
+  Result<std::string> login(const backend::RegistryAuth& auth) override;
+  Result<std::string> search(const std::string& term, int limit) override;
+
+ private:
+  image::ImageService& images_;
+  std::mutex& image_mu_;
+  Events& events_;
+  RegistryConfig config_;
+  registry::Http http_;
+};
+
+}  // namespace berth::engine

@@ -1,0 +1,309 @@
+#include "registry/client.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "image/media_types.h"
+#include "registry/challenge.h"
+
+namespace berth::registry {
+namespace {
+
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string host_without_port(const std::string& host) {
+  if (!host.empty() && host[0] == '[') {
+    auto end = host.find(']');
+    return end == std::string::npos ? host : host.substr(1, end - 1);
+  }
+  auto colon = host.rfind(':');
+  return colon == std::string::npos ? host : host.substr(0, colon);
+}
+
+bool in_cidr(const std::string& ip, const std::string& cidr) {
+  auto slash = cidr.find('/');
+  if (slash == std::string::npos) return false;
+  in_addr a{}, net{};
+  if (::inet_pton(AF_INET, ip.c_str(), &a) != 1 || ::inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1)
+    return false;
+  int bits = std::atoi(cidr.c_str() + slash + 1);
+  if (bits < 0 || bits > 32) return false;
+  uint32_t mask = bits == 0 ? 0 : htonl(~uint32_t{0} << (32 - bits));
+  return (a.s_addr & mask) == (net.s_addr & mask);
+}
+
+// Docker's default: 127.0.0.0/8 (and the names for it) is insecure.
+bool is_insecure(const std::string& host, const EndpointPolicy& policy) {
+  std::string name = host_without_port(host);
+  if (policy.loopback_insecure && (name == "localhost" || name == "::1" || in_cidr(name, "127.0.0.0/8"))) return true;
+  for (const auto& entry : policy.insecure_registries) {
+    if (entry == host || entry == name) return true;
+    if (entry.find('/') != std::string::npos && in_cidr(name, entry)) return true;
+  }
+  return false;
+}
+
+// certs.d/HOST/: ca.crt (any *.crt), client NAME.cert with NAME.key.
+void read_certs_dir(const std::string& dir, TlsOptions& tls) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".crt") == 0 && tls.ca_file.empty()) tls.ca_file = dir + "/" + n;
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".cert") == 0 && tls.client_cert.empty()) {
+      std::string key = dir + "/" + n.substr(0, n.size() - 5) + ".key";
+      if (file_exists(key)) {
+        tls.client_cert = dir + "/" + n;
+        tls.client_key = key;
+      }
+    }
+  }
+}
+
+std::string strip_params(const std::string& content_type) {
+  auto semi = content_type.find(';');
+  std::string t = content_type.substr(0, semi);
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  return t;
+}
+
+Result<std::string> base64_decode(std::string_view in) {
+  auto out = base64::decode(in);
+  if (!out) return fail(Errc::InvalidArgument, "not base64");
+  return *out;
+}
+
+std::string json_string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) { return base64::encode(bytes); }
+
+Result<AuthConfig> decode_registry_auth(std::string_view header) {
+  AuthConfig a;
+  if (header.empty()) return a;
+  auto text = base64_decode(header);
+  if (!text) return fail(Errc::InvalidArgument, "X-Registry-Auth is not base64-encoded JSON");
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return fail(Errc::InvalidArgument, "X-Registry-Auth is not a JSON object");
+  a.username = json_string(j, "username");
+  a.password = json_string(j, "password");
+  a.identity_token = json_string(j, "identitytoken");
+  a.registry_token = json_string(j, "registrytoken");
+  if (a.username.empty() && a.password.empty()) {
+    if (auto both = base64_decode(json_string(j, "auth")); both && !both->empty()) {
+      auto colon = both->find(':');
+      if (colon != std::string::npos) {
+        a.username = both->substr(0, colon);
+        a.password = both->substr(colon + 1);
+      }
+    }
+  }
+  return a;
+}
+
+std::vector<Endpoint> endpoints_for(const std::string& domain, const EndpointPolicy& policy) {
+  std::string host = domain == "docker.io" ? "registry-1.docker.io" : domain;
+  TlsOptions tls;
+  for (const auto& dir : policy.certs_dirs) {
+    read_certs_dir(dir + "/" + domain, tls);
+    if (!tls.ca_file.empty() || !tls.client_cert.empty()) break;
+  }
+  if (is_insecure(domain, policy)) {
+    TlsOptions lax = tls;
+    lax.verify = false;
+    return {{"https", host, lax}, {"http", host, {}}};
+  }
+  return {{"https", host, tls}};
+}
+
+std::string registry_error_text(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
+    const auto& e = j["errors"][0];
+    std::string code = e.is_object() ? json_string(e, "code") : "";
+    std::string message = e.is_object() ? json_string(e, "message") : "";
+    std::string words = code;
+    for (char& c : words) c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!words.empty() && !message.empty()) return words + ": " + message;
+    if (!message.empty()) return message;
+    if (!words.empty()) return words;
+  }
+  std::string t = body.substr(0, 200);
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+  return t;
+}
+
+RepositoryClient::RepositoryClient(Http& http, std::vector<Endpoint> endpoints, std::string domain, std::string path,
+                                   AuthConfig auth)
+    : http_(http), endpoints_(std::move(endpoints)), domain_(std::move(domain)), path_(std::move(path)), auth_(std::move(auth)) {
+  if (!auth_.registry_token.empty()) authorization_ = "Authorization: Bearer " + auth_.registry_token;
+}
+
+std::string RepositoryClient::auth_header() {
+  std::lock_guard lk(mu_);
+  return authorization_;
+}
+
+Result<HttpResponse> RepositoryClient::call(HttpRequest request, const BodySink* sink) {
+  std::optional<size_t> known;
+  {
+    std::lock_guard lk(mu_);
+    known = working_;
+  }
+  if (known) return call_on(endpoints_[*known], std::move(request), sink);
+  std::optional<Error> first;
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    auto r = call_on(endpoints_[i], request, sink);
+    if (r || r.error().code != Errc::Unavailable) {
+      if (r) {
+        std::lock_guard lk(mu_);
+        working_ = i;
+      }
+      return r;
+    }
+    if (!first) first = r.error();
+  }
+  if (!first) return fail(Errc::Internal, "no endpoint for registry " + domain_);
+  return std::unexpected(*first);
+}
+
+Result<HttpResponse> RepositoryClient::call_on(const Endpoint& e, HttpRequest request, const BodySink* sink) {
+  std::string path = request.url;
+  request.url = e.scheme + "://" + e.host + path;
+  request.tls = e.tls;
+  HttpRequest plain = request;
+  if (auto a = auth_header(); !a.empty()) request.headers.push_back(a);
+  auto r = TRY(http_.send(request, sink));
+  if (r.status != 401) return r;
+  TRYV(authorize(r, e));
+  plain.url = path;
+  plain.url = e.scheme + "://" + e.host + path;
+  if (auto a = auth_header(); !a.empty()) plain.headers.push_back(a);
+  auto again = TRY(http_.send(plain, sink));
+  if (again.status == 401)
+    return fail(Errc::PermissionDenied, registry_error_text(again.body).empty() ? "unauthorized: authentication required"
+                                                                               : registry_error_text(again.body));
+  return again;
+}
+
+Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const Endpoint& e) {
+  auto challenges = parse_challenges(unauthorized.headers_named("www-authenticate"));
+  const Challenge* bearer = nullptr;
+  const Challenge* basic = nullptr;
+  for (const auto& c : challenges) {
+    if (c.scheme == "bearer" && !bearer) bearer = &c;
+    if (c.scheme == "basic" && !basic) basic = &c;
+  }
+  std::string basic_header;
+  if (!auth_.username.empty() || !auth_.password.empty())
+    basic_header = "Authorization: Basic " + base64_encode(auth_.username + ":" + auth_.password);
+  if (bearer) {
+    auto realm = bearer->params.find("realm");
+    if (realm == bearer->params.end() || realm->second.empty())
+      return fail(Errc::Unavailable, "the registry " + e.host + " asked for a bearer token but named no realm");
+    std::string url = realm->second;
+    url += url.find('?') == std::string::npos ? "?" : "&";
+    if (auto s = bearer->params.find("service"); s != bearer->params.end()) url += "service=" + url_escape(s->second) + "&";
+    url += "scope=" + url_escape("repository:" + path_ + ":pull");
+    HttpRequest t;
+    t.url = url;
+    t.tls = e.tls;
+    if (!basic_header.empty()) t.headers.push_back(basic_header);
+    auto r = TRY(http_.send(t));
+    if (r.status == 401 || r.status == 403) {
+      std::string why = registry_error_text(r.body);
+      return fail(Errc::PermissionDenied, "Get \"" + realm->second + "\": unauthorized: " +
+                                              (auth_.username.empty() ? std::string("authentication required")
+                                                                      : std::string("incorrect username or password")) +
+                                              (why.empty() ? "" : " (" + why + ")"));
+    }
+    if (r.status != 200)
+      return fail(Errc::Unavailable, "getting a token from " + realm->second + ": HTTP " + std::to_string(r.status));
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    std::string token = j.is_object() ? json_string(j, "token") : "";
+    if (token.empty() && j.is_object()) token = json_string(j, "access_token");
+    if (token.empty()) return fail(Errc::Unavailable, "the token service " + realm->second + " answered without a token");
+    std::lock_guard lk(mu_);
+    authorization_ = "Authorization: Bearer " + token;
+    return {};
+  }
+  if (basic || challenges.empty()) {
+    if (basic_header.empty()) return fail(Errc::PermissionDenied, "no basic auth credentials");
+    std::lock_guard lk(mu_);
+    if (authorization_ == basic_header) return fail(Errc::PermissionDenied, "unauthorized: incorrect username or password");
+    authorization_ = basic_header;
+    return {};
+  }
+  return fail(Errc::Unsupported, "the registry " + e.host + " asks for an authentication scheme berth does not know: " +
+                                     challenges.front().scheme);
+}
+
+Result<FetchedManifest> RepositoryClient::manifest(const std::string& tag_or_digest, const std::string& display_ref) {
+  HttpRequest r;
+  r.url = "/v2/" + path_ + "/manifests/" + tag_or_digest;
+  r.headers = {"Accept: " + std::string(image::media::kOciIndex) + ", " + std::string(image::media::kDockerManifestList) +
+               ", " + std::string(image::media::kOciManifest) + ", " + std::string(image::media::kDockerManifest)};
+  auto resp = TRY(call(std::move(r), nullptr));
+  if (resp.status == 404) {
+    std::string text = registry_error_text(resp.body);
+    if (text.rfind("name unknown", 0) == 0)
+      return fail(Errc::NotFound, "repository " + display_ref.substr(0, display_ref.find_first_of(":@")) + " not found: " + text);
+    return fail(Errc::NotFound, "manifest for " + display_ref + " not found: " + (text.empty() ? "manifest unknown" : text));
+  }
+  if (resp.status == 403)
+    return fail(Errc::PermissionDenied, "pull access denied for " + display_ref.substr(0, display_ref.find_first_of(":@")) +
+                                            ", repository does not exist or may require 'docker login': " +
+                                            registry_error_text(resp.body));
+  if (resp.status != 200)
+    return fail(Errc::Unavailable, "fetching the manifest of " + display_ref + ": HTTP " + std::to_string(resp.status) +
+                                       ": " + registry_error_text(resp.body));
+  FetchedManifest m;
+  m.bytes = std::move(resp.body);
+  m.digest = content::sha256(m.bytes);
+  if (tag_or_digest.rfind("sha256:", 0) == 0 && m.digest.str() != tag_or_digest)
+    return fail(Errc::InvalidArgument, "manifest verification failed for digest " + tag_or_digest + ": the registry sent " +
+                                           m.digest.str());
+  m.media_type = strip_params(resp.header("content-type").value_or(""));
+  if (!image::media::is_manifest(m.media_type) && !image::media::is_index(m.media_type)) {
+    auto j = nlohmann::json::parse(m.bytes, nullptr, false);
+    std::string own = j.is_object() ? json_string(j, "mediaType") : "";
+    if (!own.empty()) {
+      m.media_type = own;
+    } else if (j.is_object() && j.contains("manifests")) {
+      m.media_type = image::media::kOciIndex;
+    } else if (j.is_object() && j.contains("layers")) {
+      m.media_type = image::media::kOciManifest;
+    }
+  }
+  return m;
+}
+
+Result<void> RepositoryClient::blob(const content::Digest& digest, uint64_t offset, const BodySink& sink) {
+  HttpRequest r;
+  r.url = "/v2/" + path_ + "/blobs/" + digest.str();
+  if (offset) r.range_from = offset;
+  auto resp = TRY(call(std::move(r), &sink));
+  if (resp.status != 200 && resp.status != 206)
+    return fail(resp.status == 404 ? Errc::NotFound : Errc::Unavailable,
+                "fetching blob " + digest.str() + ": HTTP " + std::to_string(resp.status) + ": " +
+                    registry_error_text(resp.body));
+  return {};
+}
+
+}  // namespace berth::registry

@@ -1,0 +1,89 @@
+// One repository on one registry, as the Distribution API v2 serves it:
+// manifests by tag or digest, blobs (ranged), with the registry's auth flow.
+//
+// Endpoints (Docker's rules, registry/config.go): docker.io is reached at
+// registry-1.docker.io; a host in insecure-registries or in 127.0.0.0/8 is
+// tried over https without verification first, then over plain http; any
+// other host over https with the system CAs plus certs.d/HOST/ca.crt (and
+// client.cert/.key there).
+//
+// Auth: a 401 names challenges (WWW-Authenticate). Bearer: a token from the
+// realm for "repository:PATH:pull" (with Basic credentials when given),
+// cached until the registry refuses it again. Basic: the credentials.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "content/digest.h"
+#include "registry/http.h"
+
+namespace berth::registry {
+
+struct AuthConfig {
+  std::string username, password;
+  std::string identity_token;  // an OAuth refresh token (docker login to a token service)
+  std::string registry_token;  // a bearer token given as is
+  bool empty() const { return username.empty() && password.empty() && identity_token.empty() && registry_token.empty(); }
+};
+
+// X-Registry-Auth: base64url (or std base64) of {"username","password","serveraddress",
+// "identitytoken","registrytoken"}. An empty header is no credentials; a bad one InvalidArgument.
+Result<AuthConfig> decode_registry_auth(std::string_view header);
+std::string base64_encode(std::string_view bytes);
+
+struct Endpoint {
+  std::string scheme;  // "https" or "http"
+  std::string host;    // "127.0.0.1:5000", "registry-1.docker.io"
+  TlsOptions tls;
+};
+
+struct EndpointPolicy {
+  std::vector<std::string> insecure_registries;  // "host:port" or CIDR, daemon.json's
+  std::vector<std::string> certs_dirs = {"/etc/docker/certs.d"};  // DIR/HOST[:PORT]/{ca.crt,*.cert,*.key}
+  bool loopback_insecure = true;  // Docker's default; tests turn it off to see TLS verification work
+};
+
+// Where a reference's domain is reached, in the order to try.
+std::vector<Endpoint> endpoints_for(const std::string& domain, const EndpointPolicy& policy);
+
+struct FetchedManifest {
+  std::string media_type;  // Content-Type, or the document's own mediaType
+  std::string bytes;
+  content::Digest digest = content::sha256({});
+};
+
+class RepositoryClient {
+ public:
+  RepositoryClient(Http& http, std::vector<Endpoint> endpoints, std::string domain, std::string path, AuthConfig auth);
+
+  // The manifest (or index) for a tag or "sha256:..." digest; a digest is
+  // verified against the bytes. NotFound in Docker's words.
+  Result<FetchedManifest> manifest(const std::string& tag_or_digest, const std::string& display_ref);
+  // The blob's bytes from `offset` to its end, to sink. The caller verifies.
+  Result<void> blob(const content::Digest& digest, uint64_t offset, const BodySink& sink);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Result<HttpResponse> call(HttpRequest request, const BodySink* sink);
+  Result<HttpResponse> call_on(const Endpoint& e, HttpRequest request, const BodySink* sink);
+  Result<void> authorize(const HttpResponse& unauthorized, const Endpoint& e);
+  std::string auth_header();
+
+  Http& http_;
+  std::vector<Endpoint> endpoints_;
+  std::string domain_, path_;
+  AuthConfig auth_;
+  std::mutex mu_;
+  std::optional<size_t> working_;  // the endpoint that answered
+  std::string authorization_;      // "Authorization: ..." to send, once known
+};
+
+// The "errors" of a registry's error body: "manifest unknown: manifest unknown".
+std::string registry_error_text(const std::string& body);
+
+}  // namespace berth::registry

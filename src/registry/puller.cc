@@ -1,0 +1,232 @@
+#include "registry/puller.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "image/media_types.h"
+#include "image/reference.h"
+
+namespace berth::registry {
+namespace {
+
+using content::Digest;
+using image::Descriptor;
+
+constexpr size_t kMaxConfigBytes = 8 << 20;
+constexpr std::string_view kSchema1 = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+constexpr std::string_view kSchema1Plain = "application/vnd.docker.distribution.manifest.v1+json";
+
+// Serializes messages from the download threads.
+class Reporter {
+ public:
+  explicit Reporter(const ProgressSink& sink) : sink_(sink) {}
+  void status(const std::string& status, const std::string& id = {}, bool empty_detail = false) {
+    ProgressMessage m;
+    m.status = status;
+    m.id = id;
+    m.empty_detail = empty_detail;
+    send(m);
+  }
+  void bytes(const std::string& status, const std::string& id, uint64_t current, uint64_t total) {
+    ProgressMessage m;
+    m.status = status;
+    m.id = id;
+    m.current = current;
+    m.total = total;
+    send(m);
+  }
+
+ private:
+  void send(const ProgressMessage& m) {
+    std::lock_guard lk(mu_);
+    if (sink_) sink_(m);
+  }
+  const ProgressSink& sink_;
+  std::mutex mu_;
+};
+
+// One layer's download into the content store, resumed where it stopped.
+Result<void> download(RepositoryClient& client, content::Store& store, const Descriptor& layer, int max_attempts,
+                      Reporter& report) {
+  std::string id = short_id(layer.digest.str());
+  uint64_t total = layer.size > 0 ? static_cast<uint64_t>(layer.size) : 0;
+  auto writer = TRY(store.writer(layer.digest, layer.size > 0 ? std::optional<uint64_t>(total) : std::nullopt));
+  uint64_t step = std::max<uint64_t>(total / 100, 64 << 10), last_shown = 0;
+  std::optional<Error> write_error;
+  BodySink sink = [&](std::string_view chunk) {
+    if (auto w = writer.write(chunk); !w) {
+      write_error = w.error();
+      return false;
+    }
+    if (writer.written() - last_shown >= step || writer.written() == total) {
+      last_shown = writer.written();
+      report.bytes("Downloading", id, writer.written(), total);
+    }
+    return true;
+  };
+  report.bytes("Downloading", id, 0, total);
+  for (int attempt = 1;; ++attempt) {
+    auto r = client.blob(layer.digest, writer.written(), sink);
+    if (write_error) return fail(write_error->code, "downloading " + layer.digest.str() + ": " + write_error->message);
+    if (r && (!total || writer.written() >= total)) break;
+    bool retry = attempt < max_attempts && (!r ? r.error().code == Errc::Unavailable : true);
+    if (!retry) {
+      if (!r) return std::unexpected(r.error());
+      return fail(Errc::Unavailable, "downloading " + layer.digest.str() + ": the registry ended the blob after " +
+                                         std::to_string(writer.written()) + " of " + std::to_string(total) + " bytes");
+    }
+    report.status("Retrying from byte " + std::to_string(writer.written()), id);
+  }
+  report.status("Verifying Checksum", id, true);
+  auto committed = writer.commit();
+  if (!committed) return fail(Errc::InvalidArgument, "filesystem layer verification failed for digest " +
+                                                         layer.digest.str() + ": " + committed.error().message);
+  report.status("Download complete", id, true);
+  return {};
+}
+
+// Runs the downloads, at most `parallel` at a time; the first error wins and
+// the others stop at their next chunk... or finish: each is a verified blob.
+Result<void> download_all(RepositoryClient& client, content::Store& store, const std::vector<Descriptor>& layers,
+                          int parallel, int max_attempts, Reporter& report) {
+  std::mutex mu;
+  std::deque<const Descriptor*> queue;
+  for (const auto& l : layers) queue.push_back(&l);
+  std::optional<Error> first;
+  auto worker = [&] {
+    while (true) {
+      const Descriptor* next;
+      {
+        std::lock_guard lk(mu);
+        if (queue.empty() || first) return;
+        next = queue.front();
+        queue.pop_front();
+      }
+      auto r = download(client, store, *next, max_attempts, report);
+      if (!r) {
+        std::lock_guard lk(mu);
+        if (!first) first = r.error();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  size_t n = std::min<size_t>(layers.size(), static_cast<size_t>(std::max(parallel, 1)));
+  for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  if (first) return std::unexpected(*first);
+  return {};
+}
+
+Result<std::string> fetch_config(RepositoryClient& client, content::Store& store, const Descriptor& d) {
+  if (store.exists(d.digest)) return store.read(d.digest);
+  if (d.size < 0 || static_cast<size_t>(d.size) > kMaxConfigBytes)
+    return fail(Errc::InvalidArgument, "image config " + d.digest.str() + " is too large (" + std::to_string(d.size) + " bytes)");
+  std::string bytes;
+  BodySink sink = [&](std::string_view chunk) {
+    if (bytes.size() + chunk.size() > kMaxConfigBytes) return false;
+    bytes.append(chunk);
+    return true;
+  };
+  TRYV(client.blob(d.digest, 0, sink));
+  if (content::sha256(bytes) != d.digest)
+    return fail(Errc::InvalidArgument, "image config verification failed for digest " + d.digest.str());
+  return bytes;
+}
+
+}  // namespace
+
+Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptions& o, const ProgressSink& progress) {
+  auto ref = TRY(image::Reference::parse(o.reference));
+  Reporter report(progress);
+  PullResult out;
+  out.familiar = ref.familiar();
+  std::string display = out.familiar;
+  std::string wanted = ref.has_digest() ? ref.digest() : ref.tag();
+  RepositoryClient client(http, endpoints_for(ref.domain(), o.endpoints), ref.domain(), ref.path(), o.auth);
+  auto top = TRY(client.manifest(wanted, display));
+  report.status("Pulling from " + ref.path(), wanted);
+  if (top.media_type == kSchema1 || top.media_type == kSchema1Plain)
+    return fail(Errc::Unsupported, "image " + display + " has a Docker schema 1 manifest, which berth does not pull "
+                                   "(Docker deprecated it; push it again with a current client)");
+  out.digest = top.digest.str();
+  FetchedManifest chosen = top;
+  if (image::media::is_index(top.media_type)) {
+    auto index = TRY_CTX(image::parse_index(top.bytes), "parsing the index of " + display);
+    PlatformSpec want = o.platform.value_or(host_platform());
+    auto entry = TRY(select_manifest(index, want));
+    chosen = TRY(client.manifest(entry.digest.str(), display));
+  }
+  if (!image::media::is_manifest(chosen.media_type))
+    return fail(Errc::Unsupported, "image " + display + " has a manifest of media type \"" + chosen.media_type +
+                                       "\", which is not an image");
+  auto manifest = TRY_CTX(image::parse_manifest(chosen.bytes), "parsing the manifest of " + display);
+  std::string config_bytes = TRY(fetch_config(client, images.content(), manifest.config));
+  auto config = TRY_CTX(image::parse_image_config(config_bytes), "parsing the config of " + display);
+  std::vector<Digest> diff_ids = config.rootfs ? config.rootfs->diff_ids : std::vector<Digest>{};
+  if (diff_ids.size() != manifest.layers.size())
+    return fail(Errc::InvalidArgument, "image " + display + ": its manifest has " + std::to_string(manifest.layers.size()) +
+                                           " layers but its config lists " + std::to_string(diff_ids.size()));
+  for (const auto& l : manifest.layers)
+    if (!image::media::is_layer(l.media_type))
+      return fail(Errc::Unsupported, "layer " + l.digest.str() + " of " + display + " has media type \"" + l.media_type +
+                                         "\", which berth does not unpack");
+
+  out.image_id = manifest.config.digest.str();
+  std::unique_lock<std::mutex> lock;
+  if (o.image_lock) lock = std::unique_lock(*o.image_lock);
+  auto current = images.inspect(ref.str());
+  bool had_image = images.metadata().get(out.image_id).has_value();
+
+  auto chains = image::chain_ids(diff_ids);
+  std::vector<Descriptor> to_fetch;
+  // An image the store has whole needs no layer at all (dockerd says nothing of them either).
+  bool complete = had_image;
+  for (size_t i = 0; complete && i < manifest.layers.size(); ++i)
+    complete = images.content().exists(manifest.layers[i].digest) && images.has_layer(chains[i]);
+  for (size_t i = 0; !complete && i < manifest.layers.size(); ++i) {
+    const auto& l = manifest.layers[i];
+    // The store keeps every image's blobs (save and push read them), so a
+    // layer unpacked from a differently compressed blob is still fetched.
+    bool have_blob = images.content().exists(l.digest);
+    if (have_blob && images.has_layer(chains[i])) {
+      report.status("Already exists", short_id(l.digest.str()), true);
+      continue;
+    }
+    if (have_blob) {
+      report.status("Pulling fs layer", short_id(l.digest.str()), true);
+      report.status("Download complete", short_id(l.digest.str()), true);
+      continue;
+    }
+    bool duplicate = false;
+    for (const auto& f : to_fetch) duplicate |= f.digest == l.digest;
+    if (!duplicate) {
+      report.status("Pulling fs layer", short_id(l.digest.str()), true);
+      to_fetch.push_back(l);
+    }
+  }
+  if (lock) lock.unlock();
+  for (size_t i = static_cast<size_t>(std::max(o.max_concurrent_downloads, 1)); i < to_fetch.size(); ++i)
+    report.status("Waiting", short_id(to_fetch[i].digest.str()), true);
+  TRYV(download_all(client, images.content(), to_fetch, o.max_concurrent_downloads, o.max_attempts, report));
+  if (o.image_lock) lock.lock();
+
+  std::vector<std::string> refs{ref.name() + "@" + out.digest};
+  if (ref.has_tag()) refs.push_back(ref.without_digest().str());
+  image::ImageService::UnpackHooks hooks;
+  hooks.extracting = [&](size_t i) { report.status("Extracting", short_id(manifest.layers[i].digest.str()), true); };
+  hooks.extracted = [&](size_t i) { report.status("Pull complete", short_id(manifest.layers[i].digest.str()), true); };
+  if (!images.content().exists(top.digest)) (void)images.content().write(top.digest, top.bytes);
+  TRY_CTX(images.commit_image(config_bytes, chosen.bytes, refs, {}, &hooks), "storing image " + display);
+
+  out.up_to_date = had_image && current && current->id == out.image_id && to_fetch.empty();
+  report.status("Digest: " + out.digest);
+  report.status(std::string(out.up_to_date ? "Status: Image is up to date for " : "Status: Downloaded newer image for ") +
+                display);
+  return out;
+}
+
+}  // namespace berth::registry

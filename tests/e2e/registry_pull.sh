@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2034 # variables read by the sourced libraries
+# e2e.registry_pull: the real Docker CLI 28 and the berth CLI pull through berthd from
+# Debian's docker-registry on 127.0.0.1 (tests/fixtures/registry.sh; images pushed by
+# tests/fixtures/registry-images.sh with skopeo). Nothing leaves loopback.
+#
+#   BERTHD=build/cmd/berthd/berthd bash tests/e2e/registry_pull.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/lib/berthd.bash"
+E2E_LABEL="registry pull e2e"
+CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-60}
+FIXTURES=$(cd "$HERE/../fixtures" && pwd)
+need_cmd skopeo jq
+e2e_init registry_pull
+stop_registry_then_clean() {
+  local rc=$?
+  "$FIXTURES/registry.sh" stop --dir "$T/registry" >/dev/null 2>&1 || true
+  (exit "$rc")
+  e2e_cleanup
+}
+trap stop_registry_then_clean EXIT
+start_berthd
+
+eval "$("$FIXTURES/registry.sh" start --dir "$T/registry" --port 0 | grep '^REGISTRY=')"
+[[ -n ${REGISTRY:-} ]] || die "the registry did not start"
+PUSHED=$("$FIXTURES/registry-images.sh" --registry "$REGISTRY" --work "$T/images") || die "pushing the test images failed"
+digest_of() { awk -v r="$1" '$1 == "PUSHED" && $2 == r {print $3}' <<<"$PUSHED"; }
+config_of() { skopeo inspect --tls-verify=false --raw "docker://$REGISTRY/$1" | jq -r .config.digest; }
+ok "registry $REGISTRY is up with the test images"
+
+IMG=$REGISTRY/test/busybox:v2s2
+DIGEST=$(digest_of test/busybox:v2s2)
+
+# --- docker pull -----------------------------------------------------------------------------
+docker pull "$IMG"
+expect_eq "docker pull: exit 0" 0 "$RC"
+expect_match "docker pull: the layer's lines" "[0-9a-f]{12}: Pull complete" "$OUT"
+expect_match "docker pull: the digest" "Digest: $DIGEST" "$OUT"
+expect_match "docker pull: the status line" "Status: Downloaded newer image for $IMG" "$OUT"
+expect_eq "docker pull: the reference last" "$IMG" "$(tail -n 1 <<<"$OUT")"
+docker image inspect -f '{{.Id}} {{index .RepoDigests 0}} {{index .RepoTags 0}}' "$IMG"
+expect_eq "docker image inspect: the registry's config digest, the repo digest, the tag" \
+  "$(config_of test/busybox:v2s2) $REGISTRY/test/busybox@$DIGEST $IMG" "$OUT"
+docker run --rm --pull never "$IMG" echo pulled-and-ran
+expect_eq "docker run of the pulled image" pulled-and-ran "$OUT"
+docker pull "$IMG"
+expect_match "docker pull again: up to date" "Status: Image is up to date for $IMG" "$OUT"
+
+docker rmi "$IMG"
+expect_eq "docker rmi" 0 "$RC"
+docker pull "$REGISTRY/test/busybox@$DIGEST"
+expect_eq "docker pull by digest: exit 0" 0 "$RC"
+docker image inspect -f '{{.Id}}' "$REGISTRY/test/busybox@$DIGEST"
+expect_eq "docker pull by digest: the same image ID" "$(config_of test/busybox:v2s2)" "$OUT"
+
+docker pull "$REGISTRY/test/busybox:nope"
+expect_eq "docker pull of an unknown tag: exit 1" 1 "$RC"
+expect_match "docker pull of an unknown tag: Docker's message" \
+  "manifest for $REGISTRY/test/busybox:nope not found: manifest unknown" "$ERR"
+
+docker pull --platform linux/arm64 "$REGISTRY/test/index:latest"
+expect_eq "docker pull --platform linux/arm64 of an index: exit 0" 0 "$RC"
+docker image inspect -f '{{.Architecture}} {{index .RepoDigests 0}}' "$REGISTRY/test/index:latest"
+expect_eq "the arm64 image, recorded under the index's digest" \
+  "arm64 $REGISTRY/test/index@$(digest_of test/index:latest)" "$OUT"
+
+# --- run of a missing image pulls it (progress on stderr, as docker) ---------------------------
+docker run --rm "$REGISTRY/test/multi:latest" sh -c 'ls /data | wc -l'
+expect_eq "docker run of a missing 5-layer image: exit 0" 0 "$RC"
+expect_eq "docker run of a missing image: it ran" 4 "$(tr -d ' ' <<<"$OUT")"
+expect_match "docker run of a missing image: Unable to find image" "Unable to find image '$REGISTRY/test/multi:latest' locally" "$ERR"
+docker run --rm --pull never "$REGISTRY/test/busybox:oci" true
+expect_eq "docker run --pull never of a missing image: refused" 125 "$RC"
+
+# --- berth pull --------------------------------------------------------------------------------
+find_berth_cli() {
+  for c in "$(dirname "$BERTHD")/../berth/berth"; do [[ -x "$c" ]] && { echo "$c"; return 0; }; done
+  return 1
+}
+BERTH_CLI=$(find_berth_cli) || die "no berth CLI next to $BERTHD"
+# Every image so far has the busybox config: remove them so this pull has a layer to fetch.
+docker images -q
+# shellcheck disable=SC2086 # a list of IDs
+[[ -z $OUT ]] || docker rmi -f $OUT
+capture "$BERTH_CLI" -H "unix://$SOCK" pull "$REGISTRY/test/busybox:oci"
+expect_eq "berth pull: exit 0" 0 "$RC"
+expect_match "berth pull: plain lines off a terminal" "[0-9a-f]{12}: Download complete" "$OUT"
+expect_eq "berth pull: the reference last" "$REGISTRY/test/busybox:oci" "$(tail -n 1 <<<"$OUT")"
+capture "$BERTH_CLI" -H "unix://$SOCK" pull -q "$REGISTRY/test/zstd:latest"
+expect_eq "berth pull -q: only the reference" "$REGISTRY/test/zstd:latest" "$OUT"
+capture "$BERTH_CLI" -H "unix://$SOCK" pull "$REGISTRY/test/busybox:nope"
+expect_eq "berth pull of an unknown tag: exit 1" 1 "$RC"
+expect_match "berth pull of an unknown tag: the message" "manifest for $REGISTRY/test/busybox:nope not found" "$ERR"
+
+echo "# took $SECONDS s"

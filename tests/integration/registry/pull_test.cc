@@ -1,0 +1,295 @@
+// registry::pull against Debian's docker-registry on 127.0.0.1
+// (tests/fixtures/registry.sh): Docker schema 2, OCI, a 5-layer image, an
+// index with two platforms, zstd layers, auth and TLS, and the errors.
+// Needs root (overlay snapshots for the unpacked layers).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "image/media_types.h"
+#include "image/service.h"
+#include "registry/puller.h"
+#include "support/local_registry.h"
+
+using namespace berth;
+namespace fs = std::filesystem;
+using berth::testing::LocalRegistry;
+
+namespace {
+
+class Pull : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_FAIL() << "needs root: overlay snapshots";
+    char tmpl[] = "/tmp/berth-pull-it-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    tmp_ = tmpl;
+    auto svc = image::ImageService::open(tmp_ + "/root");
+    ASSERT_TRUE(svc) << svc.error().str();
+    svc_ = std::move(*svc);
+  }
+  void TearDown() override {
+    svc_.reset();
+    if (!tmp_.empty()) fs::remove_all(tmp_);
+  }
+
+  static LocalRegistry& plain() {
+    static std::unique_ptr<LocalRegistry> reg = LocalRegistry::start();
+    return *reg;
+  }
+
+  Result<registry::PullResult> pull(const std::string& ref, registry::PullOptions o = {}) {
+    o.reference = ref;
+    messages_.clear();
+    return registry::pull(http_, *svc_, o, [&](const registry::ProgressMessage& m) {
+      messages_.push_back(m.id.empty() ? m.status : m.id + ": " + m.status);
+    });
+  }
+  size_t count(const std::string& status) const {
+    size_t n = 0;
+    for (const auto& m : messages_) n += m.size() >= status.size() && m.compare(m.size() - status.size(), status.size(), status) == 0;
+    return n;
+  }
+  // A file of the image's unpacked top layers (the overlay's lower directories).
+  bool image_has_file(const std::string& ref, const std::string& path) {
+    auto mounts = svc_->prepare_rootfs(ref, "probe-" + std::to_string(++probes_));
+    if (!mounts || mounts->empty()) return false;
+    for (const auto& o : (*mounts)[0].options) {
+      if (o.rfind("lowerdir=", 0) != 0) continue;
+      std::string dirs = o.substr(9);
+      size_t at = 0;
+      while (at <= dirs.size()) {
+        size_t colon = dirs.find(':', at);
+        std::string d = dirs.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
+        if (!(*mounts)[0].chdir.empty() && !d.starts_with("/")) d = (*mounts)[0].chdir + "/" + d;
+        struct stat st;
+        if (::lstat((d + "/" + path).c_str(), &st) == 0) return true;
+        if (colon == std::string::npos) break;
+        at = colon + 1;
+      }
+    }
+    return false;
+  }
+
+  std::string tmp_;
+  std::unique_ptr<image::ImageService> svc_;
+  registry::Http http_;
+  std::vector<std::string> messages_;
+  int probes_ = 0;
+};
+
+TEST_F(Pull, DockerSchema2ImageWithItsTagAndRepoDigest) {
+  auto& reg = plain();
+  std::string ref = reg.address() + "/test/busybox:v2s2";
+  auto r = pull(ref);
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->digest, reg.digest_of("test/busybox:v2s2"));
+  EXPECT_FALSE(r->up_to_date);
+  auto info = svc_->inspect(ref);
+  ASSERT_TRUE(info) << info.error().str();
+  EXPECT_EQ(info->id, r->image_id);
+  EXPECT_EQ(info->manifest.config.digest.str(), r->image_id);
+  std::set<std::string> refs(info->refs.begin(), info->refs.end());
+  EXPECT_TRUE(refs.count(ref)) << ref;
+  EXPECT_TRUE(refs.count(reg.address() + "/test/busybox@" + r->digest));
+  EXPECT_TRUE(image_has_file(ref, "bin/busybox"));
+  // Docker's progress, in order of what happened.
+  ASSERT_FALSE(messages_.empty());
+  EXPECT_EQ(messages_.front(), "v2s2: Pulling from test/busybox");
+  EXPECT_EQ(count("Pulling fs layer"), 1u);
+  EXPECT_EQ(count("Download complete"), 1u);
+  EXPECT_EQ(count("Extracting"), 1u);
+  EXPECT_EQ(count("Pull complete"), 1u);
+  EXPECT_EQ(messages_[messages_.size() - 2], "Digest: " + r->digest);
+  EXPECT_EQ(messages_.back(), "Status: Downloaded newer image for " + ref);
+
+  // Again: nothing to fetch, and said so.
+  auto again = pull(ref);
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_TRUE(again->up_to_date);
+  EXPECT_EQ(again->image_id, r->image_id);
+  EXPECT_EQ(count("Pulling fs layer") + count("Already exists"), 0u);
+  EXPECT_EQ(messages_.back(), "Status: Image is up to date for " + ref);
+}
+
+TEST_F(Pull, ByDigestRecordsOnlyTheDigest) {
+  auto& reg = plain();
+  std::string digest = reg.digest_of("test/busybox:v2s2");
+  auto r = pull(reg.address() + "/test/busybox@" + digest);
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->digest, digest);
+  auto info = svc_->inspect(r->image_id);
+  ASSERT_TRUE(info) << info.error().str();
+  EXPECT_EQ(info->refs, std::vector<std::string>{reg.address() + "/test/busybox@" + digest});
+}
+
+TEST_F(Pull, OciImageAndZstdLayers) {
+  auto& reg = plain();
+  // zstd first, into an empty store: its layer is the one unpacked.
+  if (reg.digest_of("test/zstd:latest").empty()) GTEST_FAIL() << "the fixture pushed no zstd image";
+  auto z = pull(reg.address() + "/test/zstd:latest");
+  ASSERT_TRUE(z) << z.error().str();
+  EXPECT_EQ(count("Pull complete"), 1u);
+  auto zi = svc_->inspect(reg.address() + "/test/zstd:latest");
+  ASSERT_TRUE(zi);
+  EXPECT_EQ(zi->manifest.layers.at(0).media_type, image::media::kOciLayerZstd);
+  EXPECT_TRUE(image_has_file(reg.address() + "/test/zstd:latest", "bin/busybox"));
+
+  // The OCI gzip image has the same files: the same diff ID, so its layer is
+  // there, but its own blob is fetched (save and push read the image's blobs).
+  auto oci = pull(reg.address() + "/test/busybox:oci");
+  ASSERT_TRUE(oci) << oci.error().str();
+  EXPECT_EQ(oci->digest, reg.digest_of("test/busybox:oci"));
+  EXPECT_EQ(count("Pulling fs layer"), 1u);
+  EXPECT_EQ(count("Extracting"), 0u);
+  auto info = svc_->inspect(reg.address() + "/test/busybox:oci");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->config.rootfs->diff_ids, zi->config.rootfs->diff_ids);
+  EXPECT_TRUE(image_has_file(reg.address() + "/test/busybox:oci", "bin/busybox"));
+}
+
+TEST_F(Pull, FiveLayersDownloadInParallelAndUnpackInOrder) {
+  auto& reg = plain();
+  registry::PullOptions o;
+  o.max_concurrent_downloads = 3;
+  auto r = pull(reg.address() + "/test/multi:latest", o);
+  ASSERT_TRUE(r) << r.error().str();
+  auto info = svc_->inspect(reg.address() + "/test/multi:latest");
+  ASSERT_TRUE(info);
+  ASSERT_EQ(info->manifest.layers.size(), 5u);
+  EXPECT_EQ(count("Pulling fs layer"), 5u);
+  EXPECT_EQ(count("Waiting"), 2u);
+  EXPECT_EQ(count("Verifying Checksum"), 5u);
+  EXPECT_EQ(count("Pull complete"), 5u);
+  // Extraction follows the manifest's order.
+  std::vector<std::string> extracted;
+  for (const auto& m : messages_)
+    if (m.ends_with(": Extracting")) extracted.push_back(m.substr(0, 12));
+  ASSERT_EQ(extracted.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(extracted[i], info->manifest.layers[i].digest.hex().substr(0, 12));
+  for (const auto& chain : image::chain_ids(info->config.rootfs->diff_ids)) EXPECT_TRUE(svc_->has_layer(chain));
+
+  // The busybox image shares the bottom layer: "Already exists".
+  auto b = pull(reg.address() + "/test/busybox:v2s2");
+  ASSERT_TRUE(b) << b.error().str();
+  EXPECT_EQ(count("Already exists"), 1u);
+  EXPECT_EQ(count("Pulling fs layer"), 0u);
+}
+
+TEST_F(Pull, IndexChoosesThePlatform) {
+  auto& reg = plain();
+  std::string ref = reg.address() + "/test/index:latest";
+  auto host = pull(ref);
+  ASSERT_TRUE(host) << host.error().str();
+  EXPECT_EQ(host->digest, reg.digest_of("test/index:latest"));  // the index's digest, as Docker records it
+  EXPECT_EQ(svc_->inspect(ref)->config.architecture, "amd64");
+
+  registry::PullOptions o;
+  o.platform = registry::parse_platform("linux/arm64").value();
+  auto arm = pull(ref, o);
+  ASSERT_TRUE(arm) << arm.error().str();
+  EXPECT_NE(arm->image_id, host->image_id);
+  EXPECT_EQ(svc_->inspect(ref)->config.architecture, "arm64");
+
+  o.platform = registry::parse_platform("linux/s390x").value();
+  auto none = pull(ref, o);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::NotFound);
+  EXPECT_NE(none.error().message.find("no matching manifest for linux/s390x"), std::string::npos) << none.error().str();
+}
+
+TEST_F(Pull, UnknownTagAndRepositoryInDockersWords) {
+  auto& reg = plain();
+  auto tag = pull(reg.address() + "/test/busybox:nope");
+  ASSERT_FALSE(tag);
+  EXPECT_EQ(tag.error().code, Errc::NotFound);
+  EXPECT_EQ(tag.error().message, "manifest for " + reg.address() + "/test/busybox:nope not found: manifest unknown: manifest unknown");
+  EXPECT_TRUE(messages_.empty()) << "nothing is streamed before the manifest is known";
+  auto repo = pull(reg.address() + "/test/nothing:latest");
+  ASSERT_FALSE(repo);
+  EXPECT_EQ(repo.error().code, Errc::NotFound);
+  EXPECT_NE(repo.error().message.find("not found"), std::string::npos) << repo.error().str();
+}
+
+TEST_F(Pull, NoRegistryThereIsAClearError) {
+  auto r = pull("127.0.0.1:1/test/busybox:v2s2");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::Unavailable);
+  EXPECT_NE(r.error().message.find("connection refused"), std::string::npos) << r.error().str();
+}
+
+TEST_F(Pull, CorruptBlobIsRefusedAndNotStored) {
+  auto reg = LocalRegistry::start();
+  std::string ref = reg->address() + "/test/busybox:v2s2";
+  // Find the layer's data file in the registry's storage and flip a byte.
+  auto first = pull(ref);
+  ASSERT_TRUE(first) << first.error().str();
+  auto info = svc_->inspect(ref);
+  ASSERT_TRUE(info);
+  std::string hex = info->manifest.layers.at(0).digest.hex();
+  std::string data;
+  for (const auto& e : fs::recursive_directory_iterator(reg->dir()))
+    if (e.path().filename() == "data" && e.path().parent_path().filename() == hex) data = e.path();
+  ASSERT_FALSE(data.empty()) << "no blob " << hex << " under " << reg->dir();
+  {
+    std::fstream f(data, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+  TearDown();
+  SetUp();
+  auto r = pull(ref);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+  EXPECT_NE(r.error().message.find("verification failed for digest " + info->manifest.layers[0].digest.str()),
+            std::string::npos) << r.error().str();
+  EXPECT_FALSE(svc_->content().exists(info->manifest.layers[0].digest));
+  EXPECT_FALSE(svc_->inspect(ref));
+}
+
+TEST_F(Pull, BasicAuthNeedsTheRightPassword) {
+  auto reg = LocalRegistry::start({.mode = "auth"});
+  std::string ref = reg->address() + "/test/busybox:v2s2";
+  auto none = pull(ref);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::PermissionDenied);
+  EXPECT_EQ(none.error().message, "no basic auth credentials");
+  registry::PullOptions o;
+  o.auth.username = reg->options().user;
+  o.auth.password = "wrong";
+  auto wrong = pull(ref, o);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, Errc::PermissionDenied);
+  o.auth.password = reg->options().password;
+  auto right = pull(ref, o);
+  ASSERT_TRUE(right) << right.error().str();
+  EXPECT_EQ(right->digest, reg->digest_of("test/busybox:v2s2"));
+}
+
+TEST_F(Pull, TlsIsVerifiedAgainstTheCertsDirectory) {
+  auto reg = LocalRegistry::start({.mode = "tls"});
+  std::string ref = reg->address() + "/test/busybox:v2s2";
+  registry::PullOptions o;
+  o.endpoints.loopback_insecure = false;  // as for any host not in 127.0.0.0/8
+  o.endpoints.certs_dirs = {tmp_ + "/certs.d"};
+  auto unknown = pull(ref, o);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::Unavailable);
+  EXPECT_NE(unknown.error().message.find("x509: certificate signed by unknown authority"), std::string::npos)
+      << unknown.error().str();
+  fs::create_directories(tmp_ + "/certs.d/" + reg->address());
+  fs::copy_file(reg->ca_file(), tmp_ + "/certs.d/" + reg->address() + "/ca.crt");
+  auto known = pull(ref, o);
+  ASSERT_TRUE(known) << known.error().str();
+  // 127.0.0.0/8 is insecure by default, as Docker: https without verification.
+  TearDown();
+  SetUp();
+  auto loopback = pull(ref);
+  ASSERT_TRUE(loopback) << loopback.error().str();
+}
+
+}  // namespace
