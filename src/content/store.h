@@ -1,6 +1,7 @@
 // Content-addressed blob store rooted at a directory:
 //   ROOT/blobs/<algorithm>/<hex>   committed, verified blobs (read-only 0444)
 //   ROOT/ingest/<random>           one temp file per in-flight writer
+//   ROOT/ingest/ref-<alg>-<hex>    a resumable ingest of a known blob (a download)
 // A writer hashes while it streams, and commit verifies digest and size, fsyncs,
 // renames into place without replacing, and fsyncs the directory. So a reader
 // (or a crash at any point) sees either no blob or the complete verified one.
@@ -45,7 +46,8 @@ struct StoreDirs;  // shared by the store and its writers
 }
 
 // One in-flight blob. Not thread-safe; move-only. Dropping it without commit
-// removes its temp file.
+// removes its temp file, except a resumable one's (Store::resumable_writer),
+// which stays for the next writer of that blob; discard() removes any.
 class Writer {
  public:
   Writer(Writer&&) noexcept;
@@ -57,8 +59,10 @@ class Writer {
   // Verifies, fsyncs and publishes the blob. A mismatch is InvalidArgument and
   // removes the temp file. If the blob already exists, succeeds and discards ours.
   Result<Digest> commit();
-  // Removes the temp file; the writer is spent.
+  // Drops the writer: a plain one's temp file goes, a resumable one's stays.
   void abort();
+  // Removes the temp file, resumable or not; the writer is spent.
+  void discard();
   uint64_t written() const { return written_; }
 
  private:
@@ -74,6 +78,7 @@ class Writer {
   std::optional<Digest> expected_;
   std::optional<uint64_t> expected_size_;
   uint64_t written_ = 0;
+  bool resumable_ = false;
 };
 
 class Store {
@@ -94,6 +99,13 @@ class Store {
   // digest is computed (sha256) and returned by commit.
   Result<Writer> writer(const Digest& expected, std::optional<uint64_t> size = std::nullopt);
   Result<Writer> writer();
+  // A writer that continues the ingest of `expected` a dropped download or a
+  // killed process left: written() says how far it got (those bytes are
+  // hashed again, so the digest covers them). The ingest is locked while the
+  // writer lives; another writer of the same blob waits for it. AlreadyExists
+  // when the blob is there (committed meanwhile). A left ingest stays until
+  // it has been idle for stale_temp_age (open's sweep, gc): that age is its lease.
+  Result<Writer> resumable_writer(const Digest& expected, std::optional<uint64_t> size = std::nullopt);
 
   // Conveniences over writer(): the whole content from a buffer or an fd (read to EOF).
   Result<Digest> write(const Digest& expected, std::string_view data);

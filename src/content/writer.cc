@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "content/store.h"
@@ -28,7 +29,8 @@ Writer::Writer(Writer&& o) noexcept
       hasher_(std::move(o.hasher_)),
       expected_(std::move(o.expected_)),
       expected_size_(o.expected_size_),
-      written_(o.written_) {}
+      written_(o.written_),
+      resumable_(o.resumable_) {}
 
 Writer& Writer::operator=(Writer&& o) noexcept {
   if (this != &o) {
@@ -40,6 +42,7 @@ Writer& Writer::operator=(Writer&& o) noexcept {
     expected_ = std::move(o.expected_);
     expected_size_ = o.expected_size_;
     written_ = o.written_;
+    resumable_ = o.resumable_;
   }
   return *this;
 }
@@ -47,6 +50,18 @@ Writer& Writer::operator=(Writer&& o) noexcept {
 Writer::~Writer() { abort(); }
 
 void Writer::abort() {
+  if (temp_name_.empty()) return;
+  if (resumable_) {
+    // Its bytes are verified as far as they go (a hash of them continues on
+    // resume): what reached the file stays, for the next writer.
+    temp_name_.clear();
+    fd_.reset();  // and with it the lock
+    return;
+  }
+  discard();
+}
+
+void Writer::discard() {
   if (temp_name_.empty()) return;
   ::unlinkat(dirs_->ingest_fd.get(), temp_name_.c_str(), 0);
   temp_name_.clear();
@@ -62,7 +77,7 @@ Result<void> Writer::write(std::string_view chunk) {
     return fail(Errc::InvalidArgument, "writing " + what_blob(expected_) + ": writer is closed");
   if (expected_size_ && written_ + chunk.size() > *expected_size_) {
     uint64_t got = written_ + chunk.size();
-    abort();
+    discard();
     return fail(Errc::InvalidArgument, "writing " + what_blob(expected_) +
                                            ": size mismatch: expected " +
                                            std::to_string(*expected_size_) + " bytes, got at least " +
@@ -82,17 +97,18 @@ Result<Digest> Writer::commit() {
   if (temp_name_.empty()) return fail(Errc::InvalidArgument, what + ": writer is closed");
   // Any failure below leaves nothing behind: the temp file goes with the writer.
   if (expected_size_ && written_ != *expected_size_) {
-    abort();
+    discard();
     return fail(Errc::InvalidArgument, what + ": size mismatch: expected " +
                                            std::to_string(*expected_size_) + " bytes, got " +
                                            std::to_string(written_));
   }
   Digest actual = hasher_.finish();
   if (expected_ && actual != *expected_) {
-    abort();
+    discard();
     return fail(Errc::InvalidArgument,
                 what + ": digest mismatch: expected " + expected_->str() + ", got " + actual.str());
   }
+  if (resumable_) (void)::fchmod(fd_.get(), 0444);  // committed blobs are read-only
   // Data reaches disk before the name does, so a crash never leaves a short blob.
   if (::fsync(fd_.get()) != 0) {
     int err = errno;
@@ -177,6 +193,52 @@ Result<Writer> Store::writer(const Digest& expected, std::optional<uint64_t> siz
     if (::fstat(fd.get(), &st) != 0) return fail_errno(what + ": stat of " + dirs_->root + "/ingest/" + name);
     if (st.st_nlink > 0) return Writer(dirs_, std::move(name), std::move(fd), std::move(hasher), expected, size);
     if (attempt == 3) return fail(Errc::Internal, what + ": the ingest sweep kept removing the new file");
+  }
+}
+
+Result<Writer> Store::resumable_writer(const Digest& expected, std::optional<uint64_t> size) {
+  std::string what = "opening writer for blob " + expected.str();
+  std::string name = "ref-" + expected.algorithm() + "-" + expected.hex();
+  for (int attempt = 0;; ++attempt) {
+    if (exists(expected)) return fail(Errc::AlreadyExists, "blob " + expected.str() + " is in the store");
+    UniqueFd fd(::openat(dirs_->ingest_fd.get(), name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) return fail_errno(what + ": opening " + dirs_->root + "/ingest/" + name);
+    int rc;
+    do {
+      rc = ::flock(fd.get(), LOCK_EX);  // another writer of this blob: wait for it
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) return fail_errno(what + ": locking " + dirs_->root + "/ingest/" + name);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return fail_errno(what + ": stat of " + dirs_->root + "/ingest/" + name);
+    if (st.st_nlink == 0) {  // committed, discarded or swept while we waited: look again
+      if (attempt == 3) return fail(Errc::Internal, what + ": the ingest kept going away");
+      continue;
+    }
+    if (exists(expected)) {  // committed by the writer we waited for, after our first look
+      if (st.st_size == 0) ::unlinkat(dirs_->ingest_fd.get(), name.c_str(), 0);  // ours, just made
+      return fail(Errc::AlreadyExists, "blob " + expected.str() + " is in the store");
+    }
+    auto hasher = TRY_CTX(Hasher::create(expected.algorithm()), what);
+    uint64_t have = static_cast<uint64_t>(st.st_size);
+    if (size && have > *size) {  // more than the blob has: not a prefix of it
+      if (::ftruncate(fd.get(), 0) != 0) return fail_errno(what + ": truncating " + name);
+      have = 0;
+    }
+    // Hash what is there again (it was written by a process we cannot vouch for).
+    std::string buf(1 << 20, '\0');
+    uint64_t hashed = 0;
+    while (hashed < have) {
+      ssize_t n = ::pread(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), have - hashed), static_cast<off_t>(hashed));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return fail_errno(what + ": reading " + dirs_->root + "/ingest/" + name);
+      hasher.update(std::string_view(buf.data(), static_cast<size_t>(n)));
+      hashed += static_cast<uint64_t>(n);
+    }
+    if (::lseek(fd.get(), static_cast<off_t>(have), SEEK_SET) < 0) return fail_errno(what + ": seeking in " + name);
+    Writer w(dirs_, name, std::move(fd), std::move(hasher), expected, size);
+    w.written_ = have;
+    w.resumable_ = true;
+    return w;
   }
 }
 

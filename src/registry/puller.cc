@@ -54,7 +54,14 @@ Result<void> download(RepositoryClient& client, content::Store& store, const Des
                       Reporter& report) {
   std::string id = short_id(layer.digest.str());
   uint64_t total = layer.size > 0 ? static_cast<uint64_t>(layer.size) : 0;
-  auto writer = TRY(store.writer(layer.digest, layer.size > 0 ? std::optional<uint64_t>(total) : std::nullopt));
+  // A resumable ingest: what an earlier, interrupted pull of this blob got
+  // (a dropped connection, a killed berthd) is kept and continued.
+  auto opened = store.resumable_writer(layer.digest, layer.size > 0 ? std::optional<uint64_t>(total) : std::nullopt);
+  if (!opened && opened.error().code == Errc::AlreadyExists) {  // another pull fetched it meanwhile
+    report.status("Download complete", id, true);
+    return {};
+  }
+  auto writer = TRY(std::move(opened));
   uint64_t step = std::max<uint64_t>(total / 100, 64 << 10), last_shown = 0;
   std::optional<Error> write_error;
   BodySink sink = [&](std::string_view chunk) {
@@ -68,8 +75,9 @@ Result<void> download(RepositoryClient& client, content::Store& store, const Des
     }
     return true;
   };
-  report.bytes("Downloading", id, 0, total);
+  report.bytes("Downloading", id, writer.written(), total);
   for (int attempt = 1;; ++attempt) {
+    if (total && writer.written() == total) break;  // an earlier pull got it all
     auto r = client.blob(layer.digest, writer.written(), sink);
     if (write_error) return fail(write_error->code, "downloading " + layer.digest.str() + ": " + write_error->message);
     if (r && (!total || writer.written() >= total)) break;

@@ -45,8 +45,10 @@ class Pull : public ::testing::Test {
   Result<registry::PullResult> pull(const std::string& ref, registry::PullOptions o = {}) {
     o.reference = ref;
     messages_.clear();
+    raw_.clear();
     return registry::pull(http_, *svc_, o, [&](const registry::ProgressMessage& m) {
       messages_.push_back(m.id.empty() ? m.status : m.id + ": " + m.status);
+      raw_.push_back(m);
     });
   }
   size_t count(const std::string& status) const {
@@ -79,6 +81,7 @@ class Pull : public ::testing::Test {
   std::unique_ptr<image::ImageService> svc_;
   registry::Http http_;
   std::vector<std::string> messages_;
+  std::vector<registry::ProgressMessage> raw_;
   int probes_ = 0;
 };
 
@@ -249,6 +252,33 @@ TEST_F(Pull, CorruptBlobIsRefusedAndNotStored) {
             std::string::npos) << r.error().str();
   EXPECT_FALSE(svc_->content().exists(info->manifest.layers[0].digest));
   EXPECT_FALSE(svc_->inspect(ref));
+}
+
+TEST_F(Pull, AnInterruptedDownloadContinuesFromItsIngest) {
+  auto& reg = plain();
+  std::string ref = reg.address() + "/test/busybox:v2s2";
+  // The layer as the registry has it, from a first store.
+  ASSERT_TRUE(pull(ref));
+  auto layer = svc_->inspect(ref)->manifest.layers.at(0);
+  std::string bytes = svc_->content().read(layer.digest).value();
+  TearDown();
+  SetUp();
+  // What a pull killed mid-layer leaves: the first part, in the layer's ingest.
+  size_t half = bytes.size() / 2;
+  {
+    auto w = svc_->content().resumable_writer(layer.digest, bytes.size());
+    ASSERT_TRUE(w) << w.error().str();
+    ASSERT_TRUE(w->write(std::string_view(bytes).substr(0, half)));
+  }
+  auto r = pull(ref);
+  ASSERT_TRUE(r) << r.error().str();
+  std::optional<uint64_t> first;
+  for (const auto& m : raw_)
+    if (m.status == "Downloading" && !first) first = m.current;
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, half) << "the download starts where the last one stopped";
+  EXPECT_EQ(svc_->content().read(layer.digest).value(), bytes);
+  EXPECT_TRUE(image_has_file(ref, "bin/busybox"));
 }
 
 TEST_F(Pull, BasicAuthNeedsTheRightPassword) {

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <future>
+#include <thread>
 
 #include "base/file.h"
 #include "temp_dir.h"
@@ -231,3 +234,107 @@ TEST_F(StoreTest, WriterAfterCloseFails) {
 }
 
 }  // namespace
+
+namespace berth::content {
+namespace {
+
+class ResumableIngest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-ingest-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::string root_;
+};
+
+TEST_F(ResumableIngest, ADroppedWriterIsContinuedAndItsBytesCount) {
+  auto store = Store::open(root_).value();
+  std::string blob(300000, 'x');
+  for (size_t i = 0; i < blob.size(); i += 7) blob[i] = static_cast<char>('a' + i % 26);
+  Digest d = sha256(blob);
+  {
+    auto w = store.resumable_writer(d, blob.size()).value();
+    EXPECT_EQ(w.written(), 0u);
+    ASSERT_TRUE(w.write(std::string_view(blob).substr(0, 120000)));
+  }  // dropped mid-way: a connection lost, a process killed
+  EXPECT_FALSE(store.exists(d));
+  auto w = store.resumable_writer(d, blob.size()).value();
+  EXPECT_EQ(w.written(), 120000u);
+  ASSERT_TRUE(w.write(std::string_view(blob).substr(120000)));
+  auto committed = w.commit();
+  ASSERT_TRUE(committed) << committed.error().str();
+  EXPECT_EQ(*committed, d);
+  EXPECT_EQ(store.read(d).value(), blob);
+  // The blob is there: no ingest for it any more.
+  auto again = store.resumable_writer(d, blob.size());
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::AlreadyExists);
+  EXPECT_TRUE(std::filesystem::is_empty(root_ + "/ingest"));
+}
+
+TEST_F(ResumableIngest, WrongBytesLeftBehindAreNotTrusted) {
+  auto store = Store::open(root_).value();
+  std::string blob = "the real content of the blob";
+  Digest d = sha256(blob);
+  {
+    auto w = store.resumable_writer(d, blob.size()).value();
+    ASSERT_TRUE(w.write("THE WRONG"));  // bytes that do not match the blob
+  }
+  auto w = store.resumable_writer(d, blob.size()).value();
+  ASSERT_EQ(w.written(), 9u);
+  ASSERT_TRUE(w.write(std::string_view(blob).substr(9)));
+  auto committed = w.commit();
+  ASSERT_FALSE(committed);
+  EXPECT_NE(committed.error().message.find("digest mismatch"), std::string::npos) << committed.error().str();
+  // Discarded: the next pull starts from zero and gets it right.
+  auto fresh = store.resumable_writer(d, blob.size()).value();
+  EXPECT_EQ(fresh.written(), 0u);
+  ASSERT_TRUE(fresh.write(blob));
+  ASSERT_TRUE(fresh.commit());
+  EXPECT_EQ(store.read(d).value(), blob);
+}
+
+TEST_F(ResumableIngest, MoreThanTheBlobHasStartsAgain) {
+  auto store = Store::open(root_).value();
+  std::string blob = "short";
+  Digest d = sha256(blob);
+  {
+    auto w = store.resumable_writer(d).value();  // size unknown: anything goes in
+    ASSERT_TRUE(w.write("much longer than the blob"));
+  }
+  auto w = store.resumable_writer(d, blob.size()).value();
+  EXPECT_EQ(w.written(), 0u);
+}
+
+TEST_F(ResumableIngest, TwoWritersOfTheSameBlobMakeOneBlob) {
+  auto store = Store::open(root_).value();
+  std::string blob = "shared layer";
+  Digest d = sha256(blob);
+  auto first = store.resumable_writer(d, blob.size()).value();
+  std::promise<Result<Writer>> second;
+  std::thread t([&] { second.set_value(store.resumable_writer(d, blob.size())); });
+  auto fut = second.get_future();
+  ASSERT_TRUE(first.write(blob));
+  ASSERT_TRUE(first.commit());  // the waiter wakes to a committed blob
+  t.join();
+  auto r = fut.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::AlreadyExists);
+}
+
+TEST_F(ResumableIngest, AnIdleLeftIngestExpires) {
+  auto store = Store::open(root_).value();
+  Digest d = sha256("x");
+  {
+    auto w = store.resumable_writer(d, 1).value();
+  }
+  auto young = store.clean_ingest(std::chrono::hours(1)).value();
+  EXPECT_TRUE(young.removed_temps.empty()) << "a fresh ingest is kept (its lease)";
+  auto old = store.clean_ingest(std::chrono::seconds(0)).value();
+  EXPECT_EQ(old.removed_temps, std::vector<std::string>{"ref-sha256-" + d.hex()});
+}
+
+}  // namespace
+}  // namespace berth::content
