@@ -234,6 +234,8 @@ int run(int argc, char** argv, bool every_command) {
   add_unavailable_commands(inv, &root, image);
   add_pull_commands(inv, &root);
   add_pull_commands(inv, image);
+  add_push_commands(inv, &root);
+  add_push_commands(inv, image);
 
   try {
     root.parse(argc, argv);

@@ -8,7 +8,6 @@
 #include "cli/stream.h"
 
 namespace berth::cli {
-namespace {
 
 // The client's credentials for a registry: config.json's "auths" entry
 // ("https://index.docker.io/v1/" for Docker Hub), as X-Registry-Auth.
@@ -41,8 +40,6 @@ std::string registry_auth_header(const std::string& domain) {
   }
   return base64::encode_url(entry.dump());
 }
-
-}  // namespace
 
 Result<PullTarget> pull_target(const std::string& reference) {
   if (reference.empty()) return fail(Errc::InvalidArgument, "invalid reference format");

@@ -25,4 +25,12 @@ Result<void> pull_image(Cli& cli, const std::string& reference, const std::strin
 
 void add_pull_commands(Invocation& inv, CLI::App* parent);
 
+// X-Registry-Auth for a registry: the client's config.json "auths" entry for it.
+std::string registry_auth_header(const std::string& domain);
+
+}  // namespace berth::cli
+
+namespace berth::cli {
+// `berth push`: POST /images/NAME/push?tag=, progress drawn as for pull.
+void add_push_commands(Invocation& inv, CLI::App* parent);
 }  // namespace berth::cli

@@ -19,7 +19,6 @@ struct Unavailable {
 };
 
 constexpr Unavailable kUnavailable[] = {
-    {"push", "pushing to registries", "`berth save` writes images to a tar archive"},
     {"build", "building images", "`berth import` or `berth commit` make an image"},
     {"login", "logging in to registries", "berth talks to no registry yet"},
     {"logout", "logging out of registries", "berth talks to no registry yet"},
@@ -37,16 +36,6 @@ using K = Flag::Kind;
 
 // docker-cli 28's flags of each verb (docker VERB --help).
 const std::vector<Flag>& flags_of(const std::string& verb) {
-  static const std::vector<Flag> push = {
-      {K::Bool, "-a,--all-tags", "Push all tags of an image to the repository"},
-      {K::Bool, "--disable-content-trust", "Skip image signing (default true)"},
-      {K::String, "--platform",
-       "Push a platform-specific manifest as a single-platform image to the registry. Image index won't be pushed, "
-       "meaning that other manifests, including attestations won't be preserved. 'os[/arch[/variant]]': Explicit "
-       "platform (eg. linux/amd64)",
-       "string"},
-      {K::Bool, "-q,--quiet", "Suppress verbose output"},
-  };
   static const std::vector<Flag> build = {
       {K::List, "--add-host", "Add a custom host-to-IP mapping (\"host:ip\")", "list"},
       {K::List, "--build-arg", "Set build-time variables", "list"},
@@ -92,7 +81,6 @@ const std::vector<Flag>& flags_of(const std::string& verb) {
       {K::Bool, "--no-trunc", "Don't truncate output"},
   };
   static const std::vector<Flag> none;
-  if (verb == "push") return push;
   if (verb == "build") return build;
   if (verb == "login") return login;
   if (verb == "search") return search;
@@ -143,7 +131,6 @@ std::optional<std::string> unavailable_message(const std::string& path) {
 
 void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_group) {
   for (CLI::App* parent : {root, image_group}) {
-    add_unavailable(inv, parent, "push", "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", {1, 1});
     add_unavailable(inv, parent, "build", "[OPTIONS] PATH | URL | -", "Build an image from a Dockerfile", {1, 1});
   }
   add_unavailable(inv, root, "login", "[OPTIONS] [SERVER]", "Authenticate to a registry", {0, 1},

@@ -150,8 +150,13 @@ std::string registry_error_text(const std::string& body) {
 }
 
 RepositoryClient::RepositoryClient(Http& http, std::vector<Endpoint> endpoints, std::string domain, std::string path,
-                                   AuthConfig auth)
-    : http_(http), endpoints_(std::move(endpoints)), domain_(std::move(domain)), path_(std::move(path)), auth_(std::move(auth)) {
+                                   AuthConfig auth, std::string actions)
+    : http_(http),
+      endpoints_(std::move(endpoints)),
+      domain_(std::move(domain)),
+      path_(std::move(path)),
+      actions_(std::move(actions)),
+      auth_(std::move(auth)) {
   if (!auth_.registry_token.empty()) authorization_ = "Authorization: Bearer " + auth_.registry_token;
 }
 
@@ -185,15 +190,15 @@ Result<HttpResponse> RepositoryClient::call(HttpRequest request, const BodySink*
 
 Result<HttpResponse> RepositoryClient::call_on(const Endpoint& e, HttpRequest request, const BodySink* sink) {
   std::string path = request.url;
-  request.url = e.scheme + "://" + e.host + path;
+  bool absolute = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0;  // an upload's Location
+  request.url = absolute ? path : e.scheme + "://" + e.host + path;
   request.tls = e.tls;
   HttpRequest plain = request;
   if (auto a = auth_header(); !a.empty()) request.headers.push_back(a);
   auto r = TRY(http_.send(request, sink));
   if (r.status != 401) return r;
   TRYV(authorize(r, e));
-  plain.url = path;
-  plain.url = e.scheme + "://" + e.host + path;
+  plain.url = absolute ? path : e.scheme + "://" + e.host + path;
   if (auto a = auth_header(); !a.empty()) plain.headers.push_back(a);
   auto again = TRY(http_.send(plain, sink));
   if (again.status == 401)
@@ -220,7 +225,7 @@ Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const
     std::string url = realm->second;
     url += url.find('?') == std::string::npos ? "?" : "&";
     if (auto s = bearer->params.find("service"); s != bearer->params.end()) url += "service=" + url_escape(s->second) + "&";
-    url += "scope=" + url_escape("repository:" + path_ + ":pull");
+    url += "scope=" + url_escape("repository:" + path_ + ":" + actions_);
     HttpRequest t;
     t.url = url;
     t.tls = e.tls;
@@ -292,6 +297,70 @@ Result<FetchedManifest> RepositoryClient::manifest(const std::string& tag_or_dig
     }
   }
   return m;
+}
+
+Result<bool> RepositoryClient::has_blob(const content::Digest& digest) {
+  HttpRequest r;
+  r.method = "HEAD";
+  r.url = "/v2/" + path_ + "/blobs/" + digest.str();
+  auto resp = TRY(call(std::move(r), nullptr));
+  if (resp.status == 200) return true;
+  if (resp.status == 404) return false;
+  return fail(Errc::Unavailable, "checking blob " + digest.str() + " in " + path_ + ": HTTP " + std::to_string(resp.status));
+}
+
+Result<RepositoryClient::UploadStart> RepositoryClient::start_upload(const content::Digest& digest,
+                                                                     const std::string& mount_from) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = "/v2/" + path_ + "/blobs/uploads/";
+  if (!mount_from.empty()) r.url += "?mount=" + url_escape(digest.str()) + "&from=" + url_escape(mount_from);
+  r.headers = {"Content-Length: 0"};
+  auto resp = TRY(call(std::move(r), nullptr));
+  if (resp.status == 201 && !mount_from.empty()) return UploadStart{true, ""};
+  if (resp.status != 202)
+    return fail(resp.status == 401 || resp.status == 403 ? Errc::PermissionDenied : Errc::Unavailable,
+                "starting an upload to " + path_ + ": HTTP " + std::to_string(resp.status) + ": " +
+                    registry_error_text(resp.body));
+  auto location = resp.header("location");
+  if (!location || location->empty()) return fail(Errc::Unavailable, "the registry started an upload to " + path_ + " without a Location");
+  return UploadStart{false, *location};
+}
+
+Result<void> RepositoryClient::finish_upload(const std::string& location, const content::Digest& digest, uint64_t size,
+                                             const std::function<ssize_t(char*, size_t)>& source) {
+  HttpRequest r;
+  r.method = "PUT";
+  r.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + url_escape(digest.str());
+  r.headers = {"Content-Type: application/octet-stream", "Expect:"};
+  r.body_source = source;
+  r.body_size = size;
+  r.low_speed_seconds = 120;
+  auto resp = TRY(call(std::move(r), nullptr));
+  if (resp.status != 201)
+    return fail(resp.status == 400 ? Errc::InvalidArgument : Errc::Unavailable,
+                "uploading blob " + digest.str() + " to " + path_ + ": HTTP " + std::to_string(resp.status) + ": " +
+                    registry_error_text(resp.body));
+  return {};
+}
+
+Result<std::string> RepositoryClient::put_manifest(const std::string& tag, const std::string& media_type,
+                                                   const std::string& bytes) {
+  HttpRequest r;
+  r.method = "PUT";
+  r.url = "/v2/" + path_ + "/manifests/" + tag;
+  r.headers = {"Content-Type: " + media_type, "Expect:"};
+  r.body = bytes;
+  auto resp = TRY(call(std::move(r), nullptr));
+  if (resp.status != 201 && resp.status != 200)
+    return fail(resp.status == 400 ? Errc::InvalidArgument : Errc::Unavailable,
+                "putting the manifest of " + path_ + ":" + tag + ": HTTP " + std::to_string(resp.status) + ": " +
+                    registry_error_text(resp.body));
+  std::string digest = content::sha256(bytes).str();
+  if (auto d = resp.header("docker-content-digest"); d && *d != digest)
+    return fail(Errc::Unavailable, "the registry recorded the manifest of " + path_ + ":" + tag + " as " + *d +
+                                       " but its digest is " + digest);
+  return digest;
 }
 
 Result<void> RepositoryClient::blob(const content::Digest& digest, uint64_t offset, const BodySink& sink) {

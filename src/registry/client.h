@@ -12,6 +12,7 @@
 // cached until the registry refuses it again. Basic: the credentials.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,13 +59,30 @@ struct FetchedManifest {
 
 class RepositoryClient {
  public:
-  RepositoryClient(Http& http, std::vector<Endpoint> endpoints, std::string domain, std::string path, AuthConfig auth);
+  // actions: the token scope asked for ("pull", or "pull,push" to push).
+  RepositoryClient(Http& http, std::vector<Endpoint> endpoints, std::string domain, std::string path, AuthConfig auth,
+                   std::string actions = "pull");
 
   // The manifest (or index) for a tag or "sha256:..." digest; a digest is
   // verified against the bytes. NotFound in Docker's words.
   Result<FetchedManifest> manifest(const std::string& tag_or_digest, const std::string& display_ref);
   // The blob's bytes from `offset` to its end, to sink. The caller verifies.
   Result<void> blob(const content::Digest& digest, uint64_t offset, const BodySink& sink);
+
+  // Push: whether the repository has the blob (HEAD).
+  Result<bool> has_blob(const content::Digest& digest);
+  // Starts a blob upload; with mount_from, asks the registry to mount the
+  // blob from that repository of the same registry instead (mounted: done).
+  struct UploadStart {
+    bool mounted = false;
+    std::string location;  // the upload session, when not mounted
+  };
+  Result<UploadStart> start_upload(const content::Digest& digest, const std::string& mount_from = {});
+  // Sends the whole blob to the session in one PUT (read from source).
+  Result<void> finish_upload(const std::string& location, const content::Digest& digest, uint64_t size,
+                             const std::function<ssize_t(char*, size_t)>& source);
+  // PUT of a manifest under a tag; its digest as the registry says (or ours).
+  Result<std::string> put_manifest(const std::string& tag, const std::string& media_type, const std::string& bytes);
 
   const std::string& path() const { return path_; }
 
@@ -76,7 +94,7 @@ class RepositoryClient {
 
   Http& http_;
   std::vector<Endpoint> endpoints_;
-  std::string domain_, path_;
+  std::string domain_, path_, actions_;
   AuthConfig auth_;
   std::mutex mu_;
   std::optional<size_t> working_;  // the endpoint that answered

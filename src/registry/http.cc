@@ -84,6 +84,12 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+size_t on_read(char* buf, size_t size, size_t n, void* user) {
+  const auto* source = static_cast<const std::function<ssize_t(char*, size_t)>*>(user);
+  ssize_t got = (*source)(buf, size * n);
+  return got < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(got);
+}
+
 // Adds the PEM certificates of `path` to the context's store, beside the
 // system's (CURLOPT_CAINFO would replace them).
 CURLcode add_ca(CURL*, void* ssl_ctx, void* user) {
@@ -214,6 +220,12 @@ Result<HttpResponse> Http::send(const HttpRequest& r, const BodySink* sink, size
   }
   if (r.method == "HEAD") {
     curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (r.body_source) {
+    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);  // PUT by default; the method below if another
+    if (r.method != "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    curl_easy_setopt(easy, CURLOPT_READFUNCTION, &on_read);
+    curl_easy_setopt(easy, CURLOPT_READDATA, &r.body_source);
+    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body_size));
   } else if (r.method != "GET") {
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.data());

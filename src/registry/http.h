@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sys/types.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,10 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::string body;                  // sent when non-empty (or for PUT/POST/PATCH)
+  // A large body (a layer): read from here instead, body_size bytes; return
+  // the bytes put in buf (0 at the end), or -1 to abort the request.
+  std::function<ssize_t(char* buf, size_t len)> body_source;
+  uint64_t body_size = 0;
   std::optional<uint64_t> range_from;  // "Range: bytes=N-"; a server that ignores it (200) has its first N bytes dropped
   bool follow_redirects = true;        // blobs redirect to storage; auth headers are not resent there
   TlsOptions tls;

@@ -3,6 +3,7 @@
 #include "registry/platform.h"
 #include "registry/progress.h"
 #include "registry/puller.h"
+#include "registry/pusher.h"
 
 namespace berth::engine {
 
@@ -35,8 +36,32 @@ Result<void> RegistryDistribution::pull(const backend::PullRequest& request, con
   return {};
 }
 
-Result<void> RegistryDistribution::push(const std::string&, const backend::RegistryAuth&, const Progress&) {
-  return fail(Errc::Unsupported, "pushing images is not supported by berth yet");
+Result<void> RegistryDistribution::push(const std::string& reference, const backend::RegistryAuth& auth,
+                                        const Progress& progress) {
+  registry::PushOptions o;
+  o.reference = reference;
+  o.endpoints = config_.endpoints;
+  o.max_concurrent_uploads = config_.max_concurrent_uploads;
+  o.image_lock = &image_mu_;
+  o.auth = TRY(registry::decode_registry_auth(auth.header));
+  bool streaming = false, client_gone = false;
+  auto sink = [&](const registry::ProgressMessage& m) {
+    if (client_gone) return;
+    streaming = true;
+    client_gone = !progress(registry::format_progress(m));
+  };
+  auto pushed = registry::push(http_, images_, o, sink);
+  if (!pushed) {
+    if (!streaming) return std::unexpected(pushed.error());
+    if (!client_gone) progress(registry::format_error(pushed.error().message));
+    return {};
+  }
+  // The CLI reads the digest from the aux message, as dockerd sends it.
+  if (!client_gone)
+    progress("{\"progressDetail\":{},\"aux\":{\"Tag\":\"" + pushed->tag + "\",\"Digest\":\"" + pushed->digest +
+             "\",\"Size\":" + std::to_string(pushed->size) + "}}\r\n");
+  events_.publish({"image", "push", reference, {{"name", reference}}, 0});
+  return {};
 }
 
 Result<std::string> RegistryDistribution::login(const backend::RegistryAuth&) {

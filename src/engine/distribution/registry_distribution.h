@@ -1,6 +1,6 @@
 // The distribution area over the registry client: pulls into the engine's
 // image service (downloads outside the image lock, the record under it).
-// Push, login and search are not there yet (Unsupported, 501).
+// Push likewise; login and search are not there yet (Unsupported, 501).
 #pragma once
 
 #include <memory>
@@ -17,6 +17,7 @@ namespace berth::engine {
 struct RegistryConfig {
   registry::EndpointPolicy endpoints;  // insecure-registries, certs.d directories
   int max_concurrent_downloads = 3;
+  int max_concurrent_uploads = 5;
 };
 
 class RegistryDistribution : public backend::DistributionBackend {

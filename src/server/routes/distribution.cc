@@ -17,7 +17,9 @@ Result<void> push(DistributionBackend& b, Request& req, ResponseWriter& w) {
     if (!streaming) streaming = w.begin_stream(200, "application/json").has_value();
     return streaming && w.write_chunk(line).has_value();
   };
-  TRYV(b.push(ref, {}, progress));
+  backend::RegistryAuth auth;
+  auth.header = req.header("x-registry-auth");
+  TRYV(b.push(ref, auth, progress));
   return streaming ? w.end_stream() : w.send(200, "application/json", "");
 }
 

@@ -120,3 +120,25 @@ TEST(PullCommand, DockersFlagsAndArgumentCounts) {
 
 }  // namespace
 }  // namespace berth::cli
+
+namespace berth::cli {
+namespace {
+
+TEST(PushCommand, DockersFlagsAndWhatItRefuses) {
+  Outcome r = berth({"push", "--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("Usage:  berth push [OPTIONS] NAME[:TAG]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-a, --all-tags"), std::string::npos) << r.out;
+  r = berth({"push"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("'berth push' requires exactly 1 argument"), std::string::npos) << r.err;
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "--all-tags", "me/app"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--all-tags is not supported yet"), std::string::npos) << r.err;
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "me/app@sha256:" + std::string(64, 'a')});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot push a digest reference"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace berth::cli

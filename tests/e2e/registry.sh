@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2034 # variables read by the sourced libraries
-# e2e.registry_pull: the real Docker CLI 28 and the berth CLI pull through berthd from
-# Debian's docker-registry on 127.0.0.1 (tests/fixtures/registry.sh; images pushed by
-# tests/fixtures/registry-images.sh with skopeo). Nothing leaves loopback.
+# e2e.registry: the real Docker CLI 28 and the berth CLI pull and push through berthd
+# with Debian's docker-registry on 127.0.0.1 (tests/fixtures/registry.sh; images pushed
+# by tests/fixtures/registry-images.sh with skopeo). Nothing leaves loopback.
 #
-#   BERTHD=build/cmd/berthd/berthd bash tests/e2e/registry_pull.sh
+#   BERTHD=build/cmd/berthd/berthd bash tests/e2e/registry.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/berthd.bash"
-E2E_LABEL="registry pull e2e"
+E2E_LABEL="registry e2e"
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-60}
 FIXTURES=$(cd "$HERE/../fixtures" && pwd)
 need_cmd skopeo jq
-e2e_init registry_pull
+e2e_init registry
 stop_registry_then_clean() {
   local rc=$?
   "$FIXTURES/registry.sh" stop --dir "$T/registry" >/dev/null 2>&1 || true
@@ -92,5 +92,42 @@ expect_eq "berth pull -q: only the reference" "$REGISTRY/test/zstd:latest" "$OUT
 capture "$BERTH_CLI" -H "unix://$SOCK" pull "$REGISTRY/test/busybox:nope"
 expect_eq "berth pull of an unknown tag: exit 1" 1 "$RC"
 expect_match "berth pull of an unknown tag: the message" "manifest for $REGISTRY/test/busybox:nope not found" "$ERR"
+
+# --- docker push: an imported image up, removed, pulled back -----------------------------------
+import_busybox local/busybox:1
+LOCAL_ID=$(docker image inspect -f '{{.Id}}' local/busybox:1 >/dev/null; echo "$OUT")
+PUSHED_REF=$REGISTRY/e2e/app:1
+docker tag local/busybox:1 "$PUSHED_REF"
+docker push "$PUSHED_REF"
+expect_eq "docker push: exit 0" 0 "$RC"
+expect_match "docker push: the repository line" "The push refers to repository \\[$REGISTRY/e2e/app\\]" "$OUT"
+expect_match "docker push: the layer went up" "[0-9a-f]{12}: Pushed" "$OUT"
+expect_match "docker push: the digest line" "1: digest: sha256:[0-9a-f]{64} size: [0-9]+" "$OUT"
+PUSH_DIGEST=$(grep -oE 'digest: sha256:[0-9a-f]{64}' <<<"$OUT" | cut -d' ' -f2)
+skopeo inspect --tls-verify=false --raw "docker://$PUSHED_REF" >"$T/pushed.json" 2>/dev/null
+expect_eq "skopeo reads the pushed manifest (its digest is the one docker printed)" "$PUSH_DIGEST" \
+  "sha256:$(sha256sum <"$T/pushed.json" | cut -d' ' -f1)"
+expect_eq "the pushed layer is gzip" "application/vnd.oci.image.layer.v1.tar+gzip" "$(jq -r '.layers[0].mediaType' "$T/pushed.json")"
+docker push "$PUSHED_REF"
+expect_match "docker push again: the layer is there" "[0-9a-f]{12}: Layer already exists" "$OUT"
+expect_match "docker push again: the same digest" "1: digest: $PUSH_DIGEST " "$OUT"
+docker tag local/busybox:1 "$REGISTRY/e2e/copy:1"
+docker push "$REGISTRY/e2e/copy:1"
+expect_match "docker push to a second repository: mounted" "[0-9a-f]{12}: Mounted from e2e/app" "$OUT"
+skopeo copy -q --src-tls-verify=false "docker://$PUSHED_REF" "oci:$T/oci-copy:app" >/dev/null 2>&1
+check "skopeo copies what berth pushed into an OCI layout" "skopeo copy failed" [ -f "$T/oci-copy/index.json" ]
+( cd "$T" && umoci unpack --image oci-copy:app "$T/unpacked" >/dev/null 2>&1 )
+check "umoci unpacks it" "no busybox in $T/unpacked/rootfs" [ -e "$T/unpacked/rootfs/bin/busybox" ]
+docker rmi "$PUSHED_REF" "$REGISTRY/e2e/copy:1" local/busybox:1
+docker pull "$PUSHED_REF"
+expect_eq "docker pull of what was pushed: exit 0" 0 "$RC"
+docker image inspect -f '{{.Id}}' "$PUSHED_REF"
+expect_eq "the image pulled back has the ID it was pushed with" "$LOCAL_ID" "$OUT"
+capture "$BERTH_CLI" -H "unix://$SOCK" push "$PUSHED_REF"
+expect_eq "berth push: exit 0" 0 "$RC"
+expect_match "berth push: the digest line" "1: digest: $PUSH_DIGEST " "$OUT"
+docker push "$REGISTRY/e2e/nothing:1"
+expect_eq "docker push of an image that is not there: exit 1" 1 "$RC"
+expect_match "docker push of an image that is not there: the message" "An image does not exist locally with the tag: $REGISTRY/e2e/nothing" "$ERR"
 
 echo "# took $SECONDS s"

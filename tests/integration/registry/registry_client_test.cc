@@ -1,11 +1,16 @@
-// registry::pull against Debian's docker-registry on 127.0.0.1
-// (tests/fixtures/registry.sh): Docker schema 2, OCI, a 5-layer image, an
-// index with two platforms, zstd layers, auth and TLS, and the errors.
+// registry::pull and registry::push against Debian's docker-registry on
+// 127.0.0.1 (tests/fixtures/registry.sh): Docker schema 2, OCI, a 5-layer
+// image, an index with two platforms, zstd layers, auth and TLS, a resumed
+// download, pushes of an imported image (compressed, mounted, idempotent) and
+// the errors.
 // Needs root (overlay snapshots for the unpacked layers).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -13,7 +18,10 @@
 #include "image/media_types.h"
 #include "image/service.h"
 #include "registry/puller.h"
+#include "registry/pusher.h"
+#include "base/unique_fd.h"
 #include "support/local_registry.h"
+#include "support/paths.h"
 
 using namespace berth;
 namespace fs = std::filesystem;
@@ -75,6 +83,27 @@ class Pull : public ::testing::Test {
       }
     }
     return false;
+  }
+
+  Result<registry::PushResult> push(const std::string& ref, registry::PushOptions o = {}) {
+    o.reference = ref;
+    messages_.clear();
+    raw_.clear();
+    return registry::push(http_, *svc_, o, [&](const registry::ProgressMessage& m) {
+      messages_.push_back(m.id.empty() ? m.status : m.id + ": " + m.status);
+      raw_.push_back(m);
+    });
+  }
+  // A one-layer image from a plain tar (as `docker import` makes it), tagged `ref`.
+  std::string import_image(const std::string& ref) {
+    std::string rootfs = tmp_ + "/rootfs";
+    std::string cmd = berth::testing::fixture_path("make-rootfs.sh") + " " + rootfs + " >/dev/null 2>&1 && tar -C " +
+                      rootfs + " -cf " + tmp_ + "/rootfs.tar .";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    UniqueFd fd(::open((tmp_ + "/rootfs.tar").c_str(), O_RDONLY | O_CLOEXEC));
+    auto info = svc_->import_rootfs(fd.get(), ref, {.created = "2024-01-02T03:04:05Z"});
+    EXPECT_TRUE(info) << info.error().str();
+    return info ? info->id : "";
   }
 
   std::string tmp_;
@@ -320,6 +349,67 @@ TEST_F(Pull, TlsIsVerifiedAgainstTheCertsDirectory) {
   SetUp();
   auto loopback = pull(ref);
   ASSERT_TRUE(loopback) << loopback.error().str();
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Pull, PushOfAnImportedImageThenPullBackGivesTheSameImage) {
+  auto reg = LocalRegistry::start();
+  std::string ref = reg->address() + "/push/app:1";
+  std::string id = import_image(ref);
+  auto first = push(ref);
+  ASSERT_TRUE(first) << first.error().str();
+  EXPECT_EQ(messages_.front(), "The push refers to repository [" + reg->address() + "/push/app]");
+  EXPECT_EQ(count("Pushed"), 1u);
+  EXPECT_EQ(messages_.back(), "1: digest: " + first->digest + " size: " + std::to_string(first->size));
+  // The stored layer is a plain tar: what went up is gzip, and the manifest says so.
+  auto info = svc_->inspect(ref);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->manifest.layers.at(0).media_type, image::media::kOciLayer);
+  std::set<std::string> refs(info->refs.begin(), info->refs.end());
+  EXPECT_TRUE(refs.count(reg->address() + "/push/app@" + first->digest)) << "the repo digest is recorded";
+
+  // Again: nothing to upload, the same digest.
+  auto second = push(ref);
+  ASSERT_TRUE(second) << second.error().str();
+  EXPECT_EQ(second->digest, first->digest);
+  EXPECT_EQ(count("Layer already exists"), 1u);
+  EXPECT_EQ(count("Pushed"), 0u);
+
+  // Another repository of the same registry: mounted, not uploaded.
+  ASSERT_TRUE(svc_->metadata().tag(reg->address() + "/push/copy:1", id));
+  auto copy = push(reg->address() + "/push/copy:1");
+  ASSERT_TRUE(copy) << copy.error().str();
+  EXPECT_EQ(count("Mounted from push/app"), 1u);
+
+  // A fresh store pulls it back: the same image ID, its layer a gzip blob now.
+  TearDown();
+  SetUp();
+  auto pulled = pull(ref);
+  ASSERT_TRUE(pulled) << pulled.error().str();
+  EXPECT_EQ(pulled->image_id, id);
+  EXPECT_EQ(pulled->digest, first->digest);
+  EXPECT_EQ(svc_->inspect(ref)->manifest.layers.at(0).media_type, image::media::kOciLayerGzip);
+  EXPECT_TRUE(image_has_file(ref, "bin/busybox"));
+}
+
+TEST_F(Pull, PushNeedsAnImageAndCredentials) {
+  auto reg = LocalRegistry::start({.mode = "auth"});
+  auto missing = push(reg->address() + "/push/none:1");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::NotFound);
+  EXPECT_EQ(missing.error().message, "An image does not exist locally with the tag: " + reg->address() + "/push/none");
+  std::string ref = reg->address() + "/push/app:1";
+  import_image(ref);
+  auto anonymous = push(ref);
+  ASSERT_FALSE(anonymous);
+  EXPECT_EQ(anonymous.error().code, Errc::PermissionDenied);
+  registry::PushOptions o;
+  o.auth = {reg->options().user, reg->options().password, "", ""};
+  auto r = push(ref, o);
+  ASSERT_TRUE(r) << r.error().str();
 }
 
 }  // namespace

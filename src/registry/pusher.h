@@ -1,0 +1,36 @@
+// `docker push`: an image from the image service to a registry, with Docker's
+// progress messages. Layers go up to max_concurrent_uploads at a time (dockerd's
+// default 5): a layer the repository has is "Layer already exists"; one that
+// another repository of the same registry has (the image's other references
+// there) is mounted ("Mounted from ..."); the others are uploaded, gzip-compressed
+// first when stored uncompressed. The config follows, then the manifest under
+// the tag; the image gets name@digest as a repo digest.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "base/error.h"
+#include "image/service.h"
+#include "registry/client.h"
+#include "registry/puller.h"
+
+namespace berth::registry {
+
+struct PushOptions {
+  std::string reference;  // "host:5000/a/b:tag" (latest when no tag)
+  AuthConfig auth;
+  EndpointPolicy endpoints;
+  int max_concurrent_uploads = 5;
+  std::mutex* image_lock = nullptr;  // held around the image service's lookups and records
+};
+
+struct PushResult {
+  std::string tag;
+  std::string digest;  // of the manifest pushed
+  size_t size = 0;     // its bytes
+};
+
+Result<PushResult> push(Http& http, image::ImageService& images, const PushOptions& options, const ProgressSink& progress);
+
+}  // namespace berth::registry
