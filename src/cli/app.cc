@@ -236,6 +236,7 @@ int run(int argc, char** argv, bool every_command) {
   add_pull_commands(inv, image);
   add_push_commands(inv, &root);
   add_push_commands(inv, image);
+  add_login_commands(inv, &root);
 
   try {
     root.parse(argc, argv);

@@ -33,4 +33,6 @@ std::string registry_auth_header(const std::string& domain);
 namespace berth::cli {
 // `berth push`: POST /images/NAME/push?tag=, progress drawn as for pull.
 void add_push_commands(Invocation& inv, CLI::App* parent);
+// `berth login` / `logout` (login.cc).
+void add_login_commands(Invocation& inv, CLI::App* root);
 }  // namespace berth::cli

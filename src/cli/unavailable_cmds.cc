@@ -20,8 +20,6 @@ struct Unavailable {
 
 constexpr Unavailable kUnavailable[] = {
     {"build", "building images", "`berth import` or `berth commit` make an image"},
-    {"login", "logging in to registries", "berth talks to no registry yet"},
-    {"logout", "logging out of registries", "berth talks to no registry yet"},
     {"search", "searching registries", "`berth images` lists the local images"},
 };
 
@@ -69,11 +67,6 @@ const std::vector<Flag>& flags_of(const std::string& verb) {
       {K::String, "--target", "Set the target build stage to build.", "string"},
       {K::List, "--ulimit", "Ulimit options (default [])", "ulimit"},
   };
-  static const std::vector<Flag> login = {
-      {K::String, "-p,--password", "Password or Personal Access Token (PAT)", "string"},
-      {K::Bool, "--password-stdin", "Take the Password or Personal Access Token (PAT) from stdin"},
-      {K::String, "-u,--username", "Username", "string"},
-  };
   static const std::vector<Flag> search = {
       {K::List, "-f,--filter", "Filter output based on conditions provided", "filter"},
       {K::String, "--format", "Pretty-print search using a Go template", "string"},
@@ -82,7 +75,6 @@ const std::vector<Flag>& flags_of(const std::string& verb) {
   };
   static const std::vector<Flag> none;
   if (verb == "build") return build;
-  if (verb == "login") return login;
   if (verb == "search") return search;
   return none;
 }
@@ -133,10 +125,6 @@ void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_g
   for (CLI::App* parent : {root, image_group}) {
     add_unavailable(inv, parent, "build", "[OPTIONS] PATH | URL | -", "Build an image from a Dockerfile", {1, 1});
   }
-  add_unavailable(inv, root, "login", "[OPTIONS] [SERVER]", "Authenticate to a registry", {0, 1},
-                  "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.");
-  add_unavailable(inv, root, "logout", "[SERVER]", "Log out from a registry", {0, 1},
-                  "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.");
   add_unavailable(inv, root, "search", "[OPTIONS] TERM", "Search Docker Hub for images", {1, 1});
 }
 

@@ -376,3 +376,58 @@ Result<void> RepositoryClient::blob(const content::Digest& digest, uint64_t offs
 }
 
 }  // namespace berth::registry
+
+namespace berth::registry {
+
+std::string registry_host_of(const std::string& server) {
+  std::string s = server;
+  for (const char* scheme : {"https://", "http://"})
+    if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
+  s = s.substr(0, s.find('/'));
+  if (s.empty() || s == "index.docker.io" || s == "registry-1.docker.io") return "docker.io";
+  return s;
+}
+
+Result<void> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy) {
+  std::string host = registry_host_of(server);
+  std::optional<Error> first;
+  for (const auto& e : endpoints_for(host, policy)) {
+    std::string url = e.scheme + "://" + e.host + "/v2/";
+    HttpRequest r;
+    r.url = url;
+    r.tls = e.tls;
+    auto resp = http.send(r);
+    if (!resp) {
+      if (!first) first = resp.error();
+      continue;  // the next endpoint (http after https for an insecure one)
+    }
+    if (resp->status == 200) return {};
+    if (resp->status != 401)
+      return fail(Errc::Unavailable, "login attempt to " + url + " failed with status: " + std::to_string(resp->status));
+    auto challenges = parse_challenges(resp->headers_named("www-authenticate"));
+    std::string basic = "Authorization: Basic " + base64::encode(auth.username + ":" + auth.password);
+    const Challenge* bearer = nullptr;
+    for (const auto& c : challenges)
+      if (c.scheme == "bearer") bearer = &c;
+    HttpRequest check;
+    check.tls = e.tls;
+    check.headers = {basic};
+    if (bearer && bearer->params.count("realm")) {
+      check.url = bearer->params.at("realm");
+      check.url += check.url.find('?') == std::string::npos ? "?" : "&";
+      if (auto s = bearer->params.find("service"); s != bearer->params.end()) check.url += "service=" + url_escape(s->second) + "&";
+      check.url += "account=" + url_escape(auth.username) + "&client_id=docker&offline_token=true";
+    } else {
+      check.url = url;
+    }
+    auto answer = TRY(http.send(check));
+    if (answer.status == 200) return {};
+    if (answer.status == 401)
+      return fail(Errc::PermissionDenied, "login attempt to " + url + " failed with status: 401 Unauthorized");
+    return fail(Errc::Unavailable, "login attempt to " + check.url + " failed with status: " + std::to_string(answer.status));
+  }
+  if (first) return std::unexpected(*first);
+  return fail(Errc::Unavailable, "no endpoint for registry " + host);
+}
+
+}  // namespace berth::registry

@@ -101,6 +101,14 @@ class RepositoryClient {
   std::string authorization_;      // "Authorization: ..." to send, once known
 };
 
+// `docker login`: checks the credentials against the registry's /v2/ (and its
+// token service when it has one). server: "127.0.0.1:5000", "https://host/",
+// Docker Hub's "https://index.docker.io/v1/". PermissionDenied when refused,
+// in Docker's words ("login attempt to URL failed with status: 401 Unauthorized").
+Result<void> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy);
+// The registry host of a server address as docker login takes it.
+std::string registry_host_of(const std::string& server);
+
 // The "errors" of a registry's error body: "manifest unknown: manifest unknown".
 std::string registry_error_text(const std::string& body);
 

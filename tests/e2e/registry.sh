@@ -15,7 +15,9 @@ need_cmd skopeo jq
 e2e_init registry
 stop_registry_then_clean() {
   local rc=$?
-  "$FIXTURES/registry.sh" stop --dir "$T/registry" >/dev/null 2>&1 || true
+  for d in registry registry-auth registry-tls; do
+    [[ -d $T/$d ]] && "$FIXTURES/registry.sh" stop --dir "$T/$d" >/dev/null 2>&1
+  done
   (exit "$rc")
   e2e_cleanup
 }
@@ -129,5 +131,44 @@ expect_match "berth push: the digest line" "1: digest: $PUSH_DIGEST " "$OUT"
 docker push "$REGISTRY/e2e/nothing:1"
 expect_eq "docker push of an image that is not there: exit 1" 1 "$RC"
 expect_match "docker push of an image that is not there: the message" "An image does not exist locally with the tag: $REGISTRY/e2e/nothing" "$ERR"
+
+# --- login, and a registry that wants it ------------------------------------------------------
+eval "$("$FIXTURES/registry.sh" start --dir "$T/registry-auth" --port 0 --mode auth --user e2e --password 'pass word' |
+  sed -n 's/^REGISTRY=/AUTH_REGISTRY=/p')"
+[[ -n ${AUTH_REGISTRY:-} ]] || die "the auth registry did not start"
+docker pull "$AUTH_REGISTRY/test/busybox:v2s2"
+expect_eq "docker pull without credentials: exit 1" 1 "$RC"
+expect_match "docker pull without credentials: the message" "no basic auth credentials" "$ERR"
+docker login -u e2e --password-stdin "$AUTH_REGISTRY" <<<"wrong"
+expect_eq "docker login with a wrong password: exit 1" 1 "$RC"
+expect_match "docker login with a wrong password: 401 Unauthorized" "401 Unauthorized" "$ERR"
+docker login -u e2e --password-stdin "$AUTH_REGISTRY" <<<"pass word"
+expect_eq "docker login: exit 0" 0 "$RC"
+expect_match "docker login: Login Succeeded" "Login Succeeded" "$OUT"
+docker tag "$PUSHED_REF" "$AUTH_REGISTRY/e2e/app:1"
+docker push "$AUTH_REGISTRY/e2e/app:1"
+expect_eq "docker push with the stored credentials: exit 0" 0 "$RC"
+docker rmi "$AUTH_REGISTRY/e2e/app:1"
+docker pull "$AUTH_REGISTRY/e2e/app:1"
+expect_eq "docker pull with the stored credentials: exit 0" 0 "$RC"
+capture "$BERTH_CLI" -H "unix://$SOCK" pull "$AUTH_REGISTRY/e2e/app:1"
+expect_match "berth pull with the docker CLI's stored credentials" "Image is up to date" "$OUT"
+docker logout "$AUTH_REGISTRY"
+expect_match "docker logout" "Removing login credentials for $AUTH_REGISTRY" "$OUT"
+capture "$BERTH_CLI" -H "unix://$SOCK" login -u e2e --password-stdin "$AUTH_REGISTRY" <<<"pass word"
+expect_eq "berth login: exit 0" 0 "$RC"
+expect_match "berth login: Login Succeeded" "Login Succeeded" "$OUT"
+docker pull "$AUTH_REGISTRY/e2e/app:1"
+expect_eq "docker pull with what berth login stored: exit 0" 0 "$RC"
+
+# --- TLS (127.0.0.0/8 is reached without verification, as Docker does) --------------------------
+eval "$("$FIXTURES/registry.sh" start --dir "$T/registry-tls" --port 0 --mode tls | sed -n 's/^REGISTRY=/TLS_REGISTRY=/p')"
+[[ -n ${TLS_REGISTRY:-} ]] || die "the TLS registry did not start"
+docker tag "$PUSHED_REF" "$TLS_REGISTRY/e2e/app:1"
+docker push "$TLS_REGISTRY/e2e/app:1"
+expect_eq "docker push over TLS: exit 0" 0 "$RC"
+docker rmi "$TLS_REGISTRY/e2e/app:1"
+docker pull "$TLS_REGISTRY/e2e/app:1"
+expect_eq "docker pull over TLS: exit 0" 0 "$RC"
 
 echo "# took $SECONDS s"

@@ -64,8 +64,12 @@ Result<void> RegistryDistribution::push(const std::string& reference, const back
   return {};
 }
 
-Result<std::string> RegistryDistribution::login(const backend::RegistryAuth&) {
-  return fail(Errc::Unsupported, "logging in to registries is not supported by berth yet");
+Result<std::string> RegistryDistribution::login(const backend::RegistryAuth& auth) {
+  registry::AuthConfig a;
+  a.username = auth.username;
+  a.password = auth.password;
+  TRYV(registry::login(http_, auth.server.empty() ? "docker.io" : auth.server, a, config_.endpoints));
+  return std::string("Login Succeeded");
 }
 
 Result<std::string> RegistryDistribution::search(const std::string&, int) {

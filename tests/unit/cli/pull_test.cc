@@ -2,6 +2,9 @@
 #include "cli/pull.h"
 
 #include <fcntl.h>
+
+#include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -138,6 +141,59 @@ TEST(PushCommand, DockersFlagsAndWhatItRefuses) {
   r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "me/app@sha256:" + std::string(64, 'a')});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("cannot push a digest reference"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace berth::cli
+
+namespace berth::cli {
+namespace {
+
+class Logout : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/berth-cli-config-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ::setenv("DOCKER_CONFIG", dir_.c_str(), 1);
+  }
+  void TearDown() override {
+    ::unsetenv("DOCKER_CONFIG");
+    std::filesystem::remove_all(dir_);
+  }
+  std::string dir_;
+};
+
+TEST_F(Logout, RemovesTheServersCredentialsAndKeepsTheRest) {
+  Outcome r = berth({"logout"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "Not logged in to https://index.docker.io/v1/\n");
+  {
+    std::ofstream f(dir_ + "/config.json");
+    f << R"({"auths":{"127.0.0.1:5000":{"auth":"dTpw"},"https://index.docker.io/v1/":{"auth":"eDp5"}},"psFormat":"x"})";
+  }
+  r = berth({"logout", "http://127.0.0.1:5000/"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Removing login credentials for 127.0.0.1:5000\n");
+  std::ifstream f(dir_ + "/config.json");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("127.0.0.1:5000"), std::string::npos) << text;
+  EXPECT_NE(text.find("https://index.docker.io/v1/"), std::string::npos) << text;
+  EXPECT_NE(text.find("psFormat"), std::string::npos) << text;
+}
+
+TEST_F(Logout, LoginRefusesWhatItCannotAsk) {
+  Outcome r = berth({"-H", "unix:///nonexistent/berth.sock", "login", "--password-stdin", "127.0.0.1:5000"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("Must provide --username with --password-stdin"), std::string::npos) << r.err;
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "login", "-u", "me", "-p", "pw", "--password-stdin"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("mutually exclusive"), std::string::npos) << r.err;
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "login", "-u", "me", "-p", "pw", "127.0.0.1:5000"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("WARNING! Using --password via the CLI is insecure"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Cannot connect to the berth daemon"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/config.json")) << "nothing is stored unless the daemon said yes";
 }
 
 }  // namespace
