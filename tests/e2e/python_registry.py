@@ -69,7 +69,9 @@ class Registry(unittest.TestCase):
         lines = list(client.api.pull(f"{REG}/test/multi", tag="latest", auth_config=AUTH, stream=True, decode=True))
         statuses = [m.get("status", "") for m in lines]
         self.assertEqual(statuses[0], "Pulling from test/multi")
-        self.assertEqual(sum(s == "Pull complete" for s in statuses), 5)
+        # The busybox layer at the bottom may be there already (another test pulled it).
+        self.assertEqual(sum(s in ("Pull complete", "Already exists") for s in statuses), 5)
+        self.assertGreaterEqual(sum(s == "Pull complete" for s in statuses), 4)
         self.assertTrue(any(s == "Digest: " + PUSHED["test/multi:latest"] for s in statuses))
         self.assertFalse(any("error" in m for m in lines))
 
