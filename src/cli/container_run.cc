@@ -63,7 +63,7 @@ Result<std::string> create_container(Cli& cli, RunOptions& o, bool detached) {
   if (o.pull != "missing" && o.pull != "never" && o.pull != "always") {
     return fail(Errc::InvalidArgument, fmt::format("invalid pull option: '{}': must be one of \"always\", \"missing\" or \"never\"", o.pull));
   }
-  if (o.pull == "always") TRYV(pull_image(cli, o.image, o.platform, o.quiet, 2));
+  if (o.pull == "always") TRYV(pull_image(cli, image_with_tag(o.image), o.platform, o.quiet, 2));
   if (o.tty && is_terminal(1)) o.console_size = terminal_size();
   CreateRequest req = TRY(build_create_request(o, detached, process_environment()));
   api::Client* c = TRY(cli.client());
@@ -72,7 +72,7 @@ Result<std::string> create_container(Cli& cli, RunOptions& o, bool detached) {
   if (r.status == 404 && o.pull == "missing") {
     // Create answers 404 only for the image: pull it (progress to stderr, as docker) and create again.
     errf("Unable to find image '{}' locally\n", image_with_tag(o.image));
-    TRYV(pull_image(cli, o.image, o.platform, o.quiet, 2));
+    TRYV(pull_image(cli, image_with_tag(o.image), o.platform, o.quiet, 2));
     r = TRY(c->request("POST", "/containers/create" + req.query,
                        req.body.dump(-1, ' ', false, Json::error_handler_t::replace)));
   }
