@@ -80,16 +80,21 @@ Result<void> pull_image(Cli& cli, const std::string& reference, const std::strin
   if (t.defaulted && !quiet) write_all(fd, "Using default tag: latest\n");
   std::string q = "/images/create?fromImage=" + url_encode(t.name) + "&tag=" + url_encode(t.tag);
   if (!platform.empty()) q += "&platform=" + url_encode(platform);
+  return stream_progress(cli, q, t.domain, quiet, fd);
+}
+
+Result<void> stream_progress(Cli& cli, const std::string& path, const std::string& domain, bool quiet, int fd) {
   api::Client* c = TRY(cli.client());
-  // Quiet: nothing is drawn, but an error in the stream still ends the pull.
+  // Quiet: nothing is drawn, but an error in the stream still ends the command.
   ProgressDisplay display(fd, is_terminal(fd), quiet);
-  auto r = TRY(c->stream("POST", q, "", [&](std::string_view data) {
-    display.feed(data);
-    return true;
-  }, {{"X-Registry-Auth", registry_auth_header(t.domain)}}));
+  auto r = TRY(c->stream("POST", path, "",
+                         [&](std::string_view data) {
+                           display.feed(data);
+                           return true;
+                         },
+                         {{"X-Registry-Auth", registry_auth_header(domain)}}));
   TRY(check(std::move(r)));
-  TRYV(display.finish());
-  return {};
+  return display.finish();
 }
 
 void add_pull_commands(Invocation& inv, CLI::App* parent) {

@@ -25,6 +25,9 @@ Result<void> pull_image(Cli& cli, const std::string& reference, const std::strin
 
 void add_pull_commands(Invocation& inv, CLI::App* parent);
 
+// POST path (a pull or push) with the registry's credentials; the daemon's
+// progress drawn on fd, its error (in the stream or the status) returned.
+Result<void> stream_progress(Cli& cli, const std::string& path, const std::string& domain, bool quiet, int fd);
 // X-Registry-Auth for a registry: the client's config.json "auths" entry for it.
 std::string registry_auth_header(const std::string& domain);
 

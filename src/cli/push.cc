@@ -1,6 +1,5 @@
 // berth push: the daemon's POST /images/NAME/push with the client's
 // credentials, its progress drawn as the docker CLI draws it.
-#include "cli/progress_display.h"
 #include "cli/pull.h"
 #include "cli/stream.h"
 
@@ -13,16 +12,7 @@ Result<void> push_image(Cli& cli, const std::string& reference, bool quiet) {
   if (t.tag.rfind("sha256:", 0) == 0)
     return fail(Errc::InvalidArgument, "cannot push a digest reference");
   if (t.defaulted && !quiet) outf("Using default tag: latest\n");
-  api::Client* c = TRY(cli.client());
-  ProgressDisplay display(1, is_terminal(1), quiet);
-  auto r = TRY(c->stream("POST", "/images/" + url_encode(t.name) + "/push?tag=" + url_encode(t.tag), "",
-                         [&](std::string_view data) {
-                           display.feed(data);
-                           return true;
-                         },
-                         {{"X-Registry-Auth", registry_auth_header(t.domain)}}));
-  TRY(check(std::move(r)));
-  TRYV(display.finish());
+  TRYV(stream_progress(cli, "/images/" + url_encode(t.name) + "/push?tag=" + url_encode(t.tag), t.domain, quiet, 1));
   if (quiet) outf("{}\n", t.canonical);
   return {};
 }

@@ -9,6 +9,7 @@
 
 #include "image/media_types.h"
 #include "image/reference.h"
+#include "registry/reporter.h"
 
 namespace berth::registry {
 namespace {
@@ -19,35 +20,6 @@ using image::Descriptor;
 constexpr size_t kMaxConfigBytes = 8 << 20;
 constexpr std::string_view kSchema1 = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 constexpr std::string_view kSchema1Plain = "application/vnd.docker.distribution.manifest.v1+json";
-
-// Serializes messages from the download threads.
-class Reporter {
- public:
-  explicit Reporter(const ProgressSink& sink) : sink_(sink) {}
-  void status(const std::string& status, const std::string& id = {}, bool empty_detail = false) {
-    ProgressMessage m;
-    m.status = status;
-    m.id = id;
-    m.empty_detail = empty_detail;
-    send(m);
-  }
-  void bytes(const std::string& status, const std::string& id, uint64_t current, uint64_t total) {
-    ProgressMessage m;
-    m.status = status;
-    m.id = id;
-    m.current = current;
-    m.total = total;
-    send(m);
-  }
-
- private:
-  void send(const ProgressMessage& m) {
-    std::lock_guard lk(mu_);
-    if (sink_) sink_(m);
-  }
-  const ProgressSink& sink_;
-  std::mutex mu_;
-};
 
 // One layer's download into the content store, resumed where it stopped.
 Result<void> download(RepositoryClient& client, content::Store& store, const Descriptor& layer, int max_attempts,

@@ -18,6 +18,7 @@
 #include "registry/client.h"
 #include "registry/platform.h"
 #include "registry/progress.h"
+#include "registry/reporter.h"
 
 namespace berth::registry {
 
@@ -39,9 +40,6 @@ struct PullResult {
   std::string familiar;         // "busybox:latest", as Docker shows it
   bool up_to_date = false;      // nothing new: the reference already named this image
 };
-
-// Called from several threads, one message at a time (the puller serializes).
-using ProgressSink = std::function<void(const ProgressMessage&)>;
 
 Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptions& options, const ProgressSink& progress);
 

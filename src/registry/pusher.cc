@@ -10,32 +10,13 @@
 #include "image/media_types.h"
 #include "image/reference.h"
 #include "registry/gzip_layer.h"
+#include "registry/reporter.h"
 
 namespace berth::registry {
 namespace {
 
 using content::Digest;
 using image::Descriptor;
-
-class Reporter {
- public:
-  explicit Reporter(const ProgressSink& sink) : sink_(sink) {}
-  void send(ProgressMessage m) {
-    std::lock_guard lk(mu_);
-    if (sink_) sink_(m);
-  }
-  void status(const std::string& status, const std::string& id = {}, bool empty_detail = false) {
-    ProgressMessage m;
-    m.status = status;
-    m.id = id;
-    m.empty_detail = empty_detail;
-    send(m);
-  }
-
- private:
-  const ProgressSink& sink_;
-  std::mutex mu_;
-};
 
 struct Layer {
   Descriptor stored;           // as the image has it
@@ -74,12 +55,7 @@ Result<void> upload_blob(RepositoryClient& client, content::Store& store, const 
       sent += static_cast<uint64_t>(n);
       if (report && (sent - shown >= step || sent == total)) {
         shown = sent;
-        ProgressMessage m;
-        m.status = "Pushing";
-        m.id = id;
-        m.current = sent;
-        m.total = total;
-        report->send(m);
+        report->bytes("Pushing", id, sent, total);
       }
     }
     return n;

@@ -1,11 +1,37 @@
 #include "engine/distribution/registry_distribution.h"
 
+#include <functional>
+#include <optional>
+
 #include "registry/platform.h"
 #include "registry/progress.h"
 #include "registry/puller.h"
 #include "registry/pusher.h"
 
 namespace berth::engine {
+
+namespace {
+
+// Runs a pull or push with its messages going to the client. An error before
+// the first message is returned (the route answers with its status); after
+// it, the answer has begun, so the error ends the stream as dockerd's does.
+template <typename T>
+Result<std::optional<T>> streamed(const backend::DistributionBackend::Progress& progress,
+                                  const std::function<Result<T>(const registry::ProgressSink&)>& run) {
+  bool streaming = false, client_gone = false;
+  registry::ProgressSink sink = [&](const registry::ProgressMessage& m) {
+    if (client_gone) return;
+    streaming = true;
+    client_gone = !progress(registry::format_progress(m));
+  };
+  auto r = run(sink);
+  if (r) return std::optional<T>(std::move(*r));
+  if (!streaming) return std::unexpected(r.error());
+  if (!client_gone) progress(registry::format_error(r.error().message));
+  return std::optional<T>();
+}
+
+}  // namespace
 
 RegistryDistribution::RegistryDistribution(image::ImageService& images, std::mutex& image_mu, Events& events,
                                            RegistryConfig config)
@@ -19,19 +45,10 @@ Result<void> RegistryDistribution::pull(const backend::PullRequest& request, con
   o.image_lock = &image_mu_;
   if (!request.platform.empty()) o.platform = TRY(registry::parse_platform(request.platform));
   o.auth = TRY(registry::decode_registry_auth(request.auth.header));
-  bool streaming = false, client_gone = false;
-  auto sink = [&](const registry::ProgressMessage& m) {
-    if (client_gone) return;
-    streaming = true;
-    client_gone = !progress(registry::format_progress(m));
-  };
-  auto pulled = registry::pull(http_, images_, o, sink);
-  if (!pulled) {
-    // Once the answer has begun, its status is sent: the error goes in the stream.
-    if (!streaming) return std::unexpected(pulled.error());
-    if (!client_gone) progress(registry::format_error(pulled.error().message));
-    return {};
-  }
+  auto pulled = TRY(streamed<registry::PullResult>(progress, [&](const registry::ProgressSink& sink) {
+    return registry::pull(http_, images_, o, sink);
+  }));
+  if (!pulled) return {};  // the error went in the stream
   events_.publish({"image", "pull", pulled->familiar, {{"name", pulled->familiar}}, 0});
   return {};
 }
@@ -44,22 +61,13 @@ Result<void> RegistryDistribution::push(const std::string& reference, const back
   o.max_concurrent_uploads = config_.max_concurrent_uploads;
   o.image_lock = &image_mu_;
   o.auth = TRY(registry::decode_registry_auth(auth.header));
-  bool streaming = false, client_gone = false;
-  auto sink = [&](const registry::ProgressMessage& m) {
-    if (client_gone) return;
-    streaming = true;
-    client_gone = !progress(registry::format_progress(m));
-  };
-  auto pushed = registry::push(http_, images_, o, sink);
-  if (!pushed) {
-    if (!streaming) return std::unexpected(pushed.error());
-    if (!client_gone) progress(registry::format_error(pushed.error().message));
-    return {};
-  }
+  auto pushed = TRY(streamed<registry::PushResult>(progress, [&](const registry::ProgressSink& sink) {
+    return registry::push(http_, images_, o, sink);
+  }));
+  if (!pushed) return {};  // the error went in the stream
   // The CLI reads the digest from the aux message, as dockerd sends it.
-  if (!client_gone)
-    progress("{\"progressDetail\":{},\"aux\":{\"Tag\":\"" + pushed->tag + "\",\"Digest\":\"" + pushed->digest +
-             "\",\"Size\":" + std::to_string(pushed->size) + "}}\r\n");
+  progress("{\"progressDetail\":{},\"aux\":{\"Tag\":\"" + pushed->tag + "\",\"Digest\":\"" + pushed->digest +
+           "\",\"Size\":" + std::to_string(pushed->size) + "}}\r\n");
   events_.publish({"image", "push", reference, {{"name", reference}}, 0});
   return {};
 }
