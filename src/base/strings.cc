@@ -48,3 +48,14 @@ std::optional<uint64_t> parse_uint(std::string_view s) {
 }
 
 }  // namespace berth
+
+namespace berth {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace berth

@@ -17,37 +17,18 @@
 namespace berth::cli {
 namespace {
 
-constexpr char kDockerHub[] = "https://index.docker.io/v1/";
-
-std::string config_dir() {
-  if (const char* d = ::getenv("DOCKER_CONFIG"); d && *d) return d;
-  if (const char* h = ::getenv("HOME"); h && *h) return std::string(h) + "/.docker";
-  return "/root/.docker";
-}
-
 Result<nlohmann::json> read_config() {
-  auto text = read_file(config_dir() + "/config.json");
+  auto text = read_file(docker_config_dir() + "/config.json");
   if (!text) return nlohmann::json::object();
   auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return fail(Errc::InvalidArgument, config_dir() + "/config.json is not a JSON object");
+  if (!j.is_object()) return fail(Errc::InvalidArgument, docker_config_dir() + "/config.json is not a JSON object");
   return j;
 }
 
 Result<void> write_config(const nlohmann::json& j) {
-  std::string dir = config_dir();
+  std::string dir = docker_config_dir();
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + dir);
   return write_file_atomic(dir + "/config.json", j.dump(1, '\t') + "\n", 0600);
-}
-
-// The key docker keeps a server under: Docker Hub's URL, else the host[:port].
-std::string server_key(const std::string& server) {
-  if (server.empty()) return kDockerHub;
-  std::string s = server;
-  for (const char* scheme : {"https://", "http://"})
-    if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
-  s = s.substr(0, s.find('/'));
-  if (s == "index.docker.io" || s == "docker.io" || s == "registry-1.docker.io") return kDockerHub;
-  return s;
 }
 
 Result<std::string> prompt(const std::string& label, bool secret) {
@@ -77,7 +58,7 @@ struct LoginOptions {
 };
 
 Result<int> login(Cli& cli, LoginOptions& o) {
-  std::string server = o.args.empty() ? kDockerHub : o.args[0];
+  std::string server = o.args.empty() ? std::string(kDockerHubAuthKey) : o.args[0];
   if (!o.password.empty()) {
     errf("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
     if (o.password_stdin) return fail(Errc::InvalidArgument, "--password and --password-stdin are mutually exclusive");
@@ -101,17 +82,17 @@ Result<int> login(Cli& cli, LoginOptions& o) {
                            : "Login Succeeded";
   auto config = TRY(read_config());
   if (!config.contains("auths") || !config["auths"].is_object()) config["auths"] = nlohmann::json::object();
-  config["auths"][server_key(server)] = {{"auth", base64::encode(o.username + ":" + o.password)}};
+  config["auths"][auth_key(server)] = {{"auth", base64::encode(o.username + ":" + o.password)}};
   TRYV(write_config(config));
   errf("WARNING! Your password will be stored unencrypted in {}/config.json.\n"
        "Configure a credential helper to remove this warning. See\n"
-       "https://docs.docker.com/go/credential-store/\n\n", config_dir());
+       "https://docs.docker.com/go/credential-store/\n\n", docker_config_dir());
   outf("{}\n", status);
   return 0;
 }
 
 Result<int> logout(const std::vector<std::string>& args) {
-  std::string key = server_key(args.empty() ? "" : args[0]);
+  std::string key = auth_key(args.empty() ? "" : args[0]);
   auto config = TRY(read_config());
   if (!config.contains("auths") || !config["auths"].is_object() || !config["auths"].contains(key)) {
     outf("Not logged in to {}\n", key);

@@ -4,37 +4,39 @@
 
 #include "base/base64.h"
 #include "base/file.h"
+#include "base/strings.h"
 #include "cli/progress_display.h"
 #include "cli/stream.h"
 
 namespace berth::cli {
 
-// The client's credentials for a registry: config.json's "auths" entry
-// ("https://index.docker.io/v1/" for Docker Hub), as X-Registry-Auth.
+std::string docker_config_dir() {
+  if (const char* d = ::getenv("DOCKER_CONFIG"); d && *d) return d;
+  if (const char* h = ::getenv("HOME"); h && *h) return std::string(h) + "/.docker";
+  return "/root/.docker";
+}
+
+std::string auth_key(const std::string& server) {
+  if (server.empty()) return kDockerHubAuthKey;
+  std::string s = server;
+  for (const char* scheme : {"https://", "http://"})
+    if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
+  s = s.substr(0, s.find('/'));
+  if (s == "index.docker.io" || s == "docker.io" || s == "registry-1.docker.io") return kDockerHubAuthKey;
+  return s;
+}
+
 std::string registry_auth_header(const std::string& domain) {
-  std::string dir;
-  if (const char* d = ::getenv("DOCKER_CONFIG"); d && *d) {
-    dir = d;
-  } else if (const char* h = ::getenv("HOME"); h && *h) {
-    dir = std::string(h) + "/.docker";
-  }
   nlohmann::json entry = nlohmann::json::object();
-  if (!dir.empty()) {
-    if (auto text = read_file(dir + "/config.json")) {
-      auto j = nlohmann::json::parse(*text, nullptr, false);
-      std::string key = domain == "docker.io" ? "https://index.docker.io/v1/" : domain;
-      if (j.is_object() && j.contains("auths") && j["auths"].is_object()) {
-        for (const auto& [k, v] : j["auths"].items()) {
-          std::string host = k;
-          for (const char* scheme : {"https://", "http://"})
-            if (host.rfind(scheme, 0) == 0 && k != "https://index.docker.io/v1/") host = host.substr(std::string(scheme).size());
-          if (host.find('/') != std::string::npos && k != "https://index.docker.io/v1/") host = host.substr(0, host.find('/'));
-          if ((host == key || k == key) && v.is_object()) {
-            for (const char* f : {"auth", "username", "password", "identitytoken", "registrytoken"})
-              if (v.contains(f) && v[f].is_string()) entry[f] = v[f];
-            entry["serveraddress"] = k;
-          }
-        }
+  if (auto text = read_file(docker_config_dir() + "/config.json")) {
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    std::string key = auth_key(domain);
+    if (j.is_object() && j.contains("auths") && j["auths"].is_object()) {
+      for (const auto& [k, v] : j["auths"].items()) {
+        if (auth_key(k) != key || !v.is_object()) continue;  // "http://host:5000/" is host:5000's too
+        for (const char* f : {"auth", "username", "password", "identitytoken", "registrytoken"})
+          if (v.contains(f) && v[f].is_string()) entry[f] = v[f];
+        entry["serveraddress"] = k;
       }
     }
   }
@@ -63,11 +65,7 @@ Result<PullTarget> pull_target(const std::string& reference) {
   auto slash = rest.find('/');
   std::string first = slash == std::string::npos ? "" : rest.substr(0, slash);
   bool has_domain = !first.empty() && (first.find_first_of(".:") != std::string::npos || first == "localhost" ||
-                                       first != [&] {
-                                         std::string l = first;
-                                         for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                                         return l;
-                                       }());
+                                       first != ascii_lower(first));
   t.domain = has_domain ? first : "docker.io";
   std::string path = has_domain ? rest.substr(slash + 1) : rest;
   if (!has_domain && path.find('/') == std::string::npos) path = "library/" + path;

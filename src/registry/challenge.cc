@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace berth::registry {
 namespace {
 
@@ -15,12 +17,6 @@ bool is_token68_char(char c) {
   return c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
 }
 bool is_ws(char c) { return c == ' ' || c == '\t'; }
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 class Parser {
  public:
@@ -48,7 +44,7 @@ class Parser {
           skip_element();
           continue;
         }
-        out.back().params[lower(std::move(tok))] = std::move(value);
+        out.back().params[ascii_lower(std::move(tok))] = std::move(value);
         continue;
       }
       // A token not followed by '=' starts a challenge (the next scheme),
@@ -57,7 +53,7 @@ class Parser {
         skip_element();
         continue;
       }
-      out.push_back(Challenge{lower(std::move(tok)), {}});
+      out.push_back(Challenge{ascii_lower(std::move(tok)), {}});
       in_challenge = true;
       if (after_token < s_.size() && is_ws(s_[after_token])) skip_token68();
     }

@@ -1,6 +1,5 @@
 #include "registry/client.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -9,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/strings.h"
 #include "image/media_types.h"
+#include "net/ipam.h"
 #include "registry/challenge.h"
 
 namespace berth::registry {
@@ -29,16 +30,11 @@ std::string host_without_port(const std::string& host) {
   return colon == std::string::npos ? host : host.substr(0, colon);
 }
 
-bool in_cidr(const std::string& ip, const std::string& cidr) {
-  auto slash = cidr.find('/');
-  if (slash == std::string::npos) return false;
-  in_addr a{}, net{};
-  if (::inet_pton(AF_INET, ip.c_str(), &a) != 1 || ::inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1)
-    return false;
-  int bits = std::atoi(cidr.c_str() + slash + 1);
-  if (bits < 0 || bits > 32) return false;
-  uint32_t mask = bits == 0 ? 0 : htonl(~uint32_t{0} << (32 - bits));
-  return (a.s_addr & mask) == (net.s_addr & mask);
+// The address in a CIDR (net/ipam's parsers: a host name is in none).
+bool in_cidr(const std::string& ip, std::string_view cidr) {
+  auto addr = net::parse_ipv4(ip);
+  auto range = net::parse_cidr(cidr);
+  return addr && range && range->contains(*addr);
 }
 
 // Docker's default: 127.0.0.0/8 (and the names for it) is insecure.
@@ -79,12 +75,6 @@ std::string strip_params(const std::string& content_type) {
   return t;
 }
 
-Result<std::string> base64_decode(std::string_view in) {
-  auto out = base64::decode(in);
-  if (!out) return fail(Errc::InvalidArgument, "not base64");
-  return *out;
-}
-
 std::string json_string(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -92,12 +82,10 @@ std::string json_string(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return base64::encode(bytes); }
-
 Result<AuthConfig> decode_registry_auth(std::string_view header) {
   AuthConfig a;
   if (header.empty()) return a;
-  auto text = base64_decode(header);
+  auto text = base64::decode(header);
   if (!text) return fail(Errc::InvalidArgument, "X-Registry-Auth is not base64-encoded JSON");
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (!j.is_object()) return fail(Errc::InvalidArgument, "X-Registry-Auth is not a JSON object");
@@ -106,7 +94,7 @@ Result<AuthConfig> decode_registry_auth(std::string_view header) {
   a.identity_token = json_string(j, "identitytoken");
   a.registry_token = json_string(j, "registrytoken");
   if (a.username.empty() && a.password.empty()) {
-    if (auto both = base64_decode(json_string(j, "auth")); both && !both->empty()) {
+    if (auto both = base64::decode(json_string(j, "auth")); both && !both->empty()) {
       auto colon = both->find(':');
       if (colon != std::string::npos) {
         a.username = both->substr(0, colon);
@@ -139,7 +127,8 @@ std::string registry_error_text(const std::string& body) {
     std::string code = e.is_object() ? json_string(e, "code") : "";
     std::string message = e.is_object() ? json_string(e, "message") : "";
     std::string words = code;
-    for (char& c : words) c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    words = ascii_lower(words);
+    std::replace(words.begin(), words.end(), '_', ' ');
     if (!words.empty() && !message.empty()) return words + ": " + message;
     if (!message.empty()) return message;
     if (!words.empty()) return words;
@@ -217,7 +206,7 @@ Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const
   }
   std::string basic_header;
   if (!auth_.username.empty() || !auth_.password.empty())
-    basic_header = "Authorization: Basic " + base64_encode(auth_.username + ":" + auth_.password);
+    basic_header = "Authorization: Basic " + base64::encode(auth_.username + ":" + auth_.password);
   if (bearer) {
     auto realm = bearer->params.find("realm");
     if (realm == bearer->params.end() || realm->second.empty())

@@ -34,7 +34,6 @@ struct AuthConfig {
 // X-Registry-Auth: base64url (or std base64) of {"username","password","serveraddress",
 // "identitytoken","registrytoken"}. An empty header is no credentials; a bad one InvalidArgument.
 Result<AuthConfig> decode_registry_auth(std::string_view header);
-std::string base64_encode(std::string_view bytes);
 
 struct Endpoint {
   std::string scheme;  // "https" or "http"

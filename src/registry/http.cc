@@ -13,25 +13,15 @@
 #include <cstring>
 #include <mutex>
 
+#include "base/strings.h"
+
 namespace berth::registry {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-  return std::string(s.substr(b, e - b));
-}
 
 // Go's url.Error prefix: "Get", "Head", "Put"...
 std::string go_method(const std::string& m) {
   if (m.empty()) return "Get";
-  std::string out = lower(m);
+  std::string out = ascii_lower(m);
   out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
   return out;
 }
@@ -55,7 +45,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos)
-    t->response.headers.emplace(lower(std::string(line.substr(0, colon))), trim(line.substr(colon + 1)));
+    t->response.headers.emplace(ascii_lower(line.substr(0, colon)), std::string(trim(line.substr(colon + 1))));
   return size * n;
 }
 

@@ -3,25 +3,20 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace berth::registry {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string normalize_os(std::string_view os) {
-  std::string o = lower(os);
+  std::string o = ascii_lower(os);
   return o == "macos" ? "darwin" : o;
 }
 
 // containerd's normalizeArch, plus i686 -> 386.
 void normalize_arch(std::string& arch, std::string& variant) {
-  arch = lower(arch);
-  variant = lower(variant);
+  arch = ascii_lower(arch);
+  variant = ascii_lower(variant);
   if (arch == "i386" || arch == "i686") {
     arch = "386";
     variant.clear();

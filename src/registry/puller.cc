@@ -106,12 +106,17 @@ Result<std::string> fetch_config(RepositoryClient& client, content::Store& store
   if (d.size < 0 || static_cast<size_t>(d.size) > kMaxConfigBytes)
     return fail(Errc::InvalidArgument, "image config " + d.digest.str() + " is too large (" + std::to_string(d.size) + " bytes)");
   std::string bytes;
+  bool too_large = false;
   BodySink sink = [&](std::string_view chunk) {
-    if (bytes.size() + chunk.size() > kMaxConfigBytes) return false;
-    bytes.append(chunk);
-    return true;
+    too_large = bytes.size() + chunk.size() > kMaxConfigBytes;
+    if (!too_large) bytes.append(chunk);
+    return !too_large;
   };
-  TRYV(client.blob(d.digest, 0, sink));
+  auto r = client.blob(d.digest, 0, sink);
+  if (too_large)
+    return fail(Errc::InvalidArgument, "image config " + d.digest.str() + " is larger than its " +
+                                           std::to_string(d.size) + " bytes (or 8 MiB): refused");
+  TRYV(std::move(r));
   if (content::sha256(bytes) != d.digest)
     return fail(Errc::InvalidArgument, "image config verification failed for digest " + d.digest.str());
   return bytes;
@@ -158,7 +163,8 @@ Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptio
   out.image_id = manifest.config.digest.str();
   std::unique_lock<std::mutex> lock;
   if (o.image_lock) lock = std::unique_lock(*o.image_lock);
-  auto current = images.inspect(ref.str());
+  // What the reference names now: an ID from the metadata, no blob read.
+  auto current = images.metadata().image_for_ref(ref.str());
   bool had_image = images.metadata().get(out.image_id).has_value();
 
   auto chains = image::chain_ids(diff_ids);
@@ -199,10 +205,9 @@ Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptio
   image::ImageService::UnpackHooks hooks;
   hooks.extracting = [&](size_t i) { report.status("Extracting", short_id(manifest.layers[i].digest.str()), true); };
   hooks.extracted = [&](size_t i) { report.status("Pull complete", short_id(manifest.layers[i].digest.str()), true); };
-  if (!images.content().exists(top.digest)) (void)images.content().write(top.digest, top.bytes);
   TRY_CTX(images.commit_image(config_bytes, chosen.bytes, refs, {}, &hooks), "storing image " + display);
 
-  out.up_to_date = had_image && current && current->id == out.image_id && to_fetch.empty();
+  out.up_to_date = had_image && current && *current == out.image_id && to_fetch.empty();
   report.status("Digest: " + out.digest);
   report.status(std::string(out.up_to_date ? "Status: Image is up to date for " : "Status: Downloaded newer image for ") +
                 display);

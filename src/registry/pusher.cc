@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
 #include "image/media_types.h"
 #include "image/reference.h"
 #include "registry/gzip_layer.h"
@@ -176,8 +177,11 @@ Result<PushResult> push(Http& http, image::ImageService& images, const PushOptio
   out.digest = TRY(client.put_manifest(ref.tag(), media_type, manifest_bytes));
   out.size = manifest_bytes.size();
   if (lock.mutex()) lock.lock();
-  (void)images.content().write(content::sha256(manifest_bytes), manifest_bytes);
-  (void)images.metadata().tag(ref.name() + "@" + out.digest, info->id);
+  // The push has happened; failing to remember its repo digest only costs a later mount.
+  if (auto w = images.content().write(content::sha256(manifest_bytes), manifest_bytes); !w)
+    log::warn("pushed {}, but storing its manifest failed: {}", ref.familiar(), w.error().str());
+  if (auto t = images.metadata().tag(ref.name() + "@" + out.digest, info->id); !t)
+    log::warn("pushed {}, but recording its repo digest failed: {}", ref.familiar(), t.error().str());
   if (lock.mutex()) lock.unlock();
   report.status(out.tag + ": digest: " + out.digest + " size: " + std::to_string(out.size));
   return out;
