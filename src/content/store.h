@@ -64,6 +64,10 @@ class Writer {
   // Removes the temp file, resumable or not; the writer is spent.
   void discard();
   uint64_t written() const { return written_; }
+  // A read-only descriptor of the bytes written so far (and of those still to
+  // come): it stays valid across commit's rename, so a reader can follow a
+  // download from its first byte.
+  Result<UniqueFd> open_reader() const;
 
  private:
   friend class Store;

@@ -92,6 +92,13 @@ Result<void> Writer::write(std::string_view chunk) {
   return {};
 }
 
+Result<UniqueFd> Writer::open_reader() const {
+  if (temp_name_.empty()) return fail(Errc::InvalidArgument, "reading " + what_blob(expected_) + ": writer is closed");
+  UniqueFd fd(::openat(dirs_->ingest_fd.get(), temp_name_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return fail_errno("opening " + dirs_->root + "/ingest/" + temp_name_ + " to read");
+  return fd;
+}
+
 Result<Digest> Writer::commit() {
   std::string what = "committing " + what_blob(expected_);
   if (temp_name_.empty()) return fail(Errc::InvalidArgument, what + ": writer is closed");

@@ -94,13 +94,14 @@ Result<std::unique_ptr<ImageService>> ImageService::open(const std::string& root
       new ImageService(root, std::move(c), std::move(s), std::move(m)));
 }
 
-// Applies a blob into a new active snapshot on `parent`; on success commits it
-// as name(diff_id) unless a snapshot of that name exists already (then ours is
-// dropped). Returns the diff ID.
-static Result<Digest> apply_blob(content::Store& store, snapshot::Snapshotter& snaps,
-                                 const Digest& blob, const std::string& parent,
-                                 const std::optional<Digest>& expected_diff,
-                                 const std::function<std::string(const Digest&)>& name) {
+// Applies a layer's bytes into a new active snapshot on `parent`; on success
+// commits it as name(diff_id) unless a snapshot of that name exists already
+// (then ours is dropped). The bytes must hash to expected_blob when given
+// (a stream not yet verified), the tar to expected_diff. Returns the diff ID.
+static Result<Digest> apply_layer(layer::ByteSource& source, snapshot::Snapshotter& snaps, const Digest& blob,
+                                  const std::string& parent, bool verify_blob,
+                                  const std::optional<Digest>& expected_diff,
+                                  const std::function<std::string(const Digest&)>& name) {
   std::string key = "extract-" + random_suffix();
   auto mounts = TRY_CTX(snaps.prepare(key, parent), "preparing snapshot to unpack " + blob.str());
   auto cleanup = [&](Error e) -> Result<Digest> {
@@ -109,12 +110,13 @@ static Result<Digest> apply_blob(content::Store& store, snapshot::Snapshotter& s
   };
   auto dir = writable_dir(mounts);
   if (!dir) return cleanup(dir.error());
-  auto fd = store.open_blob(blob);
-  if (!fd) return cleanup(fd.error());
   bool overlay = dynamic_cast<snapshot::OverlaySnapshotter*>(&snaps) != nullptr;
-  auto res = layer::apply(fd->get(), *dir,
-                          {.format = overlay ? layer::Format::Overlay : layer::Format::Plain});
+  auto res = layer::apply(source, *dir, {.format = overlay ? layer::Format::Overlay : layer::Format::Plain});
   if (!res) return cleanup(std::move(res.error()).wrap("unpacking layer " + blob.str()));
+  if (verify_blob && res->digest != blob)
+    return cleanup(Error{Errc::InvalidArgument, 0,
+                         "filesystem layer verification failed for digest " + blob.str() + ": its bytes hash to " +
+                             res->digest.str()});
   if (expected_diff && res->diff_id != *expected_diff)
     return cleanup(Error{Errc::InvalidArgument, 0,
                          "layer " + blob.str() + " has diff ID " + res->diff_id.str() +
@@ -130,6 +132,16 @@ static Result<Digest> apply_blob(content::Store& store, snapshot::Snapshotter& s
   return res->diff_id;
 }
 
+// The same from a blob the content store has (verified when it was stored).
+static Result<Digest> apply_blob(content::Store& store, snapshot::Snapshotter& snaps,
+                                 const Digest& blob, const std::string& parent,
+                                 const std::optional<Digest>& expected_diff,
+                                 const std::function<std::string(const Digest&)>& name) {
+  auto fd = TRY(store.open_blob(blob));
+  layer::FdSource source(fd.get());
+  return apply_layer(source, snaps, blob, parent, false, expected_diff, name);
+}
+
 bool ImageService::has_layer(const Digest& chain) {
   auto st = snapshots_->stat(chain.str());
   return st && st->kind == snapshot::Kind::Committed;
@@ -140,6 +152,14 @@ Result<void> ImageService::unpack(const Descriptor& layer, const Digest& diff_id
   if (auto st = snapshots_->stat(chain); st && st->kind == snapshot::Kind::Committed) return {};
   TRY(apply_blob(content_, *snapshots_, layer.digest, parent, diff_id,
                  [&](const Digest&) { return chain; }));
+  return {};
+}
+
+Result<void> ImageService::unpack_stream(layer::ByteSource& source, const Descriptor& layer, const Digest& diff_id,
+                                        const Digest& chain, const std::string& parent) {
+  if (has_layer(chain)) return {};
+  TRY(apply_layer(source, *snapshots_, layer.digest, parent, true, diff_id,
+                  [&](const Digest&) { return chain.str(); }));
   return {};
 }
 

@@ -19,6 +19,7 @@
 #include "base/error.h"
 #include "content/store.h"
 #include "image/oci.h"
+#include "layer/byte_source.h"
 #include "metadata/image_store.h"
 #include "snapshot/snapshotter.h"
 
@@ -94,6 +95,13 @@ class ImageService {
   Result<ImageInfo> commit_image(std::string_view config_bytes, std::string_view manifest_bytes,
                                  const std::vector<std::string>& refs, std::string parent = {},
                                  const UnpackHooks* hooks = nullptr);
+  // Unpacks one layer into snapshot `chain` on `parent` (a committed chain
+  // ID, "" for the first layer) from its blob's bytes as they arrive (a
+  // download: commit_image then finds it there), unless the snapshot exists.
+  // Nothing is kept unless the bytes hash to layer.digest and their tar to
+  // diff_id. Safe beside other calls: it touches only the snapshotter.
+  Result<void> unpack_stream(layer::ByteSource& source, const Descriptor& layer, const Digest& diff_id,
+                             const Digest& chain, const std::string& parent);
   // Whether the layers up to chain ID `chain` are unpacked (a committed snapshot).
   bool has_layer(const Digest& chain);
 

@@ -88,8 +88,8 @@ Result<void> Applier::entry(archive* a, archive_entry* e) {
   return writer_.write(a, e, path);
 }
 
-Result<ApplyResult> apply_into(int fd, int root, const ApplyOptions& options) {
-  auto in = TRY(TarInput::open(fd));
+Result<ApplyResult> apply_into(ByteSource& source, int root, const ApplyOptions& options) {
+  auto in = TRY(TarInput::open(source));
   Applier applier(root, options);
   archive* a = in->tar();
   TRYV(for_each_entry(a, "reading layer tar", [&](archive_entry* e) { return applier.entry(a, e); }));
@@ -101,9 +101,14 @@ Result<ApplyResult> apply_into(int fd, int root, const ApplyOptions& options) {
 }  // namespace
 
 Result<ApplyResult> apply(int fd, const std::string& target_dir, const ApplyOptions& options) {
+  FdSource source(fd);
+  return apply(source, target_dir, options);
+}
+
+Result<ApplyResult> apply(ByteSource& source, const std::string& target_dir, const ApplyOptions& options) {
   UniqueFd root(::open(target_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail_errno("opening layer target " + target_dir);
-  auto result = apply_into(fd, root.get(), options);
+  auto result = apply_into(source, root.get(), options);
   if (!result) {
     // Leave nothing half-applied behind.
     if (auto r = empty_dir(root.get()); !r)

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "content/digest.h"
+#include "layer/byte_source.h"
 
 namespace berth::layer {
 
@@ -39,6 +40,8 @@ struct ApplyResult {
 // InvalidArgument naming the entry; on any failure target_dir is emptied,
 // so the caller discards the snapshot and nothing half-applied survives.
 Result<ApplyResult> apply(int fd, const std::string& target_dir, const ApplyOptions& options = {});
+// The same from any source of the layer's bytes (a download still arriving).
+Result<ApplyResult> apply(ByteSource& source, const std::string& target_dir, const ApplyOptions& options = {});
 
 // chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)).
 // Returns one chain ID per layer (bottom first). Empty input -> empty output.

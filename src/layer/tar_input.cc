@@ -23,19 +23,26 @@ TarInput::~TarInput() {
   }
 }
 
-la_ssize_t TarInput::read_fd(archive* a, void* p, const void** out) {
+la_ssize_t TarInput::read_source(archive* a, void* p, const void** out) {
   auto* self = static_cast<TarInput*>(p);
+  auto n = self->source_.read(self->buf_.get(), kBufSize);
+  if (!n) {
+    archive_set_error(a, n.error().sys_errno ? n.error().sys_errno : EIO, "%s", n.error().str().c_str());
+    self->source_error_ = n.error();
+    return -1;
+  }
+  self->compressed_.update(self->buf_.get(), *n);
+  self->size += *n;
+  *out = self->buf_.get();
+  return static_cast<la_ssize_t>(*n);
+}
+
+Result<size_t> FdSource::read(char* buf, size_t cap) {
   for (;;) {
-    ssize_t n = ::read(self->fd_, self->buf_.get(), kBufSize);
+    ssize_t n = ::read(fd_, buf, cap);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      archive_set_error(a, errno, "reading layer: %s", strerror(errno));
-      return -1;
-    }
-    self->compressed_.update(self->buf_.get(), static_cast<size_t>(n));
-    self->size += static_cast<uint64_t>(n);
-    *out = self->buf_.get();
-    return n;
+    if (n < 0) return fail_errno("reading layer");
+    return static_cast<size_t>(n);
   }
 }
 
@@ -108,15 +115,15 @@ la_ssize_t TarInput::read_raw(archive* a, void* p, const void** out) {
   return 0;
 }
 
-Result<std::unique_ptr<TarInput>> TarInput::open(int fd) {
+Result<std::unique_ptr<TarInput>> TarInput::open(ByteSource& source) {
   auto c = TRY(content::Hasher::create());
   auto u = TRY(content::Hasher::create());
-  std::unique_ptr<TarInput> in(new TarInput(fd, std::move(c), std::move(u)));
+  std::unique_ptr<TarInput> in(new TarInput(source, std::move(c), std::move(u)));
   in->buf_.reset(new char[kBufSize]);
   // Decompressor: the raw format passes through whatever the filters produce.
   in->raw_ = TRY(new_reader(TarStream::Decompressor));
   archive* raw = in->raw_.get();
-  if (archive_read_open(raw, in.get(), nullptr, &TarInput::read_fd, nullptr) != ARCHIVE_OK)
+  if (archive_read_open(raw, in.get(), nullptr, &TarInput::read_source, nullptr) != ARCHIVE_OK)
     return fail(Errc::InvalidArgument, std::string("opening layer stream: ") + archive_error_string(raw));
   archive_entry* e = nullptr;
   if (archive_read_next_header(raw, &e) != ARCHIVE_OK)
@@ -142,8 +149,8 @@ Result<void> TarInput::finish() {
   if (producer_.joinable()) producer_.join();
   // Bytes after the compressed stream still belong to the blob.
   for (;;) {
-    la_ssize_t n = read_fd(raw_.get(), this, &buf);
-    if (n < 0) return fail_errno("reading layer");
+    la_ssize_t n = read_source(raw_.get(), this, &buf);
+    if (n < 0) return std::unexpected(*source_error_);
     if (n == 0) break;
   }
   digest = compressed_.finish();

@@ -1,4 +1,4 @@
-// The read side of a layer: fd -> (sha256 of compressed bytes) -> libarchive
+// The read side of a layer: a ByteSource -> (sha256 of compressed bytes) -> libarchive
 // decompression (raw format, any supported filter) -> (sha256 of tar bytes)
 // -> a tar-only libarchive reader. Two archive objects chained through read
 // callbacks, so both digests come out of the single pass. The
@@ -19,13 +19,14 @@
 
 #include "base/error.h"
 #include "content/digest.h"
+#include "layer/byte_source.h"
 #include "layer/tar_reader.h"
 
 namespace berth::layer {
 
 class TarInput {
  public:
-  static Result<std::unique_ptr<TarInput>> open(int fd);
+  static Result<std::unique_ptr<TarInput>> open(ByteSource& source);
   ~TarInput();
   TarInput(const TarInput&) = delete;
   TarInput& operator=(const TarInput&) = delete;
@@ -39,15 +40,16 @@ class TarInput {
   uint64_t size = 0, uncompressed_size = 0;
 
  private:
-  TarInput(int fd, content::Hasher c, content::Hasher u)
-      : fd_(fd), compressed_(std::move(c)), uncompressed_(std::move(u)) {}
-  static la_ssize_t read_fd(archive*, void* self, const void** buf);
+  TarInput(ByteSource& source, content::Hasher c, content::Hasher u)
+      : source_(source), compressed_(std::move(c)), uncompressed_(std::move(u)) {}
+  static la_ssize_t read_source(archive*, void* self, const void** buf);
   static la_ssize_t read_raw(archive*, void* self, const void** buf);
   // One block of decompressed bytes, hashed: 1 data, 0 end, -1 error.
   int pull(const void** buf, size_t* len);
   void produce();
 
-  int fd_;
+  ByteSource& source_;
+  std::optional<Error> source_error_;  // the source's own, kept whole for finish()
   content::Hasher compressed_, uncompressed_;
   ArchiveReader raw_;
   ArchiveReader tar_;  // after raw_: freed before it

@@ -9,6 +9,7 @@
 
 #include "image/media_types.h"
 #include "image/reference.h"
+#include "registry/layer_downloads.h"
 #include "registry/reporter.h"
 
 namespace berth::registry {
@@ -21,85 +22,34 @@ constexpr size_t kMaxConfigBytes = 8 << 20;
 constexpr std::string_view kSchema1 = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 constexpr std::string_view kSchema1Plain = "application/vnd.docker.distribution.manifest.v1+json";
 
-// One layer's download into the content store, resumed where it stopped.
-Result<void> download(RepositoryClient& client, content::Store& store, const Descriptor& layer, int max_attempts,
-                      Reporter& report) {
-  std::string id = short_id(layer.digest.str());
-  uint64_t total = layer.size > 0 ? static_cast<uint64_t>(layer.size) : 0;
-  // A resumable ingest: what an earlier, interrupted pull of this blob got
-  // (a dropped connection, a killed berthd) is kept and continued.
-  auto opened = store.resumable_writer(layer.digest, layer.size > 0 ? std::optional<uint64_t>(total) : std::nullopt);
-  if (!opened && opened.error().code == Errc::AlreadyExists) {  // another pull fetched it meanwhile
-    report.status("Download complete", id, true);
-    return {};
-  }
-  auto writer = TRY(std::move(opened));
-  uint64_t step = std::max<uint64_t>(total / 100, 64 << 10), last_shown = 0;
-  std::optional<Error> write_error;
-  BodySink sink = [&](std::string_view chunk) {
-    if (auto w = writer.write(chunk); !w) {
-      write_error = w.error();
-      return false;
-    }
-    if (writer.written() - last_shown >= step || writer.written() == total) {
-      last_shown = writer.written();
-      report.bytes("Downloading", id, writer.written(), total);
-    }
-    return true;
-  };
-  report.bytes("Downloading", id, writer.written(), total);
-  for (int attempt = 1;; ++attempt) {
-    if (total && writer.written() == total) break;  // an earlier pull got it all
-    auto r = client.blob(layer.digest, writer.written(), sink);
-    if (write_error) return fail(write_error->code, "downloading " + layer.digest.str() + ": " + write_error->message);
-    if (r && (!total || writer.written() >= total)) break;
-    bool retry = attempt < max_attempts && (!r ? r.error().code == Errc::Unavailable : true);
-    if (!retry) {
-      if (!r) return std::unexpected(r.error());
-      return fail(Errc::Unavailable, "downloading " + layer.digest.str() + ": the registry ended the blob after " +
-                                         std::to_string(writer.written()) + " of " + std::to_string(total) + " bytes");
-    }
-    report.status("Retrying from byte " + std::to_string(writer.written()), id);
-  }
-  report.status("Verifying Checksum", id, true);
-  auto committed = writer.commit();
-  if (!committed) return fail(Errc::InvalidArgument, "filesystem layer verification failed for digest " +
-                                                         layer.digest.str() + ": " + committed.error().message);
-  report.status("Download complete", id, true);
-  return {};
-}
+// A layer's bytes with Docker's "Extracting" progress: shown once the
+// layer has downloaded (Docker's order: its bar reads Download complete
+// first), counted in the compressed bytes the unpacker has taken.
+class ExtractProgress final : public layer::ByteSource {
+ public:
+  ExtractProgress(std::unique_ptr<layer::ByteSource> inner, std::function<bool()> downloaded, Reporter& report,
+                  std::string id, uint64_t total)
+      : inner_(std::move(inner)), downloaded_(std::move(downloaded)), report_(report), id_(std::move(id)),
+        total_(total), step_(std::max<uint64_t>(total / 100, 256 << 10)) {}
 
-// Runs the downloads, at most `parallel` at a time; the first error wins and
-// the others stop at their next chunk... or finish: each is a verified blob.
-Result<void> download_all(RepositoryClient& client, content::Store& store, const std::vector<Descriptor>& layers,
-                          int parallel, int max_attempts, Reporter& report) {
-  std::mutex mu;
-  std::deque<const Descriptor*> queue;
-  for (const auto& l : layers) queue.push_back(&l);
-  std::optional<Error> first;
-  auto worker = [&] {
-    while (true) {
-      const Descriptor* next;
-      {
-        std::lock_guard lk(mu);
-        if (queue.empty() || first) return;
-        next = queue.front();
-        queue.pop_front();
-      }
-      auto r = download(client, store, *next, max_attempts, report);
-      if (!r) {
-        std::lock_guard lk(mu);
-        if (!first) first = r.error();
-      }
+  Result<size_t> read(char* buf, size_t cap) override {
+    size_t n = TRY(inner_->read(buf, cap));
+    read_ += n;
+    bool end = n == 0;
+    if ((end || read_ - shown_ >= step_) && (end || downloaded_())) {
+      shown_ = read_;
+      report_.bytes("Extracting", id_, read_, std::max(total_, read_));
     }
-  };
-  std::vector<std::thread> threads;
-  size_t n = std::min<size_t>(layers.size(), static_cast<size_t>(std::max(parallel, 1)));
-  for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  if (first) return std::unexpected(*first);
-  return {};
-}
+    return n;
+  }
+
+ private:
+  std::unique_ptr<layer::ByteSource> inner_;
+  std::function<bool()> downloaded_;
+  Reporter& report_;
+  std::string id_;
+  uint64_t total_, step_, read_ = 0, shown_ = 0;
+};
 
 Result<std::string> fetch_config(RepositoryClient& client, content::Store& store, const Descriptor& d) {
   if (store.exists(d.digest)) return store.read(d.digest);
@@ -197,17 +147,45 @@ Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptio
   if (lock) lock.unlock();
   for (size_t i = static_cast<size_t>(std::max(o.max_concurrent_downloads, 1)); i < to_fetch.size(); ++i)
     report.status("Waiting", short_id(to_fetch[i].digest.str()), true);
-  TRYV(download_all(client, images.content(), to_fetch, o.max_concurrent_downloads, o.max_attempts, report));
+  bool fetched_any = !to_fetch.empty();
+  {
+    // Downloads run on their threads; this one unpacks each layer in order
+    // as its bytes arrive. Only the snapshotter is touched (it locks itself),
+    // so the image lock stays free.
+    LayerDownloads downloads(client, images.content(), std::move(to_fetch), o.max_concurrent_downloads,
+                             o.max_attempts, report);
+    for (size_t i = 0; !complete && i < manifest.layers.size(); ++i) {
+      const auto& l = manifest.layers[i];
+      std::string id = short_id(l.digest.str());
+      bool downloading = !downloads.complete(l.digest);
+      if (images.has_layer(chains[i])) continue;  // another pull unpacked it, or only its blob was missing
+      std::unique_ptr<layer::ByteSource> bytes;
+      if (downloading) {
+        bytes = TRY(downloads.open(l.digest));
+      } else {
+        bytes = std::make_unique<layer::FileSource>(TRY(images.content().open_blob(l.digest)));
+      }
+      ExtractProgress source(std::move(bytes), [&] { return downloads.complete(l.digest); }, report, id,
+                             l.size > 0 ? static_cast<uint64_t>(l.size) : 0);
+      auto unpacked = images.unpack_stream(source, l, diff_ids[i], chains[i], i ? chains[i - 1].str() : "");
+      if (!unpacked) {
+        downloads.cancel();
+        // A failed download explains a failed unpack better than the unpack does.
+        TRYV(downloads.wait());
+        return fail(unpacked.error().code, "storing image " + display + ": " + unpacked.error().message);
+      }
+      report.status("Pull complete", id, true);
+    }
+    TRYV(downloads.wait());
+  }
   if (o.image_lock) lock.lock();
 
   std::vector<std::string> refs{ref.name() + "@" + out.digest};
   if (ref.has_tag()) refs.push_back(ref.without_digest().str());
-  image::ImageService::UnpackHooks hooks;
-  hooks.extracting = [&](size_t i) { report.status("Extracting", short_id(manifest.layers[i].digest.str()), true); };
-  hooks.extracted = [&](size_t i) { report.status("Pull complete", short_id(manifest.layers[i].digest.str()), true); };
-  TRY_CTX(images.commit_image(config_bytes, chosen.bytes, refs, {}, &hooks), "storing image " + display);
+  // Every layer is unpacked by now (unless an rmi took one meanwhile: then it unpacks again).
+  TRY_CTX(images.commit_image(config_bytes, chosen.bytes, refs), "storing image " + display);
 
-  out.up_to_date = had_image && current && *current == out.image_id && to_fetch.empty();
+  out.up_to_date = had_image && current && *current == out.image_id && !fetched_any;
   report.status("Digest: " + out.digest);
   report.status(std::string(out.up_to_date ? "Status: Image is up to date for " : "Status: Downloaded newer image for ") +
                 display);
