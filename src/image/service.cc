@@ -212,8 +212,7 @@ Result<ImageInfo> ImageService::import_rootfs(int fd, std::string_view reference
 
 Result<ImageInfo> ImageService::commit_image(std::string_view config_bytes,
                                              std::string_view manifest_bytes,
-                                             const std::vector<std::string>& refs, std::string parent,
-                                             const UnpackHooks* hooks) {
+                                             const std::vector<std::string>& refs, std::string parent) {
   auto manifest = TRY_CTX(parse_manifest(manifest_bytes), "parsing manifest");
   auto config = TRY_CTX(parse_image_config(config_bytes), "parsing image config");
   Digest id = image_id(config_bytes);
@@ -243,10 +242,7 @@ Result<ImageInfo> ImageService::commit_image(std::string_view config_bytes,
   std::vector<Digest> pinned{manifest_digest};
   int64_t size = 0;
   for (size_t i = 0; i < chains.size(); ++i) {
-    bool announce = hooks && !has_layer(chains[i]);
-    if (announce && hooks->extracting) hooks->extracting(i);
     TRYV(unpack(manifest.layers[i], diff_ids[i], chains[i].str(), i ? chains[i - 1].str() : ""));
-    if (announce && hooks->extracted) hooks->extracted(i);
     pinned.push_back(manifest.layers[i].digest);
     if (auto u = snapshots_->usage(chains[i].str())) size += u->bytes;
   }

@@ -88,13 +88,8 @@ class ImageService {
   // config descriptor), unpacks each layer whose chain-ID snapshot is missing
   // (checking its diff ID against the config) and adds the image and `refs`
   // (any Docker reference form) in one transaction.
-  // hooks, when given, hear of each layer it unpacks (not of layers already there).
-  struct UnpackHooks {
-    std::function<void(size_t layer)> extracting, extracted;  // index into the manifest's layers
-  };
   Result<ImageInfo> commit_image(std::string_view config_bytes, std::string_view manifest_bytes,
-                                 const std::vector<std::string>& refs, std::string parent = {},
-                                 const UnpackHooks* hooks = nullptr);
+                                 const std::vector<std::string>& refs, std::string parent = {});
   // Unpacks one layer into snapshot `chain` on `parent` (a committed chain
   // ID, "" for the first layer) from its blob's bytes as they arrive (a
   // download: commit_image then finds it there), unless the snapshot exists.

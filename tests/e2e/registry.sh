@@ -15,6 +15,7 @@ need_cmd skopeo jq
 e2e_init registry
 stop_registry_then_clean() {
   local rc=$?
+  set +e  # a failing stop must not skip e2e_cleanup (nor must `(exit $rc)` below)
   for d in registry registry-auth registry-tls; do
     [[ -d $T/$d ]] && "$FIXTURES/registry.sh" stop --dir "$T/$d" >/dev/null 2>&1
   done
