@@ -80,12 +80,12 @@ Result<ProgramOutput> run_program(const std::vector<std::string>& argv, const Pr
   std::string* sinks[2] = {&result.out, &result.err};
   char buf[16384];
   while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
-    int wait = -1;
-    if (options.timeout.count() > 0 && (wait = remaining_ms(deadline)) == 0) {
+    int wait_ms = -1;
+    if (options.timeout.count() > 0 && (wait_ms = remaining_ms(deadline)) == 0) {
       result.timed_out = true;
       break;
     }
-    int n = ::poll(fds, 3, wait);
+    int n = ::poll(fds, 3, wait_ms);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     if (fds[2].fd >= 0 && fds[2].revents) fds[2].fd = -1;  // exited (its output may still be in the pipes)

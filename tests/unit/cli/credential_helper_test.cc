@@ -163,6 +163,12 @@ TEST_F(CredentialHelpers, AHelperThatHangsIsKilledAtTheTimeout) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().str(),
             "docker-credential-hung: error getting credentials - err: no answer within 300ms (killed), out: ``");
+  // Its stdout closed is not the end of it: it is still killed at the timeout.
+  helper("mute", "#!/bin/sh\nexec >/dev/null\nexec sleep 600\n");
+  auto e = CredentialHelper("mute", std::chrono::milliseconds(300)).erase("127.0.0.1:5000");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().str(),
+            "docker-credential-mute: error erasing credentials - err: no answer within 300ms (killed), out: ``");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
