@@ -1,7 +1,7 @@
 // berth login / logout: credentials checked by the daemon (POST /auth), kept
-// in the client's config.json "auths" as the docker CLI keeps them, so `pull`
-// and `push` send them (X-Registry-Auth) and the docker CLI reads them too.
-#include <sys/stat.h>
+// where the docker CLI keeps them (credentials.h: the configured credential
+// helper, else config.json "auths"), so `pull` and `push` send them
+// (X-Registry-Auth) and the docker CLI reads them too.
 #include <termios.h>
 #include <unistd.h>
 
@@ -9,27 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/base64.h"
-#include "base/file.h"
+#include "cli/credentials.h"
 #include "cli/pull.h"
 #include "cli/stream.h"
 
 namespace berth::cli {
 namespace {
-
-Result<nlohmann::json> read_config() {
-  auto text = read_file(docker_config_dir() + "/config.json");
-  if (!text) return nlohmann::json::object();
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return fail(Errc::InvalidArgument, docker_config_dir() + "/config.json is not a JSON object");
-  return j;
-}
-
-Result<void> write_config(const nlohmann::json& j) {
-  std::string dir = docker_config_dir();
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + dir);
-  return write_file_atomic(dir + "/config.json", j.dump(1, '\t') + "\n", 0600);
-}
 
 Result<std::string> prompt(const std::string& label, bool secret) {
   if (!is_terminal(0)) return fail(Errc::InvalidArgument, "Cannot perform an interactive login from a non TTY device");
@@ -80,27 +65,29 @@ Result<int> login(Cli& cli, LoginOptions& o) {
   std::string status = answer.is_object() && answer.contains("Status") && answer["Status"].is_string()
                            ? answer["Status"].get<std::string>()
                            : "Login Succeeded";
-  auto config = TRY(read_config());
-  if (!config.contains("auths") || !config["auths"].is_object()) config["auths"] = nlohmann::json::object();
-  config["auths"][auth_key(server)] = {{"auth", base64::encode(o.username + ":" + o.password)}};
-  TRYV(write_config(config));
-  errf("WARNING! Your password will be stored unencrypted in {}/config.json.\n"
-       "Configure a credential helper to remove this warning. See\n"
-       "https://docs.docker.com/go/credential-store/\n\n", docker_config_dir());
+  // A daemon that answers with an identity token wants it kept instead of the password.
+  std::string token = answer.is_object() && answer.contains("IdentityToken") && answer["IdentityToken"].is_string()
+                          ? answer["IdentityToken"].get<std::string>()
+                          : "";
+  bool in_helper = TRY(store_credentials(auth_key(server), o.username, o.password, token));
+  if (!in_helper && token.empty())
+    errf("WARNING! Your password will be stored unencrypted in {}/config.json.\n"
+         "Configure a credential helper to remove this warning. See\n"
+         "https://docs.docker.com/go/credential-store/\n\n", docker_config_dir());
   outf("{}\n", status);
   return 0;
 }
 
 Result<int> logout(const std::vector<std::string>& args) {
   std::string key = auth_key(args.empty() ? "" : args[0]);
-  auto config = TRY(read_config());
-  if (!config.contains("auths") || !config["auths"].is_object() || !config["auths"].contains(key)) {
+  if (!logged_in(TRY(read_docker_config()), key)) {
     outf("Not logged in to {}\n", key);
     return 0;
   }
   outf("Removing login credentials for {}\n", key);
-  config["auths"].erase(key);
-  TRYV(write_config(config));
+  // As the docker CLI: a helper that cannot erase is a warning, and the entry stays.
+  if (auto erased = erase_credentials(key); !erased)
+    errf("WARNING: could not erase credentials:\n{}: {}\n", key, erased.error().str());
   return 0;
 }
 

@@ -1,47 +1,11 @@
 #include "cli/pull.h"
 
-#include <nlohmann/json.hpp>
-
-#include "base/base64.h"
-#include "base/file.h"
 #include "base/strings.h"
+#include "cli/credentials.h"
 #include "cli/progress_display.h"
 #include "cli/stream.h"
 
 namespace berth::cli {
-
-std::string docker_config_dir() {
-  if (const char* d = ::getenv("DOCKER_CONFIG"); d && *d) return d;
-  if (const char* h = ::getenv("HOME"); h && *h) return std::string(h) + "/.docker";
-  return "/root/.docker";
-}
-
-std::string auth_key(const std::string& server) {
-  if (server.empty()) return kDockerHubAuthKey;
-  std::string s = server;
-  for (const char* scheme : {"https://", "http://"})
-    if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
-  s = s.substr(0, s.find('/'));
-  if (s == "index.docker.io" || s == "docker.io" || s == "registry-1.docker.io") return kDockerHubAuthKey;
-  return s;
-}
-
-std::string registry_auth_header(const std::string& domain) {
-  nlohmann::json entry = nlohmann::json::object();
-  if (auto text = read_file(docker_config_dir() + "/config.json")) {
-    auto j = nlohmann::json::parse(*text, nullptr, false);
-    std::string key = auth_key(domain);
-    if (j.is_object() && j.contains("auths") && j["auths"].is_object()) {
-      for (const auto& [k, v] : j["auths"].items()) {
-        if (auth_key(k) != key || !v.is_object()) continue;  // "http://host:5000/" is host:5000's too
-        for (const char* f : {"auth", "username", "password", "identitytoken", "registrytoken"})
-          if (v.contains(f) && v[f].is_string()) entry[f] = v[f];
-        entry["serveraddress"] = k;
-      }
-    }
-  }
-  return base64::encode_url(entry.dump());
-}
 
 Result<PullTarget> pull_target(const std::string& reference) {
   if (reference.empty()) return fail(Errc::InvalidArgument, "invalid reference format");
@@ -82,6 +46,7 @@ Result<void> pull_image(Cli& cli, const std::string& reference, const std::strin
 }
 
 Result<void> stream_progress(Cli& cli, const std::string& path, const std::string& domain, bool quiet, int fd) {
+  std::string auth = TRY(registry_auth_header(domain));  // first, as the docker CLI: a broken helper says so
   api::Client* c = TRY(cli.client());
   // Quiet: nothing is drawn, but an error in the stream still ends the command.
   ProgressDisplay display(fd, is_terminal(fd), quiet);
@@ -90,7 +55,7 @@ Result<void> stream_progress(Cli& cli, const std::string& path, const std::strin
                            display.feed(data);
                            return true;
                          },
-                         {{"X-Registry-Auth", registry_auth_header(domain)}}));
+                         {{"X-Registry-Auth", auth}}));
   TRY(check(std::move(r)));
   return display.finish();
 }

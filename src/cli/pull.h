@@ -25,17 +25,9 @@ Result<void> pull_image(Cli& cli, const std::string& reference, const std::strin
 
 void add_pull_commands(Invocation& inv, CLI::App* parent);
 
-// POST path (a pull or push) with the registry's credentials; the daemon's
-// progress drawn on fd, its error (in the stream or the status) returned.
+// POST path (a pull or push) with the registry's credentials (credentials.h);
+// the daemon's progress drawn on fd, its error (in the stream or the status) returned.
 Result<void> stream_progress(Cli& cli, const std::string& path, const std::string& domain, bool quiet, int fd);
-// The client's config directory: $DOCKER_CONFIG, else ~/.docker (the docker CLI's).
-std::string docker_config_dir();
-// The key config.json "auths" keeps a registry under, as the docker CLI writes it:
-// Docker Hub's URL, else host[:port] (without scheme or path).
-inline constexpr char kDockerHubAuthKey[] = "https://index.docker.io/v1/";
-std::string auth_key(const std::string& server);
-// X-Registry-Auth for a registry: the client's config.json "auths" entry for it.
-std::string registry_auth_header(const std::string& domain);
 
 }  // namespace berth::cli
 

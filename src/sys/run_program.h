@@ -1,8 +1,10 @@
 // Running a helper program to completion and collecting what it printed
 // (posix_spawnp: nothing runs between fork and exec in a threaded daemon, no
-// shell). For rare requests only (docker top); never on a container's start path.
+// shell). For rare requests only (docker top, a credential helper); never on a
+// container's start path.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -12,10 +14,23 @@ namespace berth::sys {
 
 struct ProgramOutput {
   int status = 0;  // exit status; 128+N when killed by signal N
-  std::string out, err;
+  std::string out, err;  // err stays empty when stderr was passed through
+  bool timed_out = false;  // killed (SIGKILL) because it outlived ProgramOptions::timeout
 };
 
-// argv[0] is looked up in PATH. NotFound when it is not there.
-Result<ProgramOutput> run_program(const std::vector<std::string>& argv);
+struct ProgramOptions {
+  // Written to the program's stdin, which is then closed; /dev/null when empty.
+  // At most a pipe's capacity (64 KiB): it is written before the program starts,
+  // so a program that exits without reading it cannot make the write fail.
+  std::string input;
+  // Killed when it has not exited by then; zero waits as long as it takes.
+  std::chrono::milliseconds timeout{0};
+  // The program's stderr is ours (a helper's messages reach the user), not collected.
+  bool pass_stderr = false;
+};
+
+// argv[0] is looked up in PATH. NotFound when it is not there; the error's
+// sys_errno is posix_spawnp's (ENOENT, EACCES, ...).
+Result<ProgramOutput> run_program(const std::vector<std::string>& argv, const ProgramOptions& options = {});
 
 }  // namespace berth::sys
