@@ -163,7 +163,11 @@ int main(int argc, char** argv) {
   ecfg.firewall_table = cfg.firewall_table;
   ecfg.insecure_registries = cfg.insecure_registries;
   ecfg.registry_mirrors = cfg.registry_mirrors;
-  if (!cfg.registry_config_dir.empty()) ecfg.registry_config_dirs.insert(ecfg.registry_config_dirs.begin(), cfg.registry_config_dir);
+  if (!cfg.registry_config_dir.empty()) {
+    // Its HOST directories hold hosts.toml and, as certs.d's do, the registry's certificates.
+    ecfg.registry_config_dirs.insert(ecfg.registry_config_dirs.begin(), cfg.registry_config_dir);
+    ecfg.registry_certs_dirs.insert(ecfg.registry_certs_dirs.begin(), cfg.registry_config_dir);
+  }
   ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
