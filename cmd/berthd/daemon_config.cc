@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "base/json_syntax.h"
 #include "logs/log_writer.h"
+#include "registry/hosts_config.h"
 
 namespace berthd {
 
@@ -90,6 +91,11 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
     } else if (key == "insecure-registries") {
       cfg.insecure_registries.clear();
       TRYV(strings(cfg.insecure_registries, false));
+    } else if (key == "registry-mirrors") {
+      cfg.registry_mirrors.clear();
+      TRYV(strings(cfg.registry_mirrors, false));
+    } else if (key == "registry-config-dir") {
+      TRYV(string(cfg.registry_config_dir));
     } else if (key == "max-concurrent-downloads") {
       if (!val.is_number_integer() || val.get<int64_t>() < 1 || val.get<int64_t>() > 64)
         return wrong("a whole number from 1 to 64");
@@ -100,6 +106,13 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
     }
   }
   return finish();
+}
+
+berth::Result<void> validate_daemon_config(DaemonConfig& cfg) {
+  for (auto& m : cfg.registry_mirrors) m = TRY(berth::registry::normalize_mirror(m));
+  if (!cfg.registry_config_dir.empty() && cfg.registry_config_dir.front() != '/')
+    return fail(Errc::InvalidArgument, "registry-config-dir must be an absolute path: " + cfg.registry_config_dir);
+  return {};
 }
 
 }  // namespace berthd

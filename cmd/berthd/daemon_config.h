@@ -30,10 +30,19 @@ struct DaemonConfig {
   std::string bip;
   std::string firewall_table = "berth";
   // Registries: hosts (host:port or CIDR) reached without TLS verification
-  // or over plain http, besides 127.0.0.0/8; parallel layer downloads.
+  // or over plain http, besides 127.0.0.0/8; Docker Hub's mirrors (tried
+  // before it, in order; normalized to "https://host/"); a directory of
+  // HOST/hosts.toml (containerd's layout), read before /etc/berth/certs.d;
+  // parallel layer downloads.
   std::vector<std::string> insecure_registries;
+  std::vector<std::string> registry_mirrors;
+  std::string registry_config_dir;
   int max_concurrent_downloads = 3;
 };
+
+// Checks and normalizes what the flags and the file gave (registry-mirrors),
+// in dockerd's words.
+berth::Result<void> validate_daemon_config(DaemonConfig& cfg);
 
 // Applies daemon.json: missing default file is fine, a given one must exist;
 // unknown keys are refused as dockerd does.

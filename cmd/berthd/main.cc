@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   app.add_option("--bip", cfg.bip, "The default network's bridge address (CIDR); chosen when empty");
   app.add_option("--insecure-registry", cfg.insecure_registries,
                  "A registry (host:port or CIDR) reached without TLS verification or over http");
+  app.add_option("--registry-mirror", cfg.registry_mirrors, "A Docker Hub mirror (http(s)://host[:port][/path]), tried first");
+  app.add_option("--registry-config-dir", cfg.registry_config_dir,
+                 "A directory of HOST/hosts.toml (containerd's layout) for any registry, read before /etc/berth/certs.d");
   app.add_option("--max-concurrent-downloads", cfg.max_concurrent_downloads, "Layers a pull downloads at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -99,9 +102,19 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> flags;
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
-                          "bridge", "bip", "insecure-registry", "max-concurrent-downloads"})
-    if (app.get_option("--" + std::string(key))->count() > 0) flags.push_back(key == std::string("host") ? "hosts" : key);
-  if (auto r = berthd::load_daemon_json(cfg, flags); !r) {
+                          "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
+                          "max-concurrent-downloads"}) {
+    if (app.get_option("--" + std::string(key))->count() == 0) continue;
+    std::string k = key;
+    // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
+    if (k == "host") k = "hosts";
+    if (k == "insecure-registry") k = "insecure-registries";
+    if (k == "registry-mirror") k = "registry-mirrors";
+    flags.push_back(k);
+  }
+  auto loaded = berthd::load_daemon_json(cfg, flags);
+  if (loaded) loaded = berthd::validate_daemon_config(cfg);
+  if (auto r = loaded; !r) {
     std::fprintf(stderr, "berthd: %s\n", r.error().str().c_str());
     return notify(notify_fd, "ERROR " + r.error().str()) + 1;
   }
@@ -149,6 +162,12 @@ int main(int argc, char** argv) {
   ecfg.bip = cfg.bip;
   ecfg.firewall_table = cfg.firewall_table;
   ecfg.insecure_registries = cfg.insecure_registries;
+  ecfg.registry_mirrors = cfg.registry_mirrors;
+  if (!cfg.registry_config_dir.empty()) {
+    // Its HOST directories hold hosts.toml and, as certs.d's do, the registry's certificates.
+    ecfg.registry_config_dirs.insert(ecfg.registry_config_dirs.begin(), cfg.registry_config_dir);
+    ecfg.registry_certs_dirs.insert(ecfg.registry_certs_dirs.begin(), cfg.registry_config_dir);
+  }
   ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
@@ -160,7 +179,13 @@ int main(int argc, char** argv) {
   if (auto r = e.restore(); !r) log::warn("restoring containers: {}", r.error().str());
 
   server::Router router;
-  server::SystemInfo info{kVersion, cfg.data_root, cfg.exec_root, cfg.debug};
+  server::SystemInfo info;
+  info.version = kVersion;
+  info.data_root = cfg.data_root;
+  info.exec_root = cfg.exec_root;
+  info.debug = cfg.debug;
+  info.insecure_registries = cfg.insecure_registries;
+  info.registry_mirrors = cfg.registry_mirrors;
   server::add_system_routes(router, e.system_backend(), info,
                             {&e.container_backend(), &e.image_backend(), &e.volume_backend()});
   server::add_container_routes(router, e.container_backend());

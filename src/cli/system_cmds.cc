@@ -98,6 +98,27 @@ void print_info(const Json& s, bool debug) {
     for (const auto& l : s["Labels"]) text += "  " + go_print(l) + "\n";
   }
   text += fmt::format(" Experimental: {}\n", s.value("ExperimentalBuild", false) ? "true" : "false");
+  // As docker info: the insecure registries (names, then CIDRs) and Docker Hub's mirrors.
+  const Json registry = s.value("RegistryConfig", Json::object());
+  if (registry.is_object()) {
+    std::vector<std::string> insecure;
+    const Json indexes = registry.value("IndexConfigs", Json::object());
+    for (auto it = indexes.begin(); indexes.is_object() && it != indexes.end(); ++it)
+      if (it->is_object() && !it->value("Secure", true)) insecure.push_back(it->value("Name", it.key()));
+    const Json cidrs = registry.value("InsecureRegistryCIDRs", Json::array());
+    for (const auto& c : cidrs)
+      if (c.is_string()) insecure.push_back(c.get<std::string>());
+    if (!insecure.empty()) {
+      text += " Insecure Registries:\n";
+      for (const auto& i : insecure) text += "  " + i + "\n";
+    }
+    const Json mirrors = registry.value("Mirrors", Json::array());
+    if (mirrors.is_array() && !mirrors.empty()) {
+      text += " Registry Mirrors:\n";
+      for (const auto& m : mirrors)
+        if (m.is_string()) text += "  " + m.get<std::string>() + "\n";
+    }
+  }
   out(text);
   if (s.contains("Warnings") && s["Warnings"].is_array()) {
     for (const auto& w : s["Warnings"]) err(go_print(w) + "\n");

@@ -97,6 +97,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   RegistryConfig rcfg;
   rcfg.endpoints.insecure_registries = cfg.insecure_registries;
   rcfg.endpoints.certs_dirs = cfg.registry_certs_dirs;
+  rcfg.endpoints.mirrors = cfg.registry_mirrors;
+  rcfg.endpoints.hosts_dirs = cfg.registry_config_dirs;
   rcfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   e->distribution_backend_ = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
   return e;

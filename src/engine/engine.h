@@ -52,10 +52,14 @@ struct EngineConfig {
   std::string bridge = "berth0";  // the default network's bridge (daemon.json "bridge")
   std::string bip;                 // its gateway CIDR (daemon.json "bip"); chosen when empty
   std::string firewall_table = "berth";
-  // Registries (daemon.json "insecure-registries", "max-concurrent-downloads");
-  // certificates in certs_dirs/HOST:PORT/ (ca.crt, client *.cert + *.key).
+  // Registries (daemon.json "insecure-registries", "registry-mirrors",
+  // "max-concurrent-downloads"); certificates in certs_dirs/HOST:PORT/ (*.crt,
+  // client *.cert + *.key); mirrors and endpoints of any registry in
+  // config_dirs/HOST/hosts.toml (containerd's layout), the first dir first.
   std::vector<std::string> insecure_registries;
+  std::vector<std::string> registry_mirrors;  // for docker.io, normalized ("https://mirror/")
   std::vector<std::string> registry_certs_dirs = {"/etc/berth/certs.d", "/etc/docker/certs.d"};
+  std::vector<std::string> registry_config_dirs = {"/etc/berth/certs.d"};
   int max_concurrent_downloads = 3;
 };
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/file.h"
 #include "base/strings.h"
 #include "image/media_types.h"
 #include "net/ipam.h"
@@ -48,7 +49,7 @@ bool is_insecure(const std::string& host, const EndpointPolicy& policy) {
   return false;
 }
 
-// certs.d/HOST/: ca.crt (any *.crt), client NAME.cert with NAME.key.
+// certs.d/HOST/: every *.crt is a CA (as Docker reads them), a client NAME.cert with NAME.key.
 void read_certs_dir(const std::string& dir, TlsOptions& tls) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
@@ -57,7 +58,7 @@ void read_certs_dir(const std::string& dir, TlsOptions& tls) {
   ::closedir(d);
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
-    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".crt") == 0 && tls.ca_file.empty()) tls.ca_file = dir + "/" + n;
+    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".crt") == 0) tls.ca_files.push_back(dir + "/" + n);
     if (n.size() > 5 && n.compare(n.size() - 5, 5, ".cert") == 0 && tls.client_cert.empty()) {
       std::string key = dir + "/" + n.substr(0, n.size() - 5) + ".key";
       if (file_exists(key)) {
@@ -105,19 +106,127 @@ Result<AuthConfig> decode_registry_auth(std::string_view header) {
   return a;
 }
 
-std::vector<Endpoint> endpoints_for(const std::string& domain, const EndpointPolicy& policy) {
-  std::string host = domain == "docker.io" ? "registry-1.docker.io" : domain;
+std::string Endpoint::url(std::string_view api) const {
+  std::string u = scheme + "://" + host + path + std::string(api);
+  if (!ns.empty()) u += (api.find('?') == std::string_view::npos ? "?ns=" : "&ns=") + url_escape(ns);
+  return u;
+}
+
+namespace {
+
+// The certs.d directory of a host (DIR/HOST:PORT), the first that has a file.
+TlsOptions certs_for(const std::string& host, const EndpointPolicy& policy) {
   TlsOptions tls;
   for (const auto& dir : policy.certs_dirs) {
-    read_certs_dir(dir + "/" + domain, tls);
-    if (!tls.ca_file.empty() || !tls.client_cert.empty()) break;
+    read_certs_dir(dir + "/" + host, tls);
+    if (!tls.ca_files.empty() || !tls.client_cert.empty()) break;
   }
+  return tls;
+}
+
+// Docker's endpoints for a registry (no hosts.toml server).
+std::vector<Endpoint> default_endpoints(const std::string& domain, const EndpointPolicy& policy) {
+  Endpoint e;
+  e.host = domain == "docker.io" ? "registry-1.docker.io" : domain;
+  e.tls = certs_for(domain, policy);
   if (is_insecure(domain, policy)) {
-    TlsOptions lax = tls;
-    lax.verify = false;
-    return {{"https", host, lax}, {"http", host, {}}};
+    Endpoint lax = e, plain = e;
+    lax.scheme = "https";
+    lax.tls.verify = false;
+    plain.scheme = "http";
+    plain.tls = {};
+    return {lax, plain};
   }
-  return {{"https", host, tls}};
+  e.scheme = "https";
+  return {e};
+}
+
+// containerd sends ?ns= to any host but the registry's own.
+std::string ns_for(const std::string& host, const std::string& domain) {
+  if (host == domain || (domain == "docker.io" && host == "registry-1.docker.io")) return "";
+  return domain;
+}
+
+// hosts.toml's TLS and headers over an endpoint; certs.d's files stay unless the file names its own.
+void apply_settings(const HostEntry& h, Endpoint& e) {
+  if (h.skip_verify) e.tls.verify = !*h.skip_verify;
+  if (!h.ca_files.empty()) e.tls.ca_files = h.ca_files;
+  if (!h.client_pairs.empty()) {
+    // One client certificate per connection with libcurl: the first pair.
+    e.tls.client_cert = h.client_pairs.front().first;
+    e.tls.client_key = h.client_pairs.front().second.empty() ? e.tls.client_cert : h.client_pairs.front().second;
+  }
+  e.headers.insert(e.headers.end(), h.headers.begin(), h.headers.end());
+  if (h.dial_timeout_ms > 0) e.connect_timeout_ms = h.dial_timeout_ms;
+}
+
+Endpoint from_entry(const HostEntry& h, const std::string& domain, const EndpointPolicy& policy, bool upstream) {
+  Endpoint e;
+  e.scheme = h.scheme;
+  e.host = h.host;
+  e.path = h.path;
+  e.capabilities = h.capabilities;
+  e.ns = ns_for(h.host, domain);
+  e.upstream = upstream;
+  if (h.scheme == "https") e.tls = certs_for(h.host, policy);
+  apply_settings(h, e);
+  return e;
+}
+
+bool is_directory(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The hosts.toml for a registry: DIR/HOST_PORT_ or DIR/HOST:PORT in the first
+// DIR that has one (a HOST directory without hosts.toml holds only
+// certificates, and stops the search as in containerd), else DIR/_default.
+Result<std::optional<HostsFile>> hosts_file_for(const std::string& domain, const std::vector<std::string>& dirs) {
+  auto load = [](const std::string& dir) -> Result<std::optional<HostsFile>> {
+    std::string file = dir + "/hosts.toml";
+    if (!file_exists(file)) return std::optional<HostsFile>();
+    auto text = read_file(file);
+    if (!text) return fail(text.error().code, "reading " + file + ": " + text.error().message);
+    if (text->size() > (1 << 20)) return fail(Errc::InvalidArgument, file + " is larger than 1 MiB");
+    return std::optional<HostsFile>(TRY(parse_hosts_toml(*text, dir)));
+  };
+  for (const auto& root : dirs)
+    for (const auto& name : host_dir_names(domain))
+      if (is_directory(root + "/" + name)) return load(root + "/" + name);
+  for (const auto& root : dirs)
+    if (file_exists(root + "/_default/hosts.toml")) return load(root + "/_default");
+  return std::optional<HostsFile>();
+}
+
+}  // namespace
+
+Result<std::vector<Endpoint>> endpoints_for(const std::string& domain, const EndpointPolicy& policy) {
+  std::vector<Endpoint> out;
+  if (domain == "docker.io") {
+    for (const auto& m : policy.mirrors) {
+      auto h = TRY(mirror_host(m));
+      Endpoint e = from_entry(h, domain, policy, false);
+      if (e.scheme == "https" && is_insecure(e.host, policy)) e.tls.verify = false;  // dockerd's rule for mirrors
+      out.push_back(std::move(e));
+    }
+  }
+  auto file = TRY(hosts_file_for(domain, policy.hosts_dirs));
+  if (!file) {
+    auto d = default_endpoints(domain, policy);
+    out.insert(out.end(), d.begin(), d.end());
+    return out;
+  }
+  for (const auto& h : file->hosts) out.push_back(from_entry(h, domain, policy, false));
+  if (!file->server.host.empty()) {
+    out.push_back(from_entry(file->server, domain, policy, true));
+  } else {
+    for (auto e : default_endpoints(domain, policy)) {
+      apply_settings(file->server, e);
+      if (e.scheme == "http") e.tls = {};
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
 }
 
 std::string registry_error_text(const std::string& body) {
@@ -145,50 +254,89 @@ RepositoryClient::RepositoryClient(Http& http, std::vector<Endpoint> endpoints, 
       domain_(std::move(domain)),
       path_(std::move(path)),
       actions_(std::move(actions)),
-      auth_(std::move(auth)) {
-  if (!auth_.registry_token.empty()) authorization_ = "Authorization: Bearer " + auth_.registry_token;
-}
+      auth_(std::move(auth)) {}
 
-std::string RepositoryClient::auth_header() {
+std::string RepositoryClient::auth_header(const Endpoint& e) {
   std::lock_guard lk(mu_);
-  return authorization_;
+  auto it = authorization_.find(e.scheme + "://" + e.host);
+  if (it != authorization_.end()) return it->second;
+  return auth_.registry_token.empty() ? std::string() : "Authorization: Bearer " + auth_.registry_token;
 }
 
-Result<HttpResponse> RepositoryClient::call(HttpRequest request, const BodySink* sink) {
-  std::optional<size_t> known;
+namespace {
+
+std::string capability_words(unsigned need) {
+  if (need & kCapPush) return "push";
+  if (need & kCapResolve) return "resolve tags";
+  return "pull";
+}
+
+}  // namespace
+
+Result<HttpResponse> RepositoryClient::call(unsigned need, std::string_view api, HttpRequest request,
+                                            const BodySink* sink, bool next_on_not_found) {
+  // The endpoints that may do this, those that answered before first.
+  std::vector<size_t> order, later;
   {
     std::lock_guard lk(mu_);
-    known = working_;
+    for (size_t i = 0; i < endpoints_.size(); ++i)
+      if ((endpoints_[i].capabilities & need) == need) (unreachable_.count(i) ? later : order).push_back(i);
   }
-  if (known) return call_on(endpoints_[*known], std::move(request), sink);
+  order.insert(order.end(), later.begin(), later.end());
+  if (order.empty())
+    return fail(Errc::Unsupported, "no host configured for " + domain_ + " may " + capability_words(need) +
+                                       " (see the capabilities in its hosts.toml)");
+  // Bytes given to the sink cannot be taken back: once some arrived, a failure is the caller's to retry.
+  bool delivered = false;
+  BodySink counting;
+  if (sink) counting = [&](std::string_view chunk) {
+    delivered = true;
+    return (*sink)(chunk);
+  };
   std::optional<Error> first;
-  for (size_t i = 0; i < endpoints_.size(); ++i) {
-    auto r = call_on(endpoints_[i], request, sink);
-    if (r || r.error().code != Errc::Unavailable) {
-      if (r) {
+  std::optional<HttpResponse> not_found;
+  for (size_t k = 0; k < order.size(); ++k) {
+    size_t i = order[k];
+    auto r = call_on(endpoints_[i], api, request, sink ? &counting : nullptr);
+    if (!r) {
+      if (r.error().code != Errc::Unavailable || delivered) return r;
+      {
         std::lock_guard lk(mu_);
-        working_ = i;
+        unreachable_.insert(i);
       }
-      return r;
+      if (!first) first = r.error();
+      continue;
     }
-    if (!first) first = r.error();
+    {
+      std::lock_guard lk(mu_);
+      unreachable_.erase(i);
+    }
+    if (next_on_not_found && r->status == 404 && k + 1 < order.size()) {
+      if (!not_found) not_found = std::move(*r);
+      continue;  // a mirror without it: the next one, then the registry
+    }
+    return r;
   }
-  if (!first) return fail(Errc::Internal, "no endpoint for registry " + domain_);
+  if (not_found) return std::move(*not_found);  // what a registry said beats one that did not answer
   return std::unexpected(*first);
 }
 
-Result<HttpResponse> RepositoryClient::call_on(const Endpoint& e, HttpRequest request, const BodySink* sink) {
-  std::string path = request.url;
-  bool absolute = path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0;  // an upload's Location
-  request.url = absolute ? path : e.scheme + "://" + e.host + path;
+Result<HttpResponse> RepositoryClient::call_on(const Endpoint& e, std::string_view api, HttpRequest request,
+                                               const BodySink* sink) {
+  if (!api.empty()) {
+    request.url = e.url(api);
+  } else if (request.url.rfind("http://", 0) != 0 && request.url.rfind("https://", 0) != 0) {
+    request.url = e.scheme + "://" + e.host + request.url;  // a Location relative to the host
+  }
   request.tls = e.tls;
+  if (e.connect_timeout_ms > 0) request.connect_timeout_ms = e.connect_timeout_ms;
+  request.headers.insert(request.headers.end(), e.headers.begin(), e.headers.end());
   HttpRequest plain = request;
-  if (auto a = auth_header(); !a.empty()) request.headers.push_back(a);
+  if (auto a = auth_header(e); !a.empty()) request.headers.push_back(a);
   auto r = TRY(http_.send(request, sink));
   if (r.status != 401) return r;
   TRYV(authorize(r, e));
-  plain.url = absolute ? path : e.scheme + "://" + e.host + path;
-  if (auto a = auth_header(); !a.empty()) plain.headers.push_back(a);
+  if (auto a = auth_header(e); !a.empty()) plain.headers.push_back(a);
   auto again = TRY(http_.send(plain, sink));
   if (again.status == 401)
     return fail(Errc::PermissionDenied, registry_error_text(again.body).empty() ? "unauthorized: authentication required"
@@ -234,14 +382,15 @@ Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const
     if (token.empty() && j.is_object()) token = json_string(j, "access_token");
     if (token.empty()) return fail(Errc::Unavailable, "the token service " + realm->second + " answered without a token");
     std::lock_guard lk(mu_);
-    authorization_ = "Authorization: Bearer " + token;
+    authorization_[e.scheme + "://" + e.host] = "Authorization: Bearer " + token;
     return {};
   }
   if (basic || challenges.empty()) {
     if (basic_header.empty()) return fail(Errc::PermissionDenied, "no basic auth credentials");
     std::lock_guard lk(mu_);
-    if (authorization_ == basic_header) return fail(Errc::PermissionDenied, "unauthorized: incorrect username or password");
-    authorization_ = basic_header;
+    auto& held = authorization_[e.scheme + "://" + e.host];
+    if (held == basic_header) return fail(Errc::PermissionDenied, "unauthorized: incorrect username or password");
+    held = basic_header;
     return {};
   }
   return fail(Errc::Unsupported, "the registry " + e.host + " asks for an authentication scheme berth does not know: " +
@@ -250,10 +399,11 @@ Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const
 
 Result<FetchedManifest> RepositoryClient::manifest(const std::string& tag_or_digest, const std::string& display_ref) {
   HttpRequest r;
-  r.url = "/v2/" + path_ + "/manifests/" + tag_or_digest;
   r.headers = {"Accept: " + std::string(image::media::kOciIndex) + ", " + std::string(image::media::kDockerManifestList) +
                ", " + std::string(image::media::kOciManifest) + ", " + std::string(image::media::kDockerManifest)};
-  auto resp = TRY(call(std::move(r), nullptr));
+  bool by_digest = tag_or_digest.rfind("sha256:", 0) == 0;
+  auto resp = TRY(call(by_digest ? kCapPull : kCapPull | kCapResolve, "/" + path_ + "/manifests/" + tag_or_digest,
+                       std::move(r), nullptr, true));
   if (resp.status == 404) {
     std::string text = registry_error_text(resp.body);
     if (text.rfind("name unknown", 0) == 0)
@@ -291,8 +441,7 @@ Result<FetchedManifest> RepositoryClient::manifest(const std::string& tag_or_dig
 Result<bool> RepositoryClient::has_blob(const content::Digest& digest) {
   HttpRequest r;
   r.method = "HEAD";
-  r.url = "/v2/" + path_ + "/blobs/" + digest.str();
-  auto resp = TRY(call(std::move(r), nullptr));
+  auto resp = TRY(call(kCapPush, "/" + path_ + "/blobs/" + digest.str(), std::move(r), nullptr, false));
   if (resp.status == 200) return true;
   if (resp.status == 404) return false;
   return fail(Errc::Unavailable, "checking blob " + digest.str() + " in " + path_ + ": HTTP " + std::to_string(resp.status));
@@ -302,10 +451,10 @@ Result<RepositoryClient::UploadStart> RepositoryClient::start_upload(const conte
                                                                      const std::string& mount_from) {
   HttpRequest r;
   r.method = "POST";
-  r.url = "/v2/" + path_ + "/blobs/uploads/";
-  if (!mount_from.empty()) r.url += "?mount=" + url_escape(digest.str()) + "&from=" + url_escape(mount_from);
+  std::string api = "/" + path_ + "/blobs/uploads/";
+  if (!mount_from.empty()) api += "?mount=" + url_escape(digest.str()) + "&from=" + url_escape(mount_from);
   r.headers = {"Content-Length: 0"};
-  auto resp = TRY(call(std::move(r), nullptr));
+  auto resp = TRY(call(kCapPush, api, std::move(r), nullptr, false));
   if (resp.status == 201 && !mount_from.empty()) return UploadStart{true, ""};
   if (resp.status != 202)
     return fail(resp.status == 401 || resp.status == 403 ? Errc::PermissionDenied : Errc::Unavailable,
@@ -325,7 +474,7 @@ Result<void> RepositoryClient::finish_upload(const std::string& location, const 
   r.body_source = source;
   r.body_size = size;
   r.low_speed_seconds = 120;
-  auto resp = TRY(call(std::move(r), nullptr));
+  auto resp = TRY(call(kCapPush, "", std::move(r), nullptr, false));
   if (resp.status != 201)
     return fail(resp.status == 400 ? Errc::InvalidArgument : Errc::Unavailable,
                 "uploading blob " + digest.str() + " to " + path_ + ": HTTP " + std::to_string(resp.status) + ": " +
@@ -337,10 +486,9 @@ Result<std::string> RepositoryClient::put_manifest(const std::string& tag, const
                                                    const std::string& bytes) {
   HttpRequest r;
   r.method = "PUT";
-  r.url = "/v2/" + path_ + "/manifests/" + tag;
   r.headers = {"Content-Type: " + media_type, "Expect:"};
   r.body = bytes;
-  auto resp = TRY(call(std::move(r), nullptr));
+  auto resp = TRY(call(kCapPush, "/" + path_ + "/manifests/" + tag, std::move(r), nullptr, false));
   if (resp.status != 201 && resp.status != 200)
     return fail(resp.status == 400 ? Errc::InvalidArgument : Errc::Unavailable,
                 "putting the manifest of " + path_ + ":" + tag + ": HTTP " + std::to_string(resp.status) + ": " +
@@ -354,9 +502,8 @@ Result<std::string> RepositoryClient::put_manifest(const std::string& tag, const
 
 Result<void> RepositoryClient::blob(const content::Digest& digest, uint64_t offset, const BodySink& sink) {
   HttpRequest r;
-  r.url = "/v2/" + path_ + "/blobs/" + digest.str();
   if (offset) r.range_from = offset;
-  auto resp = TRY(call(std::move(r), &sink));
+  auto resp = TRY(call(kCapPull, "/" + path_ + "/blobs/" + digest.str(), std::move(r), &sink, true));
   if (resp.status != 200 && resp.status != 206)
     return fail(resp.status == 404 ? Errc::NotFound : Errc::Unavailable,
                 "fetching blob " + digest.str() + ": HTTP " + std::to_string(resp.status) + ": " +
@@ -380,11 +527,15 @@ std::string registry_host_of(const std::string& server) {
 Result<void> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy) {
   std::string host = registry_host_of(server);
   std::optional<Error> first;
-  for (const auto& e : endpoints_for(host, policy)) {
-    std::string url = e.scheme + "://" + e.host + "/v2/";
+  auto endpoints = TRY(endpoints_for(host, policy));
+  for (const auto& e : endpoints) {
+    if (!e.upstream) continue;  // credentials are checked by the registry, not by its mirrors
+    std::string url = e.scheme + "://" + e.host + e.path + "/";
     HttpRequest r;
     r.url = url;
     r.tls = e.tls;
+    r.headers = e.headers;
+    if (e.connect_timeout_ms > 0) r.connect_timeout_ms = e.connect_timeout_ms;
     auto resp = http.send(r);
     if (!resp) {
       if (!first) first = resp.error();

@@ -1,25 +1,33 @@
 // One repository on one registry, as the Distribution API v2 serves it:
 // manifests by tag or digest, blobs (ranged), with the registry's auth flow.
 //
-// Endpoints (Docker's rules, registry/config.go): docker.io is reached at
-// registry-1.docker.io; a host in insecure-registries or in 127.0.0.0/8 is
-// tried over https without verification first, then over plain http; any
-// other host over https with the system CAs plus certs.d/HOST/ca.crt (and
-// client.cert/.key there).
+// Endpoints, in the order tried: for docker.io the registry-mirrors (dockerd's);
+// then the [host."URL"] mirrors of the registry's hosts.toml (containerd's
+// layout, registry/hosts_config.h); then its `server`, or Docker's rules
+// (registry/config.go): docker.io is reached at registry-1.docker.io; a host
+// in insecure-registries or in 127.0.0.0/8 over https without verification
+// first, then over plain http; any other host over https with the system CAs
+// plus certs.d/HOST/*.crt (and a client NAME.cert/NAME.key there).
+// A request goes only to endpoints that may do it (capabilities: resolve for
+// a tag, pull for digests and blobs, push), and on to the next one when an
+// endpoint cannot be reached or, when pulling, has not got what was asked (404).
 //
 // Auth: a 401 names challenges (WWW-Authenticate). Bearer: a token from the
 // realm for "repository:PATH:pull" (with Basic credentials when given),
-// cached until the registry refuses it again. Basic: the credentials.
+// cached per endpoint until it refuses it again. Basic: the credentials.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "content/digest.h"
+#include "registry/hosts_config.h"
 #include "registry/http.h"
 
 namespace berth::registry {
@@ -36,19 +44,32 @@ struct AuthConfig {
 Result<AuthConfig> decode_registry_auth(std::string_view header);
 
 struct Endpoint {
-  std::string scheme;  // "https" or "http"
-  std::string host;    // "127.0.0.1:5000", "registry-1.docker.io"
+  std::string scheme;         // "https" or "http"
+  std::string host;           // "127.0.0.1:5000", "registry-1.docker.io"
+  std::string path = "/v2";   // the API root on the host
+  unsigned capabilities = kCapAll;
+  std::string ns;             // a mirror's: the registry it stands for, sent as ?ns= (containerd's)
+  std::vector<std::string> headers;  // "Name: value" from hosts.toml
+  long connect_timeout_ms = 0;       // 0: Http's default
+  bool upstream = true;              // the registry itself (or its hosts.toml server), not a mirror
   TlsOptions tls;
+
+  // scheme://host + path + api (+ ?ns=): api is "/NAME/manifests/REF" and the like.
+  std::string url(std::string_view api) const;
 };
 
 struct EndpointPolicy {
   std::vector<std::string> insecure_registries;  // "host:port" or CIDR, daemon.json's
-  std::vector<std::string> certs_dirs = {"/etc/docker/certs.d"};  // DIR/HOST[:PORT]/{ca.crt,*.cert,*.key}
+  std::vector<std::string> certs_dirs = {"/etc/docker/certs.d"};  // DIR/HOST[:PORT]/{*.crt,*.cert,*.key}
+  std::vector<std::string> mirrors;     // registry-mirrors for docker.io: "https://mirror.example/"
+  std::vector<std::string> hosts_dirs;  // DIR/HOST/hosts.toml (containerd's layout), the first DIR first
   bool loopback_insecure = true;  // Docker's default; tests turn it off to see TLS verification work
 };
 
-// Where a reference's domain is reached, in the order to try.
-std::vector<Endpoint> endpoints_for(const std::string& domain, const EndpointPolicy& policy);
+// Where a reference's domain is reached, in the order to try. Reads the
+// hosts.toml that applies each time (an edit needs no restart); a file berth
+// cannot use is an InvalidArgument naming it.
+Result<std::vector<Endpoint>> endpoints_for(const std::string& domain, const EndpointPolicy& policy);
 
 struct FetchedManifest {
   std::string media_type;  // Content-Type, or the document's own mediaType
@@ -86,18 +107,21 @@ class RepositoryClient {
   const std::string& path() const { return path_; }
 
  private:
-  Result<HttpResponse> call(HttpRequest request, const BodySink* sink);
-  Result<HttpResponse> call_on(const Endpoint& e, HttpRequest request, const BodySink* sink);
+  // A request to the API (api: "/NAME/...") or, api empty, to request.url (an
+  // upload's Location), on the endpoints that have the capabilities `need`.
+  Result<HttpResponse> call(unsigned need, std::string_view api, HttpRequest request, const BodySink* sink,
+                            bool next_on_not_found);
+  Result<HttpResponse> call_on(const Endpoint& e, std::string_view api, HttpRequest request, const BodySink* sink);
   Result<void> authorize(const HttpResponse& unauthorized, const Endpoint& e);
-  std::string auth_header();
+  std::string auth_header(const Endpoint& e);
 
   Http& http_;
   std::vector<Endpoint> endpoints_;
   std::string domain_, path_, actions_;
   AuthConfig auth_;
   std::mutex mu_;
-  std::optional<size_t> working_;  // the endpoint that answered
-  std::string authorization_;      // "Authorization: ..." to send, once known
+  std::set<size_t> unreachable_;                     // endpoints that did not answer: tried last
+  std::map<std::string, std::string> authorization_;  // per scheme://host: "Authorization: ..." once known
 };
 
 // `docker login`: checks the credentials against the registry's /v2/ (and its

@@ -1,6 +1,7 @@
 #include "registry/http.h"
 
 #include <curl/curl.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -80,20 +81,24 @@ size_t on_read(char* buf, size_t size, size_t n, void* user) {
   return got < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(got);
 }
 
-// Adds the PEM certificates of `path` to the context's store, beside the
-// system's (CURLOPT_CAINFO would replace them).
+// Adds the PEM certificates of each file to the context's store, beside the
+// system's (CURLOPT_CAINFO would replace them). A file without one is an error.
 CURLcode add_ca(CURL*, void* ssl_ctx, void* user) {
-  const auto* path = static_cast<const std::string*>(user);
-  FILE* f = std::fopen(path->c_str(), "r");
-  if (!f) return CURLE_SSL_CACERT_BADFILE;
+  const auto* paths = static_cast<const std::vector<std::string>*>(user);
   X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
-  int added = 0;
-  while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) {
-    if (X509_STORE_add_cert(store, cert) == 1) ++added;
-    X509_free(cert);
+  for (const auto& path : *paths) {
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) return CURLE_SSL_CACERT_BADFILE;
+    int added = 0;
+    while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) {
+      if (X509_STORE_add_cert(store, cert) == 1) ++added;
+      X509_free(cert);
+    }
+    std::fclose(f);
+    ERR_clear_error();  // the end of the file leaves "no start line" queued
+    if (!added) return CURLE_SSL_CACERT_BADFILE;
   }
-  std::fclose(f);
-  return added ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
+  return CURLE_OK;
 }
 
 // "host:port" of a URL, for Go-style "dial tcp HOST:PORT" messages.
@@ -124,7 +129,11 @@ std::string reason_of(CURLcode rc, const char* detail, long os_errno, const Http
       if (d.find("wrong version number") != std::string::npos || d.find("packet length too long") != std::string::npos)
         return "http: server gave HTTP response to HTTPS client";
       return "tls: " + d;
-    case CURLE_SSL_CACERT_BADFILE: return "could not read CA certificate " + r.tls.ca_file;
+    case CURLE_SSL_CACERT_BADFILE: {
+      std::string files;
+      for (const auto& f : r.tls.ca_files) files += (files.empty() ? "" : ", ") + f;
+      return "could not read CA certificate " + files;
+    }
     case CURLE_SSL_CERTPROBLEM: return "could not load client certificate " + r.tls.client_cert + ": " + d;
     case CURLE_GOT_NOTHING: return "EOF";
     case CURLE_RECV_ERROR:
@@ -194,9 +203,9 @@ Result<HttpResponse> Http::send(const HttpRequest& r, const BodySink* sink, size
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, nullptr);  // blobs are hashed as sent: no transfer decoding
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, r.tls.verify ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, r.tls.verify ? 2L : 0L);
-  if (!r.tls.ca_file.empty()) {
+  if (!r.tls.ca_files.empty()) {
     curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &add_ca);
-    curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &r.tls.ca_file);
+    curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &r.tls.ca_files);
   }
   if (!r.tls.client_cert.empty()) {
     curl_easy_setopt(easy, CURLOPT_SSLCERT, r.tls.client_cert.c_str());

@@ -24,7 +24,7 @@ namespace berth::registry {
 
 struct TlsOptions {
   bool verify = true;       // false: skip_verify / an insecure registry over https
-  std::string ca_file;      // extra CA bundle (PEM), beside the system's
+  std::vector<std::string> ca_files;  // extra CA bundles (PEM), beside the system's
   std::string client_cert;  // PEM client certificate and its key
   std::string client_key;
 };

@@ -81,7 +81,7 @@ Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptio
   out.familiar = ref.familiar();
   std::string display = out.familiar;
   std::string wanted = ref.has_digest() ? ref.digest() : ref.tag();
-  RepositoryClient client(http, endpoints_for(ref.domain(), o.endpoints), ref.domain(), ref.path(), o.auth);
+  RepositoryClient client(http, TRY(endpoints_for(ref.domain(), o.endpoints)), ref.domain(), ref.path(), o.auth);
   auto top = TRY(client.manifest(wanted, display));
   report.status("Pulling from " + ref.path(), wanted);
   if (top.media_type == kSchema1 || top.media_type == kSchema1Plain)

@@ -112,7 +112,8 @@ Result<PushResult> push(Http& http, image::ImageService& images, const PushOptio
   int parallel = std::max(o.max_concurrent_uploads, 1);
   for (size_t i = static_cast<size_t>(parallel); i < layers.size(); ++i) report.status("Waiting", layers[layers.size() - 1 - i].id, true);
 
-  RepositoryClient client(http, endpoints_for(ref.domain(), o.endpoints), ref.domain(), ref.path(), o.auth, "pull,push");
+  RepositoryClient client(http, TRY(endpoints_for(ref.domain(), o.endpoints)), ref.domain(), ref.path(), o.auth,
+                          "pull,push");
   std::mutex mu;
   std::deque<Layer*> queue;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) queue.push_back(&*it);

@@ -15,7 +15,7 @@
 namespace berth::engine {
 
 struct RegistryConfig {
-  registry::EndpointPolicy endpoints;  // insecure-registries, certs.d directories
+  registry::EndpointPolicy endpoints;  // insecure-registries, registry-mirrors, certs.d and hosts.toml directories
   int max_concurrent_downloads = 3;
   int max_concurrent_uploads = 5;
 };

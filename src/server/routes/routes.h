@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "backend/build.h"
 #include "backend/containers.h"
@@ -33,6 +34,8 @@ struct SystemInfo {
   std::string data_root;
   std::string exec_root;
   bool debug = false;
+  std::vector<std::string> insecure_registries = {};  // daemon.json's, as given (host:port or CIDR)
+  std::vector<std::string> registry_mirrors = {};     // Docker Hub's, normalized
 };
 // /_ping, /version, /info, /events and /system/df (which sums the areas).
 struct DfSources {

@@ -109,6 +109,26 @@ Result<void> disk_usage(const DfSources& df, ResponseWriter& w) {
   return w.json(200, out);
 }
 
+// Docker's RegistryConfig: CIDRs and hosts reached insecurely (127.0.0.0/8
+// always), Docker Hub's mirrors (docker info prints both).
+nlohmann::json registry_config(const SystemInfo& info) {
+  nlohmann::json cidrs = nlohmann::json::array({"127.0.0.0/8"});
+  nlohmann::json mirrors = info.registry_mirrors;
+  nlohmann::json indexes = {{"docker.io", {{"Name", "docker.io"}, {"Mirrors", mirrors}, {"Secure", true}, {"Official", true}}}};
+  for (const auto& r : info.insecure_registries) {
+    if (r.find('/') != std::string::npos) {
+      if (r != "127.0.0.0/8") cidrs.push_back(r);
+    } else {
+      indexes[r] = {{"Name", r}, {"Mirrors", nlohmann::json::array()}, {"Secure", false}, {"Official", false}};
+    }
+  }
+  return {{"AllowNondistributableArtifactsCIDRs", nlohmann::json::array()},
+          {"AllowNondistributableArtifactsHostnames", nlohmann::json::array()},
+          {"InsecureRegistryCIDRs", cidrs},
+          {"IndexConfigs", indexes},
+          {"Mirrors", mirrors}};
+}
+
 }  // namespace
 
 void add_system_routes(Router& r, backend::SystemBackend& system, const SystemInfo& info, DfSources df) {
@@ -176,8 +196,7 @@ void add_system_routes(Router& r, backend::SystemBackend& system, const SystemIn
                         {"OSType", "linux"},
                         {"Architecture", "x86_64"},
                         {"IndexServerAddress", "https://index.docker.io/v1/"},
-                        {"RegistryConfig", {{"IndexConfigs", nlohmann::json::object()},
-                                            {"InsecureRegistryCIDRs", nlohmann::json::array()}}},
+                        {"RegistryConfig", registry_config(info)},
                         {"NCPU", sysconf(_SC_NPROCESSORS_ONLN)},
                         {"MemTotal", mem_total()},
                         {"GenericResources", nullptr},

@@ -76,5 +76,25 @@ TEST(SystemRoutes, InfoListsTheRuntimesAndPingAnswers) {
   EXPECT_EQ(call(router, "GET", "/system/df").status, 500);
 }
 
+TEST(SystemRoutes, InfoHasDockersRegistryConfig) {
+  Router router;
+  FakeSystem system;
+  FakeContainers containers;
+  FakeImages images;
+  FakeVolumes volumes;
+  SystemInfo si{"0.1.0", "/d", "/e", false};
+  si.insecure_registries = {"10.0.0.0/8", "reg.example:5000"};
+  si.registry_mirrors = {"https://mirror.example/"};
+  add_system_routes(router, system, si, {&containers, &images, &volumes});
+  auto info = call(router, "GET", "/info");
+  ASSERT_EQ(info.status, 200);
+  auto rc = info.json()["RegistryConfig"];
+  EXPECT_EQ(rc["Mirrors"], nlohmann::json::array({"https://mirror.example/"}));
+  EXPECT_EQ(rc["InsecureRegistryCIDRs"], nlohmann::json::array({"127.0.0.0/8", "10.0.0.0/8"}));
+  EXPECT_EQ(rc["IndexConfigs"]["docker.io"],
+            nlohmann::json({{"Name", "docker.io"}, {"Mirrors", {"https://mirror.example/"}}, {"Secure", true}, {"Official", true}}));
+  EXPECT_EQ(rc["IndexConfigs"]["reg.example:5000"]["Secure"], false);
+}
+
 }  // namespace
 }  // namespace berth::server::testing
