@@ -33,6 +33,7 @@ struct DaemonConfig {
   // or over plain http, besides 127.0.0.0/8; parallel layer downloads.
   std::vector<std::string> insecure_registries;
   int max_concurrent_downloads = 3;
+  unsigned push_compression_threads = 0;  // gzip of a plain layer a push sends; 0: the cores
 };
 
 // Applies daemon.json: missing default file is fine, a given one must exist;

@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-concurrent-downloads", cfg.max_concurrent_downloads, "Layers a pull downloads at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_option("--push-compression-threads", cfg.push_compression_threads,
+                 "Threads that gzip one plain layer a push sends (0: the cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   app.add_option("--firewall-table", cfg.firewall_table, "berthd's own nftables table (ip family)")
       ->capture_default_str();
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
@@ -99,7 +103,8 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> flags;
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
-                          "bridge", "bip", "insecure-registry", "max-concurrent-downloads"})
+                          "bridge", "bip", "insecure-registry", "max-concurrent-downloads",
+                          "push-compression-threads"})
     if (app.get_option("--" + std::string(key))->count() > 0) flags.push_back(key == std::string("host") ? "hosts" : key);
   if (auto r = berthd::load_daemon_json(cfg, flags); !r) {
     std::fprintf(stderr, "berthd: %s\n", r.error().str().c_str());
@@ -150,6 +155,7 @@ int main(int argc, char** argv) {
   ecfg.firewall_table = cfg.firewall_table;
   ecfg.insecure_registries = cfg.insecure_registries;
   ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
+  ecfg.push_compression_threads = cfg.push_compression_threads;
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
     log::error("starting: {}", eng.error().str());

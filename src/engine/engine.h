@@ -57,6 +57,7 @@ struct EngineConfig {
   std::vector<std::string> insecure_registries;
   std::vector<std::string> registry_certs_dirs = {"/etc/berth/certs.d", "/etc/docker/certs.d"};
   int max_concurrent_downloads = 3;
+  unsigned push_compression_threads = 0;  // daemon.json "push-compression-threads"; 0: the cores
 };
 
 class Engine {

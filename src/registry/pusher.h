@@ -2,9 +2,12 @@
 // progress messages. Layers go up to max_concurrent_uploads at a time (dockerd's
 // default 5): a layer the repository has is "Layer already exists"; one that
 // another repository of the same registry has (the image's other references
-// there) is mounted ("Mounted from ..."); the others are uploaded, gzip-compressed
-// first when stored uncompressed. The config follows, then the manifest under
-// the tag; the image gets name@digest as a repo digest.
+// there) is mounted ("Mounted from ..."); the others are uploaded. A layer
+// stored uncompressed is gzip-compressed (gzip_layer: on several cores,
+// deterministic) while it uploads; its gzip's digest is remembered
+// (gzip_digests) so the next push can ask for or mount it first. The config
+// follows, then the manifest under the tag; the image gets name@digest as a
+// repo digest.
 #pragma once
 
 #include <mutex>
@@ -22,6 +25,7 @@ struct PushOptions {
   AuthConfig auth;
   EndpointPolicy endpoints;
   int max_concurrent_uploads = 5;
+  unsigned compression_threads = 0;  // per layer compressed; 0: the machine's cores
   std::mutex* image_lock = nullptr;  // held around the image service's lookups and records
 };
 

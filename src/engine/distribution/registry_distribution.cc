@@ -59,6 +59,7 @@ Result<void> RegistryDistribution::push(const std::string& reference, const back
   o.reference = reference;
   o.endpoints = config_.endpoints;
   o.max_concurrent_uploads = config_.max_concurrent_uploads;
+  o.compression_threads = config_.compression_threads;
   o.image_lock = &image_mu_;
   o.auth = TRY(registry::decode_registry_auth(auth.header));
   auto pushed = TRY(streamed<registry::PushResult>(progress, [&](const registry::ProgressSink& sink) {

@@ -413,3 +413,53 @@ TEST_F(Pull, PushNeedsAnImageAndCredentials) {
 }
 
 }  // namespace
+
+namespace {
+
+using registry::RepositoryClient;
+
+TEST_F(Pull, APlainLayersGzipIsTheSameWithoutItsRememberedDigest) {
+  // What a push sends for a plain layer depends only on the layer: a store
+  // that forgot the gzip's digest (or another daemon) sends the same blob.
+  auto reg = LocalRegistry::start();
+  std::string ref = reg->address() + "/push/app:1";
+  import_image(ref);
+  registry::PushOptions one_thread;
+  one_thread.compression_threads = 1;
+  auto first = push(ref, one_thread);
+  ASSERT_TRUE(first) << first.error().str();
+  auto gz_dir = svc_->root() + "/distribution/gzip-v1";
+  ASSERT_TRUE(fs::exists(gz_dir)) << "the gzip's digest is remembered";
+  fs::remove_all(svc_->root() + "/distribution");
+  auto other = LocalRegistry::start();
+  std::string ref2 = other->address() + "/push/app:1";
+  ASSERT_TRUE(svc_->metadata().tag(ref2, svc_->inspect(ref)->id));
+  registry::PushOptions three;
+  three.compression_threads = 3;
+  auto second = push(ref2, three);
+  ASSERT_TRUE(second) << second.error().str();
+  EXPECT_EQ(count("Pushed"), 1u) << "compressed and uploaded again";
+  EXPECT_EQ(second->digest, first->digest) << "the same manifest, so the same gzip";
+  // The pushed bytes are what gunzip reads back as the stored layer.
+  auto layer = svc_->inspect(ref)->manifest.layers.at(0);
+  std::string blob;
+  RepositoryClient client(http_, registry::endpoints_for(other->address(), {}), other->address(), "push/app", {});
+  auto manifest = client.manifest("1", ref2);
+  ASSERT_TRUE(manifest) << manifest.error().str();
+  auto m = image::parse_manifest(manifest->bytes);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(client.blob(m->layers.at(0).digest, 0, [&](std::string_view c) {
+    blob.append(c);
+    return true;
+  }));
+  EXPECT_EQ(content::sha256(blob), m->layers[0].digest);
+  std::string gz_path = tmp_ + "/layer.gz";
+  {
+    std::ofstream f(gz_path, std::ios::binary);
+    f << blob;
+  }
+  std::string cmd = "gzip -dc < " + gz_path + " | sha256sum | grep -q " + layer.digest.hex();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << "gunzip of the pushed blob is not the stored layer";
+}
+
+}  // namespace
