@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "image/media_types.h"
 #include "image/reference.h"
+#include "metadata/image_store.h"
 #include "registry/gzip_digests.h"
 #include "registry/gzip_layer.h"
 #include "registry/reporter.h"
@@ -136,7 +137,7 @@ std::string gzip_media_type(bool oci) {
   return std::string(oci ? image::media::kOciLayerGzip : image::media::kDockerLayerGzip);
 }
 
-// The tag: its layers (5 at a time), its config, its manifest.
+// One tag: its layers (5 at a time), its config, its manifest.
 Result<PushResult> push_tag(RepositoryClient& client, image::ImageService& images, const PushOptions& o,
                             const image::Reference& ref, Reporter& report) {
   std::unique_lock<std::mutex> lock;
@@ -245,15 +246,42 @@ Result<PushResult> push_tag(RepositoryClient& client, image::ImageService& image
     log::warn("pushed {}, but recording its repo digest failed: {}", ref.familiar(), t.error().str());
   if (lock.mutex()) lock.unlock();
   report.status(out.tag + ": digest: " + out.digest + " size: " + std::to_string(out.size));
+  // What the docker CLI reads the digest from (dockerd's progress.Aux, one per tag).
+  nlohmann::ordered_json aux = {{"Tag", out.tag}, {"Digest", out.digest}, {"Size", out.size}};
+  report.aux(aux.dump());
+  return out;
+}
+
+// The local tags of a repository, sorted (dockerd's ReferencesByName order).
+Result<std::vector<image::Reference>> local_tags(image::ImageService& images, const image::Reference& repo,
+                                                 std::mutex* image_lock) {
+  std::unique_lock<std::mutex> lock;
+  if (image_lock) lock = std::unique_lock(*image_lock);
+  auto all = TRY(images.metadata().list());
+  if (lock) lock.unlock();
+  std::vector<std::string> names;
+  for (const auto& image : all)
+    for (const auto& r : image.refs)
+      if (!metadata::is_digest_ref(r) && metadata::repository_of(r) == repo.name()) names.push_back(r);
+  std::sort(names.begin(), names.end());
+  std::vector<image::Reference> out;
+  for (const auto& n : names)
+    if (auto r = image::Reference::parse(n); r && r->has_tag()) out.push_back(*r);
   return out;
 }
 
 }  // namespace
 
-Result<PushResult> push(Http& http, image::ImageService& images, const PushOptions& o, const ProgressSink& progress) {
-  auto ref = TRY(image::Reference::parse(o.reference));
+Result<std::vector<PushResult>> push(Http& http, image::ImageService& images, const PushOptions& o,
+                                     const ProgressSink& progress) {
+  auto ref = TRY(o.all_tags ? image::Reference::parse_named(o.reference) : image::Reference::parse(o.reference));
   if (ref.has_digest()) return fail(Errc::InvalidArgument, "cannot push a digest reference (" + o.reference + "): push a tag");
-  {
+  std::vector<image::Reference> tags{ref};
+  if (o.all_tags) {
+    if (ref.has_tag()) return fail(Errc::InvalidArgument, "tag can't be used with --all-tags/-a");
+    tags = TRY(local_tags(images, ref, o.image_lock));
+    if (tags.empty()) return fail(Errc::NotFound, "An image does not exist locally with the tag: " + ref.familiar_name());
+  } else {
     // Before anything is streamed: the client gets its status (404) and Docker's words.
     std::unique_lock<std::mutex> lock;
     if (o.image_lock) lock = std::unique_lock(*o.image_lock);
@@ -263,7 +291,9 @@ Result<PushResult> push(Http& http, image::ImageService& images, const PushOptio
   Reporter report(progress);
   report.status("The push refers to repository [" + ref.name() + "]");
   RepositoryClient client(http, endpoints_for(ref.domain(), o.endpoints), ref.domain(), ref.path(), o.auth, "pull,push");
-  return push_tag(client, images, o, ref, report);
+  std::vector<PushResult> out;
+  for (const auto& tag : tags) out.push_back(TRY(push_tag(client, images, o, tag, report)));
+  return out;
 }
 
 }  // namespace berth::registry

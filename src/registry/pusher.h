@@ -7,11 +7,12 @@
 // deterministic) while it uploads; its gzip's digest is remembered
 // (gzip_digests) so the next push can ask for or mount it first. The config
 // follows, then the manifest under the tag; the image gets name@digest as a
-// repo digest.
+// repo digest. With all_tags, every local tag of the repository, in order.
 #pragma once
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "image/service.h"
@@ -21,7 +22,8 @@
 namespace berth::registry {
 
 struct PushOptions {
-  std::string reference;  // "host:5000/a/b:tag" (latest when no tag)
+  std::string reference;  // "host:5000/a/b:tag" (latest when no tag); the repository alone with all_tags
+  bool all_tags = false;  // every local tag of the repository (docker push -a)
   AuthConfig auth;
   EndpointPolicy endpoints;
   int max_concurrent_uploads = 5;
@@ -35,6 +37,8 @@ struct PushResult {
   size_t size = 0;     // its bytes
 };
 
-Result<PushResult> push(Http& http, image::ImageService& images, const PushOptions& options, const ProgressSink& progress);
+// One result per tag pushed, in the order pushed.
+Result<std::vector<PushResult>> push(Http& http, image::ImageService& images, const PushOptions& options,
+                                     const ProgressSink& progress);
 
 }  // namespace berth::registry

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -85,14 +86,26 @@ class Pull : public ::testing::Test {
     return false;
   }
 
-  Result<registry::PushResult> push(const std::string& ref, registry::PushOptions o = {}) {
+  Result<std::vector<registry::PushResult>> push_all(const std::string& ref, registry::PushOptions o = {}) {
     o.reference = ref;
     messages_.clear();
     raw_.clear();
     return registry::push(http_, *svc_, o, [&](const registry::ProgressMessage& m) {
+      if (!m.aux_json.empty()) {
+        aux_.push_back(m.aux_json);
+        return;
+      }
       messages_.push_back(m.id.empty() ? m.status : m.id + ": " + m.status);
       raw_.push_back(m);
     });
+  }
+  // One tag: its result.
+  Result<registry::PushResult> push(const std::string& ref, registry::PushOptions o = {}) {
+    aux_.clear();
+    auto r = TRY(push_all(ref, o));
+    EXPECT_EQ(r.size(), 1u);
+    if (r.empty()) return fail(Errc::Internal, "no tag pushed");
+    return r.front();
   }
   // A one-layer image from a plain tar (as `docker import` makes it), tagged `ref`.
   std::string import_image(const std::string& ref) {
@@ -111,6 +124,7 @@ class Pull : public ::testing::Test {
   registry::Http http_;
   std::vector<std::string> messages_;
   std::vector<registry::ProgressMessage> raw_;
+  std::vector<std::string> aux_;  // a push's results, as the docker CLI reads them
   int probes_ = 0;
 };
 
@@ -417,6 +431,94 @@ TEST_F(Pull, PushNeedsAnImageAndCredentials) {
 namespace {
 
 using registry::RepositoryClient;
+
+TEST_F(Pull, TagsListsTheRepositorysTags) {
+  auto& reg = plain();
+  RepositoryClient client(http_, registry::endpoints_for(reg.address(), {}), reg.address(), "test/multitag", {});
+  auto all = client.tags();
+  ASSERT_TRUE(all) << all.error().str();
+  // Without ?n= the registry lists them in its storage's order.
+  std::sort(all->begin(), all->end());
+  EXPECT_EQ(*all, (std::vector<std::string>{"v1", "v2", "v3"}));
+  // Debian's registry 2.8 ignores ?n= (one page, no Link): asking for pages still gives them
+  // all. Following the Link header's pages is tested in unit/registry/tags_test.cc.
+  auto paged = client.tags(1);
+  ASSERT_TRUE(paged) << paged.error().str();
+  std::sort(paged->begin(), paged->end());
+  EXPECT_EQ(*paged, *all);
+  RepositoryClient none(http_, registry::endpoints_for(reg.address(), {}), reg.address(), "test/nothing", {});
+  auto missing = none.tags();
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::NotFound);
+  EXPECT_NE(missing.error().message.find("repository " + reg.address() + "/test/nothing not found"), std::string::npos)
+      << missing.error().str();
+}
+
+TEST_F(Pull, AllTagsPullsEveryTagWithOneStatusLine) {
+  auto& reg = plain();
+  registry::PullOptions o;
+  o.all_tags = true;
+  std::string repo = reg.address() + "/test/multitag";
+  auto r = pull(repo, o);
+  ASSERT_TRUE(r) << r.error().str();
+  auto listed = r->tags;
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, (std::vector<std::string>{"v1", "v2", "v3"}));
+  EXPECT_FALSE(r->up_to_date);
+  for (const std::string tag : {"v1", "v2", "v3"}) {
+    auto info = svc_->inspect(repo + ":" + tag);
+    ASSERT_TRUE(info) << tag;
+    std::set<std::string> refs(info->refs.begin(), info->refs.end());
+    EXPECT_TRUE(refs.count(repo + "@" + reg.digest_of("test/multitag:" + tag))) << tag << ": its repo digest";
+    EXPECT_EQ(std::count(messages_.begin(), messages_.end(), tag + ": Pulling from test/multitag"), 1) << tag;
+    EXPECT_EQ(std::count(messages_.begin(), messages_.end(), "Digest: " + reg.digest_of("test/multitag:" + tag)), 1) << tag;
+  }
+  EXPECT_EQ(messages_.front(), r->tags.front() + ": Pulling from test/multitag") << "in the registry's order";
+  EXPECT_EQ(count("Status: Downloaded newer image for " + repo), 1u);
+  EXPECT_EQ(messages_.back(), "Status: Downloaded newer image for " + repo);
+  EXPECT_EQ(svc_->inspect(repo + ":v2")->manifest.layers.size(), 5u);
+
+  auto again = pull(repo, o);
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_TRUE(again->up_to_date);
+  EXPECT_EQ(messages_.back(), "Status: Image is up to date for " + repo);
+
+  auto tagged = pull(repo + ":v1", o);
+  ASSERT_FALSE(tagged);
+  EXPECT_EQ(tagged.error().message, "tag can't be used with --all-tags/-a");
+}
+
+TEST_F(Pull, PushAllTagsPushesEveryLocalTagInOrder) {
+  auto reg = LocalRegistry::start();
+  std::string repo = reg->address() + "/push/many";
+  std::string id = import_image(repo + ":b");
+  ASSERT_TRUE(svc_->metadata().tag(repo + ":a", id));
+  ASSERT_TRUE(svc_->metadata().tag(reg->address() + "/push/other:c", id));  // another repository: not pushed
+  registry::PushOptions o;
+  o.all_tags = true;
+  aux_.clear();
+  auto r = push_all(repo, o);
+  ASSERT_TRUE(r) << r.error().str();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].tag, "a");
+  EXPECT_EQ((*r)[1].tag, "b");
+  EXPECT_EQ((*r)[0].digest, (*r)[1].digest) << "one image, one manifest";
+  EXPECT_EQ(count("The push refers to repository [" + repo + "]"), 1u);
+  EXPECT_EQ(count("Pushed"), 1u);
+  EXPECT_EQ(count("Layer already exists"), 1u) << "the second tag finds the layer there";
+  EXPECT_EQ(messages_.back(), "b: digest: " + (*r)[1].digest + " size: " + std::to_string((*r)[1].size));
+  ASSERT_EQ(aux_.size(), 2u);
+  EXPECT_EQ(aux_[0], "{\"Tag\":\"a\",\"Digest\":\"" + (*r)[0].digest + "\",\"Size\":" + std::to_string((*r)[0].size) + "}");
+  RepositoryClient client(http_, registry::endpoints_for(reg->address(), {}), reg->address(), "push/many", {});
+  auto there = client.tags().value_or(std::vector<std::string>{});
+  std::sort(there.begin(), there.end());
+  EXPECT_EQ(there, (std::vector<std::string>{"a", "b"}));
+
+  auto nothing = push_all(reg->address() + "/push/none", o);
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().code, Errc::NotFound);
+  EXPECT_EQ(nothing.error().message, "An image does not exist locally with the tag: " + reg->address() + "/push/none");
+}
 
 TEST_F(Pull, APlainLayersGzipIsTheSameWithoutItsRememberedDigest) {
   // What a push sends for a plain layer depends only on the layer: a store
