@@ -100,6 +100,10 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       if (!val.is_number_integer() || val.get<int64_t>() < 1 || val.get<int64_t>() > 64)
         return wrong("a whole number from 1 to 64");
       cfg.max_concurrent_downloads = val.get<int>();
+    } else if (key == "push-compression-threads") {
+      if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 64)
+        return wrong("a whole number from 0 (the cores) to 64");
+      cfg.push_compression_threads = val.get<unsigned>();
     } else {
       return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
                                              " has a directive berthd does not know: " + key);

@@ -38,6 +38,7 @@ struct DaemonConfig {
   std::vector<std::string> registry_mirrors;
   std::string registry_config_dir;
   int max_concurrent_downloads = 3;
+  unsigned push_compression_threads = 0;  // gzip of a plain layer a push sends; 0: the cores
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

@@ -92,6 +92,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-concurrent-downloads", cfg.max_concurrent_downloads, "Layers a pull downloads at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_option("--push-compression-threads", cfg.push_compression_threads,
+                 "Threads that gzip one plain layer a push sends (0: the cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   app.add_option("--firewall-table", cfg.firewall_table, "berthd's own nftables table (ip family)")
       ->capture_default_str();
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
@@ -103,7 +107,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> flags;
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
-                          "max-concurrent-downloads"}) {
+                          "max-concurrent-downloads", "push-compression-threads"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -169,6 +173,7 @@ int main(int argc, char** argv) {
     ecfg.registry_certs_dirs.insert(ecfg.registry_certs_dirs.begin(), cfg.registry_config_dir);
   }
   ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
+  ecfg.push_compression_threads = cfg.push_compression_threads;
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
     log::error("starting: {}", eng.error().str());

@@ -14,7 +14,7 @@ struct RegistryAuth {
 };
 
 struct PullRequest {
-  std::string reference;  // fromImage with its tag or digest
+  std::string reference;  // fromImage with its tag or digest; a repository alone is every tag (pull -a)
   std::string platform;   // "linux/amd64"...; empty: the daemon's
   RegistryAuth auth;
 };
@@ -26,6 +26,7 @@ class DistributionBackend {
   // Errors before anything was streamed are returned (the route answers with
   // their status); later ones end the stream as an error message, as dockerd's.
   virtual Result<void> pull(const PullRequest& request, const Progress& progress) = 0;
+  // reference: NAME:TAG, or NAME alone for every local tag of it (push -a).
   virtual Result<void> push(const std::string& reference, const RegistryAuth& auth, const Progress& progress) = 0;
   virtual Result<std::string> login(const RegistryAuth& auth) = 0;  // the status text
   virtual Result<std::string> search(const std::string& term, int limit) = 0;  // results as JSON text

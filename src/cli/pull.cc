@@ -33,14 +33,19 @@ Result<PullTarget> pull_target(const std::string& reference) {
   t.domain = has_domain ? first : "docker.io";
   std::string path = has_domain ? rest.substr(slash + 1) : rest;
   if (!has_domain && path.find('/') == std::string::npos) path = "library/" + path;
-  t.canonical = t.domain + "/" + path + (t.tag.rfind("sha256:", 0) == 0 ? "@" : ":") + t.tag;
+  t.repository = t.domain + "/" + path;
+  t.canonical = t.repository + (t.tag.rfind("sha256:", 0) == 0 ? "@" : ":") + t.tag;
   return t;
 }
 
-Result<void> pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet, int fd) {
+Result<void> pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet, int fd,
+                        bool all_tags) {
   PullTarget t = TRY(pull_target(reference));
-  if (t.defaulted && !quiet) write_all(fd, "Using default tag: latest\n");
-  std::string q = "/images/create?fromImage=" + url_encode(t.name) + "&tag=" + url_encode(t.tag);
+  if (all_tags && !t.defaulted) return fail(Errc::InvalidArgument, kTagWithAllTags);
+  if (t.defaulted && !all_tags && !quiet) write_all(fd, "Using default tag: latest\n");
+  // Without a tag, the daemon pulls every tag (the docker CLI sends none for -a).
+  std::string q = "/images/create?fromImage=" + url_encode(t.name);
+  if (!all_tags) q += "&tag=" + url_encode(t.tag);
   if (!platform.empty()) q += "&platform=" + url_encode(platform);
   return stream_progress(cli, q, t.domain, quiet, fd);
 }
@@ -70,9 +75,9 @@ void add_pull_commands(Invocation& inv, CLI::App* parent) {
   auto o = std::make_shared<O>();
   CLI::App* app = add_command(inv, parent, "pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry",
                               &o->args, {1, 1}, [&cli = inv.cli, o]() -> Result<int> {
-    if (o->all_tags) return fail(Errc::Unsupported, "berth pull --all-tags is not supported yet: pull each tag by name");
-    TRYV(pull_image(cli, o->args[0], o->platform, o->quiet, 1));
-    outf("{}\n", TRY(pull_target(o->args[0])).canonical);
+    TRYV(pull_image(cli, o->args[0], o->platform, o->quiet, 1, o->all_tags));
+    auto t = TRY(pull_target(o->args[0]));
+    outf("{}\n", o->all_tags ? t.repository : t.canonical);
     return 0;
   });
   add_bool(app, "-a,--all-tags", o->all_tags, "Download all tagged images in the repository");

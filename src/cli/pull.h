@@ -17,11 +17,16 @@ struct PullTarget {
   bool defaulted = false;  // no tag or digest was given
   std::string domain;    // "docker.io", "127.0.0.1:5000"
   std::string canonical; // "docker.io/library/busybox:latest", what docker prints at the end
+  std::string repository;  // "docker.io/library/busybox": what `pull -a` prints at the end
 };
 Result<PullTarget> pull_target(const std::string& reference);
 
 // Pulls; progress (and "Using default tag") to fd, drawn for a terminal when it is one.
-Result<void> pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet, int fd);
+// all_tags: reference is a repository, every tag of it is pulled (no tag may be given).
+Result<void> pull_image(Cli& cli, const std::string& reference, const std::string& platform, bool quiet, int fd,
+                        bool all_tags = false);
+// Docker's refusal of NAME:TAG with -a.
+inline constexpr char kTagWithAllTags[] = "tag can't be used with --all-tags/-a";
 
 void add_pull_commands(Invocation& inv, CLI::App* parent);
 

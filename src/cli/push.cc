@@ -7,13 +7,17 @@ namespace berth::cli {
 
 namespace {
 
-Result<void> push_image(Cli& cli, const std::string& reference, bool quiet) {
+// all_tags: every local tag of the repository (the daemon's push without ?tag=).
+Result<void> push_image(Cli& cli, const std::string& reference, bool quiet, bool all_tags) {
   PullTarget t = TRY(pull_target(reference));
+  if (all_tags && !t.defaulted) return fail(Errc::InvalidArgument, kTagWithAllTags);
   if (t.tag.rfind("sha256:", 0) == 0)
     return fail(Errc::InvalidArgument, "cannot push a digest reference");
-  if (t.defaulted && !quiet) outf("Using default tag: latest\n");
-  TRYV(stream_progress(cli, "/images/" + url_encode(t.name) + "/push?tag=" + url_encode(t.tag), t.domain, quiet, 1));
-  if (quiet) outf("{}\n", t.canonical);
+  if (t.defaulted && !all_tags && !quiet) outf("Using default tag: latest\n");
+  std::string path = "/images/" + url_encode(t.name) + "/push";
+  if (!all_tags) path += "?tag=" + url_encode(t.tag);
+  TRYV(stream_progress(cli, path, t.domain, quiet, 1));
+  if (quiet) outf("{}\n", all_tags ? t.repository : t.canonical);
   return {};
 }
 
@@ -29,9 +33,8 @@ void add_push_commands(Invocation& inv, CLI::App* parent) {
   auto o = std::make_shared<O>();
   CLI::App* app = add_command(inv, parent, "push", "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", &o->args,
                               {1, 1}, [&cli = inv.cli, o]() -> Result<int> {
-    if (o->all_tags) return fail(Errc::Unsupported, "berth push --all-tags is not supported yet: push each tag by name");
     if (!o->platform.empty()) return fail(Errc::Unsupported, "berth push --platform is not supported yet");
-    TRYV(push_image(cli, o->args[0], o->quiet));
+    TRYV(push_image(cli, o->args[0], o->quiet, o->all_tags));
     return 0;
   });
   add_bool(app, "-a,--all-tags", o->all_tags, "Push all tags of an image to the repository");

@@ -100,6 +100,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   rcfg.endpoints.mirrors = cfg.registry_mirrors;
   rcfg.endpoints.hosts_dirs = cfg.registry_config_dirs;
   rcfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
+  rcfg.compression_threads = cfg.push_compression_threads;
   e->distribution_backend_ = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
   return e;
 }

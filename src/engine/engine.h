@@ -61,6 +61,7 @@ struct EngineConfig {
   std::vector<std::string> registry_certs_dirs = {"/etc/berth/certs.d", "/etc/docker/certs.d"};
   std::vector<std::string> registry_config_dirs = {"/etc/berth/certs.d"};
   int max_concurrent_downloads = 3;
+  unsigned push_compression_threads = 0;  // daemon.json "push-compression-threads"; 0: the cores
 };
 
 class Engine {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -509,6 +510,85 @@ Result<void> RepositoryClient::blob(const content::Digest& digest, uint64_t offs
                 "fetching blob " + digest.str() + ": HTTP " + std::to_string(resp.status) + ": " +
                     registry_error_text(resp.body));
   return {};
+}
+
+Result<std::string> RepositoryClient::upload_chunked(const std::string& location,
+                                                    const std::function<ssize_t(char*, size_t)>& source) {
+  HttpRequest r;
+  r.method = "PATCH";
+  r.url = location;
+  r.headers = {"Content-Type: application/octet-stream", "Expect:"};
+  r.body_source = source;
+  r.body_chunked = true;
+  r.low_speed_seconds = 120;
+  auto resp = TRY(call(std::move(r), nullptr));
+  if (resp.status != 202 && resp.status != 204)
+    return fail(resp.status == 400 ? Errc::InvalidArgument : Errc::Unavailable,
+                "uploading a blob to " + path_ + ": HTTP " + std::to_string(resp.status) + ": " +
+                    registry_error_text(resp.body));
+  auto next = resp.header("location");
+  return next && !next->empty() ? *next : location;
+}
+
+namespace {
+
+// The target of a Link header's rel="next" ("<URL>; rel=\"next\"", several
+// links separated by commas), or "" when there is none.
+std::string next_link(const std::vector<std::string>& links) {
+  for (const auto& header : links) {
+    size_t at = 0;
+    while (at < header.size()) {
+      size_t open = header.find('<', at);
+      if (open == std::string::npos) break;
+      size_t close = header.find('>', open);
+      if (close == std::string::npos) break;
+      size_t end = header.find('<', close);
+      std::string params = ascii_lower(header.substr(close + 1, end == std::string::npos ? std::string::npos : end - close - 1));
+      params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+      if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+        return header.substr(open + 1, close - open - 1);
+      at = close + 1;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RepositoryClient::tags(size_t page_size) {
+  std::vector<std::string> out;
+  std::string url = "/v2/" + path_ + "/tags/list";
+  if (page_size) url += "?n=" + std::to_string(page_size);
+  std::set<std::string> seen;
+  while (!url.empty()) {
+    if (!seen.insert(url).second)
+      return fail(Errc::Unavailable, "listing the tags of " + path_ + ": the registry's pages go round in circles");
+    HttpRequest r;
+    r.url = url;
+    auto resp = TRY(call(std::move(r), nullptr));
+    if (resp.status == 404)
+      return fail(Errc::NotFound, "repository " + domain_ + "/" + path_ + " not found: " +
+                                      (registry_error_text(resp.body).empty() ? std::string("name unknown")
+                                                                              : registry_error_text(resp.body)));
+    if (resp.status == 403)
+      return fail(Errc::PermissionDenied, "pull access denied for " + domain_ + "/" + path_ +
+                                              ", repository does not exist or may require 'docker login': " +
+                                              registry_error_text(resp.body));
+    if (resp.status != 200)
+      return fail(Errc::Unavailable, "listing the tags of " + path_ + ": HTTP " + std::to_string(resp.status) + ": " +
+                                         registry_error_text(resp.body));
+    auto j = nlohmann::json::parse(resp.body, nullptr, false);
+    if (!j.is_object()) return fail(Errc::Unavailable, "listing the tags of " + path_ + ": the registry's answer is not JSON");
+    if (auto t = j.find("tags"); t != j.end() && t->is_array())
+      for (const auto& tag : *t)
+        if (tag.is_string()) out.push_back(tag.get<std::string>());
+    url = next_link(resp.headers_named("link"));
+    bool absolute = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    if (!url.empty() && !absolute && url[0] != '/')
+      return fail(Errc::Unavailable, "listing the tags of " + path_ + ": the registry's next page is at \"" + url +
+                                         "\", which berth cannot follow");
+  }
+  return out;
 }
 
 }  // namespace berth::registry

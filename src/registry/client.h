@@ -103,6 +103,15 @@ class RepositoryClient {
                              const std::function<ssize_t(char*, size_t)>& source);
   // PUT of a manifest under a tag; its digest as the registry says (or ours).
   Result<std::string> put_manifest(const std::string& tag, const std::string& media_type, const std::string& bytes);
+  // Sends bytes of unknown length to the session as they are made (one PATCH,
+  // chunked); returns where the upload continues (finish_upload there with
+  // the digest and no body). The source cannot be replayed: a refusal midway
+  // fails the upload.
+  Result<std::string> upload_chunked(const std::string& location, const std::function<ssize_t(char*, size_t)>& source);
+  // The repository's tags (GET /v2/NAME/tags/list), following the registry's
+  // pages (Link: <...>; rel="next"); page_size asks for pages of that many
+  // (?n=), 0 leaves it to the registry.
+  Result<std::vector<std::string>> tags(size_t page_size = 0);
 
   const std::string& path() const { return path_; }
 

@@ -182,6 +182,7 @@ Result<HttpResponse> Http::send(const HttpRequest& r, const BodySink* sink, size
   char errbuf[CURL_ERROR_SIZE] = {};
   curl_slist* headers = nullptr;
   for (const auto& h : r.headers) headers = curl_slist_append(headers, h.c_str());
+  if (r.body_source && r.body_chunked) headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
 
   curl_easy_setopt(easy, CURLOPT_SHARE, shared_->share);
   curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
@@ -224,7 +225,7 @@ Result<HttpResponse> Http::send(const HttpRequest& r, const BodySink* sink, size
     if (r.method != "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     curl_easy_setopt(easy, CURLOPT_READFUNCTION, &on_read);
     curl_easy_setopt(easy, CURLOPT_READDATA, &r.body_source);
-    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body_size));
+    if (!r.body_chunked) curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body_size));
   } else if (r.method != "GET") {
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.data());

@@ -38,6 +38,7 @@ struct HttpRequest {
   // the bytes put in buf (0 at the end), or -1 to abort the request.
   std::function<ssize_t(char* buf, size_t len)> body_source;
   uint64_t body_size = 0;
+  bool body_chunked = false;  // body_source's length is not known: Transfer-Encoding: chunked
   std::optional<uint64_t> range_from;  // "Range: bytes=N-"; a server that ignores it (200) has its first N bytes dropped
   bool follow_redirects = true;        // blobs redirect to storage; auth headers are not resent there
   TlsOptions tls;

@@ -47,6 +47,10 @@ std::string format_progress(const ProgressMessage& m) {
     j["progressDetail"] = ojson::object();
   }
   if (!m.id.empty()) j["id"] = m.id;
+  if (!m.aux_json.empty()) {
+    j["progressDetail"] = ojson::object();
+    j["aux"] = ojson::parse(m.aux_json, nullptr, false);
+  }
   return go::marshal(j) + "\r\n";  // dockerd's streamformatter ends lines so
 }
 

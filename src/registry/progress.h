@@ -21,6 +21,7 @@ struct ProgressMessage {
   std::optional<uint64_t> current;      // with total: a progressDetail and a progress bar
   std::optional<uint64_t> total;
   bool empty_detail = false;            // "progressDetail":{} (Docker sends it on layer statuses)
+  std::string aux_json;                 // a JSON object: {"progressDetail":{},"aux":...} (a push's result)
 };
 
 // One line, "\r\n"-terminated as dockerd's, in Docker's key order: status, progressDetail,

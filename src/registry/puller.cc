@@ -72,16 +72,13 @@ Result<std::string> fetch_config(RepositoryClient& client, content::Store& store
   return bytes;
 }
 
-}  // namespace
-
-Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptions& o, const ProgressSink& progress) {
-  auto ref = TRY(image::Reference::parse(o.reference));
-  Reporter report(progress);
+// One tag or digest: everything but the closing "Status:" line.
+Result<PullResult> pull_tag(RepositoryClient& client, image::ImageService& images, const PullOptions& o,
+                            const image::Reference& ref, Reporter& report) {
   PullResult out;
   out.familiar = ref.familiar();
   std::string display = out.familiar;
   std::string wanted = ref.has_digest() ? ref.digest() : ref.tag();
-  RepositoryClient client(http, TRY(endpoints_for(ref.domain(), o.endpoints)), ref.domain(), ref.path(), o.auth);
   auto top = TRY(client.manifest(wanted, display));
   report.status("Pulling from " + ref.path(), wanted);
   if (top.media_type == kSchema1 || top.media_type == kSchema1Plain)
@@ -187,8 +184,36 @@ Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptio
 
   out.up_to_date = had_image && current && *current == out.image_id && !fetched_any;
   report.status("Digest: " + out.digest);
+  return out;
+}
+
+}  // namespace
+
+Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptions& o, const ProgressSink& progress) {
+  auto ref = TRY(o.all_tags ? image::Reference::parse_named(o.reference) : image::Reference::parse(o.reference));
+  if (o.all_tags && (ref.has_tag() || ref.has_digest()))
+    return fail(Errc::InvalidArgument, "tag can't be used with --all-tags/-a");
+  Reporter report(progress);
+  RepositoryClient client(http, TRY(endpoints_for(ref.domain(), o.endpoints)), ref.domain(), ref.path(), o.auth);
+  PullResult out;
+  if (!o.all_tags) {
+    out = TRY(pull_tag(client, images, o, ref, report));
+  } else {
+    // Docker's pull -a: every tag the registry lists, in its order; one status for them all.
+    out.familiar = ref.familiar_name();
+    out.up_to_date = true;
+    for (const auto& tag : TRY(client.tags())) {
+      if (!image::valid_tag(tag))
+        return fail(Errc::InvalidArgument, "the registry lists an invalid tag for " + ref.familiar_name() + ": \"" + tag + "\"");
+      auto one = TRY(pull_tag(client, images, o, ref.with_tag(tag), report));
+      out.up_to_date = out.up_to_date && one.up_to_date;
+      out.image_id = one.image_id;
+      out.digest = one.digest;
+      out.tags.push_back(tag);
+    }
+  }
   report.status(std::string(out.up_to_date ? "Status: Image is up to date for " : "Status: Downloaded newer image for ") +
-                display);
+                out.familiar);
   return out;
 }
 

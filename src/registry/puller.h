@@ -5,13 +5,15 @@
 // dockerd's default 3), each byte hashed as it streams into the content store,
 // a dropped transfer resumed with a ranged GET from what was verified; then
 // the layers are unpacked in order and the image recorded with its tag and
-// repo digest (name@<digest of the manifest or index pulled>).
+// repo digest (name@<digest of the manifest or index pulled>). With all_tags,
+// every tag the registry lists (GET /v2/NAME/tags/list, all pages), in turn.
 #pragma once
 
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "image/service.h"
@@ -24,6 +26,7 @@ namespace berth::registry {
 
 struct PullOptions {
   std::string reference;                  // any Docker form: "busybox", "host:5000/a/b:t", "a@sha256:..."
+  bool all_tags = false;                  // reference is a repository: every tag the registry lists (pull -a)
   std::optional<PlatformSpec> platform;   // the host's when not given
   AuthConfig auth;
   EndpointPolicy endpoints;
@@ -37,8 +40,9 @@ struct PullOptions {
 struct PullResult {
   std::string image_id;         // "sha256:..." (the config's digest)
   std::string digest;           // of the manifest or index pulled
-  std::string familiar;         // "busybox:latest", as Docker shows it
-  bool up_to_date = false;      // nothing new: the reference already named this image
+  std::string familiar;         // "busybox:latest", as Docker shows it ("busybox" for all tags)
+  bool up_to_date = false;      // nothing new: the reference already named this image (every tag did)
+  std::vector<std::string> tags;  // all_tags: the tags pulled, in order (the ID and digest are the last one's)
 };
 
 Result<PullResult> pull(Http& http, image::ImageService& images, const PullOptions& options, const ProgressSink& progress);

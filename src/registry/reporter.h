@@ -34,6 +34,12 @@ class Reporter {
     m.total = total;
     send(m);
   }
+  // A result for the client (a push's tag, digest and size), as dockerd's progress.Aux.
+  void aux(const std::string& json_object) {
+    ProgressMessage m;
+    m.aux_json = json_object;
+    send(m);
+  }
 
  private:
   void send(const ProgressMessage& m) {

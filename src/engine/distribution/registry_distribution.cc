@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 
+#include "image/reference.h"
 #include "registry/platform.h"
 #include "registry/progress.h"
 #include "registry/puller.h"
@@ -40,6 +41,11 @@ RegistryDistribution::RegistryDistribution(image::ImageService& images, std::mut
 Result<void> RegistryDistribution::pull(const backend::PullRequest& request, const Progress& progress) {
   registry::PullOptions o;
   o.reference = request.reference;
+  // "pull -a" may send the name with a trailing ':' (dockerd drops it).
+  if (!o.reference.empty() && o.reference.back() == ':') o.reference.pop_back();
+  // A repository without a tag or digest is every tag of it, as dockerd takes fromImage without ?tag=.
+  auto named = TRY(image::Reference::parse_named(o.reference));
+  o.all_tags = !named.has_tag() && !named.has_digest();
   o.endpoints = config_.endpoints;
   o.max_concurrent_downloads = config_.max_concurrent_downloads;
   o.image_lock = &image_mu_;
@@ -57,18 +63,19 @@ Result<void> RegistryDistribution::push(const std::string& reference, const back
                                         const Progress& progress) {
   registry::PushOptions o;
   o.reference = reference;
+  // A repository without a tag is every tag of it, as dockerd takes POST /images/NAME/push without ?tag=.
+  auto named = TRY(image::Reference::parse_named(reference));
+  o.all_tags = !named.has_tag() && !named.has_digest();
   o.endpoints = config_.endpoints;
   o.max_concurrent_uploads = config_.max_concurrent_uploads;
+  o.compression_threads = config_.compression_threads;
   o.image_lock = &image_mu_;
   o.auth = TRY(registry::decode_registry_auth(auth.header));
-  auto pushed = TRY(streamed<registry::PushResult>(progress, [&](const registry::ProgressSink& sink) {
+  auto pushed = TRY(streamed<std::vector<registry::PushResult>>(progress, [&](const registry::ProgressSink& sink) {
     return registry::push(http_, images_, o, sink);
   }));
   if (!pushed) return {};  // the error went in the stream
-  // The CLI reads the digest from the aux message, as dockerd sends it.
-  progress("{\"progressDetail\":{},\"aux\":{\"Tag\":\"" + pushed->tag + "\",\"Digest\":\"" + pushed->digest +
-           "\",\"Size\":" + std::to_string(pushed->size) + "}}\r\n");
-  events_.publish({"image", "push", reference, {{"name", reference}}, 0});
+  events_.publish({"image", "push", reference, {{"name", reference}}, 0});  // one, as dockerd's, also for all tags
   return {};
 }
 

@@ -18,6 +18,7 @@ struct RegistryConfig {
   registry::EndpointPolicy endpoints;  // insecure-registries, registry-mirrors, certs.d and hosts.toml directories
   int max_concurrent_downloads = 3;
   int max_concurrent_uploads = 5;
+  unsigned compression_threads = 0;  // gzip of a plain layer pushed: threads per layer; 0: the cores
 };
 
 class RegistryDistribution : public backend::DistributionBackend {

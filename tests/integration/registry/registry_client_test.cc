@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -113,14 +114,26 @@ class Pull : public ::testing::Test {
     return false;
   }
 
-  Result<registry::PushResult> push(const std::string& ref, registry::PushOptions o = {}) {
+  Result<std::vector<registry::PushResult>> push_all(const std::string& ref, registry::PushOptions o = {}) {
     o.reference = ref;
     messages_.clear();
     raw_.clear();
     return registry::push(http_, *svc_, o, [&](const registry::ProgressMessage& m) {
+      if (!m.aux_json.empty()) {
+        aux_.push_back(m.aux_json);
+        return;
+      }
       messages_.push_back(m.id.empty() ? m.status : m.id + ": " + m.status);
       raw_.push_back(m);
     });
+  }
+  // One tag: its result.
+  Result<registry::PushResult> push(const std::string& ref, registry::PushOptions o = {}) {
+    aux_.clear();
+    auto r = TRY(push_all(ref, o));
+    EXPECT_EQ(r.size(), 1u);
+    if (r.empty()) return fail(Errc::Internal, "no tag pushed");
+    return r.front();
   }
   // A one-layer image from a plain tar (as `docker import` makes it), tagged `ref`.
   std::string import_image(const std::string& ref) {
@@ -139,6 +152,7 @@ class Pull : public ::testing::Test {
   registry::Http http_;
   std::vector<std::string> messages_;
   std::vector<registry::ProgressMessage> raw_;
+  std::vector<std::string> aux_;  // a push's results, as the docker CLI reads them
   int probes_ = 0;
 };
 
@@ -475,6 +489,144 @@ TEST_F(Pull, PushNeedsAnImageAndCredentials) {
   o.auth = {reg->options().user, reg->options().password, "", ""};
   auto r = push(ref, o);
   ASSERT_TRUE(r) << r.error().str();
+}
+
+}  // namespace
+
+namespace {
+
+using registry::RepositoryClient;
+
+TEST_F(Pull, TagsListsTheRepositorysTags) {
+  auto& reg = plain();
+  RepositoryClient client(http_, registry::endpoints_for(reg.address(), {}), reg.address(), "test/multitag", {});
+  auto all = client.tags();
+  ASSERT_TRUE(all) << all.error().str();
+  // Without ?n= the registry lists them in its storage's order.
+  std::sort(all->begin(), all->end());
+  EXPECT_EQ(*all, (std::vector<std::string>{"v1", "v2", "v3"}));
+  // Debian's registry 2.8 ignores ?n= (one page, no Link): asking for pages still gives them
+  // all. Following the Link header's pages is tested in unit/registry/tags_test.cc.
+  auto paged = client.tags(1);
+  ASSERT_TRUE(paged) << paged.error().str();
+  std::sort(paged->begin(), paged->end());
+  EXPECT_EQ(*paged, *all);
+  RepositoryClient none(http_, registry::endpoints_for(reg.address(), {}), reg.address(), "test/nothing", {});
+  auto missing = none.tags();
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::NotFound);
+  EXPECT_NE(missing.error().message.find("repository " + reg.address() + "/test/nothing not found"), std::string::npos)
+      << missing.error().str();
+}
+
+TEST_F(Pull, AllTagsPullsEveryTagWithOneStatusLine) {
+  auto& reg = plain();
+  registry::PullOptions o;
+  o.all_tags = true;
+  std::string repo = reg.address() + "/test/multitag";
+  auto r = pull(repo, o);
+  ASSERT_TRUE(r) << r.error().str();
+  auto listed = r->tags;
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, (std::vector<std::string>{"v1", "v2", "v3"}));
+  EXPECT_FALSE(r->up_to_date);
+  for (const std::string tag : {"v1", "v2", "v3"}) {
+    auto info = svc_->inspect(repo + ":" + tag);
+    ASSERT_TRUE(info) << tag;
+    std::set<std::string> refs(info->refs.begin(), info->refs.end());
+    EXPECT_TRUE(refs.count(repo + "@" + reg.digest_of("test/multitag:" + tag))) << tag << ": its repo digest";
+    EXPECT_EQ(std::count(messages_.begin(), messages_.end(), tag + ": Pulling from test/multitag"), 1) << tag;
+    EXPECT_EQ(std::count(messages_.begin(), messages_.end(), "Digest: " + reg.digest_of("test/multitag:" + tag)), 1) << tag;
+  }
+  EXPECT_EQ(messages_.front(), r->tags.front() + ": Pulling from test/multitag") << "in the registry's order";
+  EXPECT_EQ(count("Status: Downloaded newer image for " + repo), 1u);
+  EXPECT_EQ(messages_.back(), "Status: Downloaded newer image for " + repo);
+  EXPECT_EQ(svc_->inspect(repo + ":v2")->manifest.layers.size(), 5u);
+
+  auto again = pull(repo, o);
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_TRUE(again->up_to_date);
+  EXPECT_EQ(messages_.back(), "Status: Image is up to date for " + repo);
+
+  auto tagged = pull(repo + ":v1", o);
+  ASSERT_FALSE(tagged);
+  EXPECT_EQ(tagged.error().message, "tag can't be used with --all-tags/-a");
+}
+
+TEST_F(Pull, PushAllTagsPushesEveryLocalTagInOrder) {
+  auto reg = LocalRegistry::start();
+  std::string repo = reg->address() + "/push/many";
+  std::string id = import_image(repo + ":b");
+  ASSERT_TRUE(svc_->metadata().tag(repo + ":a", id));
+  ASSERT_TRUE(svc_->metadata().tag(reg->address() + "/push/other:c", id));  // another repository: not pushed
+  registry::PushOptions o;
+  o.all_tags = true;
+  aux_.clear();
+  auto r = push_all(repo, o);
+  ASSERT_TRUE(r) << r.error().str();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].tag, "a");
+  EXPECT_EQ((*r)[1].tag, "b");
+  EXPECT_EQ((*r)[0].digest, (*r)[1].digest) << "one image, one manifest";
+  EXPECT_EQ(count("The push refers to repository [" + repo + "]"), 1u);
+  EXPECT_EQ(count("Pushed"), 1u);
+  EXPECT_EQ(count("Layer already exists"), 1u) << "the second tag finds the layer there";
+  EXPECT_EQ(messages_.back(), "b: digest: " + (*r)[1].digest + " size: " + std::to_string((*r)[1].size));
+  ASSERT_EQ(aux_.size(), 2u);
+  EXPECT_EQ(aux_[0], "{\"Tag\":\"a\",\"Digest\":\"" + (*r)[0].digest + "\",\"Size\":" + std::to_string((*r)[0].size) + "}");
+  RepositoryClient client(http_, registry::endpoints_for(reg->address(), {}), reg->address(), "push/many", {});
+  auto there = client.tags().value_or(std::vector<std::string>{});
+  std::sort(there.begin(), there.end());
+  EXPECT_EQ(there, (std::vector<std::string>{"a", "b"}));
+
+  auto nothing = push_all(reg->address() + "/push/none", o);
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().code, Errc::NotFound);
+  EXPECT_EQ(nothing.error().message, "An image does not exist locally with the tag: " + reg->address() + "/push/none");
+}
+
+TEST_F(Pull, APlainLayersGzipIsTheSameWithoutItsRememberedDigest) {
+  // What a push sends for a plain layer depends only on the layer: a store
+  // that forgot the gzip's digest (or another daemon) sends the same blob.
+  auto reg = LocalRegistry::start();
+  std::string ref = reg->address() + "/push/app:1";
+  import_image(ref);
+  registry::PushOptions one_thread;
+  one_thread.compression_threads = 1;
+  auto first = push(ref, one_thread);
+  ASSERT_TRUE(first) << first.error().str();
+  auto gz_dir = svc_->root() + "/distribution/gzip-v1";
+  ASSERT_TRUE(fs::exists(gz_dir)) << "the gzip's digest is remembered";
+  fs::remove_all(svc_->root() + "/distribution");
+  auto other = LocalRegistry::start();
+  std::string ref2 = other->address() + "/push/app:1";
+  ASSERT_TRUE(svc_->metadata().tag(ref2, svc_->inspect(ref)->id));
+  registry::PushOptions three;
+  three.compression_threads = 3;
+  auto second = push(ref2, three);
+  ASSERT_TRUE(second) << second.error().str();
+  EXPECT_EQ(count("Pushed"), 1u) << "compressed and uploaded again";
+  EXPECT_EQ(second->digest, first->digest) << "the same manifest, so the same gzip";
+  // The pushed bytes are what gunzip reads back as the stored layer.
+  auto layer = svc_->inspect(ref)->manifest.layers.at(0);
+  std::string blob;
+  RepositoryClient client(http_, registry::endpoints_for(other->address(), {}), other->address(), "push/app", {});
+  auto manifest = client.manifest("1", ref2);
+  ASSERT_TRUE(manifest) << manifest.error().str();
+  auto m = image::parse_manifest(manifest->bytes);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(client.blob(m->layers.at(0).digest, 0, [&](std::string_view c) {
+    blob.append(c);
+    return true;
+  }));
+  EXPECT_EQ(content::sha256(blob), m->layers[0].digest);
+  std::string gz_path = tmp_ + "/layer.gz";
+  {
+    std::ofstream f(gz_path, std::ios::binary);
+    f << blob;
+  }
+  std::string cmd = "gzip -dc < " + gz_path + " | sha256sum | grep -q " + layer.digest.hex();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << "gunzip of the pushed blob is not the stored layer";
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // A private Docker Distribution v2 registry (Debian's docker-registry) on 127.0.0.1 for
 // registry-client integration tests, with the test images pushed:
 //   test/busybox:v2s2, test/busybox:oci, test/multi:latest (5 layers),
-//   test/index:latest (OCI index: linux/amd64 + linux/arm64), test/zstd:latest (if made)
+//   test/index:latest (OCI index: linux/amd64 + linux/arm64), test/zstd:latest (if made),
+//   test/multitag:v1 (busybox), :v2 (multi), :v3 (busybox, OCI)
 // It drives tests/fixtures/registry.sh and registry-images.sh (see them for details).
 //
 //   auto reg = LocalRegistry::start({.mode = "auth-tls"});

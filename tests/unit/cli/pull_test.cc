@@ -47,6 +47,9 @@ TEST(PullTarget, NamesTagsDigestsAndTheCanonicalForm) {
   t = pull_target("registry.example:5000/app").value();
   EXPECT_EQ(t.domain, "registry.example:5000");
 
+  EXPECT_EQ(pull_target("busybox").value().repository, "docker.io/library/busybox");
+  EXPECT_EQ(pull_target("127.0.0.1:5000/a/b:1").value().repository, "127.0.0.1:5000/a/b");
+
   EXPECT_FALSE(pull_target(""));
   EXPECT_FALSE(pull_target(":tag"));
 }
@@ -119,6 +122,15 @@ TEST(PullCommand, DockersFlagsAndArgumentCounts) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("Using default tag: latest"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("Cannot connect to the berth daemon"), std::string::npos) << r.err;
+
+  // -a: a repository, no default tag; NAME:TAG is refused as Docker refuses it.
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "pull", "-a", "busybox"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.find("Using default tag"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("Cannot connect to the berth daemon"), std::string::npos) << r.err;
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "pull", "--all-tags", "busybox:1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("tag can't be used with --all-tags/-a"), std::string::npos) << r.err;
 }
 
 }  // namespace
@@ -135,9 +147,14 @@ TEST(PushCommand, DockersFlagsAndWhatItRefuses) {
   r = berth({"push"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("'berth push' requires exactly 1 argument"), std::string::npos) << r.err;
-  r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "--all-tags", "me/app"});
+  // -a takes a repository, as Docker's: a tag is refused before the daemon is asked.
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "--all-tags", "me/app:1"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("--all-tags is not supported yet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tag can't be used with --all-tags/-a"), std::string::npos) << r.err;
+  r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "-a", "me/app"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.find("Using default tag"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("Cannot connect to the berth daemon"), std::string::npos) << r.err;
   r = berth({"-H", "unix:///nonexistent/berth.sock", "push", "me/app@sha256:" + std::string(64, 'a')});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("cannot push a digest reference"), std::string::npos) << r.err;
