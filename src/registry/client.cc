@@ -521,7 +521,7 @@ Result<std::string> RepositoryClient::upload_chunked(const std::string& location
   r.body_source = source;
   r.body_chunked = true;
   r.low_speed_seconds = 120;
-  auto resp = TRY(call(std::move(r), nullptr));
+  auto resp = TRY(call(kCapPush, "", std::move(r), nullptr, false));
   if (resp.status != 202 && resp.status != 204)
     return fail(resp.status == 400 ? Errc::InvalidArgument : Errc::Unavailable,
                 "uploading a blob to " + path_ + ": HTTP " + std::to_string(resp.status) + ": " +
@@ -557,15 +557,17 @@ std::string next_link(const std::vector<std::string>& links) {
 
 Result<std::vector<std::string>> RepositoryClient::tags(size_t page_size) {
   std::vector<std::string> out;
-  std::string url = "/v2/" + path_ + "/tags/list";
-  if (page_size) url += "?n=" + std::to_string(page_size);
+  // The first page by API path (a mirror's own prefix applies), the next ones as the Link says.
+  std::string api = "/" + path_ + "/tags/list" + (page_size ? "?n=" + std::to_string(page_size) : "");
+  std::string url = "/v2" + api;
   std::set<std::string> seen;
   while (!url.empty()) {
     if (!seen.insert(url).second)
       return fail(Errc::Unavailable, "listing the tags of " + path_ + ": the registry's pages go round in circles");
     HttpRequest r;
     r.url = url;
-    auto resp = TRY(call(std::move(r), nullptr));
+    bool first_page = out.empty() && seen.size() == 1;
+    auto resp = TRY(call(kCapPull | kCapResolve, first_page ? api : "", std::move(r), nullptr, first_page));
     if (resp.status == 404)
       return fail(Errc::NotFound, "repository " + domain_ + "/" + path_ + " not found: " +
                                       (registry_error_text(resp.body).empty() ? std::string("name unknown")

@@ -77,7 +77,9 @@ class Mirrors : public ::testing::Test {
     registry::PushOptions o;
     o.reference = ref;
     o.endpoints = policy_;
-    return registry::push(http_, *svc_, o, [](const registry::ProgressMessage&) {});
+    auto pushed = TRY(registry::push(http_, *svc_, o, [](const registry::ProgressMessage&) {}));
+    if (pushed.size() != 1) return fail(Errc::Internal, "one tag pushed gave " + std::to_string(pushed.size()) + " results");
+    return pushed.front();
   }
   // A one-layer image from a plain tar (as `docker import` makes it), tagged `ref`.
   void import_image(const std::string& ref) {

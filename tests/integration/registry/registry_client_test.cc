@@ -499,7 +499,7 @@ using registry::RepositoryClient;
 
 TEST_F(Pull, TagsListsTheRepositorysTags) {
   auto& reg = plain();
-  RepositoryClient client(http_, registry::endpoints_for(reg.address(), {}), reg.address(), "test/multitag", {});
+  RepositoryClient client(http_, registry::endpoints_for(reg.address(), {}).value(), reg.address(), "test/multitag", {});
   auto all = client.tags();
   ASSERT_TRUE(all) << all.error().str();
   // Without ?n= the registry lists them in its storage's order.
@@ -511,7 +511,7 @@ TEST_F(Pull, TagsListsTheRepositorysTags) {
   ASSERT_TRUE(paged) << paged.error().str();
   std::sort(paged->begin(), paged->end());
   EXPECT_EQ(*paged, *all);
-  RepositoryClient none(http_, registry::endpoints_for(reg.address(), {}), reg.address(), "test/nothing", {});
+  RepositoryClient none(http_, registry::endpoints_for(reg.address(), {}).value(), reg.address(), "test/nothing", {});
   auto missing = none.tags();
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::NotFound);
@@ -574,7 +574,7 @@ TEST_F(Pull, PushAllTagsPushesEveryLocalTagInOrder) {
   EXPECT_EQ(messages_.back(), "b: digest: " + (*r)[1].digest + " size: " + std::to_string((*r)[1].size));
   ASSERT_EQ(aux_.size(), 2u);
   EXPECT_EQ(aux_[0], "{\"Tag\":\"a\",\"Digest\":\"" + (*r)[0].digest + "\",\"Size\":" + std::to_string((*r)[0].size) + "}");
-  RepositoryClient client(http_, registry::endpoints_for(reg->address(), {}), reg->address(), "push/many", {});
+  RepositoryClient client(http_, registry::endpoints_for(reg->address(), {}).value(), reg->address(), "push/many", {});
   auto there = client.tags().value_or(std::vector<std::string>{});
   std::sort(there.begin(), there.end());
   EXPECT_EQ(there, (std::vector<std::string>{"a", "b"}));
@@ -610,7 +610,7 @@ TEST_F(Pull, APlainLayersGzipIsTheSameWithoutItsRememberedDigest) {
   // The pushed bytes are what gunzip reads back as the stored layer.
   auto layer = svc_->inspect(ref)->manifest.layers.at(0);
   std::string blob;
-  RepositoryClient client(http_, registry::endpoints_for(other->address(), {}), other->address(), "push/app", {});
+  RepositoryClient client(http_, registry::endpoints_for(other->address(), {}).value(), other->address(), "push/app", {});
   auto manifest = client.manifest("1", ref2);
   ASSERT_TRUE(manifest) << manifest.error().str();
   auto m = image::parse_manifest(manifest->bytes);
