@@ -38,6 +38,9 @@ struct HttpRequest {
   // the bytes put in buf (0 at the end), or -1 to abort the request.
   std::function<ssize_t(char* buf, size_t len)> body_source;
   uint64_t body_size = 0;
+  // Back to the body's first byte, so the request can be sent again (after a
+  // refused token); without it a request with a body_source is sent once.
+  std::function<bool()> body_rewind;
   std::optional<uint64_t> range_from;  // "Range: bytes=N-"; a server that ignores it (200) has its first N bytes dropped
   bool follow_redirects = true;        // blobs redirect to storage; auth headers are not resent there
   TlsOptions tls;
@@ -76,6 +79,9 @@ class Http {
   struct Shared;
   std::unique_ptr<Shared> shared_;
 };
+
+// Go's url.Error prefix for a method: "Get", "Head", "Put"...
+std::string go_method(const std::string& method);
 
 // "a/b c" -> "a%2Fb%20c" (RFC 3986 unreserved kept).
 std::string url_escape(std::string_view s);

@@ -35,7 +35,10 @@ Result<void> upload_blob(RepositoryClient& client, content::Store& store, const 
   }
   std::string location;
   for (const auto& from : mount_from) {
-    auto start = TRY(client.start_upload(blob.digest, from));
+    auto mount = client.start_upload(blob.digest, from);
+    // No pull access to the source (the token service would not grant it): upload instead.
+    if (!mount && mount.error().code == Errc::PermissionDenied) break;
+    auto start = TRY(std::move(mount));
     if (start.mounted) {
       if (report) report->status("Mounted from " + from, id, true);
       return {};
@@ -61,7 +64,11 @@ Result<void> upload_blob(RepositoryClient& client, content::Store& store, const 
     }
     return n;
   };
-  TRYV(client.finish_upload(location, blob.digest, total, source));
+  auto rewind = [&] {
+    sent = shown = 0;
+    return ::lseek(fd.get(), 0, SEEK_SET) == 0;
+  };
+  TRYV(client.finish_upload(location, blob.digest, total, source, rewind));
   if (report) report->status("Pushed", id, true);
   return {};
 }
