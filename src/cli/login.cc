@@ -1,6 +1,7 @@
 // berth login / logout: credentials checked by the daemon (POST /auth), kept
-// in the client's config.json "auths" as the docker CLI keeps them, so `pull`
-// and `push` send them (X-Registry-Auth) and the docker CLI reads them too.
+// in the client's config.json "auths" as the docker CLI keeps them (the
+// identity token the daemon answered, if any, in place of the password), so
+// `pull` and `push` send them (X-Registry-Auth) and the docker CLI reads them too.
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -77,12 +78,19 @@ Result<int> login(Cli& cli, LoginOptions& o) {
   api::Client* c = TRY(cli.client());
   auto r = TRY(check(TRY(c->request("POST", "/auth", body.dump()))));
   auto answer = nlohmann::json::parse(r.body, nullptr, false);
-  std::string status = answer.is_object() && answer.contains("Status") && answer["Status"].is_string()
-                           ? answer["Status"].get<std::string>()
-                           : "Login Succeeded";
+  auto text = [&](const char* key) {
+    return answer.is_object() && answer.contains(key) && answer[key].is_string() ? answer[key].get<std::string>()
+                                                                                 : std::string();
+  };
+  std::string status = text("Status").empty() ? "Login Succeeded" : text("Status");
+  std::string identity_token = text("IdentityToken");
   auto config = TRY(read_config());
   if (!config.contains("auths") || !config["auths"].is_object()) config["auths"] = nlohmann::json::object();
-  config["auths"][auth_key(server)] = {{"auth", base64::encode(o.username + ":" + o.password)}};
+  // With an identity token (a token service's refresh token) the docker CLI keeps
+  // it instead of the password: "auth" is then base64("USER:").
+  nlohmann::json entry = {{"auth", base64::encode(o.username + ":" + (identity_token.empty() ? o.password : ""))}};
+  if (!identity_token.empty()) entry["identitytoken"] = identity_token;
+  config["auths"][auth_key(server)] = entry;
   TRYV(write_config(config));
   errf("WARNING! Your password will be stored unencrypted in {}/config.json.\n"
        "Configure a credential helper to remove this warning. See\n"
