@@ -10,7 +10,14 @@ namespace berth::backend {
 
 struct RegistryAuth {
   std::string username, password, server;
+  std::string identity_token;  // POST /auth's "identitytoken": a refresh token from an earlier login
   std::string header;  // X-Registry-Auth as the client sent it (base64url JSON), decoded by the engine
+};
+
+// POST /auth's answer: {"Status","IdentityToken"}.
+struct LoginResult {
+  std::string status;          // "Login Succeeded"
+  std::string identity_token;  // the token service's refresh token, for the client to keep instead of the password
 };
 
 struct PullRequest {
@@ -28,7 +35,7 @@ class DistributionBackend {
   virtual Result<void> pull(const PullRequest& request, const Progress& progress) = 0;
   // reference: NAME:TAG, or NAME alone for every local tag of it (push -a).
   virtual Result<void> push(const std::string& reference, const RegistryAuth& auth, const Progress& progress) = 0;
-  virtual Result<std::string> login(const RegistryAuth& auth) = 0;  // the status text
+  virtual Result<LoginResult> login(const RegistryAuth& auth) = 0;
   virtual Result<std::string> search(const std::string& term, int limit) = 0;  // results as JSON text
 };
 

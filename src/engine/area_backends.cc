@@ -113,7 +113,7 @@ Result<void> UnavailableDistribution::push(const std::string&, const backend::Re
   return no_registry_client("pushing images");
 }
 
-Result<std::string> UnavailableDistribution::login(const backend::RegistryAuth&) {
+Result<backend::LoginResult> UnavailableDistribution::login(const backend::RegistryAuth&) {
   return no_registry_client("logging in to a registry");
 }
 

@@ -14,6 +14,7 @@
 #include "image/media_types.h"
 #include "net/ipam.h"
 #include "registry/challenge.h"
+#include "registry/token.h"
 
 namespace berth::registry {
 namespace {
@@ -80,6 +81,32 @@ std::string strip_params(const std::string& content_type) {
 std::string json_string(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Docker's words for a request refused even with a fresh token (or the
+// credentials): the bearer challenge's error (RFC 6750: a token without the
+// access asked, "denied"), else the registry's error body.
+std::string refusal_text(const HttpResponse& r) {
+  for (const auto& c : parse_challenges(r.headers_named("www-authenticate"))) {
+    auto error = c.params.find("error");
+    if (c.scheme != "bearer" || error == c.params.end()) continue;
+    auto description = c.params.find("error_description");
+    bool described = description != c.params.end() && !description->second.empty();
+    if (error->second == "insufficient_scope")
+      return "denied: " + (described ? description->second : std::string("requested access to the resource is denied"));
+    if (error->second == "invalid_token")
+      return "unauthorized: " + (described ? description->second : std::string("authentication required"));
+  }
+  std::string text = registry_error_text(r.body);
+  return text.empty() ? "unauthorized: authentication required" : text;
+}
+
+// "host:5000/a/b" of "host:5000/a/b:tag" or "...@sha256:...", as Docker names a repository.
+std::string repository_of(const std::string& display_ref) {
+  std::string name = display_ref.substr(0, display_ref.find('@'));
+  auto colon = name.rfind(':');
+  if (colon != std::string::npos && name.find('/', colon) == std::string::npos) name.resize(colon);
+  return name;
 }
 
 }  // namespace
@@ -264,6 +291,13 @@ std::string RepositoryClient::auth_header(const Endpoint& e) {
   return auth_.registry_token.empty() ? std::string() : "Authorization: Bearer " + auth_.registry_token;
 }
 
+std::vector<std::string> RepositoryClient::scopes() {
+  std::lock_guard lk(mu_);
+  std::vector<std::string> all{"repository:" + path_ + ":" + actions_};
+  all.insert(all.end(), extra_scopes_.begin(), extra_scopes_.end());
+  return all;
+}
+
 namespace {
 
 std::string capability_words(unsigned need) {
@@ -333,19 +367,24 @@ Result<HttpResponse> RepositoryClient::call_on(const Endpoint& e, std::string_vi
   if (e.connect_timeout_ms > 0) request.connect_timeout_ms = e.connect_timeout_ms;
   request.headers.insert(request.headers.end(), e.headers.begin(), e.headers.end());
   HttpRequest plain = request;
-  if (auto a = auth_header(e); !a.empty()) request.headers.push_back(a);
+  std::string sent = auth_header(e);
+  if (!sent.empty()) request.headers.push_back(sent);
   auto r = TRY(http_.send(request, sink));
   if (r.status != 401) return r;
-  TRYV(authorize(r, e));
+  // Refused: no credentials yet, an expired token, or one without a scope asked
+  // since. Unless another request got a new token meanwhile, get one (or give the
+  // credentials), then send the request once more.
+  if (auth_header(e) == sent) TRYV(authorize(r, e, plain));
+  if (plain.body_source && (!plain.body_rewind || !plain.body_rewind()))
+    return fail(Errc::PermissionDenied, go_method(plain.method) + " \"" + plain.url +
+                                            "\": the registry refused the token while the body was sent");
   if (auto a = auth_header(e); !a.empty()) plain.headers.push_back(a);
   auto again = TRY(http_.send(plain, sink));
-  if (again.status == 401)
-    return fail(Errc::PermissionDenied, registry_error_text(again.body).empty() ? "unauthorized: authentication required"
-                                                                               : registry_error_text(again.body));
+  if (again.status == 401) return fail(Errc::PermissionDenied, refusal_text(again));
   return again;
 }
 
-Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const Endpoint& e) {
+Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const Endpoint& e, const HttpRequest& refused) {
   auto challenges = parse_challenges(unauthorized.headers_named("www-authenticate"));
   const Challenge* bearer = nullptr;
   const Challenge* basic = nullptr;
@@ -353,39 +392,36 @@ Result<void> RepositoryClient::authorize(const HttpResponse& unauthorized, const
     if (c.scheme == "bearer" && !bearer) bearer = &c;
     if (c.scheme == "basic" && !basic) basic = &c;
   }
-  std::string basic_header;
-  if (!auth_.username.empty() || !auth_.password.empty())
-    basic_header = "Authorization: Basic " + base64::encode(auth_.username + ":" + auth_.password);
   if (bearer) {
     auto realm = bearer->params.find("realm");
     if (realm == bearer->params.end() || realm->second.empty())
       return fail(Errc::Unavailable, "the registry " + e.host + " asked for a bearer token but named no realm");
-    std::string url = realm->second;
-    url += url.find('?') == std::string::npos ? "?" : "&";
-    if (auto s = bearer->params.find("service"); s != bearer->params.end()) url += "service=" + url_escape(s->second) + "&";
-    url += "scope=" + url_escape("repository:" + path_ + ":" + actions_);
-    HttpRequest t;
-    t.url = url;
+    TokenRequest t;
+    t.realm = realm->second;
+    if (auto s = bearer->params.find("service"); s != bearer->params.end()) t.service = s->second;
+    t.scopes = scopes();
     t.tls = e.tls;
-    if (!basic_header.empty()) t.headers.push_back(basic_header);
-    auto r = TRY(http_.send(t));
-    if (r.status == 401 || r.status == 403) {
-      std::string why = registry_error_text(r.body);
-      return fail(Errc::PermissionDenied, "Get \"" + realm->second + "\": unauthorized: " +
-                                              (auth_.username.empty() ? std::string("authentication required")
-                                                                      : std::string("incorrect username or password")) +
-                                              (why.empty() ? "" : " (" + why + ")"));
+    AuthConfig auth;
+    {
+      std::lock_guard lk(mu_);
+      auth = auth_;
     }
-    if (r.status != 200)
-      return fail(Errc::Unavailable, "getting a token from " + realm->second + ": HTTP " + std::to_string(r.status));
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    std::string token = j.is_object() ? json_string(j, "token") : "";
-    if (token.empty() && j.is_object()) token = json_string(j, "access_token");
-    if (token.empty()) return fail(Errc::Unavailable, "the token service " + realm->second + " answered without a token");
+    auto token = fetch_token(http_, t, auth);
+    if (!token) {
+      // Docker's words: the refused request, then the token service's answer.
+      if (token.error().code == Errc::PermissionDenied)
+        return fail(Errc::PermissionDenied, go_method(refused.method) + " \"" + refused.url + "\": " + token.error().message);
+      return std::unexpected(token.error());
+    }
     std::lock_guard lk(mu_);
-    authorization_[e.scheme + "://" + e.host] = "Authorization: Bearer " + token;
+    authorization_[e.scheme + "://" + e.host] = "Authorization: Bearer " + token->access_token;
+    // A service may rotate the refresh token: the next token comes with the new one.
+    if (!auth_.identity_token.empty() && !token->refresh_token.empty()) auth_.identity_token = token->refresh_token;
     return {};
   }
+  std::string basic_header;
+  if (!auth_.username.empty() || !auth_.password.empty())
+    basic_header = "Authorization: Basic " + base64::encode(auth_.username + ":" + auth_.password);
   if (basic || challenges.empty()) {
     if (basic_header.empty()) return fail(Errc::PermissionDenied, "no basic auth credentials");
     std::lock_guard lk(mu_);
@@ -403,18 +439,21 @@ Result<FetchedManifest> RepositoryClient::manifest(const std::string& tag_or_dig
   r.headers = {"Accept: " + std::string(image::media::kOciIndex) + ", " + std::string(image::media::kDockerManifestList) +
                ", " + std::string(image::media::kOciManifest) + ", " + std::string(image::media::kDockerManifest)};
   bool by_digest = tag_or_digest.rfind("sha256:", 0) == 0;
-  auto resp = TRY(call(by_digest ? kCapPull : kCapPull | kCapResolve, "/" + path_ + "/manifests/" + tag_or_digest,
-                       std::move(r), nullptr, true));
+  auto called = call(by_digest ? kCapPull : kCapPull | kCapResolve, "/" + path_ + "/manifests/" + tag_or_digest,
+                     std::move(r), nullptr, true);
+  const std::string denied_prefix = "pull access denied for " + repository_of(display_ref) +
+                                    ", repository does not exist or may require 'docker login': ";
+  // A token without pull on the repository: Docker's "pull access denied".
+  if (!called && called.error().code == Errc::PermissionDenied && called.error().message.starts_with("denied: "))
+    return fail(Errc::PermissionDenied, denied_prefix + called.error().message);
+  auto resp = TRY(std::move(called));
   if (resp.status == 404) {
     std::string text = registry_error_text(resp.body);
     if (text.rfind("name unknown", 0) == 0)
-      return fail(Errc::NotFound, "repository " + display_ref.substr(0, display_ref.find_first_of(":@")) + " not found: " + text);
+      return fail(Errc::NotFound, "repository " + repository_of(display_ref) + " not found: " + text);
     return fail(Errc::NotFound, "manifest for " + display_ref + " not found: " + (text.empty() ? "manifest unknown" : text));
   }
-  if (resp.status == 403)
-    return fail(Errc::PermissionDenied, "pull access denied for " + display_ref.substr(0, display_ref.find_first_of(":@")) +
-                                            ", repository does not exist or may require 'docker login': " +
-                                            registry_error_text(resp.body));
+  if (resp.status == 403) return fail(Errc::PermissionDenied, denied_prefix + registry_error_text(resp.body));
   if (resp.status != 200)
     return fail(Errc::Unavailable, "fetching the manifest of " + display_ref + ": HTTP " + std::to_string(resp.status) +
                                        ": " + registry_error_text(resp.body));
@@ -453,7 +492,14 @@ Result<RepositoryClient::UploadStart> RepositoryClient::start_upload(const conte
   HttpRequest r;
   r.method = "POST";
   std::string api = "/" + path_ + "/blobs/uploads/";
-  if (!mount_from.empty()) api += "?mount=" + url_escape(digest.str()) + "&from=" + url_escape(mount_from);
+  if (!mount_from.empty()) {
+    api += "?mount=" + url_escape(digest.str()) + "&from=" + url_escape(mount_from);
+    // The registry mounts only with pull access to the source in the token.
+    std::string scope = "repository:" + mount_from + ":pull";
+    std::lock_guard lk(mu_);
+    if (mount_from != path_ && std::find(extra_scopes_.begin(), extra_scopes_.end(), scope) == extra_scopes_.end())
+      extra_scopes_.push_back(scope);
+  }
   r.headers = {"Content-Length: 0"};
   auto resp = TRY(call(kCapPush, api, std::move(r), nullptr, false));
   if (resp.status == 201 && !mount_from.empty()) return UploadStart{true, ""};
@@ -467,12 +513,14 @@ Result<RepositoryClient::UploadStart> RepositoryClient::start_upload(const conte
 }
 
 Result<void> RepositoryClient::finish_upload(const std::string& location, const content::Digest& digest, uint64_t size,
-                                             const std::function<ssize_t(char*, size_t)>& source) {
+                                             const std::function<ssize_t(char*, size_t)>& source,
+                                             const std::function<bool()>& rewind) {
   HttpRequest r;
   r.method = "PUT";
   r.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + url_escape(digest.str());
   r.headers = {"Content-Type: application/octet-stream", "Expect:"};
   r.body_source = source;
+  r.body_rewind = rewind;
   r.body_size = size;
   r.low_speed_seconds = 120;
   auto resp = TRY(call(kCapPush, "", std::move(r), nullptr, false));
@@ -606,7 +654,7 @@ std::string registry_host_of(const std::string& server) {
   return s;
 }
 
-Result<void> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy) {
+Result<std::string> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy) {
   std::string host = registry_host_of(server);
   std::optional<Error> first;
   auto endpoints = TRY(endpoints_for(host, policy));
@@ -623,30 +671,40 @@ Result<void> login(Http& http, const std::string& server, const AuthConfig& auth
       if (!first) first = resp.error();
       continue;  // the next endpoint (http after https for an insecure one)
     }
-    if (resp->status == 200) return {};
+    if (resp->status == 200) return std::string();
     if (resp->status != 401)
       return fail(Errc::Unavailable, "login attempt to " + url + " failed with status: " + std::to_string(resp->status));
     auto challenges = parse_challenges(resp->headers_named("www-authenticate"));
-    std::string basic = "Authorization: Basic " + base64::encode(auth.username + ":" + auth.password);
     const Challenge* bearer = nullptr;
     for (const auto& c : challenges)
-      if (c.scheme == "bearer") bearer = &c;
+      if (c.scheme == "bearer" && c.params.count("realm")) bearer = &c;
     HttpRequest check;
+    check.url = url;
     check.tls = e.tls;
-    check.headers = {basic};
-    if (bearer && bearer->params.count("realm")) {
-      check.url = bearer->params.at("realm");
-      check.url += check.url.find('?') == std::string::npos ? "?" : "&";
-      if (auto s = bearer->params.find("service"); s != bearer->params.end()) check.url += "service=" + url_escape(s->second) + "&";
-      check.url += "account=" + url_escape(auth.username) + "&client_id=docker&offline_token=true";
+    std::string identity_token;
+    if (bearer) {
+      // dockerd's login: a token with no scope, asking for a refresh token, which /v2/ must take.
+      TokenRequest t;
+      t.realm = bearer->params.at("realm");
+      if (auto s = bearer->params.find("service"); s != bearer->params.end()) t.service = s->second;
+      t.tls = e.tls;
+      t.offline = true;
+      auto token = fetch_token(http, t, auth);
+      if (!token) {
+        if (token.error().code == Errc::PermissionDenied)
+          return fail(Errc::PermissionDenied, "Get \"" + url + "\": " + token.error().message);
+        return std::unexpected(token.error());
+      }
+      check.headers = {"Authorization: Bearer " + token->access_token};
+      identity_token = token->refresh_token.empty() ? auth.identity_token : token->refresh_token;
     } else {
-      check.url = url;
+      check.headers = {"Authorization: Basic " + base64::encode(auth.username + ":" + auth.password)};
     }
     auto answer = TRY(http.send(check));
-    if (answer.status == 200) return {};
+    if (answer.status == 200) return identity_token;
     if (answer.status == 401)
       return fail(Errc::PermissionDenied, "login attempt to " + url + " failed with status: 401 Unauthorized");
-    return fail(Errc::Unavailable, "login attempt to " + check.url + " failed with status: " + std::to_string(answer.status));
+    return fail(Errc::Unavailable, "login attempt to " + url + " failed with status: " + std::to_string(answer.status));
   }
   if (first) return std::unexpected(*first);
   return fail(Errc::Unavailable, "no endpoint for registry " + host);

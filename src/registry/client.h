@@ -13,8 +13,10 @@
 // endpoint cannot be reached or, when pulling, has not got what was asked (404).
 //
 // Auth: a 401 names challenges (WWW-Authenticate). Bearer: a token from the
-// realm for "repository:PATH:pull" (with Basic credentials when given),
-// cached per endpoint until it refuses it again. Basic: the credentials.
+// realm (registry/token.h) for "repository:PATH:pull" (or pull,push, plus
+// pull on the repositories a push mounts from), kept until the registry
+// refuses it (an expired token: 401), then fetched again and the request sent
+// once more, transparently. Basic: the credentials.
 #pragma once
 
 #include <functional>
@@ -97,10 +99,13 @@ class RepositoryClient {
     bool mounted = false;
     std::string location;  // the upload session, when not mounted
   };
+  // A mount asks the token service for pull on mount_from as well.
   Result<UploadStart> start_upload(const content::Digest& digest, const std::string& mount_from = {});
-  // Sends the whole blob to the session in one PUT (read from source).
+  // Sends the whole blob to the session in one PUT (read from source). rewind
+  // (back to the first byte) lets the PUT be sent again after a refused token.
   Result<void> finish_upload(const std::string& location, const content::Digest& digest, uint64_t size,
-                             const std::function<ssize_t(char*, size_t)>& source);
+                             const std::function<ssize_t(char*, size_t)>& source,
+                             const std::function<bool()>& rewind = {});
   // PUT of a manifest under a tag; its digest as the registry says (or ours).
   Result<std::string> put_manifest(const std::string& tag, const std::string& media_type, const std::string& bytes);
   // Sends bytes of unknown length to the session as they are made (one PATCH,
@@ -121,8 +126,9 @@ class RepositoryClient {
   Result<HttpResponse> call(unsigned need, std::string_view api, HttpRequest request, const BodySink* sink,
                             bool next_on_not_found);
   Result<HttpResponse> call_on(const Endpoint& e, std::string_view api, HttpRequest request, const BodySink* sink);
-  Result<void> authorize(const HttpResponse& unauthorized, const Endpoint& e);
+  Result<void> authorize(const HttpResponse& unauthorized, const Endpoint& e, const HttpRequest& refused);
   std::string auth_header(const Endpoint& e);
+  std::vector<std::string> scopes();
 
   Http& http_;
   std::vector<Endpoint> endpoints_;
@@ -131,13 +137,18 @@ class RepositoryClient {
   std::mutex mu_;
   std::set<size_t> unreachable_;                     // endpoints that did not answer: tried last
   std::map<std::string, std::string> authorization_;  // per scheme://host: "Authorization: ..." once known
+  std::vector<std::string> extra_scopes_;  // "repository:FROM:pull" for mounts
 };
 
 // `docker login`: checks the credentials against the registry's /v2/ (and its
-// token service when it has one). server: "127.0.0.1:5000", "https://host/",
-// Docker Hub's "https://index.docker.io/v1/". PermissionDenied when refused,
-// in Docker's words ("login attempt to URL failed with status: 401 Unauthorized").
-Result<void> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy);
+// token service when it has one: a token is fetched asking for a refresh token,
+// then /v2/ must take it). server: "127.0.0.1:5000", "https://host/", Docker
+// Hub's "https://index.docker.io/v1/". The identity token to keep instead of
+// the password (the service's refresh token), "" when it gave none.
+// PermissionDenied when refused, in Docker's words ("login attempt to URL failed
+// with status: 401 Unauthorized"; with a token service `Get "URL/v2/":
+// unauthorized: incorrect username or password`).
+Result<std::string> login(Http& http, const std::string& server, const AuthConfig& auth, const EndpointPolicy& policy);
 // The registry host of a server address as docker login takes it.
 std::string registry_host_of(const std::string& server);
 

@@ -17,15 +17,15 @@
 #include "base/strings.h"
 
 namespace berth::registry {
-namespace {
 
-// Go's url.Error prefix: "Get", "Head", "Put"...
 std::string go_method(const std::string& m) {
   if (m.empty()) return "Get";
   std::string out = ascii_lower(m);
   out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
   return out;
 }
+
+namespace {
 
 struct Transfer {
   HttpResponse response;

@@ -39,6 +39,9 @@ struct HttpRequest {
   std::function<ssize_t(char* buf, size_t len)> body_source;
   uint64_t body_size = 0;
   bool body_chunked = false;  // body_source's length is not known: Transfer-Encoding: chunked
+  // Back to the body's first byte, so the request can be sent again (after a
+  // refused token); without it a request with a body_source is sent once.
+  std::function<bool()> body_rewind;
   std::optional<uint64_t> range_from;  // "Range: bytes=N-"; a server that ignores it (200) has its first N bytes dropped
   bool follow_redirects = true;        // blobs redirect to storage; auth headers are not resent there
   TlsOptions tls;
@@ -77,6 +80,9 @@ class Http {
   struct Shared;
   std::unique_ptr<Shared> shared_;
 };
+
+// Go's url.Error prefix for a method: "Get", "Head", "Put"...
+std::string go_method(const std::string& method);
 
 // "a/b c" -> "a%2Fb%20c" (RFC 3986 unreserved kept).
 std::string url_escape(std::string_view s);

@@ -43,7 +43,10 @@ Result<std::optional<std::string>> open_upload(RepositoryClient& client, const D
     return std::optional<std::string>();
   }
   for (const auto& from : mount_from) {
-    auto start = TRY(client.start_upload(*digest, from));
+    auto mount = client.start_upload(*digest, from);
+    // No pull access to the source (the token service would not grant it): upload instead.
+    if (!mount && mount.error().code == Errc::PermissionDenied) break;
+    auto start = TRY(std::move(mount));
     if (start.mounted) {
       if (report) report->status("Mounted from " + from, id, true);
       return std::optional<std::string>();
@@ -64,6 +67,7 @@ class PushProgress {
       report_->bytes("Pushing", id_, done, total_);
     }
   }
+  void restart() { shown_ = 0; }
 
  private:
   Reporter* report_;
@@ -92,7 +96,13 @@ Result<void> upload_blob(RepositoryClient& client, content::Store& store, const 
     if (n > 0) shown.at(sent += static_cast<uint64_t>(n));
     return n;
   };
-  TRYV(client.finish_upload(*location, blob.digest, total, source));
+  // After a refused (expired) token the PUT is sent again from the first byte.
+  auto rewind = [&] {
+    sent = 0;
+    shown.restart();
+    return ::lseek(fd.get(), 0, SEEK_SET) == 0;
+  };
+  TRYV(client.finish_upload(*location, blob.digest, total, source, rewind));
   if (report) report->status("Pushed", id, true);
   return {};
 }

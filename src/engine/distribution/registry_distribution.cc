@@ -79,12 +79,13 @@ Result<void> RegistryDistribution::push(const std::string& reference, const back
   return {};
 }
 
-Result<std::string> RegistryDistribution::login(const backend::RegistryAuth& auth) {
+Result<backend::LoginResult> RegistryDistribution::login(const backend::RegistryAuth& auth) {
   registry::AuthConfig a;
   a.username = auth.username;
   a.password = auth.password;
-  TRYV(registry::login(http_, auth.server.empty() ? "docker.io" : auth.server, a, config_.endpoints));
-  return std::string("Login Succeeded");
+  a.identity_token = auth.identity_token;
+  auto identity_token = TRY(registry::login(http_, auth.server.empty() ? "docker.io" : auth.server, a, config_.endpoints));
+  return backend::LoginResult{"Login Succeeded", identity_token};
 }
 
 Result<std::string> RegistryDistribution::search(const std::string&, int) {

@@ -27,7 +27,7 @@ class RegistryDistribution : public backend::DistributionBackend {
 
   Result<void> pull(const backend::PullRequest& request, const Progress& progress) override;
   Result<void> push(const std::string& reference, const backend::RegistryAuth& auth, const Progress& progress) override;
-  Result<std::string> login(const backend::RegistryAuth& auth) override;
+  Result<backend::LoginResult> login(const backend::RegistryAuth& auth) override;
   Result<std::string> search(const std::string& term, int limit) override;
 
  private:

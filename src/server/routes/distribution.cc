@@ -26,9 +26,10 @@ Result<void> push(DistributionBackend& b, Request& req, ResponseWriter& w) {
 Result<void> login(DistributionBackend& b, Request& req, ResponseWriter& w) {
   auto body = TRY(req.json_body());
   auto r = TRY(dockerapi::FieldReader::of(body, "AuthConfig"));
-  backend::RegistryAuth auth{TRY(r.string("username")), TRY(r.string("password")), TRY(r.string("serveraddress"))};
-  auto status = TRY(b.login(auth));
-  return w.json(200, {{"Status", status}, {"IdentityToken", ""}});
+  backend::RegistryAuth auth{TRY(r.string("username")), TRY(r.string("password")), TRY(r.string("serveraddress")),
+                             TRY(r.string("identitytoken")), ""};
+  auto result = TRY(b.login(auth));
+  return w.json(200, {{"Status", result.status}, {"IdentityToken", result.identity_token}});
 }
 
 Result<void> search(DistributionBackend& b, Request& req, ResponseWriter& w) {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -62,16 +63,20 @@ std::unique_ptr<LocalRegistry> LocalRegistry::start(const LocalRegistryOptions& 
   std::unique_ptr<LocalRegistry> reg(new LocalRegistry());
   reg->options_ = options;
   reg->dir_ = make_temp_dir("berth-registry");
-  const bool auth = options.mode.starts_with("auth");
+  const bool auth = options.mode.starts_with("auth") || options.mode == "token";
 
   std::vector<std::string> args{"start", "--dir", reg->dir_, "--port", "0", "--mode", options.mode};
   if (auth) args.insert(args.end(), {"--user", options.user, "--password", options.password});
+  if (options.anonymous_pull) args.push_back("--anonymous-pull");
+  if (options.no_oauth) args.push_back("--no-oauth");
   CmdResult r = run_script("registry.sh", args);
   reg->running_ = true;  // even on failure: stop is harmless and removes the dir
   if (r.status != 0) fail("registry.sh start --mode " + options.mode, r);
   reg->address_ = assignment(r.out, "REGISTRY");
   reg->scheme_ = assignment(r.out, "REGISTRY_SCHEME");
   reg->ca_file_ = assignment(r.out, "REGISTRY_CA");
+  reg->token_realm_ = assignment(r.out, "REGISTRY_TOKEN_REALM");
+  reg->token_log_ = assignment(r.out, "REGISTRY_TOKEN_LOG");
   if (reg->address_.empty() || reg->scheme_.empty()) fail("registry.sh start (no REGISTRY= line)", r);
 
   args = {"--registry", reg->address_, "--scheme", reg->scheme_, "--work", images_work_dir()};
@@ -86,6 +91,9 @@ std::unique_ptr<LocalRegistry> LocalRegistry::start(const LocalRegistryOptions& 
     if (words >> tag >> ref >> digest && tag == "PUSHED") reg->digests_[ref] = digest;
   }
   if (reg->digests_.empty()) fail("registry-images.sh (no PUSHED lines)", r);
+  if (options.token_expires_in) {  // token_server.py reads it at each token
+    std::ofstream(reg->dir_ + "/token/expires_in") << options.token_expires_in << "\n";
+  }
   return reg;
 }
 

@@ -6,6 +6,7 @@
 // It drives tests/fixtures/registry.sh and registry-images.sh (see them for details).
 //
 //   auto reg = LocalRegistry::start({.mode = "auth-tls"});
+//   auto tok = LocalRegistry::start({.mode = "token", .token_expires_in = 2});  // + token_server.py
 //   pull(reg->scheme() + "://" + reg->address() + "/test/busybox:v2s2", reg->ca_file(), ...);
 //   EXPECT_EQ(digest, reg->digest_of("test/busybox:v2s2"));
 #pragma once
@@ -17,8 +18,13 @@
 namespace berth::testing {
 
 struct LocalRegistryOptions {
-  std::string mode = "plain";                        // plain | auth | tls | auth-tls
-  std::string user = "tester", password = "secret";  // used by the auth modes
+  std::string mode = "plain";                        // plain | auth | tls | auth-tls | token
+  std::string user = "tester", password = "secret";  // used by the auth and token modes
+  // token mode: the token server's --anonymous-pull and --no-oauth; token_expires_in (0: its
+  // default) takes effect once the test images are pushed (skopeo would not refresh a token).
+  bool anonymous_pull = false;
+  int token_expires_in = 0;
+  bool no_oauth = false;
 };
 
 class LocalRegistry {
@@ -37,6 +43,8 @@ class LocalRegistry {
   const std::string& ca_file() const { return ca_file_; }  // empty unless TLS
   const LocalRegistryOptions& options() const { return options_; }
   const std::string& dir() const { return dir_; }  // config, data, registry.log, certs
+  const std::string& token_realm() const { return token_realm_; }  // token mode: "http://127.0.0.1:P/token"
+  const std::string& token_log() const { return token_log_; }      // token mode: its requests.log
   // Manifest digest ("sha256:...") of a pushed "repo:tag" (e.g. "test/busybox:v2s2"),
   // "" if it was not pushed.
   std::string digest_of(const std::string& ref) const;
@@ -45,7 +53,7 @@ class LocalRegistry {
   LocalRegistry() = default;
 
   LocalRegistryOptions options_;
-  std::string dir_, address_, scheme_, ca_file_;
+  std::string dir_, address_, scheme_, ca_file_, token_realm_, token_log_;
   bool running_ = false;
   std::map<std::string, std::string> digests_;
 };

@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "cli/app.h"
+#include "cli/credentials.h"
 #include "cli/progress_display.h"
 #include "run_cli.h"
 
@@ -197,6 +200,22 @@ TEST_F(Logout, RemovesTheServersCredentialsAndKeepsTheRest) {
   EXPECT_EQ(text.find("127.0.0.1:5000"), std::string::npos) << text;
   EXPECT_NE(text.find("https://index.docker.io/v1/"), std::string::npos) << text;
   EXPECT_NE(text.find("psFormat"), std::string::npos) << text;
+}
+
+TEST_F(Logout, AnIdentityTokenGoesInXRegistryAuthWithTheUser) {
+  {
+    std::ofstream f(dir_ + "/config.json");
+    f << R"({"auths":{"127.0.0.1:5000":{"auth":"ZTJlOg==","identitytoken":"refresh-1"}}})";
+  }
+  auto header = registry_auth_header("127.0.0.1:5000");
+  ASSERT_TRUE(header) << header.error().str();
+  auto json = base64::decode(*header);
+  ASSERT_TRUE(json);
+  auto sent = nlohmann::json::parse(*json);
+  EXPECT_EQ(sent["identitytoken"], "refresh-1");
+  EXPECT_EQ(sent["auth"], "ZTJlOg==");  // "e2e:": the user, no password
+  EXPECT_EQ(sent["serveraddress"], "127.0.0.1:5000");
+  EXPECT_FALSE(sent.contains("password"));
 }
 
 TEST_F(Logout, LoginRefusesWhatItCannotAsk) {

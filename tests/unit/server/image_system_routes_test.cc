@@ -21,9 +21,15 @@ class Unavailable : public backend::BuildBackend, public backend::DistributionBa
   Result<void> push(const std::string&, const backend::RegistryAuth&, const Progress&) override {
     return fail(Errc::Unsupported, "no registry client");
   }
-  Result<std::string> login(const backend::RegistryAuth&) override { return fail(Errc::Unsupported, "no registry client"); }
+  Result<backend::LoginResult> login(const backend::RegistryAuth& auth) override {
+    logged_in = auth;
+    if (identity_token.empty()) return fail(Errc::Unsupported, "no registry client");
+    return backend::LoginResult{"Login Succeeded", identity_token};
+  }
   Result<std::string> search(const std::string&, int) override { return fail(Errc::Unsupported, "no registry client"); }
   std::string pulled, pulled_platform;
+  backend::RegistryAuth logged_in;
+  std::string identity_token;  // login succeeds with it when set
 };
 
 TEST(ImageRoutes, ErrorsMapAndRemoveRenders) {
@@ -54,6 +60,21 @@ TEST(ImageRoutes, ErrorsMapAndRemoveRenders) {
   EXPECT_EQ(call(router, "POST", "/auth", R"({"username":"u","password":"p"})").status, 501);
   EXPECT_EQ(call(router, "POST", "/build").status, 501);
   EXPECT_EQ(call(router, "POST", "/images/create?fromSrc=http://x").status, 501);
+}
+
+TEST(DistributionRoutes, LoginAnswersTheIdentityTokenTheBackendGot) {
+  Router router;
+  Unavailable registry;
+  registry.identity_token = "refresh-1";
+  add_distribution_routes(router, registry);
+  auto r = call(router, "POST", "/auth",
+                R"({"username":"u","password":"p","serveraddress":"127.0.0.1:5000","identitytoken":"old"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["Status"], "Login Succeeded");
+  EXPECT_EQ(r.json()["IdentityToken"], "refresh-1");
+  EXPECT_EQ(registry.logged_in.username, "u");
+  EXPECT_EQ(registry.logged_in.server, "127.0.0.1:5000");
+  EXPECT_EQ(registry.logged_in.identity_token, "old");
 }
 
 TEST(SystemRoutes, InfoListsTheRuntimesAndPingAnswers) {
