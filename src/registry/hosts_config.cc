@@ -277,7 +277,7 @@ Result<HostsFile> parse_hosts_toml(std::string_view text, const std::string& dir
     // The file's order is the order to try them in (a TOML table has none of its own).
     std::vector<std::pair<const toml::key*, const toml::node*>> listed;
     for (const auto& [key, node] : *table) listed.emplace_back(&key, &node);
-    std::stable_sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) {
+    std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) {
       const auto &x = a.first->source().begin, &y = b.first->source().begin;
       return std::tie(x.line, x.column) < std::tie(y.line, y.column);
     });
