@@ -94,7 +94,10 @@ class PagingServer {
 };
 
 registry::RepositoryClient client_for(registry::Http& http, const PagingServer& s) {
-  return registry::RepositoryClient(http, {{"http", s.host(), {}}}, s.host(), "a/b", {});
+  registry::Endpoint e;
+  e.scheme = "http";
+  e.host = s.host();
+  return registry::RepositoryClient(http, {e}, s.host(), "a/b", {});
 }
 
 TEST(Tags, FollowsEveryNextPage) {
