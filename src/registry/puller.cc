@@ -166,8 +166,9 @@ Result<PullResult> pull_tag(RepositoryClient& client, image::ImageService& image
                              l.size > 0 ? static_cast<uint64_t>(l.size) : 0);
       auto unpacked = images.unpack_stream(source, l, diff_ids[i], chains[i], i ? chains[i - 1].str() : "");
       if (!unpacked) {
-        downloads.cancel();
-        // A failed download explains a failed unpack better than the unpack does.
+        // Corrupt bytes usually break the unpack before the download ends; the
+        // download's digest check then says what is wrong better than the
+        // unpack can, so the downloads finish (this is a failure path) first.
         TRYV(downloads.wait());
         return fail(unpacked.error().code, "storing image " + display + ": " + unpacked.error().message);
       }
