@@ -40,8 +40,6 @@ class LayerDownloads {
   Result<std::unique_ptr<layer::ByteSource>> open(const content::Digest& digest);
   // Whether the blob has downloaded and verified (for Docker's message order).
   bool complete(const content::Digest& digest);
-  // Stops the downloads at their next chunk (an unpack failed).
-  void cancel();
   // Waits for every download; the first error, if any.
   Result<void> wait();
 
@@ -52,6 +50,8 @@ class LayerDownloads {
     std::shared_ptr<GrowingBlob> stream;  // while Streaming, and after (readers keep following it)
     std::optional<Error> error;
   };
+  // Stops the downloads at their next chunk: the destructor's, when a pull returns early.
+  void cancel();
   void work();
   Result<void> download(Layer& layer);
   void set_state(Layer& layer, Layer::State state, std::optional<Error> error = std::nullopt);
