@@ -58,38 +58,30 @@ std::string percent_decode(std::string_view s) {
 
 // The filename parameter of a Content-Disposition value (mime.ParseMediaType's
 // way: a token or a quoted string; filename* in RFC 5987's UTF-8''... form wins).
-std::string disposition_filename(std::string_view value) {
+std::string disposition_filename(std::string_view v) {
   std::string plain, extended;
-  size_t pos = value.find(';');
-  while (pos != std::string_view::npos) {
-    std::string_view rest = value.substr(pos + 1);
-    size_t eq = rest.find('=');
+  for (size_t i = v.find(';'); i != std::string_view::npos; i = v.find(';', i)) {
+    ++i;
+    size_t eq = v.find('=', i);
     if (eq == std::string_view::npos) break;
-    std::string key = ascii_lower(trim(rest.substr(0, eq)));
-    rest = rest.substr(eq + 1);
-    while (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t')) rest.remove_prefix(1);
-    std::string val;
-    size_t consumed = 0;
-    if (!rest.empty() && rest[0] == '"') {
-      size_t i = 1;
-      for (; i < rest.size() && rest[i] != '"'; ++i) {
-        if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
-        val += rest[i];
+    std::string key = ascii_lower(trim(v.substr(i, eq - i)));
+    i = eq + 1;
+    while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
+    std::string value;
+    if (i < v.size() && v[i] == '"') {
+      for (++i; i < v.size() && v[i] != '"'; ++i) {
+        if (v[i] == '\\' && i + 1 < v.size()) ++i;
+        value += v[i];
       }
-      consumed = std::min(i + 1, rest.size());
     } else {
-      size_t end = rest.find(';');
-      val = std::string(trim(rest.substr(0, end)));
-      consumed = end == std::string_view::npos ? rest.size() : end;
+      size_t end = v.find(';', i);
+      value = std::string(trim(v.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i)));
+      i = end == std::string_view::npos ? v.size() : end;
     }
-    if (key == "filename") plain = val;
-    if (key == "filename*") {
-      auto q = val.find("''");
-      if (q != std::string::npos && ascii_lower(val.substr(0, q)) == "utf-8") extended = percent_decode(val.substr(q + 2));
-    }
-    size_t next = rest.substr(consumed).find(';');
-    pos = next == std::string_view::npos ? std::string_view::npos
-                                         : static_cast<size_t>(rest.data() + consumed + next - value.data());
+    if (key == "filename") plain = value;
+    auto q = value.find("''");
+    if (key == "filename*" && q != std::string::npos && ascii_lower(value.substr(0, q)) == "utf-8")
+      extended = percent_decode(value.substr(q + 2));
   }
   return extended.empty() ? plain : extended;
 }
@@ -246,7 +238,7 @@ Result<Download> download_url(const std::string& url, const std::string& dir, co
 
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd) return fail_errno("opening the download directory " + dir);
-  const char* partial = ".download";
+  const char* partial = ".berth-download.partial";
   UniqueFd fd(::openat(dir_fd.get(), partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return fail_errno("creating a file in " + dir + " for " + url);
   bool keep = false;

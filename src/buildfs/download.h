@@ -23,10 +23,13 @@ struct Download {
 // cancelled").
 using DownloadProgress = std::function<bool(uint64_t done, std::optional<uint64_t> total)>;
 
-// ADD <http(s) url>: downloaded with libcurl into dir (which exists) as
+// ADD <http(s) url>: downloaded with libcurl into dir (which exists; one
+// per download, as Docker's temporary directory: the name must be free) as
 // dir/<name> (dir/__unnamed__ when there is no name), mode 0600 as Docker.
 // name = the URL path's last element, percent-decoded, else the
-// Content-Disposition filename (Docker's getFilenameForDownload), else "".
+// Content-Disposition filename (Docker's getFilenameForDownload), else ""
+// ("." and ".." count as none). Copy it with copy_sources from dir with
+// extract_archives off: Docker never extracts a download.
 // mtime of the file = Last-Modified when sent, else the Unix epoch (Docker's
 // zero time). Redirects followed (10 at most, as Go's client); the proxy
 // variables are honoured except for loopback hosts (as Go); a non-2xx status

@@ -1,6 +1,7 @@
 // receive_context: every compression, a Dockerfile alone, the body arriving
 // in small pieces, and hostile archives that must not write outside dir.
 #include <gtest/gtest.h>
+#include <sys/xattr.h>
 
 #include "buildfs/context.h"
 #include "fs_fixture.h"
@@ -55,6 +56,23 @@ TEST(ContextBodyTest, ArrivingByteByByteStillExtracts) {
   ASSERT_TRUE(r) << r.error().str();
   EXPECT_EQ(r->bytes, body.size());
   expect_sample(d);
+}
+
+TEST(ContextBodyTest, XattrsAndDirectoryTimesAreKept) {
+  TempDir d("ctx");
+  auto f = file("noted.txt", "x");
+  f.xattrs = {{"user.note", "kept"}};
+  auto sub = dir("sub", 0755);
+  sub.mtime = 1111111111;
+  std::string body = tar_of({f, sub, file("sub/inner", "y")});
+  auto r = receive_context(reader_of(body), d.path());
+  ASSERT_TRUE(r) << r.error().str();
+  char buf[16];
+  ssize_t n = ::getxattr((d / "noted.txt").c_str(), "user.note", buf, sizeof buf);
+  if (n < 0 && errno == ENOTSUP) GTEST_SKIP() << "the temporary directory's filesystem has no user xattrs";
+  ASSERT_EQ(n, 4);
+  EXPECT_EQ(std::string(buf, 4), "kept");
+  EXPECT_EQ(lstat_of(d / "sub").st_mtim.tv_sec, 1111111111);  // set after "sub/inner" was written
 }
 
 TEST(ContextBodyTest, ADockerfileAloneBecomesDirDockerfile) {

@@ -50,6 +50,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if p == "/loop": return self.send(302, b"", [("Location", "/loop")])
         if p == "/disposition/":
             return self.send(200, b"named by the server", [("Content-Disposition", 'attachment; filename="report 1.txt"')])
+        if p == "/disposition-ext/":
+            v = "attachment; size=3; filename=\"plain.txt\"; filename*=UTF-8''na%C3%AFve%20file.txt"
+            return self.send(200, b"extended", [("Content-Disposition", v)])
         if p == "/nameless/": return self.send(200, b"anonymous")
         if p.startswith("/status/"):
             code = int(p.split("/")[2])
@@ -138,7 +141,7 @@ TEST_F(DownloadTest, SavesTheFileUnderTheURLsLastElement) {
   auto st = lstat_of(d->path);
   EXPECT_EQ(st.st_mtim.tv_sec, 1000000000);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
-  EXPECT_FALSE(exists(out / ".download"));
+  EXPECT_FALSE(exists(out / ".berth-download.partial"));
 }
 
 TEST_F(DownloadTest, WithoutLastModifiedTheTimeIsTheEpoch) {
@@ -170,6 +173,9 @@ TEST_F(DownloadTest, ContentDispositionNamesAPathWithoutOne) {
   ASSERT_TRUE(d) << d.error().str();
   EXPECT_EQ(d->name, "report 1.txt");
   EXPECT_EQ(slurp(out / "report 1.txt"), "named by the server");
+  d = download_url(server.url("/disposition-ext/"), out.path());
+  ASSERT_TRUE(d) << d.error().str();
+  EXPECT_EQ(d->name, "na\u00efve file.txt");  // filename* wins over filename
 }
 
 TEST_F(DownloadTest, NoNameAtAllIsUnnamed) {
