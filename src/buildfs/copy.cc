@@ -66,7 +66,7 @@ Result<DestDir> open_dest_dir(int root, const std::vector<std::string>& parts, c
   }
   out.fd.reset(::openat(parent.get(), leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!out.fd) {
-    if (errno == ENOTDIR || errno == ELOOP) return fail(Errc::InvalidArgument, show(parts) + ": not a directory", ENOTDIR);
+    if (errno == ENOTDIR || errno == ELOOP) return fail(Errc::InvalidArgument, show(parts) + ": not a directory");
     return fail_errno("opening directory " + show(parts));
   }
   if (out.created) {

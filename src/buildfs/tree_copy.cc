@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/log.h"
@@ -47,15 +48,18 @@ Result<void> TreeCopier::created_dir(int fd) const {
   return {};
 }
 
-Result<bool> TreeCopier::clear(int dst_dir, const std::string& dst_name, bool want_dir, const std::string& rel) const {
+template <class Op>
+Result<bool> TreeCopier::make(int dst_dir, const std::string& dst_name, bool want_dir, const std::string& rel,
+                              Op&& op) const {
+  // Create first: only a clash (an existing entry) pays for a lookup.
+  if (op() == 0) return true;
+  if (errno != EEXIST) return fail_errno("creating " + rel);
   struct stat st;
-  if (::fstatat(dst_dir, dst_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) return false;
-    return fail_errno("lstat " + rel);
-  }
-  if (want_dir && S_ISDIR(st.st_mode)) return true;
+  if (::fstatat(dst_dir, dst_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail_errno("lstat " + rel);
+  if (want_dir && S_ISDIR(st.st_mode)) return false;  // merged
   TRYV_CTX(layer::remove_at(dst_dir, dst_name), "replacing " + rel);
-  return false;
+  if (op() != 0) return fail_errno("creating " + rel);
+  return true;
 }
 
 // Owner before mode (chown clears setuid and file capabilities), then the times.
@@ -82,9 +86,8 @@ Result<bool> TreeCopier::hard_link(const struct stat& st, int dst_dir, const std
   UniqueFd pfd(parent.empty() ? ::openat(top_dst_, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)
                               : sys::openat2(top_dst_, parent.c_str(), &how));
   if (!pfd) return fail_errno("opening the directory of " + it->second + " to link " + rel + " to it");
-  TRY(clear(dst_dir, dst_name, false, rel));
-  if (::linkat(pfd.get(), leaf.c_str(), dst_dir, dst_name.c_str(), 0) != 0)
-    return fail_errno("linking " + rel + " to " + it->second);
+  TRY(make(dst_dir, dst_name, false, rel,
+           [&] { return ::linkat(pfd.get(), leaf.c_str(), dst_dir, dst_name.c_str(), 0); }));
   return true;
 }
 
@@ -96,21 +99,27 @@ Result<void> TreeCopier::file(int src_dir, const std::string& src_name, const st
   if (!in || ::fstat(in.get(), &st) != 0) return fail_errno("opening " + rel + " to copy it");
   if (!S_ISREG(st.st_mode) || st.st_ino != lst.st_ino)
     return fail(Errc::Conflict, rel + " changed while being copied");
-  TRY(clear(dst_dir, dst_name, false, rel));
-  UniqueFd out(::openat(dst_dir, dst_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out) return fail_errno("creating " + rel);
-  // copy_file_range shares extents where the filesystem can; else plain reads and writes.
+  UniqueFd out;
+  TRY(make(dst_dir, dst_name, false, rel, [&] {
+    out.reset(::openat(dst_dir, dst_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    return out ? 0 : -1;
+  }));
+  // copy_file_range shares extents where the filesystem can; else plain
+  // reads and writes. Up to the size the stat gave (no call to learn of the
+  // end), as a tar of it would hold.
   bool plain = false;
-  for (;;) {
-    ssize_t n = plain ? ::read(in.get(), buf_.get(), kChunk)
-                      : ::copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
+  for (off_t left = st.st_size; left > 0;) {
+    size_t want = static_cast<size_t>(std::min<off_t>(left, plain ? static_cast<off_t>(kChunk) : off_t{1} << 30));
+    ssize_t n = plain ? ::read(in.get(), buf_.get(), want)
+                      : ::copy_file_range(in.get(), nullptr, out.get(), nullptr, want, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && !plain && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
       plain = true;
       continue;
     }
     if (n < 0) return fail_errno("copying " + rel);
-    if (n == 0) break;
+    if (n == 0) break;  // it shrank since the stat
+    left -= n;
     if (plain) {
       for (ssize_t done = 0; done < n;) {
         ssize_t w = ::write(out.get(), buf_.get() + done, static_cast<size_t>(n - done));
@@ -144,8 +153,7 @@ Result<void> TreeCopier::entry(int src_dir, const std::string& src_name, const s
   if (S_ISDIR(st.st_mode)) {
     UniqueFd src(::openat(src_dir, src_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!src) return fail_errno("opening " + rel + " to copy it");
-    bool merge = TRY(clear(dst_dir, dst_name, true, rel));
-    if (!merge && ::mkdirat(dst_dir, name, 0700) != 0) return fail_errno("creating directory " + rel);
+    TRY(make(dst_dir, dst_name, true, rel, [&] { return ::mkdirat(dst_dir, name, 0700); }));
     UniqueFd dst(::openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dst) return fail_errno("opening directory " + rel);
     TRYV(children(src.get(), dst.get(), rel));
@@ -154,14 +162,13 @@ Result<void> TreeCopier::entry(int src_dir, const std::string& src_name, const s
     // entries below and nothing changes the times afterwards.
     return attributes(dst.get(), st, rel);
   }
-  TRY(clear(dst_dir, dst_name, false, rel));
   if (S_ISLNK(st.st_mode)) {
     char target[PATH_MAX];
     ssize_t n = ::readlinkat(src_dir, src_name.c_str(), target, sizeof target - 1);
     if (n < 0) return fail_errno("reading symlink " + rel);
     target[n] = '\0';
     // The target is data: copied as it is, resolved (inside the root) only by whoever follows it.
-    if (::symlinkat(target, dst_dir, name) != 0) return fail_errno("creating symlink " + rel);
+    TRY(make(dst_dir, dst_name, false, rel, [&] { return ::symlinkat(target, dst_dir, name); }));
     Owner o = owner_for(st);
     if (::fchownat(dst_dir, name, o.uid, o.gid, AT_SYMLINK_NOFOLLOW) != 0)
       return fail_errno("setting the owner of " + rel);
@@ -171,7 +178,7 @@ Result<void> TreeCopier::entry(int src_dir, const std::string& src_name, const s
     return {};
   }
   // Character and block devices, FIFOs.
-  if (::mknodat(dst_dir, name, (st.st_mode & S_IFMT) | 0600, st.st_rdev) != 0) return fail_errno("creating " + rel);
+  TRY(make(dst_dir, dst_name, false, rel, [&] { return ::mknodat(dst_dir, name, (st.st_mode & S_IFMT) | 0600, st.st_rdev); }));
   UniqueFd fd(::openat(dst_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return fail_errno("opening " + rel);
   // fchown/fchmod do not take O_PATH fds; the /proc path of one names exactly this inode.

@@ -38,9 +38,11 @@ class TreeCopier {
  private:
   Owner owner_for(const struct stat& st) const;
   mode_t mode_for(const struct stat& st) const;
-  // Makes room for dst_name: an existing directory is kept for a directory
-  // (true), anything else there is removed.
-  Result<bool> clear(int dst_dir, const std::string& dst_name, bool want_dir, const std::string& rel) const;
+  // Creates dst_name with op() (0 or -1 and errno, as the syscall). On a
+  // clash, an existing directory is kept for a directory (false: merged),
+  // anything else is removed and op() tried again (true: created).
+  template <class Op>
+  Result<bool> make(int dst_dir, const std::string& dst_name, bool want_dir, const std::string& rel, Op&& op) const;
   Result<bool> hard_link(const struct stat& st, int dst_dir, const std::string& dst_name, const std::string& rel);
   Result<void> file(int src_dir, const std::string& src_name, const struct stat& st, int dst_dir,
                     const std::string& dst_name, const std::string& rel);
