@@ -36,11 +36,13 @@ Result<std::vector<Source>> resolve_sources(int root_fd, const std::vector<std::
 // A digest ("sha256:<hex>") of the sources' trees: each source's rel and
 // kind, then every entry below it (depth first, names in byte order) with its
 // relative name, type, mode, uid/gid, size, device numbers, symlink target,
-// security.capability, hard links to an earlier entry, and file content; NOT
-// times (a touched file keeps the cache, a changed byte does not). A
-// directory source's own attributes are left out (COPY copies its contents,
-// not the directory). Symlinks at the top are followed inside the root, as
-// the copy does. This is the COPY/ADD cache key's content part.
+// hard links to an earlier entry, file content and, for executables,
+// security.capability (the one xattr COPY carries); NOT times (a touched file
+// keeps the cache, a changed byte does not). A directory source's own
+// attributes are left out (COPY copies its contents, not the directory).
+// Symlinks at the top are followed inside the root, as the copy does;
+// sockets are left out, as the copy leaves them. This is the COPY/ADD cache
+// key's content part; file contents are read on up to 4 threads.
 Result<std::string> digest_sources(int root_fd, const std::vector<Source>& sources);
 
 }  // namespace berth::buildfs
