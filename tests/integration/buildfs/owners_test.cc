@@ -39,7 +39,7 @@ std::string cap_of(const std::string& path) {
 class OwnersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (chown to other users, mknod)";
+    ASSERT_EQ(::geteuid(), 0u) << "needs root (chown to other users, mknod)";
     put(src / "tree/file.txt", "data");
     put(src / "tree/sub/deep.txt", "deep");
     ::symlink("file.txt", (src / "tree/link").c_str());
@@ -152,7 +152,7 @@ TEST_F(OwnersTest, AnAddedArchiveKeepsItsOwnersEvenWithChown) {
 }
 
 TEST(ContextOwnersTest, TheTarsOwnersAreKeptAndDevicesSkipped) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root (chown to other users)";
+  ASSERT_EQ(::geteuid(), 0u) << "needs root (chown to other users)";
   TempDir d("ctx-owners");
   auto owned = file("app/owned.txt", "x");
   owned.uid = 1500;
