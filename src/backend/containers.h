@@ -36,6 +36,9 @@ struct AttachOptions {
   bool stream = true, logs = false;
   bool stdin = false, stdout = true, stderr = true;
   std::string detach_keys;  // "" = ctrl-p,ctrl-q
+  // Called once the client is registered: output from then on reaches it
+  // (the builder starts a RUN container only after that).
+  std::function<void()> on_attached;
 };
 
 struct LogsOptions {

@@ -58,6 +58,7 @@ Result<void> ContainerService::attach(const std::string& ref, const backend::Att
     stdin_once = c->spec.config.stdin_once;
     c->attachers.push_back(a);
   }
+  if (opts.on_attached) opts.on_attached();
   auto detach = [&] {
     std::lock_guard lk(mu_);
     std::erase(c->attachers, a);

@@ -2,6 +2,10 @@
 // tar of its filesystem) and diff. A running container's root is its
 // process's (so its mounts are seen: /etc/hosts, volumes); a stopped one's
 // rootfs is mounted for the duration of the call.
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include "engine/container_service.h"
 #include "layer/container_archive.h"
 
@@ -25,7 +29,11 @@ Result<void> ContainerService::with_root(const std::shared_ptr<Container>& c,
     pid = c->state.pid;
   }
   std::string root_path = running ? "/proc/" + std::to_string(pid) + "/root" : rootfs_dir(c->id);
-  if (!running) TRYV(deps_.rootfs->mount(c->id, root_path));
+  if (!running) {
+    // A container that never started has no mount point yet (start makes it).
+    if (::mkdir(root_path.c_str(), 0755) != 0 && errno != EEXIST) return fail_errno("creating " + root_path);
+    TRYV(deps_.rootfs->mount(c->id, root_path));
+  }
   auto root = layer::open_container_root(root_path);
   Result<void> r = root ? fn(root->get()) : Result<void>(std::unexpected(root.error()));
   if (!running) deps_.rootfs->unmount(root_path);
