@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   info.insecure_registries = cfg.insecure_registries;
   info.registry_mirrors = cfg.registry_mirrors;
   server::add_system_routes(router, e.system_backend(), info,
-                            {&e.container_backend(), &e.image_backend(), &e.volume_backend()});
+                            {&e.container_backend(), &e.image_backend(), &e.volume_backend(), &e.build_backend()});
   server::add_container_routes(router, e.container_backend());
   server::add_exec_routes(router, e.exec_backend());
   server::add_network_routes(router, e.network_backend());

@@ -92,13 +92,6 @@ std::unique_ptr<backend::EventSubscription> SystemBackendImpl::subscribe(std::op
   return events_.subscribe(since_ns);
 }
 
-Result<std::string> UnavailableBuild::build(const backend::BuildRequest&,
-                                            const std::function<Result<size_t>(char*, size_t)>&,
-                                            const std::function<bool(const std::string&)>&) {
-  return fail(Errc::Unsupported,
-              "building images is not supported yet: berth has no Dockerfile builder (coming in a later release)");
-}
-
 namespace {
 std::unexpected<Error> no_registry_client(const std::string& what) {
   return fail(Errc::Unsupported, what + " is not supported yet: berth has no registry client (coming in a later release)");

@@ -76,13 +76,6 @@ class SystemBackendImpl : public backend::SystemBackend {
 
 // The builder and the registry client are not there yet: every call is
 // Unsupported (501) with a message that says so.
-class UnavailableBuild : public backend::BuildBackend {
- public:
-  Result<std::string> build(const backend::BuildRequest& request,
-                            const std::function<Result<size_t>(char*, size_t)>& context,
-                            const std::function<bool(const std::string&)>& progress) override;
-};
-
 class UnavailableDistribution : public backend::DistributionBackend {
  public:
   Result<void> pull(const backend::PullRequest& request, const Progress& progress) override;

@@ -1,10 +1,13 @@
 #include "engine/engine.h"
 
+#include "engine/build/build_service.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
 
 #include "engine/area_backends.h"
+#include "engine/build/build_service.h"
 #include "engine/container_service.h"
 #include "engine/distribution/registry_distribution.h"
 #include "engine/host.h"
@@ -93,7 +96,6 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
         return l ? static_cast<int>(l->size()) : 0;
       },
       cfg.log_driver, host_info().swap_accounting, host_info().cgroup2);
-  e->build_backend_ = std::make_unique<UnavailableBuild>();
   RegistryConfig rcfg;
   rcfg.endpoints.insecure_registries = cfg.insecure_registries;
   rcfg.endpoints.certs_dirs = cfg.registry_certs_dirs;
@@ -102,6 +104,9 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   rcfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   rcfg.compression_threads = cfg.push_compression_threads;
   e->distribution_backend_ = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
+  e->build_backend_ = TRY_CTX(BuildService::open(cfg.data_root + "/builder", *e->images_, e->image_mu_, *e->containers_,
+                                                *e->distribution_backend_, *e->image_backend_),
+                             "opening the builder");
   return e;
 }
 

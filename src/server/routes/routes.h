@@ -42,6 +42,7 @@ struct DfSources {
   backend::ContainerBackend* containers = nullptr;
   backend::ImageBackend* images = nullptr;
   backend::VolumeBackend* volumes = nullptr;
+  backend::BuildBackend* build = nullptr;  // the build cache's entries (none when unset)
 };
 void add_system_routes(Router& r, backend::SystemBackend& system, const SystemInfo& info, DfSources df);
 

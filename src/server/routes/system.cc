@@ -103,7 +103,20 @@ Result<void> disk_usage(const DfSources& df, ResponseWriter& w) {
   all.size = true;
   int64_t now = std::time(nullptr);
   for (const auto& c : TRY(df.containers->list(all))) containers.push_back(dockerapi::render_summary(c, now));
-  nlohmann::json out = {{"Containers", containers}, {"Volumes", TRY(df.volumes->volume_df())}, {"BuildCache", nlohmann::json::array()}};
+  nlohmann::json cache = nlohmann::json::array();
+  if (df.build)
+    for (const auto& u : TRY(df.build->usage()))
+      cache.push_back({{"ID", u.id},
+                       {"Parent", ""},
+                       {"Type", "regular"},
+                       {"Description", "the step that made image " + u.image_id},
+                       {"InUse", u.in_use},
+                       {"Shared", u.shared},
+                       {"Size", u.size},
+                       {"CreatedAt", u.last_used},
+                       {"LastUsedAt", u.last_used},
+                       {"UsageCount", 1}});
+  nlohmann::json out = {{"Containers", containers}, {"Volumes", TRY(df.volumes->volume_df())}, {"BuildCache", cache}};
   auto images = TRY(df.images->image_df());
   for (auto& [k, v] : images.items()) out[k] = nlohmann::json::parse(v.dump());
   return w.json(200, out);

@@ -13,12 +13,16 @@ class Unavailable : public backend::BuildBackend, public backend::DistributionBa
                             const std::function<bool(const std::string&)>&) override {
     return fail(Errc::Unsupported, "no builder");
   }
-  Result<void> pull(const backend::PullRequest& r, const Progress&) override {
+  Result<backend::BuildPruneReport> prune(const std::string&, bool) override {
+    return fail(Errc::Unsupported, "no builder");
+  }
+  Result<std::vector<backend::BuildCacheUsage>> usage() override { return fail(Errc::Unsupported, "no builder"); }
+  Result<void> pull(const backend::PullRequest& r, const backend::DistributionBackend::Progress&) override {
     pulled = r.reference;
     pulled_platform = r.platform;
     return fail(Errc::Unsupported, "no registry client");
   }
-  Result<void> push(const std::string&, const backend::RegistryAuth&, const Progress&) override {
+  Result<void> push(const std::string&, const backend::RegistryAuth&, const backend::DistributionBackend::Progress&) override {
     return fail(Errc::Unsupported, "no registry client");
   }
   Result<backend::LoginResult> login(const backend::RegistryAuth& auth) override {

@@ -1,0 +1,46 @@
+// backend::BuildBackend over the dispatcher: receives the context, reads the
+// Dockerfile and .dockerignore from it, runs build::Dispatcher with
+// EnginePrimitives, tags the result and writes the legacy builder's JSON
+// message stream. Also the build cache's prune and disk usage.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "backend/build.h"
+#include "engine/build/build_cache.h"
+#include "engine/build/engine_primitives.h"
+#include "engine/images/image_backend.h"
+
+namespace berth::engine {
+
+class BuildService : public backend::BuildBackend {
+ public:
+  // work_dir: DATA_ROOT/builder (cache/, tmp/, mnt/).
+  static Result<std::unique_ptr<BuildService>> open(std::string work_dir, image::ImageService& images,
+                                                    std::mutex& image_mu, ContainerService& containers,
+                                                    backend::DistributionBackend& distribution,
+                                                    ImageBackend& image_backend);
+
+  Result<std::string> build(const backend::BuildRequest& request,
+                            const std::function<Result<size_t>(char*, size_t)>& context,
+                            const Progress& progress) override;
+  Result<backend::BuildPruneReport> prune(const std::string& filters_json, bool all) override;
+  Result<std::vector<backend::BuildCacheUsage>> usage() override;
+
+ private:
+  BuildService(std::string work_dir, image::ImageService& images, std::mutex& image_mu, ContainerService& containers,
+               backend::DistributionBackend& distribution, ImageBackend& image_backend)
+      : work_dir_(std::move(work_dir)), images_(images), image_mu_(image_mu), containers_(containers),
+        distribution_(distribution), image_backend_(image_backend), cache_(work_dir_ + "/cache") {}
+
+  std::string work_dir_;
+  image::ImageService& images_;
+  std::mutex& image_mu_;
+  ContainerService& containers_;
+  backend::DistributionBackend& distribution_;
+  ImageBackend& image_backend_;
+  BuildCache cache_;
+};
+
+}  // namespace berth::engine

@@ -1,0 +1,66 @@
+// The build primitives over the engine: FROM through the image service (and
+// the registry client when an image is missing), RUN as a ContainerService
+// container, COPY/ADD/WORKDIR into a snapshot of the parent, and every step
+// committed by the image service (one image per step, its parent recorded,
+// as the legacy builder does).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "backend/build.h"
+#include "backend/distribution.h"
+#include "build/primitives.h"
+#include "engine/build/build_cache.h"
+#include "engine/container_service.h"
+#include "image/service.h"
+
+namespace berth::engine {
+
+class MountedSnapshot;
+
+struct BuildEnv {
+  image::ImageService& images;
+  std::mutex& image_mu;
+  ContainerService& containers;
+  backend::DistributionBackend& distribution;
+  BuildCache& cache;
+  std::string work_dir;  // DATA_ROOT/builder: snapshots are mounted under it
+};
+
+class EnginePrimitives : public build::Primitives {
+ public:
+  // context_dir: the received build context; request: the RUN containers' settings.
+  EnginePrimitives(BuildEnv env, const backend::BuildRequest& request, std::string context_dir);
+  ~EnginePrimitives() override;
+
+  Result<build::StageImage> from_image(const std::string& ref, const std::string& platform, bool pull,
+                                       build::Output& out) override;
+  Result<build::StageImage> load(const std::string& image_id) override;
+  std::optional<std::string> cache_get(const std::string& key) override;
+  void cache_put(const std::string& key, const std::string& image_id) override;
+  Result<std::string> commit_config(const build::StageImage& parent, const build::CommitInfo& commit) override;
+  Result<std::string> make_workdir(const build::StageImage& parent, const std::string& path,
+                                   const build::CommitInfo& commit) override;
+  Result<build::RunOutcome> run(const build::RunStep& step, build::Output& out) override;
+  Result<build::SourceDigest> digest_sources(const build::CopyStep& step) override;
+  Result<std::string> copy(const build::CopyStep& step) override;
+
+ private:
+  Result<std::unique_ptr<MountedSnapshot>> mount_image(const std::string& image_id);
+  Result<std::string> commit(const build::StageImage& parent, const build::CommitInfo& commit,
+                             const std::string& snapshot_key);
+  // ADD's URL sources, downloaded once per build (for the digest, then the copy).
+  Result<std::string> download_dir();
+
+  BuildEnv env_;
+  const backend::BuildRequest& request_;
+  std::string context_dir_;
+  std::string downloads_;
+  int mount_seq_ = 0;
+  std::map<std::string, std::string> downloaded_;  // url -> file name in downloads_
+};
+
+}  // namespace berth::engine
