@@ -94,6 +94,10 @@ struct Client::Impl {
   Result<Response> finish_response(http::response_parser<http::string_body>& p);
   Result<Response> exchange(std::string_view method, const std::string& target, std::string_view body,
                             std::string_view content_type, const std::map<std::string, std::string>& headers);
+  Result<void> send_chunked(std::string_view method, std::string_view path, int body_fd,
+                            std::string_view content_type, const std::function<void(uint64_t)>& progress,
+                            const std::map<std::string, std::string>& headers, boost::system::error_code& ec);
+  Result<Response> read_streamed_reply(std::string_view method, const std::function<bool(std::string_view)>& on_data);
 };
 
 Result<void> Client::Impl::connect() {
@@ -256,67 +260,11 @@ Result<Response> Client::post_json(std::string_view path, const nlohmann::json& 
   return request("POST", path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-Result<Response> Client::upload(std::string_view method, std::string_view path, int body_fd,
-                                std::string_view content_type, const std::function<void(uint64_t)>& progress,
-                                const std::map<std::string, std::string>& headers) {
-  TRYV(negotiate());
-  Impl& im = *impl_;
-  TRYV(im.ensure_connection());
-  http::request<http::empty_body> req;
-  im.fill(req, method, im.versioned(path), content_type, true, headers);
-  req.chunked(true);
-  http::request_serializer<http::empty_body> sr(req);
-  error_code ec;
-  http::write_header(im.stream, sr, ec);
-  std::vector<char> chunk(256 << 10);
-  uint64_t sent = 0;
-  while (!ec) {
-    ssize_t n = ::read(body_fd, chunk.data(), chunk.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      im.drop();  // the request is half sent: the connection is unusable
-      return fail_errno(fmt::format("reading the upload for {} {}", method, path), err);
-    }
-    if (n == 0) {
-      asio::write(im.stream, http::make_chunk_last(), ec);
-      break;
-    }
-    asio::write(im.stream, http::make_chunk(asio::const_buffer(chunk.data(), static_cast<size_t>(n))), ec);
-    if (!ec) {
-      sent += static_cast<uint64_t>(n);
-      if (progress) progress(sent);
-    }
-  }
-  // A failed write may mean the daemon answered early and closed: its
-  // answer, if there is one, says why.
-  http::response_parser<http::string_body> p;
-  p.header_limit(kHeaderLimit);
-  p.body_limit(kNoBodyLimit);
-  error_code rec;
-  http::read(im.stream, im.buf, p, rec);
-  if (rec) return std::unexpected(im.io_error(ec ? ec : rec, "uploading to"));
-  auto& msg = p.get();
-  Response r;
-  r.status = static_cast<int>(msg.result_int());
-  copy_headers(msg, &r.headers);
-  r.body = std::move(msg.body());
-  im.last_status = r.status;
-  if (ec || !p.keep_alive()) im.drop();
-  return r;
-}
-
-Result<Response> Client::stream(std::string_view method, std::string_view path, std::string_view body,
-                                const std::function<bool(std::string_view)>& on_data,
-                                const std::map<std::string, std::string>& headers) {
-  TRYV(negotiate());
-  Impl& im = *impl_;
-  TRYV(im.ensure_connection());
-  http::request<http::span_body<const char>> req;
-  im.fill(req, method, im.versioned(path), "application/json", !body.empty(), headers);
-  req.body() = boost::beast::span<const char>(body.data(), body.size());
-  req.prepare_payload();
-  TRYV(im.write_request(req));
+// Reads a reply, giving a success status's body to on_data as it arrives
+// (false stops: the connection is dropped); an error's body is read whole.
+Result<Response> Client::Impl::read_streamed_reply(std::string_view method,
+                                                   const std::function<bool(std::string_view)>& on_data) {
+  Impl& im = *this;
 
   http::response_parser<http::buffer_body> p;
   p.header_limit(kHeaderLimit);
@@ -349,6 +297,95 @@ Result<Response> Client::stream(std::string_view method, std::string_view path, 
   }
   if (!p.keep_alive()) im.drop();
   return r;
+}
+
+
+Result<Response> Client::upload(std::string_view method, std::string_view path, int body_fd,
+                                std::string_view content_type, const std::function<void(uint64_t)>& progress,
+                                const std::map<std::string, std::string>& headers) {
+  TRYV(negotiate());
+  Impl& im = *impl_;
+  TRYV(im.ensure_connection());
+  error_code ec;
+  TRYV(im.send_chunked(method, path, body_fd, content_type, progress, headers, ec));
+  // A failed write may mean the daemon answered early and closed: its
+  // answer, if there is one, says why.
+  http::response_parser<http::string_body> p;
+  p.header_limit(kHeaderLimit);
+  p.body_limit(kNoBodyLimit);
+  error_code rec;
+  http::read(im.stream, im.buf, p, rec);
+  if (rec) return std::unexpected(im.io_error(ec ? ec : rec, "uploading to"));
+  auto& msg = p.get();
+  Response r;
+  r.status = static_cast<int>(msg.result_int());
+  copy_headers(msg, &r.headers);
+  r.body = std::move(msg.body());
+  im.last_status = r.status;
+  if (ec || !p.keep_alive()) im.drop();
+  return r;
+}
+
+Result<Response> Client::upload_stream(std::string_view method, std::string_view path, int body_fd,
+                                       std::string_view content_type,
+                                       const std::function<bool(std::string_view)>& on_data,
+                                       const std::map<std::string, std::string>& headers) {
+  TRYV(negotiate());
+  Impl& im = *impl_;
+  TRYV(im.ensure_connection());
+  error_code ec;
+  TRYV(im.send_chunked(method, path, body_fd, content_type, {}, headers, ec));
+  auto r = im.read_streamed_reply(method, on_data);
+  if (!r && ec) return std::unexpected(im.io_error(ec, "uploading to"));
+  if (ec) im.drop();
+  return r;
+}
+
+// Sends the request head and the body from body_fd as chunks; ec is the
+// first write error (the daemon may have answered early and closed).
+Result<void> Client::Impl::send_chunked(std::string_view method, std::string_view path, int body_fd,
+                                        std::string_view content_type, const std::function<void(uint64_t)>& progress,
+                                        const std::map<std::string, std::string>& headers, error_code& ec) {
+  Impl& im = *this;
+  http::request<http::empty_body> req;
+  im.fill(req, method, im.versioned(path), content_type, true, headers);
+  req.chunked(true);
+  http::request_serializer<http::empty_body> sr(req);
+  http::write_header(im.stream, sr, ec);
+  std::vector<char> chunk(256 << 10);
+  uint64_t sent = 0;
+  while (!ec) {
+    ssize_t n = ::read(body_fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      im.drop();  // the request is half sent: the connection is unusable
+      return fail_errno(fmt::format("reading the upload for {} {}", method, path), err);
+    }
+    if (n == 0) {
+      asio::write(im.stream, http::make_chunk_last(), ec);
+      break;
+    }
+    asio::write(im.stream, http::make_chunk(asio::const_buffer(chunk.data(), static_cast<size_t>(n))), ec);
+    if (!ec) {
+      sent += static_cast<uint64_t>(n);
+      if (progress) progress(sent);
+    }
+  }
+  return {};
+}
+Result<Response> Client::stream(std::string_view method, std::string_view path, std::string_view body,
+                                const std::function<bool(std::string_view)>& on_data,
+                                const std::map<std::string, std::string>& headers) {
+  TRYV(negotiate());
+  Impl& im = *impl_;
+  TRYV(im.ensure_connection());
+  http::request<http::span_body<const char>> req;
+  im.fill(req, method, im.versioned(path), "application/json", !body.empty(), headers);
+  req.body() = boost::beast::span<const char>(body.data(), body.size());
+  req.prepare_payload();
+  TRYV(im.write_request(req));
+  return im.read_streamed_reply(method, on_data);
 }
 
 Result<Client::Hijacked> Client::hijack(std::string_view path, std::string_view body) {

@@ -66,6 +66,13 @@ class Client {
                           const std::function<void(uint64_t)>& progress = {},
                           const std::map<std::string, std::string>& headers = {});
 
+  // The same, with the reply streamed to on_data as stream() does (build:
+  // the context goes up, the build's log comes back as it is written).
+  Result<Response> upload_stream(std::string_view method, std::string_view path, int body_fd,
+                                 std::string_view content_type,
+                                 const std::function<bool(std::string_view)>& on_data,
+                                 const std::map<std::string, std::string>& headers = {});
+
   // Streams the reply body: on_data is called with each piece as it arrives;
   // return false to stop reading (the connection is then dropped). Only a
   // success status (< 400) streams: an error's body is read whole into the

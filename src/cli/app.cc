@@ -231,7 +231,9 @@ int run(int argc, char** argv, bool every_command) {
   add_system_commands(inv, &root, system);
   add_network_commands(inv, network);
   add_volume_commands(inv, volume);
-  add_unavailable_commands(inv, &root, image);
+  add_unavailable_commands(inv, &root);
+  add_build_commands(inv, &root);
+  add_build_commands(inv, image);
   add_pull_commands(inv, &root);
   add_pull_commands(inv, image);
   add_push_commands(inv, &root);

@@ -72,11 +72,12 @@ std::string help_text(const Invocation& inv, const CLI::App* app);
 
 // Registration of every command (one function per file of commands).
 void add_run_commands(Invocation& inv, CLI::App* parent);
+void add_build_commands(Invocation& inv, CLI::App* parent);  // build, image build
 void add_container_commands(Invocation& inv, CLI::App* parent, bool in_group);
 void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group);
 void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group);
 void add_network_commands(Invocation& inv, CLI::App* network_group);
 void add_volume_commands(Invocation& inv, CLI::App* volume_group);
-void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_group);
+void add_unavailable_commands(Invocation& inv, CLI::App* root);  // search
 
 }  // namespace berth::cli

@@ -1,4 +1,4 @@
-// libarchive, loaded only by the commands that need it (cp): berth's other
+// libarchive, loaded only by the commands that need it (cp, build): berth's other
 // commands start without it and the 12 shared libraries it pulls in (nettle,
 // acl, the compressors, xml2, icu and a dynamic libstdc++), which cost most
 // of a `berth ps` start. The header gives
@@ -24,7 +24,10 @@ namespace berth::cli {
   X(archive_write_close) X(archive_write_disk_new) X(archive_write_disk_set_options)                            \
   X(archive_write_disk_set_standard_lookup) X(archive_entry_new) X(archive_entry_free)                          \
   X(archive_entry_pathname) X(archive_entry_set_pathname) X(archive_entry_hardlink)                             \
-  X(archive_entry_set_hardlink) X(archive_entry_filetype) X(archive_entry_size) X(archive_entry_sourcepath)
+  X(archive_entry_set_hardlink) X(archive_entry_filetype) X(archive_entry_size) X(archive_entry_sourcepath)      \
+  X(archive_entry_copy_stat) X(archive_entry_set_uid) X(archive_entry_set_gid) X(archive_entry_set_uname)       \
+  X(archive_entry_set_gname) X(archive_entry_set_symlink) X(archive_entry_set_size) X(archive_entry_set_filetype) \
+  X(archive_entry_set_perm) X(archive_entry_set_mtime)
 
 struct LibArchive {
 #define BERTH_LIBARCHIVE_MEMBER(name) decltype(&::name) name = nullptr;

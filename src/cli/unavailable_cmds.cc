@@ -19,7 +19,6 @@ struct Unavailable {
 };
 
 constexpr Unavailable kUnavailable[] = {
-    {"build", "building images", "`berth import` or `berth commit` make an image"},
     {"search", "searching registries", "`berth images` lists the local images"},
 };
 
@@ -34,39 +33,6 @@ using K = Flag::Kind;
 
 // docker-cli 28's flags of each verb (docker VERB --help).
 const std::vector<Flag>& flags_of(const std::string& verb) {
-  static const std::vector<Flag> build = {
-      {K::List, "--add-host", "Add a custom host-to-IP mapping (\"host:ip\")", "list"},
-      {K::List, "--build-arg", "Set build-time variables", "list"},
-      {K::List, "--cache-from", "Images to consider as cache sources", "strings"},
-      {K::String, "--cgroup-parent", "Set the parent cgroup for the \"RUN\" instructions during build", "string"},
-      {K::Bool, "--compress", "Compress the build context using gzip"},
-      {K::String, "--cpu-period", "Limit the CPU CFS (Completely Fair Scheduler) period", "int"},
-      {K::String, "--cpu-quota", "Limit the CPU CFS (Completely Fair Scheduler) quota", "int"},
-      {K::String, "-c,--cpu-shares", "CPU shares (relative weight)", "int"},
-      {K::String, "--cpuset-cpus", "CPUs in which to allow execution (0-3, 0,1)", "string"},
-      {K::String, "--cpuset-mems", "MEMs in which to allow execution (0-3, 0,1)", "string"},
-      {K::Bool, "--disable-content-trust", "Skip image verification (default true)"},
-      {K::String, "-f,--file", "Name of the Dockerfile (Default is \"PATH/Dockerfile\")", "string"},
-      {K::Bool, "--force-rm", "Always remove intermediate containers"},
-      {K::String, "--iidfile", "Write the image ID to the file", "string"},
-      {K::String, "--isolation", "Container isolation technology", "string"},
-      {K::List, "--label", "Set metadata for an image", "list"},
-      {K::String, "-m,--memory", "Memory limit", "bytes"},
-      {K::String, "--memory-swap", "Swap limit equal to memory plus swap: -1 to enable unlimited swap", "bytes"},
-      {K::String, "--network", "Set the networking mode for the RUN instructions during build (default \"default\")",
-       "string"},
-      {K::Bool, "--no-cache", "Do not use cache when building the image"},
-      {K::String, "--platform", "Set platform if server is multi-platform capable", "string"},
-      {K::Bool, "--pull", "Always attempt to pull a newer version of the image"},
-      {K::Bool, "-q,--quiet", "Suppress the build output and print image ID on success"},
-      {K::Bool, "--rm", "Remove intermediate containers after a successful build (default true)"},
-      {K::List, "--security-opt", "Security options", "strings"},
-      {K::String, "--shm-size", "Size of \"/dev/shm\"", "bytes"},
-      {K::Bool, "--squash", "Squash newly built layers into a single new layer"},
-      {K::List, "-t,--tag", "Name and optionally a tag in the \"name:tag\" format", "list"},
-      {K::String, "--target", "Set the target build stage to build.", "string"},
-      {K::List, "--ulimit", "Ulimit options (default [])", "ulimit"},
-  };
   static const std::vector<Flag> search = {
       {K::List, "-f,--filter", "Filter output based on conditions provided", "filter"},
       {K::String, "--format", "Pretty-print search using a Go template", "string"},
@@ -74,7 +40,6 @@ const std::vector<Flag>& flags_of(const std::string& verb) {
       {K::Bool, "--no-trunc", "Don't truncate output"},
   };
   static const std::vector<Flag> none;
-  if (verb == "build") return build;
   if (verb == "search") return search;
   return none;
 }
@@ -121,10 +86,7 @@ std::optional<std::string> unavailable_message(const std::string& path) {
   return std::nullopt;
 }
 
-void add_unavailable_commands(Invocation& inv, CLI::App* root, CLI::App* image_group) {
-  for (CLI::App* parent : {root, image_group}) {
-    add_unavailable(inv, parent, "build", "[OPTIONS] PATH | URL | -", "Build an image from a Dockerfile", {1, 1});
-  }
+void add_unavailable_commands(Invocation& inv, CLI::App* root) {
   add_unavailable(inv, root, "search", "[OPTIONS] TERM", "Search Docker Hub for images", {1, 1});
 }
 

@@ -1,5 +1,5 @@
 // Docker verbs this berth does not have yet: registries (pull, push, login,
-// logout, search) and builds. They are real commands with docker-cli 28's
+// logout, search). They are real commands with docker-cli 28's
 // usage and flags, so --help and scripts see them, and they say what is
 // missing (exit status 1) instead of "unknown command".
 #pragma once

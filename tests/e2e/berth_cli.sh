@@ -93,7 +93,7 @@ expect_eq "berth nosuchcmd: exit status as docker's" "$RC" "$B_RC"
 
 # Not in this version yet, yet real commands: docker's flags parse (and show in --help),
 # and the message names the command and says so (exit 1), not "unknown command".
-for cmd in "build ." "image build -t x ." "search redis"; do
+for cmd in "search redis"; do
   # shellcheck disable=SC2086 # the words are the command line
   berth $cmd
   expect_match "berth $cmd: exit 1, says it is not available yet" \

@@ -1,0 +1,102 @@
+#include "cli/build_progress.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+
+namespace berth::cli {
+
+void BuildProgress::write(std::string_view s) { write_all(fd_, s); }
+
+void BuildProgress::feed(std::string_view data) {
+  pending_.append(data);
+  size_t nl;
+  while ((nl = pending_.find('\n')) != std::string::npos) {
+    std::string line = pending_.substr(0, nl);
+    pending_.erase(0, nl + 1);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) message(line);
+  }
+}
+
+void BuildProgress::message(const std::string& line) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object()) return;
+  if (j.contains("errorDetail") || j.contains("error")) {
+    const auto& d = j.contains("errorDetail") ? j["errorDetail"] : nlohmann::json::object();
+    outcome_.error = d.value("message", j.value("error", std::string("the build failed")));
+    outcome_.code = d.value("code", 0);
+    return;
+  }
+  if (j.contains("aux") && j["aux"].is_object() && j["aux"].contains("ID")) {
+    outcome_.image_id = j["aux"]["ID"].get<std::string>();
+    return;
+  }
+  if (j.contains("stream") && j["stream"].is_string()) {
+    std::string s = j["stream"].get<std::string>();
+    if (quiet_) {
+      if (s.starts_with("sha256:")) outcome_.image_id = s.substr(0, s.find('\n'));
+      return;
+    }
+    text(s);
+    return;
+  }
+  if (!quiet_ && j.contains("status") && j["status"].is_string()) {  // a FROM's pull
+    std::string s = j["status"].get<std::string>();
+    if (j.contains("id") && j["id"].is_string()) s = j["id"].get<std::string>() + ": " + s;
+    if (!j.contains("progressDetail") || j["progressDetail"].empty()) write(s + "\n");
+  }
+}
+
+void BuildProgress::text(std::string_view s) {
+  if (!terminal_) {
+    write(s);
+    return;
+  }
+  partial_.append(s);
+  size_t nl;
+  while ((nl = partial_.find('\n')) != std::string::npos) {
+    std::string line = partial_.substr(0, nl);
+    partial_.erase(0, nl + 1);
+    if (line.starts_with("Step ")) {
+      if (in_step_) step_done("");
+      auto colon = line.find(" : ");
+      std::string counter = line.substr(5, colon == std::string::npos ? std::string::npos : colon - 5);
+      std::string what = colon == std::string::npos ? "" : line.substr(colon + 3);
+      write(fmt::format("\x1b[1m[{}]\x1b[0m {}\n", counter, what));
+      in_step_ = true;
+      cached_ = false;
+      step_start_ = std::chrono::steady_clock::now();
+    } else if (line == " ---> Using cache") {
+      cached_ = true;
+    } else if (line.starts_with(" ---> Running in ") || line.starts_with("Removing intermediate container ")) {
+      // The container is an implementation detail here; the plain log keeps it.
+    } else if (line.starts_with(" ---> ")) {
+      step_done(line.substr(6));
+    } else if (in_step_) {
+      write("    " + line + "\n");
+    } else {
+      write(line + "\n");
+    }
+  }
+}
+
+void BuildProgress::step_done(const std::string& id) {
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
+  if (cached_) write(fmt::format("    \x1b[2mcached {}\x1b[0m\n", id));
+  else write(fmt::format("    \x1b[2mdone {} in {:.2f}s\x1b[0m\n", id, secs));
+  in_step_ = false;
+}
+
+BuildProgress::Outcome BuildProgress::finish() {
+  if (!pending_.empty()) message(pending_);
+  pending_.clear();
+  if (terminal_ && !partial_.empty()) write(partial_ + "\n");
+  partial_.clear();
+  return outcome_;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,38 @@
+// Draws a build's JSON message stream: off a terminal, the log as the
+// legacy builder writes it (what `docker build` prints); on one, a step per
+// line with its time and whether the cache answered, the RUN output
+// indented under it.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace berth::cli {
+
+class BuildProgress {
+ public:
+  BuildProgress(int out_fd, bool terminal, bool quiet) : fd_(out_fd), terminal_(terminal), quiet_(quiet) {}
+  void feed(std::string_view data);  // bytes of the reply as they come
+  struct Outcome {
+    std::string image_id;  // the aux ID, or a quiet build's ID line
+    std::string error;     // errorDetail's message
+    int code = 0;          // a failed RUN's exit code (0 otherwise)
+  };
+  Outcome finish();
+
+ private:
+  void message(const std::string& line);
+  void text(std::string_view stream_text);
+  void step_done(const std::string& how);
+  void write(std::string_view s);
+
+  int fd_;
+  bool terminal_, quiet_;
+  std::string pending_, partial_;
+  Outcome outcome_;
+  bool in_step_ = false, cached_ = false;
+  std::chrono::steady_clock::time_point step_start_;
+};
+
+}  // namespace berth::cli
