@@ -204,6 +204,26 @@ else
   not_ok "Debian's docker 20.10 CLI (/usr/bin/docker, package docker.io) is missing"
 fi
 
+# --- berthd killed in the middle of a build ------------------------------------------------------
+K=$T/crash && mkdir -p "$K/tree" && echo "x" >"$K/tree/f.txt"
+printf 'FROM busybox:latest\nCOPY tree /tree/\nRUN echo crash-marker; while :; do sleep 0.1; done\n' >"$K/Dockerfile"
+mkfifo "$T/build.fifo"
+"$DOCKER_CLI" build -t e2e/crash "$K" >"$T/build.fifo" 2>&1 &
+BUILD_PID=$!
+exec 7<"$T/build.fifo"
+while IFS= read -r line <&7; do [[ $line == crash-marker ]] && break; done
+kill9_berthd
+exec 7<&-
+wait "$BUILD_PID" 2>/dev/null || true
+start_berthd
+printf 'FROM busybox:latest\nCOPY tree /tree/\nRUN cat /tree/f.txt\n' >"$K/Dockerfile"
+build -t e2e/crash "$K"
+expect_eq "after kill -9 of berthd mid-build: the next build works" 0 "$RC"
+check "after kill -9 of berthd mid-build: no build mount is left" "$(ls "$T/data/builder/mnt" 2>&1)" \
+  bash -c '[[ -z $(ls -A "$1") ]] && ! grep -q "$1" /proc/self/mountinfo' _ "$T/data/builder/mnt"
+check "after kill -9 of berthd mid-build: no context is left" "$(ls "$T/data/builder/tmp" 2>&1)" \
+  bash -c '[[ -z $(ls -A "$1") ]]' _ "$T/data/builder/tmp"
+
 # --- the build cache: df and prune ------------------------------------------------------------
 docker system df
 expect_match "system df: a Build Cache line" "(^|$NL)Build Cache +[0-9]+" "$OUT"

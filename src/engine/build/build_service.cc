@@ -17,6 +17,7 @@
 #include "build/go_text.h"
 #include "buildfs/context.h"
 #include "image/reference.h"
+#include "snapshot/mount.h"
 #include "sys/syscalls.h"
 
 namespace berth::engine {
@@ -113,14 +114,32 @@ Result<std::unique_ptr<BuildService>> BuildService::open(std::string work_dir, i
   std::unique_ptr<BuildService> s(
       new BuildService(std::move(work_dir), images, image_mu, containers, distribution, image_backend));
   TRYV(s->cache_.open());
+  s->recover();
   std::error_code ec;
-  // What a build left behind when the daemon died mid-way: contexts and downloads.
-  std::filesystem::remove_all(s->work_dir_ + "/tmp", ec);
   for (const char* sub : {"/tmp", "/mnt"}) {
     std::filesystem::create_directories(s->work_dir_ + sub, ec);
     if (ec) return fail(Errc::Internal, "creating " + s->work_dir_ + sub + ": " + ec.message());
   }
   return s;
+}
+
+void BuildService::recover() {
+  // What a build left behind when the daemon died in the middle of it: the
+  // snapshots its file steps had mounted, its contexts and downloads.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(work_dir_ + "/mnt", ec)) {
+    (void)snapshot::unmount_all(entry.path().string());
+    ::rmdir(entry.path().c_str());
+  }
+  std::vector<std::string> stale;
+  std::lock_guard lk(image_mu_);
+  (void)images_.snapshots().walk([&](const snapshot::Info& info) -> Result<void> {
+    if (info.key.starts_with(kBuildSnapshotPrefix)) stale.push_back(info.key);
+    return {};
+  });
+  for (const auto& key : stale)
+    if (auto r = images_.snapshots().remove(key); !r) log::warn("removing the build snapshot {}: {}", key, r.error().str());
+  std::filesystem::remove_all(work_dir_ + "/tmp", ec);
 }
 
 Result<std::string> BuildService::build(const backend::BuildRequest& request,

@@ -34,6 +34,9 @@ class BuildService : public backend::BuildBackend {
       : work_dir_(std::move(work_dir)), images_(images), image_mu_(image_mu), containers_(containers),
         distribution_(distribution), image_backend_(image_backend), cache_(work_dir_ + "/cache") {}
 
+  // Unmounts and removes what a build killed with the daemon left.
+  void recover();
+
   std::string work_dir_;
   image::ImageService& images_;
   std::mutex& image_mu_;

@@ -43,7 +43,7 @@ image::ContainerConfig image_config(const model::ContainerConfig& c, const std::
 
 std::string snapshot_key() {
   static std::atomic<unsigned> seq{0};
-  return "build-" + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)) + "-" +
+  return kBuildSnapshotPrefix + std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)) + "-" +
          std::to_string(seq++);
 }
 

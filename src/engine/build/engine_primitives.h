@@ -21,6 +21,9 @@ namespace berth::engine {
 
 class MountedSnapshot;
 
+// The snapshots file steps write into are named so (a restart removes any left).
+inline constexpr const char* kBuildSnapshotPrefix = "build-";
+
 struct BuildEnv {
   image::ImageService& images;
   std::mutex& image_mu;

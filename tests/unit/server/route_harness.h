@@ -61,9 +61,10 @@ class CapturingWriter : public ResponseWriter {
 };
 
 inline Answer call(const Router& router, const std::string& method, const std::string& target,
-                   const std::string& body = "") {
+                   const std::string& body = "", std::map<std::string, std::string> headers = {}) {
   Request req;
   req.method = method;
+  req.headers = std::move(headers);
   req.raw_target = target;
   auto parsed = parse_target(target);
   req.path = parsed.path;
