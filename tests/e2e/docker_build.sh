@@ -134,6 +134,7 @@ RUN echo should-not-matter > /u.txt
 FROM scratch
 COPY --from=builder /artifact.txt /artifact.txt
 COPY --from=0 /bin/busybox /bin/sh
+RUN ["/bin/sh", "-c", ": > /made"]
 CMD ["/bin/sh"]
 DF
 build -t e2e/multi "$M"
@@ -142,6 +143,11 @@ docker create --name e2e-multi e2e/multi
 docker cp e2e-multi:/artifact.txt "$T/artifact.txt"
 expect_eq "multi-stage: COPY --from=stage into scratch" artifact "$(cat "$T/artifact.txt" 2>/dev/null)"
 docker rm e2e-multi >/dev/null
+docker save -o "$T/multi.tar" e2e/multi
+mkdir -p "$T/multi-save" && tar -C "$T/multi-save" -xf "$T/multi.tar"
+LAST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$T/multi-save/manifest.json")
+expect_eq "a RUN in an image without /etc, /proc, /dev: the layer holds its file, not the runtime's mount points" \
+  "made" "$(tar -tf "$T/multi-save/$LAST" | tr '\n' ' ' | sed 's/ $//')"
 build -t e2e/multi-builder --target builder "$M"
 expect_match "--target: the build stops after the named stage" "Step 2/2 : RUN echo artifact" "$OUT"
 

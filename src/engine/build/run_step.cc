@@ -9,6 +9,8 @@
 
 #include "base/log.h"
 #include "engine/build/engine_primitives.h"
+#include "engine/build/runtime_mountpoints.h"
+#include "image/container_export.h"
 
 namespace berth::engine {
 namespace {
@@ -108,6 +110,13 @@ Result<build::RunOutcome> EnginePrimitives::run(const build::RunStep& step, buil
   if (outcome.exit_code != 0) {
     if (request_.force_rm) remove();  // else the container stays for a look, as Docker's
     return outcome;
+  }
+  {
+    std::lock_guard lk(env_.image_mu);
+    auto mounts = env_.images.snapshots().mounts(id);
+    auto roots = mounts ? image::layer_roots(*mounts, id) : Result<std::vector<std::string>>(std::unexpected(mounts.error()));
+    if (roots && !roots->empty())
+      drop_runtime_mountpoints(roots->front(), std::vector<std::string>(roots->begin() + 1, roots->end()));
   }
   auto image = commit(step.parent, step.commit, id);
   if (request_.rm || request_.force_rm || !image) remove();
