@@ -19,7 +19,9 @@ int count_entry(const char*, const struct stat* st, int type, struct FTW*) {
   if (type == FTW_NS) return 0;  // vanished while walking
   if (!tl_seen->insert({st->st_dev, st->st_ino}).second) return 0;
   tl_usage->inodes++;
-  tl_usage->bytes += static_cast<int64_t>(st->st_blocks) * 512;
+  // Docker's layer and container sizes (directory.Size): the apparent size of
+  // everything but directories, not the blocks a filesystem allocated.
+  if (!S_ISDIR(st->st_mode)) tl_usage->bytes += static_cast<int64_t>(st->st_size);
   return 0;
 }
 

@@ -25,7 +25,7 @@ struct Info {
 
 // Of a snapshot's own layer only, not its parents'.
 struct Usage {
-  int64_t bytes = 0;   // allocated blocks, hard links counted once
+  int64_t bytes = 0;   // apparent size of all but directories (Docker's), hard links counted once
   int64_t inodes = 0;
 };
 

@@ -92,6 +92,10 @@ expect_match "history: RUN with the build args in scope" "(^|$NL)\\|1 GREETING=h
 expect_match "history: metadata steps as the legacy builder writes them" "(^|$NL)/bin/sh -c #\\(nop\\)  CMD \\[\"cat /app/greeting.txt\"\\]($NL|\$)" "$OUT"
 expect_match "history: COPY with the sources' digest" "(^|$NL)/bin/sh -c #\\(nop\\) COPY dir:[0-9a-f]{64} in ./src/ ($NL|\$)" "$OUT"
 
+docker history --no-trunc --format '{{.CreatedBy}}|{{.Size}}' e2e/all:1
+expect_match "history: a config step is 0B" "(^|$NL)/bin/sh -c #\\(nop\\)  USER app\\|0B($NL|\$)" "$OUT"
+expect_match "history: a COPY step has its layer's size" "(^|$NL)/bin/sh -c #\\(nop\\) COPY file:[0-9a-f]{64} in owned.txt \\|18B($NL|\$)" "$OUT"
+
 # --- the cache -----------------------------------------------------------------------------
 build -t e2e/all:2 --build-arg GREETING=hello "$P"
 expect_eq "rebuild: every step but FROM and the ARGs before it comes from the cache" "$((STEPS - 2))" "$(steps_cached)"
