@@ -380,7 +380,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   host["Dns"] = Json::array();
   host["DnsOptions"] = Json::array();
   host["DnsSearch"] = Json::array();
-  host["ExtraHosts"] = nullptr;
+  host["ExtraHosts"] = string_list_or_null(o.add_hosts);
   host["GroupAdd"] = nullptr;
   host["IpcMode"] = "";
   host["Cgroup"] = "";

@@ -77,6 +77,7 @@ void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
   add_list(app, "--ulimit", o.ulimits, "Ulimit options", "ulimit");
   add_bool(app, "--read-only", o.read_only, "Mount the container's root filesystem as read only");
   add_list(app, "--tmpfs", o.tmpfs, "Mount a tmpfs directory");
+  add_list(app, "--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip)");
   add_list(app, "--cap-add", o.cap_add, "Add Linux capabilities");
   add_list(app, "--cap-drop", o.cap_drop, "Drop Linux capabilities");
   add_bool(app, "--privileged", o.privileged, "Give extended privileges to this container");

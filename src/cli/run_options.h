@@ -33,7 +33,7 @@ struct RunOptions {
   std::string memory, memory_swap, cpus;
   std::optional<int64_t> cpu_shares, pids_limit, stop_timeout;
   std::string cpuset_cpus;
-  std::vector<std::string> ulimits, tmpfs, cap_add, cap_drop, security_opt, attach;
+  std::vector<std::string> ulimits, tmpfs, cap_add, cap_drop, security_opt, attach, add_hosts;
   bool read_only = false, privileged = false;
   std::string stop_signal;
   // Networks and volumes (docker-cli's opts.go / opts/network.go / opts/mount.go).

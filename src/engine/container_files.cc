@@ -2,6 +2,7 @@
 // and /etc/resolv.conf, written at every start (as Docker regenerates them).
 #include "base/file.h"
 #include "engine/container_service.h"
+#include "engine/extra_hosts.h"
 #include "net/dns.h"
 
 namespace berth::engine {
@@ -55,7 +56,10 @@ Result<void> ContainerService::write_etc_files(const Container& c, bool in_place
       user_network |= r.name != "bridge";
     }
   }
-  TRYV(write(c.hosts_path, host_net ? read_file("/etc/hosts").value_or("") : hosts_file(hostname, ip)));
+  std::string hosts = host_net ? read_file("/etc/hosts").value_or("") : hosts_file(hostname, ip);
+  if (!hosts.empty() && hosts.back() != '\n') hosts += '\n';
+  for (const auto& h : TRY(parse_extra_hosts(c.spec.host.extra_hosts))) hosts += h.ip + "\t" + h.host + "\n";
+  TRYV(write(c.hosts_path, hosts));
   // On a user-defined network names go to berth's resolver at 127.0.0.11.
   std::string resolv = user_network ? net::container_resolv_conf(read_file("/etc/resolv.conf").value_or("")) : resolv_conf();
   TRYV(write(c.resolv_conf_path, resolv));

@@ -7,6 +7,7 @@
 #include "base/defer.h"
 #include "engine/container_record.h"
 #include "engine/container_service.h"
+#include "engine/extra_hosts.h"
 #include "engine/log_config.h"
 #include "engine/names.h"
 #include "volume/service.h"
@@ -70,6 +71,7 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
       if (net != mode_text && net != first && net != networks[0].name) networks.push_back(TRY(request_for(net, net)));
   }
 
+  TRYV(parse_extra_hosts(spec.host.extra_hosts));
   ImageDefaults image = TRY(deps_.rootfs->resolve_image(spec.config.image));
   auto merged = TRY(specgen::merge_config(spec.config, image.defaults));
   // The image's VOLUMEs count too: plan with the merged config.

@@ -234,6 +234,20 @@ check "after kill -9 of berthd mid-build: no build mount is left" "$(ls "$T/data
 check "after kill -9 of berthd mid-build: no context is left" "$(ls "$T/data/builder/tmp" 2>&1)" \
   bash -c '[[ -z $(ls -A "$1") ]]' _ "$T/data/builder/tmp"
 
+build -t e2e/all:8 --build-arg GREETING=bonjour "$P"
+expect_eq "after the restart: the cache is still there (every step but FROM and the first ARG)" "$((STEPS - 2))" "$(steps_cached)"
+
+# --- the RUN containers' settings: --network, --add-host, --memory ----------------------------------
+R=$T/runopts && mkdir -p "$R"
+cat >"$R/Dockerfile" <<'DF'
+FROM busybox:latest
+RUN echo "nets: $(ls /sys/class/net)"; echo "hosts: $(grep 1.2.3.4 /etc/hosts | tr -s '\t' ' ')"; echo "limit: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)"
+DF
+build --no-cache --network none --add-host a.example:1.2.3.4 --memory 64m "$R"
+expect_match "build --network none: the RUN sees only lo" "(^|$NL)nets: lo$NL" "$OUT"
+expect_match "build --add-host: the RUN's /etc/hosts has it" "(^|$NL)hosts: 1.2.3.4 a.example$NL" "$OUT"
+expect_match "build --memory: the RUN's cgroup limit" "(^|$NL)limit: 67108864$NL" "$OUT"
+
 # --- the build cache: df and prune ------------------------------------------------------------
 docker system df
 expect_match "system df: a Build Cache line" "(^|$NL)Build Cache +[0-9]+" "$OUT"

@@ -51,6 +51,11 @@ expect_eq "run -u 1000" 1000 "$OUT"
 docker "${RUN[@]}" --rm -i "$IMG" cat <<<"stdin-line"
 expect_eq "run -i passes stdin" stdin-line "$OUT"
 
+docker "${RUN[@]}" --rm --add-host h.example:10.1.2.3 "$IMG" grep h.example /etc/hosts
+expect_eq "run --add-host: the line in /etc/hosts" $'10.1.2.3\th.example' "$OUT"
+docker "${RUN[@]}" --rm --add-host h.example:not-an-ip "$IMG" true
+expect_match "run --add-host with a bad address: refused at create" "invalid IP address in add-host: \"not-an-ip\"" "$RC $ERR"
+
 # -it under a pty (util-linux script); stty in that pty sets the size docker forwards.
 docker_q=$(printf '%q' "$DOCKER_CLI")
 capture script -qec "stty rows 31 cols 97; $docker_q run -it --rm --pull never $IMG sh -c 'stty size; tty'" /dev/null </dev/null
