@@ -33,7 +33,6 @@ N=${N:-7}
 WARMUP=${WARMUP:-1}
 DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
 TIMER=(python3 "$here/lib/engine_timer.py")
-FIXTURES=$repo/tests/fixtures
 
 source "$repo/tests/interop/lib/common.bash"
 source "$repo/tests/interop/lib/docker.bash"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034 # variables read by the sourced libraries
+# shellcheck disable=SC2034,SC2119 # variables read by the sourced libraries; start_berthd takes no args here
 # e2e.image_diff: `berth image diff` against a real berthd (tests/e2e/lib/berthd.bash): two
 # images made here (busybox imported from tests/fixtures/make-rootfs.sh, and a container's
 # changes to it committed on top), compared as local images, as `berth save` archives (plain
