@@ -66,7 +66,8 @@ std::map<std::string, std::string> set_map(const std::optional<std::set<std::str
 json extra_field(const image::ContainerConfig& c, const char* key) {
   auto it = c.extra.find(key);
   if (it == c.extra.end() || it->is_null()) return json();
-  return json::parse(it->dump());  // ordered_json -> json, as written
+  // ordered_json -> json, as written (a config's strings are UTF-8: it was parsed as JSON)
+  return json::parse(it->dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace

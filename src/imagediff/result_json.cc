@@ -39,6 +39,10 @@ ojson file_entry(const FileEntry& e) {
   return j;
 }
 
+ojson ordered(const nlohmann::json& j) {
+  return ojson::parse(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 ojson side(const SourceImage& s) {
   return ojson{{"input", s.input}, {"kind", s.kind}, {"name", s.name}, {"id", s.id}};
 }
@@ -95,7 +99,7 @@ nlohmann::ordered_json to_json(const SourceImage& a, const SourceImage& b, const
   if (has_type(r.types, DiffType::Metadata)) {
     ojson list = ojson::array();
     for (const auto& m : r.metadata)
-      list.push_back({{"field", m.field}, {"key", m.key}, {"a", ojson::parse(m.a.dump())}, {"b", ojson::parse(m.b.dump())}});
+      list.push_back({{"field", m.field}, {"key", m.key}, {"a", ordered(m.a)}, {"b", ordered(m.b)}});
     j["metadata"] = std::move(list);
   }
   if (r.file) {

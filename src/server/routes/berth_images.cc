@@ -36,7 +36,9 @@ Result<void> image_diff(backend::ImageDiffBackend& b, Request& req, ResponseWrit
     r.auth_b = TRY(string_field(*auth, "b", false));
   }
   auto result = TRY(b.image_diff(r));
-  return w.send(200, "application/json", result.dump() + "\n");
+  // File names in layers are bytes, not always UTF-8: such bytes become U+FFFD, never an exception.
+  return w.send(200, "application/json",
+                result.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace

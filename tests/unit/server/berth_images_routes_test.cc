@@ -60,6 +60,19 @@ TEST_F(DiffRoutes, MalformedBodiesAre400WithoutCallingTheBackend) {
             "image diff needs two images: \"a\" is missing");
 }
 
+TEST_F(DiffRoutes, PathsThatAreNotUtf8AreSentWithReplacementCharacters) {
+  class Latin1 : public backend::ImageDiffBackend {
+    Result<nlohmann::ordered_json> image_diff(const backend::ImageDiffRequest&) override {
+      return nlohmann::ordered_json{{"file", {{"added", {{{"path", "/caf\xe9"}}}}}}};
+    }
+  } latin1;
+  Router r;
+  add_berth_image_routes(r, latin1);
+  auto a = call(r, "POST", "/berth/v1/images/diff", R"({"a":"x","b":"y"})");
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.json()["file"]["added"][0]["path"], "/caf\xef\xbf\xbd");
+}
+
 TEST_F(DiffRoutes, BackendErrorsMapToStatuses) {
   diff.error = Error{Errc::NotFound, 0, "No such image: nope:latest"};
   auto a = call(router, "POST", "/berth/v1/images/diff", R"({"a":"nope","b":"busybox"})");
