@@ -3,9 +3,10 @@
 # e2e.image_diff: `berth image diff` against a real berthd (tests/e2e/lib/berthd.bash): two
 # images made here (busybox imported from tests/fixtures/make-rootfs.sh, and a container's
 # changes to it committed on top), compared as local images, as `berth save` archives (plain
-# and gzip) and as a registry image (tests/fixtures/registry.sh on 127.0.0.1, pushed with
-# `berth push`). Every way of naming the second image gives the same answer, and none of them
-# stores or unpacks anything in berthd's data root.
+# and gzip), as skopeo's OCI archive (gzip layers) and as a registry image
+# (tests/fixtures/registry.sh on 127.0.0.1, pushed with `berth push`). Every way of naming the
+# second image gives the same answer, and none of them stores or unpacks anything in berthd's
+# data root.
 #
 #   BERTHD=build/cmd/berthd/berthd BERTH=build/cmd/berth/berth bash tests/e2e/image_diff.sh
 set -euo pipefail
@@ -27,7 +28,7 @@ find_berth_cli() {
   die "prerequisite missing: the berth CLI (set BERTH=/path/to/berth or build the berth target)"
 }
 
-need_cmd jq gzip
+need_cmd jq gzip skopeo
 e2e_init image_diff
 find_berth_cli
 stop_registry_then_clean() {
@@ -106,6 +107,11 @@ for archive in "$T/derived.tar" "$T/derived.tar.gz"; do
   expect_eq "archive $(basename "$archive"): the same file diff as the stored image" "$(files "$LOCAL")" "$(files "$OUT")"
   expect_eq "archive $(basename "$archive"): kind and name" "archive $archive" "$(jq -r '"\(.b.kind) \(.b.name)"' <<<"$OUT")"
 done
+# An OCI layout archive as another tool writes it (gzip layers, index.json, no manifest.json).
+skopeo copy -q "docker-archive:$T/derived.tar" "oci-archive:$T/derived-oci.tar:derived" >/dev/null 2>&1 ||
+  die "skopeo could not make an OCI archive"
+berth image diff --type=file --json base:1 "$T/derived-oci.tar"
+expect_eq "skopeo's oci-archive: the same file diff as the stored image" "$(files "$LOCAL")" "$(files "$OUT")"
 OUT=$(cd "$T" && "$BERTH_CLI" -H "unix://$SOCK" image diff --json ./derived.tar derived:1 2>&1) && RC=0 || RC=$?
 expect_eq "a relative archive path is made absolute for the daemon" "0 $T/derived.tar" "$RC $(jq -r .a.name <<<"$OUT" 2>&1)"
 
