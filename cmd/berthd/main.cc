@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   server::add_image_create_route(router, e.image_backend(), e.distribution_backend());
   server::add_image_routes(router, e.image_backend());
   server::add_build_routes(router, e.build_backend());
+  server::add_berth_image_routes(router, e.image_diff_backend());
 
   server::ServerOptions sopts;
   server::Server srv(std::move(router), sopts);

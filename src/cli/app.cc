@@ -228,6 +228,7 @@ int run(int argc, char** argv, bool every_command) {
   add_container_commands(inv, container, true);
   add_image_commands(inv, &root, false);
   add_image_commands(inv, image, true);
+  add_image_diff_command(inv, image);
   add_system_commands(inv, &root, system);
   add_network_commands(inv, network);
   add_volume_commands(inv, volume);

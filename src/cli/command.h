@@ -75,6 +75,8 @@ void add_run_commands(Invocation& inv, CLI::App* parent);
 void add_build_commands(Invocation& inv, CLI::App* parent);  // build, image build
 void add_container_commands(Invocation& inv, CLI::App* parent, bool in_group);
 void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group);
+// `berth image diff` (image_diff.cc): only in the image group, `diff` alone is the container's.
+void add_image_diff_command(Invocation& inv, CLI::App* image_group);
 void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group);
 void add_network_commands(Invocation& inv, CLI::App* network_group);
 void add_volume_commands(Invocation& inv, CLI::App* volume_group);

@@ -14,6 +14,7 @@
 #include "engine/image_rootfs.h"
 #include "engine/images/image_api.h"
 #include "engine/images/image_backend.h"
+#include "engine/images/image_diff_service.h"
 #include "engine/networks/network_service.h"
 #include "engine/networks/service_attacher.h"
 #include "image/service.h"
@@ -103,6 +104,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   rcfg.endpoints.hosts_dirs = cfg.registry_config_dirs;
   rcfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   rcfg.compression_threads = cfg.push_compression_threads;
+  e->image_diff_backend_ = std::make_unique<ImageDiffService>(*e->image_backend_, *e->images_, e->image_mu_, rcfg.endpoints);
   e->distribution_backend_ = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
   e->build_backend_ = TRY_CTX(BuildService::open(cfg.data_root + "/builder", *e->images_, e->image_mu_, *e->containers_,
                                                 *e->distribution_backend_, *e->image_backend_),

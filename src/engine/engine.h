@@ -13,6 +13,7 @@
 #include "backend/containers.h"
 #include "backend/distribution.h"
 #include "backend/exec.h"
+#include "backend/image_diff.h"
 #include "backend/images.h"
 #include "backend/networks.h"
 #include "backend/system.h"
@@ -86,6 +87,7 @@ class Engine {
   backend::BuildBackend& build_backend() { return *build_backend_; }
   backend::DistributionBackend& distribution_backend() { return *distribution_backend_; }
   backend::ImageBackend& image_backend() { return *image_api_; }
+  backend::ImageDiffBackend& image_diff_backend() { return *image_diff_backend_; }
 
  private:
   Engine() = default;
@@ -108,6 +110,7 @@ class Engine {
   std::unique_ptr<backend::SystemBackend> system_backend_;
   std::unique_ptr<backend::BuildBackend> build_backend_;
   std::unique_ptr<backend::DistributionBackend> distribution_backend_;
+  std::unique_ptr<backend::ImageDiffBackend> image_diff_backend_;
 };
 
 }  // namespace berth::engine

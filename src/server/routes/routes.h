@@ -11,6 +11,7 @@
 #include "backend/containers.h"
 #include "backend/distribution.h"
 #include "backend/exec.h"
+#include "backend/image_diff.h"
 #include "backend/images.h"
 #include "backend/networks.h"
 #include "backend/system.h"
@@ -28,6 +29,8 @@ void add_volume_routes(Router& r, backend::VolumeBackend& volumes);
 void add_image_create_route(Router& r, backend::ImageBackend& images, backend::DistributionBackend& distribution);
 void add_build_routes(Router& r, backend::BuildBackend& build);
 void add_distribution_routes(Router& r, backend::DistributionBackend& distribution);
+// berth's own API under /berth/v1/ (not Docker's): POST /berth/v1/images/diff.
+void add_berth_image_routes(Router& r, backend::ImageDiffBackend& diff);
 
 struct SystemInfo {
   std::string version;  // berth's version
