@@ -19,6 +19,8 @@ struct BuildOptions {
   // The legacy builder builds every stage before the target, one after
   // another. berth's native mode skips stages the target does not need.
   bool skip_unused_stages = false;
+  // berth's native mode also runs RUN --mount (the legacy builder refuses it).
+  bool run_mounts = false;
 };
 
 }  // namespace berth::build

@@ -73,14 +73,6 @@ Result<void> Dispatcher::plan() {
     }
   }
   if (stages_.empty()) return fail(Errc::InvalidArgument, "no FROM instruction: a Dockerfile starts its first stage with FROM");
-  // What each stage reads from the others (for skipping unneeded ones).
-  for (size_t s = 0; s < stages_.size(); ++s) {
-    auto& st = stages_[s];
-    if (auto from = stage_index(ins[st.from].args[0], s)) st.needs.insert(*from);
-    for (size_t i = st.from + 1; i < st.end; ++i)
-      if (auto f = flag(ins[i], "from"))
-        if (auto from = stage_index(*f, s)) st.needs.insert(*from);
-  }
   target_ = stages_.size() - 1;
   if (!opt_.target.empty()) {
     auto t = std::find_if(stages_.begin(), stages_.end(),
@@ -91,6 +83,32 @@ Result<void> Dispatcher::plan() {
   }
   total_steps_ = stages_[target_].end + (opt_.labels.empty() ? 0 : 1);
   return {};
+}
+
+void Dispatcher::link_stages() {
+  const auto& ins = df_.instructions;
+  State meta;  // FROM sees the ARGs before the first FROM
+  meta.args = meta_args_;
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    auto& st = stages_[s];
+    auto depend = [&](const std::string& ref) {
+      if (ref.find('$') != std::string::npos) {
+        // Known only once the stage's ARGs and ENV are: any earlier stage may be meant.
+        for (size_t e = 0; e < s; ++e) st.needs.insert(e);
+      } else if (auto from = stage_index(ref, s)) {
+        st.needs.insert(*from);
+      }
+    };
+    auto base = expand(meta, ins[st.from].args[0]);  // an error is FROM's to report, at its step
+    depend(base ? *base : ins[st.from].args[0]);
+    auto raw = [](std::string_view w) -> Result<std::string> { return std::string(w); };
+    for (size_t i = st.from + 1; i < st.end; ++i) {
+      if (auto f = flag(ins[i], "from")) depend(*f);
+      for (const auto& [k, v] : ins[i].flags)
+        if (k == "mount")
+          if (auto m = parse_run_mount(v, "/", raw); m && !m->from.empty()) depend(m->from);
+    }
+  }
 }
 
 Result<size_t> Dispatcher::stage_index(const std::string& name_or_index, size_t before) const {
@@ -112,9 +130,11 @@ Result<std::string> Dispatcher::run() {
     State meta;
     meta.meta = true;
     meta.args = meta_args_;
+    meta.out = &out_;
     TRYV(arg_step(meta, in));
     meta_args_ = meta.args;
   }
+  link_stages();
   std::vector<bool> wanted(stages_.size(), !opt_.skip_unused_stages);
   wanted[target_] = true;
   for (size_t s = target_ + 1; s-- > 0;)
@@ -140,6 +160,7 @@ Result<void> Dispatcher::build_stage(size_t index) {
   const auto& stage = stages_[index];
   State st;
   st.stage = index;
+  st.out = &out_;
   TRYV(step(st, df_.instructions[stage.from], false));
   for (size_t i = stage.from + 1; i < stage.end; ++i) TRYV(step(st, df_.instructions[i], false));
   if (index == target_ && !opt_.labels.empty()) {
@@ -157,7 +178,7 @@ Result<void> Dispatcher::build_stage(size_t index) {
 
 Result<void> Dispatcher::step(State& st, const Instruction& ins, bool trigger) {
   if (!trigger)
-    out_.stream("Step " + std::to_string(++step_no_) + "/" + std::to_string(total_steps_) + " : " + ins.original + "\n");
+    st.out->stream("Step " + std::to_string(++step_no_) + "/" + std::to_string(total_steps_) + " : " + ins.original + "\n");
   auto r = ins.keyword == "FROM" ? from(st, ins) : dispatch(st, ins);
   if (!r && ins.line > 0) return std::unexpected(std::move(r.error()).wrap("Dockerfile line " + std::to_string(ins.line)));
   return r;
@@ -180,10 +201,10 @@ Result<void> Dispatcher::from(State& st, const Instruction& ins) {
   } else if (ascii_lower(ref) == "scratch") {
     st.image = StageImage{};
   } else {
-    st.image = TRY(p_.from_image(ref, platform, opt_.pull, out_));
+    st.image = TRY(p_.from_image(ref, platform, opt_.pull, *st.out));
   }
   if (!has_env(st.image.config.env, "PATH")) st.image.config.env.push_back(std::string("PATH=") + kDefaultPath);
-  out_.stream(" ---> " + short_id(st.image.id) + "\n");
+  st.out->stream(" ---> " + short_id(st.image.id) + "\n");
   return run_triggers(st);
 }
 
@@ -191,7 +212,7 @@ Result<void> Dispatcher::run_triggers(State& st) {
   auto triggers = st.image.config.on_build;
   if (triggers.empty()) return {};
   st.image.config.on_build.clear();  // a child's child does not run them again
-  out_.stream("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : "") +
+  st.out->stream("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : "") +
               "\n");
   for (const auto& text : triggers) {
     auto parsed = TRY_CTX(parse_dockerfile(text), "ONBUILD trigger " + text);
@@ -236,7 +257,7 @@ Result<bool> Dispatcher::from_cache(State& st, const std::string& key) {
   if (!id) return false;
   auto image = p_.load(*id);
   if (!image) return false;  // an entry whose image is gone: build the step again
-  out_.stream(" ---> Using cache\n ---> " + short_id(*id) + "\n");
+  st.out->stream(" ---> Using cache\n ---> " + short_id(*id) + "\n");
   st.image = std::move(*image);
   return true;
 }
@@ -244,7 +265,7 @@ Result<bool> Dispatcher::from_cache(State& st, const std::string& key) {
 Result<void> Dispatcher::advance(State& st, const std::string& key, const std::string& image_id) {
   p_.cache_put(key, image_id);
   st.image = TRY(p_.load(image_id));
-  out_.stream(" ---> " + short_id(image_id) + "\n");
+  st.out->stream(" ---> " + short_id(image_id) + "\n");
   return {};
 }
 

@@ -46,9 +46,12 @@ class Dispatcher {
     std::vector<ArgValue> args;  // ARGs declared in this stage, in order
     size_t stage = 0;
     bool meta = false;       // the ARGs before the first FROM: no image, no commit
+    Output* out = nullptr;   // where this stage's log goes
   };
 
   Result<void> plan();
+  // What each stage reads from the others (FROM, COPY --from, RUN --mount from=).
+  void link_stages();
   Result<size_t> stage_index(const std::string& name_or_index, size_t before) const;
   Result<void> build_stage(size_t index);
   Result<void> step(State& st, const Instruction& ins, bool trigger);
@@ -72,6 +75,8 @@ class Dispatcher {
   Result<void> workdir_step(State& st, const Instruction& ins);
   Result<void> copy_step(State& st, const Instruction& ins);
   Result<void> run_step(State& st, const Instruction& ins);
+  // RUN --mount's from= as image IDs; returns the mounts' part of the cache key.
+  Result<std::string> resolve_mounts(const State& st, std::vector<RunMount>& mounts);
 
   // A step that changes only the config: the cache, else a commit.
   Result<void> commit_config(State& st, const model::ContainerConfig& config, const std::string& message);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "build/run_mount.h"
 #include "model/container_spec.h"
 
 namespace berth::build {
@@ -33,6 +34,7 @@ struct RunStep {
   std::vector<std::string> argv;  // the process: SHELL + the text, or the exec form
   std::vector<std::string> env;   // the config's Env and the build args in scope
   std::string network;            // "" = the build's (--network), "none" per RUN
+  std::vector<RunMount> mounts;   // RUN --mount (native mode), from_image resolved
   CommitInfo commit;
 };
 

@@ -45,7 +45,7 @@ Result<void> Dispatcher::copy_step(State& st, const Instruction& ins) {
       if (id->empty()) return fail(Errc::InvalidArgument, "stage " + ref + " has no files (FROM scratch without a layer)");
       step.from.image = *id;
     } else {
-      step.from.image = TRY(p_.from_image(ref, opt_.platform, false, out_)).id;
+      step.from.image = TRY(p_.from_image(ref, opt_.platform, false, *st.out)).id;
     }
     extra += "from=" + step.from.image + "\n";
   }
