@@ -30,8 +30,11 @@ struct BuildRequest {
   // X-Registry-Config: credentials by registry for FROM images it pulls.
   std::map<std::string, RegistryAuth> registry_auth;
   // berth's own mode (berth build, or the API's "berth-native=1"): stages
-  // the target does not need are skipped.
+  // the target does not need are skipped, RUN --mount runs.
   bool native = false;
+  // RUN --mount=type=secret's sources by ID (berth's X-Berth-Build-Secrets
+  // header): never logged, written to a layer or keyed in the cache.
+  std::map<std::string, std::string> secrets;
 };
 
 // docker builder prune's answer.

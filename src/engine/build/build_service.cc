@@ -116,6 +116,8 @@ Result<std::unique_ptr<BuildService>> BuildService::open(std::string work_dir, i
       new BuildService(std::move(work_dir), images, image_mu, containers, distribution, image_backend));
   TRYV(s->cache_.open());
   s->recover();
+  TRYV(s->cache_mounts_.open());
+  s->secrets_.open();
   std::error_code ec;
   for (const char* sub : {"/tmp", "/mnt"}) {
     std::filesystem::create_directories(s->work_dir_ + sub, ec);
@@ -197,10 +199,12 @@ Result<std::string> BuildService::build(const backend::BuildRequest& request,
   opt.pull = request.pull;
   opt.platform = request.platform;
   opt.skip_unused_stages = request.native;
+  opt.run_mounts = request.native;
   JsonOutput out(progress, request.quiet);
   for (const auto& w : parsed->warnings) out.stream("[WARNING]: " + w + "\n");
-  EnginePrimitives primitives(BuildEnv{images_, image_mu_, containers_, distribution_, cache_, work_dir_}, request,
-                              ctx.path());
+  EnginePrimitives primitives(
+      BuildEnv{images_, image_mu_, containers_, distribution_, cache_, work_dir_, cache_mounts_, secrets_}, request,
+      ctx.path());
   build::Dispatcher dispatcher(*parsed, opt, primitives, out);
   double received_ms = ms_since(t0);
   auto t1 = Clock::now();
@@ -247,6 +251,13 @@ Result<backend::BuildPruneReport> BuildService::prune(const std::string& filters
     if (filter.until() && go::UnixTime{e.last_used_s, 0} > *filter.until()) return false;
     return all || !in_use.contains(e.image_id);
   });
+  // RUN --mount=type=cache directories no RUN is using, as BuildKit's prune takes them.
+  for (const auto& e : cache_mounts_.remove_if([&](const CacheMounts::Entry& c) {
+         return !filter.until() || go::UnixTime{c.last_used_s, 0} <= *filter.until();
+       })) {
+    report.caches_deleted.push_back(e.key);
+    report.space_reclaimed += e.size;
+  }
   std::set<std::string> referenced;  // images other cache entries still name
   for (const auto& e : cache_.list()) referenced.insert(e.image_id);
   for (const auto& e : removed) {

@@ -16,7 +16,7 @@ namespace berth::engine {
 
 class BuildService : public backend::BuildBackend {
  public:
-  // work_dir: DATA_ROOT/builder (cache/, tmp/, mnt/).
+  // work_dir: DATA_ROOT/builder (cache/, tmp/, mnt/, cache-mounts/, secrets/).
   static Result<std::unique_ptr<BuildService>> open(std::string work_dir, image::ImageService& images,
                                                     std::mutex& image_mu, ContainerService& containers,
                                                     backend::DistributionBackend& distribution,
@@ -32,7 +32,8 @@ class BuildService : public backend::BuildBackend {
   BuildService(std::string work_dir, image::ImageService& images, std::mutex& image_mu, ContainerService& containers,
                backend::DistributionBackend& distribution, ImageBackend& image_backend)
       : work_dir_(std::move(work_dir)), images_(images), image_mu_(image_mu), containers_(containers),
-        distribution_(distribution), image_backend_(image_backend), cache_(work_dir_ + "/cache") {}
+        distribution_(distribution), image_backend_(image_backend), cache_(work_dir_ + "/cache"),
+        cache_mounts_(work_dir_ + "/cache-mounts"), secrets_(work_dir_ + "/secrets") {}
 
   // Unmounts and removes what a build killed with the daemon left.
   void recover();
@@ -44,6 +45,8 @@ class BuildService : public backend::BuildBackend {
   backend::DistributionBackend& distribution_;
   ImageBackend& image_backend_;
   BuildCache cache_;
+  CacheMounts cache_mounts_;
+  SecretFiles secrets_;
 };
 
 }  // namespace berth::engine

@@ -14,6 +14,10 @@
 #include "backend/distribution.h"
 #include "build/primitives.h"
 #include "engine/build/build_cache.h"
+#include "engine/build/cache_mounts.h"
+#include "engine/build/mount_stubs.h"
+#include "engine/build/run_mounts.h"
+#include "engine/build/secret_files.h"
 #include "engine/container_service.h"
 #include "image/service.h"
 
@@ -31,6 +35,8 @@ struct BuildEnv {
   backend::DistributionBackend& distribution;
   BuildCache& cache;
   std::string work_dir;  // DATA_ROOT/builder: snapshots are mounted under it
+  CacheMounts& cache_mounts;  // RUN --mount=type=cache
+  SecretFiles& secrets;       // RUN --mount=type=secret
 };
 
 class EnginePrimitives : public build::Primitives {
@@ -53,6 +59,10 @@ class EnginePrimitives : public build::Primitives {
 
  private:
   Result<std::unique_ptr<MountedSnapshot>> mount_image(const std::string& image_id);
+  // RUN --mount (run_mounts.cc).
+  Result<RunMountSet> prepare_mounts(const std::vector<build::RunMount>& mounts);
+  Result<MountStubs> find_stubs(const std::string& container_id, const std::vector<std::string>& targets);
+  void remove_stubs(const std::string& container_id, const MountStubs& stubs);
   Result<std::string> commit(const build::StageImage& parent, const build::CommitInfo& commit,
                              const std::string& snapshot_key);
   // ADD's URL sources, downloaded once per build (for the digest, then the copy).

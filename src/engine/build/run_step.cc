@@ -58,6 +58,10 @@ Result<build::RunOutcome> EnginePrimitives::run(const build::RunStep& step, buil
   spec.host.resources = request_.resources;
   spec.host.shm_size = request_.shm_size;
   spec.host.extra_hosts = request_.extra_hosts;
+  // Declared before the container, so what its mounts show outlives it.
+  RunMountSet mounts = TRY(prepare_mounts(step.mounts));
+  spec.host.mounts = mounts.binds;
+  for (const auto& [target, options] : mounts.tmpfs) spec.host.tmpfs[target] = options;
   auto created = TRY(env_.containers.create("", spec));
   const std::string id = created.id;
   out.stream(" ---> Running in " + short_id(id) + "\n");
@@ -65,6 +69,15 @@ Result<build::RunOutcome> EnginePrimitives::run(const build::RunStep& step, buil
     out.stream("Removing intermediate container " + short_id(id) + "\n");
     if (auto r = env_.containers.remove(id, true, true); !r) log::warn("removing build container {}: {}", id, r.error().str());
   };
+  MountStubs stubs;
+  if (!mounts.targets.empty()) {
+    auto found = find_stubs(id, mounts.targets);
+    if (!found) {
+      remove();
+      return std::unexpected(found.error());
+    }
+    stubs = std::move(*found);
+  }
 
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -111,6 +124,7 @@ Result<build::RunOutcome> EnginePrimitives::run(const build::RunStep& step, buil
     if (request_.force_rm) remove();  // else the container stays for a look, as Docker's
     return outcome;
   }
+  remove_stubs(id, stubs);  // RUN --mount's mount points
   {
     std::lock_guard lk(env_.image_mu);
     auto mounts = env_.images.snapshots().mounts(id);

@@ -45,6 +45,26 @@ Result<std::map<std::string, backend::RegistryAuth>> registry_config(const std::
   return out;
 }
 
+// X-Berth-Build-Secrets (berth build --secret): base64url JSON {"ID":
+// "<base64 of the bytes>"}. A header, not the query: the daemon's debug log
+// shows request targets, never headers. Messages name the ID, never a byte.
+Result<std::map<std::string, std::string>> build_secrets(const std::string& header) {
+  constexpr size_t kMaxSecret = 500 * 1024;  // BuildKit's limit
+  std::map<std::string, std::string> out;
+  if (header.empty()) return out;
+  auto decoded = base64::decode(header);
+  auto j = decoded ? nlohmann::json::parse(*decoded, nullptr, false) : nlohmann::json();
+  if (!j.is_object()) return fail(Errc::InvalidArgument, "X-Berth-Build-Secrets: not base64 of a JSON object");
+  for (const auto& [id, value] : j.items()) {
+    auto bytes = value.is_string() ? base64::decode(value.get<std::string>()) : std::nullopt;
+    if (id.empty() || !bytes) return fail(Errc::InvalidArgument, "X-Berth-Build-Secrets: secret \"" + id + "\" is not base64");
+    if (bytes->size() > kMaxSecret)
+      return fail(Errc::InvalidArgument, "secret " + id + " is larger than 500 KiB");
+    out[id] = std::move(*bytes);
+  }
+  return out;
+}
+
 Result<void> build(backend::BuildBackend& b, Request& req, ResponseWriter& w) {
   backend::BuildRequest r;
   r.dockerfile = req.q("dockerfile").value_or("Dockerfile");
@@ -87,6 +107,7 @@ Result<void> build(backend::BuildBackend& b, Request& req, ResponseWriter& w) {
   for (auto [it, end] = req.query.equal_range("extrahosts"); it != end; ++it)
     for (const auto& h : split(it->second, ',', true)) r.extra_hosts.push_back(std::string(trim(h)));
   r.registry_auth = TRY(registry_config(req.header("x-registry-config")));
+  r.secrets = TRY(build_secrets(req.header("x-berth-build-secrets")));
 
   bool streaming = false;
   auto progress = [&](const std::string& line) {
