@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "cli/build_context.h"
 #include "cli/build_progress.h"
+#include "cli/build_secrets.h"
 #include "cli/command.h"
 #include "cli/credentials.h"
 #include "cli/stream.h"
@@ -20,7 +21,7 @@ namespace berth::cli {
 namespace {
 
 struct BuildFlags {
-  std::vector<std::string> args, tags, build_args, labels, add_hosts;
+  std::vector<std::string> args, tags, build_args, labels, add_hosts, secrets;
   std::string file, target, network, platform, iidfile, memory, memory_swap, shm_size, cgroup_parent;
   std::string cpuset_cpus, cpuset_mems;
   int64_t cpu_shares = 0, cpu_period = 0, cpu_quota = 0;
@@ -67,6 +68,7 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
   const std::string& context = f.args[0];
   if (context.find("://") != std::string::npos || context.starts_with("git@"))
     return fail(Errc::Unsupported, "berth build takes a directory or - as its context (URLs are not supported yet)");
+  const std::string secrets = TRY(secrets_header(f.secrets));  // read before the context is sent
   std::string q = "/build?rm=" + std::string(f.rm ? "1" : "0");
   for (const auto& t : f.tags) q += "&t=" + url_encode(t);
   if (!f.target.empty()) q += "&target=" + url_encode(f.target);
@@ -125,6 +127,7 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
   }
   std::map<std::string, std::string> headers;
   if (auto rc = registry_config(); !rc.empty()) headers["X-Registry-Config"] = rc;
+  if (!secrets.empty()) headers["X-Berth-Build-Secrets"] = secrets;
   api::Client* c = TRY(cli.client());
   BuildProgress progress(1, is_terminal(1), f.quiet);
   auto r = TRY(c->upload_stream("POST", q, body_fd, "application/x-tar",
@@ -174,6 +177,8 @@ void add_build_commands(Invocation& inv, CLI::App* parent) {
   add_bool(app, "--pull", f->pull, "Always attempt to pull a newer version of the image");
   add_bool(app, "-q,--quiet", f->quiet, "Suppress the build output and print image ID on success");
   add_bool(app, "--rm", f->rm, "Remove intermediate containers after a successful build (default true)");
+  add_list(app, "--secret", f->secrets,
+           "Secret to expose to the build (RUN --mount=type=secret): id=ID[,src=FILE|,env=VAR]");
   add_string(app, "--shm-size", f->shm_size, "Size of \"/dev/shm\"", "bytes");
   add_list(app, "-t,--tag", f->tags, "Name and optionally a tag in the \"name:tag\" format");
   add_string(app, "--target", f->target, "Set the target build stage to build.");
