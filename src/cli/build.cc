@@ -10,6 +10,7 @@
 #include "base/base64.h"
 #include "base/file.h"
 #include "cli/build_context.h"
+#include "cli/build_output.h"
 #include "cli/build_progress.h"
 #include "cli/build_secrets.h"
 #include "cli/command.h"
@@ -22,7 +23,7 @@ namespace {
 
 struct BuildFlags {
   std::vector<std::string> args, tags, build_args, labels, add_hosts, secrets;
-  std::string file, target, network, platform, iidfile, memory, memory_swap, shm_size, cgroup_parent;
+  std::string file, target, network, platform, iidfile, memory, memory_swap, shm_size, cgroup_parent, output;
   std::string cpuset_cpus, cpuset_mems;
   int64_t cpu_shares = 0, cpu_period = 0, cpu_quota = 0;
   bool no_cache = false, pull = false, quiet = false, rm = true, force_rm = false, legacy_stages = false;
@@ -69,6 +70,9 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
   if (context.find("://") != std::string::npos || context.starts_with("git@"))
     return fail(Errc::Unsupported, "berth build takes a directory or - as its context (URLs are not supported yet)");
   const std::string secrets = TRY(secrets_header(f.secrets));  // read before the context is sent
+  std::optional<BuildOutput> output;
+  if (!f.output.empty()) output = TRY(parse_build_output(f.output));
+  const int log_fd = output && output->to_stdout() ? 2 : 1;  // stdout is the tar's
   std::string q = "/build?rm=" + std::string(f.rm ? "1" : "0");
   for (const auto& t : f.tags) q += "&t=" + url_encode(t);
   if (!f.target.empty()) q += "&target=" + url_encode(f.target);
@@ -121,7 +125,8 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
     }
     auto tar = TRY(tar_context(context, dockerfile, is_text));
     q += "&dockerfile=" + url_encode(tar.dockerfile);
-    if (!f.quiet) outf("Sending build context to berthd  {}\n", human_size(static_cast<double>(tar.bytes), 4));
+    if (!f.quiet)
+      write_all(log_fd, fmt::format("Sending build context to berthd  {}\n", human_size(static_cast<double>(tar.bytes), 4)));
     body = std::move(tar.fd);
     body_fd = body.get();
   }
@@ -129,7 +134,7 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
   if (auto rc = registry_config(); !rc.empty()) headers["X-Registry-Config"] = rc;
   if (!secrets.empty()) headers["X-Berth-Build-Secrets"] = secrets;
   api::Client* c = TRY(cli.client());
-  BuildProgress progress(1, is_terminal(1), f.quiet);
+  BuildProgress progress(log_fd, is_terminal(log_fd), f.quiet);
   auto r = TRY(c->upload_stream("POST", q, body_fd, "application/x-tar",
                                 [&](std::string_view data) {
                                   progress.feed(data);
@@ -142,7 +147,8 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
     errf("{}\n", outcome.error);
     return outcome.code ? outcome.code : 1;
   }
-  if (f.quiet) outf("{}\n", outcome.image_id);
+  if (output) TRYV(export_build_output(cli, outcome.image_id, *output));
+  if (f.quiet) write_all(log_fd, outcome.image_id + "\n");
   if (!f.iidfile.empty()) TRYV(write_file_atomic(f.iidfile, outcome.image_id, 0644, false));
   return 0;
 }
@@ -173,6 +179,8 @@ void add_build_commands(Invocation& inv, CLI::App* parent) {
              "bytes");
   add_string(app, "--network", f->network, "Set the networking mode for the RUN instructions during build (default \"default\")");
   add_bool(app, "--no-cache", f->no_cache, "Do not use cache when building the image");
+  add_string(app, "-o,--output", f->output,
+             "Export the result's filesystem: type=local,dest=DIR or type=tar,dest=FILE|- (DIR and - for short)");
   add_string(app, "--platform", f->platform, "Set platform if server is multi-platform capable");
   add_bool(app, "--pull", f->pull, "Always attempt to pull a newer version of the image");
   add_bool(app, "-q,--quiet", f->quiet, "Suppress the build output and print image ID on success");

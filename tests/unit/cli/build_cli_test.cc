@@ -1,4 +1,4 @@
-// berth build's client side: --secret.
+// berth build's client side: --secret and --output.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -8,6 +8,7 @@
 
 #include "base/base64.h"
 #include "base/file.h"
+#include "cli/build_output.h"
 #include "cli/build_secrets.h"
 
 namespace berth::cli {
@@ -31,6 +32,25 @@ TEST(BuildSecrets, FilesAndVariablesBecomeTheHeader) {
             "secret x: environment variable BERTH_TEST_UNSET_VAR is not set");
   EXPECT_EQ(secrets_header({"id=x,color=red"}).error().message, "invalid --secret id=x,color=red: unexpected key 'color'");
   ::unsetenv("BERTH_TEST_SECRET");
+}
+
+TEST(BuildOutput, TheTwoExportersAndBuildxsShorthands) {
+  auto local = parse_build_output("type=local,dest=out");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->kind, BuildOutput::Kind::local);
+  EXPECT_EQ(local->dest, "out");
+  auto tar = parse_build_output("type=tar,dest=-");
+  ASSERT_TRUE(tar);
+  EXPECT_TRUE(tar->to_stdout());
+  EXPECT_EQ(parse_build_output("dir")->kind, BuildOutput::Kind::local);
+  EXPECT_TRUE(parse_build_output("-")->to_stdout());
+  EXPECT_EQ(parse_build_output("type=image,name=x").error().message,
+            "invalid --output type=image,name=x: unexpected key 'name'");
+  EXPECT_EQ(parse_build_output("type=registry,dest=x").error().message,
+            "invalid --output type=registry,dest=x: berth exports type=local and type=tar (not registry)");
+  EXPECT_EQ(parse_build_output("type=tar").error().message, "invalid --output type=tar: dest is required");
+  EXPECT_EQ(parse_build_output("type=local,dest=-").error().message,
+            "invalid --output type=local,dest=-: a local export needs a directory (dest=DIR)");
 }
 
 }  // namespace
