@@ -21,6 +21,8 @@ struct BuildOptions {
   bool skip_unused_stages = false;
   // berth's native mode also runs RUN --mount (the legacy builder refuses it).
   bool run_mounts = false;
+  // ... and builds stages that do not read each other at the same time.
+  bool parallel_stages = false;
 };
 
 }  // namespace berth::build

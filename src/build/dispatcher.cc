@@ -140,29 +140,33 @@ Result<std::string> Dispatcher::run() {
   for (size_t s = target_ + 1; s-- > 0;)
     if (wanted[s])
       for (size_t n : stages_[s].needs) wanted[n] = true;
-  for (size_t s = 0; s <= target_; ++s) {
-    if (!wanted[s]) {
-      step_no_ += stages_[s].end - stages_[s].from;
-      continue;
-    }
-    TRYV(build_stage(s));
-  }
+  TRYV(build_stages(wanted));
   std::vector<std::string> unused;
   for (const auto& [name, value] : opt_.build_args)
     if (!consumed_.contains(name) && !is_proxy_arg(name)) unused.push_back(name);
   if (!unused.empty()) out_.stream("[Warning] One or more build-args [" + join(unused, " ") + "] were not consumed\n");
-  const auto& id = stages_[target_].image_id;
+  auto id = built_image(target_);
   if (!id || id->empty()) return fail(Errc::InvalidArgument, "No image was generated. Is your Dockerfile empty?");
   return *id;
 }
 
-Result<void> Dispatcher::build_stage(size_t index) {
+Result<void> Dispatcher::build_stage(size_t index, Output& out, int& exit_code) {
   const auto& stage = stages_[index];
   State st;
   st.stage = index;
-  st.out = &out_;
-  TRYV(step(st, df_.instructions[stage.from], false));
-  for (size_t i = stage.from + 1; i < stage.end; ++i) TRYV(step(st, df_.instructions[i], false));
+  st.out = &out;
+  st.next_step = stage.from + 1;  // a stage's steps keep their numbers whatever is built or skipped
+  auto built = [&]() -> Result<void> {
+    for (size_t i = stage.from; i < stage.end; ++i) {
+      if (aborted_) return fail(Errc::Unavailable, "stopped: another stage failed");
+      TRYV(step(st, df_.instructions[i], false));
+    }
+    return {};
+  }();
+  if (!built) {
+    exit_code = st.exit_code;
+    return built;
+  }
   if (index == target_ && !opt_.labels.empty()) {
     // `--label`: a LABEL step of its own at the end, as the legacy builder adds.
     std::string text = "LABEL";
@@ -172,13 +176,14 @@ Result<void> Dispatcher::build_stage(size_t index) {
     label.line = 0;
     TRYV(step(st, label, false));
   }
+  std::lock_guard lk(mu_);
   stages_[index].image_id = st.image.id;
   return {};
 }
 
 Result<void> Dispatcher::step(State& st, const Instruction& ins, bool trigger) {
   if (!trigger)
-    st.out->stream("Step " + std::to_string(++step_no_) + "/" + std::to_string(total_steps_) + " : " + ins.original + "\n");
+    st.out->stream("Step " + std::to_string(st.next_step++) + "/" + std::to_string(total_steps_) + " : " + ins.original + "\n");
   auto r = ins.keyword == "FROM" ? from(st, ins) : dispatch(st, ins);
   if (!r && ins.line > 0) return std::unexpected(std::move(r.error()).wrap("Dockerfile line " + std::to_string(ins.line)));
   return r;
@@ -195,7 +200,7 @@ Result<void> Dispatcher::from(State& st, const Instruction& ins) {
   st.author.clear();
   st.args.clear();
   if (auto stage = stage_index(ref, st.stage)) {
-    const auto& id = stages_[*stage].image_id;
+    auto id = built_image(*stage);
     if (!id) return fail(Errc::InvalidArgument, "stage " + ref + " was not built");
     st.image = id->empty() ? StageImage{} : TRY(p_.load(*id));
   } else if (ascii_lower(ref) == "scratch") {

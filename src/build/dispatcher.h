@@ -4,7 +4,9 @@
 // engine through Primitives. Pure: no I/O of its own.
 #pragma once
 
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -47,13 +49,21 @@ class Dispatcher {
     size_t stage = 0;
     bool meta = false;       // the ARGs before the first FROM: no image, no commit
     Output* out = nullptr;   // where this stage's log goes
+    size_t next_step = 0;    // the next "Step N/M"'s N
+    int exit_code = 0;       // a failed RUN's
   };
 
   Result<void> plan();
   // What each stage reads from the others (FROM, COPY --from, RUN --mount from=).
   void link_stages();
   Result<size_t> stage_index(const std::string& name_or_index, size_t before) const;
-  Result<void> build_stage(size_t index);
+  // The stages wanted, one after another or (parallel_stages) each once
+  // the stages it reads are built (dispatcher_stages.cc).
+  Result<void> build_stages(const std::vector<bool>& wanted);
+  // exit_code: a failed RUN's.
+  Result<void> build_stage(size_t index, Output& out, int& exit_code);
+  std::optional<std::string> built_image(size_t stage) const;  // once built
+  std::string stage_label(size_t stage) const;                  // its name, or "stage-N"
   Result<void> step(State& st, const Instruction& ins, bool trigger);
   Result<void> from(State& st, const Instruction& ins);
   Result<void> run_triggers(State& st);
@@ -104,6 +114,9 @@ class Dispatcher {
   size_t target_ = 0;                 // the stage built last
   size_t total_steps_ = 0, step_no_ = 0;
   int failed_exit_code_ = 0;
+  // Stages building at once share these: built images, consumed_.
+  mutable std::mutex mu_;
+  std::atomic<bool> aborted_{false};  // a stage failed: the others stop at their next step
 };
 
 }  // namespace berth::build

@@ -40,7 +40,7 @@ Result<void> Dispatcher::copy_step(State& st, const Instruction& ins) {
     if (ref.empty()) return fail(Errc::InvalidArgument, "--from requires a stage name, index or image");
     step.from.context = false;
     if (auto stage = stage_index(ref, st.stage)) {
-      const auto& id = stages_[*stage].image_id;
+      auto id = built_image(*stage);
       if (!id) return fail(Errc::InvalidArgument, "stage " + ref + " was not built");
       if (id->empty()) return fail(Errc::InvalidArgument, "stage " + ref + " has no files (FROM scratch without a layer)");
       step.from.image = *id;

@@ -216,7 +216,10 @@ Result<void> Dispatcher::arg_step(State& st, const Instruction& ins) {
         if (m.name == a.name) fallback = m.value;
     auto given = opt_.build_args.find(a.name);
     a.value = given != opt_.build_args.end() && given->second ? given->second : fallback;
-    consumed_.insert(a.name);
+    {
+      std::lock_guard lk(mu_);  // stages may run at once
+      consumed_.insert(a.name);
+    }
     message += " " + (eq == std::string::npos ? a.name : a.name + "=" + *fallback);
     st.args.push_back(std::move(a));
   }

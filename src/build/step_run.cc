@@ -43,7 +43,7 @@ Result<void> Dispatcher::run_step(State& st, const Instruction& ins) {
   if (TRY(from_cache(st, key))) return {};
   auto outcome = TRY(p_.run(step, *st.out));
   if (outcome.exit_code != 0) {
-    failed_exit_code_ = outcome.exit_code;
+    st.exit_code = outcome.exit_code;
     return fail(Errc::Unavailable,
                 "The command '" + command + "' returned a non-zero code: " + std::to_string(outcome.exit_code));
   }
@@ -59,7 +59,7 @@ Result<std::string> Dispatcher::resolve_mounts(const State& st, std::vector<RunM
     std::string content;
     if (!m.from.empty()) {
       if (auto stage = stage_index(m.from, st.stage)) {
-        const auto& id = stages_[*stage].image_id;
+        auto id = built_image(*stage);
         if (!id) return fail(Errc::InvalidArgument, "stage " + m.from + " was not built");
         if (id->empty()) return fail(Errc::InvalidArgument, "stage " + m.from + " has no files (FROM scratch without a layer)");
         m.from_image = *id;

@@ -59,36 +59,58 @@ void BuildProgress::text(std::string_view s) {
   partial_.append(s);
   size_t nl;
   while ((nl = partial_.find('\n')) != std::string::npos) {
-    std::string line = partial_.substr(0, nl);
+    std::string text = partial_.substr(0, nl);
     partial_.erase(0, nl + 1);
-    if (line.starts_with("Step ")) {
-      if (in_step_) step_done("");
-      auto colon = line.find(" : ");
-      std::string counter = line.substr(5, colon == std::string::npos ? std::string::npos : colon - 5);
-      std::string what = colon == std::string::npos ? "" : line.substr(colon + 3);
-      write(fmt::format("\x1b[1m[{}]\x1b[0m {}\n", counter, what));
-      in_step_ = true;
-      cached_ = false;
-      step_start_ = std::chrono::steady_clock::now();
-    } else if (line == " ---> Using cache") {
-      cached_ = true;
-    } else if (line.starts_with(" ---> Running in ") || line.starts_with("Removing intermediate container ")) {
-      // The container is an implementation detail here; the plain log keeps it.
-    } else if (line.starts_with(" ---> ")) {
-      step_done(line.substr(6));
-    } else if (in_step_) {
-      write("    " + line + "\n");
-    } else {
-      write(line + "\n");
+    // "[stage] ...": a stage's line when the stage announced itself with a Step line.
+    std::string stage;
+    if (text.starts_with("[")) {
+      auto close = text.find("] ");
+      if (close != std::string::npos) {
+        std::string name = text.substr(1, close - 1);
+        std::string rest = text.substr(close + 2);
+        if (rest.starts_with("Step ")) stages_.insert(name);
+        if (stages_.contains(name)) {
+          stage = name;
+          text = rest;
+        }
+      }
     }
+    line(stage, text);
   }
 }
 
-void BuildProgress::step_done(const std::string& id) {
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
-  if (cached_) write(fmt::format("    \x1b[2mcached {}\x1b[0m\n", id));
-  else write(fmt::format("    \x1b[2mdone {} in {:.2f}s\x1b[0m\n", id, secs));
-  in_step_ = false;
+void BuildProgress::line(const std::string& stage, const std::string& text) {
+  auto& st = steps_[stage];
+  const std::string label = stage.empty() ? "" : fmt::format("\x1b[36m[{}]\x1b[0m ", stage);
+  if (text.starts_with("Step ")) {
+    if (st.in_step) step_done(stage, "");
+    auto colon = text.find(" : ");
+    std::string counter = text.substr(5, colon == std::string::npos ? std::string::npos : colon - 5);
+    std::string what = colon == std::string::npos ? "" : text.substr(colon + 3);
+    write(fmt::format("{}\x1b[1m[{}]\x1b[0m {}\n", label, counter, what));
+    st.in_step = true;
+    st.cached = false;
+    st.start = std::chrono::steady_clock::now();
+  } else if (text == " ---> Using cache") {
+    st.cached = true;
+  } else if (text.starts_with(" ---> Running in ") || text.starts_with("Removing intermediate container ")) {
+    // The container is an implementation detail here; the plain log keeps it.
+  } else if (text.starts_with(" ---> ")) {
+    step_done(stage, text.substr(6));
+  } else if (st.in_step) {
+    write(label + "    " + text + "\n");
+  } else {
+    write(label + text + "\n");
+  }
+}
+
+void BuildProgress::step_done(const std::string& stage, const std::string& id) {
+  auto& st = steps_[stage];
+  const std::string label = stage.empty() ? "" : fmt::format("\x1b[36m[{}]\x1b[0m ", stage);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - st.start).count();
+  if (st.cached) write(fmt::format("{}    \x1b[2mcached {}\x1b[0m\n", label, id));
+  else write(fmt::format("{}    \x1b[2mdone {} in {:.2f}s\x1b[0m\n", label, id, secs));
+  st.in_step = false;
 }
 
 BuildProgress::Outcome BuildProgress::finish() {

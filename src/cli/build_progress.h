@@ -1,10 +1,13 @@
 // Draws a build's JSON message stream: off a terminal, the log as the
 // legacy builder writes it (what `docker build` prints); on one, a step per
 // line with its time and whether the cache answered, the RUN output
-// indented under it.
+// indented under it. Stages built at once (native mode) prefix their lines
+// with "[stage] ": each stage's steps are followed on their own.
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -24,15 +27,20 @@ class BuildProgress {
  private:
   void message(const std::string& line);
   void text(std::string_view stream_text);
-  void step_done(const std::string& how);
+  struct Step {
+    bool in_step = false, cached = false;
+    std::chrono::steady_clock::time_point start;
+  };
+  void line(const std::string& stage, const std::string& text);
+  void step_done(const std::string& stage, const std::string& how);
   void write(std::string_view s);
 
   int fd_;
   bool terminal_, quiet_;
   std::string pending_, partial_;
   Outcome outcome_;
-  bool in_step_ = false, cached_ = false;
-  std::chrono::steady_clock::time_point step_start_;
+  std::map<std::string, Step> steps_;  // by stage ("" when lines have no prefix)
+  std::set<std::string> stages_;       // prefixes seen on a "Step" line
 };
 
 }  // namespace berth::cli

@@ -200,6 +200,7 @@ Result<std::string> BuildService::build(const backend::BuildRequest& request,
   opt.platform = request.platform;
   opt.skip_unused_stages = request.native;
   opt.run_mounts = request.native;
+  opt.parallel_stages = request.native;
   JsonOutput out(progress, request.quiet);
   for (const auto& w : parsed->warnings) out.stream("[WARNING]: " + w + "\n");
   EnginePrimitives primitives(

@@ -71,6 +71,8 @@ class EnginePrimitives : public build::Primitives {
   BuildEnv env_;
   const backend::BuildRequest& request_;
   std::string context_dir_;
+  // Stages may build at once (native mode): downloads_ and downloaded_ are mu_'s.
+  std::mutex mu_;
   std::string downloads_;
   int mount_seq_ = 0;
   std::map<std::string, std::string> downloaded_;  // url -> file name in downloads_

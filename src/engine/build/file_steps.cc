@@ -64,6 +64,8 @@ Result<build::SourceDigest> EnginePrimitives::digest_sources(const build::CopySt
     single_dir = sources.size() == 1 && sources[0].is_dir;
     parts.push_back(hex_of(TRY(buildfs::digest_sources(root_fd, sources))));
   }
+  std::unique_lock downloads(mu_, std::defer_lock);
+  if (!urls.empty()) downloads.lock();  // one download at a time, each once
   for (const auto& url : urls) {
     std::string dir = TRY(download_dir()) + "/" + std::to_string(downloaded_.size());
     if (!downloaded_.contains(url)) {
@@ -113,6 +115,8 @@ Result<std::string> EnginePrimitives::copy(const build::CopyStep& step) {
     opt.extract_archives = step.add && step.from.context;
     TRY(buildfs::copy_sources(src_root, sources, dst->root(), step.dest, step.workdir, opt));
   }
+  std::unique_lock downloads(mu_, std::defer_lock);
+  if (!urls.empty()) downloads.lock();
   for (const auto& url : urls) {
     auto it = downloaded_.find(url);
     if (it == downloaded_.end()) return fail(Errc::Internal, "ADD " + url + ": not downloaded");
