@@ -215,6 +215,11 @@ berth build "$M"
 expect_match "cache mount: one locked cache at two targets of a RUN is one directory (no self-deadlock)" \
   "^0 .*(^|$NL)one-cache$NL" "$RC $OUT"
 
+printf 'FROM busybox:latest AS tool\nRUN mkdir /out && echo seeded > /out/s.txt\nFROM busybox:latest\nRUN --mount=type=cache,id=e2e-seeded,target=/seed,from=tool,source=/out,mode=0700 cat /seed/s.txt > /seeded.txt; stat -c %%a /seed >> /seeded.txt\n' >"$M/Dockerfile"
+berth build -t e2e/seeded "$M"
+berth run --rm --pull never e2e/seeded cat /seeded.txt
+expect_eq "cache mount: a new cache filled from a stage (from=, source=), with its mode" "seeded${NL}700" "$OUT"
+
 # --- the legacy builder refuses RUN --mount ---------------------------------------------------
 printf 'FROM busybox:latest\nRUN --mount=type=cache,target=/c true\n' >"$M/Dockerfile"
 capture env DOCKER_BUILDKIT=0 "$DOCKER_CLI" build "$M"
@@ -240,5 +245,12 @@ berth ps -a -q --filter label=org.berth.build.output
 expect_eq "--output: no container left behind" "" "$OUT"
 berth build --output type=registry "$P"
 expect_match "--output type=registry: refused, naming what is exported" "berth exports type=local and type=tar" "$ERR"
+
+# --- builder prune takes the cache mounts no RUN uses ------------------------------------------
+capture env DOCKER_BUILDKIT=0 "$DOCKER_CLI" builder prune -af
+expect_eq "builder prune: exit 0" 0 "$RC"
+berth build -t e2e/cache:4 --build-arg N=4 "$C"
+berth run --rm --pull never e2e/cache:4 cat /seen.txt
+expect_eq "builder prune: the cache mount is gone (the next build sees an empty one)" "" "$OUT"
 
 echo "# took $SECONDS s"
