@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/printf.h>
 
+#include "build/go_text.h"
 #include "base/go_time.h"
 
 namespace berth::cli {
@@ -92,31 +93,7 @@ std::string ellipsis(std::string_view text, size_t max_chars) {
   return std::string(text.substr(0, starts[max_chars - 1])) + "…";
 }
 
-std::string go_quote(std::string_view text) {
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);  // printable ASCII and UTF-8 kept as is
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string go_quote(std::string_view text) { return build::gotext::quote(text); }
 
 std::string go_time_string(int64_t unix_seconds) {
   time_t t = static_cast<time_t>(unix_seconds);

@@ -1,5 +1,7 @@
 #include "engine/image_rootfs.h"
 
+#include "engine/image_config.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,25 +16,6 @@
 #include "snapshot/mount.h"
 
 namespace berth::engine {
-namespace {
-
-// The new image's config from the container's (Docker's commit keeps these fields).
-image::ContainerConfig image_config_of(const model::ContainerConfig& c) {
-  image::ContainerConfig cc;
-  if (!c.user.empty()) cc.user = c.user;
-  if (!c.exposed_ports.empty()) cc.exposed_ports = c.exposed_ports;
-  if (!c.env.empty()) cc.env = c.env;
-  if (c.entrypoint) cc.entrypoint = *c.entrypoint;
-  if (c.cmd) cc.cmd = *c.cmd;
-  if (!c.volumes.empty()) cc.volumes = c.volumes;
-  if (!c.working_dir.empty()) cc.working_dir = c.working_dir;
-  if (!c.labels.empty()) cc.labels = c.labels;
-  if (!c.stop_signal.empty()) cc.stop_signal = c.stop_signal;
-  return cc;
-}
-
-}  // namespace
-
 Result<ImageDefaults> ImageRootfs::resolve_image(const std::string& ref) {
   image::ImageInfo info;
   {
@@ -115,7 +98,7 @@ Result<std::string> ImageRootfs::commit(const std::string& key, const RootfsComm
   image::CommitRequest commit;
   commit.snapshot_key = key;
   commit.parent_image = req.parent_image_id;
-  commit.config = image_config_of(req.config);
+  commit.config = image_config_of(req.config);  // engine/image_config.h
   TRYV(image::apply_changes(commit.config, req.changes));
   commit.author = req.author;
   commit.history.author = req.author;

@@ -3,6 +3,7 @@
 #include "engine/build/engine_primitives.h"
 
 #include "engine/build/mounted_snapshot.h"
+#include "engine/image_config.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,34 +13,12 @@
 #include <filesystem>
 
 #include "base/log.h"
-#include "dockerapi/container_json.h"
 #include "engine/image_rootfs.h"
 #include "image/reference.h"
 #include "snapshot/mount.h"
 
 namespace berth::engine {
 namespace {
-
-// The image config's "config" from the builder's: the typed fields, and
-// Docker's keys for the rest (Healthcheck, OnBuild, Shell), as
-// render_config writes them.
-image::ContainerConfig image_config(const model::ContainerConfig& c, const std::string& parent_id) {
-  image::ContainerConfig cc;
-  if (!c.user.empty()) cc.user = c.user;
-  if (!c.exposed_ports.empty()) cc.exposed_ports = c.exposed_ports;
-  if (!c.env.empty()) cc.env = c.env;
-  if (c.entrypoint) cc.entrypoint = *c.entrypoint;
-  if (c.cmd) cc.cmd = *c.cmd;
-  if (!c.volumes.empty()) cc.volumes = c.volumes;
-  if (!c.working_dir.empty()) cc.working_dir = c.working_dir;
-  if (!c.labels.empty()) cc.labels = c.labels;
-  if (!c.stop_signal.empty()) cc.stop_signal = c.stop_signal;
-  auto j = dockerapi::render_config(c);
-  for (const char* key : {"Healthcheck", "OnBuild", "Shell"})
-    if (j.contains(key) && !j[key].is_null()) cc.extra[key] = j[key];
-  if (!parent_id.empty()) cc.extra["Image"] = parent_id;  // the legacy builder records the parent here
-  return cc;
-}
 
 std::string snapshot_key() {
   static std::atomic<unsigned> seq{0};
@@ -96,7 +75,8 @@ Result<std::string> EnginePrimitives::commit(const build::StageImage& parent, co
   req.snapshot_key = snapshot_key;
   req.empty_layer = snapshot_key.empty();
   req.parent_image = parent.id;
-  req.config = image_config(info.config, parent.id);
+  req.config = image_config_of(info.config);
+  if (!parent.id.empty()) req.config.extra["Image"] = parent.id;  // the legacy builder records the parent here
   req.history.created_by = info.created_by;
   req.history.author = info.author;
   req.author = info.author;
