@@ -29,11 +29,13 @@ std::string hex_of(const std::string& digest) { return digest.starts_with("sha25
 Result<std::string> EnginePrimitives::make_workdir(const build::StageImage& parent, const std::string& path,
                                                    const build::CommitInfo& info) {
   auto dst = TRY(mount_image(parent.id));
-  layer::ResolveOptions ro;
-  ro.clamp_dotdot = true;
-  layer::Resolver resolver(dst->root(), ro);
   auto parts = split(path, '/', true);
   if (!parts.empty()) {
+    // The resolver keeps a directory of the mount open: it is gone before the unmount, which
+    // would otherwise find the mount busy (~90 ms of retries, then a lazy detach).
+    layer::ResolveOptions ro;
+    ro.clamp_dotdot = true;
+    layer::Resolver resolver(dst->root(), ro);
     std::string name = parts.back();
     parts.pop_back();
     int dir = TRY(resolver.parent_dir(join(parts, "/"), path, true));
