@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "base/base64.h"
@@ -119,7 +121,13 @@ Result<int> run_build(Cli& cli, const BuildFlags& f) {
     if (f.file == "-") {
       std::string text;
       char buf[65536];
-      for (ssize_t n; (n = ::read(0, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+      for (;;) {
+        ssize_t n = ::read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail_errno("reading the Dockerfile from stdin");
+        if (n == 0) break;
+        text.append(buf, static_cast<size_t>(n));
+      }
       dockerfile = text;
       is_text = true;
     }

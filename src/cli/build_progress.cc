@@ -12,14 +12,7 @@ namespace berth::cli {
 void BuildProgress::write(std::string_view s) { write_all(fd_, s); }
 
 void BuildProgress::feed(std::string_view data) {
-  pending_.append(data);
-  size_t nl;
-  while ((nl = pending_.find('\n')) != std::string::npos) {
-    std::string line = pending_.substr(0, nl);
-    pending_.erase(0, nl + 1);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) message(line);
-  }
+  lines_.feed(data, [&](const std::string& line) { message(line); });
 }
 
 void BuildProgress::message(const std::string& line) {
@@ -114,8 +107,7 @@ void BuildProgress::step_done(const std::string& stage, const std::string& id) {
 }
 
 BuildProgress::Outcome BuildProgress::finish() {
-  if (!pending_.empty()) message(pending_);
-  pending_.clear();
+  lines_.finish([&](const std::string& line) { message(line); });
   if (terminal_ && !partial_.empty()) write(partial_ + "\n");
   partial_.clear();
   return outcome_;

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "cli/json_lines.h"
+
 namespace berth::cli {
 
 class BuildProgress {
@@ -37,7 +39,8 @@ class BuildProgress {
 
   int fd_;
   bool terminal_, quiet_;
-  std::string pending_, partial_;
+  JsonLines lines_;
+  std::string partial_;  // stream text up to its next newline (terminal mode)
   Outcome outcome_;
   std::map<std::string, Step> steps_;  // by stage ("" when lines have no prefix)
   std::set<std::string> stages_;       // prefixes seen on a "Step" line

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "cli/command.h"
+#include "cli/json_lines.h"
 #include "cli/filters.h"
 #include "cli/inspect.h"
 #include "cli/stream.h"
@@ -90,15 +91,10 @@ std::vector<Json> image_rows(const Json& img, bool trunc, int64_t now) {
 // A JSON message stream (load, import): "stream"/"status" lines printed,
 // "error" returned.
 struct JsonMessages {
-  std::string pending;
+  JsonLines lines;
   std::string error;
   void feed(std::string_view data) {
-    pending.append(data);
-    size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      handle(pending.substr(0, nl));
-      pending.erase(0, nl + 1);
-    }
+    lines.feed(data, [&](const std::string& line) { handle(line); });
   }
   void handle(const std::string& line) {
     Json j = Json::parse(line, nullptr, false);
@@ -112,8 +108,7 @@ struct JsonMessages {
     }
   }
   Result<void> finish() {
-    if (!pending.empty()) handle(pending);
-    pending.clear();
+    lines.finish([&](const std::string& line) { handle(line); });
     if (!error.empty()) return fail(Errc::Internal, error);
     return {};
   }

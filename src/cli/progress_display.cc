@@ -10,19 +10,11 @@ namespace berth::cli {
 void ProgressDisplay::print(std::string_view s) { write_all(fd_, s); }
 
 void ProgressDisplay::feed(std::string_view data) {
-  pending_.append(data);
-  size_t nl;
-  while ((nl = pending_.find('\n')) != std::string::npos) {
-    std::string line = pending_.substr(0, nl);
-    pending_.erase(0, nl + 1);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) handle(line);
-  }
+  messages_.feed(data, [&](const std::string& line) { handle(line); });
 }
 
 Result<void> ProgressDisplay::finish() {
-  if (!pending_.empty()) handle(pending_);
-  pending_.clear();
+  messages_.finish([&](const std::string& line) { handle(line); });
   if (!error_.empty()) return fail(Errc::Internal, error_);
   return {};
 }

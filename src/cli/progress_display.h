@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "cli/json_lines.h"
 
 namespace berth::cli {
 
@@ -28,7 +29,7 @@ class ProgressDisplay {
   int fd_;
   bool terminal_;
   bool quiet_;
-  std::string pending_;
+  JsonLines messages_;
   std::string error_;
   std::map<std::string, size_t> lines_;  // layer id -> its line, counted from the first
 };

@@ -239,8 +239,9 @@ Result<backend::BuildPruneReport> BuildService::prune(const std::string& filters
   std::map<std::string, metadata::ImageRecord> records;
   {
     std::lock_guard lk(image_mu_);
-    for (auto& s : TRY(images_.metadata().list())) records[s.image.id] = s.image;
-    for (auto& s : TRY(images_.metadata().list())) {
+    auto all = TRY(images_.metadata().list());
+    for (auto& s : all) records[s.image.id] = s.image;
+    for (auto& s : all) {
       bool used = !s.refs.empty() || !containers_.containers_using(s.image.id, false).empty();
       for (std::string id = s.image.id; used && !id.empty() && !in_use.contains(id);
            id = records.contains(id) ? records[id].parent : std::string())

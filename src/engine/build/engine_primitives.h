@@ -74,8 +74,13 @@ class EnginePrimitives : public build::Primitives {
   // Stages may build at once (native mode): downloads_ and downloaded_ are mu_'s.
   std::mutex mu_;
   std::string downloads_;
-  int mount_seq_ = 0;
-  std::map<std::string, std::string> downloaded_;  // url -> file name in downloads_
+  // An ADD URL's download: fetched once per build, for the digest, then copied.
+  struct Downloaded {
+    std::string path;    // the file, in a directory of its own under downloads_
+    std::string name;    // from the URL ("" when it has none)
+    std::string digest;  // of its content
+  };
+  std::map<std::string, Downloaded> downloaded_;  // by URL
 };
 
 }  // namespace berth::engine

@@ -69,15 +69,14 @@ Result<build::SourceDigest> EnginePrimitives::digest_sources(const build::CopySt
   std::unique_lock downloads(mu_, std::defer_lock);
   if (!urls.empty()) downloads.lock();  // one download at a time, each once
   for (const auto& url : urls) {
-    std::string dir = TRY(download_dir()) + "/" + std::to_string(downloaded_.size());
-    if (!downloaded_.contains(url)) {
+    auto it = downloaded_.find(url);
+    if (it == downloaded_.end()) {
+      std::string dir = TRY(download_dir()) + "/" + std::to_string(downloaded_.size());
       if (::mkdir(dir.c_str(), 0700) != 0) return fail_errno("creating " + dir);
       auto d = TRY(buildfs::download_url(url, dir));
-      downloaded_[url] = d.path + "\n" + d.name;
-      parts.push_back(hex_of(d.digest));
-    } else {
-      parts.push_back(url);
+      it = downloaded_.emplace(url, Downloaded{d.path, d.name, hex_of(d.digest)}).first;
     }
+    parts.push_back(it->second.digest);
     ++count;
   }
   build::SourceDigest out;
@@ -122,17 +121,19 @@ Result<std::string> EnginePrimitives::copy(const build::CopyStep& step) {
   for (const auto& url : urls) {
     auto it = downloaded_.find(url);
     if (it == downloaded_.end()) return fail(Errc::Internal, "ADD " + url + ": not downloaded");
-    auto nl = it->second.find('\n');
-    std::string path = it->second.substr(0, nl), name = it->second.substr(nl + 1);
+    std::string name = it->second.name;
     if (name.empty()) {
       if (step.dest.ends_with("/"))
         return fail(Errc::InvalidArgument, "cannot determine filename from url: " + url);
       name = "download";
     }
-    std::string dir = std::filesystem::path(path).parent_path();
-    if (std::filesystem::path(path).filename() != name && ::rename(path.c_str(), (dir + "/" + name).c_str()) != 0)
-      return fail_errno("naming the download of " + url);
-    it->second = dir + "/" + name + "\n" + name;
+    // The copy takes the file's own name: give it the URL's.
+    std::string dir = std::filesystem::path(it->second.path).parent_path();
+    if (std::filesystem::path(it->second.path).filename() != name) {
+      if (::rename(it->second.path.c_str(), (dir + "/" + name).c_str()) != 0)
+        return fail_errno("naming the download of " + url);
+      it->second.path = dir + "/" + name;
+    }
     UniqueFd root(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return fail_errno("opening " + dir);
     buildfs::CopyOptions uopt = opt;
