@@ -64,7 +64,8 @@ Result<void> write_existing_at(int dirfd, const std::string& path, std::string_v
 
 Result<void> write_file_atomic(const std::string& path, std::string_view data, int mode,
                                bool durable) {
-  std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  // Per thread, not per process: two threads replacing one file must not share a temporary.
+  std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(::gettid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return fail_errno("creating " + tmp);
   if (auto r = write_all(fd.get(), data, tmp); !r) {

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/file.h"
@@ -59,6 +60,23 @@ TEST_F(TempDir, WriteAtomicReplacesAndLeavesNoTempFile) {
   ASSERT_TRUE(write_file_atomic(path("f"), "new", 0644, /*durable=*/false));
   EXPECT_EQ(read_file(path("f")).value(), "new");
   EXPECT_EQ(entries(), std::vector<std::string>{"f"});
+}
+
+// Two threads of one process replacing one file (two builds creating one cache mount's id)
+// must each succeed: they may not share a temporary name.
+TEST_F(TempDir, WriteAtomicFromManyThreadsAtOnceAllSucceed) {
+  constexpr int kThreads = 8, kRounds = 200;
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i)
+        if (!write_file_atomic(path("shared"), "value-" + std::to_string(t), 0600, /*durable=*/false)) ++failures[t];
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  EXPECT_EQ(read_file(path("shared")).value().rfind("value-", 0), 0u);
+  EXPECT_EQ(entries(), std::vector<std::string>{"shared"});
 }
 
 TEST_F(TempDir, WriteAtomicAppliesTheMode) {
