@@ -70,6 +70,19 @@ Result<std::pair<UniqueFd, layer::WriteResult>> diff_tar(snapshot::Snapshotter& 
 
 }  // namespace
 
+// The active snapshot becomes committed snapshot `chain` in place: its own
+// directory holds the layer's changes in the form unpacking them would give
+// (overlay whiteouts and opaque dirs, the snapshotter mounting without
+// redirect_dir and metacopy, which a layer tar could not express; or a plain
+// copy's full tree). Anything unexpected leaves it to the copy that
+// commit_image unpacks.
+void ImageService::take_snapshot(const std::string& key, const std::string& parent_chain, const std::string& chain) {
+  if (snapshots_->stat(chain)) return;  // an identical layer is there already
+  auto st = snapshots_->stat(key);
+  if (!st || st->kind != snapshot::Kind::Active || st->parent != parent_chain) return;
+  if (auto r = snapshots_->commit(chain, key); !r) log::debug("commit: {} stays a copy: {}", key, r.error().str());
+}
+
 Result<ImageInfo> ImageService::commit(const CommitRequest& req) {
   // What can be refused is refused before any I/O.
   std::vector<std::string> refs;
@@ -104,7 +117,9 @@ Result<ImageInfo> ImageService::commit(const CommitRequest& req) {
     auto blob = TRY_CTX(content_.write_from_fd(written.diff_id, fd.get()), "storing the layer of " + req.snapshot_key);
     undo.blob(blob, existed);
     layer = written;
+    std::string parent_chain = cfg.rootfs->diff_ids.empty() ? std::string() : chain_id(cfg.rootfs->diff_ids).str();
     cfg.rootfs->diff_ids.push_back(written.diff_id);
+    if (req.take_snapshot) take_snapshot(req.snapshot_key, parent_chain, chain_id(cfg.rootfs->diff_ids).str());
     Descriptor l;
     l.media_type = std::string(media::kOciLayer);
     l.digest = blob;

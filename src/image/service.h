@@ -63,6 +63,13 @@ struct CommitRequest {
   // Called once the snapshot's changes have been read, before anything is
   // stored: a paused container may run again.
   std::function<void()> after_diff;
+  // The caller is done with the snapshot (unmounted, never used again): it
+  // becomes the new layer's committed snapshot as it is, instead of a second
+  // copy unpacked from the layer tar (a build step's). Taken only when it sits
+  // on the parent image's top layer and no snapshot of the new chain exists;
+  // once taken, snapshot_key is gone (NotFound) whether or not the commit
+  // succeeds.
+  bool take_snapshot = false;
 };
 
 struct ImageInfo {
@@ -127,6 +134,8 @@ class ImageService {
   Result<void> unpack(const Descriptor& layer, const Digest& diff_id, const std::string& chain,
                       const std::string& parent);
   Result<ImageInfo> load(const std::string& id);
+  // Commits active snapshot `key` as `chain` when it sits on `parent_chain` (CommitRequest::take_snapshot).
+  void take_snapshot(const std::string& key, const std::string& parent_chain, const std::string& chain);
 
   std::string root_;
   content::Store content_;

@@ -53,6 +53,11 @@ Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::
   // lowers by file handle, which breaks when layers are re-used or copied.
   // (The parameter exists once the module is loaded, e.g. by the trial mount.)
   s->index_off_ = ::access("/sys/module/overlay/parameters/index", F_OK) == 0;
+  // A writable snapshot's upper dir becomes a layer as it is (a build step's
+  // commit): redirects and metadata-only copy-ups, which a host may turn on by
+  // default, would make it depend on the lowers it was made over.
+  s->plain_upper_ = ::access("/sys/module/overlay/parameters/redirect_dir", F_OK) == 0 &&
+                    ::access("/sys/module/overlay/parameters/metacopy", F_OK) == 0;
   return s;
 }
 
@@ -71,6 +76,10 @@ std::vector<Mount> OverlaySnapshotter::describe(const Info& info, const std::vec
     return {Mount{"bind", dir_of(parents[0].id) + "/fs", {"ro", "rbind"}, ""}};
   Mount m{"overlay", "overlay", {}, snapshots_dir()};
   if (index_off_) m.options.push_back("index=off");
+  if (!ro && plain_upper_) {
+    m.options.push_back("redirect_dir=off");
+    m.options.push_back("metacopy=off");
+  }
   if (!ro) {
     m.options.push_back("workdir=" + std::to_string(info.id) + "/work");
     m.options.push_back("upperdir=" + rel_fs(info.id));

@@ -31,6 +31,7 @@ class OverlaySnapshotter final : public LocalSnapshotter {
 
  private:
   bool index_off_ = false;
+  bool plain_upper_ = false;
 };
 
 }  // namespace berth::snapshot

@@ -70,9 +70,10 @@ std::optional<std::string> EnginePrimitives::cache_get(const std::string& key) {
 void EnginePrimitives::cache_put(const std::string& key, const std::string& image_id) { env_.cache.put(key, image_id); }
 
 Result<std::string> EnginePrimitives::commit(const build::StageImage& parent, const build::CommitInfo& info,
-                                             const std::string& snapshot_key) {
+                                             const std::string& snapshot_key, bool take_snapshot) {
   image::CommitRequest req;
   req.snapshot_key = snapshot_key;
+  req.take_snapshot = take_snapshot;
   req.empty_layer = snapshot_key.empty();
   req.parent_image = parent.id;
   req.config = image_config_of(info.config);

@@ -63,8 +63,10 @@ class EnginePrimitives : public build::Primitives {
   Result<RunMountSet> prepare_mounts(const std::vector<build::RunMount>& mounts);
   Result<MountStubs> find_stubs(const std::string& container_id, const std::vector<std::string>& targets);
   void remove_stubs(const std::string& container_id, const MountStubs& stubs);
+  // take_snapshot: the snapshot is unmounted and never used again, so it may
+  // become the layer's snapshot as it is (image::CommitRequest::take_snapshot).
   Result<std::string> commit(const build::StageImage& parent, const build::CommitInfo& commit,
-                             const std::string& snapshot_key);
+                             const std::string& snapshot_key, bool take_snapshot = false);
   // ADD's URL sources, downloaded once per build (for the digest, then the copy).
   Result<std::string> download_dir();
 

@@ -42,7 +42,7 @@ Result<std::string> EnginePrimitives::make_workdir(const build::StageImage& pare
     if (::mkdirat(dir, name.c_str(), 0755) != 0 && errno != EEXIST) return fail_errno("creating WORKDIR " + path);
   }
   dst->unmount();
-  return commit(parent, info, dst->key());
+  return commit(parent, info, dst->key(), /*take_snapshot=*/true);
 }
 
 Result<build::SourceDigest> EnginePrimitives::digest_sources(const build::CopyStep& step) {
@@ -141,7 +141,7 @@ Result<std::string> EnginePrimitives::copy(const build::CopyStep& step) {
     TRY(buildfs::copy_sources(root.get(), {buildfs::Source{name, false}}, dst->root(), step.dest, step.workdir, uopt));
   }
   dst->unmount();
-  return commit(step.parent, step.commit, dst->key());
+  return commit(step.parent, step.commit, dst->key(), /*take_snapshot=*/true);
 }
 
 }  // namespace berth::engine

@@ -132,8 +132,11 @@ Result<build::RunOutcome> EnginePrimitives::run(const build::RunStep& step, buil
     if (roots && !roots->empty())
       drop_runtime_mountpoints(roots->front(), std::vector<std::string>(roots->begin() + 1, roots->end()));
   }
-  auto image = commit(step.parent, step.commit, id);
-  if (request_.rm || request_.force_rm || !image) remove();
+  // A container that goes right after (rm, the default) gives its snapshot to the layer; one kept
+  // for a look keeps its own.
+  const bool goes = request_.rm || request_.force_rm;
+  auto image = commit(step.parent, step.commit, id, /*take_snapshot=*/goes);
+  if (goes || !image) remove();
   outcome.image_id = TRY(std::move(image));
   return outcome;
 }

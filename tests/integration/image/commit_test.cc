@@ -21,6 +21,7 @@
 #include "base/go_time.h"
 #include "base/unique_fd.h"
 #include "image/service.h"
+#include "snapshot/mount.h"
 
 using namespace berth;
 using namespace berth::image;
@@ -183,6 +184,62 @@ TEST_F(Commit, ChangesBecomeALayerWithWhiteouts) {
   EXPECT_EQ(st->parent, base_.config.rootfs->diff_ids[0].str());
   // Not recorded as a child unless asked (see RecordsTheParentWhenAsked).
   EXPECT_EQ(svc_->metadata().get(info->id)->parent, "");
+}
+
+// A build step's snapshot becomes the layer's snapshot as it is: no second
+// copy, the step's key gone, and a child of the new image sees the changes
+// (added file, whiteout, untouched parent file) through overlay.
+TEST_F(Commit, TakeSnapshotCommitsTheStepsSnapshotInPlace) {
+  std::string upper = prepare(base_.id, "step1");
+  ASSERT_FALSE(upper.empty());
+  std::ofstream(upper + "/added.txt") << "added\n";
+  fs::create_directories(upper + "/etc");
+  ASSERT_EQ(::mknod((upper + "/etc/motd").c_str(), S_IFCHR | 0, makedev(0, 0)), 0);
+  struct stat upper_st {};
+  ASSERT_EQ(::stat(upper.c_str(), &upper_st), 0);
+
+  CommitRequest req{.snapshot_key = "step1", .parent_image = base_.id, .take_snapshot = true};
+  auto info = svc_->commit(req);
+  ASSERT_TRUE(info) << info.error().str();
+  EXPECT_FALSE(svc_->snapshots().stat("step1")) << "the step's key is taken";
+  auto chain = chain_id(info->config.rootfs->diff_ids).str();
+  auto st = svc_->snapshots().stat(chain);
+  ASSERT_TRUE(st) << st.error().str();
+  EXPECT_EQ(st->kind, snapshot::Kind::Committed);
+  EXPECT_EQ(st->parent, base_.config.rootfs->diff_ids[0].str());
+  // The same directory, not a copy unpacked from the tar.
+  auto mounts = svc_->prepare_rootfs(info->id, "child");
+  ASSERT_TRUE(mounts) << mounts.error().str();
+  std::string lowers = option((*mounts)[0], "lowerdir");
+  std::string first = lowers.substr(0, lowers.find(':'));
+  std::string first_path = (*mounts)[0].chdir.empty() ? first : (*mounts)[0].chdir + "/" + first;
+  struct stat lower_st {};
+  ASSERT_EQ(::stat(first_path.c_str(), &lower_st), 0) << first_path;
+  EXPECT_EQ(lower_st.st_ino, upper_st.st_ino);
+
+  std::string target = tmp_ + "/child-root";
+  fs::create_directories(target);
+  ASSERT_TRUE(snapshot::mount_all(*mounts, target));
+  std::string added, passwd;
+  std::getline(std::ifstream(target + "/added.txt"), added);
+  std::getline(std::ifstream(target + "/etc/passwd"), passwd);
+  bool motd = fs::exists(target + "/etc/motd");
+  ASSERT_TRUE(snapshot::unmount_all(target));
+  EXPECT_EQ(added, "added");
+  EXPECT_EQ(passwd, "root:x:0:0::/:/bin/sh");
+  EXPECT_FALSE(motd) << "the whiteout hides the parent's file";
+
+  // Of two steps with identical (empty) layers the first gives its snapshot, the second
+  // keeps its own key: the chain exists already.
+  ASSERT_FALSE(prepare(base_.id, "empty1").empty());
+  ASSERT_FALSE(prepare(base_.id, "empty2").empty());
+  auto e1 = svc_->commit(CommitRequest{.snapshot_key = "empty1", .parent_image = base_.id, .take_snapshot = true});
+  ASSERT_TRUE(e1) << e1.error().str();
+  auto e2 = svc_->commit(CommitRequest{.snapshot_key = "empty2", .parent_image = base_.id, .take_snapshot = true});
+  ASSERT_TRUE(e2) << e2.error().str();
+  EXPECT_EQ(e1->config.rootfs->diff_ids, e2->config.rootfs->diff_ids);
+  EXPECT_FALSE(svc_->snapshots().stat("empty1"));
+  EXPECT_TRUE(svc_->snapshots().stat("empty2"));
 }
 
 TEST_F(Commit, EmptyLayerStepAddsHistoryButNoLayer) {
