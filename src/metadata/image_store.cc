@@ -104,6 +104,8 @@ Result<bool> ImageStore::add_image(const ImageRecord& image, const std::vector<s
 
 Result<void> ImageStore::tag(std::string_view ref, std::string_view image_id) {
   const std::string where = "tagging " + std::string(image_id) + " as " + std::string(ref);
+  // Already so (a rebuild from the cache): no write transaction, no fsync.
+  if (auto current = image_for_ref(ref); current && *current == image_id) return {};
   auto tx = TRY_CTX(Tx::begin(db_), where);
   if (!TRY_CTX(detail::image_exists(db_, image_id), where))
     return fail(Errc::NotFound, where + ": no such image");

@@ -72,6 +72,20 @@ TEST_F(ImageStoreTest, TagMovesUntagRemoves) {
   EXPECT_TRUE(s().get(id(2)));  // untag keeps the image
 }
 
+// A rebuild from the cache tags the image the tag already names: nothing is written (no
+// transaction, so no fsync on the build's cached path).
+TEST_F(ImageStoreTest, TagThatIsAlreadySoWritesNothing) {
+  ASSERT_TRUE(s().add_image(image(1), {kBusybox}));
+  const int64_t before = sqlite3_total_changes64(s().db().raw());
+  ASSERT_TRUE(s().tag(kBusybox, id(1)));
+  EXPECT_EQ(sqlite3_total_changes64(s().db().raw()), before);
+  ASSERT_TRUE(s().add_image(image(2), {}));
+  const int64_t moved = sqlite3_total_changes64(s().db().raw());
+  ASSERT_TRUE(s().tag(kBusybox, id(2)));
+  EXPECT_GT(sqlite3_total_changes64(s().db().raw()), moved);
+  EXPECT_EQ(*s().image_for_ref(kBusybox), id(2));
+}
+
 TEST_F(ImageStoreTest, ListWithTags) {
   ASSERT_TRUE(s().add_image(image(1), {kBusybox}));
   ASSERT_TRUE(s().add_image(image(2), {kApp, kBusybox1}));
