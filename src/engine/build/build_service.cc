@@ -93,17 +93,16 @@ Result<std::string> read_in_context(const std::string& context_dir, const std::s
   return data;
 }
 
-class TempDir {
+// The build's context directory, handed to the background removal when the build is done.
+class ContextDir {
  public:
-  explicit TempDir(std::string path) : path_(std::move(path)) {}
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  ContextDir(std::string path, DeferredRemoval& removal) : path_(std::move(path)), removal_(removal) {}
+  ~ContextDir() { removal_.remove(path_); }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
+  DeferredRemoval& removal_;
 };
 
 }  // namespace
@@ -167,7 +166,7 @@ Result<std::string> BuildService::build(const backend::BuildRequest& request,
   auto t0 = Clock::now();
   std::string tmpl = work_dir_ + "/tmp/context-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return fail_errno("creating a directory for the build context");
-  TempDir ctx(tmpl);
+  ContextDir ctx(tmpl, removal_);
   auto received = TRY_CTX(buildfs::receive_context(context, ctx.path()), "reading the build context");
   if (received.dockerfile_only) rel = "Dockerfile";
   auto text = read_in_context(ctx.path(), rel);

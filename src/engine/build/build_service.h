@@ -9,6 +9,7 @@
 
 #include "backend/build.h"
 #include "engine/build/build_cache.h"
+#include "engine/build/deferred_removal.h"
 #include "engine/build/engine_primitives.h"
 #include "engine/images/image_backend.h"
 
@@ -47,6 +48,7 @@ class BuildService : public backend::BuildBackend {
   BuildCache cache_;
   CacheMounts cache_mounts_;
   SecretFiles secrets_;
+  DeferredRemoval removal_;  // last: its destructor finishes the removals before the rest goes
 };
 
 }  // namespace berth::engine
