@@ -119,7 +119,7 @@ Result<ImageInfo> ImageService::commit(const CommitRequest& req) {
     layer = written;
     std::string parent_chain = cfg.rootfs->diff_ids.empty() ? std::string() : chain_id(cfg.rootfs->diff_ids).str();
     cfg.rootfs->diff_ids.push_back(written.diff_id);
-    if (req.take_snapshot) take_snapshot(req.snapshot_key, parent_chain, chain_id(cfg.rootfs->diff_ids).str());
+    if (req.take_snapshot && written.left_out == 0) take_snapshot(req.snapshot_key, parent_chain, chain_id(cfg.rootfs->diff_ids).str());
     Descriptor l;
     l.media_type = std::string(media::kOciLayer);
     l.digest = blob;

@@ -158,7 +158,10 @@ class TarWriter {
       std::string full = upper_ + "/" + p;
       struct stat st;
       if (::lstat(full.c_str(), &st) != 0) return fail_errno("stat " + full);
-      if (S_ISSOCK(st.st_mode)) continue;  // not representable in a layer
+      if (S_ISSOCK(st.st_mode)) {  // not representable in a layer
+        ++left_out_;
+        continue;
+      }
       if (is_whiteout(st)) {
         TRYV(marker(rel.empty() ? ".wh." + n : rel + "/.wh." + n, st));
         continue;
@@ -218,6 +221,8 @@ class TarWriter {
     }
     return {};
   }
+
+  uint64_t left_out() const { return left_out_; }
 
  private:
   Result<void> header(archive_entry* e, const std::string& name) {
@@ -301,6 +306,7 @@ class TarWriter {
 
   archive* a_;
   std::string upper_;
+  uint64_t left_out_ = 0;  // sockets: in the upper dir, not in the tar
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
@@ -324,11 +330,12 @@ Result<WriteResult> write_diff_tar(const std::string& upper, int fd) {
   archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding beyond the end blocks
   if (archive_write_open(a.get(), &sink, nullptr, &TarSink::write, nullptr) != ARCHIVE_OK)
     return fail(Errc::Internal, std::string("opening tar writer: ") + archive_error_string(a.get()));
-  TRYV_CTX(TarWriter(a.get(), upper).dir(""), "writing layer of " + upper);
+  TarWriter writer(a.get(), upper);
+  TRYV_CTX(writer.dir(""), "writing layer of " + upper);
   if (archive_write_close(a.get()) != ARCHIVE_OK)
     return sink.err ? fail_errno("writing layer tar", sink.err)
                     : fail(Errc::Internal, std::string("closing tar: ") + archive_error_string(a.get()));
-  return WriteResult{sink.hasher.finish(), sink.size};
+  return WriteResult{sink.hasher.finish(), sink.size, writer.left_out()};
 }
 
 Result<WriteResult> write_flat_tar(const std::vector<std::string>& roots_top_first, int fd) {

@@ -64,6 +64,9 @@ Result<std::vector<Change>> diff(const std::string& upper, const std::vector<std
 struct WriteResult {
   content::Digest diff_id;
   uint64_t size = 0;
+  // Entries of the directory the tar leaves out (sockets): when not 0 the
+  // directory is more than its layer.
+  uint64_t left_out = 0;
 };
 
 // Writes the upper dir as an uncompressed layer tar to fd: whiteout devices

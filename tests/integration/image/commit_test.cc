@@ -7,11 +7,14 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -240,6 +243,24 @@ TEST_F(Commit, TakeSnapshotCommitsTheStepsSnapshotInPlace) {
   EXPECT_EQ(e1->config.rootfs->diff_ids, e2->config.rootfs->diff_ids);
   EXPECT_FALSE(svc_->snapshots().stat("empty1"));
   EXPECT_TRUE(svc_->snapshots().stat("empty2"));
+
+  // A socket is in the directory but not in the layer: the layer is unpacked as a copy instead.
+  std::string upper3 = prepare(base_.id, "with-socket");
+  ASSERT_FALSE(upper3.empty());
+  std::ofstream(upper3 + "/kept") << "k";
+  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string sock_path = upper3 + "/app.sock";
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size());
+  ASSERT_EQ(::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto with_socket = svc_->commit(CommitRequest{.snapshot_key = "with-socket", .parent_image = base_.id, .take_snapshot = true});
+  ASSERT_TRUE(with_socket) << with_socket.error().str();
+  EXPECT_TRUE(svc_->snapshots().stat("with-socket")) << "a directory with more than its layer is not taken";
+  auto chain3 = chain_id(with_socket->config.rootfs->diff_ids).str();
+  auto st3 = svc_->snapshots().stat(chain3);
+  ASSERT_TRUE(st3) << st3.error().str();
 }
 
 TEST_F(Commit, EmptyLayerStepAddsHistoryButNoLayer) {
