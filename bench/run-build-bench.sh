@@ -27,7 +27,8 @@
 # berthd), docker (the Docker CLI against dockerd).
 # Environment: BERTH_BUILD (default <repo>/build), N (default 5), WARMUP (default 1),
 #   DOCKER_CLI (default /usr/local/bin/docker), KEEP_RESULTS (a file for the raw results),
-#   BERTHD_DEBUG=1 (berthd with --debug; its log is copied to KEEP_LOG when that is set).
+#   BERTHD_DEBUG=1 (berthd with --debug; its log is copied to KEEP_LOG when that is set),
+#   SMALL_ONLY=1 (the 10-step rows and the CLI floor only: a few minutes instead of 15-35).
 # shellcheck disable=SC2086 # $B, $DB and $D are command lines: their words are meant to split
 set -euo pipefail
 
@@ -152,12 +153,15 @@ check_log() {
 # `berth build` too, whose context must hash as the Docker CLI's does (the same cache entries).
 check_log "the first build (berth)" 0 $DB build -t bench/small:berth "$P"
 check_log "the first build (docker)" 0 $D build -t bench/small:docker "$P"
-check_log "the 20k context's first build (berth)" 0 $DB build -t bench/ctx20k:berth "$T/ctx20k"
-check_log "the 20k context's first build (docker)" 0 $D build -t bench/ctx20k:docker "$T/ctx20k"
+LARGE=1; [[ ${SMALL_ONLY:-0} == 1 ]] && LARGE=0
+if ((LARGE)); then
+  check_log "the 20k context's first build (berth)" 0 $DB build -t bench/ctx20k:berth "$T/ctx20k"
+  check_log "the 20k context's first build (docker)" 0 $D build -t bench/ctx20k:docker "$T/ctx20k"
+fi
 for e in berth berth-cli docker; do
   case $e in berth) cli=$DB ;; berth-cli) cli=$B ;; docker) cli=$D ;; esac
   check_log "the cached build ($e)" 9 $cli build -t "bench/small:$e" "$P"
-  check_log "the 20k context's cached build ($e)" 1 $cli build -t "bench/ctx20k:$e" "$T/ctx20k"
+  ((LARGE)) && check_log "the 20k context's cached build ($e)" 1 $cli build -t "bench/ctx20k:$e" "$T/ctx20k"
 done
 echo "# context of ctx20k: $CTX_BYTES bytes in 20,000 files; busybox imported into both engines"
 
@@ -192,8 +196,10 @@ echo "changed 0" >"$CHANGED"
 # pay for writing back what the previous one left.
 measure small-changed "-t bench/changed:{e} $P" "sh -c 'echo changed {i} >$CHANGED && {cli} rmi bench/changed:{e} && sync'"
 measure small-cold "--no-cache -t bench/cold:{e} $P" "sh -c '{cli} rmi bench/cold:{e} && sync'"
+if ((LARGE)); then
 measure ctx20k-cached "-t bench/ctx20k:{e} $T/ctx20k" "sync"
 measure ctx20k-cold "--no-cache -t bench/ctx20k-cold:{e} $T/ctx20k" "sh -c '{cli} rmi bench/ctx20k-cold:{e} && sync'"
+fi
 
 echo
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg). dockerd $(dockerd --version | cut -d' ' -f3 | tr -d ,), Docker CLI $("$D" version -f '{{.Client.Version}}' 2>/dev/null), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)."
