@@ -6,43 +6,14 @@
 #include <map>
 
 #include "engine/health/monitor.h"
+#include "manual_timers.h"
 
 namespace berth::engine::health {
 namespace {
 
+using fakes::ManualTimers;
 using model::HealthStatus;
 constexpr int64_t S = kSecond;
-
-// Timers on a clock the test moves; due callbacks run on the test's thread.
-class ManualTimers : public Timers {
- public:
-  int64_t now_ns() override { return now_; }
-  TimerId after(int64_t delay_ns, std::function<void()> fn) override {
-    TimerId id = next_++;
-    timers_[id] = {now_ + std::max<int64_t>(delay_ns, 0), std::move(fn)};
-    return id;
-  }
-  void cancel(TimerId id) override { timers_.erase(id); }
-  void advance_to(int64_t t) {
-    for (;;) {
-      auto due = timers_.end();
-      for (auto it = timers_.begin(); it != timers_.end(); ++it)
-        if (it->second.first <= t && (due == timers_.end() || it->second.first < due->second.first)) due = it;
-      if (due == timers_.end()) break;
-      now_ = due->second.first;
-      auto fn = std::move(due->second.second);
-      timers_.erase(due);
-      fn();
-    }
-    now_ = t;
-  }
-  size_t pending() const { return timers_.size(); }
-
- private:
-  int64_t now_ = 0;
-  TimerId next_ = 1;
-  std::map<TimerId, std::pair<int64_t, std::function<void()>>> timers_;
-};
 
 struct FakeProbe : ProbeHandle {
   bool killed = false;
