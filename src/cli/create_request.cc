@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/go_time.h"
 #include "base/strings.h"
 #include "cli/cli.h"
 #include "cli/go_compat.h"
@@ -99,19 +100,46 @@ Result<Json> parse_restart_policy(const std::string& text) {
     name = text.substr(0, colon);
     count = text.substr(colon + 1);
   }
-  if (name != "no" && name != "always" && name != "unless-stopped" && name != "on-failure") {
-    return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: unknown policy '{}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'", name));
+  // berth's own on-unhealthy beside Docker's names (docs/user-guide.md).
+  if (name != "no" && name != "always" && name != "unless-stopped" && name != "on-failure" && name != "on-unhealthy") {
+    return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: unknown policy '{}'; use one of 'no', 'always', 'on-failure', 'on-unhealthy', or 'unless-stopped'", name));
   }
   policy["Name"] = name;
   if (!count.empty()) {
-    if (name != "on-failure") {
-      return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: maximum retry count can only be used with 'on-failure'"));
+    if (name != "on-failure" && name != "on-unhealthy") {
+      return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: maximum retry count can only be used with 'on-failure' or 'on-unhealthy'"));
     }
     auto n = parse_int(count);
     if (!n || *n < 0) return fail(Errc::InvalidArgument, fmt::format("invalid restart policy: invalid count '{}'", count));
     policy["MaximumRetryCount"] = *n;
   }
   return policy;
+}
+
+Result<Json> parse_healthcheck(const RunOptions& o) {
+  auto ns = [](const std::string& v) -> int64_t { return v.empty() ? 0 : go::parse_duration(v).value_or(0); };
+  int64_t interval = ns(o.health_interval), timeout = ns(o.health_timeout);
+  int64_t start_period = ns(o.health_start_period), start_interval = ns(o.health_start_interval);
+  bool any = !o.health_cmd.empty() || interval != 0 || timeout != 0 || start_period != 0 || o.health_retries != 0 ||
+             start_interval != 0;
+  if (o.no_healthcheck) {
+    if (any) return fail(Errc::InvalidArgument, "--no-healthcheck conflicts with --health-* options");
+    return Json{{"Test", {"NONE"}}};
+  }
+  if (!any) return Json(nullptr);
+  if (interval < 0) return fail(Errc::InvalidArgument, "--health-interval cannot be negative");
+  if (timeout < 0) return fail(Errc::InvalidArgument, "--health-timeout cannot be negative");
+  if (o.health_retries < 0) return fail(Errc::InvalidArgument, "--health-retries cannot be negative");
+  if (start_period < 0) return fail(Errc::InvalidArgument, "--health-start-period cannot be negative");
+  if (start_interval < 0) return fail(Errc::InvalidArgument, "--health-start-interval cannot be negative");
+  Json h = Json::object();
+  if (!o.health_cmd.empty()) h["Test"] = {"CMD-SHELL", o.health_cmd};
+  if (interval) h["Interval"] = interval;
+  if (timeout) h["Timeout"] = timeout;
+  if (start_period) h["StartPeriod"] = start_period;
+  if (start_interval) h["StartInterval"] = start_interval;
+  if (o.health_retries) h["Retries"] = o.health_retries;
+  return h;
 }
 
 Result<std::vector<std::string>> parse_security_opts(const std::vector<std::string>& opts, const RunEnvironment& env) {
@@ -231,6 +259,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   }
 
   Json restart = TRY(parse_restart_policy(o.restart));
+  Json healthcheck = TRY(parse_healthcheck(o));
   if (o.rm && restart["Name"] != "no") {
     return fail(Errc::InvalidArgument, "conflicting options: cannot specify both --restart and --rm");
   }
@@ -355,6 +384,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   config["Labels"] = labels;
   if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
   if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
+  if (!healthcheck.is_null()) config["Healthcheck"] = healthcheck;
 
   Json host;
   host["Binds"] = binds.empty() ? Json(nullptr) : binds;

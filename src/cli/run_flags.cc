@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/go_time.h"
 #include "cli/command.h"
 #include "cli/mount_opt.h"
 #include "cli/network_opt.h"
@@ -36,6 +37,35 @@ void add_network_volume_flags(CLI::App* app, RunOptions& o) {
   add_list(app, "--mount", o.mounts, "Attach a filesystem mount to the container", "mount")
       ->check(checked("--mount", [](const std::string& v) { return parse_mount(v, process_environment()); }));
   add_list(app, "--volumes-from", o.volumes_from, "Mount volumes from the specified container(s)");
+}
+
+// --health-* and --no-healthcheck (docker-cli opts.go).
+void add_health_flags(CLI::App* app, RunOptions& o) {
+  auto duration = [](const char* flag) {
+    return CLI::Validator(
+        [flag](std::string& value) -> std::string {
+          auto r = go::parse_duration(value);
+          if (r) return "";
+          return fmt::format("invalid argument \"{}\" for \"{}\" flag: {}", value, flag, r.error().message);
+        },
+        "", flag);
+  };
+  add_string(app, "--health-cmd", o.health_cmd, "Command to run to check health");
+  add_string(app, "--health-interval", o.health_interval, "Time between running the check (ms|s|m|h) (default 0s)",
+             "duration")->check(duration("--health-interval"));
+  app->add_option_function<int64_t>("--health-retries", [&o](const int64_t& v) { o.health_retries = v; },
+                                    "Consecutive failures needed to report unhealthy")->type_name("int");
+  add_string(app, "--health-timeout", o.health_timeout,
+             "Maximum time to allow one check to run (ms|s|m|h) (default 0s)", "duration")
+      ->check(duration("--health-timeout"));
+  add_string(app, "--health-start-period", o.health_start_period,
+             "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) "
+             "(default 0s)", "duration")
+      ->check(duration("--health-start-period"));
+  add_string(app, "--health-start-interval", o.health_start_interval,
+             "Time between running the check during the start period (ms|s|m|h) (default 0s)", "duration")
+      ->check(duration("--health-start-interval"));
+  add_bool(app, "--no-healthcheck", o.no_healthcheck, "Disable any container-specified HEALTHCHECK");
 }
 
 }  // namespace
@@ -85,6 +115,7 @@ void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
   add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");
   app->add_option_function<int64_t>("--stop-timeout", [&o](const int64_t& v) { o.stop_timeout = v; },
                                     "Timeout (in seconds) to stop a container")->type_name("int");
+  add_health_flags(app, o);
   add_network_volume_flags(app, o);
   add_string(app, "--pull", o.pull, "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")");
   add_string(app, "--platform", o.platform, "Set platform if server is multi-platform capable", "string");

@@ -36,6 +36,10 @@ struct RunOptions {
   std::vector<std::string> ulimits, tmpfs, cap_add, cap_drop, security_opt, attach, add_hosts;
   bool read_only = false, privileged = false;
   std::string stop_signal;
+  // Healthcheck (docker-cli's --health-*; durations as Go writes them, "" = 0s).
+  std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
+  int64_t health_retries = 0;
+  bool no_healthcheck = false;
   // Networks and volumes (docker-cli's opts.go / opts/network.go / opts/mount.go).
   std::vector<std::string> networks;  // --network/--net: NAME, host, none, container:NAME, or name=N,alias=A,ip=...
   std::vector<std::string> network_aliases;
@@ -80,6 +84,8 @@ struct Ulimit {
 };
 Result<Ulimit> parse_ulimit(const std::string& text);
 Result<Json> parse_restart_policy(const std::string& text);
+// Config.Healthcheck from the --health-* flags: null when none is given.
+Result<Json> parse_healthcheck(const RunOptions& o);
 Result<std::vector<std::string>> parse_security_opts(const std::vector<std::string>& opts, const RunEnvironment& env);
 Result<std::vector<std::string>> read_env_file(const std::string& path, const RunEnvironment& env);
 

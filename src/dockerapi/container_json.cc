@@ -122,9 +122,20 @@ json mounts_json(const std::vector<model::MountPoint>& mounts) {
   return out;
 }
 
+}  // namespace
+
+json render_health(const model::Health& h) {
+  json log = json::array();
+  for (const auto& r : h.log)
+    log.push_back({{"Start", r.start}, {"End", r.end}, {"ExitCode", r.exit_code}, {"Output", r.output}});
+  return {{"Status", std::string(model::to_string(h.status))}, {"FailingStreak", h.failing_streak}, {"Log", log}};
+}
+
+namespace {
+
 json state_json(const model::ContainerInfo& c) {
   const auto& s = c.state;
-  return {{"Status", s.status(c.ever_started)},
+  json j = {{"Status", s.status(c.ever_started)},
           {"Running", s.running},
           {"Paused", s.paused},
           {"Restarting", s.restarting},
@@ -135,6 +146,8 @@ json state_json(const model::ContainerInfo& c) {
           {"Error", s.error},
           {"StartedAt", s.started_at},
           {"FinishedAt", s.finished_at}};
+  if (s.health) j["Health"] = render_health(*s.health);
+  return j;
 }
 
 json ports_summary(const model::ContainerInfo& c) {
@@ -173,7 +186,13 @@ std::string status_text(const model::RunState& s, bool ever_started, int64_t now
   if (s.dead) return "Dead";
   auto ago = [&](const std::string& t) { return go::human_duration(now_s - go::parse_rfc3339(t).value_or(go::UnixTime{now_s, 0}).sec); };
   if (s.restarting) return "Restarting (" + std::to_string(s.exit_code) + ") " + ago(s.finished_at) + " ago";
-  if (s.running) return "Up " + ago(s.started_at) + (s.paused ? " (Paused)" : "");
+  if (s.running && s.paused) return "Up " + ago(s.started_at) + " (Paused)";
+  if (s.running && s.health)
+    return "Up " + ago(s.started_at) + " (" +
+           (s.health->status == model::HealthStatus::Starting ? std::string("health: starting")
+                                                              : std::string(model::to_string(s.health->status))) +
+           ")";
+  if (s.running) return "Up " + ago(s.started_at);
   if (!ever_started) return "Created";
   return "Exited (" + std::to_string(s.exit_code) + ") " + ago(s.finished_at) + " ago";
 }

@@ -22,7 +22,10 @@ nlohmann::json render_summary(const model::ContainerInfo& c, int64_t now_s);
 // The list's Command: Path, then the arguments, each with a space quoted in
 // single quotes ("sh -c 'echo a; echo b'"), as dockerd writes it.
 std::string summary_command(const std::string& path, const std::vector<std::string>& args);
-// "Up 3 minutes (Paused)", "Exited (0) 2 seconds ago", "Created", ...
+// State.Health: {"Status", "FailingStreak", "Log": [{"Start", "End", "ExitCode", "Output"}]}.
+nlohmann::json render_health(const model::Health& h);
+// "Up 3 minutes (Paused)", "Up 5 seconds (healthy)", "Up 1 second (health: starting)",
+// "Exited (0) 2 seconds ago", "Created", ...
 std::string status_text(const model::RunState& s, bool ever_started, int64_t now_s);
 
 }  // namespace berth::dockerapi

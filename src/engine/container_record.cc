@@ -17,6 +17,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunState, running, paused, resta
 
 }  // namespace berth::model
 
+namespace berth::model {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(HealthStatus, {{HealthStatus::Starting, "starting"},
+                                            {HealthStatus::Healthy, "healthy"},
+                                            {HealthStatus::Unhealthy, "unhealthy"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HealthResult, start, end, exit_code, output)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Health, status, failing_streak, log)
+
+}  // namespace berth::model
+
 namespace berth::engine {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkRequest, name, aliases, ipv4_address)
@@ -123,6 +133,8 @@ Result<ContainerRecord> read_v2(const json& j) {
   r.runtime = j.value("Runtime", "berth");
   r.spec = TRY(model::spec_from_json(j.at("Spec")));
   r.state = j.value("State", RunState{});
+  if (auto s = j.find("State"); s != j.end() && s->is_object() && s->contains("health"))
+    r.state.health = s->at("health").get<model::Health>();
   r.networks = j.value("Networks", std::vector<NetworkRequest>{});
   r.published = j.value("Published", std::vector<net::PortBinding>{});
   for (const auto& p : j.value("Mounts", json::array())) r.mounts.push_back(TRY(mount_plan_from(p, false)));
@@ -134,6 +146,8 @@ Result<ContainerRecord> read_v2(const json& j) {
 nlohmann::json record_to_json(const ContainerRecord& r) {
   json endpoints = json::object();
   for (const auto& [name, ep] : r.endpoints) endpoints[name] = ep.to_json();
+  json state = r.state;
+  if (r.state.health) state["health"] = *r.state.health;
   return {{"SchemaVersion", kRecordSchema},
           {"Id", r.id},
           {"Name", r.name},
@@ -143,7 +157,7 @@ nlohmann::json record_to_json(const ContainerRecord& r) {
           {"Args", r.args},
           {"Runtime", r.runtime},
           {"Spec", model::spec_to_json(r.spec)},
-          {"State", r.state},
+          {"State", state},
           {"RestartCount", r.restart_count},
           {"EverStarted", r.ever_started},
           {"ManuallyStopped", r.manually_stopped},

@@ -1,16 +1,38 @@
 #include "engine/container_service.h"
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <filesystem>
 
 #include "base/log.h"
+#include "base/go_time.h"
 #include "engine/container_record.h"
+#include "engine/health_bridge.h"
 
 namespace berth::engine {
 
+namespace {
+
+// Go's time.Time in JSON (RFC 3339 nano, trailing zeros dropped), UTC.
+std::string go_time_now() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return go::format_rfc3339_nano(go::UnixTime{now.tv_sec, static_cast<int32_t>(now.tv_nsec)});
+}
+
+}  // namespace
+
 ContainerService::ContainerService(ContainerServiceConfig cfg, ContainerServiceDeps deps)
-    : cfg_(std::move(cfg)), deps_(std::move(deps)) {}
+    : cfg_(std::move(cfg)), deps_(std::move(deps)) {
+  health::Timers* timers = deps_.health_timers;
+  if (!timers) {
+    own_timers_ = std::make_unique<health::ThreadTimers>();
+    timers = own_timers_.get();
+  }
+  health_bridge_ = std::make_unique<HealthBridge>(this);
+  health_ = std::make_unique<health::Monitor>(*timers, *health_bridge_, *health_bridge_, go_time_now);
+}
 
 ContainerService::~ContainerService() { shutdown(); }
 
@@ -46,6 +68,10 @@ Result<std::unique_ptr<ContainerService>> ContainerService::open(ContainerServic
 
 void ContainerService::shutdown() {
   if (shutting_down_.exchange(true)) return;
+  // No probe starts from here on; the running ones are killed (their execs
+  // would outlive the daemon). The next berthd schedules them again.
+  if (own_timers_) own_timers_->stop();
+  health_->shutdown();
   std::vector<std::shared_ptr<task::Task>> tasks;
   {
     std::lock_guard lk(mu_);

@@ -28,6 +28,7 @@
 #include "base/error.h"
 #include "engine/container.h"
 #include "engine/events.h"
+#include "engine/health/monitor.h"
 #include "engine/networks/attacher.h"
 #include "engine/rootfs.h"
 #include "metadata/container_store.h"
@@ -58,6 +59,8 @@ struct ContainerServiceDeps {
   Events* events = nullptr;
   std::map<std::string, task::TaskRuntime*> runtimes;  // by name; must include default_runtime
   specgen::HostInfo host;
+  // The healthchecks' timer queue; null: the service runs its own thread (tests fake it).
+  health::Timers* health_timers = nullptr;
 };
 
 class ContainerService : public backend::ContainerBackend, public backend::ExecBackend {
@@ -135,6 +138,9 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   struct Exec;
   class TaskEvents;
   class ExecEvents;
+  class ProbeEvents;
+  class HealthBridge;
+  friend class HealthBridge;
   ContainerService(ContainerServiceConfig cfg, ContainerServiceDeps deps);
 
   Result<std::shared_ptr<Container>> lookup(const std::string& ref);  // id, id prefix or name; mu_ held
@@ -168,8 +174,19 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   // Runs fn with an O_PATH fd of the container's root (mounted for the call when stopped).
   Result<void> with_root(const std::shared_ptr<Container>& c, const std::function<Result<void>(int root)>& fn);
 
+  // Healthchecks (health.cc, health_probe.cc): probes as execs, results into State.Health.
+  void watch_health(const std::shared_ptr<Container>& c, bool restored);  // a run began; mu_ not held
+  Result<std::shared_ptr<health::ProbeHandle>> start_probe(const std::string& id, const std::vector<std::string>& argv,
+                                                           health::ProbeDone done);
+  void on_health(const std::string& id, const std::string& run, const model::Health& h, bool changed);
+  void restart_unhealthy(const std::shared_ptr<Container>& c, const std::string& run);
+
   ContainerServiceConfig cfg_;
   ContainerServiceDeps deps_;
+  // Declared before the monitor: the monitor goes first, the timer thread after it.
+  std::unique_ptr<health::ThreadTimers> own_timers_;
+  std::unique_ptr<HealthBridge> health_bridge_;
+  std::unique_ptr<health::Monitor> health_;
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Container>> containers_;  // by id

@@ -8,6 +8,7 @@
 #include "engine/container_record.h"
 #include "engine/container_service.h"
 #include "engine/extra_hosts.h"
+#include "engine/health/rules.h"
 #include "engine/log_config.h"
 #include "engine/names.h"
 #include "volume/service.h"
@@ -28,6 +29,7 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
   TRY(runtime_for(spec.host.runtime));
   spec.host.log_config = TRY(effective_log_config(spec.host.log_config, cfg_.log_driver, cfg_.log_options));
   TRYV(specgen::validate(spec, deps_.host));
+  if (spec.config.healthcheck) TRYV(health::validate(*spec.config.healthcheck));
 
   // --volumes-from: the named containers' mount plans.
   std::vector<std::pair<std::vector<MountPlan>, bool>> volumes_from;

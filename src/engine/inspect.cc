@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "engine/container_service.h"
 #include "engine/exec_session.h"
+#include "engine/health/rules.h"
 
 namespace berth::engine {
 namespace {
@@ -110,6 +111,9 @@ Result<std::vector<model::ContainerInfo>> ContainerService::list(const model::Li
     for (const auto& v : it->second)
       if (std::find(std::begin(kStatuses), std::end(kStatuses), v) == std::end(kStatuses))
         return fail(Errc::InvalidArgument, "Unrecognised filter value for status: " + v);
+  if (auto it = filters.find("health"); it != filters.end())
+    for (const auto& v : it->second)
+      if (!health::valid_filter_value(v)) return fail(Errc::InvalidArgument, "Unrecognised filter value for health: " + v);
   auto values = [&](const char* key) -> const std::vector<std::string>* {
     auto it = filters.find(key);
     return it == filters.end() || it->second.empty() ? nullptr : &it->second;
@@ -157,7 +161,7 @@ Result<std::vector<model::ContainerInfo>> ContainerService::list(const model::Li
                                          [&](const MountPlan& m) { return m.source == v || m.destination == v; });
                     }) &&
                 any(values("is-task"), [](const std::string& v) { return v == "false"; }) &&
-                any(values("health"), [](const std::string& v) { return v == "none"; }) &&
+                any(values("health"), [&](const std::string& v) { return v == health::filter_value(c.state.health); }) &&
                 any(values("expose"), [&](const std::string& v) {
                   return c.spec.config.exposed_ports.count(v) || c.spec.config.exposed_ports.count(v + "/tcp");
                 });

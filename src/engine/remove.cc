@@ -42,6 +42,7 @@ Result<void> ContainerService::remove(const std::string& ref, bool force, bool v
 }
 
 Result<void> ContainerService::remove_locked(const std::shared_ptr<Container>& c) {
+  health_->unwatch(c->id);
   {
     std::lock_guard lk(mu_);
     c->state.removing = true;

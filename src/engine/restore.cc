@@ -62,6 +62,7 @@ Result<void> ContainerService::restore() {
         // Ports stay reserved and names resolvable: their sockets died with the old daemon.
         if (!held.endpoints.empty()) deps_.networks->restore(c->id, networks, held, sandbox_path(c->id));
         log::info("restored container {} (pid {})", c->id, c->state.pid);
+        watch_health(c, true);  // its persisted health, the next probe an interval on
         events->arm();
         continue;
       }

@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "engine/container_service.h"
+#include "engine/health/rules.h"
 #include "engine/socket_io.h"
 #include "engine/task_events.h"
 #include "layer/resolver.h"
@@ -197,6 +198,15 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
     c->state.error.clear();
     c->state.exit_code = 0;
     c->state.started_at = rfc3339_now();
+    // Every run starts "starting" with no failures; the log of earlier runs stays (as Docker).
+    if (health::settings_of(c->spec.config)) {
+      model::Health h = c->state.health.value_or(model::Health{});
+      h.status = model::HealthStatus::Starting;
+      h.failing_streak = 0;
+      c->state.health = std::move(h);
+    } else {
+      c->state.health.reset();
+    }
     c->ever_started = true;
     c->manually_stopped = false;
     c->exit_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -219,12 +229,14 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
   }
   if (t && !pending.empty()) (void)t->write_stdin(pending);
   if (t && close_stdin) (void)t->close_stdin();
+  watch_health(c, false);  // before arm: an exit that came already unwatches after it
   events->arm();
   return {};
 }
 
 void ContainerService::on_exit(const std::shared_ptr<Container>& c, const task::ExitStatus& status) {
   if (shutting_down_) return;  // the task keeps running; the next berthd follows it
+  health_->unwatch(c->id);
   std::unique_lock task_end(c->task_end_mu);
   release_run(c);
   std::shared_ptr<task::Task> ended;

@@ -22,6 +22,7 @@ Result<bool> ContainerService::wait_stopped(const std::shared_ptr<Container>& c,
 }
 
 Result<void> ContainerService::stop_locked(const std::shared_ptr<Container>& c, int timeout_s, int signal) {
+  health_->unwatch(c->id);  // as dockerd: no probe while the container stops
   std::shared_ptr<task::Task> t;
   bool paused;
   {
@@ -105,6 +106,7 @@ Result<void> ContainerService::pause(const std::string& ref) {
     if (c->state.paused) return fail(Errc::Conflict, "Container " + c->id + " is already paused");
   }
   TRYV(t->pause());
+  health_->pause(c->id);  // a paused container is not probed (as Docker)
   std::lock_guard lk(mu_);
   c->state.paused = true;
   (void)persist(*c);
@@ -123,6 +125,7 @@ Result<void> ContainerService::unpause(const std::string& ref) {
     t = c->task;
   }
   TRYV(t->resume());
+  health_->resume(c->id);
   std::lock_guard lk(mu_);
   c->state.paused = false;
   (void)persist(*c);

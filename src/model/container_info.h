@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/container_spec.h"
+#include "model/health.h"
 
 namespace berth::model {
 
@@ -25,6 +26,7 @@ struct RunState {
   int exit_code = 0;
   std::string error;
   std::string started_at = kZeroTime, finished_at = kZeroTime;  // RFC 3339 nano
+  std::optional<Health> health;  // with a healthcheck: since the first start
 
   // "created", "running", "paused", "restarting", "removing", "exited", "dead".
   std::string status(bool ever_started) const;

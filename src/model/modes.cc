@@ -21,11 +21,12 @@ std::string_view name_of(const std::array<std::pair<std::string_view, E>, N>& ta
   return "";
 }
 
-constexpr std::array<std::pair<std::string_view, RestartPolicyName>, 4> kRestart{{
+constexpr std::array<std::pair<std::string_view, RestartPolicyName>, 5> kRestart{{
     {"no", RestartPolicyName::No},
     {"always", RestartPolicyName::Always},
     {"unless-stopped", RestartPolicyName::UnlessStopped},
     {"on-failure", RestartPolicyName::OnFailure},
+    {"on-unhealthy", RestartPolicyName::OnUnhealthy},
 }};
 
 constexpr std::array<std::pair<std::string_view, CgroupnsMode>, 3> kCgroupns{{

@@ -11,8 +11,9 @@
 
 namespace berth::model {
 
-enum class RestartPolicyName { No, Always, UnlessStopped, OnFailure };
-// "", "no", "always", "unless-stopped", "on-failure".
+enum class RestartPolicyName { No, Always, UnlessStopped, OnFailure, OnUnhealthy };
+// "", "no", "always", "unless-stopped", "on-failure", and berth's own "on-unhealthy"
+// (restarts a container its healthcheck finds unhealthy; docs/user-guide.md).
 Result<RestartPolicyName> parse_restart_policy_name(std::string_view s);
 std::string_view to_string(RestartPolicyName n);
 

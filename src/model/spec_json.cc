@@ -22,7 +22,8 @@ namespace berth::model {
 NLOHMANN_JSON_SERIALIZE_ENUM(RestartPolicyName, {{RestartPolicyName::No, "no"},
                                                  {RestartPolicyName::Always, "always"},
                                                  {RestartPolicyName::UnlessStopped, "unless-stopped"},
-                                                 {RestartPolicyName::OnFailure, "on-failure"}})
+                                                 {RestartPolicyName::OnFailure, "on-failure"},
+                                                 {RestartPolicyName::OnUnhealthy, "on-unhealthy"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(CgroupnsMode, {{CgroupnsMode::Unset, ""},
                                             {CgroupnsMode::Private, "private"},
                                             {CgroupnsMode::Host, "host"}})

@@ -226,9 +226,10 @@ Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host) {
   }
   // Docker's restart policy rules.
   const auto& rp = spec.host.restart_policy;
-  if (rp.name == model::RestartPolicyName::OnFailure && rp.max_retries < 0)
-    return fail(Errc::InvalidArgument, "maximum retry count cannot be negative");
-  if (rp.name != model::RestartPolicyName::OnFailure && rp.max_retries != 0)
+  // berth's on-unhealthy takes a retry count as on-failure does.
+  bool counted = rp.name == model::RestartPolicyName::OnFailure || rp.name == model::RestartPolicyName::OnUnhealthy;
+  if (counted && rp.max_retries < 0) return fail(Errc::InvalidArgument, "maximum retry count cannot be negative");
+  if (!counted && rp.max_retries != 0)
     return fail(Errc::InvalidArgument, "maximum retry count cannot be used with restart policy '" +
                                            std::string(model::to_string(rp.name)) + "'");
   if (rp.name != model::RestartPolicyName::No && spec.host.auto_remove)

@@ -189,6 +189,56 @@ TEST(CreateRequest, CapsNormalizedAllWins) {
   EXPECT_EQ(req->body["HostConfig"]["CapDrop"], Json::parse(R"(["CAP_SYS_ADMIN"])"));
 }
 
+// docker-cli opts.go: the --health-* flags make Config.Healthcheck; none given, none sent.
+TEST(CreateRequest, HealthFlags) {
+  RunOptions o;
+  o.image = "busybox";
+  auto req = build_create_request(o, true, fake_env());
+  ASSERT_TRUE(req);
+  EXPECT_FALSE(req->body.contains("Healthcheck"));
+  o.health_cmd = "curl -f localhost";
+  o.health_interval = "150ms";
+  o.health_timeout = "2s";
+  o.health_start_period = "1m";
+  o.health_start_interval = "100ms";
+  o.health_retries = 4;
+  req = build_create_request(o, true, fake_env());
+  ASSERT_TRUE(req) << req.error().message;
+  EXPECT_EQ(req->body["Healthcheck"].dump(),
+            R"({"Test":["CMD-SHELL","curl -f localhost"],"Interval":150000000,"Timeout":2000000000,)"
+            R"("StartPeriod":60000000000,"StartInterval":100000000,"Retries":4})");  // Go's field order
+  o.no_healthcheck = true;
+  req = build_create_request(o, true, fake_env());
+  ASSERT_FALSE(req);
+  EXPECT_EQ(req.error().message, "--no-healthcheck conflicts with --health-* options");
+  RunOptions none;
+  none.image = "busybox";
+  none.no_healthcheck = true;
+  req = build_create_request(none, true, fake_env());
+  ASSERT_TRUE(req);
+  EXPECT_EQ(req->body["Healthcheck"].dump(), R"({"Test":["NONE"]})");
+  RunOptions negative;
+  negative.image = "busybox";
+  negative.health_retries = -1;
+  req = build_create_request(negative, true, fake_env());
+  ASSERT_FALSE(req);
+  EXPECT_EQ(req.error().message, "--health-retries cannot be negative");
+  negative.health_retries = 0;
+  negative.health_interval = "-1s";
+  req = build_create_request(negative, true, fake_env());
+  ASSERT_FALSE(req);
+  EXPECT_EQ(req.error().message, "--health-interval cannot be negative");
+}
+
+TEST(CreateRequest, RestartOnUnhealthyIsBerthsOwnPolicy) {
+  auto p = parse_restart_policy("on-unhealthy:3");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->dump(), R"({"Name":"on-unhealthy","MaximumRetryCount":3})");
+  EXPECT_TRUE(parse_restart_policy("on-unhealthy"));
+  EXPECT_FALSE(parse_restart_policy("always:3"));
+  EXPECT_FALSE(parse_restart_policy("sometimes"));
+}
+
 TEST(Helpers, UrlEncodeAndCompact) {
   EXPECT_EQ(url_encode("a b/c:d"), "a%20b%2Fc%3Ad");
   EXPECT_EQ(*compact_json("{ \"a\" : [1, 2], \"s\": \"x y\" }"), "{\"a\":[1,2],\"s\":\"x y\"}");
