@@ -68,6 +68,17 @@ Result<model::MountSpec> parse_mount(const FieldReader& m) {
   return s;
 }
 
+Result<void> check_link_format(const std::vector<std::string>& links) {
+  for (const auto& l : links) {
+    auto colon = l.find(':');
+    std::string name = l.substr(0, colon);
+    if (!name.empty() && name.front() == '/') name.erase(0, 1);
+    if (name.empty() || (colon != std::string::npos && l.find(':', colon + 1) != std::string::npos))
+      return invalid("bad format for links: " + l);
+  }
+  return {};
+}
+
 // HostConfig.Links ("name" or "name:alias" each, as Docker's opts.ParseLink).
 // On a user-defined network dockerd registers no legacy link: the field is
 // kept and unused (inspect shows Links null: it lists the link graph, which
@@ -78,13 +89,7 @@ Result<model::MountSpec> parse_mount(const FieldReader& m) {
 Result<void> check_links(const FieldReader& hc) {
   auto links = TRY(hc.strings("Links"));
   if (links.empty()) return {};
-  for (const auto& l : links) {
-    auto colon = l.find(':');
-    std::string name = l.substr(0, colon);
-    if (!name.empty() && name.front() == '/') name.erase(0, 1);
-    if (name.empty() || (colon != std::string::npos && l.find(':', colon + 1) != std::string::npos))
-      return invalid("bad format for links: " + l);
-  }
+  TRYV(check_link_format(links));
   auto mode = TRY(model::NetworkMode::parse(TRY(hc.string("NetworkMode"))));
   using Kind = model::NetworkMode::Kind;
   switch (mode.kind) {
@@ -251,7 +256,11 @@ Result<model::EndpointRequest> parse_endpoint(const FieldReader& r) {
   e.ipv4_address = TRY(ipam.string("IPv4Address"));
   if (!TRY(ipam.string("IPv6Address")).empty())
     return invalid(ipam.field("IPv6Address") + ": IPv6 is not supported by berth yet");
-  if (!e.links.empty()) return invalid(r.field("Links") + ": legacy links are not supported by berth yet");
+  // EndpointSettings.Links ("name:alias"): on a user-defined network the alias
+  // resolves to the container `name` for this container alone (the engine
+  // refuses them on other networks). The docker CLI puts `run --link` here on
+  // user-defined networks; docker-compose sends a service's `links:` here.
+  TRYV(check_link_format(e.links));
   return e;
 }
 

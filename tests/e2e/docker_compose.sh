@@ -202,6 +202,20 @@ check "ps: once is Exit 0" "$(nolines "$OUT")" grep -qE "^${P}_once_1 .* Exit 0"
 dc port web 80
 expect_eq "docker-compose port web 80" "127.0.0.1:$PORT" "$OUT"
 
+# Links on the project's network (what compose sends for a service's `links:`): `docker run
+# --link` puts them in EndpointSettings.Links at create, `network connect --link` at connect;
+# the alias resolves for the linking container.
+docker run --rm --pull never --network "${P}_appnet" --link "$WEB:legacyweb" busybox:latest wget -qO- http://legacyweb/
+expect_eq "run --network ${P}_appnet --link $WEB:legacyweb: the link's alias resolves" "<h1>hello from berth web</h1>" "$OUT"
+docker create --pull never --name linker busybox:latest wget -qO- http://dbweb/
+docker network connect --link "$WEB:dbweb" "${P}_appnet" linker
+check "network connect --link" "$(why)" test "$RC" -eq 0
+docker inspect -f '{{json (index .NetworkSettings.Networks "'"${P}_appnet"'").Links}}' linker
+expect_eq "inspect shows the endpoint's links" "[\"$WEB:dbweb\"]" "$OUT"
+docker start -a linker
+expect_eq "network connect --link $WEB:dbweb: the alias resolves" "<h1>hello from berth web</h1>" "$OUT"
+docker rm linker >/dev/null
+
 # ---- exec and run, through the docker CLI and through compose's own client ---------------------
 for mode in cli api; do
   if [[ $mode == api ]]; then export COMPOSE_INTERACTIVE_NO_CLI=1; else unset COMPOSE_INTERACTIVE_NO_CLI; fi

@@ -79,6 +79,8 @@ TEST(ParseCreate, LinksOnAUserDefinedNetworkAreAcceptedAndUnused) {
     EXPECT_EQ(r.error().message, message) << body;
   };
   check(R"({"Image":"x","HostConfig":{"NetworkMode":"net","Links":["a:b:c"]}})", "bad format for links: a:b:c");
+  check(R"({"Image":"x","NetworkingConfig":{"EndpointsConfig":{"net":{"Links":["a::b"]}}}})",
+        "bad format for links: a::b");
   check(R"({"Image":"x","HostConfig":{"NetworkMode":"net","Links":[":b"]}})", "bad format for links: :b");
   check(R"({"Image":"x","HostConfig":{"NetworkMode":"host","Links":["a:b"]}})",
         "conflicting options: host type networking can't be used with links. This would result in undefined behavior");
@@ -88,6 +90,23 @@ TEST(ParseCreate, LinksOnAUserDefinedNetworkAreAcceptedAndUnused) {
   check(R"({"Image":"x","HostConfig":{"NetworkMode":"bridge","Links":["a:b"]}})",
         "HostConfig.Links: legacy links outside a user-defined network are not supported by berth yet (on a "
         "user-defined network containers find each other by name)");
+}
+
+// EndpointSettings.Links: the docker CLI's `run --network NET --link a:b`, a
+// compose service's `links:` (sent with POST /networks/NET/connect).
+TEST(ParseCreate, EndpointLinksAreKeptForTheEngine) {
+  auto s = parse_create_body(json::parse(R"({"Image":"x","HostConfig":{"NetworkMode":"net"},
+      "NetworkingConfig":{"EndpointsConfig":{"net":{"Links":["proj_db_1:database","web"]}}}})"));
+  ASSERT_TRUE(s) << s.error().str();
+  EXPECT_EQ(s->endpoints.at("net").links, (std::vector<std::string>{"proj_db_1:database", "web"}));
+  model::EndpointInfo e;
+  e.links = {"proj_db_1:database"};
+  e.aliases = {"client"};
+  model::ContainerInfo c;
+  c.network.networks.push_back({"net", e});
+  json net = render_inspect(c)["NetworkSettings"]["Networks"]["net"];
+  EXPECT_EQ(net["Links"], json({"proj_db_1:database"}));
+  EXPECT_EQ(net["Aliases"], json({"client"}));
 }
 
 TEST(Render, InspectHasDockersShapes) {
