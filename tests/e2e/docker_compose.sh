@@ -21,6 +21,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/berthd.bash"
 E2E_LABEL="docker-compose e2e"
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-60}
+# About 65 s on a quiet machine, 95-120 s while a build loads it (docker-compose is a Python
+# program started some 30 times): the budget leaves room for that.
+BUDGET=${E2E_BUDGET:-300}
 
 # ---- THE HEALTH GATE -------------------------------------------------------------------------
 # on: the engine runs healthchecks (branch wip/health merged into main). `client` then
@@ -167,6 +170,12 @@ docker inspect -f '{{index .Config.Labels "com.docker.compose.config-hash"}}' "$
 expect_match "web's config-hash label" '^[0-9a-f]{64}$' "$OUT"
 docker inspect -f '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.Init}}' "$WEB"
 expect_eq "web: restart unless-stopped, init" "unless-stopped true" "$OUT"
+if [[ $HEALTH == on ]]; then   # (the HEALTH gate) compose started client only once web was healthy
+  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$WEB"
+  expect_eq "up -d returned with web healthy (client waited for service_healthy)" healthy "$OUT"
+  docker inspect -f '{{json .Config.Healthcheck.Test}}' "$WEB"
+  expect_eq "web's healthcheck from the compose file" '["CMD","wget","-q","-O","/dev/null","http://127.0.0.1/"]' "$OUT"
+fi
 docker network ls --filter "label=com.docker.compose.project=$P" --format '{{.Name}}'
 expect_eq "the project's network" "${P}_appnet" "$OUT"
 docker volume ls --filter "label=com.docker.compose.project=$P" --format '{{.Name}}'
@@ -234,9 +243,9 @@ for mode in cli api; do
   expect_eq "exec -T web cat /www/index.html ($mode)" "<h1>hello from berth web</h1>" "$OUT"
   dc exec -T web sh -c 'exit 3'
   expect_eq "exec -T web sh -c 'exit 3': the status passes through ($mode)" 3 "$RC"
-  dc exec -T web sh -c 'echo "$GREETING"'
-  expect_eq "exec -T web sees the service's environment ($mode)" hello-1 "$OUT"
   if [[ $mode == cli ]]; then
+    dc exec -T web sh -c 'echo "$GREETING"'
+    expect_eq "exec -T web sees the service's environment ($mode)" hello-1 "$OUT"
     dc run --rm -T client echo hi
     expect_eq "run --rm -T client echo hi ($mode)" "hi" "$OUT"
     dc run --rm client sh -c 'echo via-run; exit 4'
@@ -245,8 +254,6 @@ for mode in cli api; do
     # dockerpty (Python 3) attaches only after it started the container (its sockets()
     # is a lazy map), so a command that prints at once loses its output with dockerd
     # too; one that reads stdin first is deterministic: its attach precedes the input.
-    dc run --rm -T client echo hi
-    expect_eq "run --rm -T client echo hi: exit status 0 ($mode)" 0 "$RC"
     dc run --rm client sh -c 'read x; echo "got $x"; exit 4' <<<"hi"
     expect_eq "run --rm client: stdin, output and exit status 4 ($mode)" "got hi rc=4" "$OUT rc=$RC"
   fi
@@ -307,12 +314,13 @@ expect_eq "the page from the recreated web (same volume)" "<h1>hello from berth 
 # ---- health (gated, see HEALTH at the top) -----------------------------------------------------
 docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$WEB"
 if [[ $HEALTH == on ]]; then
-  expect_eq "web is healthy (client started after service_healthy)" healthy "$OUT"
-  dc ps web
+  expect_match "the recreated web has a health status" '^(starting|healthy)$' "$OUT"
+  # A client polls the status: the recreated web turns healthy within its retries.
+  deadline=$((SECONDS + 25))
+  until dc ps web; grep -qE "^${WEB} .* Up \(healthy\)" <<<"$OUT" || ((SECONDS > deadline)); do sleep 0.5; done
   check "ps: web is Up (healthy)" "$(nolines "$OUT")" grep -qE "^${WEB} .* Up \(healthy\)" <<<"$OUT"
-  docker inspect -f '{{.State.StartedAt}}' "${P}_client_1"; CLIENT_START=$OUT
-  docker inspect -f '{{with index .State.Health.Log 0}}{{.End}}{{end}}' "$WEB"
-  check "client started after web's first passing probe" "$OUT vs $CLIENT_START" eval '[[ "$CLIENT_START" > "$OUT" ]]'
+  docker inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} log:{{range .State.Health.Log}} {{.ExitCode}}{{end}}' "$WEB"
+  expect_match "inspect: healthy, no failing streak, the last probe exited 0" '^healthy 0 log:( [0-9]+)* 0$' "$OUT"
 else
   echo "# HEALTH=off: service_healthy and 'Up (healthy)' are not checked (turn HEALTH=on once the engine runs healthchecks)"
   expect_eq "the engine reports no health status (else set HEALTH=on in this test)" none "$OUT"
