@@ -68,17 +68,56 @@ Result<model::MountSpec> parse_mount(const FieldReader& m) {
   return s;
 }
 
+Result<void> check_link_format(const std::vector<std::string>& links) {
+  for (const auto& l : links) {
+    auto colon = l.find(':');
+    std::string name = l.substr(0, colon);
+    if (!name.empty() && name.front() == '/') name.erase(0, 1);
+    if (name.empty() || (colon != std::string::npos && l.find(':', colon + 1) != std::string::npos))
+      return invalid("bad format for links: " + l);
+  }
+  return {};
+}
+
+// HostConfig.Links ("name" or "name:alias" each, as Docker's opts.ParseLink).
+// On a user-defined network dockerd registers no legacy link: the field is
+// kept and unused (inspect shows Links null: it lists the link graph, which
+// such containers are not in), and names resolve through the network's DNS.
+// docker-compose 1.29 sends them for every one-off (`run`) container, linking
+// it to its own service. Legacy links on the default bridge (/etc/hosts and
+// <ALIAS>_PORT_* variables) are not implemented: refused there.
+Result<void> check_links(const FieldReader& hc) {
+  auto links = TRY(hc.strings("Links"));
+  if (links.empty()) return {};
+  TRYV(check_link_format(links));
+  auto mode = TRY(model::NetworkMode::parse(TRY(hc.string("NetworkMode"))));
+  using Kind = model::NetworkMode::Kind;
+  switch (mode.kind) {
+    case Kind::Network: return {};
+    case Kind::Host:
+      return invalid("conflicting options: host type networking can't be used with links. This would result in "
+                     "undefined behavior");
+    case Kind::Container:
+      return invalid("conflicting options: container type network can't be used with links. This would result in "
+                     "undefined behavior");
+    default:
+      return invalid(hc.field("Links") + ": legacy links outside a user-defined network are not supported by berth "
+                     "yet (on a user-defined network containers find each other by name)");
+  }
+}
+
 // Fields of Docker's HostConfig that berth does not implement: refused when
 // set, so that a setting the user asked for is never silently dropped.
 Result<void> refuse_unsupported(const FieldReader& hc) {
   static const char* const kLists[] = {"Devices", "DeviceCgroupRules", "DeviceRequests", "BlkioWeightDevice",
                                        "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
-                                       "BlkioDeviceWriteIOps", "Links"};
+                                       "BlkioDeviceWriteIOps"};
   for (const char* key : kLists) {
     const json* v = hc.raw(key);
     if (v && !v->is_null() && !(v->is_array() && v->empty()))
       return invalid(hc.field(key) + " is not supported by berth yet");
   }
+  TRYV(check_links(hc));
   static const char* const kNumbers[] = {"CpuRealtimePeriod", "CpuRealtimeRuntime", "CpuCount", "CpuPercent",
                                          "IOMaximumIOps", "IOMaximumBandwidth", "KernelMemoryTCP"};
   for (const char* key : kNumbers)
@@ -217,7 +256,11 @@ Result<model::EndpointRequest> parse_endpoint(const FieldReader& r) {
   e.ipv4_address = TRY(ipam.string("IPv4Address"));
   if (!TRY(ipam.string("IPv6Address")).empty())
     return invalid(ipam.field("IPv6Address") + ": IPv6 is not supported by berth yet");
-  if (!e.links.empty()) return invalid(r.field("Links") + ": legacy links are not supported by berth yet");
+  // EndpointSettings.Links ("name:alias"): on a user-defined network the alias
+  // resolves to the container `name` for this container alone (the engine
+  // refuses them on other networks). The docker CLI puts `run --link` here on
+  // user-defined networks; docker-compose sends a service's `links:` here.
+  TRYV(check_link_format(e.links));
   return e;
 }
 

@@ -70,6 +70,7 @@ json endpoint(const model::EndpointInfo& e) {
   j["IPPrefixLen"] = e.ip_prefix_len;
   j["MacAddress"] = e.mac_address;
   if (!e.aliases.empty()) j["Aliases"] = e.aliases;
+  if (!e.links.empty()) j["Links"] = e.links;
   if (!e.requested_ipv4.empty()) j["IPAMConfig"] = {{"IPv4Address", e.requested_ipv4}};
   return j;
 }

@@ -44,6 +44,7 @@ struct NetworkRequest {
   std::string name;  // the network's canonical name
   std::vector<std::string> aliases;
   std::string ipv4_address;  // requested (user-defined networks only)
+  std::vector<std::string> links;  // "name[:alias]" (user-defined networks only)
   bool operator==(const NetworkRequest&) const = default;
 };
 

@@ -30,7 +30,10 @@ Result<void> ContainerService::connect_network(const std::string& network, const
     return fail(Errc::InvalidArgument, "user specified IP address is supported on user defined networks only");
   if (!endpoint.aliases.empty() && !net.user_defined)
     return fail(Errc::InvalidArgument, "network-scoped alias is supported only for containers in user defined networks");
-  NetworkRequest request{net.name, endpoint.aliases, endpoint.ipv4_address};
+  if (!endpoint.links.empty() && !net.user_defined)
+    return fail(Errc::InvalidArgument, "legacy links are not supported by berth yet (network " + net.name +
+                                           "): on a user-defined network containers find each other by name");
+  NetworkRequest request{net.name, endpoint.aliases, endpoint.ipv4_address, endpoint.links};
   if (running) {
     auto ep = TRY(deps_.networks->join_one(c->id, request, sandbox_path(c->id), ifname));
     std::lock_guard lk(mu_);

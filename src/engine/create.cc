@@ -63,7 +63,10 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
         return invalid("user specified IP address is supported on user defined networks only");
       if (!ep.aliases.empty() && !ref.user_defined)
         return invalid("network-scoped alias is supported only for containers in user defined networks");
-      return NetworkRequest{ref.name, ep.aliases, ep.ipv4_address};
+      if (!ep.links.empty() && !ref.user_defined)
+        return invalid("legacy links are not supported by berth yet (network " + ref.name +
+                       "): on a user-defined network containers find each other by name");
+      return NetworkRequest{ref.name, ep.aliases, ep.ipv4_address, ep.links};
     };
     std::string mode_text = mode.str();
     std::string first = mode.is_default_bridge() ? "bridge" : mode.target;

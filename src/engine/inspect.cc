@@ -23,6 +23,7 @@ model::EndpointInfo endpoint_info(const NetworkRequest& r, const Endpoint* ep) {
     e.aliases = ep->aliases;
   }
   if (e.aliases.empty()) e.aliases = r.aliases;
+  e.links = r.links;
   e.requested_ipv4 = r.ipv4_address;
   return e;
 }

@@ -52,6 +52,7 @@ struct EndpointInfo {
   int ip_prefix_len = 0;
   std::vector<std::string> aliases;
   std::string requested_ipv4;  // IPAMConfig.IPv4Address
+  std::vector<std::string> links;  // EndpointSettings.Links as asked
 };
 
 struct NetworkSettingsInfo {

@@ -77,7 +77,7 @@ Result<net::Pool> pool_of(const nlohmann::json& net) {
 
 nlohmann::json Endpoint::to_json() const {
   return {{"IPAMConfig", nullptr},
-          {"Links", nullptr},
+          {"Links", links.empty() ? nlohmann::json(nullptr) : nlohmann::json(links)},
           {"Aliases", aliases.empty() ? nlohmann::json(nullptr) : nlohmann::json(aliases)},
           {"NetworkID", network_id},
           {"EndpointID", endpoint_id},
@@ -105,6 +105,7 @@ Endpoint Endpoint::from_json(const std::string& network_name, const nlohmann::js
   ep.host_veth = j.value("HostVeth", "");
   ep.bridge = j.value("Bridge", "");
   if (j.contains("Aliases") && j["Aliases"].is_array()) ep.aliases = j["Aliases"].get<std::vector<std::string>>();
+  if (j.contains("Links") && j["Links"].is_array()) ep.links = j["Links"].get<std::vector<std::string>>();
   return ep;
 }
 
@@ -499,23 +500,40 @@ void NetworkService::cleanup_stale(const std::set<std::string>& running) {
 
 std::optional<std::vector<std::string>> NetworkService::lookup(const std::string& container_id,
                                                                const std::string& qname) {
-  std::string q = qname;
-  std::transform(q.begin(), q.end(), q.begin(), ::tolower);
-  if (!q.empty() && q.back() == '.') q.pop_back();
-  auto all = containers_();
+  return resolve_container_name(containers_(), container_id, qname);
+}
+
+std::optional<std::vector<std::string>> resolve_container_name(const std::vector<NetworkContainerView>& all,
+                                                               const std::string& container_id,
+                                                               const std::string& qname) {
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+    return s;
+  };
+  std::string asked = lower(qname);
+  if (!asked.empty() && asked.back() == '.') asked.pop_back();
   const NetworkContainerView* asker = nullptr;
   for (const auto& c : all)
     if (c.id == container_id) asker = &c;
   if (!asker) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& [net_id, my_ep] : asker->endpoints) {
+    // A link of this endpoint ("name:alias") makes its alias mean `name` here,
+    // as libnetwork's endpoint aliases: for this container, on this network.
+    std::string q = asked;
+    for (const auto& l : my_ep.links) {
+      auto colon = l.find(':');
+      std::string name = l.substr(0, colon);
+      if (!name.empty() && name.front() == '/') name.erase(0, 1);
+      std::string alias = colon == std::string::npos ? name : l.substr(colon + 1);
+      if (lower(alias) == asked) {
+        q = lower(name);
+        break;
+      }
+    }
     for (const auto& c : all) {
       auto it = c.endpoints.find(net_id);
       if (it == c.endpoints.end()) continue;
-      auto lower = [](std::string s) {
-        std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-        return s;
-      };
       bool match = lower(c.name) == q || (c.id.rfind(q, 0) == 0 && q.size() >= 12);
       for (const auto& a : it->second.aliases) match |= lower(a) == q;
       if (match && std::find(out.begin(), out.end(), it->second.ip) == out.end()) out.push_back(it->second.ip);

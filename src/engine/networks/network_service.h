@@ -46,6 +46,7 @@ struct Endpoint {
   std::string ip, gateway, mac, host_veth, bridge;
   int prefix = 0;
   std::vector<std::string> aliases;
+  std::vector<std::string> links;  // "name[:alias]": alias -> name for this container's queries
   nlohmann::json to_json() const;
   static Endpoint from_json(const std::string& network_name, const nlohmann::json& j);
 };
@@ -56,6 +57,14 @@ struct NetworkContainerView {
   std::string id, name;
   std::map<std::string, Endpoint> endpoints;  // by network id
 };
+
+// The embedded DNS's answer for `qname` asked by container_id: the addresses of
+// the containers on the asker's networks whose name, alias or id (12 hex
+// digits or more) it is, after the asker's endpoint links on each network
+// (alias -> name); nullopt when none (the query is forwarded then).
+std::optional<std::vector<std::string>> resolve_container_name(const std::vector<NetworkContainerView>& all,
+                                                               const std::string& container_id,
+                                                               const std::string& qname);
 
 class NetworkService {
  public:

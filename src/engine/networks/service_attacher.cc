@@ -39,6 +39,7 @@ Result<Attachment> ServiceAttacher::join(const std::string& container_id, const 
       undo();
       return std::unexpected(ep.error());
     }
+    ep->links = r.links;
     if (index == 0) first = *ep;
     made.endpoints[ref->name] = std::move(*ep);
     ++index;
@@ -79,6 +80,7 @@ Result<Endpoint> ServiceAttacher::join_one(const std::string& container_id, cons
   std::vector<std::string> aliases = network.aliases;
   if (ref.user_defined) aliases.push_back(container_id.substr(0, 12));
   auto ep = TRY(networks_.attach(container_id, network.name, sandbox, ifname, network.ipv4_address, aliases, false));
+  ep.links = network.links;
   if (ref.user_defined) (void)networks_.dns_add(container_id, sandbox);
   return ep;
 }

@@ -62,6 +62,53 @@ TEST(ParseCreate, SettingsBerthCannotHonourAreRefused) {
       R"({"Image":"x","HostConfig":{"Devices":[],"Links":null,"CpuRealtimeRuntime":0,"VolumeDriver":"","Isolation":""}})")));
 }
 
+// docker-compose 1.29's `run` links its one-off container to its own service's
+// containers (HostConfig.Links) on the project's network: dockerd keeps them
+// and registers no legacy link there, and neither does berth.
+TEST(ParseCreate, LinksOnAUserDefinedNetworkAreAcceptedAndUnused) {
+  auto s = parse_create_body(json::parse(R"({"Image":"x","HostConfig":{"NetworkMode":"proj_appnet",
+      "Links":["proj_client_1:client","proj_client_1:proj_client_1","/proj_client_1:client_1"]},
+      "NetworkingConfig":{"EndpointsConfig":{"proj_appnet":{"Aliases":["client"]}}}})"));
+  ASSERT_TRUE(s) << s.error().str();
+  EXPECT_EQ(s->host.network_mode.kind, model::NetworkMode::Kind::Network);
+  EXPECT_EQ(s->endpoints.at("proj_appnet").aliases, std::vector<std::string>{"client"});
+  auto check = [](const char* body, const std::string& message) {
+    auto r = parse_create_body(json::parse(body));
+    ASSERT_FALSE(r) << body;
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument) << body;
+    EXPECT_EQ(r.error().message, message) << body;
+  };
+  check(R"({"Image":"x","HostConfig":{"NetworkMode":"net","Links":["a:b:c"]}})", "bad format for links: a:b:c");
+  check(R"({"Image":"x","NetworkingConfig":{"EndpointsConfig":{"net":{"Links":["a::b"]}}}})",
+        "bad format for links: a::b");
+  check(R"({"Image":"x","HostConfig":{"NetworkMode":"net","Links":[":b"]}})", "bad format for links: :b");
+  check(R"({"Image":"x","HostConfig":{"NetworkMode":"host","Links":["a:b"]}})",
+        "conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+  check(R"({"Image":"x","HostConfig":{"NetworkMode":"container:y","Links":["a"]}})",
+        "conflicting options: container type network can't be used with links. This would result in undefined "
+        "behavior");
+  check(R"({"Image":"x","HostConfig":{"NetworkMode":"bridge","Links":["a:b"]}})",
+        "HostConfig.Links: legacy links outside a user-defined network are not supported by berth yet (on a "
+        "user-defined network containers find each other by name)");
+}
+
+// EndpointSettings.Links: the docker CLI's `run --network NET --link a:b`, a
+// compose service's `links:` (sent with POST /networks/NET/connect).
+TEST(ParseCreate, EndpointLinksAreKeptForTheEngine) {
+  auto s = parse_create_body(json::parse(R"({"Image":"x","HostConfig":{"NetworkMode":"net"},
+      "NetworkingConfig":{"EndpointsConfig":{"net":{"Links":["proj_db_1:database","web"]}}}})"));
+  ASSERT_TRUE(s) << s.error().str();
+  EXPECT_EQ(s->endpoints.at("net").links, (std::vector<std::string>{"proj_db_1:database", "web"}));
+  model::EndpointInfo e;
+  e.links = {"proj_db_1:database"};
+  e.aliases = {"client"};
+  model::ContainerInfo c;
+  c.network.networks.push_back({"net", e});
+  json net = render_inspect(c)["NetworkSettings"]["Networks"]["net"];
+  EXPECT_EQ(net["Links"], json({"proj_db_1:database"}));
+  EXPECT_EQ(net["Aliases"], json({"client"}));
+}
+
 TEST(Render, InspectHasDockersShapes) {
   model::ContainerInfo c;
   c.id = "abc";
