@@ -309,6 +309,7 @@ struct Project {
   std::vector<std::string> profiles;  // the active ones (--profile, COMPOSE_PROFILES)
   StringMap environment;              // what interpolation saw: the caller's, then .env
   Extensions extensions;
+  std::vector<std::string> warnings;  // for the user, in Compose's words (unset variables, `version`)
 };
 
 }  // namespace berth::compose
