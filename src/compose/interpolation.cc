@@ -67,7 +67,7 @@ struct Interpolator {
   // The `}` closing the `{` at open, skipping nested `${...}`.
   static size_t matching_brace(std::string_view text, size_t open) {
     int depth = 0;
-    for (size_t j = open; j < text.size(); ++j) {
+    for (size_t j = open + 1; j < text.size(); ++j) {
       if (text[j] == '$' && j + 1 < text.size() && text[j + 1] == '$') {
         ++j;
       } else if (text[j] == '$' && j + 1 < text.size() && text[j + 1] == '{') {
