@@ -108,8 +108,9 @@ struct Parser {
       }
     }
     while (!raw.empty() && (blank(raw.back()) || raw.back() == '\r')) raw.remove_suffix(1);
+    std::string value = TRY(expand(raw));  // errors name this line, so before moving on
     skip_line();
-    return expand(raw);
+    return value;
   }
 
   Result<std::string> quoted(char quote) {
@@ -146,9 +147,13 @@ struct Parser {
     if (pos < text.size() && text[pos] != '\n' && text[pos] != '#') {
       return error(fmt::format("unexpected character \"{}\" after quoted value", text[pos]));
     }
+    if (quote == '\'') {
+      skip_line();
+      return raw;
+    }
+    std::string value = TRY(expand(raw));
     skip_line();
-    if (quote == '\'') return raw;
-    return expand(raw);
+    return value;
   }
 };
 
