@@ -30,7 +30,7 @@ std::string config_hash(const Service& service) {
   if (s.deploy) s.deploy->replicas.reset();
   s.depends_on.clear();
   s.profiles.clear();
-  return sha256_hex(service_to_json(s).dump());
+  return sha256_hex(service_to_json(s).dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
 }
 
 std::string depends_on_label(const Service& service) {

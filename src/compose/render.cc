@@ -45,8 +45,29 @@ void put_opt(J& o, const char* key, const std::optional<T>& v) {
 void put_flag(J& o, const char* key, bool v) {
   if (v) o[key] = true;
 }
+// Extensions are kept as nlohmann::json; copied without a text round trip,
+// which would throw on a string that is not UTF-8.
+J ordered(const nlohmann::json& v) {
+  if (v.is_object()) {
+    J o = J::object();
+    for (const auto& [k, item] : v.items()) o[k] = ordered(item);
+    return o;
+  }
+  if (v.is_array()) {
+    J a = J::array();
+    for (const auto& item : v) a.push_back(ordered(item));
+    return a;
+  }
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float()) return v.get<double>();
+  return nullptr;
+}
+
 void put_extensions(J& o, const Extensions& x) {
-  for (const auto& [k, v] : x) o[k] = J::parse(v.dump());
+  for (const auto& [k, v] : x) o[k] = ordered(v);
 }
 
 std::vector<std::string> hosts_list(const std::vector<ExtraHost>& hosts) {
@@ -386,7 +407,7 @@ OrderedJson service_to_json(const Service& s) {
   }
   if (!s.volumes_from.empty()) set("volumes_from", s.volumes_from);
   if (!s.working_dir.empty()) set("working_dir", s.working_dir);
-  for (const auto& [k, v] : s.extensions) f[k] = J::parse(v.dump());
+  for (const auto& [k, v] : s.extensions) f[k] = ordered(v);
   J out = J::object();
   for (auto& [k, v] : f) out[k] = std::move(v);
   return out;
@@ -414,6 +435,9 @@ OrderedJson project_to_json(const Project& p) {
 
 std::string render_yaml(const Project& project) { return emit_yaml(project_to_json(project)); }
 
-std::string render_json(const Project& project) { return project_to_json(project).dump(4) + "\n"; }
+std::string render_json(const Project& project) {
+  // Go's encoder writes U+FFFD for bytes that are not UTF-8; so does this.
+  return project_to_json(project).dump(4, ' ', false, J::error_handler_t::replace) + "\n";
+}
 
 }  // namespace berth::compose

@@ -18,6 +18,8 @@ struct Mark {
   int column = 0;  // 1-based
 };
 
+struct NodeEntry;
+
 struct Node {
   enum class Kind { Null, Scalar, Sequence, Mapping };
   Kind kind = Kind::Null;
@@ -25,7 +27,7 @@ struct Node {
   std::string scalar;   // Scalar only
   bool plain = false;   // an unquoted scalar: may read as a number, bool or null
   std::vector<Node> items;                          // Sequence
-  std::vector<std::pair<std::string, Node>> entries;  // Mapping, in file order
+  std::vector<NodeEntry> entries;  // Mapping, in file order
   Mark mark;
 
   bool is_null() const { return kind == Kind::Null; }
@@ -42,6 +44,13 @@ struct Node {
   static Node make_scalar(std::string value, bool plain = false);
   static Node make_mapping();
   static Node make_sequence();
+};
+
+// A mapping's key and value (a struct, not std::pair, so Node may hold a
+// vector of them while still incomplete).
+struct NodeEntry {
+  std::string first;
+  Node second;
 };
 
 // What YAML says a plain scalar is, in go-yaml v3's (YAML 1.2 core) terms.
