@@ -67,8 +67,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto back = parse_yaml(yaml, "rendered");
   FUZZ_CHECK(back.has_value(), "rendered YAML does not parse: " + (back ? "" : back.error().message) + "\n" + yaml);
   nlohmann::json from_yaml = to_json(*back);
+  // Text that is not UTF-8 comes out of the JSON rendering replaced (as Go's
+  // encoder does), so the two renderings are compared only for valid text.
+  bool utf8 = true;
+  try {
+    (void)project_to_json(*p1).dump();
+  } catch (const nlohmann::json::exception&) {
+    utf8 = false;
+  }
   nlohmann::json from_json = nlohmann::json::parse(json, nullptr, false);
-  if (!from_json.is_discarded() && json.find("\\ufffd") == std::string::npos) {
+  if (utf8 && !from_json.is_discarded()) {
     FUZZ_CHECK(from_yaml == from_json, "YAML and JSON renderings differ:\n" + yaml + "\n" + json);
   }
   auto levels = start_levels(*p1);
