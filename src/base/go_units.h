@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "base/error.h"
 
 namespace berth::go {
 
@@ -17,5 +20,9 @@ std::string bytes_size(double bytes);
 // "About a minute", "3 minutes", "About an hour", "5 hours", "3 days",
 // "2 weeks", "3 months", "2 years".
 std::string human_duration(int64_t seconds);
+
+// RAMInBytes: "64m", "1g", "512", "1.5GiB" -> bytes (binary multiples);
+// InvalidArgument "invalid size: 'x'" / "invalid suffix: 'x'".
+Result<int64_t> ram_in_bytes(std::string_view text);
 
 }  // namespace berth::go

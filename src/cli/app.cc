@@ -57,7 +57,7 @@ const CLI::App* deepest(const CLI::App* app) {
   return app;
 }
 
-constexpr std::array<std::string_view, 5> kGroups = {"container", "image", "network", "system", "volume"};
+constexpr std::array<std::string_view, 6> kGroups = {"compose", "container", "image", "network", "system", "volume"};
 
 // Root flags that take a value: -H/--host and -l/--log-level.
 bool root_flag_takes_next(std::string_view arg) {
@@ -224,6 +224,7 @@ int run(int argc, char** argv, bool every_command) {
   CLI::App* network = group("network", "Manage networks");
   CLI::App* system = group("system", "Manage berth");
   CLI::App* volume = group("volume", "Manage volumes");
+  CLI::App* compose = group("compose", "Docker Compose");
   add_container_commands(inv, &root, false);
   add_container_commands(inv, container, true);
   add_image_commands(inv, &root, false);
@@ -240,6 +241,7 @@ int run(int argc, char** argv, bool every_command) {
   add_push_commands(inv, &root);
   add_push_commands(inv, image);
   add_login_commands(inv, &root);
+  add_compose_commands(inv, compose);
 
   try {
     root.parse(argc, argv);

@@ -81,5 +81,7 @@ void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group
 void add_network_commands(Invocation& inv, CLI::App* network_group);
 void add_volume_commands(Invocation& inv, CLI::App* volume_group);
 void add_unavailable_commands(Invocation& inv, CLI::App* root);  // search
+// `berth compose` (compose_commands.cc): its global flags and commands.
+void add_compose_commands(Invocation& inv, CLI::App* compose_group);
 
 }  // namespace berth::cli

@@ -23,32 +23,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::string human_size(double bytes, int precision) { return go::human_size(bytes, precision); }
 
-Result<int64_t> parse_ram_bytes(std::string_view text) {
-  std::string s(text);
-  auto bad = [&] { return fail(Errc::InvalidArgument, fmt::format("invalid size: '{}'", s)); };
-  size_t sep = s.find_last_of("0123456789. ");
-  if (sep == std::string::npos) return bad();
-  std::string num = s.substr(0, s[sep] == ' ' ? sep : sep + 1);
-  std::string sfx = s.substr(sep + 1);
-  if (num.empty() || !is_digit(num[0])) return bad();
-  char* end = nullptr;
-  double size = std::strtod(num.c_str(), &end);
-  if (end != num.c_str() + num.size() || size < 0) return bad();
-  if (sfx.empty()) return static_cast<int64_t>(size);
-  auto bad_suffix = [&] { return fail(Errc::InvalidArgument, fmt::format("invalid suffix: '{}'", sfx)); };
-  if (sfx.size() > 3) return bad_suffix();
-  for (char& c : sfx) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (sfx[0] == 'b') {
-    if (sfx.size() > 1) return bad_suffix();
-    return static_cast<int64_t>(size);
-  }
-  const std::string_view prefixes = "kmgtp";
-  size_t power = prefixes.find(sfx[0]);
-  if (power == std::string_view::npos) return bad_suffix();
-  if ((sfx.size() == 2 && sfx[1] != 'b') || (sfx.size() == 3 && sfx.substr(1) != "ib")) return bad_suffix();
-  size *= std::pow(1024.0, static_cast<double>(power + 1));
-  return static_cast<int64_t>(size);
-}
+Result<int64_t> parse_ram_bytes(std::string_view text) { return go::ram_in_bytes(text); }
 
 Result<int64_t> parse_nano_cpus(std::string_view text) {
   // A decimal number, exact to the nano CPU (docker-cli uses big.Rat).
