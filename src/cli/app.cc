@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/builder_cmds.h"
 #include "cli/command.h"
 #include "cli/pull.h"
 #include "cli/connection.h"
@@ -219,6 +220,7 @@ int run(int argc, char** argv, bool every_command) {
     });
     return g;
   };
+  CLI::App* builder = group("builder", "Manage builds");
   CLI::App* container = group("container", "Manage containers");
   CLI::App* image = group("image", "Manage images");
   CLI::App* network = group("network", "Manage networks");
@@ -236,6 +238,8 @@ int run(int argc, char** argv, bool every_command) {
   add_unavailable_commands(inv, &root);
   add_build_commands(inv, &root);
   add_build_commands(inv, image);
+  add_build_commands(inv, builder);
+  add_builder_commands(inv, builder);
   add_pull_commands(inv, &root);
   add_pull_commands(inv, image);
   add_push_commands(inv, &root);

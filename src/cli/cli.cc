@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "base/strings.h"
 #include "cli/connection.h"
 
 namespace berth::cli {
@@ -52,6 +53,15 @@ bool write_all(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+bool confirm_prompt(const std::string& warning) {
+  err(warning + "\nAre you sure you want to continue? [y/N] ");
+  std::string answer;
+  char ch;
+  while (::read(0, &ch, 1) == 1 && ch != '\n') answer += ch;
+  answer = std::string(trim(answer));
+  return answer == "y" || answer == "Y";
 }
 
 std::string url_encode(std::string_view s) {

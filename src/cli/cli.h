@@ -57,6 +57,10 @@ void errf(fmt::format_string<Args...> f, Args&&... args) {
   err(fmt::format(f, std::forward<Args>(args)...));
 }
 
+// Docker's prune prompt: the warning, "Are you sure you want to continue? [y/N] " on stderr,
+// then a line from stdin; true for "y" or "Y".
+bool confirm_prompt(const std::string& warning);
+
 // Percent-encodes all but RFC 3986's unreserved characters: one path segment
 // or query value of a request ("a b/c" -> "a%20b%2Fc").
 std::string url_encode(std::string_view s);

@@ -35,14 +35,6 @@ Result<int> for_each(const std::vector<std::string>& names,
 
 std::string esc(const std::string& s) { return url_encode(s); }
 
-bool confirm(const std::string& warning) {
-  err(warning + "\nAre you sure you want to continue? [y/N] ");
-  std::string answer;
-  char c;
-  while (::read(0, &c, 1) == 1 && c != '\n') answer += c;
-  answer = std::string(trim(answer));
-  return answer == "y" || answer == "Y";
-}
 
 }  // namespace
 
@@ -285,7 +277,7 @@ void add_container_prune(Invocation& inv, CLI::App* parent) {
   auto o = std::make_shared<O>();
   CLI::App* app = add_command(inv, parent, "prune", "[OPTIONS]", "Remove all stopped containers", nullptr, {},
                               [&cli, o]() -> Result<int> {
-    if (!o->force && !confirm("WARNING! This will remove all stopped containers.")) return 0;
+    if (!o->force && !confirm_prompt("WARNING! This will remove all stopped containers.")) return 0;
     std::string q = "/containers/prune";
     if (!o->filters.empty()) q += "?filters=" + esc(filters_json(o->filters));
     api::Response r = TRY(cli.call("POST", q));

@@ -230,13 +230,7 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group) {
                                   [&cli, o]() -> Result<int> {
         std::string warning = o->all ? "WARNING! This will remove all images without at least one container associated to them."
                                      : "WARNING! This will remove all dangling images.";
-        if (!o->force) {
-          err(warning + "\nAre you sure you want to continue? [y/N] ");
-          std::string answer;
-          char ch;
-          while (::read(0, &ch, 1) == 1 && ch != '\n') answer += ch;
-          if (trim(answer) != "y" && trim(answer) != "Y") return 0;
-        }
+        if (!o->force && !confirm_prompt(warning)) return 0;
         std::vector<std::string> filters = o->filters;
         filters.push_back(o->all ? "dangling=false" : "dangling=true");
         api::Response r = TRY(cli.call("POST", "/images/prune?filters=" + url_encode(filters_json(filters))));

@@ -25,7 +25,6 @@ namespace berth::cli {
 // Shared with volume_cmds.cc.
 Result<int> inspect_paths(Cli& cli, const std::vector<std::string>& names, const std::string& prefix,
                           const std::string& query, const std::string& format);
-bool confirm_prompt(const std::string& warning);
 std::string go_time_of(const std::string& rfc3339);
 
 namespace {
@@ -437,14 +436,6 @@ Result<int> inspect_paths(Cli& cli, const std::vector<std::string>& names, const
   });
 }
 
-bool confirm_prompt(const std::string& warning) {
-  err(warning + "\nAre you sure you want to continue? [y/N] ");
-  std::string answer;
-  char ch;
-  while (::read(0, &ch, 1) == 1 && ch != '\n') answer += ch;
-  answer = std::string(trim(answer));
-  return answer == "y" || answer == "Y";
-}
 
 // Go's time.Time.String() of an RFC 3339 time ("2024-01-02 00:00:00.123456789 +0000 UTC").
 std::string go_time_of(const std::string& rfc3339) {

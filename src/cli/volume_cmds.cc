@@ -16,7 +16,6 @@ namespace berth::cli {
 
 Result<int> inspect_paths(Cli& cli, const std::vector<std::string>& names, const std::string& prefix,
                           const std::string& query, const std::string& format);
-bool confirm_prompt(const std::string& warning);
 
 Json build_volume_create(const VolumeCreateOptions& o) {
   // Go's struct order with omitempty: Driver, DriverOpts, Labels, Name.

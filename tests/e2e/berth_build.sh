@@ -247,8 +247,12 @@ berth build --output type=registry "$P"
 expect_match "--output type=registry: refused, naming what is exported" "berth exports type=local and type=tar" "$ERR"
 
 # --- builder prune takes the cache mounts no RUN uses ------------------------------------------
-capture env DOCKER_BUILDKIT=0 "$DOCKER_CLI" builder prune -af
-expect_eq "builder prune: exit 0" 0 "$RC"
+berth builder prune -a --keep-storage 1g -f
+expect_match "berth builder prune --keep-storage: refused, naming it" "keep-storage is not supported" "$ERR"
+berth builder prune -af
+expect_eq "berth builder prune: exit 0" 0 "$RC"
+expect_match "berth builder prune: what it deleted and reclaimed, as docker's" \
+  $'^Deleted build cache objects:\n[0-9a-f]{64}\n.*Total reclaimed space: ' "$OUT"
 berth build -t e2e/cache:4 --build-arg N=4 "$C"
 berth run --rm --pull never e2e/cache:4 cat /seen.txt
 expect_eq "builder prune: the cache mount is gone (the next build sees an empty one)" "" "$OUT"

@@ -30,7 +30,7 @@ BUDGET=${E2E_BUDGET:-300}
 # depends on web with condition: service_healthy, and the health checks at the end run.
 # off: client depends on web with service_started, and the test FAILS if the engine reports a
 # health status anyway (so the gate cannot stay off silently once health has landed).
-HEALTH=off
+HEALTH=on
 # ----------------------------------------------------------------------------------------------
 
 COMPOSE=${E2E_DOCKER_COMPOSE:-/usr/bin/docker-compose}

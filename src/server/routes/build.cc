@@ -120,6 +120,11 @@ Result<void> build(backend::BuildBackend& b, Request& req, ResponseWriter& w) {
 
 Result<void> prune(backend::BuildBackend& b, Request& req, ResponseWriter& w) {
   std::string filters = req.q("filters").value_or("");
+  // Size-bounded pruning (keep the newest N bytes) is BuildKit's; berth's cache entries are
+  // images, pruned by use and age. Refused rather than ignored.
+  for (const char* bound : {"keep-storage", "reserved-space", "max-used-space", "min-free-space"})
+    if (auto v = req.q(bound); v && !v->empty() && *v != "0")
+      return fail(Errc::InvalidArgument, std::string(bound) + " is not supported by berth's build cache: use filters (until) or all");
   auto report = TRY(b.prune(filters, req.q_bool("all")));
   ojson j;
   j["CachesDeleted"] = report.caches_deleted.empty() ? ojson(nullptr) : ojson(report.caches_deleted);
