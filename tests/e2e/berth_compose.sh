@@ -166,6 +166,41 @@ expect_eq "restart: client running" true "$OUT"
 bc logs nope
 expect_match "unknown service: Compose v2's words" 'no such service: nope' "$ERR"
 
+# --- attached up: logs until the containers exit; Ctrl-C stops them -------------------------
+A="$T/attached"
+mkdir -p "$A"
+cat >"$A/compose.yaml" <<'YAML'
+services:
+  once:
+    image: busybox:latest
+    command: ["echo", "hello from once"]
+YAML
+capture "$BERTH_CLI" compose -f "$A/compose.yaml" -p e2eattached up
+expect_eq "attached up: returns when the containers exit" 0 "$RC"
+expect_match "attached up: Attaching to" 'Attaching to once-1' "$OUT"
+expect_match "attached up: the log line, prefixed" 'once-1 +\| hello from once' "$OUT"
+expect_match "attached up: the exit is announced" 'once-1 exited with code 0' "$OUT"
+cat >"$A/compose.yaml" <<'YAML'
+services:
+  loop:
+    image: busybox:latest
+    init: true
+    command: ["sh", "-c", "echo looping; exec sleep 3600"]
+YAML
+"$BERTH_CLI" compose -f "$A/compose.yaml" -p e2eattached up >"$A/up.out" 2>"$A/up.err" &
+up_pid=$!
+for _ in $(seq 300); do grep -q looping "$A/up.out" 2>/dev/null && break; kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+check "attached up: the service's log line arrives" "$(cat "$A/up.out" "$A/up.err" | tr '\n' '|')" grep -q looping "$A/up.out"
+kill -INT "$up_pid" 2>/dev/null || true
+up_rc=0
+wait "$up_pid" || up_rc=$?
+expect_eq "attached up: Ctrl-C stops the project, exit status 130" 130 "$up_rc"
+expect_match "attached up: Gracefully stopping" 'Gracefully stopping' "$(cat "$A/up.err")"
+berth inspect -f '{{.State.Status}}' e2eattached-loop-1
+expect_eq "attached up: the container is stopped" exited "$OUT"
+capture "$BERTH_CLI" compose -f "$A/compose.yaml" -p e2eattached down --remove-orphans
+expect_eq "attached project: down" 0 "$RC"
+
 # --- down -v ---------------------------------------------------------------------------------
 bc down -v
 expect_eq "down -v: exit status" 0 "$RC"
