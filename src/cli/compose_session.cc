@@ -12,6 +12,7 @@ namespace berth::cli {
 
 Result<ComposeSession> open_compose_session(Cli& cli, const ComposeGlobals& globals, bool quiet_progress) {
   ComposeSession s(TRY(load_compose_project(*globals.project)));
+  quiet_progress = quiet_progress || globals.progress == "quiet";
   s.engine = std::make_unique<ComposeApiEngine>(cli, quiet_progress);
   size_t parallel = globals.parallel > 0 ? static_cast<size_t>(globals.parallel) : 8;
   if (const char* env = ::getenv("COMPOSE_PARALLEL_LIMIT"); env && std::atoi(env) > 0) parallel = std::atoi(env);

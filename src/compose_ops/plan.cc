@@ -104,7 +104,8 @@ std::vector<ContainerStep> plan_service(const compose::Project& project, const c
     if (static_cast<int>(i) >= expected) {
       steps.push_back({StepKind::Remove, c.number(), c.name, c.id});
     } else if (must_recreate(c, hash, image_id, request.recreate)) {
-      steps.push_back({StepKind::Recreate, c.number(), c.name, c.id});
+      // The new container takes this berth's name: docker-compose 1.29's proj_web_1 becomes proj-web-1.
+      steps.push_back({StepKind::Recreate, c.number(), container_name(project, service, c.number()), c.id});
     } else if (!c.running()) {
       steps.push_back({StepKind::Start, c.number(), c.name, c.id});
     } else {

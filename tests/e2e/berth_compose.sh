@@ -25,7 +25,7 @@ find_berth_cli() {
   die "prerequisite missing: the berth CLI (set BERTH=/path/to/berth or build the berth target)"
 }
 
-need_cmd curl
+need_cmd curl docker-compose
 e2e_init berth_compose
 find_berth_cli
 export BERTH_HOST="unix://$SOCK"
@@ -200,6 +200,26 @@ berth inspect -f '{{.State.Status}}' e2eattached-loop-1
 expect_eq "attached up: the container is stopped" exited "$OUT"
 capture "$BERTH_CLI" compose -f "$A/compose.yaml" -p e2eattached down --remove-orphans
 expect_eq "attached project: down" 0 "$RC"
+
+# --- the same labels as docker-compose 1.29: each sees the other's project -------------------
+D="$T/dc1"
+mkdir -p "$D"
+cat >"$D/docker-compose.yml" <<'YAML'
+services:
+  legacy:
+    image: busybox:latest
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+YAML
+capture env DOCKER_HOST="unix://$SOCK" docker-compose -f "$D/docker-compose.yml" -p e2edc1 up -d
+expect_eq "docker-compose 1.29 up -d on berthd" 0 "$RC"
+capture "$BERTH_CLI" compose -f "$D/docker-compose.yml" -p e2edc1 ps --format json
+expect_match "berth compose ps lists docker-compose 1.29's container" '"Name":"e2edc1_legacy_1".*"Service":"legacy"' "$OUT"
+capture "$BERTH_CLI" compose -f "$D/docker-compose.yml" -p e2edc1 up -d
+expect_match "berth compose up recreates it under Compose v2's name" 'Container e2edc1-legacy-1  Recreated' "$ERR"
+capture env DOCKER_HOST="unix://$SOCK" docker-compose -f "$D/docker-compose.yml" -p e2edc1 ps -q
+expect_eq "docker-compose 1.29 ps lists berth's container" "$(id_of e2edc1-legacy-1)" "$OUT"
+capture "$BERTH_CLI" compose -f "$D/docker-compose.yml" -p e2edc1 down
+expect_eq "berth compose down of the project" 0 "$RC"
 
 # --- down -v ---------------------------------------------------------------------------------
 bc down -v

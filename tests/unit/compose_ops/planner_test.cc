@@ -81,6 +81,20 @@ TEST(Planner, ChangedConfigRecreatesOnlyThatService) {
   EXPECT_EQ(kinds(plan.steps["client"]), std::vector{StepKind::Keep});
 }
 
+TEST(Planner, ContainersOfDockerCompose1AreRecreatedUnderCompose2Names) {
+  compose::Project p = load(kTwo);
+  ContainerInfo old = existing(p, "web", 1);
+  old.name = "proj_web_1";  // docker-compose 1.29's name; its config hash is its own
+  old.labels[compose::label::kConfigHash] = "hash-of-compose-1";
+  Observed o;
+  o.containers = {old};
+  auto steps = plan_up(p, o, UpRequest{})->steps["web"];
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].kind, StepKind::Recreate);
+  EXPECT_EQ(steps[0].name, "proj-web-1");
+  EXPECT_EQ(steps[0].container_id, "web-1");
+}
+
 TEST(Planner, ChangedImageIdRecreates) {
   compose::Project p = load(kTwo);
   Observed o;
