@@ -201,6 +201,45 @@ expect_eq "attached up: the container is stopped" exited "$OUT"
 capture "$BERTH_CLI" compose -f "$A/compose.yaml" -p e2eattached down --remove-orphans
 expect_eq "attached project: down" 0 "$RC"
 
+# --- depends_on: service_completed_successfully waits for the exit (events, not polling) -----
+cat >"$A/deps.yaml" <<'YAML'
+services:
+  init:
+    image: busybox:latest
+    command: ["sh", "-c", "sleep 1; echo init-done; exit ${INIT_STATUS:-0}"]
+  app:
+    image: busybox:latest
+    command: ["echo", "app-ran"]
+    depends_on:
+      init: {condition: service_completed_successfully}
+YAML
+capture "$BERTH_CLI" compose -f "$A/deps.yaml" -p e2edeps up -d
+expect_eq "completed_successfully: up -d" 0 "$RC"
+order=$(grep -nE 'e2edeps-init-1  Exited|e2edeps-app-1  Creating' <<<"$ERR" | cut -d: -f2- | tr '\n' '|')
+expect_eq "completed_successfully: app is created after init exited" " Container e2edeps-init-1  Exited| Container e2edeps-app-1  Creating|" "$order"
+INIT_STATUS=3 capture "$BERTH_CLI" compose -f "$A/deps.yaml" -p e2edeps up -d --force-recreate
+expect_eq "completed_successfully: a failed dependency fails up" 1 "$RC"
+expect_match "completed_successfully: Compose v2's words" 'service "init" didn.t complete successfully: exit 3' "$ERR"
+capture "$BERTH_CLI" compose -f "$A/deps.yaml" -p e2edeps down
+expect_eq "deps project: down" 0 "$RC"
+
+# --- top, images, kill, rm -------------------------------------------------------------------
+bc top web
+expect_match "top: web's processes" 'httpd' "$OUT"
+bc images
+expect_match "images: the image of each container" 'e2ecompose-web-1 +busybox +latest' "$OUT"
+bc kill -s SIGKILL client
+expect_eq "kill: exit status" 0 "$RC"
+berth inspect -f '{{.State.Status}}' e2ecompose-client-1
+expect_eq "kill -s SIGKILL: client exited" exited "$OUT"
+bc rm -f client
+expect_eq "rm -f: exit status" 0 "$RC"
+berth inspect e2ecompose-client-1
+expect_eq "rm -f: the stopped client is gone" 1 "$RC"
+bc up -d
+berth inspect -f '{{.State.Running}}' e2ecompose-client-1
+expect_eq "up -d after rm: client is back" true "$OUT"
+
 # --- the same labels as docker-compose 1.29: each sees the other's project -------------------
 D="$T/dc1"
 mkdir -p "$D"
