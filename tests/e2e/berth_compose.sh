@@ -48,7 +48,7 @@ services:
     ports:
       - "127.0.0.1::80"
     healthcheck:
-      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
+      test: ["CMD-SHELL", "netstat -ltn | grep -q :80"]
       interval: 1s
       timeout: 2s
       retries: 20
