@@ -14,14 +14,16 @@ std::string rainbow_color(size_t n) {
   return kCodes[n % 10];
 }
 
-LogPrinter::LogPrinter(const std::vector<LogTarget>& targets, const LogOptions& options) : options_(options) {
+LogPrinter::LogPrinter(const std::vector<LogTarget>& targets, const LogOptions& options, Sink sink)
+    : options_(options), sink_(std::move(sink)) {
+  if (!sink_) sink_ = [](int fd, std::string_view bytes) { write_all(fd, bytes); };
   size_t width = 0;
   for (const auto& t : targets) width = std::max(width, t.name.size());
   width += 1;
   for (size_t i = 0; i < targets.size(); ++i) {
     names_.push_back(targets[i].name);
     colors_.push_back(options.color ? rainbow_color(i) : "");
-    std::string p = options.prefix ? fmt::format("{:<{}}| ", targets[i].name, width) : "";
+    std::string p = options.prefix ? fmt::format("{:<{}} | ", targets[i].name, width) : "";
     if (options.color && !p.empty()) p = fmt::format("\033[{}m{}\033[0m", colors_[i], p);
     prefixes_.push_back(p);
     partial_.push_back({});
@@ -42,7 +44,7 @@ void LogPrinter::feed(size_t t, int stream, std::string_view bytes) {
   pending.erase(0, start);
   if (out.empty()) return;
   std::lock_guard lock(mu_);
-  write_all(fd, out);
+  sink_(fd, out);
 }
 
 void LogPrinter::flush(size_t t) {
@@ -52,14 +54,14 @@ void LogPrinter::flush(size_t t) {
     std::string out = prefixes_[t] + pending + "\n";
     pending.clear();
     std::lock_guard lock(mu_);
-    write_all(fd, out);
+    sink_(fd, out);
   }
 }
 
 void LogPrinter::status(size_t t, const std::string& text) {
   std::string line = options_.color ? fmt::format("\033[{}m{}\033[0m\n", colors_[t], text) : text + "\n";
   std::lock_guard lock(mu_);
-  write_all(1, line);
+  sink_(1, line);
 }
 
 Result<void> stream_logs(ComposeApiEngine& engine, const std::vector<LogTarget>& targets, const LogOptions& o) {

@@ -5,7 +5,8 @@
 // lines are written whole, in the order they arrive.
 #pragma once
 
-#include <atomic>
+#include <array>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -32,7 +33,9 @@ struct LogOptions {
 
 class LogPrinter {
  public:
-  LogPrinter(const std::vector<LogTarget>& targets, const LogOptions& options);
+  // Where whole lines go: (fd 1 or 2, bytes); write_all by default, a capture in the tests.
+  using Sink = std::function<void(int fd, std::string_view bytes)>;
+  LogPrinter(const std::vector<LogTarget>& targets, const LogOptions& options, Sink sink = {});
   // One piece of a container's output; whole lines are written.
   void feed(size_t target, int stream, std::string_view bytes);
   void flush(size_t target);
@@ -45,6 +48,7 @@ class LogPrinter {
   std::vector<std::string> names_;
   std::vector<std::array<std::string, 3>> partial_;
   LogOptions options_;
+  Sink sink_;
 };
 
 // Streams every target's logs at once; returns when every stream has ended
