@@ -167,7 +167,7 @@ void add_compose_exec_run(Invocation& inv, CLI::App* group, const ComposeGlobals
         for (auto& level : plan.levels) std::erase(level, name);
         std::erase_if(plan.levels, [](const auto& l) { return l.empty(); });
         TRYV(s.executor->apply_up(plan, {}));
-        TRYV(s.executor->wait_dependencies(service));
+        if (!o->no_deps) TRYV(s.executor->wait_dependencies(service));
 
         bool tty = !o->no_tty && !o->detach && is_terminal(0);
         compose_ops::CreateOptions co{.number = 1, .oneoff = true};

@@ -3,7 +3,7 @@
 # e2e.berth_compose: `berth compose` drives a two-service project on berthd (isolated temp
 # root, tests/e2e/lib/berthd.bash): a busybox httpd web service with a healthcheck and a
 # named volume, and a client that depends on it. up -d (twice: same IDs; a changed env
-# recreates only web), name resolution, exec (exit status), port + an HTTP fetch from the
+# recreates only web; client waits for web's healthcheck), name resolution, exec (exit status), port + an HTTP fetch from the
 # host, logs, ps, run --rm, --scale 3 then 1, stop/start/restart, down -v leaving nothing.
 #
 #   BERTHD=build/cmd/berthd/berthd BERTH=build/cmd/berth/berth bash tests/e2e/berth_compose.sh
@@ -58,7 +58,7 @@ services:
     command: ["sh", "-c", "echo client-ready; exec sleep 3600"]
     depends_on:
       web:
-        condition: service_started
+        condition: service_healthy
 volumes:
   site: {}
 YAML
@@ -75,6 +75,10 @@ expect_match "up: the network is created" 'Network e2ecompose_default  Created' 
 expect_match "up: the volume is created" 'Volume e2ecompose_site  Created' "$ERR"
 expect_match "up: web started" 'Container e2ecompose-web-1  Started' "$ERR"
 expect_match "up: client started" 'Container e2ecompose-client-1  Started' "$ERR"
+order=$(grep -nE 'e2ecompose-web-1  Healthy|e2ecompose-client-1  Creating' <<<"$ERR" | head -2 | cut -d: -f2- | tr '\n' '|')
+expect_eq "up: service_healthy: client is created once web is healthy" " Container e2ecompose-web-1  Healthy| Container e2ecompose-client-1  Creating|" "$order"
+berth inspect -f '{{.State.Health.Status}}' e2ecompose-web-1
+expect_eq "up --wait: web is healthy" healthy "$OUT"
 berth inspect -f '{{index .Config.Labels "com.docker.compose.project"}} {{index .Config.Labels "com.docker.compose.service"}} {{index .Config.Labels "com.docker.compose.container-number"}} {{index .Config.Labels "com.docker.compose.oneoff"}}' e2ecompose-web-1
 expect_eq "up: Compose v2's labels" "e2ecompose web 1 False" "$OUT"
 web_id=$(id_of e2ecompose-web-1) client_id=$(id_of e2ecompose-client-1)
