@@ -1,6 +1,7 @@
 // `berth compose`: the group, its global flags, and its commands. Each
 // command lives in a compose_<verb>.cc of its own and is registered here.
 #include "cli/command.h"
+#include "cli/compose_cli.h"
 #include "cli/compose_project.h"
 
 namespace berth::cli {
@@ -11,7 +12,7 @@ void add_compose_commands(Invocation& inv, CLI::App* group) {
   static ComposeFlags flags;  // parsed before the subcommand runs; one invocation per process
   add_compose_flags(group, flags);
   add_compose_config_command(inv, group, flags);
-  // up, down, ps, logs, ...: add_compose_<verb>_command(inv, group, flags) here.
+  add_compose_operations(inv, group, flags);  // up, down, ps, logs, exec, run, ... (compose_session.cc)
 }
 
 }  // namespace berth::cli
