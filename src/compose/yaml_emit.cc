@@ -8,6 +8,8 @@ namespace berth::compose {
 
 namespace {
 
+constexpr size_t kMaxImplicitKey = 1024;
+
 bool needs_quotes(const std::string& s) {
   if (s.empty()) return true;
   // What a plain scalar would resolve to something else (YAML 1.2 core plus
@@ -69,7 +71,15 @@ void emit(const nlohmann::ordered_json& v, int indent, std::string& out);
 void emit_mapping(const nlohmann::ordered_json& v, int indent, std::string& out) {
   for (const auto& [k, child] : v.items()) {
     out.append(indent, ' ');
-    out += yaml_scalar(k);
+    std::string key = yaml_scalar(k);
+    if (key.size() > kMaxImplicitKey) {
+      // YAML limits an implicit key to 1024 characters; a longer one (an x-
+      // key, a label name) is written as an explicit "? key" entry.
+      out += "? " + key + '\n';
+      out.append(indent, ' ');
+    } else {
+      out += key;
+    }
     out += ':';
     if (inline_value(child)) {
       out += ' ';
