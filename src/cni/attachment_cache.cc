@@ -15,6 +15,8 @@ using nlohmann::json;
 
 constexpr const char* kKind = "berth-cni-attachment/v1";
 
+CachedAttachment from_json(const json& doc, const std::string& container_id, const std::string& ifname);
+
 Result<void> make_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + path);
   return {};
@@ -79,8 +81,18 @@ Result<std::optional<CachedAttachment>> AttachmentCache::load(const std::string&
   if (!text && text.error().code == Errc::NotFound) return std::optional<CachedAttachment>();
   if (!text) return std::unexpected(std::move(text.error()).wrap("reading the CNI cache"));
   json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || doc.value("kind", std::string()) != kKind || !doc.contains("config"))
-    return fail(Errc::Internal, "CNI cache file " + path + " is not a berth attachment record");
+  auto corrupt = [&] { return fail(Errc::Internal, "CNI cache file " + path + " is not a berth attachment record"); };
+  if (!doc.is_object() || !doc.contains("kind") || doc["kind"] != kKind || !doc.contains("config")) return corrupt();
+  try {
+    return std::optional<CachedAttachment>(from_json(doc, container_id, ifname));
+  } catch (const json::exception&) {  // a field of the wrong type: damaged on disk
+    return corrupt();
+  }
+}
+
+namespace {
+
+CachedAttachment from_json(const json& doc, const std::string& container_id, const std::string& ifname) {
   CachedAttachment e;
   e.container_id = container_id;
   e.ifname = ifname;
@@ -92,8 +104,10 @@ Result<std::optional<CachedAttachment>> AttachmentCache::load(const std::string&
   e.port_mappings = port_mappings_from(doc.value("portMappings", json::array()));
   e.cgroup_path = doc.value("cgroupPath", std::string());
   e.result = doc.value("result", json());
-  return std::optional<CachedAttachment>(std::move(e));
+  return e;
 }
+
+}  // namespace
 
 Result<void> AttachmentCache::remove(const std::string& container_id, const std::string& ifname) const {
   std::string path = path_of(container_id, ifname);

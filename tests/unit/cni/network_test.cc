@@ -256,6 +256,29 @@ TEST_F(CniNetwork, APluginErrorNamesThePluginAndTheNetworkAndIsUndone) {
   EXPECT_FALSE(std::filesystem::exists(cache_file()));
 }
 
+TEST_F(CniNetwork, ACniErrorWithFieldsOfTheWrongTypeIsStillReported) {
+  cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"}]})");
+  cni.can("a", "ADD", R"({"code":"seven","msg":42,"details":"what it said"})", 1);
+  auto result = open()->attach(request());
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().message.find("plugin \"a\" (ADD) failed: what it said"), std::string::npos)
+      << result.error().message;
+}
+
+TEST_F(CniNetwork, ADamagedCacheRecordIsReportedNotGuessedAt) {
+  cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"}]})");
+  auto net = open();
+  ASSERT_TRUE(net->attach(request()));
+  json record = json::parse(FakeCni::read(cache_file()));
+  record["portMappings"] = json::array({{{"hostPort", "eighty"}}});
+  FakeCni::write(cache_file(), record.dump());
+  auto del = net->detach(request());
+  ASSERT_FALSE(del);
+  EXPECT_NE(del.error().message.find("CNI cache file " + cache_file() + " is not a berth attachment record"),
+            std::string::npos)
+      << del.error().message;
+}
+
 TEST_F(CniNetwork, AFailureWithoutACniErrorReportsStderr) {
   cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"}]})");
   cni.can("a", "ADD", "", 2);

@@ -84,6 +84,10 @@ TEST(CniResult, RefusesWhatIsNotAResult) {
       {R"({"cniVersion":"1.0.0","ips":[{"address":"10.0.0.3/33"}]})", "\"10.0.0.3/33\""},
       {R"({"cniVersion":"0.4.0","ips":[{"address":"10.0.0.3"}]})", "not an address/prefix"},
       {R"({"cniVersion":"0.2.0","ip4":{"gateway":"1.2.3.4"}})", "\"ip4\" has no \"ip\""},
+      {R"({"cniVersion":"1.0.0","interfaces":[5]})", "an entry of \"interfaces\" is not an object"},
+      {R"({"cniVersion":"1.0.0","interfaces":[{"sandbox":1}]})", "interface's \"sandbox\" is not a string"},
+      {R"({"cniVersion":"1.0.0","dns":{"nameservers":"1.1.1.1"}})", "dns \"nameservers\" is not a list"},
+      {R"({"cniVersion":"0.2.0","ip4":{"ip":"10.0.0.1/8"},"dns":{"search":[1]}})", "dns \"search\" holds a non-string"},
   };
   for (const auto& [doc, why] : cases) {
     auto v1 = result_to_v1(json::parse(doc));
