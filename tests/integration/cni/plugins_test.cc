@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -39,9 +41,12 @@ class CniPlugins : public ::testing::Test {
   void TearDown() override {
     if (root_.empty()) return;
     netns_.reset();
+    extra_netns_.clear();
     if (!bridge_.empty()) delete_bridge(bridge_);
     // What a failed test (or the bridge plugin, see the netns-gone test) left behind.
-    remove_leftover_rules("nat", nat_before_, {"bcnitestpod0", "bcnitestpod1", "bcnitestpod2"});
+    std::vector<std::string> ids = {"bcnitestpod0", "bcnitestpod1", "bcnitestpod2"};
+    for (int i = 0; i < kParallel; ++i) ids.push_back("bcnitestpar" + std::to_string(i));
+    remove_leftover_rules("nat", nat_before_, ids);
     std::error_code ec;
     fs::remove_all(root_, ec);
   }
@@ -101,6 +106,8 @@ class CniPlugins : public ::testing::Test {
   std::string root_, bridge_, subnet_prefix_;
   std::vector<std::string> nat_before_;
   std::unique_ptr<TestNetns> netns_;
+  std::vector<std::unique_ptr<TestNetns>> extra_netns_;
+  static constexpr int kParallel = 6;
 };
 
 std::string address_only(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
@@ -218,6 +225,46 @@ TEST_F(CniPlugins, DelAfterTheNetnsIsGoneStillReleasesTheLeaseAndThePortRules) {
   // The bridge plugin (1.1.1) finds the addresses whose masquerade rules it removes in the
   // netns, so with the netns gone those stay: DEL before removing the netns, as berth's
   // pod side does. TearDown removes them here.
+  EXPECT_TRUE(fs::is_empty(root_ + "/cache"));
+}
+
+TEST_F(CniPlugins, PodsStartedTogetherGetAddressesOfTheirOwn) {
+  write_config(3);
+  auto net = open();
+  std::vector<std::string> ips(kParallel);
+  std::vector<std::string> errors(kParallel);
+  for (int i = 0; i < kParallel; ++i) {
+    extra_netns_.push_back(std::make_unique<TestNetns>(root_ + "/netns" + std::to_string(i)));
+    ASSERT_TRUE(extra_netns_.back()->ok());
+  }
+  auto req = [&](int i) {
+    AttachRequest r;
+    r.container_id = "bcnitestpar" + std::to_string(i);
+    r.netns_path = extra_netns_[i]->path();
+    r.port_mappings = {{static_cast<uint16_t>(free_host_port()), 80, "tcp", ""}};
+    return r;
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i)
+    threads.emplace_back([&, i] {
+      auto r = net->attach(req(i));
+      if (r && !r->ips.empty())
+        ips[i] = r->ips[0].address;
+      else
+        errors[i] = r ? "no address" : r.error().str();
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kParallel; ++i) ASSERT_EQ(errors[i], "") << "pod " << i;
+  EXPECT_EQ(std::set<std::string>(ips.begin(), ips.end()).size(), static_cast<size_t>(kParallel));
+  threads.clear();
+  for (int i = 0; i < kParallel; ++i)
+    threads.emplace_back([&, i] {
+      auto r = net->detach(req(i));
+      if (!r) errors[i] = r.error().str();
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kParallel; ++i) EXPECT_EQ(errors[i], "") << "pod " << i;
+  for (int i = 0; i < kParallel; ++i) EXPECT_EQ(rules_mentioning("nat", "bcnitestpar" + std::to_string(i)), std::vector<std::string>{});
   EXPECT_TRUE(fs::is_empty(root_ + "/cache"));
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -350,6 +351,23 @@ TEST_F(CniNetwork, ASingleConfFileIsRunAsAListOfOne) {
   EXPECT_EQ(a["name"], "single");
   EXPECT_EQ(a["mtu"], 1400);
   EXPECT_EQ(a["type"], "a");
+}
+
+TEST_F(CniNetwork, AttachmentsOfDifferentPodsRunInParallel) {
+  cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"},{"type":"b"}]})");
+  auto net = open();
+  std::vector<std::thread> threads;
+  std::vector<int> ok(8, 0);
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      auto req = request();
+      req.container_id = "pod" + std::to_string(i);
+      ok[i] = net->attach(req).has_value() && net->detach(req).has_value();
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(ok[i]) << "pod" << i;
+  EXPECT_EQ(cni.order().size(), 8u * 4u);
+  EXPECT_TRUE(std::filesystem::is_empty(cni.dir("cache")));
 }
 
 }  // namespace
