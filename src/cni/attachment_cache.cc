@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "base/file.h"
 
@@ -108,6 +109,27 @@ CachedAttachment from_json(const json& doc, const std::string& container_id, con
 }
 
 }  // namespace
+
+Result<std::vector<CachedAttachment>> AttachmentCache::list() const {
+  std::vector<CachedAttachment> out;
+  std::error_code ec;
+  std::filesystem::directory_iterator containers(dir_, ec);
+  if (ec == std::errc::no_such_file_or_directory) return out;
+  if (ec) return fail(errc_from_errno(ec.value()), "listing the CNI cache " + dir_, ec.value());
+  for (std::filesystem::directory_iterator end; !ec && containers != end; containers.increment(ec)) {
+    std::error_code file_ec;
+    if (!containers->is_directory(file_ec)) continue;
+    std::string id = containers->path().filename().string();
+    for (std::filesystem::directory_iterator files(containers->path(), file_ec); !file_ec && files != end;
+         files.increment(file_ec)) {
+      std::string name = files->path().filename().string();
+      if (!name.ends_with(".json")) continue;
+      auto entry = load(id, name.substr(0, name.size() - 5));
+      if (entry && *entry) out.push_back(std::move(**entry));
+    }
+  }
+  return out;
+}
 
 Result<void> AttachmentCache::remove(const std::string& container_id, const std::string& ifname) const {
   std::string path = path_of(container_id, ifname);

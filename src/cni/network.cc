@@ -84,6 +84,15 @@ class PluginNetwork final : public Network {
   Result<AttachResult> attach(const AttachRequest& request) override;
   Result<void> detach(const AttachRequest& request) override;
   Result<void> ready() const override;
+  Result<std::vector<CachedAttachmentInfo>> attachments() const override {
+    std::vector<CachedAttachmentInfo> out;
+    for (auto& e : TRY(cache_.list()))
+      out.push_back({e.container_id, e.ifname, e.netns_path,
+                     e.config.is_object() && e.config.contains("name") && e.config["name"].is_string()
+                         ? e.config["name"].get<std::string>()
+                         : ""});
+    return out;
+  }
   std::string network_name() const override {
     auto list = current_list();
     return list ? list->name : "";

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -351,6 +352,32 @@ TEST_F(CniNetwork, ASingleConfFileIsRunAsAListOfOne) {
   EXPECT_EQ(a["name"], "single");
   EXPECT_EQ(a["mtu"], 1400);
   EXPECT_EQ(a["type"], "a");
+}
+
+TEST_F(CniNetwork, TheCachedAttachmentsAreListed) {
+  cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"}]})");
+  auto net = open();
+  auto none = net->attachments();
+  ASSERT_TRUE(none) << none.error().str();  // no cache dir yet
+  EXPECT_TRUE(none->empty());
+  auto one = request(), two = request();
+  two.container_id = "pod2";
+  two.ifname = "net1";
+  ASSERT_TRUE(net->attach(one));
+  ASSERT_TRUE(net->attach(two));
+  FakeCni::write(cni.dir("cache") + "/pod2/junk.json", "{");  // unreadable: skipped
+  auto listed = net->attachments();
+  ASSERT_TRUE(listed) << listed.error().str();
+  ASSERT_EQ(listed->size(), 2u);
+  std::set<std::string> keys;
+  for (const auto& a : *listed) {
+    keys.insert(a.container_id + "/" + a.ifname);
+    EXPECT_EQ(a.network_name, "n");
+    EXPECT_EQ(a.netns_path, "/proc/self/ns/net");
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"pod1/eth0", "pod2/net1"}));
+  ASSERT_TRUE(net->detach(one));
+  EXPECT_EQ(net->attachments()->size(), 1u);
 }
 
 TEST_F(CniNetwork, AttachmentsOfDifferentPodsRunInParallel) {
