@@ -23,6 +23,8 @@ Result<UniqueFd> stdin_pipe(const std::string& program, const std::string& input
   UniqueFd r(fds[0]), w(fds[1]);
   // Non-blocking: input larger than the pipe holds is refused, not a hang.
   ::fcntl(w.get(), F_SETFL, O_NONBLOCK);
+  // A larger input grows the pipe first (up to /proc/sys/fs/pipe-max-size).
+  if (input.size() > 65536) ::fcntl(w.get(), F_SETPIPE_SZ, static_cast<int>(input.size()));
   size_t done = 0;
   while (done < input.size()) {
     ssize_t n = ::write(w.get(), input.data() + done, input.size() - done);
@@ -62,8 +64,13 @@ Result<ProgramOutput> run_program(const std::vector<std::string>& argv, const Pr
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env;
+  if (options.env) {
+    for (const auto& e : *options.env) env.push_back(const_cast<char*>(e.c_str()));
+    env.push_back(nullptr);
+  }
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), options.env ? env.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return fail_errno("running " + argv[0], rc);
   in_r.reset();

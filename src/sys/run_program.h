@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,18 @@ struct ProgramOutput {
 
 struct ProgramOptions {
   // Written to the program's stdin, which is then closed; /dev/null when empty.
-  // At most a pipe's capacity (64 KiB): it is written before the program starts,
+  // At most a pipe's capacity (64 KiB, grown up to pipe-max-size for more): it is written before the program starts,
   // so a program that exits without reading it cannot make the write fail.
   std::string input;
   // Killed when it has not exited by then; zero waits as long as it takes.
   std::chrono::milliseconds timeout{0};
   // The program's stderr is ours (a helper's messages reach the user), not collected.
   bool pass_stderr = false;
+  // The program's whole environment ("KEY=VALUE" entries); ours when unset.
+  std::optional<std::vector<std::string>> env;
 };
 
-// argv[0] is looked up in PATH. NotFound when it is not there; the error's
+// argv[0] is looked up in our PATH (not options.env's). NotFound when it is not there; the error's
 // sys_errno is posix_spawnp's (ENOENT, EACCES, ...).
 Result<ProgramOutput> run_program(const std::vector<std::string>& argv, const ProgramOptions& options = {});
 
