@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-dev libcap-dev nlohmann-json3-dev
             libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev libcurl4-openssl-dev libtomlplusplus-dev libyaml-cpp-dev
-            libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev)
+            libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev containernetworking-plugins)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
            python3-docker docker-compose bzip2 xz-utils curl nftables clang-19 libclang-rt-19-dev docker-registry apache2-utils openssl python3-cryptography
@@ -37,6 +37,15 @@ generator=()
 [[ -f build/CMakeCache.txt ]] || generator=(-G Ninja)
 cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target "${PRODUCT[@]}"
+
+# Pod networking for the CRI (docs/architecture.md "Pod networking (CNI)"): a
+# single-node default network, only when no CNI config is there yet (a
+# cluster's network add-on, or the user, owns the dir once it writes one).
+cni_dir=/etc/cni/net.d
+if ! compgen -G "$cni_dir/*.conflist" >/dev/null && ! compgen -G "$cni_dir/*.conf" >/dev/null &&
+   ! compgen -G "$cni_dir/*.json" >/dev/null; then
+  install -D -m 0644 packaging/cni/10-berth.conflist "$cni_dir/10-berth.conflist"
+fi
 
 [[ "${1:-}" == "--no-demo" ]] && exit 0
 

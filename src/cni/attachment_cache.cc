@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "base/file.h"
 
@@ -14,6 +15,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kKind = "berth-cni-attachment/v1";
+
+CachedAttachment from_json(const json& doc, const std::string& container_id, const std::string& ifname);
 
 Result<void> make_dir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + path);
@@ -79,8 +82,18 @@ Result<std::optional<CachedAttachment>> AttachmentCache::load(const std::string&
   if (!text && text.error().code == Errc::NotFound) return std::optional<CachedAttachment>();
   if (!text) return std::unexpected(std::move(text.error()).wrap("reading the CNI cache"));
   json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || doc.value("kind", std::string()) != kKind || !doc.contains("config"))
-    return fail(Errc::Internal, "CNI cache file " + path + " is not a berth attachment record");
+  auto corrupt = [&] { return fail(Errc::Internal, "CNI cache file " + path + " is not a berth attachment record"); };
+  if (!doc.is_object() || !doc.contains("kind") || doc["kind"] != kKind || !doc.contains("config")) return corrupt();
+  try {
+    return std::optional<CachedAttachment>(from_json(doc, container_id, ifname));
+  } catch (const json::exception&) {  // a field of the wrong type: damaged on disk
+    return corrupt();
+  }
+}
+
+namespace {
+
+CachedAttachment from_json(const json& doc, const std::string& container_id, const std::string& ifname) {
   CachedAttachment e;
   e.container_id = container_id;
   e.ifname = ifname;
@@ -92,7 +105,30 @@ Result<std::optional<CachedAttachment>> AttachmentCache::load(const std::string&
   e.port_mappings = port_mappings_from(doc.value("portMappings", json::array()));
   e.cgroup_path = doc.value("cgroupPath", std::string());
   e.result = doc.value("result", json());
-  return std::optional<CachedAttachment>(std::move(e));
+  return e;
+}
+
+}  // namespace
+
+Result<std::vector<CachedAttachment>> AttachmentCache::list() const {
+  std::vector<CachedAttachment> out;
+  std::error_code ec;
+  std::filesystem::directory_iterator containers(dir_, ec);
+  if (ec == std::errc::no_such_file_or_directory) return out;
+  if (ec) return fail(errc_from_errno(ec.value()), "listing the CNI cache " + dir_, ec.value());
+  for (std::filesystem::directory_iterator end; !ec && containers != end; containers.increment(ec)) {
+    std::error_code file_ec;
+    if (!containers->is_directory(file_ec)) continue;
+    std::string id = containers->path().filename().string();
+    for (std::filesystem::directory_iterator files(containers->path(), file_ec); !file_ec && files != end;
+         files.increment(file_ec)) {
+      std::string name = files->path().filename().string();
+      if (!name.ends_with(".json")) continue;
+      auto entry = load(id, name.substr(0, name.size() - 5));
+      if (entry && *entry) out.push_back(std::move(**entry));
+    }
+  }
+  return out;
 }
 
 Result<void> AttachmentCache::remove(const std::string& container_id, const std::string& ifname) const {

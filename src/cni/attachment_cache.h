@@ -35,6 +35,8 @@ class AttachmentCache {
   Result<void> store(const CachedAttachment& entry) const;
   // nullopt when there is none; an error when it is there but unreadable.
   Result<std::optional<CachedAttachment>> load(const std::string& container_id, const std::string& ifname) const;
+  // Every readable record (a missing cache dir holds none).
+  Result<std::vector<CachedAttachment>> list() const;
   // Missing is fine; the container's directory goes when it is empty.
   Result<void> remove(const std::string& container_id, const std::string& ifname) const;
 

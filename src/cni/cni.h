@@ -54,6 +54,11 @@ struct NetworkOptions {
   std::chrono::milliseconds plugin_timeout{60000};
 };
 
+// An attachment the cache holds (ADD started, DEL not yet through).
+struct CachedAttachmentInfo {
+  std::string container_id, ifname, netns_path, network_name;
+};
+
 // Thread-safe. Abstract so callers (the CRI pod side) can put a fake behind it
 // in their unit tests; open() returns the implementation that runs plugins.
 class Network {
@@ -75,6 +80,9 @@ class Network {
   virtual Result<void> ready() const = 0;
   // The name of the network config in use ("" when there is none yet).
   virtual std::string network_name() const = 0;
+  // Every attachment in the cache, so a restarted daemon can DEL those of pods
+  // it no longer knows (libcni's GetCachedAttachments). Unreadable records are skipped.
+  virtual Result<std::vector<CachedAttachmentInfo>> attachments() const = 0;
 };
 
 }  // namespace berth::cni

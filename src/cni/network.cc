@@ -84,6 +84,15 @@ class PluginNetwork final : public Network {
   Result<AttachResult> attach(const AttachRequest& request) override;
   Result<void> detach(const AttachRequest& request) override;
   Result<void> ready() const override;
+  Result<std::vector<CachedAttachmentInfo>> attachments() const override {
+    std::vector<CachedAttachmentInfo> out;
+    for (auto& e : TRY(cache_.list()))
+      out.push_back({e.container_id, e.ifname, e.netns_path,
+                     e.config.is_object() && e.config.contains("name") && e.config["name"].is_string()
+                         ? e.config["name"].get<std::string>()
+                         : ""});
+    return out;
+  }
   std::string network_name() const override {
     auto list = current_list();
     return list ? list->name : "";
@@ -240,8 +249,10 @@ Result<void> PluginNetwork::detach(const AttachRequest& request) {
 
   // A netns that is gone still gets its DEL (CNI_NETNS empty): leases and rules are on the host.
   // Otherwise what the ADD ran with, as libcni does: its config and its arguments.
-  Invocation inv{request.container_id, is_netns_file(request.netns_path) ? request.netns_path : "",
-                 request.ifname, cached->args, cached->port_mappings, cached->cgroup_path};
+  std::string netns = is_netns_file(request.netns_path) ? request.netns_path
+                      : is_netns_file(cached->netns_path) ? cached->netns_path
+                                                          : "";
+  Invocation inv{request.container_id, netns, request.ifname, cached->args, cached->port_mappings, cached->cgroup_path};
   auto list = TRY_CTX(parse_network_list(cached->config, cache_.path_of(request.container_id, request.ifname)),
                       "the cached CNI config");
   TRYV(delete_all(list, cached->result, inv));

@@ -54,10 +54,16 @@ std::string last_line(std::string_view text) {
 }  // namespace
 
 std::string describe_cni_error(const json& error) {
-  std::string msg = error.value("msg", std::string());
-  std::string details = error.value("details", std::string());
-  std::string text = msg.empty() ? "failed" : msg;
-  if (!details.empty() && details != msg) text += ": " + details;
+  // A plugin's output is not trusted to have the types the spec gives.
+  auto text_of = [&](const char* key) {
+    auto it = error.find(key);
+    return it != error.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string msg = text_of("msg");
+  std::string details = text_of("details");
+  std::string text = msg;
+  if (!details.empty() && details != msg) text = text.empty() ? details : text + ": " + details;
+  if (text.empty()) text = "no message given";
   if (auto code = error.find("code"); code != error.end() && code->is_number_integer()) {
     long long c = code->get<long long>();
     text += " (CNI error " + std::to_string(c);

@@ -43,6 +43,20 @@ Result<void> check_ips(const json& ips) {
   return {};
 }
 
+Result<void> check_dns(const json& result) {
+  auto dns = result.find("dns");
+  if (dns == result.end() || dns->is_null()) return {};
+  if (!dns->is_object()) return fail(Errc::InvalidArgument, "\"dns\" is not an object");
+  for (const char* key : {"nameservers", "search", "options"}) {
+    auto list = dns->find(key);
+    if (list == dns->end()) continue;
+    if (!list->is_array()) return fail(Errc::InvalidArgument, std::string("dns \"") + key + "\" is not a list");
+    for (const auto& s : *list)
+      if (!s.is_string()) return fail(Errc::InvalidArgument, std::string("dns \"") + key + "\" holds a non-string");
+  }
+  return {};
+}
+
 // 0.1.0/0.2.0: {"ip4": {"ip", "gateway", "routes"}, "ip6": {...}, "dns"}.
 Result<json> legacy_to_v1(const json& r) {
   json out = {{"cniVersion", "1.0.0"}, {"ips", json::array()}, {"routes", json::array()}};
@@ -59,6 +73,7 @@ Result<json> legacy_to_v1(const json& r) {
   }
   if (r.contains("dns")) out["dns"] = r["dns"];
   TRYV(check_ips(out["ips"]));
+  TRYV(check_dns(out));
   return out;
 }
 
@@ -79,10 +94,16 @@ Result<json> result_to_v1(const json& result) {
   if (!out.contains("ips")) out["ips"] = json::array();
   TRYV(check_ips(out["ips"]));
   for (auto& ip : out["ips"]) ip.erase("version");  // 0.3.x/0.4.0 only: 1.0.0 reads it from the address
-  if (auto ifs = out.find("interfaces"); ifs != out.end() && !ifs->is_array())
-    return fail(Errc::InvalidArgument, "\"interfaces\" is not a list");
-  if (auto dns = out.find("dns"); dns != out.end() && !dns->is_object())
-    return fail(Errc::InvalidArgument, "\"dns\" is not an object");
+  if (auto ifs = out.find("interfaces"); ifs != out.end()) {
+    if (!ifs->is_array()) return fail(Errc::InvalidArgument, "\"interfaces\" is not a list");
+    for (const auto& i : *ifs) {
+      if (!i.is_object()) return fail(Errc::InvalidArgument, "an entry of \"interfaces\" is not an object");
+      for (const char* key : {"name", "mac", "sandbox"})
+        if (auto f = i.find(key); f != i.end() && !f->is_string())
+          return fail(Errc::InvalidArgument, std::string("an interface's \"") + key + "\" is not a string");
+    }
+  }
+  TRYV(check_dns(out));
   return out;
 }
 
