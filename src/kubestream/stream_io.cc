@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 
 #include <cerrno>
@@ -41,10 +43,19 @@ void FdWriter::stop() {
     queued_ = 0;
     cv_.notify_all();
   }
+  // stop() may come from two threads at once (the session ending, the client leaving).
+  std::lock_guard join_lock(join_mu_);
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
 void FdWriter::loop(int fd, std::function<void()> at_eof) {
+  // A write into a pipe whose reader is gone raises SIGPIPE in this thread:
+  // keep it blocked here and take it back after EPIPE, so the process (berthd)
+  // never dies of it, whatever its own disposition.
+  sigset_t pipe_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
   for (;;) {
     std::string chunk;
     {
@@ -62,6 +73,10 @@ void FdWriter::loop(int fd, std::function<void()> at_eof) {
       ssize_t n = ::write(fd, chunk.data() + off, chunk.size() - off);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
+        if (errno == EPIPE) {
+          timespec zero{0, 0};
+          sigtimedwait(&pipe_set, nullptr, &zero);
+        }
         // The reader went away (EPIPE): nothing more can be delivered; drop the rest.
         std::lock_guard lock(mu_);
         stopped_ = true;

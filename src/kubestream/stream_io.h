@@ -63,6 +63,7 @@ class FdWriter : public InSink {
   std::deque<std::string> queue_;
   size_t queued_ = 0;
   bool eof_ = false, stopped_ = false, started_ = false;
+  std::mutex join_mu_;
   std::thread thread_;
 };
 
