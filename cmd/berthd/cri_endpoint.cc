@@ -41,6 +41,23 @@ Result<std::unique_ptr<CriEndpoint>> CriEndpoint::start(const DaemonConfig& cfg,
     if (::access(exec_root.c_str(), W_OK) != 0) return fail_errno("the exec root " + exec_root + " is not writable");
     return {};
   };
+  // The pod side (src/cri/pods): sandboxes and containers over the engine.
+  cri::PodBackendDeps pd;
+  pd.engine = &engine;
+  pd.containers = &engine.containers();
+  pd.images = &engine.image_backend();
+  pd.distribution = &engine.distribution_backend();
+  pd.data_dir = cfg.data_root + "/cri";
+  pd.state_dir = cfg.exec_root + "/cri";
+  pd.cgroup_driver = info.cgroup_driver;
+  pd.cgroup_parent = cfg.cgroup_parent.empty() ? "berth" : cfg.cgroup_parent;
+  pd.runtime_version = version;
+  pd.cni_conf_dirs = {cfg.cni_conf_dir};
+  pd.cni_bin_dirs = cfg.cni_bin_dirs;
+  pd.cni_cache_dir = cfg.cni_cache_dir;
+  pd.stream_address = cfg.cri_stream_address;
+  pd.stream_port = static_cast<uint16_t>(cfg.cri_stream_port);
+  ep->pods_ = TRY(cri::make_pod_backend(pd));
   ep->runtime_ = std::make_unique<cri::RuntimeServiceImpl>(info, ep->pods_.get(), runtime_ready);
   // The image store's directories (image::ImageService::open's layout under the data root).
   ep->images_ = std::make_unique<cri::ImageServiceImpl>(

@@ -29,6 +29,19 @@ Result<std::unique_ptr<PodService>> PodService::open(PodServiceDeps deps) {
     pod->sandbox = std::move(sandbox);
     s->pods_[pod->sandbox.id] = std::move(pod);
   }
+  // Attachments of pods no record knows (removed while berthd was down, or a
+  // crash between CNI ADD and the record) are torn down, as libcni's users do.
+  if (auto cached = s->deps_.network->attachments()) {
+    for (const auto& a : *cached) {
+      if (s->pods_.count(a.container_id)) continue;
+      cni::AttachRequest r;
+      r.container_id = a.container_id;
+      r.ifname = a.ifname;
+      r.netns_path = a.netns_path;
+      if (auto d = s->deps_.network->detach(r); !d)
+        log::warn("tearing down the CNI attachment of unknown pod {}: {}", a.container_id, d.error().str());
+    }
+  }
   return s;
 }
 

@@ -111,7 +111,7 @@ TEST_F(HeldNamespaces, AContainerJoinsThemByPath) {
   kept.push_back({{"type", "uts"}, {"path", p.uts}});
   ns = kept;
   b.config().erase("hostname");
-  b.set_args({"/bin/sh", "-c", "hostname; readlink /proc/self/ns/net /proc/self/ns/ipc"});
+  b.set_args({"/bin/sh", "-c", "hostname; readlink /proc/self/ns/net; readlink /proc/self/ns/ipc"});
   b.save();
   auto res = b.run();
   ASSERT_EQ(res.status, 0) << res.err;

@@ -35,8 +35,13 @@ class FakeNetwork : public cni::Network {
     return {};
   }
   std::string network_name() const override { return "bpod-test"; }
+  Result<std::vector<cni::CachedAttachmentInfo>> attachments() const override {
+    std::lock_guard lk(mu);
+    return cached;
+  }
+  std::vector<cni::CachedAttachmentInfo> cached;  // what a previous daemon left in the cache
 
-  std::mutex mu;
+  mutable std::mutex mu;
   std::vector<cni::AttachRequest> attaches, detaches;
   bool fail_attach = false, not_ready = false;
 };

@@ -234,6 +234,15 @@ TEST_F(PodsTest, RecordsComeBackAfterARestartAndLostNamespacesMakeAPodNotReady) 
   EXPECT_EQ(network_.detaches.back().container_id, lost);
 }
 
+TEST_F(PodsTest, CniAttachmentsOfUnknownPodsAreTornDownAtOpen) {
+  std::string known = run_pod(pod_config());
+  network_.cached = {{known, "eth0", "/x/net", "bpod-test"}, {"gone-pod", "eth0", "/y/net", "bpod-test"}};
+  open_pods();
+  ASSERT_EQ(network_.detaches.size(), 1u);
+  EXPECT_EQ(network_.detaches[0].container_id, "gone-pod");
+  EXPECT_EQ(network_.detaches[0].netns_path, "/y/net");
+}
+
 TEST_F(PodsTest, NetworkReadinessIsTheCnis) {
   EXPECT_TRUE(pods_->network_ready());
   network_.not_ready = true;
