@@ -30,6 +30,22 @@ bool runnable(const std::string& program) {
 Result<std::unique_ptr<CriEndpoint>> CriEndpoint::start(const DaemonConfig& cfg, engine::Engine& engine,
                                                         const std::string& version, const std::string& shim_path) {
   std::unique_ptr<CriEndpoint> ep(new CriEndpoint());
+  cri::PodBackendDeps deps;
+  deps.engine = &engine;
+  deps.containers = &engine.containers();
+  deps.images = &engine.image_backend();
+  deps.distribution = &engine.distribution_backend();
+  deps.data_dir = cfg.data_root + "/cri";
+  deps.state_dir = cfg.exec_root + "/cri";
+  deps.cgroup_driver = "cgroupfs";
+  deps.cgroup_parent = cfg.cgroup_parent;
+  deps.runtime_version = version;
+  deps.cni_conf_dirs = {cfg.cni_conf_dir};
+  deps.cni_bin_dirs = cfg.cni_bin_dirs;
+  deps.cni_cache_dir = cfg.cni_cache_dir.empty() ? cfg.data_root + "/cni/results" : cfg.cni_cache_dir;
+  deps.stream_address = cfg.cri_stream_address;
+  deps.stream_port = static_cast<uint16_t>(cfg.cri_stream_port);
+  ep->pods_ = TRY_CTX(cri::make_pod_backend(deps), "starting the CRI's pod side");
   cri::RuntimeInfo info;
   info.version = version;
   info.cgroup_driver = "cgroupfs";  // berth drives cgroupfs only
