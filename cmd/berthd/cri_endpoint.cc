@@ -30,22 +30,6 @@ bool runnable(const std::string& program) {
 Result<std::unique_ptr<CriEndpoint>> CriEndpoint::start(const DaemonConfig& cfg, engine::Engine& engine,
                                                         const std::string& version, const std::string& shim_path) {
   std::unique_ptr<CriEndpoint> ep(new CriEndpoint());
-  cri::PodBackendDeps deps;
-  deps.engine = &engine;
-  deps.containers = &engine.containers();
-  deps.images = &engine.image_backend();
-  deps.distribution = &engine.distribution_backend();
-  deps.data_dir = cfg.data_root + "/cri";
-  deps.state_dir = cfg.exec_root + "/cri";
-  deps.cgroup_driver = "cgroupfs";
-  deps.cgroup_parent = cfg.cgroup_parent;
-  deps.runtime_version = version;
-  deps.cni_conf_dirs = {cfg.cni_conf_dir};
-  deps.cni_bin_dirs = cfg.cni_bin_dirs;
-  deps.cni_cache_dir = cfg.cni_cache_dir.empty() ? cfg.data_root + "/cni/results" : cfg.cni_cache_dir;
-  deps.stream_address = cfg.cri_stream_address;
-  deps.stream_port = static_cast<uint16_t>(cfg.cri_stream_port);
-  ep->pods_ = TRY_CTX(cri::make_pod_backend(deps), "starting the CRI's pod side");
   cri::RuntimeInfo info;
   info.version = version;
   info.cgroup_driver = "cgroupfs";  // berth drives cgroupfs only
@@ -73,7 +57,7 @@ Result<std::unique_ptr<CriEndpoint>> CriEndpoint::start(const DaemonConfig& cfg,
   pd.cni_cache_dir = cfg.cni_cache_dir;
   pd.stream_address = cfg.cri_stream_address;
   pd.stream_port = static_cast<uint16_t>(cfg.cri_stream_port);
-  ep->pods_ = TRY(cri::make_pod_backend(pd));
+  ep->pods_ = TRY_CTX(cri::make_pod_backend(pd), "starting the CRI's pod side");
   ep->runtime_ = std::make_unique<cri::RuntimeServiceImpl>(info, ep->pods_.get(), runtime_ready);
   // The image store's directories (image::ImageService::open's layout under the data root).
   ep->images_ = std::make_unique<cri::ImageServiceImpl>(
