@@ -1,17 +1,13 @@
 // The streaming server's runtime side: exec and attach through the engine
 // (a socketpair per session, see exec_pump.h), and port-forward as a TCP
 // connection made inside the pod's network namespace.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sched.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <thread>
+#include <cerrno>
 
 #include "cri/containers/container_view.h"
 #include "cri/containers/exec_pump.h"
+#include "cri/pods/netns_connect.h"
 #include "cri/pods/pod_service.h"
 #include "engine/container_service.h"
 
@@ -79,33 +75,9 @@ Result<UniqueFd> PodService::port_forward(const std::string& pod_sandbox_id, uin
   if (!p) return fail(Errc::NotFound, "no pod sandbox " + pod_sandbox_id);
   PodSandbox sb = snapshot(*p);
   if (sb.state != rt::SANDBOX_READY) return fail(Errc::Conflict, "pod sandbox " + sb.id + " is not ready");
-  Result<UniqueFd> result = fail(Errc::Internal, "port-forward did not run");
-  // A socket belongs to the namespace it was made in: a short-lived thread
-  // joins the pod's, connects, and the socket keeps working outside it.
-  std::thread([&] {
-    if (!sb.netns.empty()) {
-      UniqueFd ns(::open(sb.netns.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!ns || ::setns(ns.get(), CLONE_NEWNET) != 0) {
-        result = fail_errno("joining the network namespace of pod " + sb.id);
-        return;
-      }
-    }
-    UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!s) {
-      result = fail_errno("opening a socket for port-forward");
-      return;
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      result = fail_errno("connecting to port " + std::to_string(port) + " in pod " + sb.id);
-      return;
-    }
-    result = std::move(s);
-  }).join();
-  return result;
+  auto r = connect_in_netns(sb.netns, port);
+  if (!r) return std::unexpected(r.error().wrap("port-forward to pod " + sb.id));
+  return r;
 }
 
 }  // namespace berth::cri
