@@ -156,8 +156,8 @@ CTRD_PID=$!
 mkdir -p "$T/logs"
 "$PY" "$here/lib/cri_bench.py" --image "$IMAGE" --n "$N" --warmup "$WARMUP" --pods "$PODS" --logs "$T/logs" \
   --results "$RES" \
-  --runtime "berth=$T/berth/cri.sock,$BERTHD_PID,/$CG_BERTH,berth-shim,comm:berth-init" \
-  --runtime "containerd=$T/ctrd/containerd.sock,$CTRD_PID,/$CG_CTRD,containerd-shim-runc-v2,/bin/sleep 2147483647" \
+  --runtime "berth=$T/berth/cri.sock,$BERTHD_PID,/$CG_BERTH,berth-shim,comm:berth-init,$T/" \
+  --runtime "containerd=$T/ctrd/containerd.sock,$CTRD_PID,/$CG_CTRD,containerd-shim-runc-v2,/bin/sleep 2147483647,$T/" \
   >"$T/table.md"
 echo
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg). berth $("$BERTH_BUILD/cmd/berthd/berthd" --version | cut -d' ' -f3), containerd $(containerd --version | cut -d' ' -f3), runc $(runc --version | head -1 | cut -d' ' -f3)."

@@ -4,7 +4,11 @@ the same CRI client (tests/e2e/lib/cri_client.py, from proto/runtime/v1/api.prot
 drives each runtime's CRI socket.
 
     cri_bench.py --image REF --n N --pods 20 --logs DIR
-                 --runtime NAME=SOCKET,DAEMON_PID,CGROUP_PARENT,SHIM_COMM,PAUSE_CMDLINE ...
+                 --runtime NAME=SOCKET,DAEMON_PID,CGROUP_PARENT,SHIM_COMM,PAUSE,SHIM_MARK ...
+
+A runtime's shims are the processes named SHIM_COMM whose command line holds SHIM_MARK (its
+temp root: other runs' shims on the machine are not counted); its pause processes are those
+matching PAUSE (a command line, or "comm:NAME") inside its CGROUP_PARENT.
 
 Per round (interleaved: each runtime once, the first rotating) on a new pod:
   run      RunPodSandbox
@@ -29,7 +33,7 @@ from cri_client import CriClient, pb  # noqa: E402
 class Runtime:
     def __init__(self, spec):
         name, rest = spec.split("=", 1)
-        sock, pid, cg, shim, pause = rest.split(",")
+        sock, pid, cg, shim, pause, self.mark = rest.split(",")
         self.name, self.pid, self.cgroup, self.shim_comm, self.pause_cmd = name, int(pid), cg, shim, pause
         self.cli = CriClient(sock)
         self.seq = 0
@@ -103,12 +107,18 @@ def per_pod_processes(rt):
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        if comm == rt.shim_comm[:15]:
+        if comm == rt.shim_comm[:15] and rt.mark in cmd:
             shim += rss_kb(p)
             ns += 1
         elif rt.pause_cmd and (comm == rt.pause_cmd[5:20] if rt.pause_cmd.startswith("comm:") else cmd == rt.pause_cmd):
-            pause += rss_kb(p)
-            np_ += 1
+            try:
+                with open(f"/proc/{p}/cgroup") as f:
+                    mine = rt.cgroup in f.read()
+            except OSError:
+                mine = False
+            if mine:
+                pause += rss_kb(p)
+                np_ += 1
     return shim, pause, ns, np_
 
 
