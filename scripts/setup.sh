@@ -11,11 +11,13 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-dev libcap-dev nlohmann-json3-dev
             libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev libcurl4-openssl-dev libtomlplusplus-dev libyaml-cpp-dev
-            containernetworking-plugins)
+            libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev containernetworking-plugins)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
            python3-docker docker-compose bzip2 xz-utils curl nftables clang-19 libclang-rt-19-dev docker-registry apache2-utils openssl python3-cryptography
-           golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev)
+           golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev
+           python3-grpcio python3-grpc-tools python3-protobuf
+           golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev python3-websocket)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do

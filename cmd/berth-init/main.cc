@@ -1,6 +1,7 @@
 // berth-init: a minimal init for containers (what docker-init/tini do).
 //
 //   berth-init [--] PROGRAM [ARGS...]
+//   berth-init --hold
 //
 // Runs PROGRAM as its only direct child, forwards the signals a user or the
 // engine sends (TERM INT HUP QUIT USR1 USR2 WINCH) to it, reaps every process
@@ -60,7 +61,35 @@ int exit_code(int status) {
 
 }  // namespace
 
+// --hold: no program. PID 1 of a pod's shared PID namespace (the CRI's
+// shareProcessNamespace, which berth holds with this instead of a pause
+// container): reaps whatever is re-parented to it and exits 0 on TERM or INT.
+int hold() {
+  sigset_t wanted;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGCHLD);
+  sigaddset(&wanted, SIGTERM);
+  sigaddset(&wanted, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &wanted, nullptr) != 0) {
+    say("sigprocmask: ", strerror(errno));
+    return 1;
+  }
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&wanted, &info);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      say("sigwaitinfo: ", strerror(errno));
+      return 1;
+    }
+    if (sig != SIGCHLD) return 0;
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--hold") == 0) return hold();
   int first = 1;
   if (first < argc && strcmp(argv[first], "--") == 0) ++first;
   if (first >= argc) {

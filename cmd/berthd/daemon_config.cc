@@ -104,6 +104,24 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 64)
         return wrong("a whole number from 0 (the cores) to 64");
       cfg.push_compression_threads = val.get<unsigned>();
+    } else if (key == "cri") {
+      if (!val.is_boolean()) return wrong("true or false");
+      cfg.cri = val.get<bool>();
+    } else if (key == "cri-socket") {
+      TRYV(string(cfg.cri_socket));
+    } else if (key == "cni-conf-dir") {
+      TRYV(string(cfg.cni_conf_dir));
+    } else if (key == "cni-bin-dirs") {
+      cfg.cni_bin_dirs.clear();
+      TRYV(strings(cfg.cni_bin_dirs, false));
+    } else if (key == "cni-cache-dir") {
+      TRYV(string(cfg.cni_cache_dir));
+    } else if (key == "cri-stream-address") {
+      TRYV(string(cfg.cri_stream_address));
+    } else if (key == "cri-stream-port") {
+      if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 65535)
+        return wrong("a port number from 0 (any free port) to 65535");
+      cfg.cri_stream_port = val.get<int>();
     } else {
       return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
                                              " has a directive berthd does not know: " + key);
@@ -116,6 +134,13 @@ berth::Result<void> validate_daemon_config(DaemonConfig& cfg) {
   for (auto& m : cfg.registry_mirrors) m = TRY(berth::registry::normalize_mirror(m));
   if (!cfg.registry_config_dir.empty() && cfg.registry_config_dir.front() != '/')
     return fail(Errc::InvalidArgument, "registry-config-dir must be an absolute path: " + cfg.registry_config_dir);
+  for (const auto& [what, path] : {std::pair<const char*, const std::string*>{"cri-socket", &cfg.cri_socket},
+                                  {"cni-conf-dir", &cfg.cni_conf_dir},
+                                  {"cni-cache-dir", &cfg.cni_cache_dir}})
+    if (!path->empty() && path->front() != '/')
+      return fail(Errc::InvalidArgument, std::string(what) + " must be an absolute path: " + *path);
+  for (const auto& d : cfg.cni_bin_dirs)
+    if (d.empty() || d.front() != '/') return fail(Errc::InvalidArgument, "cni-bin-dirs must be absolute paths: '" + d + "'");
   return {};
 }
 

@@ -39,6 +39,18 @@ struct DaemonConfig {
   std::string registry_config_dir;
   int max_concurrent_downloads = 3;
   unsigned push_compression_threads = 0;  // gzip of a plain layer a push sends; 0: the cores
+  // The Kubernetes CRI endpoint (issue 13): on unless "cri": false; its socket
+  // defaults to <exec-root>/cri.sock. Pods' networks come from the CNI config
+  // in the conf dir, run by the plugins of the bin dirs; results cached in the
+  // cache dir (default <data-root>/cni/results). Exec/Attach/PortForward URLs
+  // point at the streaming server (port 0: any free port).
+  bool cri = true;
+  std::string cri_socket;
+  std::string cni_conf_dir = "/etc/cni/net.d";
+  std::vector<std::string> cni_bin_dirs{"/opt/cni/bin", "/usr/lib/cni"};
+  std::string cni_cache_dir;
+  std::string cri_stream_address = "127.0.0.1";
+  int cri_stream_port = 0;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

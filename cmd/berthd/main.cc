@@ -14,6 +14,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "cri_endpoint.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
 #include "server/routes/routes.h"
@@ -98,6 +99,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 64));
   app.add_option("--firewall-table", cfg.firewall_table, "berthd's own nftables table (ip family)")
       ->capture_default_str();
+  app.add_option("--cri", cfg.cri, "Serve the Kubernetes CRI (--cri=false: off)")->capture_default_str();
+  app.add_option("--cri-socket", cfg.cri_socket, "The CRI's UNIX socket (default <exec-root>/cri.sock)");
+  app.add_option("--cni-conf-dir", cfg.cni_conf_dir, "CNI network configurations of pods")->capture_default_str();
+  app.add_option("--cni-bin-dir", cfg.cni_bin_dirs, "A directory of CNI plugins (repeat for more)");
+  app.add_option("--cni-cache-dir", cfg.cni_cache_dir, "CNI results of running pods (default <data-root>/cni/results)");
+  app.add_option("--cri-stream-address", cfg.cri_stream_address, "Address of the CRI streaming server (exec, attach, port-forward)")
+      ->capture_default_str();
+  app.add_option("--cri-stream-port", cfg.cri_stream_port, "Port of the CRI streaming server (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -107,13 +118,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> flags;
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
-                          "max-concurrent-downloads", "push-compression-threads"}) {
+                          "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
+                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
     if (k == "host") k = "hosts";
     if (k == "insecure-registry") k = "insecure-registries";
     if (k == "registry-mirror") k = "registry-mirrors";
+    if (k == "cni-bin-dir") k = "cni-bin-dirs";
     flags.push_back(k);
   }
   auto loaded = berthd::load_daemon_json(cfg, flags);
@@ -141,6 +154,7 @@ int main(int argc, char** argv) {
   }
   if (cfg.hosts.empty()) cfg.hosts.push_back("unix://" + cfg.exec_root + "/berth.sock");
   if (cfg.pidfile.empty()) cfg.pidfile = cfg.exec_root + "/berthd.pid";
+  if (cfg.cri_socket.empty()) cfg.cri_socket = cfg.exec_root + "/cri.sock";
   ::umask(022);
   // One thread per connection would otherwise get glibc a malloc arena each:
   // 50 concurrent `run`s grew berthd past 100 MB of mostly free arenas.
@@ -212,6 +226,18 @@ int main(int argc, char** argv) {
       return notify(notify_fd, "ERROR " + r.error().str()) + 1;
     }
   }
+  std::unique_ptr<berthd::CriEndpoint> cri;
+  if (cfg.cri) {
+    auto started = berthd::CriEndpoint::start(cfg, e, kVersion, ecfg.shim_path);
+    if (!started) {
+      log::error("serving the CRI on {}: {}", cfg.cri_socket, started.error().str());
+      e.shutdown();
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + started.error().str()) + 1;
+    }
+    cri = std::move(*started);
+    log::info("berthd {} serving the Kubernetes CRI on {}", kVersion, cfg.cri_socket);
+  }
   g_server = &srv;
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -222,6 +248,7 @@ int main(int argc, char** argv) {
   notify(notify_fd, "READY");
   auto r = srv.run();
   g_server = nullptr;
+  cri.reset();  // before the engine: its pod side uses the engine's services
   e.shutdown();
   for (const auto& h : cfg.hosts)
     if (h.rfind("unix://", 0) == 0) ::unlink(h.substr(7).c_str());

@@ -29,6 +29,10 @@ nlohmann::json render_event(const model::Event& e) {
 }
 
 bool EventFilter::matches(const model::Event& e) const {
+  // Another front end's events (the CRI's, namespace k8s.io) only when a
+  // `namespace` filter names it; Docker's own are namespace "".
+  auto ns = by_key.find("namespace");
+  if (ns == by_key.end() || ns->second.empty() ? !e.ns.empty() : !any_of(ns->second, e.ns)) return false;
   for (const auto& [key, values] : by_key) {
     if (values.empty()) continue;
     bool ok = false;
@@ -56,6 +60,8 @@ bool EventFilter::matches(const model::Event& e) const {
       }
     } else if (key == "daemon") {
       ok = e.type == "daemon";
+    } else if (key == "namespace") {
+      ok = true;  // checked above
     } else if (key == "scope") {
       ok = any_of(values, "local");
     } else {
@@ -73,7 +79,7 @@ std::optional<EventFilter> EventFilter::parse(const std::string& text) {
     auto j = nlohmann::json::parse(text);
     if (!j.is_object()) return std::nullopt;
     for (auto& [key, val] : j.items()) {
-      static const char* known[] = {"type", "event", "container", "image", "label", "daemon", "scope",
+      static const char* known[] = {"type", "event", "container", "image", "label", "daemon", "scope", "namespace",
                                     "network", "volume", "plugin", "node", "service", "secret", "config"};
       if (std::find(std::begin(known), std::end(known), key) == std::end(known)) return std::nullopt;
       std::vector<std::string> values;

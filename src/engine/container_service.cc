@@ -120,6 +120,7 @@ void ContainerService::publish(const Container& c, const std::string& action, st
   e.type = "container";
   e.action = action;
   e.id = c.id;
+  e.ns = c.spec.ns;
   e.attributes = std::move(extra);
   e.attributes["name"] = c.name.substr(1);
   e.attributes["image"] = c.spec.config.image;

@@ -132,6 +132,9 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   };
   Counts counts();
   std::vector<std::string> runtime_names() const;
+  // Has the running container's monitor reopen its log file (the CRI's
+  // ReopenContainerLog, after the kubelet renamed the file to rotate it).
+  Result<void> reopen_log(const std::string& ref);
   const std::string& default_runtime() const { return cfg_.default_runtime; }
 
  private:

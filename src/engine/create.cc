@@ -27,6 +27,17 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
   std::string name;
   if (!requested_name.empty()) name = TRY(normalize_container_name(requested_name));
   TRY(runtime_for(spec.host.runtime));
+  // The CRI names the log file (the kubelet's pod log directory); from other
+  // front ends a `path` option is refused by the driver's checks.
+  std::string given_log_path;
+  if (!spec.ns.empty() && spec.host.log_config.driver == "cri") {
+    if (auto it = spec.host.log_config.options.find("path"); it != spec.host.log_config.options.end()) {
+      given_log_path = it->second;
+      spec.host.log_config.options.erase(it);
+      if (given_log_path.empty() || given_log_path[0] != '/')
+        return invalid("log path \"" + given_log_path + "\" is not an absolute path");
+    }
+  }
   spec.host.log_config = TRY(effective_log_config(spec.host.log_config, cfg_.log_driver, cfg_.log_options));
   TRYV(specgen::validate(spec, deps_.host));
   if (spec.config.healthcheck) TRYV(health::validate(*spec.config.healthcheck));
@@ -121,7 +132,7 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(Errc::Internal, "creating " + dir + ": " + ec.message());
-  c->log_path = dir + "/" + c->id + "-json.log";
+  c->log_path = given_log_path.empty() ? dir + "/" + c->id + "-json.log" : given_log_path;
   c->hostname_path = dir + "/hostname";
   c->hosts_path = dir + "/hosts";
   c->resolv_conf_path = dir + "/resolv.conf";

@@ -77,6 +77,8 @@ class Engine {
 
   // The services, for front ends that speak the engine's types (builder, CRI).
   ContainerService& containers() { return *containers_; }
+  Events& events() { return events_; }
+  const std::string& init_path() const { return cfg_.init_path; }
 
   // The narrow backend each API area sees.
   backend::ContainerBackend& container_backend();

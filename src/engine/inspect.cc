@@ -44,7 +44,8 @@ bool has_label(const std::map<std::string, std::string>& labels, const std::stri
 
 const char* const kStatuses[] = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
 const char* const kListFilters[] = {"ancestor", "before", "exited", "expose", "health",  "id",     "isolation",
-                                    "is-task",  "label",  "name",   "network", "publish", "since", "status", "volume"};
+                                    "is-task",  "label",  "name",   "namespace", "network", "publish", "since", "status",
+                                    "volume"};
 
 }  // namespace
 
@@ -84,7 +85,8 @@ model::ContainerInfo ContainerService::info_of(const Container& c) {
       bound->push_back({b.host_ip.empty() ? "0.0.0.0" : b.host_ip, std::to_string(b.host_port)});
     }
     for (const auto& port : c.spec.config.exposed_ports) i.network.ports.emplace(port, std::nullopt);
-    if (mode.kind != model::NetworkMode::Kind::Host) i.network.sandbox_key = sandbox_path(c.id);
+    if (mode.kind == model::NetworkMode::Kind::Path) i.network.sandbox_key = mode.target;
+    else if (mode.kind != model::NetworkMode::Kind::Host) i.network.sandbox_key = sandbox_path(c.id);
   }
   for (const auto& [id, e] : execs_)
     if (e->info.container_id == c.id && e->info.running) i.exec_ids.push_back(id);
@@ -139,6 +141,9 @@ Result<std::vector<model::ContainerInfo>> ContainerService::list(const model::Li
       if (!before.empty() && c.created >= before) continue;
       if (!since.empty() && c.created <= since) continue;
       std::string status = c.state.status(c.ever_started);
+      // berth's `namespace` filter: Docker's own containers ("") unless it names another (k8s.io).
+      auto ns = values("namespace");
+      if (ns ? std::find(ns->begin(), ns->end(), c.spec.ns) == ns->end() : !c.spec.ns.empty()) continue;
       bool ok = any(values("id"), [&](const std::string& v) { return c.id.rfind(v, 0) == 0; }) &&
                 any(values("name"), [&](const std::string& v) { return name_matches(c.name, v); }) &&
                 any(values("status"), [&](const std::string& v) { return status == v; }) &&

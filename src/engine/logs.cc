@@ -44,4 +44,10 @@ Result<void> ContainerService::logs(const std::string& ref, const backend::LogsO
   });
 }
 
+Result<void> ContainerService::reopen_log(const std::string& ref) {
+  auto c = TRY(find(ref));
+  auto t = TRY(running_task(c));
+  return t->reopen_log();
+}
+
 }  // namespace berth::engine

@@ -82,8 +82,9 @@ Result<model::PruneReport> ContainerService::prune(const model::Filters& filters
   std::vector<std::string> ids;
   {
     std::lock_guard lk(mu_);
+    // Another front end's containers (the CRI's) are its own to remove.
     for (auto& [id, c] : containers_)
-      if (!c->state.running && filter.matches(c->spec.config.labels, go::parse_rfc3339(c->created).value_or(go::UnixTime{}))) ids.push_back(id);
+      if (!c->state.running && c->spec.ns.empty() && filter.matches(c->spec.config.labels, go::parse_rfc3339(c->created).value_or(go::UnixTime{}))) ids.push_back(id);
   }
   model::PruneReport report;
   for (const auto& id : ids) {

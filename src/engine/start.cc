@@ -127,12 +127,17 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
                                                                                           : sandbox_path(net_owner->id);
   } else if (mode.kind == model::NetworkMode::Kind::Host) {
     netns_mode = "host";
+  } else if (mode.kind == model::NetworkMode::Kind::Path) {
+    netns_mode = mode.target;
   }
+  // A namespace joined by path belongs to its front end (a CRI pod), which
+  // gives the /etc files as mounts: no sandbox, endpoints or files here.
+  bool joins_path = mode.kind == model::NetworkMode::Kind::Path;
 
   auto events = std::make_shared<TaskEvents>(this, c);
   auto launched = [&]() -> Result<std::unique_ptr<task::Task>> {
     // The sandbox and its endpoints first: /etc/hosts names the addresses.
-    if (mode.kind != model::NetworkMode::Kind::Host && !net_owner) {
+    if (mode.kind != model::NetworkMode::Kind::Host && !net_owner && !joins_path) {
       TRYV(deps_.networks->create_sandbox(sandbox));
       if (mode.has_own_networks()) {
         std::vector<net::PortBinding> ports;
@@ -145,7 +150,7 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
         c->published = std::move(joined.published);
       }
     }
-    if (!net_owner) TRYV(write_etc_files(*c));
+    if (!net_owner && !joins_path) TRYV(write_etc_files(*c));
     ::mkdir(rootfs.c_str(), 0755);
     TRYV_CTX(deps_.rootfs->mount(c->id, rootfs), "mounting the filesystem of container " + c->id);
     TRYV(ensure_workdir(rootfs, spec.config.working_dir));
@@ -155,9 +160,11 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
     in.id = c->id;
     in.rootfs = rootfs;
     const Container& files = net_owner ? *net_owner : *c;
-    in.hostname_path = files.hostname_path;
-    in.hosts_path = files.hosts_path;
-    in.resolv_conf_path = files.resolv_conf_path;
+    if (!joins_path) {
+      in.hostname_path = files.hostname_path;
+      in.hosts_path = files.hosts_path;
+      in.resolv_conf_path = files.resolv_conf_path;
+    }
     in.init_path = cfg_.init_path;
     in.cgroup_parent = cfg_.cgroup_parent;
     in.netns_mode = netns_mode;

@@ -149,6 +149,11 @@ struct ContainerSpec {
   ContainerConfig config;
   HostConfig host;
   std::map<std::string, EndpointRequest> endpoints;  // by network name (or the mode's "default")
+  // The front end that owns the container, as containerd's namespaces: "" for
+  // Docker's (and the builder's), "k8s.io" for the CRI's. Docker's list and
+  // events show only "" unless a `namespace` filter asks (docs/user-guide.md).
+  // Records stored before it existed load as "".
+  std::string ns;
   bool operator==(const ContainerSpec&) const = default;
 };
 

@@ -13,6 +13,7 @@ struct Event {
   std::string id;      // the object's id (or reference)
   std::map<std::string, std::string> attributes;  // name, image, exitCode, labels...
   int64_t time_nano = 0;                           // set when published
+  std::string ns;  // the owning front end's namespace (model::ContainerSpec::ns); "" = Docker
 };
 
 }  // namespace berth::model

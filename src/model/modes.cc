@@ -52,6 +52,18 @@ constexpr std::array<std::pair<std::string_view, Propagation>, 7> kPropagation{{
 }};
 
 constexpr std::string_view kContainerPrefix = "container:";
+constexpr std::string_view kPathPrefix = "ns:";
+
+// "ns:/abs/path" -> the path; the checks both modes share.
+Result<std::string> namespace_path(std::string_view s, bool allow_path, const std::string& what) {
+  if (!allow_path)
+    return fail(Errc::InvalidArgument, "invalid " + what + ": " + std::string(s) +
+                                           " (joining a namespace by path is not available through this API)");
+  std::string path(s.substr(kPathPrefix.size()));
+  if (path.empty() || path[0] != '/')
+    return fail(Errc::InvalidArgument, "invalid " + what + ": " + std::string(s) + " (ns: needs an absolute path)");
+  return path;
+}
 
 }  // namespace
 
@@ -63,9 +75,14 @@ Result<RestartPolicyName> parse_restart_policy_name(std::string_view s) {
 
 std::string_view to_string(RestartPolicyName n) { return name_of(kRestart, n); }
 
-Result<NetworkMode> NetworkMode::parse(std::string_view s) {
+Result<NetworkMode> NetworkMode::parse(std::string_view s, bool allow_path) {
   NetworkMode m;
   if (s.empty() || s == "default") return m;
+  if (s.starts_with(kPathPrefix)) {
+    m.kind = Kind::Path;
+    m.target = TRY(namespace_path(s, allow_path, "network mode"));
+    return m;
+  }
   if (s == "bridge") {
     m.kind = Kind::Bridge;
   } else if (s == "host") {
@@ -91,15 +108,19 @@ std::string NetworkMode::str() const {
     case Kind::None: return "none";
     case Kind::Container: return std::string(kContainerPrefix) + target;
     case Kind::Network: return target;
+    case Kind::Path: return std::string(kPathPrefix) + target;
   }
   return "default";
 }
 
-Result<NamespaceMode> NamespaceMode::parse(std::string_view s, Of of) {
+Result<NamespaceMode> NamespaceMode::parse(std::string_view s, Of of, bool allow_path) {
   const char* what = of == Of::Ipc ? "IPC mode" : of == Of::Pid ? "PID mode" : "UTS mode";
   NamespaceMode m;
   if (s.empty()) return m;
-  if (s == "private") {
+  if (s.starts_with(kPathPrefix)) {
+    m.kind = Kind::Path;
+    m.target = TRY(namespace_path(s, allow_path, what));
+  } else if (s == "private") {
     m.kind = Kind::Private;
   } else if (s == "host") {
     m.kind = Kind::Host;
@@ -124,6 +145,7 @@ std::string NamespaceMode::str() const {
     case Kind::Shareable: return "shareable";
     case Kind::None: return "none";
     case Kind::Container: return std::string(kContainerPrefix) + target;
+    case Kind::Path: return std::string(kPathPrefix) + target;
   }
   return "";
 }

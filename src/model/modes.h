@@ -19,12 +19,15 @@ std::string_view to_string(RestartPolicyName n);
 
 // HostConfig.NetworkMode: "" / "default", "bridge", "host", "none",
 // "container:<id or name>", or a user-defined network's name or id.
+// Path ("ns:/path", podman's form) joins a namespace file made by another
+// front end (the CRI's pod sandboxes); the Docker edge refuses it.
 struct NetworkMode {
-  enum class Kind { Default, Bridge, Host, None, Container, Network };
+  enum class Kind { Default, Bridge, Host, None, Container, Network, Path };
   Kind kind = Kind::Default;
-  std::string target;  // Container: the container; Network: the network
+  std::string target;  // Container: the container; Network: the network; Path: the file
 
-  static Result<NetworkMode> parse(std::string_view s);
+  // allow_path: accept "ns:/path" (stored records and berth's own front ends).
+  static Result<NetworkMode> parse(std::string_view s, bool allow_path = false);
   std::string str() const;  // "default", "bridge", ..., "container:<target>", the network
   bool is_default_bridge() const { return kind == Kind::Default || kind == Kind::Bridge; }
   // Joins bridge-type networks of its own (not host, none or another container's).
@@ -33,17 +36,19 @@ struct NetworkMode {
 };
 
 // IpcMode, PidMode and UTSMode: "" (the daemon's default), "private",
-// "host", "shareable" and "none" (IPC only), "container:<id or name>".
+// "host", "shareable" and "none" (IPC only), "container:<id or name>", and
+// berth's "ns:/path" (Path: join a namespace file; not from the Docker edge).
 struct NamespaceMode {
-  enum class Kind { Unset, Private, Host, Shareable, None, Container };
+  enum class Kind { Unset, Private, Host, Shareable, None, Container, Path };
   Kind kind = Kind::Unset;
-  std::string target;  // Container only
+  std::string target;  // Container: the container; Path: the namespace file
 
   enum class Of { Ipc, Pid, Uts };
-  static Result<NamespaceMode> parse(std::string_view s, Of of);
+  static Result<NamespaceMode> parse(std::string_view s, Of of, bool allow_path = false);
   std::string str() const;
   bool is_host() const { return kind == Kind::Host; }
   bool is_container() const { return kind == Kind::Container; }
+  bool is_path() const { return kind == Kind::Path; }
   bool operator==(const NamespaceMode&) const = default;
 };
 

@@ -41,7 +41,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Propagation, {{Propagation::Unset, ""},
 // The modes are stored as their text; the kinds decide how they parse back.
 void to_json(nlohmann::json& j, const NetworkMode& m) { j = m.str(); }
 void from_json(const nlohmann::json& j, NetworkMode& m) {
-  auto parsed = NetworkMode::parse(j.get<std::string>());
+  auto parsed = NetworkMode::parse(j.get<std::string>(), /*allow_path=*/true);
   if (!parsed) throw std::invalid_argument(parsed.error().message);
   m = *parsed;
 }
@@ -51,7 +51,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(NamespaceMode::Kind, {{NamespaceMode::Kind::Unset, 
                                                    {NamespaceMode::Kind::Host, "host"},
                                                    {NamespaceMode::Kind::Shareable, "shareable"},
                                                    {NamespaceMode::Kind::None, "none"},
-                                                   {NamespaceMode::Kind::Container, "container"}})
+                                                   {NamespaceMode::Kind::Container, "container"},
+                                                   {NamespaceMode::Kind::Path, "path"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NamespaceMode, kind, target)
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Healthcheck, test, interval_ns, timeout_ns, start_period_ns,
@@ -81,7 +82,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostConfig, binds, log_config, n
                                                 init, security_opt, tmpfs, sysctls, shm_size, runtime,
                                                 resources, mounts, masked_paths, readonly_paths)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRequest, aliases, ipv4_address, links, driver_options)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, config, host, endpoints)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, config, host, endpoints, ns)
 
 nlohmann::json spec_to_json(const ContainerSpec& spec) { return spec; }
 

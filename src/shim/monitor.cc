@@ -275,10 +275,21 @@ void Monitor::on_request(Conn& c, const std::string& payload) {
   if (state_.exited || wait_status_) {
     reply.outcome = fail(Errc::Conflict, (opts_.exec_mode() ? "the exec's process has exited"
                                                             : "the container's process has exited"));
+  } else if (request->op == shimproto::op::kReopenLog && !opts_.exec_mode()) {
+    reply.outcome = reopen_log();
   } else {
     reply.outcome = answer_request(opts_, pid_, *request);
   }
   send_to(c, Frame::Reply, reply.encode());
+}
+
+Result<nlohmann::json> Monitor::reopen_log() {
+  // What waits for its line end goes to the old file; the new one starts clean.
+  if (log_) (void)log_->flush();
+  auto reopened = logs::open_log_writer(opts_.log_driver, opts_.log_path, opts_.log_options);
+  if (!reopened) return std::unexpected(reopened.error().wrap("reopening the log " + opts_.log_path));
+  log_ = std::move(*reopened);
+  return nlohmann::json();
 }
 
 void Monitor::flush_stdin() {

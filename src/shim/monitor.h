@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "logs/log_writer.h"
@@ -65,6 +67,7 @@ class Monitor {
   // Reads once (or, when draining, until nothing is left); false at EOF.
   bool on_output(Tag stream, bool drain);
   void flush_stdin();
+  Result<nlohmann::json> reopen_log();  // the reopen_log request
   void close_stdin();
   void set_stdin_paused(bool paused);
   void reap_children();

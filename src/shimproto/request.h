@@ -14,6 +14,8 @@
 // pids                                [N...] the container's processes (host pid namespace)
 // stats                               {...}  the runtime's cgroup figures (runc's `events --stats`
 //                                            data: cpu, memory, pids, blkio, hugetlb)
+// reopen_log                          null   closes the container's log file and opens its path
+//                                            again (the kubelet renamed it to rotate; CRI ReopenContainerLog)
 //
 // Errors carry the Errc word: Conflict once the process has exited,
 // Unsupported for an op the shim does not answer (an exec's shim answers kill
@@ -38,6 +40,7 @@ inline constexpr std::string_view kResume = "resume";
 inline constexpr std::string_view kUpdate = "update";
 inline constexpr std::string_view kPids = "pids";
 inline constexpr std::string_view kStats = "stats";
+inline constexpr std::string_view kReopenLog = "reopen_log";
 }  // namespace op
 
 struct Request {

@@ -88,6 +88,11 @@ Result<void> add_namespace(json& list, const SpecInput& in, const char* type, co
     list.push_back(json{{"type", type}, {"path", it->second}});
     return {};
   }
+  // "ns:/path": a namespace file another front end holds (the CRI's pods).
+  if (mode.rfind("ns:", 0) == 0) {
+    list.push_back(json{{"type", type}, {"path", mode.substr(3)}});
+    return {};
+  }
   if (mode.rfind("container:", 0) == 0)
     return fail(Errc::InvalidArgument, std::string(type) + " mode " + mode +
                                            ": the engine must give the namespace path to join");
@@ -148,6 +153,8 @@ Result<json> build_spec(const SpecInput& in) {
   if (hs.uts_mode == "host" && !hostname.empty())
     return fail(Errc::InvalidArgument, "Conflicting options: hostname and the UTS mode");
   if (hostname.empty()) hostname = in.netns_mode == "host" ? in.host.hostname : in.id.substr(0, 12);
+  // A UTS namespace joined by path has its hostname already (set by its holder).
+  bool uts_joined = hs.uts_mode.rfind("ns:", 0) == 0 || in.join_namespaces.count("uts") > 0;
 
   ResolvedUser user = TRY(resolve_user(in.rootfs, cfg.user, hs.group_add));
   std::vector<std::string> env = process_env(cfg, hostname);
@@ -211,8 +218,8 @@ Result<json> build_spec(const SpecInput& in) {
   spec["ociVersion"] = kOciVersion;
   spec["process"] = std::move(process);
   spec["root"] = json{{"path", in.rootfs}, {"readonly", hs.readonly_rootfs}};
-  if (hs.uts_mode != "host") spec["hostname"] = hostname;
-  if (!domainname.empty() && hs.uts_mode != "host") spec["domainname"] = domainname;
+  if (hs.uts_mode != "host" && !uts_joined) spec["hostname"] = hostname;
+  if (!domainname.empty() && hs.uts_mode != "host" && !uts_joined) spec["domainname"] = domainname;
   spec["mounts"] = TRY(detail::container_mounts(in, hs));
   spec["linux"] = std::move(linux);
   return spec;

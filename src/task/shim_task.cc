@@ -136,6 +136,8 @@ class ShimTask final : public Task {
     return out;
   }
 
+  Result<void> reopen_log() override { return call_void(*ch_, op::kReopenLog); }
+
   Result<model::ContainerStats> stats() override {
     auto result = TRY(ch_->call(op::kStats));
     return stats_from_cgroup_json(result, read_host_facts());

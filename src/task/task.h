@@ -112,6 +112,9 @@ class Task : public Process {
   virtual Result<std::vector<pid_t>> pids() = 0;
   // cpu, memory, pids, blkio (id, name and read are the caller's to fill).
   virtual Result<model::ContainerStats> stats() = 0;
+  // Closes the log file and opens its path again (the kubelet rotated it).
+  // Unsupported by a task that keeps no log file of its own.
+  virtual Result<void> reopen_log() { return fail(Errc::Unsupported, "this task cannot reopen its log"); }
   virtual Result<std::unique_ptr<Process>> exec(const ExecRequest& request,
                                                 std::shared_ptr<ProcessListener> listener) = 0;
   // Stops following the task; it keeps running (daemon shutdown). No on_exit follows.

@@ -50,8 +50,9 @@ class Daemon:
     """An isolated berthd. name: the temp root's tag; tag: a short suffix (<= 3
     chars) making its bridge (bt<tag><pid>) and nftables table its own."""
 
-    def __init__(self, name, tag="p"):
+    def __init__(self, name, tag="p", extra_args=()):
         self.berthd = find_berthd()
+        self.extra_args = list(extra_args)  # more berthd flags (the CRI tests' CNI dirs)
         self.tmp = tempfile.mkdtemp(prefix=f"berth-e2e-{name}.", dir="/tmp")
         self.cg = f"berth-e2e-{os.getpid()}"
         self.bridge = f"bt{tag}{os.getpid()}"
@@ -72,6 +73,7 @@ class Daemon:
             [self.berthd, "--data-root", f"{t}/data", "--exec-root", f"{t}/exec", "-H", f"unix://{self.sock}",
              "--pidfile", f"{t}/berthd.pid", "--config-file", f"{t}/daemon.json", "--cgroup-parent", self.cg,
              "--bridge", self.bridge, "--firewall-table", self.nft_table, "-D", "--notify-fd", str(w)]
+            + self.extra_args
             + (["--shim-path", os.environ["BERTH_SHIM"]] if os.environ.get("BERTH_SHIM") else []),
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(w,))
         os.close(w)

@@ -12,6 +12,18 @@ namespace {
 
 using nlohmann::json;
 
+TEST(ParseCreate, NamespacePathsAreNotForDockerClients) {
+  for (const char* body : {R"({"Image":"x","HostConfig":{"NetworkMode":"ns:/run/netns/x"}})",
+                           R"({"Image":"x","HostConfig":{"IpcMode":"ns:/proc/1/ns/ipc"}})",
+                           R"({"Image":"x","HostConfig":{"PidMode":"ns:/proc/1/ns/pid"}})",
+                           R"({"Image":"x","HostConfig":{"UTSMode":"ns:/proc/1/ns/uts"}})"}) {
+    auto s = parse_create_body(json::parse(body));
+    ASSERT_FALSE(s) << body;
+    EXPECT_EQ(s.error().code, Errc::InvalidArgument) << body;
+    EXPECT_NE(s.error().message.find("not available through this API"), std::string::npos) << s.error().message;
+  }
+}
+
 TEST(ParseCreate, GoSemantics) {
   auto s = parse_create_body(json::parse(R"({"image":"busybox","Env":null,"Cmd":["a","b"],"Entrypoint":"",
       "HostConfig":{"NetworkMode":"container:web","PidMode":"host","Binds":["/a:/b:ro"],"Init":true,

@@ -97,6 +97,14 @@ TEST(EventFilter, KeysAndValues) {
   EXPECT_FALSE(EventFilter::parse(R"({"label":["tier=back"]})")->matches(start));
   EXPECT_TRUE(EventFilter::parse(R"({"event":["exec_start"]})")->matches(ev("container", "exec_start: sh -c x", "a", {})));
   EXPECT_FALSE(EventFilter::parse(R"({"bogus":["x"]})"));
+  // A CRI container's events (namespace k8s.io) only through a namespace filter.
+  auto cri = start;
+  cri.ns = "k8s.io";
+  EXPECT_FALSE(EventFilter::parse("")->matches(cri));
+  EXPECT_FALSE(EventFilter::parse(R"({"type":["container"]})")->matches(cri));
+  EXPECT_TRUE(EventFilter::parse(R"({"namespace":["k8s.io"]})")->matches(cri));
+  EXPECT_FALSE(EventFilter::parse(R"({"namespace":["k8s.io"]})")->matches(start));
+  EXPECT_TRUE(EventFilter::parse(R"({"namespace":["","k8s.io"]})")->matches(start));
   EXPECT_FALSE(EventFilter::parse("not json"));
 }
 

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""The CRI bench's driver (bench/run-cri-bench.sh starts the daemons and the registry):
+the same CRI client (tests/e2e/lib/cri_client.py, from proto/runtime/v1/api.proto)
+drives each runtime's CRI socket.
+
+    cri_bench.py --image REF --n N --pods 20 --logs DIR
+                 --runtime NAME=SOCKET,DAEMON_PID,CGROUP_PARENT,SHIM_COMM,PAUSE,SHIM_MARK ...
+
+A runtime's shims are the processes named SHIM_COMM whose command line holds SHIM_MARK (its
+temp root: other runs' shims on the machine are not counted); its pause processes are those
+matching PAUSE (a command line, or "comm:NAME") inside its CGROUP_PARENT.
+
+Per round (interleaved: each runtime once, the first rotating) on a new pod:
+  run      RunPodSandbox
+  start    CreateContainer + StartContainer (busybox `sleep 3600`)
+  remove   StopPodSandbox + RemovePodSandbox
+Pods ask for a PID namespace per container, as the kubelet does without shareProcessNamespace.
+Then PODS pods with one container each started concurrently (one thread per pod; wall time),
+the daemon's RSS and its per-pod processes' (shims, pause) RSS summed, then removed.
+Prints a markdown table; results lines "key<TAB>ms" go to --results when given.
+"""
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "e2e", "lib"))
+from cri_client import CriClient, pb  # noqa: E402
+
+
+class Runtime:
+    def __init__(self, spec):
+        name, rest = spec.split("=", 1)
+        sock, pid, cg, shim, pause, self.mark = rest.split(",")
+        self.name, self.pid, self.cgroup, self.shim_comm, self.pause_cmd = name, int(pid), cg, shim, pause
+        self.cli = CriClient(sock)
+        self.seq = 0
+
+
+def pod_config(rt, logs, tag):
+    rt.seq += 1
+    name = f"{tag}-{rt.seq}"
+    uid = f"{rt.name}-{tag}-{rt.seq}-{os.getpid()}"
+    d = os.path.join(logs, rt.name, name)
+    os.makedirs(d, exist_ok=True)
+    # As the kubelet sends a pod without shareProcessNamespace: a PID namespace per container.
+    return pb.PodSandboxConfig(
+        metadata=pb.PodSandboxMetadata(name=name, uid=uid, namespace="bench", attempt=0),
+        hostname=name, log_directory=d,
+        linux=pb.LinuxPodSandboxConfig(cgroup_parent=f"{rt.cgroup}/pod{uid}", security_context=pb.LinuxSandboxSecurityContext(
+            namespace_options=pb.NamespaceOption(pid=pb.CONTAINER))))
+
+
+def container_config(image):
+    return pb.ContainerConfig(metadata=pb.ContainerMetadata(name="sleeper"), image=pb.ImageSpec(image=image),
+                              command=["sleep", "3600"], log_path="sleeper.log",
+                              linux=pb.LinuxContainerConfig(security_context=pb.LinuxContainerSecurityContext(
+                                  namespace_options=pb.NamespaceOption(pid=pb.CONTAINER))))
+
+
+def run_pod(rt, cfg):
+    return rt.cli.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg)).pod_sandbox_id
+
+
+def start_container(rt, pod, cfg, image):
+    cid = rt.cli.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=container_config(image),
+                                                              sandbox_config=cfg)).container_id
+    rt.cli.rt.StartContainer(pb.StartContainerRequest(container_id=cid))
+    return cid
+
+
+def remove_pod(rt, pod):
+    rt.cli.rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod))
+    rt.cli.rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod))
+
+
+def timed(f, *a):
+    t = time.perf_counter()
+    r = f(*a)
+    return r, (time.perf_counter() - t) * 1000
+
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def per_pod_processes(rt):
+    """(shims' RSS, pause processes' RSS, counts) in KiB: shims by comm; pause by cmdline, or by
+    comm when given as "comm:NAME" (berth's PID-namespace holder, berth-init --hold)."""
+    shim = pause = ns = np_ = 0
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/comm") as f:
+                comm = f.read().strip()
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if comm == rt.shim_comm[:15] and rt.mark in cmd:
+            shim += rss_kb(p)
+            ns += 1
+        elif rt.pause_cmd and (comm == rt.pause_cmd[5:20] if rt.pause_cmd.startswith("comm:") else cmd == rt.pause_cmd):
+            try:
+                with open(f"/proc/{p}/cgroup") as f:
+                    mine = rt.cgroup in f.read()
+            except OSError:
+                mine = False
+            if mine:
+                pause += rss_kb(p)
+                np_ += 1
+    return shim, pause, ns, np_
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--n", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--pods", type=int, default=20)
+    ap.add_argument("--logs", required=True)
+    ap.add_argument("--results")
+    ap.add_argument("--runtime", action="append", required=True)
+    a = ap.parse_args()
+    rts = [Runtime(s) for s in a.runtime]
+    for rt in rts:  # the image is pulled once, untimed
+        rt.cli.img.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=a.image)))
+    vals = {}
+    for i in range(a.warmup + a.n):
+        order = rts[i % len(rts):] + rts[:i % len(rts)]
+        for rt in order:
+            cfg = pod_config(rt, a.logs, "seq")
+            pod, t_run = timed(run_pod, rt, cfg)
+            _, t_start = timed(start_container, rt, pod, cfg, a.image)
+            _, t_rm = timed(remove_pod, rt, pod)
+            if i >= a.warmup:
+                for k, v in (("run", t_run), ("start", t_start), ("remove", t_rm)):
+                    vals.setdefault((k, rt.name), []).append(v)
+        print(f"# round {i + 1}/{a.warmup + a.n}", file=sys.stderr)
+
+    mem = {}
+    for rt in rts:  # one runtime at a time: the other's pods do not share the cores
+        pods, errors = [None] * a.pods, []
+
+        def one(k, rt=rt):
+            try:
+                cfg = pod_config(rt, a.logs, "conc")
+                pid = run_pod(rt, cfg)
+                pods[k] = pid
+                start_container(rt, pid, cfg, a.image)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(a.pods)]
+        t = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = (time.perf_counter() - t) * 1000
+        if errors:
+            raise SystemExit(f"{rt.name}: {len(errors)} of {a.pods} concurrent pods failed: {errors[0]}")
+        vals[("concurrent", rt.name)] = [wall]
+        shim, pause, ns, np_ = per_pod_processes(rt)
+        mem[rt.name] = (rss_kb(rt.pid), shim, pause, ns, np_)
+        for p in pods:
+            remove_pod(rt, p)
+
+    if a.results:
+        with open(a.results, "w") as f:
+            for (k, n), vs in vals.items():
+                for v in vs:
+                    f.write(f"{k}/{n}\t{v:.3f}\n")
+    b, c = rts[0].name, rts[1].name
+    print(f"| measure | {b} | {c} | {b}/{c} | {c} ÷ {b} |")
+    print("|---|---:|---:|---:|---:|")
+    titles = {"run": "RunPodSandbox (median ms)", "start": "CreateContainer + StartContainer (median ms)",
+              "remove": "StopPodSandbox + RemovePodSandbox (median ms)",
+              "concurrent": f"{a.pods} pods (+1 container each) started concurrently (wall ms)"}
+    for k in ("run", "start", "remove", "concurrent"):
+        mb, mc = statistics.median(vals[(k, b)]), statistics.median(vals[(k, c)])
+        n = f", n={len(vals[(k, b)])}" if k != "concurrent" else ""
+        print(f"| {titles[k]}{n} | {mb:.1f} | {mc:.1f} | {mb / mc:.2f} | **{mc / mb:.1f}x** |")
+    db, dc = mem[b], mem[c]
+    print(f"| daemon RSS with {a.pods} pods (MiB) | {db[0] / 1024:.1f} | {dc[0] / 1024:.1f} | {db[0] / dc[0]:.2f} | "
+          f"**{dc[0] / db[0]:.1f}x** |")
+    print(f"| shims' total RSS (MiB; {b}: {db[3]} processes, {c}: {dc[3]}) | {db[1] / 1024:.1f} | {dc[1] / 1024:.1f} | "
+          f"{(db[1] / dc[1]) if dc[1] else float('nan'):.2f} | {(dc[1] / db[1]) if db[1] else float('nan'):.1f}x |")
+    print(f"| pause processes' total RSS (MiB; {b}: {db[4]}, {c}: {dc[4]}) | {db[2] / 1024:.1f} | {dc[2] / 1024:.1f} | | |")
+    tb, tc = sum(db[:3]), sum(dc[:3])
+    print(f"| daemon + shims + pause (MiB) | {tb / 1024:.1f} | {tc / 1024:.1f} | {tb / tc:.2f} | **{tc / tb:.1f}x** |")
+
+
+if __name__ == "__main__":
+    main()
