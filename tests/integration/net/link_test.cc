@@ -46,8 +46,10 @@ Cmd sh(const std::string& cmd) {
 
 std::string ns_path(const char* ns) { return std::string("/run/netns/") + ns; }
 
+// The host's veths that belong to this test: in its bridge or paired with one
+// of its namespaces (other tests and daemons on the host make veths too).
 int count_veths() {
-  auto r = sh("ip -o link show type veth | wc -l");
+  auto r = sh(std::string("ip -o link show type veth | grep -cE 'master ") + kBridge + " |link-netns btnl-'");
   return std::atoi(r.out.c_str());
 }
 
