@@ -35,7 +35,7 @@ class Server : public StreamServer {
 
  private:
   struct Conn {
-    UniqueFd fd;  // kept open until the thread is reaped, so stop() never shuts down a reused number
+    UniqueFd fd;  // closed under mu_ with done set, so stop() never shuts down a reused number
     std::thread thread;
     bool done = false;
   };
@@ -121,6 +121,7 @@ void Server::accept_loop() {
       serve(UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
       std::lock_guard lock(mu_);
       c.done = true;
+      c.fd.reset();  // the client sees the end now, not at the next accept
     });
   }
 }
