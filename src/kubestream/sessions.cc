@@ -208,7 +208,15 @@ void port_forward_spdy(UniqueFd fd, const HttpRequest& req, PortForwardRequest p
     }
     std::lock_guard lock(mu);
     Pair& p = pending[id];
-    (type == "data" ? p.data : p.error) = std::move(stream);
+    auto& slot = type == "data" ? p.data : p.error;
+    if (slot) {  // a second stream of one kind for one request
+      if (p.error && type == "data") {
+        (void)p.error->write("error processing stream for request " + id + ": data stream already assigned");
+      }
+      stream->reset(spdy::kProtocolError);
+      return;
+    }
+    slot = std::move(stream);
     if (!p.data || !p.error) return;
     Pair ready = std::move(p);
     pending.erase(id);
