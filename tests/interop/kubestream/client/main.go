@@ -208,6 +208,37 @@ func execSpdy(s *testServer) {
 	fmt.Println("ok spdy_exec_v4_stdin_stdout_stderr_exit_code")
 }
 
+// execSpdyLarge streams 3 MiB through stdin and back while both directions are busy.
+func execSpdyLarge(s *testServer) {
+	u := s.url("exec c1 0 1 1 0 echo-stdin 0")
+	c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
+	errS := createStream(c, streamHeaders("streamType", "error"))
+	in := createStream(c, streamHeaders("streamType", "stdin"))
+	out := createStream(c, streamHeaders("streamType", "stdout"))
+	stdout, errText := readAllAsync(out), readAllAsync(errS)
+	payload := make([]byte, 3<<20)
+	for i := range payload {
+		payload[i] = byte(i*31 + i>>11)
+	}
+	for off := 0; off < len(payload); off += 50000 {
+		end := off + 50000
+		if end > len(payload) {
+			end = len(payload)
+		}
+		_, err := in.Write(payload[off:end])
+		check(err)
+	}
+	check(in.Close())
+	if got := stdout(); got != string(payload) {
+		fail("spdy exec of 3 MiB: got %d bytes back, equal=%v", len(got), got == string(payload))
+	}
+	if code, why := exitCode([]byte(errText())); code != 0 {
+		fail("spdy exec of 3 MiB: exit %d (%s)", code, why)
+	}
+	c.Close()
+	fmt.Println("ok spdy_exec_3mib_both_ways")
+}
+
 func execSpdyTty(s *testServer) {
 	u := s.url("exec c1 1 1 1 0 echo-stdin 0")
 	c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
@@ -428,6 +459,7 @@ func main() {
 	}()
 	s := startServer(os.Args[1])
 	execSpdy(s)
+	execSpdyLarge(s)
 	execSpdyTty(s)
 	execSpdyErrors(s)
 	portForwardSpdy(s)
