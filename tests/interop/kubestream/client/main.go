@@ -175,6 +175,14 @@ func readAllAsync(r io.Reader) func() string {
 	return func() string { wg.Wait(); return buf.String() }
 }
 
+// closeStdin half-closes stdin as kubectl does, ignoring the error as it does:
+// spdystream writes a DATA frame in pieces (header, then the empty payload),
+// and a server that answers the FIN at once (command done, GOAWAY) can close
+// the connection between the two; the FIN itself has arrived.
+func closeStdin(in *spdystream.Stream) {
+	in.Close()
+}
+
 func streamHeaders(kv ...string) http.Header {
 	h := http.Header{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -193,7 +201,7 @@ func execSpdy(s *testServer) {
 	stdout, stderr, errText := readAllAsync(out), readAllAsync(errOut), readAllAsync(errS)
 	_, err := in.Write([]byte("hello world"))
 	check(err)
-	check(in.Close()) // stdin half-close
+	closeStdin(in)
 	if got := stdout(); got != "hello world" {
 		fail("spdy exec stdout %q", got)
 	}
@@ -228,7 +236,7 @@ func execSpdyLarge(s *testServer) {
 		_, err := in.Write(payload[off:end])
 		check(err)
 	}
-	check(in.Close())
+	closeStdin(in)
 	if got := stdout(); got != string(payload) {
 		fail("spdy exec of 3 MiB: got %d bytes back, equal=%v", len(got), got == string(payload))
 	}
@@ -250,7 +258,7 @@ func execSpdyTty(s *testServer) {
 	check(json.NewEncoder(resize).Encode(map[string]uint16{"Width": 100, "Height": 40}))
 	_, err := in.Write([]byte("tty-data\n"))
 	check(err)
-	check(in.Close())
+	closeStdin(in)
 	got := stdout()
 	if !strings.Contains(got, "resize 40x100\n") || !strings.Contains(got, "tty-data\n") {
 		fail("spdy tty exec stdout %q: want the resize and the input", got)
