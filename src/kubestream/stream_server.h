@@ -26,16 +26,22 @@ namespace berth::kubestream {
 using ResizeHandler = std::function<void(unsigned rows, unsigned cols)>;
 using SetResize = std::function<void(ResizeHandler)>;
 
-// The runtime side sees plain fds (pipes); -1 when the stream was not asked for.
-// With tty, stdout carries both output streams and stderr_fd is -1.
-// stdin_fd reaches end of file when the client closes its stdin.
+// The runtime side sees plain fds: blocking pipes with close-on-exec set (dup2
+// them into the process); -1 when the stream was not asked for. With tty,
+// stdout carries both output streams and stderr_fd is -1. stdin_fd reaches
+// end of file when the client closes its stdin (or leaves); writes to
+// stdout/stderr fail with EPIPE once the client has left.
+// client_gone becomes readable (poll POLLIN) when the client disconnects, so
+// that attach (or a command nobody listens to any more) can end early.
 struct StreamIo {
   UniqueFd stdin_fd, stdout_fd, stderr_fd;
+  UniqueFd client_gone;
 };
 
 class StreamRuntime {  // implemented by the CRI pods side
  public:
   virtual ~StreamRuntime() = default;
+  // Called on a server thread, one per session (sessions run concurrently).
   // Runs cmd in the container, wiring the given fds; returns its exit code (or
   // an error, e.g. NotFound for an unknown container). When it returns,
   // everything the command wrote must already be in the fds (the server drains

@@ -329,6 +329,24 @@ TEST_F(StreamServerTest, WebSocketExecV5) {
   EXPECT_EQ(nlohmann::json::parse(got[3])["status"], "Success");
 }
 
+TEST_F(StreamServerTest, RuntimeLearnsThatTheClientLeft) {
+  auto url = server_->get_exec(ExecRequest{"c1", {"wait-gone"}, false, false, true, false});
+  ASSERT_TRUE(url);
+  {
+    SpdyClient c(*url);
+    ASSERT_EQ(c.status, 101);
+    c.open(1, "error");
+    c.open(3, "stdout");
+    // Both streams exist (replied to), so the command runs; then the client leaves.
+    while (c.replies.size() < 2) {
+      auto f = c.next();
+      ASSERT_TRUE(f);
+      if (f->type == spdy::FrameType::SynReply) c.replies.insert(f->stream_id);
+    }
+  }
+  EXPECT_TRUE(runtime_.wait_client_gone());
+}
+
 TEST_F(StreamServerTest, StopEndsAnIdleSession) {
   auto url = server_->get_exec(ExecRequest{"c1", {"exit", "0"}});
   ASSERT_TRUE(url);
