@@ -23,7 +23,9 @@ namespace {
 class Server : public StreamServer {
  public:
   Server(ServerOptions opts, StreamRuntime& runtime)
-      : opts_(std::move(opts)), runtime_(runtime), tokens_(opts_.token_ttl, opts_.clock) {}
+      : opts_(std::move(opts)), runtime_(runtime), tokens_(opts_.token_ttl, opts_.clock) {
+    limits_.stream_creation_timeout = opts_.stream_creation_timeout;
+  }
   ~Server() override { stop(); }
 
   Result<void> listen();
@@ -225,6 +227,8 @@ void Server::stop() {
 
 Result<std::unique_ptr<StreamServer>> StreamServer::start(ServerOptions opts, StreamRuntime& runtime) {
   if (opts.token_ttl.count() <= 0) return fail(Errc::InvalidArgument, "the stream token TTL must be positive");
+  if (opts.stream_creation_timeout.count() <= 0)
+    return fail(Errc::InvalidArgument, "the stream creation timeout must be positive");
   auto server = std::make_unique<Server>(std::move(opts), runtime);
   TRYV(server->listen());
   return std::unique_ptr<StreamServer>(std::move(server));

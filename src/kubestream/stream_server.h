@@ -73,6 +73,9 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0 = any free port
   std::chrono::seconds token_ttl{60};
+  // The client must have opened all the streams of an exec/attach (or both
+  // streams of a forwarded connection) within this time after the upgrade.
+  std::chrono::milliseconds stream_creation_timeout{30000};
   // The clock the token cache reads (tests move it); steady_clock when empty.
   std::function<std::chrono::steady_clock::time_point()> clock;
 };

@@ -361,3 +361,62 @@ TEST_F(StreamServerTest, StopEndsAnIdleSession) {
 
 }  // namespace
 }  // namespace berth::kubestream
+
+namespace berth::kubestream {
+namespace {
+
+// A server whose clients must open their streams within 100 ms.
+class ShortStreamTimeoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions opts;
+    opts.stream_creation_timeout = std::chrono::milliseconds(100);
+    auto s = StreamServer::start(opts, runtime_);
+    ASSERT_TRUE(s) << s.error().str();
+    server_ = std::move(*s);
+  }
+  testing::FakeRuntime runtime_;
+  std::unique_ptr<StreamServer> server_;
+};
+
+TEST_F(ShortStreamTimeoutTest, ExecWhoseStreamsNeverCompleteFailsOnTheErrorStream) {
+  auto url = server_->get_exec(ExecRequest{"c1", {"exit", "0"}, false, false, true, false});
+  ASSERT_TRUE(url);
+  SpdyClient c(*url);
+  ASSERT_EQ(c.status, 101);
+  c.open(1, "error");  // stdout never comes
+  auto got = c.collect({1});
+  auto status = nlohmann::json::parse(got[1]);
+  EXPECT_EQ(status["status"], "Failure");
+  EXPECT_NE(status["message"].get<std::string>().find("timed out waiting for the client to create its streams"),
+            std::string::npos);
+  EXPECT_EQ(runtime_.execs_, 0);
+}
+
+TEST_F(ShortStreamTimeoutTest, PortForwardPairWithoutItsDataStreamIsGivenUp) {
+  auto url = server_->get_port_forward(PortForwardRequest{"pod1", {}});
+  ASSERT_TRUE(url);
+  SpdyClient c(*url, "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n");
+  ASSERT_EQ(c.status, 101);
+  spdy::Frame f;
+  f.type = spdy::FrameType::SynStream;
+  f.stream_id = 1;
+  f.headers = {{"streamtype", "error"}, {"port", "1000"}, {"requestid", "7"}};
+  c.send(f);
+  auto got = c.collect({1});
+  EXPECT_EQ(got[1], "timed out waiting for the data and error streams of request 7");
+  // The connection still serves a complete pair afterwards.
+  f.stream_id = 3;
+  f.headers = {{"streamtype", "error"}, {"port", "2000"}, {"requestid", "8"}};
+  c.send(f);
+  f.stream_id = 5;
+  f.headers = {{"streamtype", "data"}, {"port", "2000"}, {"requestid", "8"}};
+  c.send(f);
+  c.data(5, "xyz", true);
+  got = c.collect({3, 5});
+  EXPECT_EQ(got[5], "2000:XYZ");
+  EXPECT_EQ(got[3], "");
+}
+
+}  // namespace
+}  // namespace berth::kubestream
