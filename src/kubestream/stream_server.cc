@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -107,24 +108,35 @@ void Server::reap_locked() {
 void Server::accept_loop() {
   for (;;) {
     int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    std::lock_guard lock(mu_);
-    reap_locked();
-    if (stopping_) {
-      if (fd >= 0) ::close(fd);
-      return;
-    }
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) continue;
-      return;
-    }
-    auto& c = conns_.emplace_back();
-    c.fd.reset(fd);
-    c.thread = std::thread([this, &c, fd] {
-      serve(UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
+    int err = errno;
+    {
       std::lock_guard lock(mu_);
-      c.done = true;
-      c.fd.reset();  // the client sees the end now, not at the next accept
-    });
+      reap_locked();
+      if (stopping_) {
+        if (fd >= 0) ::close(fd);
+        return;
+      }
+      if (fd >= 0) {
+        auto& c = conns_.emplace_back();
+        c.fd.reset(fd);
+        c.thread = std::thread([this, &c, fd] {
+          serve(UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
+          std::lock_guard lock(mu_);
+          c.done = true;
+          c.fd.reset();  // the client sees the end now, not at the next accept
+        });
+        continue;
+      }
+    }
+    if (err == EINTR || err == ECONNABORTED) continue;
+    if (err == EMFILE || err == ENFILE) {
+      // Out of descriptors: the connection stays queued; retry after a pause
+      // rather than spin on a listener that stays readable.
+      timespec pause{0, 100 * 1000 * 1000};
+      ::nanosleep(&pause, nullptr);
+      continue;
+    }
+    return;  // the listener was shut down (stop) or broke
   }
 }
 
