@@ -49,7 +49,7 @@ class StreamRuntime {  // implemented by the CRI pods side
   virtual Result<int> exec(const std::string& container_id, const std::vector<std::string>& cmd, bool tty,
                            StreamIo io, SetResize set_resize) = 0;
   // Attaches to the container's main process until it exits (its exit code)
-  // or the client goes away.
+  // or the client goes away (io.client_gone readable; then any result will do).
   virtual Result<int> attach(const std::string& container_id, bool tty, StreamIo io, SetResize set_resize) = 0;
   // Connects to 127.0.0.1:port inside the pod's network namespace and returns the connected socket.
   virtual Result<UniqueFd> port_forward(const std::string& pod_sandbox_id, uint16_t port) = 0;
