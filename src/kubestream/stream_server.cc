@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -141,6 +142,9 @@ void Server::accept_loop() {
 }
 
 void Server::serve(UniqueFd fd) {
+  // Frames are small and interactive (keystrokes, prompts): no Nagle delay, as Go's sockets.
+  int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // The request head must come promptly; the upgraded session has no such limit.
   timeval tv{30, 0};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
