@@ -247,6 +247,51 @@ func execSpdyLarge(s *testServer) {
 	fmt.Println("ok spdy_exec_3mib_both_ways")
 }
 
+// execSpdyConcurrent runs eight sessions on one server at once.
+func execSpdyConcurrent(s *testServer) {
+	const n = 8
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = s.url(fmt.Sprintf("exec c%d 0 1 1 1 echo-stdin %d", i, i+1))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i, u := range urls {
+		wg.Add(1)
+		go func(i int, u string) {
+			defer wg.Done()
+			c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
+			defer c.Close()
+			errS := createStream(c, streamHeaders("streamType", "error"))
+			in := createStream(c, streamHeaders("streamType", "stdin"))
+			out := createStream(c, streamHeaders("streamType", "stdout"))
+			errOut := createStream(c, streamHeaders("streamType", "stderr"))
+			stdout, stderr, errText := readAllAsync(out), readAllAsync(errOut), readAllAsync(errS)
+			msg := strings.Repeat(fmt.Sprintf("session %d;", i), 1000)
+			if _, err := in.Write([]byte(msg)); err != nil {
+				errs <- err.Error()
+				return
+			}
+			closeStdin(in)
+			if got := stdout(); got != msg {
+				errs <- fmt.Sprintf("session %d: stdout of %d bytes, want %d", i, len(got), len(msg))
+			}
+			if got := stderr(); got != fmt.Sprintf("err:%d\n", len(msg)) {
+				errs <- fmt.Sprintf("session %d: stderr %q", i, got)
+			}
+			if code, why := exitCode([]byte(errText())); code != i+1 {
+				errs <- fmt.Sprintf("session %d: exit %d (%s), want %d", i, code, why, i+1)
+			}
+		}(i, u)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		fail("concurrent exec: %s", e)
+	}
+	fmt.Println("ok spdy_exec_8_concurrent_sessions")
+}
+
 func execSpdyTty(s *testServer) {
 	u := s.url("exec c1 1 1 1 0 echo-stdin 0")
 	c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
@@ -468,6 +513,7 @@ func main() {
 	s := startServer(os.Args[1])
 	execSpdy(s)
 	execSpdyLarge(s)
+	execSpdyConcurrent(s)
 	execSpdyTty(s)
 	execSpdyErrors(s)
 	portForwardSpdy(s)
