@@ -154,7 +154,8 @@ void RemoteCommandSession::run(std::shared_ptr<OutStream> out, std::shared_ptr<O
   if (stdout_r_.valid() && out) out_pump = std::thread([&] { pump(stdout_r_.get(), *out, &stop_output_); stdout_r_.reset(); });
   if (stderr_r_.valid() && err) err_pump = std::thread([&] { pump(stderr_r_.get(), *err, &stop_output_); stderr_r_.reset(); });
 
-  StreamIo io{std::move(stdin_r_), std::move(stdout_w_), std::move(stderr_w_)};
+  StreamIo io{std::move(stdin_r_), std::move(stdout_w_), std::move(stderr_w_),
+              UniqueFd(::fcntl(client_gone_.fd(), F_DUPFD_CLOEXEC, 0))};
   SetResize set_resize = [this](ResizeHandler h) { resize_.set_handler(std::move(h)); };
   Result<int> result = std::visit(
       [&](const auto& r) -> Result<int> {
@@ -186,6 +187,7 @@ void RemoteCommandSession::run(std::shared_ptr<OutStream> out, std::shared_ptr<O
 void RemoteCommandSession::client_gone() {
   stdin_writer_.eof();
   stop_output_.fire();
+  client_gone_.fire();
 }
 
 }  // namespace berth::kubestream

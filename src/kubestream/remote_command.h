@@ -103,6 +103,7 @@ class RemoteCommandSession {
   ResizeDispatcher resize_;
   ResizeDecoder resize_decoder_;
   Wakeup stop_output_;
+  Wakeup client_gone_;  // handed to the runtime (StreamIo::client_gone)
 };
 
 }  // namespace berth::kubestream

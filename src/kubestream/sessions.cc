@@ -6,6 +6,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "kubestream/port_forward.h"
@@ -180,21 +181,53 @@ void remote_command_spdy(UniqueFd fd, const HttpRequest& req, CommandRequest cmd
 
 // SPDY port forwarding: the client opens a pair of streams (error, data) per
 // connection it forwards, tagged with the same requestID and the port.
-void port_forward_spdy(UniqueFd fd, const HttpRequest& req, PortForwardRequest pf, StreamRuntime& runtime) {
+void port_forward_spdy(UniqueFd fd, const HttpRequest& req, PortForwardRequest pf, StreamRuntime& runtime,
+                       const SessionLimits& limits) {
   static const std::vector<std::string> protocols = {"portforward.k8s.io"};
   if (!upgrade_spdy(fd.get(), req, protocols)) return;
   SpdyConnection conn(std::move(fd), req.leftover);
 
   struct Pair {
     std::shared_ptr<SpdyStream> data, error;
+    std::chrono::steady_clock::time_point deadline;
   };
   struct Running {
     std::unique_ptr<PortForwarder> forwarder;
     std::thread thread;
   };
   std::mutex mu;
+  std::condition_variable cv;
+  bool ended = false;
   std::map<std::string, Pair> pending;
   std::list<Running> running;
+
+  // A pair whose second stream does not come in time is given up, as the
+  // kubelet does, with the reason on its error stream.
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    while (!ended) {
+      auto now = std::chrono::steady_clock::now();
+      std::optional<std::chrono::steady_clock::time_point> next;
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (it->second.deadline <= now) {
+          if (it->second.error) {
+            (void)it->second.error->write("timed out waiting for the data and error streams of request " + it->first);
+            it->second.error->close();
+          }
+          if (it->second.data) it->second.data->reset(spdy::kCancel);
+          it = pending.erase(it);
+        } else {
+          if (!next || it->second.deadline < *next) next = it->second.deadline;
+          ++it;
+        }
+      }
+      if (next) {
+        cv.wait_until(lock, *next);
+      } else {
+        cv.wait(lock);
+      }
+    }
+  });
 
   conn.serve([&](std::shared_ptr<SpdyStream> stream) {
     std::string type = stream->header("streamtype");
@@ -207,11 +240,24 @@ void port_forward_spdy(UniqueFd fd, const HttpRequest& req, PortForwardRequest p
       id = std::to_string(type == "error" ? stream->id() : stream->id() - 2);
     }
     std::lock_guard lock(mu);
-    Pair& p = pending[id];
-    (type == "data" ? p.data : p.error) = std::move(stream);
+    auto [it, created] = pending.try_emplace(id);
+    Pair& p = it->second;
+    if (created) {
+      p.deadline = std::chrono::steady_clock::now() + limits.stream_creation_timeout;
+      cv.notify_all();
+    }
+    auto& slot = type == "data" ? p.data : p.error;
+    if (slot) {  // a second stream of one kind for one request
+      if (p.error && type == "data") {
+        (void)p.error->write("error processing stream for request " + id + ": data stream already assigned");
+      }
+      stream->reset(spdy::kProtocolError);
+      return;
+    }
+    slot = std::move(stream);
     if (!p.data || !p.error) return;
     Pair ready = std::move(p);
-    pending.erase(id);
+    pending.erase(it);
 
     std::string port_text = ready.data->header("port");
     char* end = nullptr;
@@ -235,7 +281,12 @@ void port_forward_spdy(UniqueFd fd, const HttpRequest& req, PortForwardRequest p
     r.thread = std::thread([f = r.forwarder.get(), ready] { f->run(*ready.data, *ready.error); });
   });
   // The client is gone: end every forwarded connection.
-  std::lock_guard lock(mu);
+  {
+    std::lock_guard lock(mu);
+    ended = true;
+    cv.notify_all();
+  }
+  watchdog.join();
   for (auto& r : running) r.forwarder->abort();
   for (auto& r : running) r.thread.join();
   conn.shutdown();
@@ -319,7 +370,7 @@ void serve_port_forward(UniqueFd fd, HttpRequest req, PortForwardRequest pf, Str
   if (is_websocket_request(req)) {
     port_forward_ws(std::move(fd), req, std::move(pf), runtime, limits);
   } else {
-    port_forward_spdy(std::move(fd), req, std::move(pf), runtime);
+    port_forward_spdy(std::move(fd), req, std::move(pf), runtime, limits);
   }
 }
 

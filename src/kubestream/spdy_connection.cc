@@ -87,6 +87,14 @@ void SpdyStream::on_data(std::string_view data, bool fin) {
 
 void SpdyStream::on_remote_end() { on_data({}, true); }
 
+void SpdyStream::on_reset() {
+  {
+    std::lock_guard lock(mu_);
+    local_closed_ = true;
+  }
+  on_remote_end();
+}
+
 std::shared_ptr<SpdyStream> SpdyConnection::find(uint32_t id) {
   std::lock_guard lock(streams_mu_);
   auto it = streams_.find(id);
@@ -155,7 +163,7 @@ void SpdyConnection::serve(const StreamHandler& on_stream) {
         return true;
       case FrameType::RstStream:
         if (auto s = find(f.stream_id)) {
-          s->on_remote_end();
+          s->on_reset();
           // Our side of a reset stream is gone as well: later writes fail quietly.
           std::lock_guard lock(streams_mu_);
           streams_.erase(f.stream_id);

@@ -38,6 +38,7 @@ class SpdyStream : public OutStream {
   // The connection's reader calls these.
   void on_data(std::string_view data, bool fin);
   void on_remote_end();
+  void on_reset();  // the client reset the stream: nothing more goes either way
 
  private:
   SpdyConnection& conn_;

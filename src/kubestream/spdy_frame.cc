@@ -283,7 +283,8 @@ Result<size_t> Framer::decode(std::string_view buf, Frame& out) {
       out.delta_window = get32(body, 4) & 0x7fffffffu;
       break;
     default:
-      break;  // unknown control frames are skipped (SPDY says to ignore them)
+      out.type = FrameType::Unknown;  // skipped (SPDY says to ignore them); type 0 is not DATA
+      break;
   }
   return 8 + len;
 }

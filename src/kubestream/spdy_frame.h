@@ -33,6 +33,7 @@ enum class FrameType : uint16_t {
   GoAway = 7,
   Headers = 8,
   WindowUpdate = 9,
+  Unknown = 0xffff,  // a control frame type this code does not handle (skipped, as SPDY says)
 };
 
 constexpr uint8_t kFlagFin = 0x01;

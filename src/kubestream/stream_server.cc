@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -23,7 +25,9 @@ namespace {
 class Server : public StreamServer {
  public:
   Server(ServerOptions opts, StreamRuntime& runtime)
-      : opts_(std::move(opts)), runtime_(runtime), tokens_(opts_.token_ttl, opts_.clock) {}
+      : opts_(std::move(opts)), runtime_(runtime), tokens_(opts_.token_ttl, opts_.clock) {
+    limits_.stream_creation_timeout = opts_.stream_creation_timeout;
+  }
   ~Server() override { stop(); }
 
   Result<void> listen();
@@ -35,7 +39,7 @@ class Server : public StreamServer {
 
  private:
   struct Conn {
-    UniqueFd fd;  // kept open until the thread is reaped, so stop() never shuts down a reused number
+    UniqueFd fd;  // closed under mu_ with done set, so stop() never shuts down a reused number
     std::thread thread;
     bool done = false;
   };
@@ -105,27 +109,42 @@ void Server::reap_locked() {
 void Server::accept_loop() {
   for (;;) {
     int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    std::lock_guard lock(mu_);
-    reap_locked();
-    if (stopping_) {
-      if (fd >= 0) ::close(fd);
-      return;
-    }
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) continue;
-      return;
-    }
-    auto& c = conns_.emplace_back();
-    c.fd.reset(fd);
-    c.thread = std::thread([this, &c, fd] {
-      serve(UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
+    int err = errno;
+    {
       std::lock_guard lock(mu_);
-      c.done = true;
-    });
+      reap_locked();
+      if (stopping_) {
+        if (fd >= 0) ::close(fd);
+        return;
+      }
+      if (fd >= 0) {
+        auto& c = conns_.emplace_back();
+        c.fd.reset(fd);
+        c.thread = std::thread([this, &c, fd] {
+          serve(UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
+          std::lock_guard lock(mu_);
+          c.done = true;
+          c.fd.reset();  // the client sees the end now, not at the next accept
+        });
+        continue;
+      }
+    }
+    if (err == EINTR || err == ECONNABORTED) continue;
+    if (err == EMFILE || err == ENFILE) {
+      // Out of descriptors: the connection stays queued; retry after a pause
+      // rather than spin on a listener that stays readable.
+      timespec pause{0, 100 * 1000 * 1000};
+      ::nanosleep(&pause, nullptr);
+      continue;
+    }
+    return;  // the listener was shut down (stop) or broke
   }
 }
 
 void Server::serve(UniqueFd fd) {
+  // Frames are small and interactive (keystrokes, prompts): no Nagle delay, as Go's sockets.
+  int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // The request head must come promptly; the upgraded session has no such limit.
   timeval tv{30, 0};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -224,6 +243,8 @@ void Server::stop() {
 
 Result<std::unique_ptr<StreamServer>> StreamServer::start(ServerOptions opts, StreamRuntime& runtime) {
   if (opts.token_ttl.count() <= 0) return fail(Errc::InvalidArgument, "the stream token TTL must be positive");
+  if (opts.stream_creation_timeout.count() <= 0)
+    return fail(Errc::InvalidArgument, "the stream creation timeout must be positive");
   auto server = std::make_unique<Server>(std::move(opts), runtime);
   TRYV(server->listen());
   return std::unique_ptr<StreamServer>(std::move(server));

@@ -26,16 +26,22 @@ namespace berth::kubestream {
 using ResizeHandler = std::function<void(unsigned rows, unsigned cols)>;
 using SetResize = std::function<void(ResizeHandler)>;
 
-// The runtime side sees plain fds (pipes); -1 when the stream was not asked for.
-// With tty, stdout carries both output streams and stderr_fd is -1.
-// stdin_fd reaches end of file when the client closes its stdin.
+// The runtime side sees plain fds: blocking pipes with close-on-exec set (dup2
+// them into the process); -1 when the stream was not asked for. With tty,
+// stdout carries both output streams and stderr_fd is -1. stdin_fd reaches
+// end of file when the client closes its stdin (or leaves); writes to
+// stdout/stderr fail with EPIPE once the client has left.
+// client_gone becomes readable (poll POLLIN) when the client disconnects, so
+// that attach (or a command nobody listens to any more) can end early.
 struct StreamIo {
   UniqueFd stdin_fd, stdout_fd, stderr_fd;
+  UniqueFd client_gone;
 };
 
 class StreamRuntime {  // implemented by the CRI pods side
  public:
   virtual ~StreamRuntime() = default;
+  // Called on a server thread, one per session (sessions run concurrently).
   // Runs cmd in the container, wiring the given fds; returns its exit code (or
   // an error, e.g. NotFound for an unknown container). When it returns,
   // everything the command wrote must already be in the fds (the server drains
@@ -43,7 +49,7 @@ class StreamRuntime {  // implemented by the CRI pods side
   virtual Result<int> exec(const std::string& container_id, const std::vector<std::string>& cmd, bool tty,
                            StreamIo io, SetResize set_resize) = 0;
   // Attaches to the container's main process until it exits (its exit code)
-  // or the client goes away.
+  // or the client goes away (io.client_gone readable; then any result will do).
   virtual Result<int> attach(const std::string& container_id, bool tty, StreamIo io, SetResize set_resize) = 0;
   // Connects to 127.0.0.1:port inside the pod's network namespace and returns the connected socket.
   virtual Result<UniqueFd> port_forward(const std::string& pod_sandbox_id, uint16_t port) = 0;
@@ -67,6 +73,9 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0 = any free port
   std::chrono::seconds token_ttl{60};
+  // The client must have opened all the streams of an exec/attach (or both
+  // streams of a forwarded connection) within this time after the upgrade.
+  std::chrono::milliseconds stream_creation_timeout{30000};
   // The clock the token cache reads (tests move it); steady_clock when empty.
   std::function<std::chrono::steady_clock::time_point()> clock;
 };

@@ -7,6 +7,8 @@
 namespace berth::kubestream {
 
 namespace {
+constexpr size_t kMaxMessage = 16 << 20;  // one channel message, fragments included
+
 class ChannelStream : public OutStream {
  public:
   ChannelStream(WsConnection& conn, uint8_t ch) : conn_(conn), ch_(ch) {}
@@ -75,6 +77,11 @@ void WsConnection::serve(const MessageHandler& on_message) {
         case ws::Continuation:
           if ((f.opcode == ws::Continuation) != in_message) {
             (void)send_frame(ws::Close, ws::close_payload(1002, "unexpected WebSocket continuation frame"));
+            end = true;
+            break;
+          }
+          if (message.size() + f.payload.size() > kMaxMessage) {
+            (void)send_frame(ws::Close, ws::close_payload(1009, "message too big"));
             end = true;
             break;
           }

@@ -5,18 +5,22 @@
 //   line N         copy one line of stdin to stdout, "err\n" on stderr, exit N
 //   exit N         exit N at once
 //   fail           a runtime error (NotFound)
+//   wait-gone      wait until the client has gone (StreamIo::client_gone), then exit 0
 // With a tty, every terminal size becomes "resize ROWSxCOLS\n" on stdout.
 // Port forward: port 1000 echoes each chunk at once, port 2000 answers
 // "2000:" + the upper-cased input after the client's end of input, port 9
 // is refused. Each connection is one end of a socketpair served by a thread.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -53,6 +57,15 @@ class FakeRuntime : public StreamRuntime {
     if (cmd.empty()) return fail(Errc::InvalidArgument, "no command");
     int code = cmd.size() > 1 ? std::atoi(cmd[1].c_str()) : 0;
     if (cmd[0] == "fail") return fail(Errc::NotFound, "container " + container_id + " not found");
+    if (cmd[0] == "wait-gone") {
+      pollfd p{io.client_gone.get(), POLLIN, 0};
+      while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+      }
+      std::lock_guard lock(mu_);
+      saw_client_gone_ = true;
+      gone_cv_.notify_all();
+      return 0;
+    }
     std::mutex out_mu;  // resize lines and copied input share stdout
     int out = io.stdout_fd.get();
     if (tty) {
@@ -115,10 +128,18 @@ class FakeRuntime : public StreamRuntime {
     return UniqueFd(sv[0]);
   }
 
+  // Waits until a wait-gone command saw its client leave (bounded, for a failing test).
+  bool wait_client_gone() {
+    std::unique_lock lock(mu_);
+    return gone_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return saw_client_gone_; });
+  }
+
   std::atomic<int> execs_{0};
   std::string last_container_;
 
  private:
+  std::condition_variable gone_cv_;
+  bool saw_client_gone_ = false;
   std::mutex mu_;
   std::vector<std::thread> peers_;
 };

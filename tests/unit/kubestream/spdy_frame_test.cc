@@ -170,7 +170,11 @@ TEST(SpdyFrame, UnknownControlFramesAreSkipped) {
   auto used = f.decode(unknown, out);
   ASSERT_TRUE(used);
   EXPECT_EQ(*used, 10u);
-  EXPECT_EQ(static_cast<int>(out.type), 10);
+  EXPECT_EQ(out.type, FrameType::Unknown);
+  // A control frame of type 0 is not a DATA frame.
+  std::string zero("\x80\x03\x00\x00\x00\x00\x00\x01z", 9);
+  ASSERT_TRUE(f.decode(zero, out));
+  EXPECT_EQ(out.type, FrameType::Unknown);
 }
 
 }  // namespace

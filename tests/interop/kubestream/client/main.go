@@ -175,6 +175,14 @@ func readAllAsync(r io.Reader) func() string {
 	return func() string { wg.Wait(); return buf.String() }
 }
 
+// closeStdin half-closes stdin as kubectl does, ignoring the error as it does:
+// spdystream writes a DATA frame in pieces (header, then the empty payload),
+// and a server that answers the FIN at once (command done, GOAWAY) can close
+// the connection between the two; the FIN itself has arrived.
+func closeStdin(in *spdystream.Stream) {
+	in.Close()
+}
+
 func streamHeaders(kv ...string) http.Header {
 	h := http.Header{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -193,7 +201,7 @@ func execSpdy(s *testServer) {
 	stdout, stderr, errText := readAllAsync(out), readAllAsync(errOut), readAllAsync(errS)
 	_, err := in.Write([]byte("hello world"))
 	check(err)
-	check(in.Close()) // stdin half-close
+	closeStdin(in)
 	if got := stdout(); got != "hello world" {
 		fail("spdy exec stdout %q", got)
 	}
@@ -208,6 +216,82 @@ func execSpdy(s *testServer) {
 	fmt.Println("ok spdy_exec_v4_stdin_stdout_stderr_exit_code")
 }
 
+// execSpdyLarge streams 3 MiB through stdin and back while both directions are busy.
+func execSpdyLarge(s *testServer) {
+	u := s.url("exec c1 0 1 1 0 echo-stdin 0")
+	c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
+	errS := createStream(c, streamHeaders("streamType", "error"))
+	in := createStream(c, streamHeaders("streamType", "stdin"))
+	out := createStream(c, streamHeaders("streamType", "stdout"))
+	stdout, errText := readAllAsync(out), readAllAsync(errS)
+	payload := make([]byte, 3<<20)
+	for i := range payload {
+		payload[i] = byte(i*31 + i>>11)
+	}
+	for off := 0; off < len(payload); off += 50000 {
+		end := off + 50000
+		if end > len(payload) {
+			end = len(payload)
+		}
+		_, err := in.Write(payload[off:end])
+		check(err)
+	}
+	closeStdin(in)
+	if got := stdout(); got != string(payload) {
+		fail("spdy exec of 3 MiB: got %d bytes back, equal=%v", len(got), got == string(payload))
+	}
+	if code, why := exitCode([]byte(errText())); code != 0 {
+		fail("spdy exec of 3 MiB: exit %d (%s)", code, why)
+	}
+	c.Close()
+	fmt.Println("ok spdy_exec_3mib_both_ways")
+}
+
+// execSpdyConcurrent runs eight sessions on one server at once.
+func execSpdyConcurrent(s *testServer) {
+	const n = 8
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = s.url(fmt.Sprintf("exec c%d 0 1 1 1 echo-stdin %d", i, i+1))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i, u := range urls {
+		wg.Add(1)
+		go func(i int, u string) {
+			defer wg.Done()
+			c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
+			defer c.Close()
+			errS := createStream(c, streamHeaders("streamType", "error"))
+			in := createStream(c, streamHeaders("streamType", "stdin"))
+			out := createStream(c, streamHeaders("streamType", "stdout"))
+			errOut := createStream(c, streamHeaders("streamType", "stderr"))
+			stdout, stderr, errText := readAllAsync(out), readAllAsync(errOut), readAllAsync(errS)
+			msg := strings.Repeat(fmt.Sprintf("session %d;", i), 1000)
+			if _, err := in.Write([]byte(msg)); err != nil {
+				errs <- err.Error()
+				return
+			}
+			closeStdin(in)
+			if got := stdout(); got != msg {
+				errs <- fmt.Sprintf("session %d: stdout of %d bytes, want %d", i, len(got), len(msg))
+			}
+			if got := stderr(); got != fmt.Sprintf("err:%d\n", len(msg)) {
+				errs <- fmt.Sprintf("session %d: stderr %q", i, got)
+			}
+			if code, why := exitCode([]byte(errText())); code != i+1 {
+				errs <- fmt.Sprintf("session %d: exit %d (%s), want %d", i, code, why, i+1)
+			}
+		}(i, u)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		fail("concurrent exec: %s", e)
+	}
+	fmt.Println("ok spdy_exec_8_concurrent_sessions")
+}
+
 func execSpdyTty(s *testServer) {
 	u := s.url("exec c1 1 1 1 0 echo-stdin 0")
 	c := spdyConnect(u, []string{"v4.channel.k8s.io"}, "v4.channel.k8s.io")
@@ -219,7 +303,7 @@ func execSpdyTty(s *testServer) {
 	check(json.NewEncoder(resize).Encode(map[string]uint16{"Width": 100, "Height": 40}))
 	_, err := in.Write([]byte("tty-data\n"))
 	check(err)
-	check(in.Close())
+	closeStdin(in)
 	got := stdout()
 	if !strings.Contains(got, "resize 40x100\n") || !strings.Contains(got, "tty-data\n") {
 		fail("spdy tty exec stdout %q: want the resize and the input", got)
@@ -428,6 +512,8 @@ func main() {
 	}()
 	s := startServer(os.Args[1])
 	execSpdy(s)
+	execSpdyLarge(s)
+	execSpdyConcurrent(s)
 	execSpdyTty(s)
 	execSpdyErrors(s)
 	portForwardSpdy(s)
