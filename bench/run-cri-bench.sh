@@ -15,7 +15,8 @@
 # CreateContainer+StartContainer, StopPodSandbox+RemovePodSandbox per pod (medians, interleaved
 # rounds), PODS pods started concurrently (wall time), the daemons' RSS with PODS pods and the
 # RSS of their per-pod processes (containerd: a shim and a pause per pod; berth: a monitor per
-# container, no pause).
+# container, and a berth-init only for a pod-wide PID namespace, which these pods do not ask for,
+# as the kubelet's pods without shareProcessNamespace do not).
 # Environment: BERTH_BUILD (default <repo>/build), N (default 10), WARMUP (1), PODS (20),
 #   KEEP_RESULTS (a file for the raw results).
 set -euo pipefail
@@ -155,8 +156,8 @@ CTRD_PID=$!
 mkdir -p "$T/logs"
 "$PY" "$here/lib/cri_bench.py" --image "$IMAGE" --n "$N" --warmup "$WARMUP" --pods "$PODS" --logs "$T/logs" \
   --results "$RES" \
-  --runtime "berth=$T/berth/cri.sock,$BERTHD_PID,/$CG_BERTH,berth-shim," \
-  --runtime "containerd=$T/ctrd/containerd.sock,$CTRD_PID,/$CG_CTRD,containerd-shim-runc-v2,/bin/sleep 2147483647" \
+  --runtime "berth=$T/berth/cri.sock,$BERTHD_PID,/$CG_BERTH,berth-shim,comm:berth-init,$T/" \
+  --runtime "containerd=$T/ctrd/containerd.sock,$CTRD_PID,/$CG_CTRD,containerd-shim-runc-v2,/bin/sleep 2147483647,$T/" \
   >"$T/table.md"
 echo
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg). berth $("$BERTH_BUILD/cmd/berthd/berthd" --version | cut -d' ' -f3), containerd $(containerd --version | cut -d' ' -f3), runc $(runc --version | head -1 | cut -d' ' -f3)."

@@ -4,12 +4,17 @@ the same CRI client (tests/e2e/lib/cri_client.py, from proto/runtime/v1/api.prot
 drives each runtime's CRI socket.
 
     cri_bench.py --image REF --n N --pods 20 --logs DIR
-                 --runtime NAME=SOCKET,DAEMON_PID,CGROUP_PARENT,SHIM_COMM,PAUSE_CMDLINE ...
+                 --runtime NAME=SOCKET,DAEMON_PID,CGROUP_PARENT,SHIM_COMM,PAUSE,SHIM_MARK ...
+
+A runtime's shims are the processes named SHIM_COMM whose command line holds SHIM_MARK (its
+temp root: other runs' shims on the machine are not counted); its pause processes are those
+matching PAUSE (a command line, or "comm:NAME") inside its CGROUP_PARENT.
 
 Per round (interleaved: each runtime once, the first rotating) on a new pod:
   run      RunPodSandbox
   start    CreateContainer + StartContainer (busybox `sleep 3600`)
   remove   StopPodSandbox + RemovePodSandbox
+Pods ask for a PID namespace per container, as the kubelet does without shareProcessNamespace.
 Then PODS pods with one container each started concurrently (one thread per pod; wall time),
 the daemon's RSS and its per-pod processes' (shims, pause) RSS summed, then removed.
 Prints a markdown table; results lines "key<TAB>ms" go to --results when given.
@@ -28,7 +33,7 @@ from cri_client import CriClient, pb  # noqa: E402
 class Runtime:
     def __init__(self, spec):
         name, rest = spec.split("=", 1)
-        sock, pid, cg, shim, pause = rest.split(",")
+        sock, pid, cg, shim, pause, self.mark = rest.split(",")
         self.name, self.pid, self.cgroup, self.shim_comm, self.pause_cmd = name, int(pid), cg, shim, pause
         self.cli = CriClient(sock)
         self.seq = 0
@@ -40,15 +45,19 @@ def pod_config(rt, logs, tag):
     uid = f"{rt.name}-{tag}-{rt.seq}-{os.getpid()}"
     d = os.path.join(logs, rt.name, name)
     os.makedirs(d, exist_ok=True)
+    # As the kubelet sends a pod without shareProcessNamespace: a PID namespace per container.
     return pb.PodSandboxConfig(
         metadata=pb.PodSandboxMetadata(name=name, uid=uid, namespace="bench", attempt=0),
         hostname=name, log_directory=d,
-        linux=pb.LinuxPodSandboxConfig(cgroup_parent=f"{rt.cgroup}/pod{uid}"))
+        linux=pb.LinuxPodSandboxConfig(cgroup_parent=f"{rt.cgroup}/pod{uid}", security_context=pb.LinuxSandboxSecurityContext(
+            namespace_options=pb.NamespaceOption(pid=pb.CONTAINER))))
 
 
 def container_config(image):
     return pb.ContainerConfig(metadata=pb.ContainerMetadata(name="sleeper"), image=pb.ImageSpec(image=image),
-                              command=["sleep", "3600"], log_path="sleeper.log")
+                              command=["sleep", "3600"], log_path="sleeper.log",
+                              linux=pb.LinuxContainerConfig(security_context=pb.LinuxContainerSecurityContext(
+                                  namespace_options=pb.NamespaceOption(pid=pb.CONTAINER))))
 
 
 def run_pod(rt, cfg):
@@ -85,7 +94,8 @@ def rss_kb(pid):
 
 
 def per_pod_processes(rt):
-    """(shims' RSS, pause processes' RSS, counts) in KiB: shims by comm, pause by cmdline."""
+    """(shims' RSS, pause processes' RSS, counts) in KiB: shims by comm; pause by cmdline, or by
+    comm when given as "comm:NAME" (berth's PID-namespace holder, berth-init --hold)."""
     shim = pause = ns = np_ = 0
     for p in os.listdir("/proc"):
         if not p.isdigit():
@@ -97,12 +107,18 @@ def per_pod_processes(rt):
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
-        if comm == rt.shim_comm[:15]:
+        if comm == rt.shim_comm[:15] and rt.mark in cmd:
             shim += rss_kb(p)
             ns += 1
-        elif rt.pause_cmd and cmd == rt.pause_cmd:
-            pause += rss_kb(p)
-            np_ += 1
+        elif rt.pause_cmd and (comm == rt.pause_cmd[5:20] if rt.pause_cmd.startswith("comm:") else cmd == rt.pause_cmd):
+            try:
+                with open(f"/proc/{p}/cgroup") as f:
+                    mine = rt.cgroup in f.read()
+            except OSError:
+                mine = False
+            if mine:
+                pause += rss_kb(p)
+                np_ += 1
     return shim, pause, ns, np_
 
 

@@ -57,8 +57,8 @@ Result<std::unique_ptr<CriEndpoint>> CriEndpoint::start(const DaemonConfig& cfg,
   pd.cni_cache_dir = cfg.cni_cache_dir;
   pd.stream_address = cfg.cri_stream_address;
   pd.stream_port = static_cast<uint16_t>(cfg.cri_stream_port);
-  ep->pods_ = TRY(cri::make_pod_backend(pd));
-  ep->runtime_ = std::make_unique<cri::RuntimeServiceImpl>(info, ep->pods_.get(), runtime_ready);
+  ep->pods_ = TRY_CTX(cri::make_pod_backend(pd), "starting the CRI's pod side");
+  ep->runtime_ = std::make_unique<cri::RuntimeServiceImpl>(info, *ep->pods_, runtime_ready);
   // The image store's directories (image::ImageService::open's layout under the data root).
   ep->images_ = std::make_unique<cri::ImageServiceImpl>(
       engine.image_backend(), engine.distribution_backend(),

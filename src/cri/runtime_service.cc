@@ -13,11 +13,6 @@ constexpr const char* kRuntimeApiVersion = "v1";
 // The kubelet-facing API version, the value the CRI's reference runtimes answer.
 constexpr const char* kKubeletApiVersion = "0.1.0";
 
-grpc::Status unwired(const char* rpc) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      std::string(rpc) + " is not available: this berthd has no pod backend built in");
-}
-
 void add_condition(rt::RuntimeStatus* status, const char* type, const Result<void>& ready, const char* reason) {
   auto* c = status->add_conditions();
   c->set_type(type);
@@ -30,7 +25,7 @@ void add_condition(rt::RuntimeStatus* status, const char* type, const Result<voi
 
 }  // namespace
 
-RuntimeServiceImpl::RuntimeServiceImpl(RuntimeInfo info, PodBackend* pods, std::function<Result<void>()> runtime_ready)
+RuntimeServiceImpl::RuntimeServiceImpl(RuntimeInfo info, PodBackend& pods, std::function<Result<void>()> runtime_ready)
     : info_(std::move(info)), pods_(pods), runtime_ready_(std::move(runtime_ready)) {}
 
 grpc::Status RuntimeServiceImpl::Version(grpc::ServerContext*, const rt::VersionRequest*, rt::VersionResponse* resp) {
@@ -43,8 +38,7 @@ grpc::Status RuntimeServiceImpl::Version(grpc::ServerContext*, const rt::Version
 
 grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*, const rt::StatusRequest* req, rt::StatusResponse* resp) {
   Result<void> runtime = runtime_ready_ ? runtime_ready_() : Result<void>{};
-  Result<void> network = pods_ ? pods_->network_ready()
-                               : Result<void>(fail(Errc::Unavailable, "no pod backend is built into this berthd"));
+  Result<void> network = pods_.network_ready();
   add_condition(resp->mutable_status(), "RuntimeReady", runtime, "BerthEngineNotReady");
   add_condition(resp->mutable_status(), "NetworkReady", network, "NetworkPluginNotReady");
   resp->add_runtime_handlers()->set_name("");  // the default handler only
@@ -66,8 +60,7 @@ grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*, const rt::StatusRe
 
 grpc::Status RuntimeServiceImpl::UpdateRuntimeConfig(grpc::ServerContext*, const rt::UpdateRuntimeConfigRequest* req,
                                                      rt::UpdateRuntimeConfigResponse*) {
-  if (!pods_) return unwired("UpdateRuntimeConfig");
-  if (auto r = pods_->update_runtime_config(req->runtime_config()); !r) return to_status(r.error(), "UpdateRuntimeConfig");
+  if (auto r = pods_.update_runtime_config(req->runtime_config()); !r) return to_status(r.error(), "UpdateRuntimeConfig");
   std::lock_guard lock(mu_);
   pod_cidr_ = req->runtime_config().network_config().pod_cidr();
   return grpc::Status::OK;
@@ -81,13 +74,12 @@ grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*, const rt::R
 
 grpc::Status RuntimeServiceImpl::GetContainerEvents(grpc::ServerContext* ctx, const rt::GetEventsRequest* req,
                                                     grpc::ServerWriter<rt::ContainerEventResponse>* writer) {
-  if (!pods_) return unwired("GetContainerEvents");
-  return pods_->GetContainerEvents(*req, writer, ctx);
+  return pods_.GetContainerEvents(*req, writer, ctx);
 }
 
 #define BERTH_CRI_FORWARD(Name, Req, Resp)                                                                  \
   grpc::Status RuntimeServiceImpl::Name(grpc::ServerContext*, const rt::Req* req, rt::Resp* resp) {        \
-    return pods_ ? pods_->Name(*req, resp) : unwired(#Name);                                                 \
+    return pods_.Name(*req, resp);                                                                           \
   }
 BERTH_CRI_FORWARD(RunPodSandbox, RunPodSandboxRequest, RunPodSandboxResponse)
 BERTH_CRI_FORWARD(StopPodSandbox, StopPodSandboxRequest, StopPodSandboxResponse)

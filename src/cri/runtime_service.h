@@ -21,9 +21,8 @@ struct RuntimeInfo {
 class RuntimeServiceImpl final : public rt::RuntimeService::Service {
  public:
   // runtime_ready: whether the engine can run containers (RuntimeReady); its
-  // error's message becomes the condition's message. pods: may be null while
-  // no pod side is built in, then its RPCs answer UNIMPLEMENTED.
-  RuntimeServiceImpl(RuntimeInfo info, PodBackend* pods, std::function<Result<void>()> runtime_ready);
+  // error's message becomes the condition's message. pods: outlives the service.
+  RuntimeServiceImpl(RuntimeInfo info, PodBackend& pods, std::function<Result<void>()> runtime_ready);
 
   grpc::Status Version(grpc::ServerContext*, const rt::VersionRequest*, rt::VersionResponse*) override;
   grpc::Status Status(grpc::ServerContext*, const rt::StatusRequest*, rt::StatusResponse*) override;
@@ -65,7 +64,7 @@ class RuntimeServiceImpl final : public rt::RuntimeService::Service {
 
  private:
   RuntimeInfo info_;
-  PodBackend* pods_;
+  PodBackend& pods_;
   std::function<Result<void>()> runtime_ready_;
   std::mutex mu_;
   std::string pod_cidr_;  // the last UpdateRuntimeConfig's, for Status's verbose info

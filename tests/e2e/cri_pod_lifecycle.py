@@ -98,6 +98,18 @@ def pull(ref, **kw):
 
 
 class Runtime(unittest.TestCase):
+    def test_update_runtime_config_pod_cidr(self):
+        cri.rt.UpdateRuntimeConfig(pb.UpdateRuntimeConfigRequest(
+            runtime_config=pb.RuntimeConfig(network_config=pb.NetworkConfig(pod_cidr="10.214.0.0/24"))))
+        info = json.loads(cri.rt.Status(pb.StatusRequest(verbose=True)).info["config"])
+        self.assertEqual(info["podCIDR"], "10.214.0.0/24")
+
+    def test_checkpoint_is_plainly_unsupported(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            cri.rt.CheckpointContainer(pb.CheckpointContainerRequest(container_id="nothere", location="/tmp/x.tar"))
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+        self.assertIn("not supported", cm.exception.details())
+
     def test_version(self):
         v = cri.rt.Version(pb.VersionRequest(version="v1"))
         self.assertEqual(v.runtime_name, "berth")
@@ -155,6 +167,19 @@ class Images(unittest.TestCase):
         ref = f"{REG}/test/busybox:oci"
         token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         self.assertRegex(pull(ref, auth=token), r"^sha256:")
+
+    def test_images_shared_with_the_docker_api(self):
+        ref = f"{REG}/test/multitag:v1"
+        image_id = pull(ref, username=USER, password=PASSWORD)
+        dc = berthd.docker.DockerClient(base_url=f"unix://{D.sock}", timeout=30)
+        try:
+            self.assertEqual(dc.images.get(ref).id, image_id)
+            dc.images.get(ref).tag(f"{REG}/test/from-docker", "1")
+        finally:
+            dc.close()
+        st = cri.img.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image=f"{REG}/test/from-docker:1")))
+        self.assertEqual(st.image.id, image_id)
+        self.assertIn(f"{REG}/test/from-docker:1", st.image.repo_tags)
 
     def test_image_status_of_absent_image(self):
         r = cri.img.ImageStatus(pb.ImageStatusRequest(image=pb.ImageSpec(image="nothere/none:1")))
