@@ -156,7 +156,9 @@ Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const 
 
   // Namespaces: the pod's by path, or the host's.
   if (pod.host_network()) {
+    // A host-network pod has the host's UTS namespace too (the kubelet's expectation).
     h.network_mode.kind = model::NetworkMode::Kind::Host;
+    h.uts_mode.kind = model::NamespaceMode::Kind::Host;
   } else {
     h.network_mode.kind = model::NetworkMode::Kind::Path;
     h.network_mode.target = pod.netns;

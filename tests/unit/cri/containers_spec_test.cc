@@ -115,7 +115,7 @@ TEST(SpecFromCri, NamespacesByPathOrTheHosts) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->spec.host.network_mode.kind, model::NetworkMode::Kind::Host);
   EXPECT_TRUE(s->spec.host.ipc_mode.is_host());
-  EXPECT_EQ(s->spec.host.uts_mode.str(), "");
+  EXPECT_TRUE(s->spec.host.uts_mode.is_host());
 }
 
 TEST(SpecFromCri, MountsWithPropagationAndThePodFiles) {
