@@ -258,7 +258,7 @@ TEST_F(PodsTest, StreamsWithoutAServerAreUnavailable) {
   EXPECT_EQ(st.error_message(), "the streaming server of berthd is not running");
   rt::PortForwardRequest pf;
   pf.set_pod_sandbox_id(pod);
-  pf.add_port(70000);
+  pf.add_port(8080);
   rt::PortForwardResponse pr;
   EXPECT_EQ(pods_->PortForward(pf, &pr).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
