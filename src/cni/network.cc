@@ -25,6 +25,17 @@ using nlohmann::json;
 
 constexpr long kNsfsMagic = 0x6e736673;  // NSFS_MAGIC: a bind-mounted namespace file
 
+// Plugins that check for a shared iptables chain and then create it (Debian's
+// portmap 1.1.1 on iptables-nft, where go-iptables does not recognise nft's
+// "File exists") fail when two pods' ADDs make it at the same moment. The
+// chain exists afterwards, so running that plugin's ADD once more succeeds;
+// upstream fixed it later (containernetworking/plugins#408 and after).
+bool lost_race_for_shared_chain(const Error& e) {
+  const std::string& m = e.message;
+  return m.find("CHAIN_USER_ADD failed (File exists)") != std::string::npos ||
+         m.find("Chain already exists") != std::string::npos;
+}
+
 bool is_netns_file(const std::string& path) {
   struct statfs fs{};
   return !path.empty() && ::statfs(path.c_str(), &fs) == 0 && fs.f_type == kNsfsMagic;
@@ -209,6 +220,7 @@ Result<AttachResult> PluginNetwork::attach(const AttachRequest& request) {
   Result<void> added;  // holds the first error
   for (size_t i = 0; i < list.plugins.size() && added; ++i) {
     auto out = run("ADD", list, i, binaries[i], result, inv);
+    if (!out && lost_race_for_shared_chain(out.error())) out = run("ADD", list, i, binaries[i], result, inv);
     std::string what = "plugin \"" + list.plugins[i]["type"].get<std::string>() + "\" (ADD)";
     if (!out)
       added = std::unexpected(std::move(out.error()));

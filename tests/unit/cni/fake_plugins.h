@@ -4,7 +4,8 @@
 //   log/<type>.<COMMAND>.stdin, log/<type>.<COMMAND>.env (its CNI_ variables)
 // and appends "<type> <COMMAND>" to log/order; it prints canned/<type>.<COMMAND>
 // (and canned/<type>.<COMMAND>.stderr to stderr) when present and exits with canned/<type>.<COMMAND>.exit (default 0);
-// canned/<type>.<COMMAND>.hang makes it wait on a read that never completes.
+// canned/<type>.<COMMAND>.hang makes it wait on a read that never completes;
+// canned/<type>.<COMMAND>.once is printed (exit 1) by the first run only.
 #pragma once
 
 #include <stdlib.h>
@@ -57,6 +58,7 @@ class FakeCni {
                          "env | grep '^CNI_' | sort > " + log + "/" + type + ".$CNI_COMMAND.env\n"
                          "echo \"" + type + " $CNI_COMMAND\" >> " + log + "/order\n"
                          "if [ -e \"$c.hang\" ]; then exec cat \"$c.hang\"; fi\n"
+                         "if [ -f \"$c.once\" ]; then cat \"$c.once\"; rm -f \"$c.once\"; exit 1; fi\n"
                          "if [ -f \"$c.stderr\" ]; then cat \"$c.stderr\" >&2; fi\n"
                          "if [ -f \"$c\" ]; then cat \"$c\"; "
                          "elif [ \"$CNI_COMMAND\" = VERSION ]; then "
@@ -71,6 +73,10 @@ class FakeCni {
   void can(const std::string& type, const std::string& command, const std::string& output, int exit_status = 0) {
     write(dir("canned") + "/" + type + "." + command, output);
     if (exit_status != 0) write(dir("canned") + "/" + type + "." + command + ".exit", std::to_string(exit_status));
+  }
+  // Fails once with output (a CNI error), then answers as canned.
+  void fail_once(const std::string& type, const std::string& command, const std::string& output) {
+    write(dir("canned") + "/" + type + "." + command + ".once", output);
   }
   void can_stderr(const std::string& type, const std::string& command, const std::string& text) {
     write(dir("canned") + "/" + type + "." + command + ".stderr", text);

@@ -258,6 +258,25 @@ TEST_F(CniNetwork, APluginErrorNamesThePluginAndTheNetworkAndIsUndone) {
   EXPECT_FALSE(std::filesystem::exists(cache_file()));
 }
 
+TEST_F(CniNetwork, AnAddThatLostTheRaceToCreateASharedChainIsRunOnceMore) {
+  // Debian's portmap 1.1.1 on iptables-nft: two pods' ADDs both create CNI-HOSTPORT-MASQ.
+  cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"},{"type":"b"}]})");
+  cni.fail_once("b", "ADD", R"({"cniVersion":"1.0.0","code":999,"msg":"unable to create chain CNI-HOSTPORT-SETMARK: )"
+                            R"(running [/usr/sbin/iptables -t nat -N CNI-HOSTPORT-MASQ --wait]: exit status 4: iptables )"
+                            R"(v1.8.9 (nf_tables):  CHAIN_USER_ADD failed (File exists): chain CNI-HOSTPORT-MASQ\n"})");
+  auto result = open()->attach(request());
+  ASSERT_TRUE(result) << result.error().str();
+  EXPECT_EQ(cni.order(), (std::vector<std::string>{"a ADD", "b ADD", "b ADD"}));
+}
+
+TEST_F(CniNetwork, AnyOtherFailedAddIsNotRunAgain) {
+  cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"},{"type":"b"}]})");
+  cni.fail_once("b", "ADD", R"({"cniVersion":"1.0.0","code":999,"msg":"failed to set bridge addr: File exists"})");
+  auto result = open()->attach(request());
+  ASSERT_FALSE(result);
+  EXPECT_EQ(cni.order(), (std::vector<std::string>{"a ADD", "b ADD", "b DEL", "a DEL"}));
+}
+
 TEST_F(CniNetwork, ACniErrorWithFieldsOfTheWrongTypeIsStillReported) {
   cni.write_conf("10-x.conflist", R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"a"}]})");
   cni.can("a", "ADD", R"({"code":"seven","msg":42,"details":"what it said"})", 1);
