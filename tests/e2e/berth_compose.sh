@@ -234,6 +234,9 @@ bc images
 expect_match "images: the image of each container" 'e2ecompose-web-1 +busybox +latest' "$OUT"
 bc kill -s SIGKILL client
 expect_eq "kill: exit status" 0 "$RC"
+# kill returns once the signal is sent (as Docker's); the exit is recorded after it.
+berth wait e2ecompose-client-1
+expect_eq "kill -s SIGKILL: the client's exit status" 137 "$OUT"
 berth inspect -f '{{.State.Status}}' e2ecompose-client-1
 expect_eq "kill -s SIGKILL: client exited" exited "$OUT"
 bc rm -f client
