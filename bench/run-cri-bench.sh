@@ -16,9 +16,11 @@
 # rounds), PODS pods started concurrently (wall time), the daemons' RSS with PODS pods and the
 # RSS of their per-pod processes (containerd: a shim and a pause per pod; berth: a monitor per
 # container, and a berth-init only for a pod-wide PID namespace, which these pods do not ask for,
-# as the kubelet's pods without shareProcessNamespace do not).
+# as the kubelet's pods without shareProcessNamespace do not), and in each round berth's network
+# list's plugins run directly (bench/lib/cni_floor.py): the CNI time no runtime can avoid.
 # Environment: BERTH_BUILD (default <repo>/build), N (default 10), WARMUP (1), PODS (20),
-#   KEEP_RESULTS (a file for the raw results).
+#   KEEP_RESULTS (a file for the raw results), BERTHD_ARGS (more berthd flags, e.g. -D for the
+#   per-step times of each pod RPC in its log), KEEP_LOG (a file for berthd's log).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,6 +66,7 @@ cleanup() {
   for b in "$BR_BERTH" "$BR_CTRD" "bt-cb$$"; do ip link show "$b" >/dev/null 2>&1 && ip link del "$b"; done
   nft list table ip "$NFT_BERTH" >/dev/null 2>&1 && nft delete table ip "$NFT_BERTH"
   [[ -n ${KEEP_RESULTS:-} && -f $RES ]] && cp "$RES" "$KEEP_RESULTS"
+  [[ -n ${KEEP_LOG:-} && -f $T/berthd.log ]] && cp "$T/berthd.log" "$KEEP_LOG"
   rm -rf "$T"
   exit "$rc"
 }
@@ -103,7 +106,7 @@ mkfifo "$T/berthd.notify"
   --bridge "bt-cb$$" --firewall-table "$NFT_BERTH" --config-file "$T/berthd.json" \
   --cri-socket "$T/berth/cri.sock" --cni-conf-dir "$T/berth/net.d" --cni-bin-dir /usr/lib/cni \
   --cni-cache-dir "$T/berth/cni-cache" --shim-path "$BERTH_BUILD/cmd/berth-shim/berth-shim" --notify-fd 3 \
-  3>"$T/berthd.notify" >"$T/berthd.log" 2>&1 &
+  ${BERTHD_ARGS:-} 3>"$T/berthd.notify" >"$T/berthd.log" 2>&1 &
 BERTHD_PID=$!
 read -r ready <"$T/berthd.notify" || true
 [[ $ready == READY ]] || { echo "berthd did not start: $ready" >&2; exit 1; }
@@ -155,7 +158,7 @@ CTRD_PID=$!
 # --- the measures -------------------------------------------------------------------------------------
 mkdir -p "$T/logs"
 "$PY" "$here/lib/cri_bench.py" --image "$IMAGE" --n "$N" --warmup "$WARMUP" --pods "$PODS" --logs "$T/logs" \
-  --results "$RES" \
+  --results "$RES" --cni-floor "$T/berth/net.d/10-bcri.conflist,/usr/lib/cni,$T" \
   --runtime "berth=$T/berth/cri.sock,$BERTHD_PID,/$CG_BERTH,berth-shim,comm:berth-init,$T/" \
   --runtime "containerd=$T/ctrd/containerd.sock,$CTRD_PID,/$CG_CTRD,containerd-shim-runc-v2,/bin/sleep 2147483647,$T/" \
   >"$T/table.md"

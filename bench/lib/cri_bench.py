@@ -5,6 +5,7 @@ drives each runtime's CRI socket.
 
     cri_bench.py --image REF --n N --pods 20 --logs DIR
                  --runtime NAME=SOCKET,DAEMON_PID,CGROUP_PARENT,SHIM_COMM,PAUSE,SHIM_MARK ...
+                 [--cni-floor CONFLIST,BIN_DIR,WORK_DIR]
 
 A runtime's shims are the processes named SHIM_COMM whose command line holds SHIM_MARK (its
 temp root: other runs' shims on the machine are not counted); its pause processes are those
@@ -14,6 +15,9 @@ Per round (interleaved: each runtime once, the first rotating) on a new pod:
   run      RunPodSandbox
   start    CreateContainer + StartContainer (busybox `sleep 3600`)
   remove   StopPodSandbox + RemovePodSandbox
+With --cni-floor, each round also runs that network list's plugins directly (lib/cni_floor.py:
+ADD through the list, DEL in reverse, on a new netns): the CNI plugins' own time, which every
+runtime's RunPodSandbox and StopPodSandbox contain, measured under the same load.
 Pods ask for a PID namespace per container, as the kubelet does without shareProcessNamespace.
 Then PODS pods with one container each started concurrently (one thread per pod; wall time),
 the daemon's RSS and its per-pod processes' (shims, pause) RSS summed, then removed.
@@ -28,6 +32,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "e2e", "lib"))
 from cri_client import CriClient, pb  # noqa: E402
+from cni_floor import PluginChain  # noqa: E402
 
 
 class Runtime:
@@ -131,14 +136,23 @@ def main():
     ap.add_argument("--logs", required=True)
     ap.add_argument("--results")
     ap.add_argument("--runtime", action="append", required=True)
+    ap.add_argument("--cni-floor")
     a = ap.parse_args()
     rts = [Runtime(s) for s in a.runtime]
+    floor = PluginChain(*a.cni_floor.split(",")) if a.cni_floor else None
     for rt in rts:  # the image is pulled once, untimed
         rt.cli.img.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=a.image)))
     vals = {}
     for i in range(a.warmup + a.n):
         order = rts[i % len(rts):] + rts[:i % len(rts)]
+        if floor:  # its place in the round rotates with the runtimes'
+            order.insert(i % (len(rts) + 1), floor)
         for rt in order:
+            if rt is floor:
+                for k, v in floor.round().items():
+                    if i >= a.warmup:
+                        vals.setdefault((k, "plugins"), []).append(v)
+                continue
             cfg = pod_config(rt, a.logs, "seq")
             pod, t_run = timed(run_pod, rt, cfg)
             _, t_start = timed(start_container, rt, pod, cfg, a.image)
@@ -181,15 +195,23 @@ def main():
                 for v in vs:
                     f.write(f"{k}/{n}\t{v:.3f}\n")
     b, c = rts[0].name, rts[1].name
-    print(f"| measure | {b} | {c} | {b}/{c} | {c} ÷ {b} |")
-    print("|---|---:|---:|---:|---:|")
+    floor_of = {"run": "ADD", "remove": "DEL"} if floor else {}
+    fl = " CNI plugins alone |" if floor else ""
+    print(f"| measure | {b} | {c} |{fl} {b}/{c} | {c} ÷ {b} |" + (f" {c} ÷ plugins alone |" if floor else ""))
+    print("|---|---:|---:|---:|---:|" + ("---:|---:|" if floor else ""))
     titles = {"run": "RunPodSandbox (median ms)", "start": "CreateContainer + StartContainer (median ms)",
               "remove": "StopPodSandbox + RemovePodSandbox (median ms)",
               "concurrent": f"{a.pods} pods (+1 container each) started concurrently (wall ms)"}
     for k in ("run", "start", "remove", "concurrent"):
         mb, mc = statistics.median(vals[(k, b)]), statistics.median(vals[(k, c)])
         n = f", n={len(vals[(k, b)])}" if k != "concurrent" else ""
-        print(f"| {titles[k]}{n} | {mb:.1f} | {mc:.1f} | {mb / mc:.2f} | **{mc / mb:.1f}x** |")
+        if k in floor_of:
+            mf = statistics.median(vals[(floor_of[k], "plugins")])
+            print(f"| {titles[k]}{n} | {mb:.1f} | {mc:.1f} | {mf:.1f} ({floor_of[k]}) | {mb / mc:.2f} | **{mc / mb:.1f}x** | "
+                  f"{mc / mf:.1f}x |")
+        else:
+            print(f"| {titles[k]}{n} | {mb:.1f} | {mc:.1f} |{' |' if floor else ''} {mb / mc:.2f} | **{mc / mb:.1f}x** |"
+                  + (" |" if floor else ""))
     db, dc = mem[b], mem[c]
     print(f"| daemon RSS with {a.pods} pods (MiB) | {db[0] / 1024:.1f} | {dc[0] / 1024:.1f} | {db[0] / dc[0]:.2f} | "
           f"**{dc[0] / db[0]:.1f}x** |")
@@ -198,6 +220,11 @@ def main():
     print(f"| pause processes' total RSS (MiB; {b}: {db[4]}, {c}: {dc[4]}) | {db[2] / 1024:.1f} | {dc[2] / 1024:.1f} | | |")
     tb, tc = sum(db[:3]), sum(dc[:3])
     print(f"| daemon + shims + pause (MiB) | {tb / 1024:.1f} | {tc / 1024:.1f} | {tb / tc:.2f} | **{tc / tb:.1f}x** |")
+    if floor:
+        steps = [k for (k, n) in vals if n == "plugins"]
+        print()
+        print("CNI plugins alone, median ms: " + ", ".join(
+            f"{k} {statistics.median(vals[(k, 'plugins')]):.1f}" for k in steps) + ".")
 
 
 if __name__ == "__main__":
