@@ -98,6 +98,30 @@ def rss_kb(pid):
     return 0
 
 
+def daemon_memory(pid):
+    """KiB from /proc/PID/smaps_rollup: rss, pss, private (Private_Clean + Private_Dirty: pages no
+    other process maps, what the daemon alone costs the node), anon (Anonymous)."""
+    m = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if v.strip().endswith("kB"):
+                    m[k] = int(v.split()[0])
+    except OSError:
+        pass
+    return {"rss": m.get("Rss", 0), "pss": m.get("Pss", 0),
+            "private": m.get("Private_Clean", 0) + m.get("Private_Dirty", 0), "anon": m.get("Anonymous", 0)}
+
+
+def save_smaps(pid, path):
+    try:
+        with open(f"/proc/{pid}/smaps") as f, open(path, "w") as out:
+            out.write(f.read())
+    except OSError:
+        pass
+
+
 def per_pod_processes(rt):
     """(shims' RSS, pause processes' RSS, counts) in KiB: shims by comm; pause by cmdline, or by
     comm when given as "comm:NAME" (berth's PID-namespace holder, berth-init --hold)."""
@@ -137,11 +161,17 @@ def main():
     ap.add_argument("--results")
     ap.add_argument("--runtime", action="append", required=True)
     ap.add_argument("--cni-floor")
+    ap.add_argument("--smaps-dir", help="keeps each daemon's /proc/PID/smaps idle and with the pods")
     a = ap.parse_args()
     rts = [Runtime(s) for s in a.runtime]
     floor = PluginChain(*a.cni_floor.split(",")) if a.cni_floor else None
     for rt in rts:  # the image is pulled once, untimed
         rt.cli.img.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=a.image)))
+    idle = {}
+    for rt in rts:  # after the pull, before any pod
+        idle[rt.name] = daemon_memory(rt.pid)
+        if a.smaps_dir:
+            save_smaps(rt.pid, os.path.join(a.smaps_dir, f"{rt.name}-idle.smaps"))
     vals = {}
     for i in range(a.warmup + a.n):
         order = rts[i % len(rts):] + rts[:i % len(rts)]
@@ -185,7 +215,9 @@ def main():
             raise SystemExit(f"{rt.name}: {len(errors)} of {a.pods} concurrent pods failed: {errors[0]}")
         vals[("concurrent", rt.name)] = [wall]
         shim, pause, ns, np_ = per_pod_processes(rt)
-        mem[rt.name] = (rss_kb(rt.pid), shim, pause, ns, np_)
+        mem[rt.name] = (rss_kb(rt.pid), shim, pause, ns, np_, daemon_memory(rt.pid))
+        if a.smaps_dir:
+            save_smaps(rt.pid, os.path.join(a.smaps_dir, f"{rt.name}-{a.pods}pods.smaps"))
         for p in pods:
             remove_pod(rt, p)
 
@@ -213,13 +245,24 @@ def main():
             print(f"| {titles[k]}{n} | {mb:.1f} | {mc:.1f} |{' |' if floor else ''} {mb / mc:.2f} | **{mc / mb:.1f}x** |"
                   + (" |" if floor else ""))
     db, dc = mem[b], mem[c]
-    print(f"| daemon RSS with {a.pods} pods (MiB) | {db[0] / 1024:.1f} | {dc[0] / 1024:.1f} | {db[0] / dc[0]:.2f} | "
+    gap = " |" if floor else ""
+    print(f"| daemon RSS with {a.pods} pods (MiB) | {db[0] / 1024:.1f} | {dc[0] / 1024:.1f} |{gap} {db[0] / dc[0]:.2f} | "
           f"**{dc[0] / db[0]:.1f}x** |")
-    print(f"| shims' total RSS (MiB; {b}: {db[3]} processes, {c}: {dc[3]}) | {db[1] / 1024:.1f} | {dc[1] / 1024:.1f} | "
+    for key, what in (("pss", "PSS (shared pages split among their users)"),
+                      ("private", "private memory (mapped by no other process)"),
+                      ("anon", "anonymous memory (heap, stacks)")):
+        vb, vc = db[5][key], dc[5][key]
+        print(f"| daemon {what} with {a.pods} pods (MiB) | {vb / 1024:.1f} | {vc / 1024:.1f} |{gap} "
+              f"{vb / vc if vc else float('nan'):.2f} | **{vc / vb if vb else float('nan'):.1f}x** |")
+    for key, what in (("rss", "RSS"), ("private", "private memory")):
+        vb, vc = idle[b][key], idle[c][key]
+        print(f"| daemon {what} idle, image pulled (MiB) | {vb / 1024:.1f} | {vc / 1024:.1f} |{gap} "
+              f"{vb / vc if vc else float('nan'):.2f} | {vc / vb if vb else float('nan'):.1f}x |")
+    print(f"| shims' total RSS (MiB; {b}: {db[3]} processes, {c}: {dc[3]}) | {db[1] / 1024:.1f} | {dc[1] / 1024:.1f} |{gap} "
           f"{(db[1] / dc[1]) if dc[1] else float('nan'):.2f} | {(dc[1] / db[1]) if db[1] else float('nan'):.1f}x |")
-    print(f"| pause processes' total RSS (MiB; {b}: {db[4]}, {c}: {dc[4]}) | {db[2] / 1024:.1f} | {dc[2] / 1024:.1f} | | |")
+    print(f"| pause processes' total RSS (MiB; {b}: {db[4]}, {c}: {dc[4]}) | {db[2] / 1024:.1f} | {dc[2] / 1024:.1f} |{gap} | |")
     tb, tc = sum(db[:3]), sum(dc[:3])
-    print(f"| daemon + shims + pause (MiB) | {tb / 1024:.1f} | {tc / 1024:.1f} | {tb / tc:.2f} | **{tc / tb:.1f}x** |")
+    print(f"| daemon + shims + pause (RSS, MiB) | {tb / 1024:.1f} | {tc / 1024:.1f} |{gap} {tb / tc:.2f} | **{tc / tb:.1f}x** |")
     if floor:
         steps = [k for (k, n) in vals if n == "plugins"]
         print()
