@@ -12,11 +12,12 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 cmake --build build -j"$(nproc)"
 status=0
-(cd build && ctest --output-on-failure --timeout 900 "$@") || status=$?
+# Unit tests run two at a time; integration, interop and e2e tests are RUN_SERIAL.
+(cd build && ctest --output-on-failure --timeout 900 -j"$(nproc)" "$@") || status=$?
 # Fuzz targets: built by clang with libFuzzer and ASan/UBSan in their own tree;
 # each runs BERTH_FUZZ_SECONDS (20) from its seeds (docs/testing.md, "Fuzzing").
 cmake -S . -B build-fuzz -DBERTH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target fuzz
-(cd build-fuzz && ctest --output-on-failure "$@") || status=$?
+(cd build-fuzz && ctest --output-on-failure -j"$(nproc)" "$@") || status=$?
 exit "$status"

@@ -104,7 +104,8 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
   c->spec.config = std::move(merged.config);
   auto& config = c->spec.config;
   if (!shared_hostname.empty()) config.hostname = shared_hostname;
-  if (config.hostname.empty())
+  // With the host's UTS namespace the container has the host's name and sets none.
+  if (config.hostname.empty() && !c->spec.host.uts_mode.is_host())
     config.hostname = mode.kind == model::NetworkMode::Kind::Host ? deps_.host.hostname : c->short_id();
   c->networks = std::move(networks);
 

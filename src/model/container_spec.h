@@ -88,6 +88,14 @@ struct MountSpec {
   bool operator==(const MountSpec&) const = default;
 };
 
+// A host device node given to the container (Docker's HostConfig.Devices,
+// the CRI's ContainerConfig.devices).
+struct DeviceMapping {
+  std::string path_on_host, path_in_container;
+  std::string cgroup_permissions = "rwm";  // any of r, w, m
+  bool operator==(const DeviceMapping&) const = default;
+};
+
 struct Ulimit {
   std::string name;  // "nofile"
   int64_t soft = 0, hard = 0;
@@ -133,6 +141,7 @@ struct HostConfig {
   Resources resources;
   std::vector<MountSpec> mounts;
   std::optional<std::vector<std::string>> masked_paths, readonly_paths;  // set: replace the defaults
+  std::vector<DeviceMapping> devices;
   bool operator==(const HostConfig&) const = default;
 };
 

@@ -70,6 +70,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, type, source, target,
                                                 volume_labels, volume_driver, volume_driver_options,
                                                 tmpfs_size_bytes, tmpfs_mode)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Ulimit, name, soft, hard)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceMapping, path_on_host, path_in_container, cgroup_permissions)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resources, memory, memory_swap, memory_reservation,
                                                 memory_swappiness, oom_kill_disable, nano_cpus, cpu_shares,
                                                 cpu_period, cpu_quota, cpuset_cpus, cpuset_mems, pids_limit,
@@ -80,7 +81,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostConfig, binds, log_config, n
                                                 extra_hosts, group_add, ipc_mode, pid_mode, uts_mode,
                                                 oom_score_adj, privileged, publish_all_ports, readonly_rootfs,
                                                 init, security_opt, tmpfs, sysctls, shm_size, runtime,
-                                                resources, mounts, masked_paths, readonly_paths)
+                                                resources, mounts, masked_paths, readonly_paths, devices)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRequest, aliases, ipv4_address, links, driver_options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, config, host, endpoints, ns)
 

@@ -1,7 +1,12 @@
 // SpecInput -> config.json: the process, namespaces, cgroup, resources and
 // security settings Docker gives a container (moby's oci/defaults.go and
 // daemon/oci_linux.go), assembled from the parts in this folder.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "specgen/caps.h"
 #include "specgen/host_settings.h"
@@ -44,6 +49,36 @@ json default_device_rules() {
   for (const auto& [ma, mi] : kAllowed) rules.push_back(device_rule(true, "c", ma, mi, "rwm"));
   rules.push_back(device_rule(true, "c", 136, std::nullopt, "rwm"));  // /dev/pts/*
   return rules;
+}
+
+// A mapped host device: its node in the container and the cgroup rule that allows it.
+struct MappedDevice {
+  json node, rule;
+};
+
+Result<std::vector<MappedDevice>> mapped_devices(const std::vector<model::DeviceMapping>& devices) {
+  std::vector<MappedDevice> out;
+  for (const auto& d : devices) {
+    std::string where = "device " + d.path_on_host;
+    if (d.path_on_host.empty() || d.path_on_host[0] != '/')
+      return fail(Errc::InvalidArgument, where + ": the host path must be absolute");
+    std::string inside = d.path_in_container.empty() ? d.path_on_host : d.path_in_container;
+    if (inside[0] != '/') return fail(Errc::InvalidArgument, where + ": the container path " + inside + " must be absolute");
+    std::string perms = d.cgroup_permissions.empty() ? "rwm" : d.cgroup_permissions;
+    if (perms.find_first_not_of("rwm") != std::string::npos)
+      return fail(Errc::InvalidArgument, where + ": invalid permissions \"" + perms + "\" (any of r, w, m)");
+    struct stat st {};
+    if (::stat(d.path_on_host.c_str(), &st) != 0)
+      return fail(Errc::InvalidArgument, where + ": " + std::strerror(errno));
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+      return fail(Errc::InvalidArgument, where + ": not a device node");
+    std::string type = S_ISCHR(st.st_mode) ? "c" : "b";
+    int64_t ma = major(st.st_rdev), mi = minor(st.st_rdev);
+    out.push_back({json{{"path", inside}, {"type", type}, {"major", ma}, {"minor", mi},
+                        {"fileMode", st.st_mode & 07777}, {"uid", st.st_uid}, {"gid", st.st_gid}},
+                   json{{"allow", true}, {"type", type}, {"major", ma}, {"minor", mi}, {"access", perms}}});
+  }
+  return out;
 }
 
 json resources_json(const HostSettings& hs, const HostInfo& host) {
@@ -196,6 +231,7 @@ Result<json> build_spec(const SpecInput& in) {
   linux["namespaces"] = TRY(namespaces_json(in, hs));
   linux["cgroupsPath"] = cgroups_path(in, hs);
   linux["resources"] = resources_json(hs, in.host);
+  auto mapped = TRY(mapped_devices(in.host_config.devices));
   if (!hs.sysctls.empty()) linux["sysctl"] = hs.sysctls;
   if (hs.privileged) {
     json devices = json::array();
@@ -204,6 +240,12 @@ Result<json> build_spec(const SpecInput& in) {
                              {"minor", d.minor}, {"fileMode", d.mode}, {"uid", d.uid}, {"gid", d.gid}});
     if (!devices.empty()) linux["devices"] = devices;
   } else {
+    json devices = json::array();
+    for (auto& m : mapped) {
+      devices.push_back(std::move(m.node));
+      linux["resources"]["devices"].push_back(std::move(m.rule));
+    }
+    if (!devices.empty()) linux["devices"] = devices;
     linux["maskedPaths"] = hs.masked_paths ? json(*hs.masked_paths) : json(kMaskedPaths);
     linux["readonlyPaths"] = hs.readonly_paths ? json(*hs.readonly_paths) : json(kReadonlyPaths);
   }
@@ -231,6 +273,7 @@ Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host) {
     auto caps = TRY(detail::container_capabilities(hs.cap_add, hs.cap_drop, hs.privileged, host.cap_bounding));
     TRY(seccomp_profile_to_oci(hs.seccomp_profile, caps, host.kernel));
   }
+  TRY(mapped_devices(spec.host.devices));
   // Docker's restart policy rules.
   const auto& rp = spec.host.restart_policy;
   // berth's on-unhealthy takes a retry count as on-failure does.

@@ -209,6 +209,8 @@ class Pods(unittest.TestCase):
         host_net = os.readlink("/proc/self/ns/net")
         out = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["readlink", "/proc/self/ns/net"])).stdout
         self.assertEqual(out.decode().strip(), host_net)
+        out = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["readlink", "/proc/self/ns/uts"])).stdout
+        self.assertEqual(out.decode().strip(), os.readlink("/proc/self/ns/uts"), "the host's UTS namespace")
         cri.rt.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
             container_id=cid, linux=pb.LinuxContainerResources(memory_limit_in_bytes=64 << 20, cpu_shares=256)))
         res = cri.rt.ContainerStatus(pb.ContainerStatusRequest(container_id=cid)).status.resources.linux

@@ -115,9 +115,6 @@ Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const 
   if (!config.has_metadata() || config.metadata().name().empty())
     return invalid("CreateContainer: config.metadata.name is required");
   if (config.image().image().empty()) return invalid("CreateContainer: config.image.image is required");
-  if (!config.devices().empty())
-    return invalid("CreateContainer: config.devices (" + config.devices(0).host_path() +
-                   "): devices are not supported by berth yet");
   if (!config.cdi_devices().empty()) return invalid("CreateContainer: CDI devices are not supported by berth");
   const auto& pm = pod.metadata();
   CriContainerSpec out;
@@ -159,7 +156,9 @@ Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const 
 
   // Namespaces: the pod's by path, or the host's.
   if (pod.host_network()) {
+    // A host-network pod has the host's UTS namespace too (the kubelet's expectation).
     h.network_mode.kind = model::NetworkMode::Kind::Host;
+    h.uts_mode.kind = model::NamespaceMode::Kind::Host;
   } else {
     h.network_mode.kind = model::NetworkMode::Kind::Path;
     h.network_mode.target = pod.netns;
@@ -222,6 +221,9 @@ Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const 
   bind_pod_file(pod.hosts_path(), "/etc/hosts", sc.readonly_rootfs());
   bind_pod_file(pod.resolv_conf_path(), "/etc/resolv.conf", sc.readonly_rootfs());
   bind_pod_file(pod.shm, "/dev/shm", false);
+
+  for (const auto& d : config.devices())
+    h.devices.push_back({d.host_path(), d.container_path(), d.permissions().empty() ? "rwm" : d.permissions()});
 
   TRYV(map_resources(config.linux().resources(), s));
   TRYV(map_security(sc, sources, s));

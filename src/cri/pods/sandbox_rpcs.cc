@@ -74,12 +74,15 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   if (auto r = check_hostname(config.hostname()); !r) return to_status(r.error());
 
   StepTimer steps;
+  // Set up in a local copy; the pod is listed NOTREADY until it is complete.
   auto pod = std::make_shared<Pod>();
-  PodSandbox& sb = pod->sandbox;
+  PodSandbox sb;
   sb.id = engine::new_container_id();
   sb.config = config;
   sb.created_at_ns = now_ns();
   sb.dir = deps_.state_dir + "/pods/" + sb.id;
+  sb.state = rt::SANDBOX_NOTREADY;
+  pod->sandbox = sb;
   std::lock_guard op(pod->op_mu);
   {
     std::lock_guard lk(mu_);
@@ -171,6 +174,10 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   }
   sb.state = rt::SANDBOX_READY;
   if (auto r = persist(sb); !r) return to_status(r.error());
+  {
+    std::lock_guard lk(mu_);
+    pod->sandbox = sb;
+  }
   steps.lap("record");
   log::debug("RunPodSandbox {}: {}", sb.id, steps.str());
   ok = true;

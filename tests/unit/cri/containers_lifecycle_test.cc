@@ -199,3 +199,69 @@ TEST_F(PodsTest, StatsOfARunningContainerAndItsPod) {
 
 }  // namespace
 }  // namespace berth::cri::testing
+
+namespace berth::cri::testing {
+namespace {
+
+// The fake task's exec ends when the test says: its output, then its exit.
+std::thread finish_exec(engine::fakes::FakeTaskRuntime& rt, std::string out, std::string err, int code) {
+  return std::thread([&rt, out, err, code] {
+    std::shared_ptr<task::ProcessListener> l;
+    bool started = rt.log->wait_for([&] { return !rt.log->exec_listeners.empty(); });
+    if (!started) return;
+    {
+      std::lock_guard lk(rt.log->mu);
+      l = rt.log->exec_listeners.begin()->second;
+      rt.log->exec_listeners.clear();
+    }
+    l->on_output(task::Stream::Stdout, out);
+    l->on_output(task::Stream::Stderr, err);
+    l->on_exit({code, false, "2026-12-06T00:00:02Z"});
+  });
+}
+
+TEST_F(PodsTest, ExecSyncCollectsBothStreamsAndTheExitCode) {
+  std::string pod = run_pod(pod_config());
+  std::string id = create_container(pod, container_config("x"));
+  rt::ExecSyncRequest req;
+  req.set_container_id(id);
+  req.add_cmd("sh");
+  rt::ExecSyncResponse resp;
+  EXPECT_EQ(pods_->ExecSync(req, &resp).error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "not running yet";
+  ASSERT_TRUE(start(id).ok());
+  auto ender = finish_exec(runtime_, "out\n", "err\n", 3);
+  auto st = pods_->ExecSync(req, &resp);
+  ender.join();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(resp.stdout(), "out\n");
+  EXPECT_EQ(resp.stderr(), "err\n");
+  EXPECT_EQ(resp.exit_code(), 3);
+
+  req.clear_cmd();
+  EXPECT_EQ(pods_->ExecSync(req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  req.add_cmd("true");
+  req.set_container_id("nope");
+  EXPECT_EQ(pods_->ExecSync(req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(PodsTest, StreamsWithoutAServerAreUnavailable) {
+  std::string pod = run_pod(pod_config());
+  std::string id = create_container(pod, container_config("x"));
+  ASSERT_TRUE(start(id).ok());
+  rt::ExecRequest req;
+  req.set_container_id(id);
+  req.add_cmd("sh");
+  rt::ExecResponse resp;
+  auto st = pods_->Exec(req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(st.error_message(), "the streaming server of berthd is not running");
+  rt::PortForwardRequest pf;
+  pf.set_pod_sandbox_id(pod);
+  pf.add_port(8080);
+  rt::PortForwardResponse pr;
+  EXPECT_EQ(pods_->PortForward(pf, &pr).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace berth::cri::testing

@@ -115,7 +115,7 @@ TEST(SpecFromCri, NamespacesByPathOrTheHosts) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->spec.host.network_mode.kind, model::NetworkMode::Kind::Host);
   EXPECT_TRUE(s->spec.host.ipc_mode.is_host());
-  EXPECT_EQ(s->spec.host.uts_mode.str(), "");
+  EXPECT_TRUE(s->spec.host.uts_mode.is_host());
 }
 
 TEST(SpecFromCri, MountsWithPropagationAndThePodFiles) {
@@ -150,6 +150,22 @@ TEST(SpecFromCri, MountsWithPropagationAndThePodFiles) {
   c = config();
   c.add_mounts()->set_container_path("/img");  // an image volume
   EXPECT_EQ(spec_from_cri(c, pod(), sources()).error().code, Errc::InvalidArgument);
+}
+
+TEST(SpecFromCri, Devices) {
+  auto c = config();
+  auto* d = c.add_devices();
+  d->set_host_path("/dev/fuse");
+  d->set_container_path("/dev/fuse");
+  d->set_permissions("rw");
+  d = c.add_devices();
+  d->set_host_path("/dev/null");
+  d->set_container_path("/dev/other-null");
+  auto s = spec_from_cri(c, pod(), sources());
+  ASSERT_TRUE(s) << s.error().str();
+  ASSERT_EQ(s->spec.host.devices.size(), 2u);
+  EXPECT_EQ(s->spec.host.devices[0], (model::DeviceMapping{"/dev/fuse", "/dev/fuse", "rw"}));
+  EXPECT_EQ(s->spec.host.devices[1].cgroup_permissions, "rwm") << "none given: all";
 }
 
 TEST(SpecFromCri, ResourcesAndSecurity) {

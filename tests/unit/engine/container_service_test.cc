@@ -3,13 +3,13 @@
 // (task runtime, rootfs, networks), a real record store and volume store in a
 // temporary directory.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <thread>
 
+#include "base/file.h"
 #include "engine/container_record.h"
 #include "engine/container_service.h"
 #include "fakes.h"
@@ -510,6 +510,21 @@ TEST(ContainerRecord, NewerOrCorruptRecordsAreRefusedWithTheReason) {
   ASSERT_FALSE(corrupt);
   EXPECT_EQ(corrupt.error().code, Errc::InvalidArgument);
   EXPECT_FALSE(record_from_json("not json"));
+}
+
+TEST_F(ContainerServiceTest, TheHostsUtsNamespaceSetsNoHostname) {
+  auto s = spec();
+  s.host.network_mode = *model::NetworkMode::parse("host");
+  s.host.uts_mode = *model::NamespaceMode::parse("host", model::NamespaceMode::Of::Uts);
+  std::string id = create(s);
+  EXPECT_EQ(info(id).spec.config.hostname, "");
+  auto started = service_->start(id);
+  ASSERT_TRUE(started) << started.error().str();
+  auto text = read_file(runtime_.log->starts.back().bundle + "/config.json");
+  ASSERT_TRUE(text);
+  auto oci = nlohmann::json::parse(*text);
+  EXPECT_FALSE(oci.contains("hostname"));
+  for (const auto& n : oci["linux"]["namespaces"]) EXPECT_NE(n["type"], "uts");
 }
 
 }  // namespace

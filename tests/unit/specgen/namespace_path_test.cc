@@ -120,5 +120,32 @@ TEST_F(JoinByPath, PrivateModesStayNew) {
   EXPECT_EQ((*spec)["hostname"], "pod-a");
 }
 
+TEST_F(JoinByPath, MappedDevicesGetANodeAndACgroupRule) {
+  auto in = input(json::object());
+  in.host_config.devices = {{"/dev/null", "/dev/mynull", "rw"}};
+  auto spec = build_spec(in);
+  ASSERT_TRUE(spec) << spec.error().str();
+  ASSERT_TRUE(spec::parse_spec(spec->dump())) << spec->dump(2);
+  const auto& dev = (*spec)["linux"]["devices"];
+  ASSERT_EQ(dev.size(), 1u);
+  EXPECT_EQ(dev[0]["path"], "/dev/mynull");
+  EXPECT_EQ(dev[0]["type"], "c");
+  EXPECT_EQ(dev[0]["major"], 1);
+  EXPECT_EQ(dev[0]["minor"], 3);
+  EXPECT_EQ((*spec)["linux"]["resources"]["devices"].back(),
+            json({{"allow", true}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"access", "rw"}}));
+
+  model::ContainerSpec bad;
+  bad.config.image = "x";
+  bad.host.devices = {{"/etc/passwd", "", "rwm"}};
+  auto r = validate(bad, in.host);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "device /etc/passwd: not a device node");
+  bad.host.devices = {{"/dev/null", "", "rwx"}};
+  EXPECT_EQ(validate(bad, in.host).error().message, "device /dev/null: invalid permissions \"rwx\" (any of r, w, m)");
+  bad.host.devices = {{"/dev/none-such", "", "r"}};
+  EXPECT_EQ(validate(bad, in.host).error().message, "device /dev/none-such: No such file or directory");
+}
+
 }  // namespace
 }  // namespace berth::specgen
