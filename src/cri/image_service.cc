@@ -134,7 +134,7 @@ grpc::Status ImageServiceImpl::ImageStatus(grpc::ServerContext*, const rt::Image
 
 grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*, const rt::PullImageRequest* req,
                                          rt::PullImageResponse* resp) {
-  HeapTrimmer::Busy busy;
+  HeapTrimmer::Busy busy(/*big=*/true);  // layers and manifests went through the heap
   std::string ref = req->image().image();
   if (ref.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "PullImage: no image was given");
   // The CRI pulls one image: a name alone is its "latest" tag (the Docker API would pull every tag).
