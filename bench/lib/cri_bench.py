@@ -114,6 +114,19 @@ def daemon_memory(pid):
             "private": m.get("Private_Clean", 0) + m.get("Private_Dirty", 0), "anon": m.get("Anonymous", 0)}
 
 
+def cpu_ms(pid):
+    """(own, children's) CPU time in ms from /proc/PID/stat: utime+stime, and cutime+cstime
+    of the children it has waited for (CNI plugins, runtime processes; not daemonized shims)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    ut, st, cut, cst = (int(x) for x in fields[11:15])
+    return (ut + st) * 1000 / tick, (cut + cst) * 1000 / tick
+
+
 def save_smaps(pid, path):
     try:
         with open(f"/proc/{pid}/smaps") as f, open(path, "w") as out:
@@ -192,7 +205,7 @@ def main():
                     vals.setdefault((k, rt.name), []).append(v)
         print(f"# round {i + 1}/{a.warmup + a.n}", file=sys.stderr)
 
-    mem = {}
+    mem, cpu = {}, {}
     for rt in rts:  # one runtime at a time: the other's pods do not share the cores
         pods, errors = [None] * a.pods, []
 
@@ -205,12 +218,15 @@ def main():
             except Exception as e:  # noqa: BLE001 - reported below
                 errors.append(e)
         threads = [threading.Thread(target=one, args=(k,)) for k in range(a.pods)]
+        cpu0 = cpu_ms(rt.pid)
         t = time.perf_counter()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         wall = (time.perf_counter() - t) * 1000
+        cpu1 = cpu_ms(rt.pid)
+        cpu[rt.name] = (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
         if errors:
             raise SystemExit(f"{rt.name}: {len(errors)} of {a.pods} concurrent pods failed: {errors[0]}")
         vals[("concurrent", rt.name)] = [wall]
@@ -263,6 +279,10 @@ def main():
     print(f"| pause processes' total RSS (MiB; {b}: {db[4]}, {c}: {dc[4]}) | {db[2] / 1024:.1f} | {dc[2] / 1024:.1f} |{gap} | |")
     tb, tc = sum(db[:3]), sum(dc[:3])
     print(f"| daemon + shims + pause (RSS, MiB) | {tb / 1024:.1f} | {tc / 1024:.1f} |{gap} {tb / tc:.2f} | **{tc / tb:.1f}x** |")
+    print(f"| CPU time during the {a.pods}-pod start: the daemon's own (ms) | {cpu[b][0]:.0f} | {cpu[c][0]:.0f} |{gap} "
+          f"{cpu[b][0] / cpu[c][0] if cpu[c][0] else float('nan'):.2f} | | ")
+    print(f"| the same: children it waited for, CNI plugins and runtime processes (ms) | {cpu[b][1]:.0f} | "
+          f"{cpu[c][1]:.0f} |{gap} | | ")
     if floor:
         steps = [k for (k, n) in vals if n == "plugins"]
         print()
