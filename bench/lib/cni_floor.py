@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The floor under RunPodSandbox and StopPodSandbox: a CNI network list's plugins run directly,
 ADD through the list and DEL in reverse, as any runtime runs them, with nothing else around.
-cri_bench.py runs a round of it next to each runtime's; alone:
+cri_bench.py runs its ADD at the start of each round and its DEL at the end (some time passes
+between them, as between a pod's RunPodSandbox and StopPodSandbox); alone:
 
     cni_floor.py --conflist FILE --bin-dir DIR --work DIR [--n 10] [--warmup 1]
 
@@ -42,33 +43,40 @@ class PluginChain:
             raise SystemExit(f"{plugin['type']} {command} failed ({p.returncode}): {p.stdout.decode()} {p.stderr.decode()}")
         return (json.loads(p.stdout) if p.stdout.strip() else None), ms
 
-    def round(self):
-        """One ADD through the list and its DEL on a new netns: {measure: ms}."""
+    def add(self):
+        """ADD through the list on a new netns: {measure: ms}."""
         self.seq += 1
         out = {}
-        netns = os.path.join(self.work, f"floor-netns-{self.seq}")
-        open(netns, "w").close()
-        subprocess.run(["unshare", f"--net={netns}", "true"], check=True)
-        cid = f"cnifloor{os.getpid()}x{self.seq}"
+        self.netns = os.path.join(self.work, f"floor-netns-{self.seq}")
+        open(self.netns, "w").close()
+        subprocess.run(["unshare", f"--net={self.netns}", "true"], check=True)
+        self.cid = f"cnifloor{os.getpid()}x{self.seq}"
+        prev, total = None, 0.0
+        for plugin in self.list["plugins"]:
+            result, ms = self._run(plugin, "ADD", prev, self.cid, self.netns)
+            prev = result if result is not None else prev
+            out[f"ADD {plugin['type']}"], total = ms, total + ms
+        out["ADD"], self.prev = total, prev
+        return out
+
+    def delete(self):
+        """The DEL of the last add(), in reverse, then the netns goes: {measure: ms}."""
+        out, total = {}, 0.0
         try:
-            prev, total = None, 0.0
-            for plugin in self.list["plugins"]:
-                result, ms = self._run(plugin, "ADD", prev, cid, netns)
-                prev = result if result is not None else prev
-                out[f"ADD {plugin['type']}"], total = ms, total + ms
-            out["ADD"] = total
-            total = 0.0
             for plugin in reversed(self.list["plugins"]):
-                _, ms = self._run(plugin, "DEL", prev, cid, netns)
+                _, ms = self._run(plugin, "DEL", self.prev, self.cid, self.netns)
                 out[f"DEL {plugin['type']}"], total = ms, total + ms
             out["DEL"] = total
         finally:
-            subprocess.run(["umount", netns], check=False)
-            os.unlink(netns)
+            subprocess.run(["umount", self.netns], check=False)
+            os.unlink(self.netns)
         t = time.perf_counter()
         subprocess.run(["/bin/true"], check=True)
         out["spawn /bin/true"] = (time.perf_counter() - t) * 1000
         return out
+
+    def round(self):
+        return {**self.add(), **self.delete()}
 
 
 def main():

@@ -16,7 +16,7 @@ Per round (interleaved: each runtime once, the first rotating) on a new pod:
   start    CreateContainer + StartContainer (busybox `sleep 3600`)
   remove   StopPodSandbox + RemovePodSandbox
 With --cni-floor, each round also runs that network list's plugins directly (lib/cni_floor.py:
-ADD through the list, DEL in reverse, on a new netns): the CNI plugins' own time, which every
+ADD through the list on a new netns first, its DEL in reverse last): the CNI plugins' own time, which every
 runtime's RunPodSandbox and StopPodSandbox contain, measured under the same load.
 Pods ask for a PID namespace per container, as the kubelet does without shareProcessNamespace.
 Then PODS pods with one container each started concurrently (one thread per pod; wall time),
@@ -188,11 +188,11 @@ def main():
     vals = {}
     for i in range(a.warmup + a.n):
         order = rts[i % len(rts):] + rts[:i % len(rts)]
-        if floor:  # its place in the round rotates with the runtimes'
-            order.insert(i % (len(rts) + 1), floor)
+        if floor:  # ADD first and DEL last: the runtimes' pods live in between
+            order = ["floor-add"] + order + ["floor-del"]
         for rt in order:
-            if rt is floor:
-                for k, v in floor.round().items():
+            if isinstance(rt, str):
+                for k, v in (floor.add() if rt == "floor-add" else floor.delete()).items():
                     if i >= a.warmup:
                         vals.setdefault((k, "plugins"), []).append(v)
                 continue
