@@ -18,6 +18,7 @@ import json
 import os
 import statistics
 import subprocess
+import threading
 import time
 
 
@@ -25,7 +26,7 @@ class PluginChain:
     def __init__(self, conflist, bin_dir, work):
         with open(conflist) as f:
             self.list = json.load(f)
-        self.bin_dir, self.work, self.seq = bin_dir, work, 0
+        self.bin_dir, self.work, self.seq, self.lock = bin_dir, work, 0, threading.Lock()
         self.env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_PATH": bin_dir}
 
     def _run(self, plugin, command, prev, cid, netns):
@@ -43,40 +44,47 @@ class PluginChain:
             raise SystemExit(f"{plugin['type']} {command} failed ({p.returncode}): {p.stdout.decode()} {p.stderr.decode()}")
         return (json.loads(p.stdout) if p.stdout.strip() else None), ms
 
-    def add(self):
-        """ADD through the list on a new netns: {measure: ms}."""
-        self.seq += 1
-        out = {}
-        self.netns = os.path.join(self.work, f"floor-netns-{self.seq}")
-        open(self.netns, "w").close()
-        subprocess.run(["unshare", f"--net={self.netns}", "true"], check=True)
-        self.cid = f"cnifloor{os.getpid()}x{self.seq}"
-        prev, total = None, 0.0
+    def new_netns(self):
+        """A new network namespace held at a file (not timed): (netns path, container id)."""
+        with self.lock:
+            self.seq += 1
+            seq = self.seq
+        netns = os.path.join(self.work, f"floor-netns-{seq}")
+        open(netns, "w").close()
+        subprocess.run(["unshare", f"--net={netns}", "true"], check=True)
+        return netns, f"cnifloor{os.getpid()}x{seq}"
+
+    def add(self, where=None):
+        """ADD through the list on a new netns (or where, from new_netns()): ({measure: ms}, attachment)."""
+        netns, cid = where or self.new_netns()
+        out, prev, total = {}, None, 0.0
         for plugin in self.list["plugins"]:
-            result, ms = self._run(plugin, "ADD", prev, self.cid, self.netns)
+            result, ms = self._run(plugin, "ADD", prev, cid, netns)
             prev = result if result is not None else prev
             out[f"ADD {plugin['type']}"], total = ms, total + ms
-        out["ADD"], self.prev = total, prev
-        return out
+        out["ADD"] = total
+        return out, (netns, cid, prev)
 
-    def delete(self):
-        """The DEL of the last add(), in reverse, then the netns goes: {measure: ms}."""
+    def delete(self, attachment):
+        """The DEL of an add()'s attachment, in reverse, then its netns goes: {measure: ms}."""
+        netns, cid, prev = attachment
         out, total = {}, 0.0
         try:
             for plugin in reversed(self.list["plugins"]):
-                _, ms = self._run(plugin, "DEL", self.prev, self.cid, self.netns)
+                _, ms = self._run(plugin, "DEL", prev, cid, netns)
                 out[f"DEL {plugin['type']}"], total = ms, total + ms
             out["DEL"] = total
         finally:
-            subprocess.run(["umount", self.netns], check=False)
-            os.unlink(self.netns)
+            subprocess.run(["umount", netns], check=False)
+            os.unlink(netns)
         t = time.perf_counter()
         subprocess.run(["/bin/true"], check=True)
         out["spawn /bin/true"] = (time.perf_counter() - t) * 1000
         return out
 
     def round(self):
-        return {**self.add(), **self.delete()}
+        out, attachment = self.add()
+        return {**out, **self.delete(attachment)}
 
 
 def main():
