@@ -9,16 +9,20 @@
 # Both pull busybox from Debian's docker-registry on 127.0.0.1 (tests/fixtures/registry.sh,
 # images from tests/fixtures/registry-images.sh); containerd's sandbox image is a "pause" made
 # here from that busybox (entrypoint `sleep 2147483647`) and pushed to the same registry: nothing
-# comes from the internet. Each runtime has its own temp root, state, socket, CNI conf dir
+# comes from the internet. Each runtime has its own temp root, state (on a tmpfs, as /run is on
+# a node), socket, CNI conf dir
 # (berthd: bridge bcri1, 10.214.1.0/24; containerd: bctrd0, 10.215.0.0/24, Debian's plugins in
 # /usr/lib/cni) and cgroup parent. Measures (bench/lib/cri_bench.py): RunPodSandbox,
 # CreateContainer+StartContainer, StopPodSandbox+RemovePodSandbox per pod (medians, interleaved
 # rounds), PODS pods started concurrently (wall time), the daemons' RSS with PODS pods and the
 # RSS of their per-pod processes (containerd: a shim and a pause per pod; berth: a monitor per
 # container, and a berth-init only for a pod-wide PID namespace, which these pods do not ask for,
-# as the kubelet's pods without shareProcessNamespace do not).
+# as the kubelet's pods without shareProcessNamespace do not), and in each round berth's network
+# list's plugins run directly (bench/lib/cni_floor.py): the CNI time no runtime can avoid.
 # Environment: BERTH_BUILD (default <repo>/build), N (default 10), WARMUP (1), PODS (20),
-#   KEEP_RESULTS (a file for the raw results).
+#   KEEP_RESULTS (a file for the raw results), BERTHD_ARGS (more berthd flags, e.g. -D for the
+#   per-step times of each pod RPC in its log), KEEP_LOG (a file for berthd's log), SMAPS_DIR (a dir
+#   for both daemons' /proc/PID/smaps, idle and with the pods).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,6 +68,7 @@ cleanup() {
   for b in "$BR_BERTH" "$BR_CTRD" "bt-cb$$"; do ip link show "$b" >/dev/null 2>&1 && ip link del "$b"; done
   nft list table ip "$NFT_BERTH" >/dev/null 2>&1 && nft delete table ip "$NFT_BERTH"
   [[ -n ${KEEP_RESULTS:-} && -f $RES ]] && cp "$RES" "$KEEP_RESULTS"
+  [[ -n ${KEEP_LOG:-} && -f $T/berthd.log ]] && cp "$T/berthd.log" "$KEEP_LOG"
   rm -rf "$T"
   exit "$rc"
 }
@@ -95,15 +100,20 @@ JSON
 cni_conf "$T/berth/net.d" bcri "$BR_BERTH" 10.214.1.0/24 1.0.0
 cni_conf "$T/ctrd/net.d" bctrd "$BR_CTRD" 10.215.0.0/24 0.4.0
 
+# --- the daemons' run-time state on a tmpfs, as /run is on a node (berthd's exec-root /run/berth,
+# containerd's state /run/containerd); their persistent roots stay on the disk under $T.
+mkdir -p "$T/run"
+mount -t tmpfs -o mode=0711 bench-run "$T/run"
+
 # --- berthd -----------------------------------------------------------------------------------------
 echo '{}' >"$T/berthd.json"
 mkfifo "$T/berthd.notify"
-"$BERTH_BUILD/cmd/berthd/berthd" --data-root "$T/berth/data" --exec-root "$T/berth/exec" \
+"$BERTH_BUILD/cmd/berthd/berthd" --data-root "$T/berth/data" --exec-root "$T/run/berth" \
   -H "unix://$T/berth/berth.sock" --pidfile "$T/berth/berthd.pid" --cgroup-parent "$CG_BERTH" \
   --bridge "bt-cb$$" --firewall-table "$NFT_BERTH" --config-file "$T/berthd.json" \
   --cri-socket "$T/berth/cri.sock" --cni-conf-dir "$T/berth/net.d" --cni-bin-dir /usr/lib/cni \
   --cni-cache-dir "$T/berth/cni-cache" --shim-path "$BERTH_BUILD/cmd/berth-shim/berth-shim" --notify-fd 3 \
-  3>"$T/berthd.notify" >"$T/berthd.log" 2>&1 &
+  ${BERTHD_ARGS:-} 3>"$T/berthd.notify" >"$T/berthd.log" 2>&1 &
 BERTHD_PID=$!
 read -r ready <"$T/berthd.notify" || true
 [[ $ready == READY ]] || { echo "berthd did not start: $ready" >&2; exit 1; }
@@ -118,7 +128,7 @@ TOML
 cat >"$T/ctrd/config.toml" <<TOML
 version = 2
 root = "$T/ctrd/root"
-state = "$T/ctrd/state"
+state = "$T/run/ctrd"
 [grpc]
   address = "$T/ctrd/containerd.sock"
 [ttrpc]
@@ -141,7 +151,7 @@ state = "$T/ctrd/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
-        Root = "$T/ctrd/runc"
+        Root = "$T/run/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$T/ctrd/net.d"
@@ -155,7 +165,7 @@ CTRD_PID=$!
 # --- the measures -------------------------------------------------------------------------------------
 mkdir -p "$T/logs"
 "$PY" "$here/lib/cri_bench.py" --image "$IMAGE" --n "$N" --warmup "$WARMUP" --pods "$PODS" --logs "$T/logs" \
-  --results "$RES" \
+  --results "$RES" --cni-floor "$T/berth/net.d/10-bcri.conflist,/usr/lib/cni,$T" ${SMAPS_DIR:+--smaps-dir "$SMAPS_DIR"} \
   --runtime "berth=$T/berth/cri.sock,$BERTHD_PID,/$CG_BERTH,berth-shim,comm:berth-init,$T/" \
   --runtime "containerd=$T/ctrd/containerd.sock,$CTRD_PID,/$CG_CTRD,containerd-shim-runc-v2,/bin/sleep 2147483647,$T/" \
   >"$T/table.md"

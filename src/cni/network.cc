@@ -11,6 +11,8 @@
 #include <optional>
 #include <set>
 
+#include "base/log.h"
+#include "base/step_timer.h"
 #include "cni/attachment_cache.h"
 #include "cni/cni.h"
 #include "cni/config.h"
@@ -190,24 +192,30 @@ Result<json> PluginNetwork::run(const std::string& command, const NetworkList& l
 }
 
 Result<void> PluginNetwork::delete_all(const NetworkList& list, const json& prev_result, const Invocation& inv) const {
+  StepTimer steps;
   auto binaries = TRY(plugin_binaries(list));
   // A cached result goes to DEL as prevResult from 0.4.0 on (older plugins do not expect it).
   json prev = version_at_least(list.cni_version, "0.4.0") ? prev_result : json();
-  for (size_t i = list.plugins.size(); i-- > 0;)
+  for (size_t i = list.plugins.size(); i-- > 0;) {
     TRYV_CTX(run("DEL", list, i, binaries[i], prev, inv),
              "network \"" + list.name + "\", container " + inv.container_id);
+    steps.lap(list.plugins[i]["type"].get<std::string>());
+  }
+  log::debug("CNI DEL {}: {}", inv.container_id, steps.str());
   return {};
 }
 
 Result<AttachResult> PluginNetwork::attach(const AttachRequest& request) {
   TRYV(validate_container_id(request.container_id));
   TRYV(validate_ifname(request.ifname));
+  StepTimer steps;
   if (!is_netns_file(request.netns_path))
     return fail(Errc::InvalidArgument, "network namespace \"" + request.netns_path +
                                            "\" is not a namespace file (a bind-mounted /proc/PID/ns/net)");
   auto list = TRY(current_list());
   auto binaries = TRY(plugin_binaries(list));
   KeyedLocks::Guard guard(attachment_locks_, request.container_id + "/" + request.ifname);
+  steps.lap("config");
 
   Invocation inv{request.container_id, request.netns_path, request.ifname, request.args, request.port_mappings,
                  request.cgroup_path};
@@ -215,6 +223,7 @@ Result<AttachResult> PluginNetwork::attach(const AttachRequest& request) {
   CachedAttachment entry{request.container_id, request.ifname, request.netns_path, list.raw, request.args,
                          request.port_mappings, request.cgroup_path, json()};
   TRYV(cache_.store(entry));
+  steps.lap("cache");
 
   json result;
   Result<void> added;  // holds the first error
@@ -228,6 +237,7 @@ Result<AttachResult> PluginNetwork::attach(const AttachRequest& request) {
       added = fail(Errc::Internal, what + " printed no result");
     else
       result = std::move(*out);
+    steps.lap(list.plugins[i]["type"].get<std::string>());
   }
   Result<json> v1 = added ? result_to_v1(result) : Result<json>(json());
   if (added && !v1)
@@ -244,6 +254,8 @@ Result<AttachResult> PluginNetwork::attach(const AttachRequest& request) {
   }
   entry.result = result;
   TRYV(cache_.store(entry));
+  steps.lap("cache");
+  log::debug("CNI ADD {}: {}", request.container_id, steps.str());
   return attach_result_from_v1(std::move(*v1));
 }
 
@@ -251,6 +263,7 @@ Result<void> PluginNetwork::detach(const AttachRequest& request) {
   TRYV(validate_container_id(request.container_id));
   TRYV(validate_ifname(request.ifname));
   KeyedLocks::Guard guard(attachment_locks_, request.container_id + "/" + request.ifname);
+  StepTimer steps;
   auto cached = TRY(cache_.load(request.container_id, request.ifname));
   if (!cached) {
     // The record is written before an ADD runs its first plugin and removed only
@@ -267,8 +280,13 @@ Result<void> PluginNetwork::detach(const AttachRequest& request) {
   Invocation inv{request.container_id, netns, request.ifname, cached->args, cached->port_mappings, cached->cgroup_path};
   auto list = TRY_CTX(parse_network_list(cached->config, cache_.path_of(request.container_id, request.ifname)),
                       "the cached CNI config");
+  steps.lap("cache_load");
   TRYV(delete_all(list, cached->result, inv));
-  return cache_.remove(request.container_id, request.ifname);
+  steps.lap("plugins");
+  auto removed = cache_.remove(request.container_id, request.ifname);
+  steps.lap("cache_remove");
+  log::debug("CNI detach {}: {}", request.container_id, steps.str());
+  return removed;
 }
 
 Result<std::vector<std::string>> PluginNetwork::supported_versions(const std::string& binary,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/heap_trim.h"
 #include "cri/image_fs.h"
 #include "cri/status.h"
 
@@ -133,6 +134,7 @@ grpc::Status ImageServiceImpl::ImageStatus(grpc::ServerContext*, const rt::Image
 
 grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*, const rt::PullImageRequest* req,
                                          rt::PullImageResponse* resp) {
+  HeapTrimmer::Busy busy(/*big=*/true);  // layers and manifests went through the heap
   std::string ref = req->image().image();
   if (ref.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "PullImage: no image was given");
   // The CRI pulls one image: a name alone is its "latest" tag (the Docker API would pull every tag).
@@ -154,6 +156,7 @@ grpc::Status ImageServiceImpl::PullImage(grpc::ServerContext*, const rt::PullIma
 
 grpc::Status ImageServiceImpl::RemoveImage(grpc::ServerContext*, const rt::RemoveImageRequest* req,
                                            rt::RemoveImageResponse*) {
+  HeapTrimmer::Busy busy;
   const std::string& ref = req->image().image();
   if (ref.empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "RemoveImage: no image was given");
   auto found = inspect_if_present(images_, ref);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/heap_trim.h"
 #include "cri/status.h"
 
 namespace berth::cri {
@@ -79,6 +80,7 @@ grpc::Status RuntimeServiceImpl::GetContainerEvents(grpc::ServerContext* ctx, co
 
 #define BERTH_CRI_FORWARD(Name, Req, Resp)                                                                  \
   grpc::Status RuntimeServiceImpl::Name(grpc::ServerContext*, const rt::Req* req, rt::Resp* resp) {        \
+    HeapTrimmer::Busy busy;                                                                                  \
     return pods_.Name(*req, resp);                                                                           \
   }
 BERTH_CRI_FORWARD(RunPodSandbox, RunPodSandboxRequest, RunPodSandboxResponse)

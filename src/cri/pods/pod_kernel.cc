@@ -1,5 +1,7 @@
 #include "cri/pods/pod_kernel.h"
 
+#include "cri/pods/netns_pool.h"
+
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -19,7 +21,17 @@ namespace {
 class KernelImpl final : public PodKernel {
  public:
   Result<void> hold_namespaces(const engine::HeldNamespacePaths& paths) override {
-    return engine::hold_namespaces(paths);
+    // The network namespace comes ready from the pool when one is there.
+    UniqueFd ready = paths.net.empty() ? UniqueFd() : netns_pool_.take();
+    if (!ready) return engine::hold_namespaces(paths);
+    TRYV(hold_netns_fd_at(ready.get(), paths.net));
+    auto rest = paths;
+    rest.net.clear();
+    if (auto r = engine::hold_namespaces(rest); !r) {
+      engine::release_namespace(paths.net);
+      return r;
+    }
+    return {};
   }
   void release_namespace(const std::string& path) override { engine::release_namespace(path); }
   bool is_held(const std::string& path) override {
@@ -89,6 +101,9 @@ class KernelImpl final : public PodKernel {
     ::umount2(dir.c_str(), MNT_DETACH);
     ::rmdir(dir.c_str());
   }
+
+ private:
+  NetnsPool netns_pool_;
 };
 
 }  // namespace

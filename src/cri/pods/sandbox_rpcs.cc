@@ -7,12 +7,15 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 #include <google/protobuf/util/json_util.h>
 
 #include "base/defer.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/step_timer.h"
 #include "cri/pods/pod_files.h"
 #include "cri/pods/pod_service.h"
 #include "cri/pods/status.h"
@@ -38,6 +41,19 @@ bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,
   return true;
 }
 
+// f(id) for every id at once (the first in this thread); the first error.
+Result<void> for_each_at_once(const std::vector<std::string>& ids,
+                              const std::function<Result<void>(const std::string&)>& f) {
+  std::vector<Result<void>> results(ids.size());
+  std::vector<std::thread> others;
+  for (size_t i = 1; i < ids.size(); ++i) others.emplace_back([&, i] { results[i] = f(ids[i]); });
+  if (!ids.empty()) results[0] = f(ids[0]);
+  for (auto& t : others) t.join();
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (!results[i]) return results[i];
+  return {};
+}
+
 }  // namespace
 
 grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSandboxResponse* resp) {
@@ -57,6 +73,7 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
                         "RunPodSandbox: user namespaces for pods are not supported by berth yet");
   if (auto r = check_hostname(config.hostname()); !r) return to_status(r.error());
 
+  StepTimer steps;
   // Set up in a local copy; the pod is listed NOTREADY until it is complete.
   auto pod = std::make_shared<Pod>();
   PodSandbox sb;
@@ -88,6 +105,7 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   std::error_code ec;
   std::filesystem::create_directories(sb.dir, ec);
   if (ec) return to_status(Error{Errc::Internal, 0, "creating the pod directory " + sb.dir + ": " + ec.message()});
+  steps.lap("dir");
   bool host_net = nsopt.network() == rt::NODE, host_ipc = nsopt.ipc() == rt::NODE;
   engine::HeldNamespacePaths held;
   if (!host_net) {
@@ -100,10 +118,23 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   sb.netns = held.net;
   sb.ipcns = held.ipc;
   sb.utsns = held.uts;
+  steps.lap("hold_ns");
+  // The CNI ADD (most of the time: the plugins) runs while the rest of the pod
+  // is made; it needs only the held netns.
+  Result<cni::AttachResult> attached;
+  std::thread add;
+  if (!host_net) add = std::thread([&, request = cni_request(sb)] { attached = deps_.network->attach(request); });
+  // Joined before undo looks at the attachment (on every return).
+  Defer join_add([&] {
+    if (!add.joinable()) return;
+    add.join();
+    if (attached) sb.network_attached = true;
+  });
   if (!host_ipc) {
     if (auto r = deps_.kernel->mount_shm(sb.dir + "/shm"); !r) return to_status(r.error());
     sb.shm = sb.dir + "/shm";
   }
+  steps.lap("shm");
   // A PID namespace the pod's containers share needs a PID 1 to live.
   if (nsopt.pid() == rt::POD) {
     if (deps_.init_path.empty())
@@ -113,6 +144,7 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
     if (!holder) return to_status(holder.error().wrap("RunPodSandbox"));
     sb.pidns = sb.dir + "/pid";
     sb.pid_holder = *holder;
+    steps.lap("pid_holder");
   }
 
   // The /etc files the containers bind.
@@ -130,13 +162,15 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
                                    std::pair{sb.hosts_path(), pod_hosts(host_net, host_hosts)},
                                    std::pair{sb.resolv_conf_path(), pod_resolv_conf(config.dns_config(), host_resolv)}})
     if (auto r = write_file_atomic(path, text, 0644, false); !r) return to_status(r.error());
+  steps.lap("etc_files");
 
   if (!host_net) {
-    auto attached = deps_.network->attach(cni_request(sb));
+    add.join();
     if (!attached)
       return to_status(attached.error().wrap("RunPodSandbox: setting up the pod network of " + sb.reserved_name()));
     sb.network_attached = true;
     for (const auto& ip : attached->ips) sb.ips.push_back(without_prefix_length(ip.address));
+    steps.lap("cni_add");
   }
   sb.state = rt::SANDBOX_READY;
   if (auto r = persist(sb); !r) return to_status(r.error());
@@ -144,6 +178,8 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
     std::lock_guard lk(mu_);
     pod->sandbox = sb;
   }
+  steps.lap("record");
+  log::debug("RunPodSandbox {}: {}", sb.id, steps.str());
   ok = true;
   resp->set_pod_sandbox_id(sb.id);
   return grpc::Status::OK;
@@ -161,21 +197,31 @@ void PodService::release_pod_files(const PodSandbox& sb) {
 }
 
 Result<void> PodService::stop_pod_locked(const std::shared_ptr<Pod>& p) {
-  std::string id = snapshot(*p).id;
-  // The kubelet stopped the containers with their grace periods already;
-  // what is left is killed, as containerd does.
-  for (const auto& cid : containers_of(id)) {
-    auto r = deps_.containers->stop(cid, 0, "");
-    if (!r && r.error().code != Errc::NotFound) return std::unexpected(r.error().wrap("stopping container " + cid));
-  }
+  StepTimer steps;
   PodSandbox sb = snapshot(*p);
-  if (sb.network_attached || !sb.netns.empty()) {
-    // DEL runs from the CNI cache, also after a crash; a missing netns is fine.
-    TRYV_CTX(deps_.network->detach(cni_request(sb)), "tearing down the network of pod " + sb.id);
-  }
+  // The CNI DEL (the longest part: plugin starts, the veth's removal) runs while
+  // the containers are killed; neither needs the other. DEL runs from the CNI
+  // cache, also after a crash; a missing netns is fine.
+  Result<void> network_down;
+  std::thread del;
+  if (sb.network_attached || !sb.netns.empty())
+    del = std::thread([&] { network_down = deps_.network->detach(cni_request(sb)); });
+  // The kubelet stopped the containers with their grace periods already; what
+  // is left is killed at once with SIGKILL, as containerd does.
+  auto killed = for_each_at_once(containers_of(sb.id), [&](const std::string& cid) -> Result<void> {
+    auto r = deps_.containers->stop(cid, 0, "SIGKILL");
+    if (!r && r.error().code != Errc::NotFound) return std::unexpected(r.error().wrap("stopping container " + cid));
+    return {};
+  });
+  steps.lap("kill_containers");
+  if (del.joinable()) del.join();
+  steps.lap("cni_del");
+  TRYV(killed);
+  TRYV_CTX(network_down, "tearing down the network of pod " + sb.id);
   if (!sb.netns.empty()) deps_.kernel->release_namespace(sb.netns);
   // The shared PID namespace's PID 1 goes with the containers (as a pause process would).
   if (sb.pid_holder > 0) deps_.kernel->stop_pid_holder(sb.pid_holder, sb.pidns);
+  steps.lap("release_ns");
   {
     std::lock_guard lk(mu_);
     p->sandbox.pid_holder = 0;
@@ -183,7 +229,10 @@ Result<void> PodService::stop_pod_locked(const std::shared_ptr<Pod>& p) {
     p->sandbox.state = rt::SANDBOX_NOTREADY;
     sb = p->sandbox;
   }
-  return persist(sb);
+  auto persisted = persist(sb);
+  steps.lap("record");
+  log::debug("StopPodSandbox {}: {}", sb.id, steps.str());
+  return persisted;
 }
 
 grpc::Status PodService::StopPodSandbox(const rt::StopPodSandboxRequest& req, rt::StopPodSandboxResponse*) {
@@ -199,17 +248,23 @@ grpc::Status PodService::RemovePodSandbox(const rt::RemovePodSandboxRequest& req
   auto p = find_pod(req.pod_sandbox_id());
   if (!p) return grpc::Status::OK;  // NOT_FOUND is success for the CRI
   std::lock_guard op(p->op_mu);
+  StepTimer steps;
   PodSandbox sb = snapshot(*p);
   if (sb.state == rt::SANDBOX_READY || sb.network_attached)
     if (auto r = stop_pod_locked(p); !r) return to_status(r.error().wrap("RemovePodSandbox"));
-  for (const auto& cid : containers_of(sb.id)) {
+  auto removed = for_each_at_once(containers_of(sb.id), [&](const std::string& cid) -> Result<void> {
     auto r = deps_.containers->remove(cid, true, false);
-    if (!r && r.error().code != Errc::NotFound)
-      return to_status(r.error().wrap("RemovePodSandbox: removing container " + cid));
-  }
+    if (!r && r.error().code != Errc::NotFound) return std::unexpected(r.error().wrap("removing container " + cid));
+    return {};
+  });
+  if (!removed) return to_status(removed.error().wrap("RemovePodSandbox"));
+  steps.lap("remove_containers");
   sb = snapshot(*p);
   release_pod_files(sb);
+  steps.lap("release_files");
   if (auto r = store_.remove(sb.id); !r) return to_status(r.error());
+  steps.lap("record");
+  log::debug("RemovePodSandbox {}: {}", sb.id, steps.str());
   std::lock_guard lk(mu_);
   pods_.erase(sb.id);
   if (auto it = reserved_.find(sb.reserved_name()); it != reserved_.end() && it->second == sb.id) reserved_.erase(it);
