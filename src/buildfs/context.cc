@@ -1,4 +1,5 @@
 #include "buildfs/context.h"
+#include "layer/archive_error.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -136,7 +137,7 @@ Result<ReceivedContext> receive_context(const std::function<Result<size_t>(char*
   };
   if (archive_read_open(a.get(), &body, nullptr, &BodyReader::next, nullptr) != ARCHIVE_OK) {
     if (auto err = source_error()) return std::unexpected(std::move(*err).wrap("reading the build context"));
-    return fail(Errc::InvalidArgument, std::string("reading the build context: ") + archive_error_string(a.get()));
+    return fail(Errc::InvalidArgument, std::string("reading the build context: ") + layer::archive_message(a.get()));
   }
   auto entries = TRY(extract_entries(a.get(), dir_fd.get(), {"build context", "the build context", true},
                                      source_error));

@@ -1,6 +1,7 @@
 // COPY/ADD: where each source goes (performCopyForInfo's rules) and how
 // (a tree copy, a file copy, or ADD's archive extraction).
 #include "buildfs/copy.h"
+#include "layer/archive_error.h"
 
 #include <archive.h>
 #include <fcntl.h>
@@ -107,7 +108,7 @@ Result<uint64_t> extract_archive(int fd, const std::string& name, int dst_root, 
   archive_read_support_filter_xz(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_fd(a.get(), fd, 256 * 1024) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument, "reading " + name + ": " + archive_error_string(a.get()));
+    return fail(Errc::InvalidArgument, "reading " + name + ": " + layer::archive_message(a.get()));
   return extract_entries(a.get(), d.fd.get(), {name, show(parts), false});
 }
 

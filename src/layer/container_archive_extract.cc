@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "base/strings.h"
+#include "layer/archive_error.h"
 #include "layer/container_archive.h"
 #include "layer/entry_writer.h"
 #include "layer/tar_reader.h"
@@ -59,7 +60,7 @@ Result<void> extract(int root, const std::string& dest_dir, const ExtractOptions
   };
   if (open(a.get()) != ARCHIVE_OK) {
     if (auto err = source_error()) return std::unexpected(std::move(*err).wrap("reading the archive"));
-    return fail(Errc::InvalidArgument, std::string("reading the archive: ") + archive_error_string(a.get()));
+    return fail(Errc::InvalidArgument, std::string("reading the archive: ") + archive_message(a.get()));
   }
   // In a container's tree: its own links such as "../../.." mean its root,
   // and a name may not climb out of the destination, as go-archive's Unpack.

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "layer/archive_error.h"
 #include "base/strings.h"
 #include "layer/container_archive.h"
 #include "layer/fs_util.h"
@@ -140,7 +141,7 @@ class TarWriter {
 
   std::unexpected<Error> failure(const std::string& what) {
     if (sink_error_) return std::unexpected(std::move(*sink_error_).wrap(what));
-    return fail(Errc::Internal, what + ": " + archive_error_string(a_.get()));
+    return fail(Errc::Internal, what + ": " + archive_message(a_.get()));
   }
 
   static la_ssize_t write_cb(archive*, void* self, const void* buf, size_t len) {

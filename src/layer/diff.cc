@@ -16,6 +16,7 @@
 #include <string>
 
 #include "base/unique_fd.h"
+#include "layer/archive_error.h"
 #include "layer/fs_util.h"
 #include "layer/layer.h"
 
@@ -227,7 +228,7 @@ class TarWriter {
  private:
   Result<void> header(archive_entry* e, const std::string& name) {
     if (archive_write_header(a_, e) != ARCHIVE_OK)
-      return fail(Errc::Internal, "writing tar header for " + name + ": " + archive_error_string(a_));
+      return fail(Errc::Internal, "writing tar header for " + name + ": " + archive_message(a_));
     return {};
   }
 
@@ -282,7 +283,7 @@ class TarWriter {
       if (n < 0) return fail_errno("reading " + full);
       if (n == 0) return fail(Errc::Conflict, full + " shrank while being written to the layer");
       if (archive_write_data(a_, buf.data(), static_cast<size_t>(n)) != n)
-        return fail(Errc::Internal, "writing data of " + full + ": " + archive_error_string(a_));
+        return fail(Errc::Internal, "writing data of " + full + ": " + archive_message(a_));
       left -= n;
     }
     return {};
@@ -329,12 +330,12 @@ Result<WriteResult> write_diff_tar(const std::string& upper, int fd) {
   archive_write_set_bytes_per_block(a.get(), 64 * 1024);
   archive_write_set_bytes_in_last_block(a.get(), 1);  // no padding beyond the end blocks
   if (archive_write_open(a.get(), &sink, nullptr, &TarSink::write, nullptr) != ARCHIVE_OK)
-    return fail(Errc::Internal, std::string("opening tar writer: ") + archive_error_string(a.get()));
+    return fail(Errc::Internal, std::string("opening tar writer: ") + archive_message(a.get()));
   TarWriter writer(a.get(), upper);
   TRYV_CTX(writer.dir(""), "writing layer of " + upper);
   if (archive_write_close(a.get()) != ARCHIVE_OK)
     return sink.err ? fail_errno("writing layer tar", sink.err)
-                    : fail(Errc::Internal, std::string("closing tar: ") + archive_error_string(a.get()));
+                    : fail(Errc::Internal, std::string("closing tar: ") + archive_message(a.get()));
   return WriteResult{sink.hasher.finish(), sink.size, writer.left_out()};
 }
 
@@ -347,11 +348,11 @@ Result<WriteResult> write_flat_tar(const std::vector<std::string>& roots_top_fir
   archive_write_set_bytes_per_block(a.get(), 64 * 1024);
   archive_write_set_bytes_in_last_block(a.get(), 1);
   if (archive_write_open(a.get(), &sink, nullptr, &TarSink::write, nullptr) != ARCHIVE_OK)
-    return fail(Errc::Internal, std::string("opening tar writer: ") + archive_error_string(a.get()));
+    return fail(Errc::Internal, std::string("opening tar writer: ") + archive_message(a.get()));
   TRYV_CTX(TarWriter(a.get(), "").flat_dir("", roots_top_first), "exporting " + roots_top_first.front());
   if (archive_write_close(a.get()) != ARCHIVE_OK)
     return sink.err ? fail_errno("writing the exported tar", sink.err)
-                    : fail(Errc::Internal, std::string("closing tar: ") + archive_error_string(a.get()));
+                    : fail(Errc::Internal, std::string("closing tar: ") + archive_message(a.get()));
   return WriteResult{sink.hasher.finish(), sink.size};
 }
 

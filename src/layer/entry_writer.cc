@@ -1,4 +1,5 @@
 #include "layer/entry_writer.h"
+#include "layer/archive_error.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -84,7 +85,7 @@ Result<void> EntryWriter::write_data(archive* a, int fd, const std::string& path
     int r = archive_read_data_block(a, &buf, &len, &offset);
     if (r == ARCHIVE_EOF) return {};
     if (r != ARCHIVE_OK)
-      return fail(Errc::InvalidArgument, policy_.naming.entry(path) + ": reading data: " + archive_error_string(a));
+      return fail(Errc::InvalidArgument, policy_.naming.entry(path) + ": reading data: " + archive_message(a));
     if (offset != pos && ::lseek(fd, offset, SEEK_SET) < 0)  // a sparse hole
       return fail_errno(policy_.naming.entry(path) + ": seeking");
     const char* p = static_cast<const char*>(buf);

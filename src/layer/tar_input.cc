@@ -1,4 +1,5 @@
 #include "layer/tar_input.h"
+#include "layer/archive_error.h"
 
 #include <unistd.h>
 
@@ -77,7 +78,7 @@ void TarInput::produce() {
     if (r <= 0) break;
   }
   std::lock_guard lock(mu_);
-  if (r < 0) error_ = archive_error_string(raw_.get()) ? archive_error_string(raw_.get()) : "decompression failed";
+  if (r < 0) error_ = archive_message(raw_.get());
   produced_all_ = true;
   cv_.notify_all();
 }
@@ -93,7 +94,7 @@ la_ssize_t TarInput::read_raw(archive* a, void* p, const void** out) {
       self->raw_eof_ = true;
       return 0;
     }
-    archive_set_error(a, EIO, "decompressing layer: %s", archive_error_string(self->raw_.get()));
+    archive_set_error(a, EIO, "decompressing layer: %s", archive_message(self->raw_.get()).c_str());
     self->raw_error_ = 1;
     return -1;
   }
@@ -124,17 +125,17 @@ Result<std::unique_ptr<TarInput>> TarInput::open(ByteSource& source) {
   in->raw_ = TRY(new_reader(TarStream::Decompressor));
   archive* raw = in->raw_.get();
   if (archive_read_open(raw, in.get(), nullptr, &TarInput::read_source, nullptr) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument, std::string("opening layer stream: ") + archive_error_string(raw));
+    return fail(Errc::InvalidArgument, std::string("opening layer stream: ") + archive_message(raw));
   archive_entry* e = nullptr;
   if (archive_read_next_header(raw, &e) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument, std::string("reading layer stream: ") + archive_error_string(raw));
+    return fail(Errc::InvalidArgument, std::string("reading layer stream: ") + archive_message(raw));
   in->passthrough_ = archive_filter_code(raw, 0) == ARCHIVE_FILTER_NONE;
   // Even uncompressed, reading and hashing overlap with extraction this way.
   in->producer_ = std::thread([p = in.get()] { p->produce(); });
   // Tar reader: tar formats only, no filters (the bytes are already plain).
   in->tar_ = TRY(new_reader(TarStream::PlainTar));
   if (archive_read_open(in->tar_.get(), in.get(), nullptr, &TarInput::read_raw, nullptr) != ARCHIVE_OK)
-    return fail(Errc::InvalidArgument, std::string("opening layer tar: ") + archive_error_string(in->tar_.get()));
+    return fail(Errc::InvalidArgument, std::string("opening layer tar: ") + archive_message(in->tar_.get()));
   return in;
 }
 
@@ -144,7 +145,7 @@ Result<void> TarInput::finish() {
     la_ssize_t n = read_raw(tar_.get(), this, &buf);
     if (n < 0)
       return fail(Errc::InvalidArgument,
-                  std::string("reading layer stream: ") + archive_error_string(tar_.get()));
+                  std::string("reading layer stream: ") + archive_message(tar_.get()));
   }
   if (producer_.joinable()) producer_.join();
   // Bytes after the compressed stream still belong to the blob.
