@@ -14,22 +14,9 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "engine/netns.h"
 
 namespace berth::engine {
-namespace {
-
-Result<void> loopback_up() {
-  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!s) return fail_errno("opening a socket to configure lo");
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) return fail_errno("reading the flags of lo");
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-  if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) return fail_errno("bringing lo up");
-  return {};
-}
-
-}  // namespace
 
 Result<void> hold_namespaces(const HeldNamespacePaths& paths) {
   // (ns file name under /proc/thread-self/ns, the file to hold it at)

@@ -15,7 +15,6 @@
 #include "base/unique_fd.h"
 
 namespace berth::engine {
-namespace {
 
 Result<void> loopback_up() {
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -27,8 +26,6 @@ Result<void> loopback_up() {
   if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) return fail_errno("bringing lo up");
   return {};
 }
-
-}  // namespace
 
 Result<void> create_netns(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444);

@@ -13,6 +13,8 @@ namespace berth::engine {
 // at path (a file created here). No subprocess: a short-lived thread
 // unshares its own network namespace.
 Result<void> create_netns(const std::string& path);
+// Brings `lo` up in the calling thread's network namespace.
+Result<void> loopback_up();
 // Unmounts and removes it; missing is fine.
 void remove_netns(const std::string& path);
 

@@ -7,6 +7,7 @@
 #include "cri/containers/container_view.h"
 #include "cri/containers/spec_from_cri.h"
 #include "cri/pods/pod_service.h"
+#include "cri/label_selector.h"
 #include "cri/pods/status.h"
 #include "engine/container_service.h"
 
@@ -22,15 +23,6 @@ Result<model::ContainerInfo> cri_container(engine::ContainerService& cs, const s
     return std::unexpected(info.error());
   }
   return info;
-}
-
-bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,
-                  const google::protobuf::Map<std::string, std::string>& selector) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "cri/containers/container_view.h"
 #include "cri/containers/cri_labels.h"
 #include "cri/pods/pod_service.h"
+#include "cri/label_selector.h"
 #include "cri/pods/status.h"
 #include "engine/container_service.h"
 
@@ -29,15 +30,6 @@ int64_t now_ns() {
 uint64_t raw(const model::MemoryStats& m, const char* key) {
   auto it = m.raw.find(key);
   return it == m.raw.end() ? 0 : it->second;
-}
-
-bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,
-                  const google::protobuf::Map<std::string, std::string>& selector) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
 }
 
 // One container's sample in the CRI's form. Stopped containers get their

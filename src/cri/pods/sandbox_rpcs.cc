@@ -18,6 +18,7 @@
 #include "base/step_timer.h"
 #include "cri/pods/pod_files.h"
 #include "cri/pods/pod_service.h"
+#include "cri/label_selector.h"
 #include "cri/pods/status.h"
 #include "engine/container_service.h"
 #include "engine/names.h"
@@ -31,15 +32,6 @@ int64_t now_ns() {
 }
 
 std::string without_prefix_length(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
-
-bool labels_match(const google::protobuf::Map<std::string, std::string>& labels,
-                  const google::protobuf::Map<std::string, std::string>& selector) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
-}
 
 // f(id) for every id at once (the first in this thread); the first error.
 Result<void> for_each_at_once(const std::vector<std::string>& ids,
