@@ -143,17 +143,8 @@ grpc::Status PodService::UpdateContainerResources(const rt::UpdateContainerResou
                                                   rt::UpdateContainerResourcesResponse*) {
   auto c = cri_container(*deps_.containers, req.container_id());
   if (!c) return to_status(c.error().wrap("UpdateContainerResources"));
-  const auto& r = req.linux();
-  if (!r.unified().empty() || !r.hugepage_limits().empty())
-    return invalid_argument("UpdateContainerResources: unified and hugepage limits are not supported by berth yet");
   model::Resources res = c->spec.host.resources;
-  res.cpu_period = r.cpu_period();
-  res.cpu_quota = r.cpu_quota();
-  res.cpu_shares = r.cpu_shares();
-  res.memory = r.memory_limit_in_bytes();
-  res.memory_swap = r.memory_swap_limit_in_bytes();
-  res.cpuset_cpus = r.cpuset_cpus();
-  res.cpuset_mems = r.cpuset_mems();
+  if (auto m = resources_from_cri(req.linux(), res); !m) return to_status(m.error().wrap("UpdateContainerResources"));
   auto u = deps_.containers->update(c->id, res, std::nullopt);
   if (!u) return to_status(u.error().wrap("UpdateContainerResources"));
   return grpc::Status::OK;

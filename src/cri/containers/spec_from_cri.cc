@@ -81,23 +81,10 @@ Result<void> map_security(const rt::LinuxContainerSecurityContext& sc, const Spe
 }
 
 Result<void> map_resources(const rt::LinuxContainerResources& r, model::ContainerSpec& s) {
-  auto& res = s.host.resources;
-  res.cpu_period = r.cpu_period();
-  res.cpu_quota = r.cpu_quota();
-  res.cpu_shares = r.cpu_shares();
-  res.memory = r.memory_limit_in_bytes();
-  res.memory_swap = r.memory_swap_limit_in_bytes();
-  res.cpuset_cpus = r.cpuset_cpus();
-  res.cpuset_mems = r.cpuset_mems();
+  TRYV(resources_from_cri(r, s.host.resources));
   if (r.oom_score_adj() < -1000 || r.oom_score_adj() > 1000)
     return invalid("linux.resources.oom_score_adj " + std::to_string(r.oom_score_adj()) + " is outside [-1000, 1000]");
   s.host.oom_score_adj = static_cast<int>(r.oom_score_adj());
-  for (const auto& hp : r.hugepage_limits())
-    if (hp.limit() > 0)
-      return invalid("linux.resources.hugepage_limits (" + hp.page_size() + "): hugepage limits are not supported by berth yet");
-  if (!r.unified().empty())
-    return invalid("linux.resources.unified (" + r.unified().begin()->first +
-                   "): cgroup v2 unified settings are not supported by berth yet");
   return {};
 }
 
@@ -109,6 +96,24 @@ model::NamespaceMode path_mode(const std::string& path) {
 }
 
 }  // namespace
+
+Result<void> resources_from_cri(const rt::LinuxContainerResources& r, model::Resources& res) {
+  res.cpu_period = r.cpu_period();
+  res.cpu_quota = r.cpu_quota();
+  res.cpu_shares = r.cpu_shares();
+  res.memory = r.memory_limit_in_bytes();
+  res.memory_swap = r.memory_swap_limit_in_bytes();
+  res.cpuset_cpus = r.cpuset_cpus();
+  res.cpuset_mems = r.cpuset_mems();
+  // A kubelet lists every page size, with limit 0 when the pod asks for none.
+  for (const auto& hp : r.hugepage_limits())
+    if (hp.limit() > 0)
+      return invalid("linux.resources.hugepage_limits (" + hp.page_size() + "): hugepage limits are not supported by berth yet");
+  if (!r.unified().empty())
+    return invalid("linux.resources.unified (" + r.unified().begin()->first +
+                   "): cgroup v2 unified settings are not supported by berth yet");
+  return {};
+}
 
 Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const PodSandbox& pod,
                                        const SpecSources& sources) {

@@ -26,6 +26,10 @@ struct SpecSources {
   std::string default_cgroup_parent = "berth";
 };
 
+// The resources a CreateContainer or UpdateContainerResources asks for, over
+// res (other fields kept); InvalidArgument naming what berth cannot honour.
+Result<void> resources_from_cri(const runtime::v1::LinuxContainerResources& r, model::Resources& res);
+
 // InvalidArgument naming the field for what berth cannot honour or a bad value.
 Result<CriContainerSpec> spec_from_cri(const runtime::v1::ContainerConfig& config, const PodSandbox& pod,
                                        const SpecSources& sources);

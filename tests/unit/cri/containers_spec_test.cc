@@ -229,5 +229,26 @@ TEST(SpecFromCri, ResourcesAndSecurity) {
   EXPECT_NE(hp.error().message.find("hugepage"), std::string::npos);
 }
 
+TEST(ResourcesFromCri, ZeroHugepageLimitsAreAcceptedAndTheRestKept) {
+  // A kubelet lists every page size with limit 0; create and update both take that.
+  rt::LinuxContainerResources r;
+  r.set_cpu_shares(512);
+  r.set_memory_limit_in_bytes(64 << 20);
+  auto* hp = r.add_hugepage_limits();
+  hp->set_page_size("2MB");
+  hp->set_limit(0);
+  model::Resources res;
+  res.pids_limit = 100;  // not a CRI field: an update keeps it
+  ASSERT_TRUE(resources_from_cri(r, res));
+  EXPECT_EQ(res.cpu_shares, 512);
+  EXPECT_EQ(res.memory, 64 << 20);
+  EXPECT_EQ(res.pids_limit, 100);
+  hp->set_limit(1 << 21);
+  auto refused = resources_from_cri(r, res);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("hugepage_limits (2MB)"), std::string::npos) << refused.error().message;
+}
+
 }  // namespace
 }  // namespace berth::cri
