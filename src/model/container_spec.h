@@ -111,6 +111,10 @@ struct Resources {
   std::string cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids_limit;  // <= 0 = unlimited
   int blkio_weight = 0;
+  // Not in Docker's API: the CRI's hugepage limits (page size "2MB" -> bytes)
+  // and cgroup v2 files to write ("memory.high" -> "1G").
+  std::map<std::string, int64_t> hugepage_limits;
+  std::map<std::string, std::string> unified;
   std::string cgroup_parent;
   std::vector<Ulimit> ulimits;
   bool operator==(const Resources&) const = default;

@@ -74,7 +74,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceMapping, path_on_host, pat
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resources, memory, memory_swap, memory_reservation,
                                                 memory_swappiness, oom_kill_disable, nano_cpus, cpu_shares,
                                                 cpu_period, cpu_quota, cpuset_cpus, cpuset_mems, pids_limit,
-                                                blkio_weight, cgroup_parent, ulimits)
+                                                blkio_weight, hugepage_limits, unified, cgroup_parent, ulimits)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostConfig, binds, log_config, network_mode, port_bindings,
                                                 restart_policy, auto_remove, volumes_from, console_size, cap_add,
                                                 cap_drop, cgroupns_mode, dns, dns_options, dns_search,

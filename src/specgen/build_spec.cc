@@ -113,6 +113,12 @@ json resources_json(const HostSettings& hs, const HostInfo& host) {
 
   if (r.pids_limit > 0) res["pids"] = json{{"limit", r.pids_limit}};
   if (r.blkio_weight > 0) res["blockIO"] = json{{"weight", r.blkio_weight}};
+  if (!r.hugepage_limits.empty()) {
+    json limits = json::array();
+    for (const auto& [size, limit] : r.hugepage_limits) limits.push_back(json{{"pageSize", size}, {"limit", limit}});
+    res["hugepageLimits"] = limits;
+  }
+  if (!r.unified.empty()) res["unified"] = r.unified;
   return res;
 }
 

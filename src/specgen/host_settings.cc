@@ -3,6 +3,7 @@
 #include "specgen/host_settings.h"
 
 #include <algorithm>
+#include <regex>
 
 #include "base/strings.h"
 #include "specgen/caps.h"
@@ -117,6 +118,19 @@ Result<Resources> parse_resources(const model::Resources& in, const HostInfo& ho
   r.cpuset_mems = in.cpuset_mems;
   r.pids_limit = in.pids_limit.value_or(0);
   r.blkio_weight = in.blkio_weight;
+  r.hugepage_limits = in.hugepage_limits;
+  r.unified = in.unified;
+  for (const auto& [size, limit] : r.hugepage_limits) {
+    static const std::regex page_size("[1-9][0-9]*(KB|MB|GB)");
+    if (!std::regex_match(size, page_size))
+      return invalid("hugepage limit: page size \"" + size + "\" is not a size like 2MB or 1GB");
+    if (limit < 0) return invalid("hugepage limit for " + size + ": must not be negative");
+  }
+  for (const auto& [file, value] : r.unified) {
+    // A cgroup v2 interface file of the container's own cgroup: "controller.name", no path.
+    if (file.find('/') != std::string::npos || file.find('.') == std::string::npos || file.front() == '.')
+      return invalid("unified: \"" + file + "\" is not a cgroup v2 file name (controller.name)");
+  }
 
   if (r.memory < 0) return invalid("HostConfig.Memory: must not be negative");
   if (r.memory > 0 && r.memory < kMinMemory) return invalid("Minimum memory limit allowed is 6MB");

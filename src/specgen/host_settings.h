@@ -29,6 +29,8 @@ struct Resources {
   std::string cpuset_cpus, cpuset_mems;
   int64_t pids_limit = 0;  // <= 0: unlimited
   int64_t blkio_weight = 0;
+  std::map<std::string, int64_t> hugepage_limits;  // page size ("2MB") -> bytes
+  std::map<std::string, std::string> unified;      // cgroup v2 file -> value
 };
 
 enum class SeccompMode { Default, Unconfined, Custom };

@@ -145,6 +145,10 @@ grpc::Status PodService::UpdateContainerResources(const rt::UpdateContainerResou
   if (!c) return to_status(c.error().wrap("UpdateContainerResources"));
   model::Resources res = c->spec.host.resources;
   if (auto m = resources_from_cri(req.linux(), res); !m) return to_status(m.error().wrap("UpdateContainerResources"));
+  // A running container's update (the shim's request) carries neither; refuse a change rather than drop it.
+  if (res.hugepage_limits != c->spec.host.resources.hugepage_limits || res.unified != c->spec.host.resources.unified)
+    return invalid_argument("UpdateContainerResources: changing hugepage limits or unified cgroup settings of a "
+                            "created container is not supported by berth yet");
   auto u = deps_.containers->update(c->id, res, std::nullopt);
   if (!u) return to_status(u.error().wrap("UpdateContainerResources"));
   return grpc::Status::OK;

@@ -1,5 +1,7 @@
 #include "cri/containers/spec_from_cri.h"
 
+#include <cstdint>
+
 #include <algorithm>
 #include <set>
 
@@ -105,13 +107,15 @@ Result<void> resources_from_cri(const rt::LinuxContainerResources& r, model::Res
   res.memory_swap = r.memory_swap_limit_in_bytes();
   res.cpuset_cpus = r.cpuset_cpus();
   res.cpuset_mems = r.cpuset_mems();
-  // A kubelet lists every page size, with limit 0 when the pod asks for none.
-  for (const auto& hp : r.hugepage_limits())
-    if (hp.limit() > 0)
-      return invalid("linux.resources.hugepage_limits (" + hp.page_size() + "): hugepage limits are not supported by berth yet");
-  if (!r.unified().empty())
-    return invalid("linux.resources.unified (" + r.unified().begin()->first +
-                   "): cgroup v2 unified settings are not supported by berth yet");
+  // A kubelet lists every page size, with limit 0 when the pod asks for none:
+  // a limit of 0 on hugetlb forbids huge pages, as the kubelet means.
+  res.hugepage_limits.clear();
+  for (const auto& hp : r.hugepage_limits()) {
+    if (hp.limit() > static_cast<uint64_t>(INT64_MAX))
+      return invalid("linux.resources.hugepage_limits (" + hp.page_size() + "): limit too large");
+    res.hugepage_limits[hp.page_size()] = static_cast<int64_t>(hp.limit());
+  }
+  res.unified = std::map<std::string, std::string>(r.unified().begin(), r.unified().end());
   return {};
 }
 

@@ -225,29 +225,30 @@ TEST(SpecFromCri, ResourcesAndSecurity) {
   r->add_hugepage_limits()->set_page_size("2MB");
   r->mutable_hugepage_limits(0)->set_limit(1 << 21);
   auto hp = spec_from_cri(c, pod(), sources());
-  ASSERT_FALSE(hp);
-  EXPECT_NE(hp.error().message.find("hugepage"), std::string::npos);
+  ASSERT_TRUE(hp) << hp.error().str();
+  EXPECT_EQ(hp->spec.host.resources.hugepage_limits, (std::map<std::string, int64_t>{{"2MB", 1 << 21}}));
 }
 
-TEST(ResourcesFromCri, ZeroHugepageLimitsAreAcceptedAndTheRestKept) {
-  // A kubelet lists every page size with limit 0; create and update both take that.
+TEST(ResourcesFromCri, HugepageLimitsAndUnifiedAreMappedAndTheRestKept) {
+  // A kubelet lists every page size, with limit 0 for those the pod does not ask for.
   rt::LinuxContainerResources r;
   r.set_cpu_shares(512);
   r.set_memory_limit_in_bytes(64 << 20);
   auto* hp = r.add_hugepage_limits();
   hp->set_page_size("2MB");
+  hp->set_limit(4 << 21);
+  hp = r.add_hugepage_limits();
+  hp->set_page_size("1GB");
   hp->set_limit(0);
+  (*r.mutable_unified())["memory.high"] = "48M";
   model::Resources res;
   res.pids_limit = 100;  // not a CRI field: an update keeps it
   ASSERT_TRUE(resources_from_cri(r, res));
   EXPECT_EQ(res.cpu_shares, 512);
   EXPECT_EQ(res.memory, 64 << 20);
   EXPECT_EQ(res.pids_limit, 100);
-  hp->set_limit(1 << 21);
-  auto refused = resources_from_cri(r, res);
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, Errc::InvalidArgument);
-  EXPECT_NE(refused.error().message.find("hugepage_limits (2MB)"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(res.hugepage_limits, (std::map<std::string, int64_t>{{"1GB", 0}, {"2MB", 4 << 21}}));
+  EXPECT_EQ(res.unified, (std::map<std::string, std::string>{{"memory.high", "48M"}}));
 }
 
 }  // namespace

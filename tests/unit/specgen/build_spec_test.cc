@@ -352,6 +352,27 @@ TEST_F(BuildSpec, NetworkAndJoinedNamespaces) {
   EXPECT_EQ((*find_mount(s, "/etc/hosts"))["source"], "/host/hosts");
 }
 
+TEST_F(BuildSpec, HugepageLimitsAndUnifiedFromTheCri) {
+  auto in = input();
+  in.host_config.resources.hugepage_limits = {{"2MB", 8 << 20}, {"1GB", 0}};
+  in.host_config.resources.unified = {{"memory.high", "48M"}};
+  json s = build(in);
+  EXPECT_EQ(s["linux"]["resources"]["hugepageLimits"],
+            json::parse(R"([{"pageSize":"1GB","limit":0},{"pageSize":"2MB","limit":8388608}])"));
+  EXPECT_EQ(s["linux"]["resources"]["unified"], json({{"memory.high", "48M"}}));
+
+  in = input();
+  in.host_config.resources.hugepage_limits = {{"2 MB", 1}};
+  auto bad = build_spec(in);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("page size \"2 MB\""), std::string::npos) << bad.error().message;
+  in = input();
+  in.host_config.resources.unified = {{"../cgroup.procs", "1"}};
+  bad = build_spec(in);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("not a cgroup v2 file name"), std::string::npos) << bad.error().message;
+}
+
 struct ErrorCase {
   json host_config;
   std::string message;
