@@ -53,6 +53,19 @@ void say(const char* a, const char* b = "", const char* c = "", const char* d = 
   _exit(err == ENOENT ? 127 : 126);
 }
 
+// The next of the blocked signals in wanted; -1 (said) when waiting fails.
+int next_signal(const sigset_t& wanted) {
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&wanted, &info);
+    if (sig >= 0) return sig;
+    if (errno != EINTR) {
+      say("sigwaitinfo: ", strerror(errno));
+      return -1;
+    }
+  }
+}
+
 int exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -75,13 +88,8 @@ int hold() {
     return 1;
   }
   for (;;) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&wanted, &info);
-    if (sig < 0) {
-      if (errno == EINTR) continue;
-      say("sigwaitinfo: ", strerror(errno));
-      return 1;
-    }
+    int sig = next_signal(wanted);
+    if (sig < 0) return 1;
     if (sig != SIGCHLD) return 0;
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
@@ -120,13 +128,8 @@ int main(int argc, char** argv) {
   int child_status = 0;
   bool child_done = false;
   while (!child_done) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&wanted, &info);
-    if (sig < 0) {
-      if (errno == EINTR) continue;
-      say("sigwaitinfo: ", strerror(errno));
-      return 1;
-    }
+    int sig = next_signal(wanted);
+    if (sig < 0) return 1;
     if (sig != SIGCHLD) {
       // ESRCH when the child just exited: its SIGCHLD is already pending.
       kill(child, sig);
