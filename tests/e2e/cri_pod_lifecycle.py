@@ -26,7 +26,6 @@ from cri_client import CriClient, pb  # noqa: E402 - first: may re-run this unde
 import berthd  # noqa: E402 - the shared harness
 import grpc  # noqa: E402
 
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 USER, PASSWORD = "cri", "cri secret"
 BRIDGE, SUBNET = "bcri0", "10.214.0.0/24"
 D = None
@@ -62,13 +61,7 @@ def setUpModule():
                       ["--cni-conf-dir", CNI["conf"], "--cni-bin-dir", CNI["bin"], "--cni-cache-dir", CNI["cache"]])
     try:
         D.start()
-        out = subprocess.run([os.path.join(FIXTURES, "registry.sh"), "start", "--dir", os.path.join(D.tmp, "registry"),
-                              "--port", "0", "--mode", "auth", "--user", USER, "--password", PASSWORD],
-                             check=True, capture_output=True, text=True).stdout
-        REG = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("REGISTRY="))
-        subprocess.run([os.path.join(FIXTURES, "registry-images.sh"), "--registry", REG, "--work",
-                        os.path.join(D.tmp, "images"), "--user", USER, "--password", PASSWORD],
-                       check=True, capture_output=True, text=True)
+        REG, _ = D.start_registry(USER, PASSWORD)
         cri = CriClient(os.path.join(D.tmp, "exec", "cri.sock"))
     except BaseException:
         tearDownModule()
@@ -81,8 +74,7 @@ def tearDownModule():
         cri.close()
         cri = None
     if D is not None:
-        subprocess.run([os.path.join(FIXTURES, "registry.sh"), "stop", "--dir", os.path.join(D.tmp, "registry")],
-                       check=False, capture_output=True)
+        D.stop_registry()
         D.cleanup()
         subprocess.run(["ip", "link", "del", BRIDGE], check=False, capture_output=True)
     if CNI.get("root"):

@@ -20,7 +20,6 @@ import berthd  # noqa: E402
 import grpc  # noqa: E402
 import websocket  # noqa: E402
 
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 USER, PASSWORD = "pods", "pods secret"
 BRIDGE, SUBNET = "bpod0", "10.216.0.0/24"
 D = None
@@ -47,13 +46,7 @@ def setUpModule():
                                              "--cni-cache-dir", os.path.join(TMP, "cache")])
     try:
         D.start()
-        out = subprocess.run([os.path.join(FIXTURES, "registry.sh"), "start", "--dir", os.path.join(D.tmp, "registry"),
-                              "--port", "0", "--mode", "auth", "--user", USER, "--password", PASSWORD],
-                             check=True, capture_output=True, text=True).stdout
-        REG = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("REGISTRY="))
-        subprocess.run([os.path.join(FIXTURES, "registry-images.sh"), "--registry", REG, "--work",
-                        os.path.join(D.tmp, "images"), "--user", USER, "--password", PASSWORD],
-                       check=True, capture_output=True, text=True)
+        REG, _ = D.start_registry(USER, PASSWORD)
         cri = CriClient(os.path.join(D.tmp, "exec", "cri.sock"))
         cri.img.PullImage(pb.PullImageRequest(image=pb.ImageSpec(image=image()),
                                               auth=pb.AuthConfig(server_address=REG, username=USER, password=PASSWORD)))
@@ -68,8 +61,7 @@ def tearDownModule():
         cri.close()
         cri = None
     if D is not None:
-        subprocess.run([os.path.join(FIXTURES, "registry.sh"), "stop", "--dir", os.path.join(D.tmp, "registry")],
-                       check=False, capture_output=True)
+        D.stop_registry()
         D.cleanup()
     subprocess.run(["ip", "link", "del", BRIDGE], check=False, capture_output=True)
     if TMP:

@@ -14,7 +14,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import berthd  # noqa: E402 - tests/e2e/lib/berthd.py, the shared harness
 from berthd import docker  # noqa: E402
 
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 USER, PASSWORD = "sdk", "sdk secret"
 D = None
 client = None
@@ -26,13 +25,7 @@ def setUpModule():
     global D, client, REG
     D, client = berthd.start_module("python_registry", "r")
     try:
-        out = subprocess.run([os.path.join(FIXTURES, "registry.sh"), "start", "--dir", os.path.join(D.tmp, "registry"),
-                              "--port", "0", "--mode", "auth", "--user", USER, "--password", PASSWORD],
-                             check=True, capture_output=True, text=True).stdout
-        REG = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("REGISTRY="))
-        out = subprocess.run([os.path.join(FIXTURES, "registry-images.sh"), "--registry", REG, "--work",
-                              os.path.join(D.tmp, "images"), "--user", USER, "--password", PASSWORD],
-                             check=True, capture_output=True, text=True).stdout
+        REG, out = D.start_registry(USER, PASSWORD)
         for line in out.splitlines():
             parts = line.split()
             if len(parts) == 3 and parts[0] == "PUSHED":
@@ -45,8 +38,7 @@ def setUpModule():
 def tearDownModule():
     global client
     if D is not None:
-        subprocess.run([os.path.join(FIXTURES, "registry.sh"), "stop", "--dir", os.path.join(D.tmp, "registry")],
-                       check=False, capture_output=True)
+        D.stop_registry()
     berthd.stop_module(D, client)
     client = None
 

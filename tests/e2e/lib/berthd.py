@@ -117,6 +117,23 @@ class Daemon:
             pass
         return sorted(set(out))
 
+    def start_registry(self, user, password):
+        """Debian's docker-registry with basic auth in this daemon's temp root, filled with
+        tests/fixtures/registry-images.sh's images; returns (host:port, the images script's output)."""
+        fixtures = os.path.join(ROOT, "tests", "fixtures")
+        out = subprocess.run([os.path.join(fixtures, "registry.sh"), "start", "--dir", os.path.join(self.tmp, "registry"),
+                              "--port", "0", "--mode", "auth", "--user", user, "--password", password],
+                             check=True, capture_output=True, text=True).stdout
+        reg = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("REGISTRY="))
+        pushed = subprocess.run([os.path.join(fixtures, "registry-images.sh"), "--registry", reg, "--work",
+                                 os.path.join(self.tmp, "images"), "--user", user, "--password", password],
+                                check=True, capture_output=True, text=True).stdout
+        return reg, pushed
+
+    def stop_registry(self):
+        subprocess.run([os.path.join(ROOT, "tests", "fixtures", "registry.sh"), "stop", "--dir",
+                        os.path.join(self.tmp, "registry")], check=False, capture_output=True)
+
     def cleanup(self):
         self.stop()
         self.last_log = self.log_tail()
