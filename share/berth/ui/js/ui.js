@@ -15,7 +15,15 @@ export function h(tag, attrs = {}, ...children) {
   return e;
 }
 
+// On a phone-sized window each row becomes a card whose cells carry their
+// column's name (style.css, data-label).
 export function table(label, headers, rows) {
+  for (const r of rows)
+    [...r.cells].forEach((td, i) => {
+      if (!headers[i] || !headers[i][0]) return;
+      td.dataset.label = headers[i][0];
+      if (td.childNodes.length > 1) td.replaceChildren(h('div', {}, ...td.childNodes));
+    });
   return h('div', { class: 'table-wrap' },
     h('table', { 'aria-label': label },
       h('thead', {}, h('tr', {}, headers.map(([text, cls]) => h('th', { scope: 'col', class: cls }, text)))),
