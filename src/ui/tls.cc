@@ -6,6 +6,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace berth::ui {
 
@@ -128,8 +129,13 @@ Result<std::unique_ptr<TlsContext>> TlsContext::load(const std::string& cert_fil
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1)
     return fail(Errc::InvalidArgument, "--ui-tls-cert " + cert_file + ": not a readable PEM certificate (" + ssl_error_text() + ")");
-  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      return fail(Errc::InvalidArgument, "--ui-tls-key " + key_file + " does not match the certificate " + cert_file);
+    }
     return fail(Errc::InvalidArgument, "--ui-tls-key " + key_file + ": not a readable PEM private key (" + ssl_error_text() + ")");
+  }
   if (SSL_CTX_check_private_key(ctx) != 1)
     return fail(Errc::InvalidArgument, "--ui-tls-key " + key_file + " does not match the certificate " + cert_file);
   return t;

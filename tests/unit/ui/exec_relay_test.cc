@@ -94,6 +94,10 @@ TEST(ExecRelay, KeystrokesResizeAndOutputFlowUntilTheExecEnds) {
   send_all(web.b.get(), browser(ws::Text, R"({"resize":[0,5]})"));  // ignored: no zero sizes
   send_all(web.b.get(), browser(ws::Text, "not json"));
   send_all(web.b.get(), browser(ws::Text, R"({"resize":[80,24]})"));
+  send_all(web.b.get(), browser(ws::Ping, "after-resize"));  // answered once the messages before it are handled
+  auto pong2 = read_frames(web.b.get(), 1);
+  ASSERT_EQ(pong2.size(), 1u);
+  EXPECT_EQ(pong2[0].payload, "after-resize");
   send_all(exec.b.get(), "hi\r\n");
   auto out = read_frames(web.b.get(), 1);
   ASSERT_EQ(out.size(), 1u);
