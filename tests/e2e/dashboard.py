@@ -282,6 +282,28 @@ class T2Browser(unittest.TestCase):
         finally:
             driver.set_window_size(1280, 900)
 
+    def test_9_pull_with_progress(self):
+        fixtures = os.path.join(ROOT, "tests", "fixtures")
+        out = subprocess.run([os.path.join(fixtures, "registry.sh"), "start", "--dir", os.path.join(D.tmp, "registry"),
+                              "--port", "0", "--mode", "plain"], check=True, capture_output=True, text=True).stdout
+        reg = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("REGISTRY="))
+        try:
+            subprocess.run([os.path.join(fixtures, "registry-images.sh"), "--registry", reg, "--work",
+                            os.path.join(D.tmp, "images")], check=True, capture_output=True, text=True)
+            go("/images")
+            ref = wait_for("the pull form", lambda: driver.find_elements(By.ID, "pull-ref"))[0]
+            ref.send_keys(f"{reg}/test/multi:latest" + Keys.ENTER)
+            wait_for("the pulled image in the list", lambda: any(
+                "test/multi:latest" in r.text for r in driver.find_elements(By.CSS_SELECTOR, "tr[data-id]")), timeout=90)
+            bars = driver.find_elements(By.CSS_SELECTOR, "#pull-progress progress")
+            self.assertEqual(len(bars), 5, "one progress bar per layer of test/multi")
+            for b in bars:
+                self.assertEqual(b.get_attribute("value"), b.get_attribute("max"), "every layer complete")
+            self.assertIn("Downloaded newer image", driver.find_element(By.ID, "pull-status").text)
+            shot("17-images-pull")
+        finally:
+            D.stop_registry()
+
 
 class T3Firefox(unittest.TestCase):
     """Firefox ESR (no WebDriver for it in Debian 12): headless, it loads the page set and its

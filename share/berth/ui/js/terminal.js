@@ -35,6 +35,12 @@ export function openTerminal(content, c, signal) {
   let ws = null;
   const enc = new TextEncoder();
   const sendSize = () => { if (ws && ws.readyState === 1) ws.send(JSON.stringify({ resize: [term.cols, term.rows] })); };
+  // Tab belongs to the shell inside a terminal; F6 moves the focus out of it (to Connect).
+  term.attachCustomKeyEventHandler((e) => {
+    if (e.key !== 'F6') return true;
+    if (e.type === 'keydown') { e.preventDefault(); connect.focus(); }
+    return false;
+  });
   term.onData((d) => { if (ws && ws.readyState === 1) ws.send(enc.encode(d)); });
   term.onResize(sendSize);
   const ro = new ResizeObserver(() => { try { fit.fit(); } catch { /* hidden */ } });
