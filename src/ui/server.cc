@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -170,6 +171,17 @@ void relay_response(int client, int upstream) {
 
 bool is_state_change(const std::string& method) { return method != "GET" && method != "HEAD"; }
 
+constexpr int kMaxConnections = 256;
+
+// A container's name or id as the terminal's URL names it: nothing that
+// could add a path segment or a query to the daemon's URL.
+bool plain_container_ref(const std::string& s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (unsigned char c : s)
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
 }  // namespace
 
 struct UiServer::Impl {
@@ -288,6 +300,10 @@ void UiServer::Impl::accept_loop() {
       ::close(c);
       return;
     }
+    if (connections >= kMaxConnections) {  // a page needs a handful; more is someone flooding
+      ::close(c);
+      continue;
+    }
     ++connections;
     open_fds.insert(c);
     std::thread([this, c] {
@@ -320,10 +336,11 @@ void UiServer::Impl::serve(UniqueFd tcp) {
     plain = std::move(tcp);
   }
   int fd = plain.get();
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);  // the request itself (TLS: after the handshake)
   auto req = ks::read_request(fd);
   if (req) {
     timeval none{0, 0};  // answers may stream for as long as the page wants
-    ::setsockopt(tcp_fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
     handle(fd, *req);
   }
   track(fd, false);
@@ -378,8 +395,7 @@ void UiServer::Impl::handle(int fd, const ks::HttpRequest& req) {
       proxy(fd, req);
     } else {
       std::string container = path.substr(std::string_view("/ui/exec/").size());
-      if (container.empty() || container.find('/') != std::string::npos || req.method != "GET" ||
-          !ks::is_websocket_request(req)) {
+      if (!plain_container_ref(container) || req.method != "GET" || !ks::is_websocket_request(req)) {
         send_error(fd, 400, "the terminal is a WebSocket: GET /ui/exec/CONTAINER with an Upgrade: websocket");
         return;
       }

@@ -204,6 +204,19 @@ TEST_F(UiServerTest, StateChangesNeedThisOriginAndAnAllowedCall) {
   EXPECT_EQ(upstream_->requests().size(), 1u);
 }
 
+TEST_F(UiServerTest, TheTerminalTakesAPlainContainerRefOverAWebSocket) {
+  start();
+  std::string cookie = login();
+  std::string ws = "Host: " + host_ + "\r\nOrigin: http://" + host_ + "\r\nCookie: " + cookie +
+                   "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  EXPECT_EQ(status_line(http(port_, "GET /ui/exec/web%3Fx=1 HTTP/1.1\r\n" + ws)), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_line(http(port_, "GET /ui/exec/a%2Fb HTTP/1.1\r\n" + ws)), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_line(http(port_, "GET /ui/exec/web HTTP/1.1\r\nHost: " + host_ + "\r\nCookie: " + cookie + "\r\n\r\n")),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_TRUE(upstream_->requests().empty());
+}
+
 TEST_F(UiServerTest, OtherHostNamesAreMisdirected) {
   start();
   std::string cookie = login();
