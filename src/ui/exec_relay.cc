@@ -61,13 +61,19 @@ RelayEnd relay_exec(ExecRelayIo io) {
   FrameWriter out(io.ws_fd);
   kubestream::Wakeup output_done;
   std::thread output([&] {
-    if (!io.exec_buffered.empty()) out.send(ws::Binary, io.exec_buffered);
+    bool first = true;
+    auto relay = [&](std::string_view data) {
+      if (first && io.first_output) io.first_output();
+      first = false;
+      return out.send(ws::Binary, data);
+    };
+    if (!io.exec_buffered.empty()) relay(io.exec_buffered);
     char buf[16384];
     for (;;) {
       ssize_t n = ::read(io.exec_fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
-      if (!out.send(ws::Binary, std::string_view(buf, static_cast<size_t>(n)))) break;
+      if (!relay(std::string_view(buf, static_cast<size_t>(n)))) break;
     }
     output_done.fire();
   });

@@ -18,6 +18,10 @@ struct ExecRelayIo {
   int exec_fd = -1;           // the exec's stream (not owned)
   std::string exec_buffered;  // output that came with the start answer
   std::function<void(unsigned cols, unsigned rows)> resize;
+  // Called once, on the output thread, before the exec's first output is
+  // relayed: the process is running by then (a resize before that may have
+  // been refused).
+  std::function<void()> first_output;
 };
 
 enum class RelayEnd { ExecEnded, BrowserLeft };

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -469,14 +470,36 @@ void UiServer::Impl::exec(int fd, const ks::HttpRequest& req, const std::string&
   }
   track(started->fd.get(), true);
   api::Client* c = ctl->get();
+  // The browser sends its size at once, maybe before the exec's process
+  // runs (berthd then answers 409): that size is kept and sent again when
+  // the first output shows the process running. The control client is
+  // shared by the relay's two threads.
+  struct Sizing {
+    std::mutex mu;
+    bool running = false;
+    std::optional<std::pair<unsigned, unsigned>> pending;  // cols, rows
+  } sizing;
+  auto send_size = [c, &exec_id](unsigned cols, unsigned rows) {
+    auto r = c->request("POST", fmt::format("/exec/{}/resize?h={}&w={}", exec_id, rows, cols));
+    if (!r) log::debug("dashboard: resizing exec {}: {}", exec_id, r.error().str());
+    else if (r->status >= 400) log::debug("dashboard: resizing exec {}: {}", exec_id, r->error_message());
+    return r && r->status < 400;
+  };
   ExecRelayIo io;
   io.ws_fd = fd;
   io.ws_buffered = req.leftover;
   io.exec_fd = started->fd.get();
   io.exec_buffered = std::move(started->buffered);
-  io.resize = [c, &exec_id](unsigned cols, unsigned rows) {
-    auto r = c->request("POST", fmt::format("/exec/{}/resize?h={}&w={}", exec_id, rows, cols));
-    if (!r || r->status >= 400) log::debug("dashboard: resizing exec {}: {}", exec_id, r ? r->error_message() : r.error().str());
+  io.resize = [&](unsigned cols, unsigned rows) {
+    std::lock_guard lock(sizing.mu);
+    bool ok = send_size(cols, rows);
+    if (!sizing.running) sizing.pending = ok ? std::nullopt : std::optional(std::pair(cols, rows));
+  };
+  io.first_output = [&] {
+    std::lock_guard lock(sizing.mu);
+    sizing.running = true;
+    if (sizing.pending) send_size(sizing.pending->first, sizing.pending->second);
+    sizing.pending.reset();
   };
   RelayEnd end = relay_exec(std::move(io));
   track(started->fd.get(), false);

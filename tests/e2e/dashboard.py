@@ -226,6 +226,20 @@ class T2Browser(unittest.TestCase):
         rows = lambda: driver.find_element(By.CSS_SELECTOR, "#terminal .xterm-rows").text  # noqa: E731
         wait_for("the command's output", lambda: "marker-42" in rows())
         shot("05-container-terminal")
+        # The exec's TTY has the terminal's size, and follows it when the window changes.
+        term = driver.find_element(By.ID, "terminal")
+        size = term.get_attribute("data-size")
+        self.assertRegex(size or "", r"^\d+ \d+$")
+        box.send_keys("echo size-A; stty size" + Keys.ENTER)
+        wait_for(f"stty size = {size}", lambda: f"\nsize-A\n{size}\n" in rows(), timeout=10)
+        driver.set_window_size(900, 700)
+        try:
+            wait_for("a resize", lambda: term.get_attribute("data-size") != size)
+            smaller = term.get_attribute("data-size")
+            box.send_keys("echo size-B; stty size" + Keys.ENTER)
+            wait_for(f"stty size = {smaller}", lambda: f"\nsize-B\n{smaller}\n" in rows(), timeout=10)
+        finally:
+            driver.set_window_size(1280, 900)
         box.send_keys("exit" + Keys.ENTER)
         wait_for("the shell's exit", lambda: "exited with code 0" in driver.find_element(By.ID, "term-state").text)
 

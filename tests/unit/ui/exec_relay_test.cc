@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -76,6 +77,8 @@ TEST(ExecRelay, KeystrokesResizeAndOutputFlowUntilTheExecEnds) {
   io.exec_fd = exec.a.get();
   io.exec_buffered = "$ ";
   io.resize = [&](unsigned cols, unsigned rows) { sizes.emplace_back(cols, rows); };
+  std::atomic<int> firsts{0};
+  io.first_output = [&] { ++firsts; };
   RelayEnd end{};
   std::thread relay([&] { end = relay_exec(std::move(io)); });
 
@@ -83,6 +86,7 @@ TEST(ExecRelay, KeystrokesResizeAndOutputFlowUntilTheExecEnds) {
   ASSERT_EQ(prompt.size(), 1u);
   EXPECT_EQ(prompt[0].opcode, ws::Binary);
   EXPECT_EQ(prompt[0].payload, "$ ");
+  EXPECT_EQ(firsts.load(), 1) << "told before the first output went out";
 
   // A keystroke message split over two frames (a continuation) arrives whole.
   send_all(web.b.get(), ws::encode_frame(ws::Binary, "ec", false, 7u) + ws::encode_frame(ws::Continuation, "ho hi\r", true, 9u));
@@ -106,6 +110,7 @@ TEST(ExecRelay, KeystrokesResizeAndOutputFlowUntilTheExecEnds) {
   exec.b.reset();  // the exec ended
   relay.join();
   EXPECT_EQ(end, RelayEnd::ExecEnded);
+  EXPECT_EQ(firsts.load(), 1) << "once";
   ASSERT_EQ(sizes.size(), 2u);
   EXPECT_EQ(sizes[0], std::make_pair(120u, 40u));
   EXPECT_EQ(sizes[1], std::make_pair(80u, 24u));

@@ -34,7 +34,11 @@ export function openTerminal(content, c, signal) {
   fit.fit();
   let ws = null;
   const enc = new TextEncoder();
-  const sendSize = () => { if (ws && ws.readyState === 1) ws.send(JSON.stringify({ resize: [term.cols, term.rows] })); };
+  const sendSize = () => {
+    if (!ws || ws.readyState !== 1) return;
+    ws.send(JSON.stringify({ resize: [term.cols, term.rows] }));
+    box.dataset.size = `${term.rows} ${term.cols}`;  // what the exec's TTY was told (`stty size` order)
+  };
   // Tab belongs to the shell inside a terminal; F6 moves the focus out of it (to Connect).
   term.attachCustomKeyEventHandler((e) => {
     if (e.key !== 'F6') return true;

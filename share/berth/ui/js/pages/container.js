@@ -42,7 +42,7 @@ export async function render(main, id, tab, signal) {
     if (!signal.aborted) head.replaceChildren(summary(c, refresh));
   };
   head.replaceChildren(summary(c, refresh));
-  refreshOn(signal, ['container'], () => refresh().catch(() => {}));
+  refreshOn(signal, ['container'], () => refresh().catch(() => {}), 300, (ev) => (ev.Actor || {}).ID === c.Id);
   if (tab === 'logs') logs(content, c, signal);
   else if (tab === 'stats') stats(content, c, signal);
   else if (tab === 'terminal') openTerminal(content, c, signal);
