@@ -12,6 +12,7 @@
 #include "kubestream/http_upgrade.h"
 #include "kubestream/stream_io.h"
 #include "kubestream/websocket_frame.h"
+#include "ui/terminal_control.h"
 
 namespace berth::ui {
 
@@ -46,13 +47,8 @@ bool write_all(int fd, std::string_view data) {
 }
 
 void control(const std::string& text, const ExecRelayIo& io) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object() || !j.contains("resize")) return;
-  const auto& r = j["resize"];
-  if (!r.is_array() || r.size() != 2 || !r[0].is_number_unsigned() || !r[1].is_number_unsigned()) return;
-  unsigned cols = r[0].get<unsigned>(), rows = r[1].get<unsigned>();
-  if (cols == 0 || rows == 0 || cols > 1000 || rows > 1000) return;
-  if (io.resize) io.resize(cols, rows);
+  auto size = parse_control(text);
+  if (size && io.resize) io.resize(size->first, size->second);
 }
 
 }  // namespace
