@@ -32,6 +32,7 @@ except ImportError:
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -88,6 +89,7 @@ def setUpModule():
         client.containers.create(IMG, ["true"], name="shop-worker-1",
                                  labels={"com.docker.compose.project": "shop", "com.docker.compose.service": "worker"})
         client.volumes.create("shop_data", labels={"com.docker.compose.project": "shop"})
+        client.networks.create("shop_default", labels={"com.docker.compose.project": "shop"})
         driver = start_browser()
     except BaseException:
         tearDownModule()
@@ -119,7 +121,9 @@ def raw(method, path, headers=None, body=None, port=None):
 
 
 def wait_for(what, fn, timeout=WAIT):
-    return WebDriverWait(driver, timeout).until(lambda d: fn(), message=f"waiting for {what}")
+    # Lists re-render when an event arrives: an element found a moment ago may be gone.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: fn(), message=f"waiting for {what}")
 
 
 def shot(name):
@@ -189,8 +193,8 @@ class T2Browser(unittest.TestCase):
         driver.get(berth_ui_url())
         wait_for("the web row", lambda: row("web") is not None)
         self.assertNotIn("#token=", driver.current_url, "the token must leave the address bar")
-        self.assertEqual(row("web").get_attribute("data-state"), "running")
-        self.assertIn("running", row("web").text)
+        self.assertEqual(wait_for("web's state", lambda: row("web").get_attribute("data-state")), "running")
+        wait_for("web's state badge", lambda: "running" in row("web").text)
         shot("01-containers")
 
     def test_2_logs_show_what_the_container_printed(self):
@@ -249,14 +253,17 @@ class T2Browser(unittest.TestCase):
             go(frag)
             wait_for(name, lambda: driver.find_elements(By.CSS_SELECTOR, sel))
             shot(name)
+        go("/networks")
+        net = wait_for("the shop network", lambda: [r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+                                                    if "shop_default" in r.text])[0]
+        self.assertIn("compose: shop", net)
         go("/compose")
-        project = wait_for("the shop project", lambda: driver.find_elements(By.CSS_SELECTOR, 'section[data-project="shop"]'))[0]
-        self.assertIn("1/2 running", project.text)
-        self.assertIn("shop-db-1", project.text)
-        self.assertNotIn("web", project.find_element(By.TAG_NAME, "tbody").text.split())
+        project = wait_for("the shop project", lambda: driver.find_element(By.CSS_SELECTOR, 'section[data-project="shop"]').text)
+        self.assertIn("1/2 running", project)
+        self.assertIn("shop-db-1", project)
+        self.assertNotIn("web", project.split())
         go("/images")
-        link = wait_for("an image link", lambda: driver.find_elements(By.CSS_SELECTOR, "tr[data-id] a"))[0]
-        link.click()
+        wait_for("a click on an image", lambda: driver.find_element(By.CSS_SELECTOR, "tr[data-id] a").click() or True)
         wait_for("the image's layers", lambda: "Layers (" in driver.find_element(By.ID, "main").text)
         self.assertIn("History", driver.find_element(By.ID, "main").text)
         shot("07-image")
@@ -271,7 +278,7 @@ class T2Browser(unittest.TestCase):
     def test_7_stop_through_the_page(self):
         go("/containers")
         wait_for("the web row", lambda: row("web") is not None)
-        row("web").find_element(By.CSS_SELECTOR, 'button[aria-label="Stop web"]').click()
+        wait_for("a click on Stop", lambda: row("web").find_element(By.CSS_SELECTOR, 'button[aria-label="Stop web"]').click() or True)
         dialog = driver.find_element(By.ID, "confirm")
         wait_for("the confirmation", lambda: dialog.get_attribute("open") is not None)
         shot("12-confirm-stop")
