@@ -33,6 +33,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -278,8 +279,23 @@ class T2Browser(unittest.TestCase):
     def test_7_stop_through_the_page(self):
         go("/containers")
         wait_for("the web row", lambda: row("web") is not None)
-        wait_for("a click on Stop", lambda: row("web").find_element(By.CSS_SELECTOR, 'button[aria-label="Stop web"]').click() or True)
+        # By keyboard: Tab reaches the button, Enter opens the confirmation, Escape cancels it.
+        driver.find_element(By.ID, "main").click()
+        keys = lambda *k: ActionChains(driver).send_keys(*k).perform()  # noqa: E731
+        for _ in range(80):
+            keys(Keys.TAB)
+            if driver.switch_to.active_element.get_attribute("aria-label") == "Stop web":
+                break
+        else:
+            self.fail("Tab never reached the Stop button of web")
+        keys(Keys.ENTER)
         dialog = driver.find_element(By.ID, "confirm")
+        wait_for("the confirmation", lambda: dialog.get_attribute("open") is not None)
+        self.assertEqual(driver.switch_to.active_element.text, "Cancel", "the dialog starts on Cancel")
+        keys(Keys.ESCAPE)
+        wait_for("the dialog to close", lambda: dialog.get_attribute("open") is None)
+        self.assertEqual(client.containers.get("web").status, "running", "Escape cancels")
+        wait_for("a click on Stop", lambda: row("web").find_element(By.CSS_SELECTOR, 'button[aria-label="Stop web"]').click() or True)
         wait_for("the confirmation", lambda: dialog.get_attribute("open") is not None)
         shot("12-confirm-stop")
         self.assertEqual(client.containers.get("web").status, "running", "nothing happens before the confirmation")
