@@ -87,3 +87,8 @@ export function ago(seconds) {
 export function badge(text, kind) { return h('span', { class: `badge ${kind || text}` }, text); }
 
 export function heading(text, ...extra) { return h('h1', {}, text, ...extra); }
+
+// A command line as a shell would take it back: words with spaces or quotes quoted.
+export function shellWords(args) {
+  return (args || []).map((a) => (a === '' || /[\s'"\\$`]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ');
+}

@@ -1,7 +1,7 @@
 // One container: its summary and actions, then tabs: live logs (follow,
 // search), live CPU/memory/network graphs, a terminal, and the inspect JSON.
 import { get, stream, jsonLines, Demux } from '../api.js';
-import { h, heading, badge, shortId, bytes } from '../ui.js';
+import { h, heading, badge, shortId, bytes, shellWords } from '../ui.js';
 import { refreshOn } from '../bus.js';
 import { actions, health, ports } from './containers.js';
 import { LineChart } from '../chart.js';
@@ -24,7 +24,7 @@ function summary(c, changed) {
       h('dt', {}, 'Id'), h('dd', { class: 'mono' }, c.Id),
       h('dt', {}, s.Running ? 'Up since' : 'Finished'),
       h('dd', {}, new Date(s.Running ? s.StartedAt : s.FinishedAt).toLocaleString(), s.Running ? '' : ` (exit code ${s.ExitCode})`),
-      h('dt', {}, 'Command'), h('dd', { class: 'mono' }, [...(c.Config.Entrypoint || []), ...(c.Config.Cmd || [])].join(' ')),
+      h('dt', {}, 'Command'), h('dd', { class: 'mono' }, shellWords([...(c.Config.Entrypoint || []), ...(c.Config.Cmd || [])])),
       h('dt', {}, 'Ports'), h('dd', { class: 'mono' }, ports({ Ports: pub }) || '-')),
     h('div', { style: 'margin-top:.8em' }, actions(listItem, changed)));
 }

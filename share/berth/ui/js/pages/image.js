@@ -1,6 +1,6 @@
 // One image: its config, layers and history.
 import { get } from '../api.js';
-import { h, table, heading, shortId, bytes, ago } from '../ui.js';
+import { h, table, heading, shortId, bytes, ago, shellWords } from '../ui.js';
 
 export async function render(main, id, signal) {
   const [img, hist] = await Promise.all([get(`/images/${encodeURIComponent(id)}/json`), get(`/images/${encodeURIComponent(id)}/history`)]);
@@ -16,7 +16,7 @@ export async function render(main, id, signal) {
       h('dt', {}, 'Size'), h('dd', {}, bytes(img.Size)),
       h('dt', {}, 'Created'), h('dd', {}, new Date(img.Created).toLocaleString()),
       h('dt', {}, 'Platform'), h('dd', {}, `${img.Os}/${img.Architecture}${img.Variant ? '/' + img.Variant : ''}`),
-      h('dt', {}, 'Command'), h('dd', { class: 'mono' }, [...(cfg.Entrypoint || []), ...(cfg.Cmd || [])].join(' ') || '-'),
+      h('dt', {}, 'Command'), h('dd', { class: 'mono' }, shellWords([...(cfg.Entrypoint || []), ...(cfg.Cmd || [])]) || '-'),
       h('dt', {}, 'Working dir'), h('dd', { class: 'mono' }, cfg.WorkingDir || '/'),
       h('dt', {}, 'Exposed ports'), h('dd', { class: 'mono' }, Object.keys(cfg.ExposedPorts || {}).join(', ') || '-'),
       h('dt', {}, 'Env'), h('dd', { class: 'mono' }, (cfg.Env || []).join(' '))),
