@@ -16,13 +16,37 @@ const main = document.getElementById('main');
 let current = null;  // the page's AbortController: streams end when the page changes
 
 let eventStream = null;
+let loggedIn = false;
 function startEvents() {
   if (eventStream) return;
-  eventStream = new AbortController();
-  jsonLines('GET', '/events', eventStream.signal, publish)
+  const ctrl = new AbortController();
+  eventStream = ctrl;
+  jsonLines('GET', '/events', ctrl.signal, publish)
     .catch(() => {})
-    .finally(() => { eventStream = null; });
+    .finally(() => {
+      if (eventStream === ctrl) eventStream = null;
+      // The stream ended by itself (berthd restarted): follow it again shortly.
+      if (!ctrl.signal.aborted && loggedIn && !document.hidden) setTimeout(startEvents, 2000);
+    });
 }
+
+// Browsers allow six connections per site: a tab in the background gives
+// its streams (events, logs, stats) back and renders afresh when shown. A
+// terminal is kept: its shell session is worth more than the connection.
+let paused = false;
+document.addEventListener('visibilitychange', () => {
+  if (!loggedIn) return;
+  if (document.hidden) {
+    if (/\/terminal$/.test(location.hash)) return;
+    paused = true;
+    if (current) current.abort();
+    if (eventStream) eventStream.abort();
+  } else if (paused) {
+    paused = false;
+    startEvents();
+    route();
+  }
+});
 
 async function login() {
   const m = location.hash.match(/^#token=([0-9a-f]+)$/);
@@ -40,6 +64,7 @@ async function login() {
 }
 
 function loggedOut() {
+  loggedIn = false;
   if (current) current.abort();
   if (eventStream) eventStream.abort();
   document.getElementById('logout').hidden = true;
@@ -93,6 +118,7 @@ async function start() {
     await fetch('/ui/logout', { method: 'POST', credentials: 'same-origin' });
     loggedOut();
   });
+  loggedIn = true;
   startEvents();
   window.addEventListener('hashchange', route);
   route();
