@@ -332,6 +332,8 @@ void UiServer::Impl::serve(UniqueFd tcp) {
     }
     plain = std::move(w->plain);
     pump = std::move(w->pump);
+    // The pump owns (and closes) the TCP socket now; stop() reaches it through `plain`.
+    track(tcp_fd, false);
     track(plain.get(), true);
   } else {
     plain = std::move(tcp);
@@ -345,7 +347,6 @@ void UiServer::Impl::serve(UniqueFd tcp) {
     handle(fd, *req);
   }
   track(fd, false);
-  track(tcp_fd, false);
   ::shutdown(fd, SHUT_WR);
   plain.reset();  // with TLS: the pump sends close_notify and ends
   if (pump.joinable()) pump.join();

@@ -1,7 +1,8 @@
 // TLS for a dashboard served to other hosts (--ui-tls-cert/--ui-tls-key):
 // OpenSSL terminates it, and the connection is handed on as a plain socket
 // (one end of a socketpair) so the HTTP and WebSocket code is the same for
-// both; a pump thread moves the bytes between the two.
+// both; a pump thread moves the bytes between the two. OpenSSL writes to the
+// socket with write(): the process must ignore SIGPIPE (berthd does).
 #pragma once
 
 #include <memory>

@@ -4,6 +4,7 @@
 #include "ui/server.h"
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +16,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -111,6 +113,9 @@ std::string header(const std::string& resp, const std::string& name) {
 class UiServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // As in berthd (cmd/berthd/main.cc): OpenSSL writes to its sockets with
+    // write(), so a peer that left is an EPIPE only when SIGPIPE is ignored.
+    ::signal(SIGPIPE, SIG_IGN);
     dir_ = temp_dir();
     upstream_ = std::make_unique<FakeBerthd>(
         dir_ + "/berthd.sock", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]");
@@ -237,6 +242,30 @@ TEST_F(UiServerTest, LogoutEndsTheSession) {
             "HTTP/1.1 401 Unauthorized");
 }
 
+// A connection that never sends its request does not hold stop() up (for
+// its 30 s request timeout), with or without TLS.
+UniqueFd connect_idle(int port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+  return fd;
+}
+
+TEST_F(UiServerTest, StopEndsConnectionsInProgress) {
+  start();
+  UniqueFd idle = connect_idle(port_);
+  // The server has taken it once it answers a request on another connection.
+  EXPECT_EQ(status_line(http(port_, "GET / HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n")), "HTTP/1.1 200 OK");
+  auto t0 = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  char c;
+  EXPECT_LE(::read(idle.get(), &c, 1), 0) << "the idle connection was closed";
+}
+
 TEST(UiOptions, OtherHostsOnlyOverTls) {
   auto r = validate_options({"0.0.0.0:8443", "", "", ""});
   ASSERT_FALSE(r);
@@ -326,6 +355,12 @@ TEST_F(UiServerTest, TlsServesThePagesAndSecureCookies) {
   EXPECT_EQ(relayed.substr(relayed.size() - 2), "[]");
   // Plain HTTP on the TLS port gets nowhere.
   EXPECT_EQ(http(port_, "GET / HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n").find("200 OK"), std::string::npos);
+  // A client stuck in its handshake does not hold stop() up.
+  UniqueFd idle = connect_idle(port_);
+  EXPECT_EQ(status_line(https(port_, "GET / HTTP/1.1\r\nHost: " + host_ + "\r\n\r\n")), "HTTP/1.1 200 OK");
+  auto t0 = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
 
 TEST(UiTls, MismatchedOrMissingFilesAreRefusedAtStart) {
