@@ -51,6 +51,11 @@ struct DaemonConfig {
   std::string cni_cache_dir;
   std::string cri_stream_address = "127.0.0.1";
   int cri_stream_port = 0;
+  // The web dashboard (issue 16, docs/dashboard.md): off unless an address is
+  // given; other than loopback only with a TLS certificate and key.
+  std::string ui_addr;
+  std::string ui_tls_cert;
+  std::string ui_tls_key;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),
