@@ -87,7 +87,7 @@ Result<void> Agent::run() {
   if (!epoll_) return fail_errno("creating the epoll instance");
   int fl = ::fcntl(channel_fd_, F_GETFL);
   if (fl < 0 || ::fcntl(channel_fd_, F_SETFL, fl | O_NONBLOCK) != 0) return fail_errno("making the channel non-blocking");
-  ::mkdir(opts_.state_root.c_str(), 0700);
+  TRYV(mkdir_all(opts_.state_root));
   // Edge-triggered: a virtio-serial port without a host polls as hung up
   // until one connects; each connect, disconnect and arrival is one wake-up.
   epoll_event ev{};

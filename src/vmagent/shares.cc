@@ -11,6 +11,8 @@
 namespace berth::vmagent {
 namespace {
 
+}  // namespace
+
 Result<void> mkdir_all(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {
     if (i != path.size() && path[i] != '/') continue;
@@ -19,6 +21,8 @@ Result<void> mkdir_all(const std::string& path) {
   }
   return {};
 }
+
+namespace {
 
 void remove_at(int dirfd, const char* name) {
   if (::unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM)) return;

@@ -14,6 +14,8 @@ namespace berth::vmagent {
 Result<void> mount_share(const vmproto::Share& share);
 // Unmounts (lazily: a process may still hold a file) in reverse order.
 void unmount_shares(const std::vector<std::string>& targets);
+// mkdir -p (0755).
+Result<void> mkdir_all(const std::string& path);
 // rm -rf of an agent-owned state directory, staying on its file system.
 void remove_tree(const std::string& path);
 
