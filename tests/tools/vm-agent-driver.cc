@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -46,6 +47,7 @@ struct Options {
   std::vector<Share> shares;
   std::string volume_guest, volume_host;
   bool expect_other_kernel = false;
+  std::string nic_mac, nic_cidr, nic_gateway;  // --network MAC,CIDR,GATEWAY
   std::string crash_pidfile;  // QEMU's -pidfile: killed under a pending wait
   int timeout_s = 90;
 };
@@ -71,6 +73,12 @@ struct StreamState {
 class Client {
  public:
   explicit Client(UniqueFd fd, int timeout_s) : fd_(std::move(fd)), timeout_(timeout_s) {}
+  // A new connection (the host side restarted): fresh framing, a new Hello.
+  void replace(UniqueFd fd) {
+    fd_ = std::move(fd);
+    dec_ = FrameDecoder();
+    hello_.reset();
+  }
   int fd() const { return fd_.get(); }
   std::map<uint32_t, StreamState> streams;
 
@@ -156,6 +164,20 @@ class Client {
   std::map<uint64_t, Reply> replies_;
   std::optional<Hello> hello_;
 };
+
+Result<UniqueFd> connect_socket(const std::string& path, int timeout_s) {
+  auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  for (;;) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+    if (Clock::now() > deadline) return fail_errno("connecting to " + path);
+    // QEMU creates the socket as it starts: wait for the file, bounded.
+    ::usleep(20000);
+  }
+}
 
 json base_config(const Options& o, std::vector<std::string> args, bool tty) {
   json c = json::parse(runtime::default_spec_json(false));
@@ -299,6 +321,59 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
     check(s.exited && s.exited->exit_code == 42, "c3 exit code 42 after SIGTERM");
   }
 
+  // --- the guest's NIC, and a container in the guest's network namespace ------------------
+  if (!o.nic_mac.empty()) {
+    Interface nic{o.nic_mac, {o.nic_cidr}, 1500};
+    reply_ok(c.request("network", NetworkConfig{{nic}, {Route{"0.0.0.0/0", o.nic_gateway}}}.to_json()),
+             "network: " + o.nic_cidr + " via " + o.nic_gateway + " on " + o.nic_mac);
+    json cfg = base_config(o, {"/bin/sh", "-c", "ip -o -4 addr show; ip route show; ping -c 1 -W 10 " + o.nic_gateway}, false);
+    auto& ns = cfg["linux"]["namespaces"];
+    for (size_t i = 0; i < ns.size(); ++i)
+      if (ns[i].value("type", "") == "network") ns.erase(i--);
+    for (const char* set : {"bounding", "effective", "permitted"}) cfg["process"]["capabilities"][set].push_back("CAP_NET_RAW");
+    if (create_and_start(c, "c5", 6, cfg, false, std::nullopt, {})) {
+      wait_exit(c, 6, "c5");
+      auto& s = c.streams[6];
+      check(contains(s.out, "inet " + o.nic_cidr), "c5 sees the NIC's address " + o.nic_cidr, shown(s.out));
+      check(contains(s.out, "default via " + o.nic_gateway), "c5 sees the default route", shown(s.out));
+      check(s.exited && s.exited->exit_code == 0, "c5 pings the host end of the tap (" + o.nic_gateway + ")",
+            shown(s.out + s.err));
+      reply_ok(c.request("delete", ContainerRef{"c5"}.to_json()), "delete c5");
+    }
+  }
+
+  // --- the host goes away and comes back: the container keeps running -------------------------
+  // (After an exec: the agent's own pid namespace must be intact for this create.)
+  if (create_and_start(c, "c6", 7, base_config(o, {"/bin/sh", "-c", "echo started; exec sleep 1000"}, false), false,
+                       std::nullopt, {})) {
+    auto started = c.pump([&] { return contains(c.streams[7].out, "started\n"); });
+    check(started.has_value(), "c6 is running");
+    if (o.socket.empty()) {
+      reply_ok(c.request("signal", SignalProcess{7, SIGKILL, false}.to_json()), "signal KILL to c6");
+      wait_exit(c, 7, "c6");
+      auto& s = c.streams[7];
+      check(s.exited && s.exited->exit_code == 137 && s.exited->signal == SIGKILL, "c6 exit status 137 (SIGKILL)");
+      reply_ok(c.request("delete", ContainerRef{"c6"}.to_json()), "delete c6");
+    } else {
+      auto fd = connect_socket(o.socket, 30);
+      if (fd) {
+        c.replace(std::move(*fd));  // the old connection closes here
+        Hello mine;
+        mine.software = "vm-agent-driver (reconnected)";
+        (void)c.send(Frame::Hello, kControlStream, dump_json(mine.to_json()));
+        auto h = c.hello_reply();
+        check(h.has_value(), "the agent answers a new connection's hello", h ? "" : h.error().str());
+        reply_ok(c.request("signal", SignalProcess{7, SIGKILL, false}.to_json()), "signal KILL to c6 after reconnecting");
+        wait_exit(c, 7, "c6");
+        auto& s = c.streams[7];
+        check(s.exited && s.exited->exit_code == 137 && s.exited->signal == SIGKILL, "c6 exit status 137 (SIGKILL)");
+        reply_ok(c.request("delete", ContainerRef{"c6"}.to_json()), "delete c6");
+      } else {
+        check(false, "reconnect", fd.error().str());
+      }
+    }
+  }
+
   // --- errors -------------------------------------------------------------------------------
   auto bad = c.request("exec", json{{"container", "c3"}, {"stream", 9}, {"process", {{"args", json::array()}}}});
   check(bad && bad->error && bad->error->code == Errc::InvalidArgument, "exec without args is refused (InvalidArgument)");
@@ -329,24 +404,17 @@ void crash_test(Client& c, const Options& o) {
             std::to_string(s).substr(0, 5) + " s)");
 }
 
-Result<UniqueFd> connect_socket(const std::string& path, int timeout_s) {
-  auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
-  for (;;) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
-    if (Clock::now() > deadline) return fail_errno("connecting to " + path);
-    // QEMU creates the socket as it starts: wait for the file, bounded.
-    ::usleep(20000);
-  }
+std::vector<std::string> split_commas(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  for (std::string part; std::getline(ss, part, ',');) out.push_back(part);
+  return out;
 }
 
 int usage() {
   std::fprintf(stderr,
                "usage: vm-agent-driver (--socket PATH | --spawn-agent AGENT) --rootfs GUESTPATH [--share TAG:TARGET]...\n"
-               "         [--volume GUESTPATH=HOSTDIR] [--expect-other-kernel] [--crash-test QEMU_PIDFILE] [--timeout S]\n");
+               "         [--volume GUESTPATH=HOSTDIR] [--network MAC,CIDR,GW] [--expect-other-kernel] [--crash-test QEMU_PIDFILE] [--timeout S]\n");
   return 2;
 }
 
@@ -373,6 +441,13 @@ int main(int argc, char** argv) {
       o.volume_guest = v.substr(0, eq);
       o.volume_host = v.substr(eq + 1);
     } else if (a == "--expect-other-kernel") o.expect_other_kernel = true;
+    else if (a == "--network") {
+      auto parts = split_commas(val());
+      if (parts.size() != 3) return usage();
+      o.nic_mac = parts[0];
+      o.nic_cidr = parts[1];
+      o.nic_gateway = parts[2];
+    }
     else if (a == "--crash-test") o.crash_pidfile = val();
     else if (a == "--timeout") o.timeout_s = std::atoi(val().c_str());
     else return usage();
@@ -381,6 +456,7 @@ int main(int argc, char** argv) {
 
   UniqueFd fd;
   pid_t agent = 0;
+  std::string agent_state = "/run/berth-vm-driver-" + std::to_string(::getpid());
   if (!o.socket.empty()) {
     auto c = connect_socket(o.socket, 30);
     if (!c) {
@@ -394,9 +470,8 @@ int main(int argc, char** argv) {
     agent = ::fork();
     if (agent == 0) {
       ::dup2(sv[1], 3);
-      std::string state = "/run/berth-vm-driver-" + std::to_string(::getppid());
       ::execl(o.spawn_agent.c_str(), o.spawn_agent.c_str(), "--channel-fd", "3", "--runtime-root",
-              (state + "/runtime").c_str(), "--state-root", (state + "/state").c_str(), nullptr);
+              (agent_state + "/runtime").c_str(), "--state-root", (agent_state + "/state").c_str(), nullptr);
       ::_exit(127);
     }
     ::close(sv[1]);
@@ -430,6 +505,9 @@ int main(int argc, char** argv) {
     int st = 0;
     ::waitpid(agent, &st, 0);
     check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the agent exited 0");
+    // Deleted containers leave empty state directories only.
+    std::error_code ec;
+    std::filesystem::remove_all(agent_state, ec);
   }
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

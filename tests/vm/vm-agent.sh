@@ -5,14 +5,17 @@
 # busybox rootfs and a volume with virtiofsd, and drives the agent over the
 # virtio-serial port with tests/tools/vm-agent-driver: uname -r differs from
 # the host's, exit codes, stdout/stderr, stdin, a terminal and its resize, a
-# signal, exec, stats, pause/resume, a volume file seen on both sides, errors,
-# and shutdown (QEMU exits by itself). A second boot kills QEMU under a
+# signal, exec, stats, pause/resume, a volume file seen on both sides, the
+# guest's NIC (a tap) configured by the agent and used from a container, the
+# host reconnecting while a container runs, errors, and shutdown (QEMU exits
+# by itself). A second boot kills QEMU under a
 # pending wait: the driver must get an error, not hang. See docs/vm.md.
 #
 #   bash tests/vm/vm-agent.sh
 #
 # Knobs: BERTH_VM_AGENT, BERTH_VM_DRIVER (the built binaries), BERTH_VM_KERNEL,
-# BERTH_VM_ACCEL (tcg), BERTH_VM_KEEP=1 (keep the temp dir). A missing
+# BERTH_VM_ACCEL (tcg), BERTH_VM_TAP (t15a0) and BERTH_VM_NET (10.223.0, a /24
+# for the tap), BERTH_VM_KEEP=1 (keep the temp dir). A missing
 # prerequisite is a failure, never a skip.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,6 +25,10 @@ AGENT=${BERTH_VM_AGENT:-$REPO/build/cmd/berth-vm-agent/berth-vm-agent}
 DRIVER=${BERTH_VM_DRIVER:-$REPO/build/tests/tools/vm-agent-driver}
 ACCEL=${BERTH_VM_ACCEL:-tcg}
 VIRTIOFSD=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
+# The guest's NIC: a tap on this host, the guest at .2, the host end at .1.
+TAP=${BERTH_VM_TAP:-t15a0}
+NET=${BERTH_VM_NET:-10.223.0}
+MAC=52:54:00:15:a0:02
 
 die() { echo "vm.vm-agent: FAIL: $*" >&2; exit 1; }
 
@@ -31,7 +38,7 @@ die() { echo "vm.vm-agent: FAIL: $*" >&2; exit 1; }
 QEMU=$(command -v qemu-system-x86_64 || true)
 [[ -n "$QEMU" ]] || die "qemu-system-x86_64 not found: apt-get install qemu-system-x86 (scripts/setup.sh does)"
 [[ -x "$VIRTIOFSD" ]] || die "$VIRTIOFSD not found (Debian's qemu-system-x86 ships it)"
-for c in cpio modinfo timeout; do command -v "$c" >/dev/null || die "$c not found (scripts/setup.sh installs it)"; done
+for c in cpio modinfo timeout ip; do command -v "$c" >/dev/null || die "$c not found (scripts/setup.sh installs it)"; done
 
 T=$(mktemp -d /tmp/berth-vm-agent.XXXXXX)
 pids=()
@@ -41,6 +48,7 @@ cleanup() {
   for f in "$T"/*-qemu.pid; do [[ -s "$f" ]] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  ip link del "$TAP" 2>/dev/null || true
   if [[ "${BERTH_VM_KEEP:-}" == 1 ]]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -59,9 +67,15 @@ if [[ "$ACCEL" == tcg ]]; then
   APPEND+=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') no_timer_check"
 fi
 
-# boot NAME: virtiofsd for the rootfs and the volume, then QEMU in the background ($qemu_pid).
+ip link del "$TAP" 2>/dev/null || true  # a stale one from a killed run
+ip tuntap add dev "$TAP" mode tap || die "cannot create the tap $TAP"
+ip addr add "$NET.1/24" dev "$TAP"
+ip link set "$TAP" up
+
+# boot NAME [QEMU ARGS...]: virtiofsd for the rootfs and the volume, then QEMU in the background ($qemu_pid).
 boot() {
   local n=$1
+  shift
   "$VIRTIOFSD" --socket-path="$T/$n-fs0.sock" -o source="$T/rootfs" -o cache=none >"$T/$n-fs0.log" 2>&1 &
   pids+=($!)
   "$VIRTIOFSD" --socket-path="$T/$n-fs1.sock" -o source="$T/vol" -o cache=none >"$T/$n-fs1.log" 2>&1 &
@@ -79,7 +93,7 @@ boot() {
     -device virtserialport,chardev=agent,name=berth.agent \
     -chardev "socket,id=fs0,path=$T/$n-fs0.sock" -device vhost-user-fs-device,chardev=fs0,tag=rootfs \
     -chardev "socket,id=fs1,path=$T/$n-fs1.sock" -device vhost-user-fs-device,chardev=fs1,tag=vol0 \
-    </dev/null >"$T/$n-qemu.log" 2>&1 &
+    "$@" </dev/null >"$T/$n-qemu.log" 2>&1 &
   qemu_pid=$!
   pids+=($qemu_pid)
 }
@@ -87,10 +101,10 @@ boot() {
 SH=/run/berth-vm/shares
 start=$(date +%s)
 echo "vm.vm-agent: boot 1 ($ACCEL): the checks, then shutdown"
-boot one
+boot one -netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" -device "virtio-net-device,netdev=n0,mac=$MAC"
 set +e
 "$DRIVER" --socket "$T/one-agent.sock" --rootfs "$SH/rootfs" --share "rootfs:$SH/rootfs" --share "vol0:$SH/vol0" \
-  --volume "$SH/vol0=$T/vol" --expect-other-kernel --timeout 60 | tee "$T/one-driver.log"
+  --volume "$SH/vol0=$T/vol" --network "$MAC,$NET.2/24,$NET.1" --expect-other-kernel --timeout 60 | tee "$T/one-driver.log"
 drc=${PIPESTATUS[0]}
 wait "$qemu_pid"
 qrc=$?
