@@ -61,7 +61,7 @@ Result<vmproto::ContainerStats> container_stats_from(const nlohmann::json& raw) 
   if (auto it = raw.find("memory"); it != raw.end() && it->is_object()) {
     if (auto r = it->find("raw"); r != it->end() && r->is_object())
       for (const auto& [k, v] : r->items())
-        if (v.is_number_unsigned()) s.memory_stat[k] = v.get<uint64_t>();
+        if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0)) s.memory_stat[k] = v.get<uint64_t>();
   }
   s.pids_current = num(raw, {"pids", "current"});
   s.pids_limit = num(raw, {"pids", "limit"});
