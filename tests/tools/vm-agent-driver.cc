@@ -49,6 +49,8 @@ struct Options {
   bool expect_other_kernel = false;
   std::string nic_mac, nic_cidr, nic_gateway;  // --network MAC,CIDR,GATEWAY
   std::string crash_pidfile;  // QEMU's -pidfile: killed under a pending wait
+  bool boot_only = false;     // hello, QEMU's memory (with --qemu-pidfile), shutdown: for bench/
+  std::string qemu_pidfile;
   int timeout_s = 90;
 };
 
@@ -414,7 +416,8 @@ std::vector<std::string> split_commas(const std::string& v) {
 int usage() {
   std::fprintf(stderr,
                "usage: vm-agent-driver (--socket PATH | --spawn-agent AGENT) --rootfs GUESTPATH [--share TAG:TARGET]...\n"
-               "         [--volume GUESTPATH=HOSTDIR] [--network MAC,CIDR,GW] [--expect-other-kernel] [--crash-test QEMU_PIDFILE] [--timeout S]\n");
+               "         [--volume GUESTPATH=HOSTDIR] [--network MAC,CIDR,GW] [--expect-other-kernel] [--crash-test QEMU_PIDFILE] [--timeout S]\n"
+               "         [--boot-only [--qemu-pidfile QEMU_PIDFILE]]\n");
   return 2;
 }
 
@@ -449,10 +452,12 @@ int main(int argc, char** argv) {
       o.nic_gateway = parts[2];
     }
     else if (a == "--crash-test") o.crash_pidfile = val();
+    else if (a == "--boot-only") o.boot_only = true;
+    else if (a == "--qemu-pidfile") o.qemu_pidfile = val();
     else if (a == "--timeout") o.timeout_s = std::atoi(val().c_str());
     else return usage();
   }
-  if (o.rootfs.empty() || (o.socket.empty() == o.spawn_agent.empty())) return usage();
+  if ((o.rootfs.empty() && !o.boot_only) || (o.socket.empty() == o.spawn_agent.empty())) return usage();
 
   UniqueFd fd;
   pid_t agent = 0;
@@ -493,7 +498,17 @@ int main(int argc, char** argv) {
     if (!o.crash_pidfile.empty()) {
       crash_test(c, o);
     } else {
-      run_checks(c, o, *h);
+      if (!o.boot_only) run_checks(c, o, *h);
+      if (!o.qemu_pidfile.empty()) {
+        // QEMU's proportional set size with the guest idle at the agent's loop.
+        std::ifstream pf(o.qemu_pidfile);
+        pid_t qemu = 0;
+        pf >> qemu;
+        std::ifstream sm("/proc/" + std::to_string(qemu) + "/smaps_rollup");
+        std::string line;
+        while (std::getline(sm, line))
+          if (line.rfind("Pss:", 0) == 0) std::printf("# qemu %s\n", line.c_str());
+      }
       auto r = c.request("shutdown", json::object());
       reply_ok(r, "shutdown");
       auto eof = c.pump([] { return false; }, 60);
