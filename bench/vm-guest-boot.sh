@@ -24,7 +24,7 @@ for k in /boot/vmlinuz-*-cloud-amd64 /boot/vmlinuz-*[0-9]-amd64; do [[ -r $k ]] 
 append_extra=""
 if [[ "$ACCEL" == tcg ]]; then
   mhz=$(awk -F: '/^cpu MHz/{print $2; exit}' /proc/cpuinfo)
-  append_extra=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') no_timer_check"
+  append_extra=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') tsc=reliable no_timer_check"
 fi
 
 now() { date +%s.%N; }
