@@ -107,7 +107,8 @@ class Client {
       char buf[65536];
       ssize_t r = ::read(fd_.get(), buf, sizeof buf);
       if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return fail_errno("reading from the agent");
+      // A reset (QEMU killed with data in flight) ends the channel like EOF.
+      if (r < 0) return fail(Errc::Unavailable, std::string("the agent's channel failed: ") + std::strerror(errno));
       if (r == 0) return fail(Errc::Unavailable, "the agent's channel closed");
       dec_.feed(std::string_view(buf, static_cast<size_t>(r)));
     }
