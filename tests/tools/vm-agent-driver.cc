@@ -308,6 +308,16 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
             shown(s.out));
       check(s.err == "exec-err\n", "exec stderr", shown(s.err));
     }
+    json tproc = proc;
+    tproc["args"] = {"/bin/sh", "-c", "tty; stty size; exit 6"};
+    tproc["terminal"] = true;
+    auto te = c.request("exec", ExecProcess{"c3", 8, tproc, true, TtySize{30, 90}}.to_json());
+    if (reply_ok(te, "exec with a terminal in c3")) {
+      wait_exit(c, 8, "exec -t");
+      auto& s = c.streams[8];
+      check(contains(s.out, "/dev/pts/") && contains(s.out, "30 90"), "exec -t has a pty of 30x90", shown(s.out));
+      check(s.exited && s.exited->exit_code == 6, "exec -t exit code 6");
+    }
     auto st = c.request("stats", ContainerRef{"c3"}.to_json());
     if (reply_ok(st, "stats of c3")) {
       auto s = ContainerStats::from_json(st->result);
