@@ -243,8 +243,17 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
   std::string script =
       "echo \"kernel=$(uname -r)\"; echo \"host=$(hostname)\"; echo to-stderr >&2; read line; echo \"got=$line\"; ";
   if (!o.volume_guest.empty()) script += "echo \"vol=$(cat /vol/from-host)\"; echo from-guest > /vol/from-guest; ";
+  // The runtime library's defaults hold in the guest: no CAP_SYS_ADMIN (mount fails), and the
+  // config's seccomp filter (mkdir denied with EPERM).
+  script += "if mount -t tmpfs t /mnt 2>/dev/null; then echo mount=allowed; else echo mount=denied; fi; ";
+  script += "if mkdir /tmp/x 2>/dev/null; then echo mkdir=allowed; else echo mkdir=denied; fi; ";
   script += "exit 7";
-  if (create_and_start(c, "c1", 1, base_config(o, {"/bin/sh", "-c", script}, false), true, std::nullopt, o.shares)) {
+  json c1cfg = base_config(o, {"/bin/sh", "-c", script}, false);
+  c1cfg["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"architectures", {"SCMP_ARCH_X86_64"}},
+      {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
+  if (create_and_start(c, "c1", 1, c1cfg, true, std::nullopt, o.shares)) {
     (void)c.send(Frame::Stdin, 1, "hello vm\n");
     (void)c.send(Frame::StdinEof, 1, "");
     uint64_t wid = c.send_request("wait", WaitProcess{1}.to_json());
@@ -257,6 +266,8 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
     check(contains(s.out, "got=hello vm\n"), "c1 read its stdin", shown(s.out));
     check(s.err == "to-stderr\n", "c1 stderr relayed apart", shown(s.err));
     check(s.eof_before_exit, "c1 stdout and stderr EOF before Exited");
+    check(contains(s.out, "mount=denied\n"), "c1 cannot mount (no CAP_SYS_ADMIN)", shown(s.out));
+    check(contains(s.out, "mkdir=denied\n"), "c1's seccomp filter denies mkdir", shown(s.out));
     auto w = c.pump([&] { return c.has_reply(wid); });
     if (w) {
       Reply r = c.take_reply(wid);
