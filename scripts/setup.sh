@@ -18,7 +18,8 @@ TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc
            golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev
            python3-grpcio python3-grpc-tools python3-protobuf
            golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev python3-websocket
-           chromium chromium-driver python3-selenium firefox-esr)
+           chromium chromium-driver python3-selenium firefox-esr
+           linux-image-cloud-amd64 kmod)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
