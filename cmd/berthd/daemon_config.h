@@ -51,6 +51,9 @@ struct DaemonConfig {
   std::string cni_cache_dir;
   std::string cri_stream_address = "127.0.0.1";
   int cri_stream_port = 0;
+  // dockerd's --userns-remap: "default" (the berthremap user, made when
+  // missing), USER or USER:GROUP; empty: containers share the host's ids.
+  std::string userns_remap;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

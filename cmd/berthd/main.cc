@@ -17,6 +17,7 @@
 #include "cri_endpoint.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
+#include "idmap/remap.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
 
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   app.add_option("--cri-stream-port", cfg.cri_stream_port, "Port of the CRI streaming server (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  app.add_option("--userns-remap", cfg.userns_remap,
+                 "User/Group setting for user namespaces (default, USER or USER:GROUP)");
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -119,7 +122,7 @@ int main(int argc, char** argv) {
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
-                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port"}) {
+                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "userns-remap"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -188,6 +191,17 @@ int main(int argc, char** argv) {
   }
   ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   ecfg.push_compression_threads = cfg.push_compression_threads;
+  if (!cfg.userns_remap.empty()) {
+    auto remap = idmap::resolve_remap(cfg.userns_remap, idmap::system_remap_files());
+    if (!remap) {
+      log::error("{}", remap.error().str());
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + remap.error().str()) + 1;
+    }
+    log::info("userns-remap: containers' root is {}:{} ({}:{}) on the host", remap->root_uid(), remap->root_gid(),
+              remap->user, remap->group);
+    ecfg.userns_remap = std::move(*remap);
+  }
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
     log::error("starting: {}", eng.error().str());
@@ -205,6 +219,7 @@ int main(int argc, char** argv) {
   info.debug = cfg.debug;
   info.insecure_registries = cfg.insecure_registries;
   info.registry_mirrors = cfg.registry_mirrors;
+  info.userns_remap = ecfg.userns_remap.has_value();
   server::add_system_routes(router, e.system_backend(), info,
                             {&e.container_backend(), &e.image_backend(), &e.volume_backend(), &e.build_backend()});
   server::add_container_routes(router, e.container_backend());

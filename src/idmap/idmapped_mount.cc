@@ -25,6 +25,7 @@ Result<UniqueFd> make_userns(const Remap& remap) {
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
   if (pid < 0) return fail_errno("creating the userns-remap user namespace");
   if (pid == 0) {
+    ::close(pipefd[1]);  // else our own copy keeps the pipe open and read never ends
     char c;
     (void)!::read(pipefd[0], &c, 1);
     ::_exit(0);
