@@ -88,10 +88,10 @@ with open(os.path.join(d, "big"), "wb") as f:
 PY
 tar -C "$T/rootfs" -cf "$T/image.tar" .
 IMAGE_MB=$(du -sm "$T/rootfs" | cut -f1)
-ms() { python3 -c 'import sys,time; print(int(time.monotonic_ns()/1e6))'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # --- berthd: start time with and without remap, then a remapped daemon for the runs ---
-start_berthd() {  # start_berthd DATA [flags]: sets BERTHD_PID, prints the ms to READY
+start_berthd() {  # start_berthd DATA [flags]: sets BERTHD_PID and START_MS (spawn to READY)
   local data=$1 t0 line
   shift
   rm -f "$T/notify"; mkfifo "$T/notify"
@@ -102,17 +102,19 @@ start_berthd() {  # start_berthd DATA [flags]: sets BERTHD_PID, prints the ms to
   BERTHD_PID=$!
   read -r line <"$T/notify"
   [[ $line == READY ]] || { echo "berthd did not start: $line" >&2; exit 1; }
-  echo $(($(ms) - t0))
+  START_MS=$(($(ms) - t0))
 }
 echo '{}' >"$T/berthd.json"
 BERTH_START_PLAIN=() BERTH_START_REMAP=()
 for _ in 1 2 3; do
-  BERTH_START_PLAIN+=("$(start_berthd "$T/berth")")
+  start_berthd "$T/berth"
+  BERTH_START_PLAIN+=("$START_MS")
   stop_pid "$BERTHD_PID" berthd; BERTHD_PID=''
-  BERTH_START_REMAP+=("$(start_berthd "$T/berth" --userns-remap "$BUSER")")
+  start_berthd "$T/berth" --userns-remap "$BUSER"
+  BERTH_START_REMAP+=("$START_MS")
   stop_pid "$BERTHD_PID" berthd; BERTHD_PID=''
 done
-start_berthd "$T/berth" --userns-remap "$BUSER" >/dev/null
+start_berthd "$T/berth" --userns-remap "$BUSER"
 export DOCKER_HOST="unix://$T/berth.sock" DOCKER_CONFIG="$T/cli"
 mkdir -p "$T/cli"
 t0=$(ms); "$DOCKER_CLI" import "$T/image.tar" bench:img >/dev/null; BERTH_IMPORT=$(($(ms) - t0))
