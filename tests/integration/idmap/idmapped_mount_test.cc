@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 namespace berth::idmap {
@@ -106,6 +107,61 @@ TEST_F(IdmappedMount, FsIdsAreOnlyTheWorkersThread) {
   EXPECT_EQ(seen, kBase);
   std::ofstream(dir_ + "/after") << "x";
   EXPECT_EQ(owner(dir_ + "/after").first, 0u);
+}
+
+}  // namespace
+}  // namespace berth::idmap
+
+namespace berth::idmap {
+namespace {
+
+// The real system side of --userns-remap: useradd makes the user and its
+// group, /etc/passwd and /etc/group are read; the subordinate id files are
+// temp files here (the real ones are never touched), and the test user is
+// removed again.
+class SystemRemapFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::geteuid(), 0u) << "integration tests run as root";
+    char tmpl[] = "/tmp/berth-idmap-it-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    name_ = "berthremap-test-" + std::to_string(::getpid());
+  }
+  void TearDown() override {
+    std::system(("userdel " + name_ + " >/dev/null 2>&1").c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string dir_, name_;
+};
+
+TEST_F(SystemRemapFiles, UseraddThenRangesFromTheFiles) {
+  RemapFiles f = system_remap_files();
+  f.subuid = dir_ + "/subuid";
+  f.subgid = dir_ + "/subgid";
+  auto added = f.add_user(name_);
+  ASSERT_TRUE(added) << added.error().str();
+  auto passwd = f.read("/etc/passwd");
+  ASSERT_TRUE(passwd);
+  EXPECT_NE(passwd->find("\n" + name_ + ":"), std::string::npos);
+  EXPECT_NE(passwd->find(":/bin/false\n", passwd->find("\n" + name_ + ":")), std::string::npos);
+
+  auto missing = resolve_remap(name_, f);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("no subordinate uid ranges found for user " + name_ + " in " + f.subuid),
+            std::string::npos) << missing.error().message;
+
+  ASSERT_TRUE(f.write(f.subuid, name_ + ":3000000:65536\n"));
+  ASSERT_TRUE(f.write(f.subgid, name_ + ":3100000:65536\n"));
+  auto r = resolve_remap(name_ + ":" + name_, f);
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(r->root_uid(), 3000000u);
+  EXPECT_EQ(r->root_gid(), 3100000u);
+  // A second useradd of the same name fails with useradd's own words.
+  auto again = f.add_user(name_);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("useradd " + name_ + " failed"), std::string::npos) << again.error().message;
 }
 
 }  // namespace
