@@ -2,6 +2,7 @@
 
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -22,7 +23,12 @@ Result<std::unique_ptr<UsernsRemapView>> UsernsRemapView::open(const idmap::Rema
   std::error_code ec;
   std::filesystem::create_directories(view_dir, ec);
   if (ec) return fail(Errc::Internal, "creating " + view_dir + ": " + ec.message());
-  ::chmod(view_dir.c_str(), 0700);
+  // Through the view the store's root is the range's first id: only a
+  // directory of the host's root above it keeps that id (an escaped
+  // container's root) away from every image's layers.
+  std::string parent = std::filesystem::path(view_dir).parent_path().string();
+  if (::chown(parent.c_str(), 0, 0) != 0 || ::chmod(parent.c_str(), 0700) != 0)
+    return fail_errno("making " + parent + " the host root's alone");
   // A view a crashed daemon left: detached, its overlays keep working.
   while (::umount2(view_dir.c_str(), MNT_DETACH) == 0) {
   }

@@ -133,6 +133,13 @@ else
   expect_match "with --userns=host the same call gets past the capability check" 'No such file or directory' "$ERR$OUT"
 fi
 
+# The idmapped view of the image store shows it as the range's: only the
+# host's root may reach it, so an escaped container root (uid B) cannot.
+expect_eq "the store's idmapped view sits in a directory of the host root alone" "700 0" \
+  "$(stat -c '%a %u' "$T/exec/userns-remap")"
+capture setpriv --reuid="$B" --regid="$B" --clear-groups ls "$T/exec/userns-remap/snapshots"
+expect_match "uid B cannot reach the store's idmapped view" 'Permission denied' "$ERR"
+
 # --- volumes and binds ---
 docker "${RUN[@]}" --rm -v e2e-vol:/data busybox:latest sh -c 'touch /data/by-root; touch /data/by-1000; chown 1000:1000 /data/by-1000; ls -lnd /data'
 expect_match "a new named volume is the container root's inside" '^d[rwx-]{9} +[0-9]+ +0 +0 ' "$OUT"
