@@ -27,7 +27,8 @@ Result<UniqueFd> make_userns(const Remap& remap) {
   if (pid == 0) {
     ::close(pipefd[1]);  // else our own copy keeps the pipe open and read never ends
     char c;
-    (void)!::read(pipefd[0], &c, 1);
+    while (::read(pipefd[0], &c, 1) < 0 && errno == EINTR) {
+    }
     ::_exit(0);
   }
   auto reap = [&] {
@@ -74,8 +75,12 @@ Result<void> with_fs_ids(uint32_t uid, uint32_t gid, const std::function<Result<
     ::setfsuid(uid);
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2]{};
-    if (::syscall(SYS_capget, &hdr, data) != 0 || (data[0].effective = data[0].permitted, data[1].effective = data[1].permitted,
-                                                    ::syscall(SYS_capset, &hdr, data) != 0)) {
+    if (::syscall(SYS_capget, &hdr, data) != 0) {
+      result = fail_errno("reading the capabilities of a thread with the container's ids");
+      return;
+    }
+    for (auto& d : data) d.effective = d.permitted;
+    if (::syscall(SYS_capset, &hdr, data) != 0) {
       result = fail_errno("keeping the capabilities of a thread with the container's ids");
       return;
     }
