@@ -99,6 +99,11 @@ expect_match "exec: chown to 1000 inside" ' 1000 +1000 ' "$OUT"
 expect_eq "the host sees B+1000 through the container's root" "$((B + 1000)) $((B + 1000))" \
   "$(stat -c '%u %g' "/proc/$SPID/root/made-by-exec")"
 
+SLEEPER_HOSTNAME=$(cat "/proc/$SPID/root/etc/hostname")
+docker "${RUN[@]}" --rm --network container:e2e-sleeper busybox:latest sh -c 'id -u; hostname'
+expect_eq "--network container:NAME: remapped, with the other container's network and name" \
+  "$(printf '0\n%s' "$SLEEPER_HOSTNAME")" "$OUT"
+
 # --- escapes ---
 check "the sleeper runs on the host" "no 'sleep 31415' process" bash -c "pgrep -f '^sleep 31415$' >/dev/null"
 docker "${RUN[@]}" --rm busybox:latest sh -c 'ps -o args | grep -c "sleep 3141[5]"; ls /proc/'"$SPID"' 2>&1 | head -1'
