@@ -124,6 +124,12 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 65535)
         return wrong("a port number from 0 (any free port) to 65535");
       cfg.cri_stream_port = val.get<int>();
+    } else if (key == "ui-addr") {
+      TRYV(string(cfg.ui_addr));
+    } else if (key == "ui-tls-cert") {
+      TRYV(string(cfg.ui_tls_cert));
+    } else if (key == "ui-tls-key") {
+      TRYV(string(cfg.ui_tls_key));
     } else {
       return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
                                              " has a directive berthd does not know: " + key);

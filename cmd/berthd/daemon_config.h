@@ -54,6 +54,11 @@ struct DaemonConfig {
   // dockerd's --userns-remap: "default" (the berthremap user, made when
   // missing), USER or USER:GROUP; empty: containers share the host's ids.
   std::string userns_remap;
+  // The web dashboard (issue 16, docs/dashboard.md): off unless an address is
+  // given; other than loopback only with a TLS certificate and key.
+  std::string ui_addr;
+  std::string ui_tls_cert;
+  std::string ui_tls_key;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),
