@@ -118,6 +118,8 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       TRYV(string(cfg.cni_cache_dir));
     } else if (key == "cri-stream-address") {
       TRYV(string(cfg.cri_stream_address));
+    } else if (key == "userns-remap") {
+      TRYV(string(cfg.userns_remap));
     } else if (key == "cri-stream-port") {
       if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 65535)
         return wrong("a port number from 0 (any free port) to 65535");

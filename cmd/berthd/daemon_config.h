@@ -51,6 +51,9 @@ struct DaemonConfig {
   std::string cni_cache_dir;
   std::string cri_stream_address = "127.0.0.1";
   int cri_stream_port = 0;
+  // dockerd's --userns-remap: "default" (the berthremap user, made when
+  // missing), USER or USER:GROUP; empty: containers share the host's ids.
+  std::string userns_remap;
   // The web dashboard (issue 16, docs/dashboard.md): off unless an address is
   // given; other than loopback only with a TLS certificate and key.
   std::string ui_addr;

@@ -17,6 +17,7 @@
 #include "cri_endpoint.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
+#include "idmap/remap.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
 #include "ui/server.h"
@@ -110,6 +111,8 @@ int main(int argc, char** argv) {
   app.add_option("--cri-stream-port", cfg.cri_stream_port, "Port of the CRI streaming server (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  app.add_option("--userns-remap", cfg.userns_remap,
+                 "User/Group setting for user namespaces (default, USER or USER:GROUP)");
   app.add_option("--ui-addr", cfg.ui_addr, "Serve the web dashboard on this HOST:PORT (off when empty; loopback unless TLS)");
   app.add_option("--ui-tls-cert", cfg.ui_tls_cert, "The dashboard's TLS certificate (PEM); needed for a non-loopback --ui-addr");
   app.add_option("--ui-tls-key", cfg.ui_tls_key, "The dashboard's TLS private key (PEM)");
@@ -124,7 +127,7 @@ int main(int argc, char** argv) {
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
                           "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "ui-addr",
-                          "ui-tls-cert", "ui-tls-key"}) {
+                          "ui-tls-cert", "ui-tls-key", "userns-remap"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -195,6 +198,17 @@ int main(int argc, char** argv) {
   }
   ecfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   ecfg.push_compression_threads = cfg.push_compression_threads;
+  if (!cfg.userns_remap.empty()) {
+    auto remap = idmap::resolve_remap(cfg.userns_remap, idmap::system_remap_files());
+    if (!remap) {
+      log::error("{}", remap.error().str());
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + remap.error().str()) + 1;
+    }
+    log::info("userns-remap: containers' root is {}:{} ({}:{}) on the host", remap->root_uid(), remap->root_gid(),
+              remap->user, remap->group);
+    ecfg.userns_remap = std::move(*remap);
+  }
   auto eng = engine::Engine::open(ecfg);
   if (!eng) {
     log::error("starting: {}", eng.error().str());
@@ -212,6 +226,7 @@ int main(int argc, char** argv) {
   info.debug = cfg.debug;
   info.insecure_registries = cfg.insecure_registries;
   info.registry_mirrors = cfg.registry_mirrors;
+  info.userns_remap = ecfg.userns_remap.has_value();
   server::add_system_routes(router, e.system_backend(), info,
                             {&e.container_backend(), &e.image_backend(), &e.volume_backend(), &e.build_backend()});
   server::add_container_routes(router, e.container_backend());

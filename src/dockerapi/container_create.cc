@@ -125,7 +125,7 @@ Result<void> refuse_unsupported(const FieldReader& hc) {
   if (auto v = TRY(hc.string("VolumeDriver")); !v.empty() && v != "local")
     return invalid("volume driver " + v + " is not supported: berth has the local driver only");
   if (auto v = TRY(hc.string("UsernsMode")); !v.empty() && v != "host")
-    return invalid(hc.field("UsernsMode") + " " + v + " is not supported by berth yet");
+    return invalid("invalid USER mode: " + v + " (berth knows \"host\", or none for the daemon's userns-remap)");
   if (auto v = TRY(hc.string("Isolation")); !v.empty() && v != "default")
     return invalid("invalid isolation: " + v + " (on Linux only \"default\")");
   if (!TRY(hc.string("Cgroup")).empty()) return invalid(hc.field("Cgroup") + " is not supported by berth yet");
@@ -232,6 +232,7 @@ Result<model::HostConfig> parse_host_config(const FieldReader& r, bool refuse_un
   h.uts_mode = TRY(model::NamespaceMode::parse(TRY(r.string("UTSMode")), Of::Uts));
   h.oom_score_adj = static_cast<int>(TRY(r.int64("OomScoreAdj")));
   h.privileged = TRY(r.boolean("Privileged"));
+  h.userns_host = TRY(r.string("UsernsMode")) == "host";
   h.publish_all_ports = TRY(r.boolean("PublishAllPorts"));
   h.readonly_rootfs = TRY(r.boolean("ReadonlyRootfs"));
   h.init = TRY(r.opt_bool("Init"));

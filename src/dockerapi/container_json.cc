@@ -263,7 +263,7 @@ json render_host_config(const model::HostConfig& h) {
             {"ReadonlyRootfs", h.readonly_rootfs},
             {"SecurityOpt", strings_or_null(h.security_opt)},
             {"UTSMode", h.uts_mode.str()},
-            {"UsernsMode", ""},
+            {"UsernsMode", h.userns_host ? "host" : ""},
             {"ShmSize", h.shm_size},
             {"Runtime", h.runtime},
             {"ConsoleSize", console},

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -31,6 +32,7 @@
 #include "engine/health/monitor.h"
 #include "engine/networks/attacher.h"
 #include "engine/rootfs.h"
+#include "idmap/remap.h"
 #include "metadata/container_store.h"
 #include "specgen/specgen.h"
 #include "task/task.h"
@@ -49,6 +51,7 @@ struct ContainerServiceConfig {
   std::string default_runtime = "berth";
   std::string log_driver = "json-file";      // the daemon's default (daemon.json log-driver)
   std::map<std::string, std::string> log_options;  // and its options (log-opts)
+  std::optional<idmap::Remap> userns_remap;  // --userns-remap: containers' ids unless UsernsMode=host
 };
 
 struct ContainerServiceDeps {
@@ -166,6 +169,11 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   std::string bundle_dir(const std::string& id) const;
   std::string container_dir(const std::string& id) const;
   std::string rootfs_dir(const std::string& id) const;
+  // The daemon's remap when this container lives in it: Docker's front end
+  // (the CRI's pods set their own namespaces), not UsernsMode=host.
+  const idmap::Remap* remap_of(const model::ContainerSpec& spec) const {
+    return cfg_.userns_remap && !spec.host.userns_host && spec.ns.empty() ? &*cfg_.userns_remap : nullptr;
+  }
   std::string sandbox_path(const std::string& id) const;
   Result<void> write_etc_files(const Container& c, bool in_place = false);
   model::ContainerInfo info_of(const Container& c);  // mu_ held

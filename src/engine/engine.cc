@@ -49,7 +49,13 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   e->networks_ = TRY_CTX(NetworkService::open(ncfg, [self] { return self->containers_ ? self->containers_->network_views() : std::vector<NetworkContainerView>{}; }),
                          "setting up networks");
   e->attacher_ = std::make_unique<ServiceAttacher>(*e->networks_);
-  e->rootfs_ = std::make_unique<ImageRootfs>(*e->images_, e->image_mu_);
+  auto rootfs = std::make_unique<ImageRootfs>(*e->images_, e->image_mu_);
+  if (cfg.userns_remap) {
+    e->remap_view_ = TRY(UsernsRemapView::open(*cfg.userns_remap, cfg.data_root + "/snapshots",
+                                               cfg.exec_root + "/userns-remap/snapshots"));
+    rootfs->set_remap_view(e->remap_view_.get());
+  }
+  e->rootfs_ = std::move(rootfs);
 
   task::ShimTaskRuntimeConfig shim;
   shim.shim_binary = cfg.shim_path;
@@ -68,6 +74,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   ccfg.default_runtime = default_runtime;
   ccfg.log_driver = cfg.log_driver;
   ccfg.log_options = cfg.log_options;
+  ccfg.userns_remap = cfg.userns_remap;
   ContainerServiceDeps deps;
   deps.store = e->store_.get();
   deps.rootfs = e->rootfs_.get();
@@ -76,6 +83,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   deps.events = &e->events_;
   for (auto& [name, r] : e->runtimes_) deps.runtimes[name] = r.get();
   deps.host = host_info();
+  deps.host.userns_remap = cfg.userns_remap.has_value();
   e->containers_ = TRY(ContainerService::open(std::move(ccfg), std::move(deps)));
 
   e->volumes_->set_in_use([self](const std::string& name) { return self->containers_->volume_users(name); });

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "backend/volumes.h"
 #include "base/error.h"
 #include "engine/events.h"
+#include "idmap/remap.h"
 
 namespace berth::image {
 class ImageService;
@@ -41,6 +43,7 @@ class NetworkService;
 class ImageBackend;
 class NetworkAttacher;
 class RootfsProvider;
+class UsernsRemapView;
 
 struct EngineConfig {
   std::string data_root = "/var/lib/berth";  // images, container records, logs
@@ -63,6 +66,8 @@ struct EngineConfig {
   std::vector<std::string> registry_config_dirs = {"/etc/berth/certs.d"};
   int max_concurrent_downloads = 3;
   unsigned push_compression_threads = 0;  // daemon.json "push-compression-threads"; 0: the cores
+  // --userns-remap (resolved): containers get a user namespace with these ids.
+  std::optional<idmap::Remap> userns_remap;
 };
 
 class Engine {
@@ -102,6 +107,7 @@ class Engine {
   std::unique_ptr<volume::VolumeService> volumes_;
   std::unique_ptr<NetworkService> networks_;
   std::unique_ptr<NetworkAttacher> attacher_;
+  std::unique_ptr<UsernsRemapView> remap_view_;
   std::unique_ptr<RootfsProvider> rootfs_;
   std::map<std::string, std::unique_ptr<task::TaskRuntime>> runtimes_;
   std::unique_ptr<ContainerService> containers_;

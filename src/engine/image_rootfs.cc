@@ -13,6 +13,7 @@
 #include "image/media_types.h"
 #include "image/reference.h"
 #include "layer/layer.h"
+#include "idmap/idmapped_mount.h"
 #include "snapshot/mount.h"
 
 namespace berth::engine {
@@ -50,6 +51,41 @@ Result<void> ImageRootfs::mount(const std::string& key, const std::string& targe
     mounts = TRY(images_.snapshots().mounts(key));
   }
   return snapshot::mount_all(mounts, target);
+}
+
+Result<void> ImageRootfs::mount_remapped(const std::string& key, const std::string& target) {
+  if (!remap_view_) return fail(Errc::Unsupported, "this daemon runs without userns-remap");
+  std::vector<snapshot::Mount> mounts;
+  {
+    std::lock_guard lk(mu_);
+    mounts = TRY(images_.snapshots().mounts(key));
+  }
+  const UsernsRemapView& v = *remap_view_;
+  for (auto& m : mounts) {
+    // Relative layer paths resolve from chdir; absolute ones are moved by hand.
+    if (!m.chdir.empty()) m.chdir = v.in_view(m.chdir);
+    if (!m.source.empty() && m.source.front() == '/') m.source = v.in_view(m.source);
+    for (auto& o : m.options) {
+      auto eq = o.find('=');
+      if (eq == std::string::npos) continue;
+      std::string rebuilt = o.substr(0, eq + 1);
+      std::string value = o.substr(eq + 1);
+      size_t pos = 0;
+      while (pos <= value.size()) {  // lowerdir=a:b:c
+        auto colon = value.find(':', pos);
+        std::string part = value.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+        rebuilt += (pos ? ":" : "") + (part.starts_with('/') ? v.in_view(part) : part);
+        if (colon == std::string::npos) break;
+        pos = colon + 1;
+      }
+      o = rebuilt;
+    }
+  }
+  // overlayfs records its mounter's ids for its work directory: they must be
+  // representable through the idmapped layers, so the mount is made as the
+  // remapped root.
+  return idmap::with_fs_ids(v.remap().root_uid(), v.remap().root_gid(),
+                            [&]() -> Result<void> { return snapshot::mount_all(mounts, target); });
 }
 
 void ImageRootfs::unmount(const std::string& target) {

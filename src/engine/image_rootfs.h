@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine/rootfs.h"
+#include "engine/userns_remap.h"
 #include "image/service.h"
 
 namespace berth::engine {
@@ -17,6 +18,9 @@ class ImageRootfs : public RootfsProvider {
   Result<ImageDefaults> resolve_image(const std::string& ref) override;
   Result<void> prepare(const std::string& image_id, const std::string& key) override;
   Result<void> mount(const std::string& key, const std::string& target) override;
+  Result<void> mount_remapped(const std::string& key, const std::string& target) override;
+  // Remapped mounts come from this view of the snapshot store (owned by the engine).
+  void set_remap_view(const UsernsRemapView* view) { remap_view_ = view; }
   void unmount(const std::string& target) override;
   Result<void> remove(const std::string& key) override;
   std::optional<int64_t> usage(const std::string& key) override;
@@ -27,6 +31,7 @@ class ImageRootfs : public RootfsProvider {
  private:
   image::ImageService& images_;
   std::mutex& mu_;
+  const UsernsRemapView* remap_view_ = nullptr;
 };
 
 }  // namespace berth::engine

@@ -41,6 +41,13 @@ class RootfsProvider {
   // A writable snapshot `key` over the image.
   virtual Result<void> prepare(const std::string& image_id, const std::string& key) = 0;
   virtual Result<void> mount(const std::string& key, const std::string& target) = 0;
+  // The same seen through the daemon's userns-remap: files show as the
+  // remapped ids and what the remapped root writes lands unshifted on disk.
+  virtual Result<void> mount_remapped(const std::string& key, const std::string& target) {
+    (void)key;
+    (void)target;
+    return fail(Errc::Unsupported, "this daemon runs without userns-remap");
+  }
   virtual void unmount(const std::string& target) = 0;
   virtual Result<void> remove(const std::string& key) = 0;  // NotFound when there is none
   virtual std::optional<int64_t> usage(const std::string& key) = 0;  // bytes of the writable layer

@@ -18,6 +18,7 @@
 #include "engine/health/rules.h"
 #include "engine/socket_io.h"
 #include "engine/task_events.h"
+#include "idmap/idmapped_mount.h"
 #include "layer/resolver.h"
 #include "volume/service.h"
 
@@ -150,10 +151,25 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
         c->published = std::move(joined.published);
       }
     }
-    if (!net_owner && !joins_path) TRYV(write_etc_files(*c));
+    const idmap::Remap* remap = remap_of(spec);
+    if (!net_owner && !joins_path) {
+      TRYV(write_etc_files(*c));
+      // The remapped root may edit its /etc/hosts, as Docker lets it.
+      if (remap)
+        for (const auto* f : {&c->hostname_path, &c->hosts_path, &c->resolv_conf_path})
+          if (::chown(f->c_str(), remap->root_uid(), remap->root_gid()) != 0)
+            return fail_errno("giving " + *f + " to the remapped root");
+    }
     ::mkdir(rootfs.c_str(), 0755);
-    TRYV_CTX(deps_.rootfs->mount(c->id, rootfs), "mounting the filesystem of container " + c->id);
-    TRYV(ensure_workdir(rootfs, spec.config.working_dir));
+    if (remap) {
+      TRYV_CTX(deps_.rootfs->mount_remapped(c->id, rootfs), "mounting the filesystem of container " + c->id);
+      // Through the idmapped layers only the remapped ids can create files.
+      TRYV(idmap::with_fs_ids(remap->root_uid(), remap->root_gid(),
+                              [&] { return ensure_workdir(rootfs, spec.config.working_dir); }));
+    } else {
+      TRYV_CTX(deps_.rootfs->mount(c->id, rootfs), "mounting the filesystem of container " + c->id);
+      TRYV(ensure_workdir(rootfs, spec.config.working_dir));
+    }
     specgen::SpecInput in;
     in.config = spec.config;
     in.host_config = spec.host;
@@ -170,6 +186,10 @@ Result<void> ContainerService::start_locked(const std::shared_ptr<Container>& c)
     in.netns_mode = netns_mode;
     in.host = deps_.host;
     in.extra_mounts = TRY(prepare_mounts(c));
+    if (remap) {
+      for (const auto& m : remap->uids) in.uid_mappings.push_back({m.container_id, m.host_id, m.size});
+      for (const auto& m : remap->gids) in.gid_mappings.push_back({m.container_id, m.host_id, m.size});
+    }
     auto oci = TRY(specgen::build_spec(in));
     TRYV(write_file_atomic(bundle + "/config.json", oci.dump(), 0600, false));
 

@@ -59,6 +59,11 @@ Result<UniqueFd> open_container_root(const std::string& rootfs);
 // HEAD /containers/{id}/archive. NotFound when the path does not exist.
 Result<PathStat> stat_path(int root, const std::string& path);
 
+// Host ids -> the ids a tar shows (userns-remap: the container's own); or
+// the reverse when extracting, failing for ids the container cannot own.
+using OwnerOut = std::function<Owner(Owner)>;
+using OwnerIn = std::function<Result<Owner>(Owner)>;
+
 // Receives the tar stream piece by piece; an error stops the archive.
 using TarSink = std::function<Result<void>(std::string_view)>;
 
@@ -75,6 +80,8 @@ class PathArchive {
   const PathStat& stat() const { return stat_; }
   // Streams the tar to sink without holding more than a block in memory.
   Result<void> write(const TarSink& sink);
+  // Owners written as map(st_uid, st_gid) instead of the host's ids.
+  void set_owner_map(OwnerOut map) { owner_map_ = std::move(map); }
 
  private:
   PathArchive() = default;
@@ -82,6 +89,7 @@ class PathArchive {
   UniqueFd dir_;       // the directory holding the source, or the source directory itself
   std::string leaf_;   // the source's name in dir_; "" when dir_ is the source
   std::string entry_name_;  // what the source's own entry is called in the tar
+  OwnerOut owner_map_;
 };
 
 // open() + write() in one go.
@@ -95,6 +103,8 @@ struct ExtractOptions {
   // ids, see lookup_user). Unset: each entry keeps the uid/gid in the tar,
   // as Docker's daemon does; directories the tar implies are root's.
   std::optional<Owner> owner;
+  // Applied to each entry's own uid/gid (not to `owner`, given in host ids).
+  OwnerIn map_owner;
 };
 
 // Reads up to len bytes of the tar into buf; 0 at the end.

@@ -67,6 +67,7 @@ Result<void> extract(int root, const std::string& dest_dir, const ExtractOptions
   EntryWriter writer(root, EntryPolicy{.base = join(d.parts, "/"),
                                        .clamp_dotdot = true,
                                        .owner = options.owner,
+                                       .map_owner = options.map_owner,
                                        .no_overwrite_dir_non_dir = options.no_overwrite_dir_non_dir,
                                        .refuse_symlinks_leaving_base = true,
                                        .naming = {"archive", show(d.parts)}});

@@ -30,7 +30,7 @@ struct EntryFree {
 
 class TarWriter {
  public:
-  explicit TarWriter(const TarSink& sink) : sink_(sink) {}
+  TarWriter(const TarSink& sink, const OwnerOut& owner_map) : sink_(sink), owner_map_(owner_map) {}
 
   Result<void> open() {
     a_.reset(archive_write_new());
@@ -70,8 +70,10 @@ class TarWriter {
     std::string entry_name = dir ? tar_name + "/" : tar_name;
     archive_entry_set_pathname(e.get(), entry_name.c_str());
     archive_entry_set_mode(e.get(), st.st_mode);
-    archive_entry_set_uid(e.get(), st.st_uid);
-    archive_entry_set_gid(e.get(), st.st_gid);
+    Owner owner{st.st_uid, st.st_gid};
+    if (owner_map_) owner = owner_map_(owner);
+    archive_entry_set_uid(e.get(), owner.uid);
+    archive_entry_set_gid(e.get(), owner.gid);
     archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, 0);  // whole seconds, as Docker writes
     archive_entry_set_size(e.get(), 0);
     if (!dir && st.st_nlink > 1) {
@@ -156,6 +158,7 @@ class TarWriter {
 
   static constexpr size_t kChunk = 256 * 1024;
   const TarSink& sink_;
+  const OwnerOut& owner_map_;
   std::unique_ptr<archive, ArchiveFree> a_;
   std::optional<Error> sink_error_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first name of each multiply-linked inode
@@ -182,7 +185,7 @@ Result<PathArchive> PathArchive::open(int root, const std::string& path) {
 }
 
 Result<void> PathArchive::write(const TarSink& sink) {
-  TarWriter w(sink);
+  TarWriter w(sink, owner_map_);
   TRYV(w.open());
   if (leaf_.empty())
     TRYV(w.add_dir(dir_.get(), entry_name_));

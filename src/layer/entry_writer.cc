@@ -52,6 +52,10 @@ Result<std::string> EntryWriter::admit(archive_entry* e) {
     if (total_ > policy_.max_total_size)
       return n.refuse(*path, n.noun + " size exceeds the limit of " + std::to_string(policy_.max_total_size));
   }
+  // An owner that cannot be mapped refuses the entry before anything of it is written.
+  if (policy_.map_owner && !policy_.owner && is_root_)
+    TRYV_CTX(policy_.map_owner(Owner{static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))}),
+             n.entry(*path));
   return std::move(*path);
 }
 
@@ -107,6 +111,7 @@ Result<void> EntryWriter::metadata(archive_entry* e, int pfd, const std::string&
   std::optional<Owner> owner = policy_.owner;
   if (!owner && is_root_)
     owner = Owner{static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))};
+  if (owner && !policy_.owner && policy_.map_owner) owner = TRY_CTX(policy_.map_owner(*owner), n.entry(path));
   // Owner before mode (chown clears setuid) and before xattrs (it clears security.capability).
   if (owner) {
     int r = fd >= 0 ? ::fchown(fd, owner->uid, owner->gid)

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <functional>
 #include <vector>
 
 #include "base/error.h"
@@ -46,6 +47,9 @@ struct EntryPolicy {
   // (docker cp -a). Unset: each entry keeps the tar's uid/gid when we run as
   // root, and implied directories are ours.
   std::optional<Owner> owner;
+  // Applied to the tar's uid/gid when they are kept (userns-remap: the
+  // container's ids -> the host's); an error refuses the entry.
+  std::function<Result<Owner>(Owner)> map_owner;
   // Docker's noOverwriteDirNonDir: refuse to replace a directory with a
   // non-directory or the reverse (instead of replacing).
   bool no_overwrite_dir_non_dir = false;

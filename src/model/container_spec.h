@@ -136,6 +136,8 @@ struct HostConfig {
   NamespaceMode ipc_mode, pid_mode, uts_mode;
   int oom_score_adj = 0;
   bool privileged = false, publish_all_ports = false, readonly_rootfs = false;
+  // UsernsMode "host": no user namespace under the daemon's userns-remap.
+  bool userns_host = false;
   std::optional<bool> init;
   std::vector<std::string> security_opt;
   StringMap tmpfs;    // destination -> "size=64m,exec"

@@ -81,7 +81,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostConfig, binds, log_config, n
                                                 extra_hosts, group_add, ipc_mode, pid_mode, uts_mode,
                                                 oom_score_adj, privileged, publish_all_ports, readonly_rootfs,
                                                 init, security_opt, tmpfs, sysctls, shm_size, runtime,
-                                                resources, mounts, masked_paths, readonly_paths, devices)
+                                                resources, mounts, masked_paths, readonly_paths, devices,
+                                                userns_host)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRequest, aliases, ipv4_address, links, driver_options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, config, host, endpoints, ns)
 

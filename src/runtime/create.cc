@@ -152,6 +152,21 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
   UniqueFd parent_end(sv[0]), child_end(sv[1]);
 
   TRYV(prepare_runtime_namespaces(s));
+  // Namespaces the new user namespace's child cannot join itself: this
+  // thread joins them for the clone and goes back to its own after it.
+  std::vector<std::pair<int, UniqueFd>> own_namespaces;
+  auto go_home = [&] {
+    for (auto it = own_namespaces.rbegin(); it != own_namespaces.rend(); ++it) (void)::setns(it->second.get(), it->first);
+    own_namespaces.clear();
+  };
+  auto go_home_on_error = Defer(go_home);
+  for (const auto& [type, fd] : plan.parent_joins) {
+    const char* name = type == CLONE_NEWNET ? "net" : type == CLONE_NEWIPC ? "ipc" : type == CLONE_NEWUTS ? "uts" : "cgroup";
+    UniqueFd mine(::open((std::string("/proc/thread-self/ns/") + name).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!mine) return fail_errno(std::string("opening this thread's ") + name + " namespace");
+    if (::setns(fd.get(), type) != 0) return fail_errno(std::string("linux.namespaces: joining the ") + name + " namespace given by path");
+    own_namespaces.emplace_back(type, std::move(mine));
+  }
   std::vector<uint64_t> mounts_before;
   if (plan.rootfs.shared_mount_ns) mounts_before = TRY(mount_ids());
   int pidfd = -1;
@@ -165,6 +180,7 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
     parent_end.reset();
     container_init(plan, child_end.get());
   }
+  go_home();
   Launched out{pid, UniqueFd(pidfd), {}};
   child_end.reset();
   join = CgroupJoin{};
@@ -175,6 +191,10 @@ Result<Launched> launch(const RuntimeContext& ctx, const CreateOptions& opts, co
       if (auto added = mounts_added_under(st.rootfs, mounts_before)) unmount_all(*added);
   });
   if (plan.new_user_ns) TRYV(write_id_maps(pid, s));
+  if (plan.process.oom_score_adj_by_parent)
+    TRYV_CTX(write_existing("/proc/" + std::to_string(pid) + "/oom_score_adj",
+                            std::to_string(*plan.process.oom_score_adj_by_parent)),
+             "setting oomScoreAdj");
   // A failed send means the child has exited: its error record is read below.
   sync_send(parent_end.get(), SyncType::Go);
 

@@ -70,10 +70,30 @@ Result<std::vector<NsFd>> open_namespaces(pid_t pid, UniqueFd& pidns) {
   close_fds_except(keep, n, 3u + static_cast<unsigned>(p.preserve_fds));
   SyncMsg go;
   if (sync_recv(sync_fd, &go) != 0 || go.type != SyncType::Go) _exit(1);
-  for (const auto& ns : nss) {
-    if (::setns(ns.fd.get(), ns.type) != 0) {
-      sync_send_error(sync_fd, errno, "joining the container's namespace (type %#x)", ns.type);
+  // Namespaces its user namespace does not own (berthd's network sandbox
+  // under userns-remap) are joined before it, while we still hold our
+  // capabilities over them; those it owns and we cannot join yet (a
+  // rootless runtime) after it. Mount stays last.
+  bool joined[16] = {};
+  for (size_t i = 0; i < nss.size() && i < 16; ++i) {
+    if (nss[i].type == CLONE_NEWUSER || nss[i].type == CLONE_NEWNS) continue;
+    if (::setns(nss[i].fd.get(), nss[i].type) == 0) joined[i] = true;
+    else if (errno != EPERM) {
+      sync_send_error(sync_fd, errno, "joining the container's namespace (type %#x)", nss[i].type);
       _exit(1);
+    }
+  }
+  for (int pass = 0; pass < 3; ++pass) {  // user, then what was refused, then mount
+    for (size_t i = 0; i < nss.size() && i < 16; ++i) {
+      int type = nss[i].type;
+      bool now = pass == 0 ? type == CLONE_NEWUSER : pass == 2 ? type == CLONE_NEWNS
+                                                               : type != CLONE_NEWUSER && type != CLONE_NEWNS;
+      if (!now || joined[i]) continue;
+      if (::setns(nss[i].fd.get(), type) != 0) {
+        sync_send_error(sync_fd, errno, "joining the container's namespace (type %#x)", type);
+        _exit(1);
+      }
+      joined[i] = true;
     }
   }
   if (root_fd >= 0) {
@@ -179,6 +199,9 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
     ::waitpid(pid, nullptr, 0);
   });
   join = CgroupJoin{};
+  if (plan.oom_score_adj_by_parent)
+    TRYV_CTX(write_existing("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*plan.oom_score_adj_by_parent)),
+             "setting oomScoreAdj");
   if (sync_send(parent_end.get(), SyncType::Go) != 0) return fail_errno("signalling the exec process");
   if (plan.seccomp.wants_listener) {
     UniqueFd listener = TRY(receive_seccomp_listener(parent_end.get()));

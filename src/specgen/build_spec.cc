@@ -161,6 +161,7 @@ Result<json> namespaces_json(const SpecInput& in, const HostSettings& hs) {
   // Docker's default: a private cgroup namespace on cgroup v2, the host's on v1.
   bool private_cgroupns = hs.cgroupns_mode.empty() ? in.host.cgroup2 : hs.cgroupns_mode == "private";
   TRYV(add_namespace(ns, in, "cgroup", "", !private_cgroupns));
+  if (!in.uid_mappings.empty()) ns.insert(ns.begin(), json{{"type", "user"}});
   return ns;
 }
 
@@ -235,6 +236,16 @@ Result<json> build_spec(const SpecInput& in) {
 
   json linux = json::object();
   linux["namespaces"] = TRY(namespaces_json(in, hs));
+  if (!in.uid_mappings.empty()) {
+    if (in.gid_mappings.empty()) return fail(Errc::InvalidArgument, "uid mappings without gid mappings");
+    auto list = [](const std::vector<IdMapping>& m) {
+      json out = json::array();
+      for (const auto& e : m) out.push_back(json{{"containerID", e.container_id}, {"hostID", e.host_id}, {"size", e.size}});
+      return out;
+    };
+    linux["uidMappings"] = list(in.uid_mappings);
+    linux["gidMappings"] = list(in.gid_mappings);
+  }
   linux["cgroupsPath"] = cgroups_path(in, hs);
   linux["resources"] = resources_json(hs, in.host);
   auto mapped = TRY(mapped_devices(in.host_config.devices));
@@ -280,6 +291,17 @@ Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host) {
     TRY(seccomp_profile_to_oci(hs.seccomp_profile, caps, host.kernel));
   }
   TRY(mapped_devices(spec.host.devices));
+  // What dockerd refuses with userns-remap unless the container opts out (--userns=host).
+  if (host.userns_remap && !spec.host.userns_host && spec.ns.empty()) {
+    if (spec.host.privileged)
+      return fail(Errc::InvalidArgument,
+                  "privileged mode is incompatible with user namespaces.  You must run the container in the host "
+                  "namespace when running privileged mode");
+    if (spec.host.network_mode.kind == model::NetworkMode::Kind::Host)
+      return fail(Errc::InvalidArgument, "cannot share the host's network namespace when user namespaces are enabled");
+    if (spec.host.pid_mode.is_host())
+      return fail(Errc::InvalidArgument, "cannot share the host PID namespace when user namespaces are enabled");
+  }
   // Docker's restart policy rules.
   const auto& rp = spec.host.restart_policy;
   // berth's on-unhealthy takes a retry count as on-failure does.

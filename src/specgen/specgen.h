@@ -42,6 +42,14 @@ struct HostInfo {
   std::string hostname;         // host's hostname (--network host without a Hostname)
   std::string kernel;           // uname release, for seccomp minKernel filters
   std::vector<HostDevice> devices;  // /dev nodes (for --privileged)
+  // The daemon runs with --userns-remap: containers get a user namespace
+  // unless UsernsMode is "host" (validate refuses what Docker refuses then).
+  bool userns_remap = false;
+};
+
+// One linux.uidMappings / gidMappings entry.
+struct IdMapping {
+  uint32_t container_id = 0, host_id = 0, size = 0;
 };
 
 // Reads CapBnd, the cgroup layout, the CPU count, uname and /dev once.
@@ -70,6 +78,9 @@ struct SpecInput {
   // engine implements IpcMode/PidMode "container:<id>". A joined type wins over the mode.
   std::map<std::string, std::string> join_namespaces;
   std::vector<ExtraMount> extra_mounts;  // appended after the defaults (may cover them)
+  // Non-empty: the container gets a new user namespace with these mappings
+  // (userns-remap); its rootfs must already show the files as the mapped ids.
+  std::vector<IdMapping> uid_mappings, gid_mappings;
   HostInfo host;
 };
 

@@ -34,6 +34,10 @@ struct ProcessPlan {
   bool no_new_privs = false;
   SeccompProgram seccomp;
   std::optional<int> oom_score_adj;
+  // In a user namespace the (non-dumpable) process cannot open its own
+  // /proc/self/oom_score_adj, which stays the host root's: the runtime writes
+  // /proc/PID/oom_score_adj for it before it goes on.
+  std::optional<int> oom_score_adj_by_parent;
   std::optional<unsigned long> personality;
   std::optional<int> ioprio;  // ioprio_set value
   bool has_sched = false;     // process.scheduler, applied with sched_setattr
@@ -107,6 +111,11 @@ struct InitPlan {
   std::string id;
   unsigned long clone_flags = 0;                  // namespaces created at clone3
   std::vector<std::pair<int, UniqueFd>> joins;    // (CLONE_NEW* type, fd) joined by the child
+  // Joined by the runtime's own thread around clone3 when the child makes a
+  // new user namespace: from inside it the child could not join namespaces
+  // its parent's user namespace owns (berthd's network sandbox under
+  // userns-remap). The thread returns to its own right after the clone.
+  std::vector<std::pair<int, UniqueFd>> parent_joins;
   bool new_user_ns = false;
   bool new_cgroup_ns = false;                     // unshared after cgroup placement
   std::vector<int> cgroup_task_fds;               // v1 `tasks` files the child writes "0" to

@@ -210,7 +210,6 @@ Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, Proc
   p.gid = proc.user.gid;
   p.groups.assign(proc.user.additional_gids.begin(), proc.user.additional_gids.end());
   p.set_groups = true;
-  (void)in_user_ns;
   if (proc.user.umask) p.umask = static_cast<mode_t>(*proc.user.umask);
   if (proc.capabilities) {
     p.caps = TRY(resolve_caps(*proc.capabilities));
@@ -218,7 +217,8 @@ Result<void> build_process_plan(const spec::Process& proc, bool in_user_ns, Proc
   }
   p.rlimits = TRY(resolve_rlimits(proc.rlimits));
   p.no_new_privs = proc.no_new_privileges;
-  p.oom_score_adj = proc.oom_score_adj;
+  if (in_user_ns) p.oom_score_adj_by_parent = proc.oom_score_adj;
+  else p.oom_score_adj = proc.oom_score_adj;
   if (proc.io_priority) {
     int klass = proc.io_priority->klass == "IOPRIO_CLASS_RT"     ? 1
                 : proc.io_priority->klass == "IOPRIO_CLASS_BE"   ? 2
@@ -288,8 +288,15 @@ Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, con
     auto rank = [](int t) { return t == CLONE_NEWUSER ? 0 : t == CLONE_NEWNS ? 2 : 1; };
     return rank(a.first) < rank(b.first);
   });
-  if (plan.new_user_ns && !plan.joins.empty())
-    return fail(Errc::Unsupported, "linux.namespaces: joining a namespace by path while creating a new user namespace is not supported");
+  if (plan.new_user_ns) {
+    for (auto& j : plan.joins) {
+      if (j.first == CLONE_NEWNS || j.first == CLONE_NEWUSER)
+        return fail(Errc::Unsupported, "linux.namespaces: joining a mount or user namespace by path while creating a "
+                                       "new user namespace is not supported");
+      plan.parent_joins.push_back(std::move(j));
+    }
+    plan.joins.clear();
+  }
 
   if (!s.hostname.empty()) {
     plan.has_hostname = true;

@@ -333,6 +333,43 @@ TEST_F(ContainerArchive, OwnershipKeptFromTheTarOrSetToTheContainerUser) {
   }
 }
 
+// userns-remap: the tar carries the container's ids, the disk the host's.
+TEST_F(ContainerArchive, OwnerMapsShiftIdsBothWays) {
+  constexpr uint32_t kBase = 200000;
+  ExtractOptions in;
+  in.map_owner = [](Owner o) -> Result<Owner> {
+    if (o.uid >= 65536 || o.gid >= 65536) return fail(Errc::InvalidArgument, "beyond the range");
+    return Owner{o.uid + kBase, o.gid + kBase};
+  };
+  auto f = file("shifted", "x");
+  f.uid = 7;
+  f.gid = 8;
+  ASSERT_TRUE(extract("/tmp", make_tar({f}), in));
+  struct stat st;
+  ASSERT_EQ(::lstat((r_ + "tmp/shifted").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kBase + 7);
+  EXPECT_EQ(st.st_gid, kBase + 8);
+  auto far = file("far", "x");
+  far.uid = 70000;
+  auto refused = extract("/tmp", make_tar({far}), in);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("beyond the range"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(exists(r_ + "tmp/far"));  // refused before anything of it was written
+
+  auto a = PathArchive::open(root_.get(), "/tmp/shifted");
+  ASSERT_TRUE(a) << a.error().str();
+  a->set_owner_map([](Owner o) { return Owner{o.uid - kBase, o.gid - kBase}; });
+  std::string tar;
+  ASSERT_TRUE(a->write([&](std::string_view b) -> Result<void> {
+    tar.append(b);
+    return {};
+  }));
+  auto es = entries_of(tar);
+  ASSERT_EQ(es.size(), 1u);
+  EXPECT_EQ(es[0].uid, 7);
+  EXPECT_EQ(es[0].gid, 8);
+}
+
 TEST_F(ContainerArchive, RoundTripPreservesMetadata) {
   std::string d = r_ + "data/";
   ASSERT_EQ(::chmod((d + "a").c_str(), 04750), 0);

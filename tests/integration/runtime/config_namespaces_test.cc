@@ -149,6 +149,65 @@ TEST(ConfigNamespaces, UserNamespaceNonRootUser) {
   EXPECT_EQ(st.st_uid, kBase + 1000);
 }
 
+// userns-remap's case: a new user namespace in a network (and uts)
+// namespace its parent's user namespace owns, given by path. The runtime
+// joins those around the clone; the process's oomScoreAdj is written for it
+// (its own /proc/self files stay the host root's); exec joins the same way.
+TEST(ConfigNamespaces, UserNamespaceJoinsHostOwnedNamespacesByPath) {
+  const unsigned kBase = 400000;
+  Bundle a;
+  a.config()["hostname"] = "holder";
+  a.set_args({"sleep", "30"});
+  std::string id_a = a.unique_id("holder");
+  int pid_a = run_detached(a, id_a);
+  ASSERT_GT(pid_a, 0);
+  std::string pa = std::to_string(pid_a);
+
+  Bundle b;
+  ::chmod(b.dir().c_str(), 0755);
+  ASSERT_EQ(run_command({"/bin/chown", "-R", std::to_string(kBase) + ":" + std::to_string(kBase), b.rootfs()}).status, 0);
+  set_namespace(b.config(), "user");
+  b.config()["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 65536}}};
+  b.config()["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", kBase}, {"size", 65536}}};
+  b.config().erase("hostname");
+  for (const char* t : {"network", "uts"})
+    set_namespace(b.config(), t, "/proc/" + pa + "/ns/" + (std::string(t) == "network" ? "net" : t));
+  b.config()["process"]["oomScoreAdj"] = 123;
+  b.set_args({"sleep", "30"});
+  std::string runtime_net = host_ns("self", "net");
+  std::string id_b = b.unique_id("joiner");
+  int pid_b = run_detached(b, id_b);
+  ASSERT_GT(pid_b, 0);
+  std::string pb = std::to_string(pid_b);
+  for (const char* n : {"net", "uts"}) EXPECT_EQ(host_ns(pb, n), host_ns(pa, n)) << n;
+  EXPECT_NE(host_ns(pb, "user"), host_ns("self", "user"));
+  EXPECT_EQ(slurp("/proc/" + pb + "/oom_score_adj"), "123\n");
+  EXPECT_EQ(host_ns("self", "net"), runtime_net);
+
+  auto e = b.runtime({"exec", id_b, "sh", "-c", "id -u; readlink /proc/self/ns/net; hostname"});
+  ASSERT_EQ(e.status, 0) << e.err;
+  auto l = lines_of(e.out);
+  ASSERT_EQ(l.size(), 3u) << e.out;
+  EXPECT_EQ(l[0], "0");
+  EXPECT_EQ(l[1], host_ns(pa, "net"));
+  EXPECT_EQ(l[2], "holder");
+  b.runtime({"delete", "--force", id_b});
+  a.runtime({"delete", "--force", id_a});
+}
+
+// A mount namespace by path cannot be combined with a new user namespace.
+TEST(ConfigNamespaces, UserNamespaceWithMountNamespaceByPathIsRefused) {
+  Bundle b;
+  set_namespace(b.config(), "user");
+  b.config()["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 400000}, {"size", 65536}}};
+  b.config()["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 400000}, {"size", 65536}}};
+  set_namespace(b.config(), "mount", "/proc/self/ns/mnt");
+  auto r = b.run();
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("joining a mount or user namespace by path while creating a new user namespace"),
+            std::string::npos) << r.err;
+}
+
 TEST(ConfigNamespaces, TimeNamespaceOffsets) {
   if (::access("/proc/self/ns/time", F_OK) != 0) GTEST_SKIP() << "no time namespaces in this kernel";
   const long long kShift = 10LL * 86400;

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -37,7 +40,7 @@ class ContainerServiceTest : public ::testing::Test {
     open_service();
   }
 
-  void open_service() {
+  void open_service(std::optional<idmap::Remap> remap = std::nullopt) {
     service_.reset();
     store_.reset();
     volumes_.reset();
@@ -47,6 +50,7 @@ class ContainerServiceTest : public ::testing::Test {
     cfg.data_root = root_ + "/data";
     cfg.exec_root = root_ + "/exec";
     cfg.log_options = {{"max-size", "10m"}, {"max-file", "3"}};
+    cfg.userns_remap = remap;
     ContainerServiceDeps deps;
     deps.store = store_.get();
     deps.rootfs = &rootfs_;
@@ -56,6 +60,7 @@ class ContainerServiceTest : public ::testing::Test {
     deps.runtimes["berth"] = &runtime_;
     deps.host.ncpus = 2;
     deps.host.hostname = "host";
+    deps.host.userns_remap = remap.has_value();
     auto s = ContainerService::open(cfg, deps);
     ASSERT_TRUE(s) << s.error().str();
     service_ = std::move(*s);
@@ -525,6 +530,44 @@ TEST_F(ContainerServiceTest, TheHostsUtsNamespaceSetsNoHostname) {
   auto oci = nlohmann::json::parse(*text);
   EXPECT_FALSE(oci.contains("hostname"));
   for (const auto& n : oci["linux"]["namespaces"]) EXPECT_NE(n["type"], "uts");
+}
+
+// userns-remap: the remapped mount, the mappings in config.json, the /etc
+// files given to the remapped root; --userns=host opts out; refusals.
+TEST_F(ContainerServiceTest, UsernsRemapMapsContainersUnlessUsernsHost) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: the /etc files are chowned to the remapped root";
+  idmap::Remap remap;
+  remap.user = remap.group = "berthremap";
+  remap.uids = {{0, 200000, 65536}};
+  remap.gids = {{0, 300000, 65536}};
+  open_service(remap);
+  std::string id = create(spec());
+  auto started = service_->start(id);
+  ASSERT_TRUE(started) << started.error().str();
+  EXPECT_NE(std::find(rootfs_.calls.begin(), rootfs_.calls.end(), "mount_remapped " + id), rootfs_.calls.end());
+  auto oci = nlohmann::json::parse(*read_file(runtime_.log->starts.back().bundle + "/config.json"));
+  EXPECT_EQ(oci["linux"]["namespaces"][0], nlohmann::json({{"type", "user"}}));
+  EXPECT_EQ(oci["linux"]["uidMappings"], nlohmann::json::parse(R"([{"containerID":0,"hostID":200000,"size":65536}])"));
+  EXPECT_EQ(oci["linux"]["gidMappings"], nlohmann::json::parse(R"([{"containerID":0,"hostID":300000,"size":65536}])"));
+  struct stat st {};
+  ASSERT_EQ(::stat(info(id).hosts_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 200000u);
+  EXPECT_EQ(st.st_gid, 300000u);
+
+  auto host = spec();
+  host.host.userns_host = true;
+  std::string opted_out = create(host);
+  ASSERT_TRUE(service_->start(opted_out));
+  auto plain = nlohmann::json::parse(*read_file(runtime_.log->starts.back().bundle + "/config.json"));
+  for (const auto& n : plain["linux"]["namespaces"]) EXPECT_NE(n["type"], "user");
+  EXPECT_EQ(std::find(rootfs_.calls.begin(), rootfs_.calls.end(), "mount_remapped " + opted_out), rootfs_.calls.end());
+
+  auto privileged = spec();
+  privileged.host.privileged = true;
+  auto refused = service_->create("", privileged);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("privileged mode is incompatible with user namespaces"), std::string::npos);
 }
 
 }  // namespace

@@ -219,6 +219,11 @@ class FakeRootfs : public RootfsProvider {
     return {};
   }
   Result<void> mount(const std::string& key, const std::string& target) override { return {}; }
+  Result<void> mount_remapped(const std::string& key, const std::string&) override {
+    std::lock_guard lk(mu_);
+    calls.push_back("mount_remapped " + key);
+    return {};
+  }
   void unmount(const std::string&) override {}
   Result<void> remove(const std::string& key) override {
     std::lock_guard lk(mu_);

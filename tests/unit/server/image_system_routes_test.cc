@@ -121,5 +121,22 @@ TEST(SystemRoutes, InfoHasDockersRegistryConfig) {
   EXPECT_EQ(rc["IndexConfigs"]["reg.example:5000"]["Secure"], false);
 }
 
+TEST(SystemRoutes, InfoListsUsernsUnderRemapAsDockerd) {
+  Router router;
+  FakeSystem system;
+  FakeContainers containers;
+  FakeImages images;
+  FakeVolumes volumes;
+  SystemInfo si{"0.1.0", "/d", "/e", false};
+  add_system_routes(router, system, si, {&containers, &images, &volumes});
+  EXPECT_EQ(call(router, "GET", "/info").json()["SecurityOptions"], nlohmann::json::array({"name=seccomp,profile=default"}));
+  Router remapped;
+  si.userns_remap = true;
+  add_system_routes(remapped, system, si, {&containers, &images, &volumes});
+  auto info = call(remapped, "GET", "/info").json();
+  EXPECT_EQ(info["SecurityOptions"], nlohmann::json::array({"name=seccomp,profile=default", "name=userns"}));
+  EXPECT_EQ(info["DockerRootDir"], "/d");  // one store for every range (docs/userns.md)
+}
+
 }  // namespace
 }  // namespace berth::server::testing
