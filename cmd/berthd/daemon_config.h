@@ -51,6 +51,12 @@ struct DaemonConfig {
   std::string cni_cache_dir;
   std::string cri_stream_address = "127.0.0.1";
   int cri_stream_port = 0;
+  // Rootless mode (docs/rootless.md): berthd started by a user other than
+  // root. The user-mode network stack ("auto": pasta, else slirp4netns) and
+  // whether containers reach the host's 127.0.0.1 through its gateway address.
+  bool rootless = false;
+  std::string rootless_network = "auto";
+  bool rootless_host_loopback = false;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

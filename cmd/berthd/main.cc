@@ -17,6 +17,9 @@
 #include "cri_endpoint.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
+#include "rootless/boot.h"
+#include "rootless/paths.h"
+#include "rootless/port_driver.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
 
@@ -37,6 +40,21 @@ std::string self_dir() {
   if (n <= 0) return ".";
   buf[n] = 0;
   return std::filesystem::path(buf).parent_path().string();
+}
+
+// A program on PATH, or "".
+std::string find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    std::string cand = p.substr(start, end - start) + "/" + name;
+    if (end > start && ::access(cand.c_str(), X_OK) == 0) return cand;
+    start = end + 1;
+  }
+  return {};
 }
 
 // A helper binary next to berthd (the build tree, /usr/local/bin), else PATH.
@@ -69,6 +87,16 @@ int notify(int fd, const std::string& line) {
 
 int main(int argc, char** argv) {
   berthd::DaemonConfig cfg;
+  // Started by another user than root: rootless mode, with its own places.
+  cfg.rootless = ::geteuid() != 0;
+  auto rootless_paths = rootless::default_paths(std::getenv);
+  if (cfg.rootless && rootless_paths) {
+    cfg.data_root = rootless_paths->data_root;
+    cfg.exec_root = rootless_paths->exec_root;
+    cfg.config_file = rootless_paths->config_file;
+    cfg.cri = false;  // the CRI's pods need CNI plugins run as root
+    cfg.group.clear();
+  }
   int notify_fd = -1;
   std::string shim_path, init_path;
   CLI::App app{"berthd: the berth container engine's daemon (Docker Engine API on a UNIX socket)", "berthd"};
@@ -109,6 +137,15 @@ int main(int argc, char** argv) {
   app.add_option("--cri-stream-port", cfg.cri_stream_port, "Port of the CRI streaming server (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  bool rootless_flag = false;
+  app.add_flag("--rootless", rootless_flag,
+               "Run rootless (implied when started by a user other than root; see docs/rootless.md)");
+  app.add_option("--rootless-network", cfg.rootless_network,
+                 "Rootless: the user-mode network stack (auto, pasta or slirp4netns)")
+      ->capture_default_str();
+  app.add_option("--rootless-allow-host-loopback", cfg.rootless_host_loopback,
+                 "Rootless: containers reach the host's 127.0.0.1 through the gateway address")
+      ->capture_default_str();
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -119,7 +156,8 @@ int main(int argc, char** argv) {
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
-                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port"}) {
+                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port",
+                          "rootless-network", "rootless-allow-host-loopback"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -141,6 +179,31 @@ int main(int argc, char** argv) {
                      : cfg.log_level == "error" || cfg.log_level == "fatal" ? log::Level::Error
                                                                            : log::Level::Info;
   log::configure(-1, log::Format::Text, level);
+  if (rootless_flag && !cfg.rootless) {
+    const std::string why = "--rootless: start berthd as the unprivileged user who is to own it, not as root";
+    std::fprintf(stderr, "berthd: %s\n", why.c_str());
+    return notify(notify_fd, "ERROR " + why) + 1;
+  }
+  if (cfg.rootless) {
+    // Into its own user, mount and network namespaces; the outer process
+    // stays behind (it never returns from here) to serve host ports.
+    auto entered = [&]() -> Result<rootless::Booted> {
+      if (!rootless_paths) return std::unexpected(rootless_paths.error());
+      rootless::BootOptions bo;
+      bo.net = TRY(rootless::choose_netstack(cfg.rootless_network, [](const std::string& prog) {
+        return !find_on_path(prog).empty();
+      }));
+      bo.host_loopback = cfg.rootless_host_loopback;
+      bo.runtime_dir = cfg.exec_root;
+      return rootless::enter_namespaces(bo);
+    }();
+    if (!entered) {
+      std::fprintf(stderr, "berthd: %s\n", entered.error().str().c_str());
+      return notify(notify_fd, "ERROR " + entered.error().str()) + 1;
+    }
+    rootless::install_port_exporter(std::move(entered->port_sock));
+    if (cfg.hosts.empty()) cfg.hosts.push_back(rootless_paths->socket);
+  }
   if (::geteuid() != 0) {
     std::fprintf(stderr, "berthd: must run as root (it creates namespaces, cgroups and mounts)\n");
     return notify(notify_fd, "ERROR berthd must run as root") + 1;
@@ -179,6 +242,7 @@ int main(int argc, char** argv) {
   ecfg.bridge = cfg.bridge;
   ecfg.bip = cfg.bip;
   ecfg.firewall_table = cfg.firewall_table;
+  if (cfg.rootless) ecfg.claim_dir = cfg.exec_root + "/locks";
   ecfg.insecure_registries = cfg.insecure_registries;
   ecfg.registry_mirrors = cfg.registry_mirrors;
   if (!cfg.registry_config_dir.empty()) {
@@ -203,6 +267,7 @@ int main(int argc, char** argv) {
   info.data_root = cfg.data_root;
   info.exec_root = cfg.exec_root;
   info.debug = cfg.debug;
+  info.rootless = cfg.rootless;
   info.insecure_registries = cfg.insecure_registries;
   info.registry_mirrors = cfg.registry_mirrors;
   server::add_system_routes(router, e.system_backend(), info,

@@ -9,6 +9,7 @@
 
 #include "base/defer.h"
 #include "snapshot/fs_tree.h"
+#include "sys/userns.h"
 
 namespace berth::snapshot {
 namespace {
@@ -37,7 +38,7 @@ Result<void> check_overlay_support(const std::string& root) {
   for (const char* d : {"/l1", "/l2", "/u", "/w", "/m"})
     if (::mkdir((tmp + d).c_str(), 0700) != 0) return fail_errno("creating " + tmp + d);
   std::string data = "lowerdir=" + tmp + "/l1:" + tmp + "/l2,upperdir=" + tmp + "/u,workdir=" +
-                     tmp + "/w";
+                     tmp + "/w" + (sys::in_user_namespace() ? ",userxattr" : "");
   if (::mount("overlay", (tmp + "/m").c_str(), "overlay", 0, data.c_str()) != 0)
     return fail(Errc::Unsupported, "overlay cannot be mounted on " + root, errno);
   ::umount2((tmp + "/m").c_str(), MNT_DETACH);
@@ -52,6 +53,7 @@ Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::
   // As containerd does: with index=on, overlay ties each upper dir to its
   // lowers by file handle, which breaks when layers are re-used or copied.
   // (The parameter exists once the module is loaded, e.g. by the trial mount.)
+  s->userxattr_ = sys::in_user_namespace();
   s->index_off_ = ::access("/sys/module/overlay/parameters/index", F_OK) == 0;
   // A writable snapshot's upper dir becomes a layer as it is (a build step's
   // commit): redirects and metadata-only copy-ups, which a host may turn on by
@@ -75,9 +77,11 @@ std::vector<Mount> OverlaySnapshotter::describe(const Info& info, const std::vec
   if (ro && parents.size() == 1)
     return {Mount{"bind", dir_of(parents[0].id) + "/fs", {"ro", "rbind"}, ""}};
   Mount m{"overlay", "overlay", {}, snapshots_dir()};
+  if (userxattr_) m.options.push_back("userxattr");
   if (index_off_) m.options.push_back("index=off");
   if (!ro && plain_upper_) {
-    m.options.push_back("redirect_dir=off");
+    // With userxattr the kernel takes "off" as "follow", which needs trusted xattrs.
+    m.options.push_back(userxattr_ ? "redirect_dir=nofollow" : "redirect_dir=off");
     m.options.push_back("metacopy=off");
   }
   if (!ro) {

@@ -30,6 +30,7 @@ class OverlaySnapshotter final : public LocalSnapshotter {
   std::vector<Mount> describe(const Info& info, const std::vector<Info>& parents) override;
 
  private:
+  bool userxattr_ = false;  // in a user namespace: user.overlay.* xattrs
   bool index_off_ = false;
   bool plain_upper_ = false;
 };

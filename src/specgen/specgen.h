@@ -42,6 +42,11 @@ struct HostInfo {
   std::string hostname;         // host's hostname (--network host without a Hostname)
   std::string kernel;           // uname release, for seccomp minKernel filters
   std::vector<HostDevice> devices;  // /dev nodes (for --privileged)
+  // A rootless daemon: why resource limits cannot be applied (no cgroup tree
+  // delegated to the user), or empty when they can; with delegation the
+  // containers' cgroups go under the daemon's own (a relative cgroupsPath).
+  std::string limits_unavailable;
+  bool cgroups_under_daemon = false;
 };
 
 // Reads CapBnd, the cgroup layout, the CPU count, uname and /dev once.

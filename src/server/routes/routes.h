@@ -39,6 +39,7 @@ struct SystemInfo {
   bool debug = false;
   std::vector<std::string> insecure_registries = {};  // daemon.json's, as given (host:port or CIDR)
   std::vector<std::string> registry_mirrors = {};     // Docker Hub's, normalized
+  bool rootless = false;  // SecurityOptions gets Docker's "name=rootless"
 };
 // /_ping, /version, /info, /events and /system/df (which sums the areas).
 struct DfSources {

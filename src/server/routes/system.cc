@@ -231,7 +231,8 @@ void add_system_routes(Router& r, backend::SystemBackend& system, const SystemIn
                         {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
                         {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
                         {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
-                        {"SecurityOptions", {"name=seccomp,profile=default"}},
+                        {"SecurityOptions", info.rootless ? nlohmann::json{"name=seccomp,profile=default", "name=rootless"}
+                                                          : nlohmann::json{"name=seccomp,profile=default"}},
                         {"Warnings", nlohmann::json::array()}});
   });
   r.add("GET", "/events", [&system](Request& q, ResponseWriter& w) { return events(system, q, w); });
