@@ -122,6 +122,7 @@ struct NetProcess {
   NetStack kind = NetStack::Pasta;
   pid_t pid = 0;        // slirp4netns (our child) or pasta's background process
   UniqueFd exit_write;  // slirp4netns exits when this closes
+  std::string pid_file;  // pasta's
 };
 
 Result<NetProcess> start_netstack(const BootOptions& o, pid_t child) {
@@ -140,6 +141,7 @@ Result<NetProcess> start_netstack(const BootOptions& o, pid_t child) {
     if (rc != 0) return fail(Errc::Unavailable, "pasta failed to set up berthd's network (exit status " + std::to_string(rc) + ")");
     auto text = TRY(read_file(no.pid_file));
     np.pid = static_cast<pid_t>(std::atol(text.c_str()));
+    np.pid_file = no.pid_file;
     return np;
   }
   int ready[2], ex[2];
@@ -170,6 +172,7 @@ void stop_netstack(NetProcess& np) {
   } else {
     ::kill(np.pid, SIGTERM);  // re-parented to us (subreaper): reaped below
     (void)wait_exit(np.pid);
+    if (!np.pid_file.empty()) ::unlink(np.pid_file.c_str());
   }
 }
 
@@ -228,7 +231,6 @@ Result<Booted> enter_namespaces(const BootOptions& o) {
                 "rootless berthd needs subordinate ids for " + name + " in /etc/subuid and /etc/subgid (none found in " +
                     (uids.empty() ? "/etc/subuid" : "/etc/subgid") + "): as root, run `usermod --add-subuids " +
                     "100000-165535 --add-subgids 100000-165535 " + name + "` (a range of 65536 of its own)");
-  std::error_code ec;
   if (::mkdir(o.runtime_dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + o.runtime_dir);
 
   int sp[2];

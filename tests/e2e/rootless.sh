@@ -64,16 +64,19 @@ kill_user_procs() {
   done
 }
 
-as_user() {
-  setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
-    env -i HOME="$T/home" USER="$RL_USER" XDG_RUNTIME_DIR="$T/run" PATH="/usr/local/bin:/usr/bin:/bin" "$@"
+# The command prefix that runs a program as the test user (a command, not a
+# function: `$!` of a background job must be berthd's own pid).
+AS_USER=()
+set_as_user() {
+  AS_USER=(setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups
+    env -i HOME="$T/home" USER="$RL_USER" XDG_RUNTIME_DIR="$T/run" PATH="/usr/local/bin:/usr/bin:/bin")
 }
 
 # start_rootless [flags]: berthd as the test user; READY on the notify fd.
 start_rootless() {
   local line=''
   rm -f "$T/notify"; mkfifo "$T/notify"; chmod 666 "$T/notify"
-  as_user "$BERTHD" -D --notify-fd 3 --rootless-allow-host-loopback=true "$@" \
+  "${AS_USER[@]}" "$BERTHD" -D --notify-fd 3 --rootless-allow-host-loopback=true "$@" \
     3>"$T/notify" >>"$T/berthd.log" 2>&1 &
   OUTER_PID=$!
   read -r -t 60 line <"$T/notify" || true
@@ -112,6 +115,7 @@ done
 useradd -M -d "$T/home" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RL_USER" || die "useradd $RL_USER failed"
 USER_MADE=1
 RL_UID=$(id -u "$RL_USER") RL_GID=$(id -g "$RL_USER")
+set_as_user
 usermod --add-subuids "$SUB_START-$((SUB_START + SUB_COUNT - 1))" \
   --add-subgids "$SUB_START-$((SUB_START + SUB_COUNT - 1))" "$RL_USER" || die "usermod --add-subuids failed"
 install -d -o "$RL_UID" -g "$RL_GID" -m 700 "$T/home" "$T/run"
@@ -139,8 +143,9 @@ expect_match "docker info says rootless" "rootless" "$OUT"
 import_busybox
 stray=$(find "$T/home/.local/share/berth" -xdev \( ! -uid "$RL_UID" -a \( -uid -$SUB_START -o -uid +$((SUB_START + SUB_COUNT - 1)) \) \) -print -quit 2>/dev/null)
 expect_eq "image layers unpacked with the user's ids on the host" "" "$stray"
-printf 'FROM busybox\nRUN mkdir /www && echo built-rootless >/www/index.html && chown 1000:1000 /www/index.html\n' >"$T/Dockerfile"
-DOCKER_BUILDKIT=0 capture "$DOCKER_CLI" build -q -t h14r/web -f "$T/Dockerfile" "$T/cli"
+mkdir -p "$T/ctx"
+printf 'FROM busybox\nRUN mkdir /www && echo built-rootless >/www/index.html && chown 1000:1000 /www/index.html\n' >"$T/ctx/Dockerfile"
+DOCKER_BUILDKIT=0 capture "$DOCKER_CLI" build -q -t h14r/web "$T/ctx"
 [[ $RC -eq 0 ]] && ok "docker build" || not_ok "docker build: $(why)"
 docker run --rm h14r/web stat -c '%u:%g %n' /www/index.html
 expect_eq "a build step's chown holds inside" "1000:1000 /www/index.html" "$OUT"
@@ -204,7 +209,7 @@ expect_eq "outbound through pasta to the host's 127.0.0.1 (gateway $gw)" "host-l
 BERTH=$(dirname "$BERTHD")/../berth/berth
 [[ -x "$BERTH" ]] || BERTH=$(dirname "$BERTHD")/berth
 if [[ -x "$BERTH" ]]; then
-  capture as_user "$BERTH" images --format '{{.Repository}}'
+  capture "${AS_USER[@]}" "$BERTH" images --format '{{.Repository}}'
   [[ $RC -eq 0 && $OUT == *busybox* ]] && ok "berth CLI as the user finds \$XDG_RUNTIME_DIR/berth.sock" ||
     not_ok "berth CLI as the user: $(why)"
 else
