@@ -106,12 +106,19 @@ T=$(mktemp -d /tmp/h14r-e2e.XXXXXX)
 trap rl_cleanup EXIT
 trap 'exit 130' INT TERM
 chmod 755 "$T"
-# The berthd binary and its helpers must be reachable by the test user.
-dir=$(dirname "$BERTHD")
-while [[ "$dir" != / ]]; do
-  [[ $(( $(stat -c %a "$dir") % 10 & 1 )) -eq 1 ]] || die "$dir is not searchable by other users: the test user cannot run $BERTHD"
-  dir=$(dirname "$dir")
+# berthd and the programs it runs next to it, where the test user can reach
+# them (the checkout may be in a directory only root may enter): hard links
+# when /tmp is on the same filesystem, else copies.
+BUILD_DIR=$(cd "$(dirname "$BERTHD")/../.." && pwd)
+mkdir -p "$T/bin"
+for b in berthd berth berth-shim berth-init berth-runtime; do
+  src=$(dirname "$BERTHD")/$b
+  [[ -x "$src" ]] || src=$BUILD_DIR/cmd/$b/$b
+  [[ -x "$src" ]] || die "prerequisite missing: $b next to $BERTHD or in $BUILD_DIR/cmd/$b (build it)"
+  ln "$src" "$T/bin/$b" 2>/dev/null || cp "$src" "$T/bin/$b" || die "copying $src"
 done
+chmod 755 "$T/bin"
+BERTHD=$T/bin/berthd
 useradd -M -d "$T/home" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RL_USER" || die "useradd $RL_USER failed"
 USER_MADE=1
 RL_UID=$(id -u "$RL_USER") RL_GID=$(id -g "$RL_USER")
@@ -206,8 +213,7 @@ docker run --rm busybox wget -qO- "http://$gw:$PORT_HOSTSRV/hello"
 expect_eq "outbound through pasta to the host's 127.0.0.1 (gateway $gw)" "host-loopback" "$OUT"
 
 # --- the berth CLI finds the rootless socket ----------------------------------
-BERTH=$(dirname "$BERTHD")/../berth/berth
-[[ -x "$BERTH" ]] || BERTH=$(dirname "$BERTHD")/berth
+BERTH=$T/bin/berth
 if [[ -x "$BERTH" ]]; then
   capture "${AS_USER[@]}" "$BERTH" images --format '{{.Repository}}'
   [[ $RC -eq 0 && $OUT == *busybox* ]] && ok "berth CLI as the user finds \$XDG_RUNTIME_DIR/berth.sock" ||
