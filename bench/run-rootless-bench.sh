@@ -66,18 +66,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-as_user() {
-  setpriv --reuid="$UID_" --regid="$GID_" --init-groups \
-    env -i HOME="$T/home" USER="$U" XDG_RUNTIME_DIR="$T/run" PATH=/usr/local/bin:/usr/bin:/bin \
-    DOCKER_HOST="unix://$T/run/berth.sock" DOCKER_CONFIG="$T/home/.docker" "$@"
-}
+AS_USER=()  # a command prefix, not a function: `$!` of a background job must be berthd's pid
+as_user() { "${AS_USER[@]}" "$@"; }
 d() { as_user "$DOCKER_CLI" "$@"; }
 pm() { as_user podman "$@"; }
 
 start_berth() {
   local line=''
   rm -f "$T/notify"; mkfifo "$T/notify"
-  as_user "$BERTHD" --rootless-allow-host-loopback=true "$@" 3>"$T/notify" --notify-fd 3 >>"$T/berthd.log" 2>&1 &
+  "${AS_USER[@]}" "$BERTHD" --rootless-allow-host-loopback=true "$@" 3>"$T/notify" --notify-fd 3 >>"$T/berthd.log" 2>&1 &
   OUTER=$!
   read -r -t 60 line <"$T/notify" || true
   [[ $line == READY ]] || die "berthd did not start: $(tail -5 "$T/berthd.log")"
@@ -97,6 +94,9 @@ p90() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} i=int(NR*0.9
 T=$(mktemp -d /tmp/h14r-bench.XXXXXX); chmod 755 "$T"
 useradd -M -d "$T/home" -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$U" || die useradd
 UID_=$(id -u "$U"); GID_=$(id -g "$U")
+AS_USER=(setpriv --reuid="$UID_" --regid="$GID_" --init-groups
+  env -i HOME="$T/home" USER="$U" XDG_RUNTIME_DIR="$T/run" PATH=/usr/local/bin:/usr/bin:/bin
+  DOCKER_HOST="unix://$T/run/berth.sock" DOCKER_CONFIG="$T/home/.docker")
 usermod --add-subuids "$SUB_START-$((SUB_START + SUB_COUNT - 1))" --add-subgids "$SUB_START-$((SUB_START + SUB_COUNT - 1))" "$U"
 install -d -o "$UID_" -g "$GID_" -m 700 "$T/home" "$T/run"
 install -d -o "$UID_" -g "$GID_" "$T/home/.config" "$T/home/.config/containers" "$T/home/.docker"
@@ -111,6 +111,7 @@ events_logger = "file"
 # crun 1.x refuses this hybrid cgroup layout ("cgroups in hybrid mode not supported").
 runtime = "runc"
 EOF
+echo "{}" >"$T/home/.docker/config.json"  # podman reads DOCKER_CONFIG too
 chown -R "$UID_:$GID_" "$T/home"
 "$MAKE_ROOTFS" "$T/rootfs" >/dev/null || die make-rootfs
 tar -C "$T/rootfs" -cf "$T/busybox.tar" . && chmod 644 "$T/busybox.tar"
@@ -129,9 +130,9 @@ for _ in 1 2 3; do d run --rm busybox /bin/true; pm run --rm localhost/busybox /
 for i in $(seq "$N"); do
   s=$(now_ns); d run --rm busybox /bin/true || die "berth run"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berth"
   s=$(now_ns); pm run --rm localhost/busybox /bin/true || die "podman run"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.podman"
-  s=$(now_ns); d run --rm --network none busybox /bin/true; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berth-none"
-  s=$(now_ns); pm run --rm --network none localhost/busybox /bin/true; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.podman-none"
-done 2>/dev/null
+  s=$(now_ns); d run --rm --network none busybox /bin/true || die "berth run --network none"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berth-none"
+  s=$(now_ns); pm run --rm --network none localhost/busybox /bin/true || die "podman run --network none"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.podman-none"
+done
 ms() { awk '{print $1/1000}' "$1" | "$2"; }
 echo
 echo "| run --rm busybox /bin/true (ms) | berth rootless | podman rootless | podman / berth |"
