@@ -22,6 +22,7 @@
 #include "rootless/port_driver.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
+#include "sys/run_program.h"
 
 using namespace berth;
 
@@ -40,21 +41,6 @@ std::string self_dir() {
   if (n <= 0) return ".";
   buf[n] = 0;
   return std::filesystem::path(buf).parent_path().string();
-}
-
-// A program on PATH, or "".
-std::string find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    std::string cand = p.substr(start, end - start) + "/" + name;
-    if (end > start && ::access(cand.c_str(), X_OK) == 0) return cand;
-    start = end + 1;
-  }
-  return {};
 }
 
 // A helper binary next to berthd (the build tree, /usr/local/bin), else PATH.
@@ -138,6 +124,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   bool rootless_flag = false;
+  int rootless_mtu = 1500;
   app.add_flag("--rootless", rootless_flag,
                "Run rootless (implied when started by a user other than root; see docs/rootless.md)");
   app.add_option("--rootless-network", cfg.rootless_network,
@@ -187,13 +174,14 @@ int main(int argc, char** argv) {
   if (cfg.rootless) {
     // Into its own user, mount and network namespaces; the outer process
     // stays behind (it never returns from here) to serve host ports.
-    auto entered = [&]() -> Result<rootless::Booted> {
+    auto entered = [&]() -> Result<rootless::Booted> {  // sets rootless_mtu
       if (!rootless_paths) return std::unexpected(rootless_paths.error());
       rootless::BootOptions bo;
       bo.net = TRY(rootless::choose_netstack(cfg.rootless_network, [](const std::string& prog) {
-        return !find_on_path(prog).empty();
+        return !sys::find_program(prog).empty();
       }));
       bo.host_loopback = cfg.rootless_host_loopback;
+      rootless_mtu = bo.mtu;
       bo.runtime_dir = cfg.exec_root;
       return rootless::enter_namespaces(bo);
     }();
@@ -242,7 +230,12 @@ int main(int argc, char** argv) {
   ecfg.bridge = cfg.bridge;
   ecfg.bip = cfg.bip;
   ecfg.firewall_table = cfg.firewall_table;
-  if (cfg.rootless) ecfg.claim_dir = cfg.exec_root + "/locks";
+  if (cfg.rootless) {
+    ecfg.claim_dir = cfg.exec_root + "/locks";
+    // As Docker rootless: the bridges take the user-mode stack's MTU, so a
+    // container's segments cross pasta/slirp4netns whole (1500 cost 2-4x).
+    ecfg.mtu = rootless_mtu;
+  }
   ecfg.insecure_registries = cfg.insecure_registries;
   ecfg.registry_mirrors = cfg.registry_mirrors;
   if (!cfg.registry_config_dir.empty()) {

@@ -57,6 +57,7 @@ struct EngineConfig {
   // the host-wide /run/berth-locks. A rootless daemon's network namespace is
   // its own, so its claims live under its exec root.
   std::string claim_dir;
+  int mtu = 1500;  // bridges' and containers' MTU (a rootless daemon: its network stack's)
   // Registries (daemon.json "insecure-registries", "registry-mirrors",
   // "max-concurrent-downloads"); certificates in certs_dirs/HOST:PORT/ (*.crt,
   // client *.cert + *.key); mirrors and endpoints of any registry in

@@ -28,6 +28,7 @@ bool send_reply(int sock, int fd, const std::string& text) {
 void pump(int from, int to) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) == 0) {
+    ::fcntl(p[1], F_SETPIPE_SZ, 1 << 20);  // fewer, larger moves; the default 64 KiB if refused
     for (;;) {
       ssize_t n = ::splice(from, nullptr, p[1], nullptr, 1 << 20, SPLICE_F_MOVE);
       if (n < 0 && errno == EINTR) continue;

@@ -10,7 +10,8 @@
 # network with name resolution, bind-mount files owned by the user on the
 # host, resource limits refused with the reason (cgroup v1 here), outbound
 # connections to the host's loopback through pasta and then slirp4netns, and
-# the berth CLI finding the rootless socket by itself.
+# the berth CLI finding the rootless socket by itself, and the fuse-overlayfs
+# fallback (forced: this kernel takes overlay in a user namespace).
 #
 # Everything the daemon makes (bridges, nftables, mounts) lives in its own
 # namespaces and goes with its processes; the cleanup removes the containers,
@@ -100,7 +101,7 @@ stop_rootless() {
 # --- set-up -------------------------------------------------------------------
 [[ $(id -u) -eq 0 ]] || die "must run as root (it creates the test user)"
 find_berthd
-need_cmd "$DOCKER_CLI" setpriv useradd usermod userdel newuidmap newgidmap pasta slirp4netns nsenter curl python3 \
+need_cmd "$DOCKER_CLI" setpriv useradd usermod userdel newuidmap newgidmap pasta slirp4netns fuse-overlayfs nsenter curl python3 \
   "$MAKE_ROOTFS"
 T=$(mktemp -d /tmp/h14r-e2e.XXXXXX)
 trap rl_cleanup EXIT
@@ -237,5 +238,21 @@ for _ in $(seq 50); do
 done
 expect_eq "-p $PORT_SLIRP:80 with slirp4netns" "built-rootless" "$body"
 docker rm -f web2
+stop_rootless
+
+# --- fuse-overlayfs -----------------------------------------------------------
+# The kernel here takes overlay in a user namespace; BERTH_FUSE_OVERLAYFS=1 makes
+# berthd use the fallback it picks where the kernel refuses, on the same layers.
+AS_USER+=(BERTH_FUSE_OVERLAYFS=1)
+start_rootless
+docker run -d --name fused h14r/web sh -c 'echo written >/www/new && exec sleep 600'
+[[ $RC -eq 0 ]] || not_ok "run with fuse-overlayfs: $(why)"
+docker exec fused cat /www/index.html /www/new
+expect_eq "fuse-overlayfs: lower layers and the upper dir" "built-rootless|written" "$(printf '%s' "$OUT" | tr '\n' '|')"
+grep -q " fuse.fuse-overlayfs " "/proc/$INNER_PID/mountinfo" && ok "the container's root is a fuse-overlayfs mount" ||
+  not_ok "no fuse-overlayfs mount in berthd's mount namespace"
+docker rm -f fused
+grep -q " fuse.fuse-overlayfs " "/proc/$INNER_PID/mountinfo" && not_ok "fuse-overlayfs mount left after rm" ||
+  ok "rm unmounts fuse-overlayfs"
 stop_rootless
 exit 0
