@@ -165,6 +165,8 @@ docker run -d --name web -p "127.0.0.1:$PORT_WEB:80" h14r/web httpd -f -p 80 -h 
 [[ $RC -eq 0 ]] || not_ok "run -d -p: $(why)"
 docker exec web cat /www/index.html
 expect_eq "exec" "built-rootless" "$OUT"
+docker top web
+[[ $RC -eq 0 && $OUT == *"httpd -f -p 80"* ]] && ok "top without cgroups (the container's pid namespace)" || not_ok "top: $(why)"
 body=''
 for _ in $(seq 50); do
   body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_WEB/") && [[ -n "$body" ]] && break
