@@ -1,13 +1,13 @@
 #include "sys/run_program.h"
 
-#include <cstdlib>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include "base/unique_fd.h"
 #include "sys/syscalls.h"

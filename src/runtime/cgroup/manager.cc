@@ -15,8 +15,8 @@
 #include "runtime/cgroup/drivers.h"
 #include "runtime/cgroup/fs.h"
 #include "runtime/cgroup/manager.h"
-#include "sys/userns.h"
 #include "runtime/cgroup/plan.h"
+#include "sys/userns.h"
 
 namespace berth::runtime::cgroup {
 namespace {

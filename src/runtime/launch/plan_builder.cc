@@ -1,5 +1,4 @@
 #include "runtime/launch/plan_builder.h"
-#include "sys/userns.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -17,6 +16,7 @@
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/seccomp_cache.h"
+#include "sys/userns.h"
 
 namespace berth::runtime {
 namespace {
