@@ -6,7 +6,8 @@
 # range of its own, an XDG_RUNTIME_DIR and a home under the temp root, and
 # starts berthd as that user with setpriv. Checked: the daemon's user namespace
 # (the user is root inside, the subordinate range follows), import, build,
-# run, exec, a port published on the host's 127.0.0.1, a named volume, a user
+# run, exec, top, push and pull (a registry on the host's loopback, reached
+# through pasta's gateway address), a port published on the host's 127.0.0.1, a named volume, a user
 # network with name resolution, bind-mount files owned by the user on the
 # host, resource limits refused with the reason (cgroup v1 here), outbound
 # connections to the host's loopback through pasta and then slirp4netns, and
@@ -22,7 +23,8 @@ set -uo pipefail
 E2E_LABEL="rootless e2e"
 source "$(dirname "$0")/lib/berthd.bash"
 
-PORT_WEB=18210 PORT_HOSTSRV=18211 PORT_SLIRP=18212
+PORT_WEB=18210 PORT_HOSTSRV=18211 PORT_SLIRP=18212 PORT_REGISTRY=18213
+REGISTRY_SH=$(cd "$(dirname "$0")/../fixtures" && pwd)/registry.sh
 SUB_START=1470000 SUB_COUNT=65536
 RL_USER="h14r$$" RL_UID='' RL_GID='' OUTER_PID='' HOSTSRV_PID='' USER_MADE=0
 
@@ -34,6 +36,7 @@ rl_cleanup() {
     echo "# last berthd log lines:"; tail -n 30 "$T/berthd.log" | sed 's/^/#   /'
   fi
   [[ -n "$HOSTSRV_PID" ]] && kill "$HOSTSRV_PID" 2>/dev/null && wait "$HOSTSRV_PID" 2>/dev/null
+  [[ -n "$T" && -f "$T/registry/registry.pid" ]] && "$REGISTRY_SH" stop --dir "$T/registry" >/dev/null 2>&1
   stop_rootless
   kill_user_procs
   if ((USER_MADE)); then
@@ -134,7 +137,11 @@ unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_API_VERSION
 echo "# berthd $BERTHD as $RL_USER ($RL_UID), temp root $T"
 
 # --- the daemon ---------------------------------------------------------------
-start_rootless
+# pasta gives berthd's namespace the host's address and gateway; the gateway
+# address leads to the host's loopback (a registry there is plain http).
+gw=$(ip -4 route show default | awk '{print $3; exit}')
+[[ -n "$gw" ]] || die "the host has no IPv4 default route: pasta copies it into berthd's namespace"
+start_rootless --insecure-registry "$gw:$PORT_REGISTRY"
 ok "rootless berthd started as $RL_USER"
 map=$(tr -s ' ' <"/proc/$INNER_PID/uid_map" | sed 's/^ //' | tr '\n' '|')
 expect_eq "daemon's user namespace: the user is root, the subordinate range follows" \
@@ -211,9 +218,25 @@ python3 -m http.server "$PORT_HOSTSRV" --bind 127.0.0.1 --directory "$T/www" >/d
 HOSTSRV_PID=$!
 for _ in $(seq 50); do curl -s --max-time 1 "http://127.0.0.1:$PORT_HOSTSRV/hello" >/dev/null && break; sleep 0.1; done
 # pasta maps its gateway address (the host's, copied) to the host's loopback.
-gw=$(nsenter -t "$INNER_PID" -n ip -4 route show default | awk '{print $3; exit}')
+expect_eq "pasta copied the host's gateway" "$gw" "$(nsenter -t "$INNER_PID" -n ip -4 route show default | awk '{print $3; exit}')"
 docker run --rm busybox wget -qO- "http://$gw:$PORT_HOSTSRV/hello"
 expect_eq "outbound through pasta to the host's 127.0.0.1 (gateway $gw)" "host-loopback" "$OUT"
+
+# --- pull through the registry client ----------------------------------------
+# A registry on the host's 127.0.0.1, reached from berthd's namespace through
+# pasta's gateway address (mapped to the host's loopback): push, forget, pull.
+REG=$T/registry
+"$REGISTRY_SH" start --dir "$REG" --port "$PORT_REGISTRY" >/dev/null || die "registry.sh start failed"
+docker tag h14r/web "$gw:$PORT_REGISTRY/h14r/web:1"
+docker push -q "$gw:$PORT_REGISTRY/h14r/web:1"
+[[ $RC -eq 0 ]] && ok "push to a registry on the host's loopback" || not_ok "push: $(why)"
+docker rmi "$gw:$PORT_REGISTRY/h14r/web:1" h14r/web
+docker pull -q "$gw:$PORT_REGISTRY/h14r/web:1"
+[[ $RC -eq 0 ]] && ok "pull" || not_ok "pull: $(why)"
+docker run --rm "$gw:$PORT_REGISTRY/h14r/web:1" stat -c '%u:%g %s' /www/index.html
+expect_eq "a pulled image's layers unpacked with their ids" "1000:1000 15" "$OUT"
+docker tag "$gw:$PORT_REGISTRY/h14r/web:1" h14r/web
+"$REGISTRY_SH" stop --dir "$REG" --clean >/dev/null
 
 # --- the berth CLI finds the rootless socket ----------------------------------
 BERTH=$T/bin/berth
