@@ -127,6 +127,12 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
     } else if (key == "rootless-allow-host-loopback") {
       if (!val.is_boolean()) return wrong("true or false");
       cfg.rootless_host_loopback = val.get<bool>();
+    } else if (key == "ui-addr") {
+      TRYV(string(cfg.ui_addr));
+    } else if (key == "ui-tls-cert") {
+      TRYV(string(cfg.ui_tls_cert));
+    } else if (key == "ui-tls-key") {
+      TRYV(string(cfg.ui_tls_key));
     } else {
       return fail(Errc::InvalidArgument, "the configuration file " + cfg.config_file +
                                              " has a directive berthd does not know: " + key);

@@ -57,6 +57,11 @@ struct DaemonConfig {
   bool rootless = false;
   std::string rootless_network = "auto";
   bool rootless_host_loopback = false;
+  // The web dashboard (issue 16, docs/dashboard.md): off unless an address is
+  // given; other than loopback only with a TLS certificate and key.
+  std::string ui_addr;
+  std::string ui_tls_cert;
+  std::string ui_tls_key;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

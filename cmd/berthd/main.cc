@@ -23,6 +23,7 @@
 #include "server/routes/routes.h"
 #include "sys/proc.h"
 #include "sys/run_program.h"
+#include "ui/server.h"
 
 using namespace berth;
 
@@ -133,6 +134,9 @@ int main(int argc, char** argv) {
   app.add_option("--rootless-allow-host-loopback", cfg.rootless_host_loopback,
                  "Rootless: containers reach the host's 127.0.0.1 through the gateway address")
       ->capture_default_str();
+  app.add_option("--ui-addr", cfg.ui_addr, "Serve the web dashboard on this HOST:PORT (off when empty; loopback unless TLS)");
+  app.add_option("--ui-tls-cert", cfg.ui_tls_cert, "The dashboard's TLS certificate (PEM); needed for a non-loopback --ui-addr");
+  app.add_option("--ui-tls-key", cfg.ui_tls_key, "The dashboard's TLS private key (PEM)");
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -143,8 +147,8 @@ int main(int argc, char** argv) {
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
-                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port",
-                          "rootless-network", "rootless-allow-host-loopback"}) {
+                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "ui-addr",
+                          "ui-tls-cert", "ui-tls-key", "rootless-network", "rootless-allow-host-loopback"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -156,6 +160,8 @@ int main(int argc, char** argv) {
   }
   auto loaded = berthd::load_daemon_json(cfg, flags);
   if (loaded) loaded = berthd::validate_daemon_config(cfg);
+  ui::UiOptions ui_opts{cfg.ui_addr, cfg.ui_tls_cert, cfg.ui_tls_key, ""};
+  if (loaded && !cfg.ui_addr.empty()) loaded = ui::validate_options(ui_opts);
   if (auto r = loaded; !r) {
     std::fprintf(stderr, "berthd: %s\n", r.error().str().c_str());
     return notify(notify_fd, "ERROR " + r.error().str()) + 1;
@@ -274,6 +280,15 @@ int main(int argc, char** argv) {
   server::add_image_routes(router, e.image_backend());
   server::add_build_routes(router, e.build_backend());
   server::add_berth_image_routes(router, e.image_diff_backend());
+  // `berth ui` asks for a login URL here: whoever may use the API socket may open the dashboard.
+  auto ui_auth = std::make_shared<ui::Auth>();
+  std::unique_ptr<ui::UiServer> ui_server;
+  router.add("POST", "/berth/ui/login", [&ui_server, ui_auth](server::Request&, server::ResponseWriter& w) -> Result<void> {
+    if (!ui_server)
+      return fail(Errc::Unavailable, "the dashboard is off: start berthd with --ui-addr 127.0.0.1:PORT (or \"ui-addr\" in daemon.json)");
+    std::string token = TRY(ui_auth->mint_login_token());
+    return w.json(200, nlohmann::json{{"Url", ui_server->login_url(token)}, {"Address", ui_server->base_url()}});
+  });
 
   server::ServerOptions sopts;
   server::Server srv(std::move(router), sopts);
@@ -283,6 +298,19 @@ int main(int argc, char** argv) {
       ::unlink(cfg.pidfile.c_str());
       return notify(notify_fd, "ERROR " + r.error().str()) + 1;
     }
+  }
+  if (!cfg.ui_addr.empty()) {
+    // The dashboard relays to berthd's first API socket as a plain client.
+    ui_opts.upstream = cfg.hosts[0];
+    auto started = ui::UiServer::start(ui_opts, ui_auth);
+    if (!started) {
+      log::error("serving the dashboard on {}: {}", cfg.ui_addr, started.error().str());
+      e.shutdown();
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + started.error().str()) + 1;
+    }
+    ui_server = std::move(*started);
+    log::info("berthd {} serving the dashboard on {} (berth ui opens it)", kVersion, ui_server->base_url());
   }
   std::unique_ptr<berthd::CriEndpoint> cri;
   if (cfg.cri) {
@@ -306,6 +334,7 @@ int main(int argc, char** argv) {
   notify(notify_fd, "READY");
   auto r = srv.run();
   g_server = nullptr;
+  if (ui_server) ui_server->stop();
   cri.reset();  // before the engine: its pod side uses the engine's services
   e.shutdown();
   for (const auto& h : cfg.hosts)

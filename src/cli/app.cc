@@ -9,6 +9,7 @@
 #include "cli/builder_cmds.h"
 #include "cli/command.h"
 #include "cli/pull.h"
+#include "cli/ui_cmd.h"
 #include "cli/connection.h"
 
 namespace berth::cli {
@@ -236,6 +237,7 @@ int run(int argc, char** argv, bool every_command) {
   add_network_commands(inv, network);
   add_volume_commands(inv, volume);
   add_unavailable_commands(inv, &root);
+  add_ui_command(inv, &root);
   add_build_commands(inv, &root);
   add_build_commands(inv, image);
   add_build_commands(inv, builder);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,16 @@ class DistributionBackend;
 namespace berth::cri {
 
 namespace rt = ::runtime::v1;
+
+// One GetContainerEvents stream's source. next() blocks until the next event
+// for the CRI's containers, or returns nullopt once cancel() was called (from
+// any thread: the stream's cancellation wakes it, nothing polls).
+class ContainerEventWatch {
+ public:
+  virtual ~ContainerEventWatch() = default;
+  virtual std::optional<rt::ContainerEventResponse> next() = 0;
+  virtual void cancel() = 0;
+};
 
 class PodBackend {
  public:
@@ -69,10 +80,9 @@ class PodBackend {
                                              rt::ListMetricDescriptorsResponse*) = 0;
 
   virtual grpc::Status CheckpointContainer(const rt::CheckpointContainerRequest&, rt::CheckpointContainerResponse*) = 0;
-  // Streams events until the client goes away (context->IsCancelled()) or berthd stops.
-  virtual grpc::Status GetContainerEvents(const rt::GetEventsRequest&,
-                                          grpc::ServerWriter<rt::ContainerEventResponse>* writer,
-                                          grpc::ServerContext* context) = 0;
+  // GetContainerEvents: a watch on container events from now on; nullptr when
+  // berthd has no event bus to watch (the stream then ends with UNAVAILABLE).
+  virtual std::unique_ptr<ContainerEventWatch> WatchContainerEvents(const rt::GetEventsRequest&) = 0;
 
   // --- runtime-level inputs the service needs
   // The pod network's readiness (the CNI config and its plugins); the error's

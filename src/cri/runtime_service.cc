@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/heap_trim.h"
+#include "cri/container_events_reactor.h"
 #include "cri/status.h"
 
 namespace berth::cri {
@@ -73,9 +74,9 @@ grpc::Status RuntimeServiceImpl::RuntimeConfig(grpc::ServerContext*, const rt::R
   return grpc::Status::OK;
 }
 
-grpc::Status RuntimeServiceImpl::GetContainerEvents(grpc::ServerContext* ctx, const rt::GetEventsRequest* req,
-                                                    grpc::ServerWriter<rt::ContainerEventResponse>* writer) {
-  return pods_.GetContainerEvents(*req, writer, ctx);
+grpc::ServerWriteReactor<rt::ContainerEventResponse>* RuntimeServiceImpl::GetContainerEvents(
+    grpc::CallbackServerContext*, const rt::GetEventsRequest* req) {
+  return start_container_events(pods_.WatchContainerEvents(*req));
 }
 
 #define BERTH_CRI_FORWARD(Name, Req, Resp)                                                                  \

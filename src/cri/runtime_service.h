@@ -18,7 +18,9 @@ struct RuntimeInfo {
   std::string socket;                      // for Status's verbose info
 };
 
-class RuntimeServiceImpl final : public rt::RuntimeService::Service {
+// GetContainerEvents runs on gRPC's callback API (it must learn at once that
+// its client went away); every other RPC is a synchronous handler.
+class RuntimeServiceImpl final : public rt::RuntimeService::WithCallbackMethod_GetContainerEvents<rt::RuntimeService::Service> {
  public:
   // runtime_ready: whether the engine can run containers (RuntimeReady); its
   // error's message becomes the condition's message. pods: outlives the service.
@@ -30,8 +32,8 @@ class RuntimeServiceImpl final : public rt::RuntimeService::Service {
                                    rt::UpdateRuntimeConfigResponse*) override;
   grpc::Status RuntimeConfig(grpc::ServerContext*, const rt::RuntimeConfigRequest*,
                              rt::RuntimeConfigResponse*) override;
-  grpc::Status GetContainerEvents(grpc::ServerContext*, const rt::GetEventsRequest*,
-                                  grpc::ServerWriter<rt::ContainerEventResponse>*) override;
+  grpc::ServerWriteReactor<rt::ContainerEventResponse>* GetContainerEvents(grpc::CallbackServerContext*,
+                                                                          const rt::GetEventsRequest*) override;
 
 // One line each: the RPC goes to the pod side as it is.
 #define BERTH_CRI_FORWARD(Name, Req, Resp) \

@@ -109,6 +109,7 @@ Result<HttpRequest> read_request(int fd) {
   HttpRequest req;
   req.method = std::string(msg.method_string());
   std::string_view target(msg.target().data(), msg.target().size());
+  req.target = std::string(target);
   size_t q = target.find('?');
   req.path = url_decode(target.substr(0, q));
   if (q != std::string_view::npos) {
@@ -126,6 +127,7 @@ Result<HttpRequest> read_request(int fd) {
     }
   }
   for (const auto& field : msg) req.headers.emplace(lower(std::string(field.name_string())), std::string(field.value()));
+  req.body = std::move(msg.body());
   auto data = buffer.data();
   req.leftover.assign(static_cast<const char*>(data.data()), data.size());
   return req;

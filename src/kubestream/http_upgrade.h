@@ -16,8 +16,10 @@ namespace berth::kubestream {
 struct HttpRequest {
   std::string method;
   std::string path;                                 // without the query
+  std::string target;                               // as sent: path and query, still percent-encoded
   std::multimap<std::string, std::string> query;    // decoded
   std::multimap<std::string, std::string> headers;  // names lower case, one entry per field
+  std::string body;                                 // the (small) body, when one was sent
   std::string leftover;                             // bytes read past the request (the upgraded protocol's)
 
   // Every value of a header, comma-separated lists split and trimmed.
@@ -25,7 +27,7 @@ struct HttpRequest {
   std::string header(const std::string& lower_name) const;  // first value, "" when absent
 };
 
-// Reads one request head (and a small body, ignored) from fd.
+// Reads one request head and a small body (at most 64 KiB) from fd.
 Result<HttpRequest> read_request(int fd);
 
 // A complete plain-text answer; the connection is closed after it.

@@ -9,7 +9,6 @@
 #include <sstream>
 #include <thread>
 
-#include <grpcpp/support/sync_stream.h>
 
 #include "base/file.h"
 #include "cri/containers/container_view.h"
@@ -216,45 +215,6 @@ grpc::Status PodService::ListPodSandboxMetrics(const rt::ListPodSandboxMetricsRe
 
 grpc::Status PodService::CheckpointContainer(const rt::CheckpointContainerRequest&, rt::CheckpointContainerResponse*) {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "checkpoint/restore is not supported by berth");
-}
-
-grpc::Status PodService::GetContainerEvents(const rt::GetEventsRequest&,
-                                            grpc::ServerWriter<rt::ContainerEventResponse>* writer,
-                                            grpc::ServerContext* context) {
-  if (!deps_.events) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "berthd's event bus is not wired to the CRI");
-  auto sub = deps_.events->subscribe(std::nullopt);
-  while (!context->IsCancelled()) {
-    // Wakes every half second to notice a client that went away.
-    auto e = sub->next(now_ns() + 500'000'000);
-    if (!e || e->type != "container" || e->ns != kCriNamespace) continue;
-    rt::ContainerEventResponse out;
-    if (e->action == "create") out.set_container_event_type(rt::CONTAINER_CREATED_EVENT);
-    else if (e->action == "start") out.set_container_event_type(rt::CONTAINER_STARTED_EVENT);
-    else if (e->action == "die") out.set_container_event_type(rt::CONTAINER_STOPPED_EVENT);
-    else if (e->action == "destroy") out.set_container_event_type(rt::CONTAINER_DELETED_EVENT);
-    else continue;
-    out.set_container_id(e->id);
-    out.set_created_at(e->time_nano);
-    auto sid = e->attributes.find(kSandboxIdLabel);
-    if (sid != e->attributes.end()) {
-      rt::PodSandboxStatusRequest sreq;
-      sreq.set_pod_sandbox_id(sid->second);
-      rt::PodSandboxStatusResponse sresp;
-      if (PodSandboxStatus(sreq, &sresp).ok()) *out.mutable_pod_sandbox_status() = sresp.status();
-      rt::ListContainersRequest lreq;
-      lreq.mutable_filter()->set_pod_sandbox_id(sid->second);
-      rt::ListContainersResponse lresp;
-      (void)ListContainers(lreq, &lresp);
-      for (const auto& c : lresp.containers()) {
-        rt::ContainerStatusRequest creq;
-        creq.set_container_id(c.id());
-        rt::ContainerStatusResponse cresp;
-        if (ContainerStatus(creq, &cresp).ok()) *out.add_containers_statuses() = cresp.status();
-      }
-    }
-    if (!writer->Write(out)) break;
-  }
-  return grpc::Status::OK;
 }
 
 }  // namespace berth::cri

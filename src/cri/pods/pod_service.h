@@ -93,8 +93,7 @@ class PodService final : public PodBackend, public kubestream::StreamRuntime {
   grpc::Status ListMetricDescriptors(const rt::ListMetricDescriptorsRequest&,
                                      rt::ListMetricDescriptorsResponse*) override;
   grpc::Status CheckpointContainer(const rt::CheckpointContainerRequest&, rt::CheckpointContainerResponse*) override;
-  grpc::Status GetContainerEvents(const rt::GetEventsRequest&, grpc::ServerWriter<rt::ContainerEventResponse>* writer,
-                                  grpc::ServerContext* context) override;
+  std::unique_ptr<ContainerEventWatch> WatchContainerEvents(const rt::GetEventsRequest&) override;
 
   Result<void> network_ready() override;
   Result<void> update_runtime_config(const rt::RuntimeConfig& config) override;

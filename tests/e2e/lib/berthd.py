@@ -144,15 +144,15 @@ class Daemon:
         subprocess.run(["bash", "-c", script], check=False)
 
 
-def start_module(name, tag="p"):
-    """setUpModule's work: a started Daemon with busybox:latest imported, and a client.
-    Cleans up and re-raises on failure."""
+def start_module(name, tag="p", extra_args=()):
+    """setUpModule's work: a started Daemon (extra_args: more berthd flags) with
+    busybox:latest imported, and a client. Cleans up and re-raises on failure."""
     if os.geteuid() != 0:
         raise RuntimeError("must run as root")
     mk = MAKE_ROOTFS
     if not os.access(mk, os.X_OK):
         raise RuntimeError(f"prerequisite missing: {mk}")
-    d = Daemon(name, tag)
+    d = Daemon(name, tag, extra_args)
     client = None
     try:
         d.start()

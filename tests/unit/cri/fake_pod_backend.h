@@ -2,6 +2,9 @@
 // so the service's forwarding and Status can be checked without a pod side.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,15 +55,39 @@ class FakePodBackend : public PodBackend {
     if (answer.ok()) resp->set_pod_sandbox_id("pod-" + req.config().metadata().name());
     return answer;
   }
-  grpc::Status GetContainerEvents(const rt::GetEventsRequest&, grpc::ServerWriter<rt::ContainerEventResponse>* w,
-                                  grpc::ServerContext*) override {
+  // The watch GetContainerEvents gets: one CONTAINER_STARTED_EVENT for "c1",
+  // then (unless ends_after_first) it blocks until the stream cancels it.
+  struct Watch : ContainerEventWatch {
+    FakePodBackend* owner;
+    bool sent = false;
+    explicit Watch(FakePodBackend* o) : owner(o) {}
+    std::optional<rt::ContainerEventResponse> next() override {
+      if (!sent) {
+        sent = true;
+        rt::ContainerEventResponse ev;
+        ev.set_container_id("c1");
+        ev.set_container_event_type(rt::CONTAINER_STARTED_EVENT);
+        return ev;
+      }
+      std::unique_lock lk(owner->watch_mu);
+      owner->watch_cv.wait(lk, [&] { return owner->ends_after_first || owner->watch_cancelled; });
+      return std::nullopt;
+    }
+    void cancel() override {
+      std::lock_guard lk(owner->watch_mu);
+      owner->watch_cancelled = true;
+      owner->watch_cv.notify_all();
+    }
+  };
+  std::unique_ptr<ContainerEventWatch> WatchContainerEvents(const rt::GetEventsRequest&) override {
     calls.push_back("GetContainerEvents");
-    rt::ContainerEventResponse ev;
-    ev.set_container_id("c1");
-    ev.set_container_event_type(rt::CONTAINER_STARTED_EVENT);
-    w->Write(ev);
-    return answer;
+    if (!answer.ok()) return nullptr;
+    return std::make_unique<Watch>(this);
   }
+  bool ends_after_first = true;
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool watch_cancelled = false;
   Result<void> network_ready() override { return network; }
   Result<void> update_runtime_config(const rt::RuntimeConfig& c) override {
     pod_cidr = c.network_config().pod_cidr();

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -159,6 +160,35 @@ TEST_F(RuntimeServiceTest, EventsStreamFromThePodSide) {
   EXPECT_EQ(ev.container_event_type(), rt::CONTAINER_STARTED_EVENT);
   EXPECT_FALSE(reader->Read(&ev));
   EXPECT_TRUE(reader->Finish().ok());
+}
+
+TEST_F(RuntimeServiceTest, AClientThatGoesAwayCancelsItsEventWatchAtOnce) {
+  FakePodBackend pods;
+  pods.ends_after_first = false;  // the watch blocks after the first event
+  serve(&pods);
+  grpc::ClientContext ctx;
+  auto reader = stub_->GetContainerEvents(&ctx, rt::GetEventsRequest());
+  rt::ContainerEventResponse ev;
+  ASSERT_TRUE(reader->Read(&ev));
+  ctx.TryCancel();
+  std::unique_lock lk(pods.watch_mu);
+  // Bounded for a loaded machine; nothing here wakes up on a timer.
+  EXPECT_TRUE(pods.watch_cv.wait_for(lk, std::chrono::seconds(20), [&] { return pods.watch_cancelled; }));
+  lk.unlock();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(RuntimeServiceTest, EventsWithoutAnEventBusAreUnavailable) {
+  FakePodBackend pods;
+  pods.answer = grpc::Status(grpc::StatusCode::INTERNAL, "no watch");  // the fake then has no watch
+  serve(&pods);
+  grpc::ClientContext ctx;
+  auto reader = stub_->GetContainerEvents(&ctx, rt::GetEventsRequest());
+  rt::ContainerEventResponse ev;
+  EXPECT_FALSE(reader->Read(&ev));
+  auto st = reader->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(st.error_message(), "berthd's event bus is not wired to the CRI");
 }
 
 TEST_F(RuntimeServiceTest, UpdateRuntimeConfigReachesThePodSideAndStatus) {
