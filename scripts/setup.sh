@@ -16,7 +16,7 @@ TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc
            docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
            python3-docker docker-compose bzip2 xz-utils curl nftables clang-19 libclang-rt-19-dev docker-registry apache2-utils openssl python3-cryptography
            golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev
-           python3-grpcio python3-grpc-tools python3-protobuf
+           python3-grpcio python3-grpc-tools python3-protobuf passt slirp4netns fuse-overlayfs
            golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev python3-websocket
            chromium chromium-driver python3-selenium firefox-esr
            linux-image-cloud-amd64 kmod)

@@ -124,6 +124,11 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 65535)
         return wrong("a port number from 0 (any free port) to 65535");
       cfg.cri_stream_port = val.get<int>();
+    } else if (key == "rootless-network") {
+      TRYV(string(cfg.rootless_network));
+    } else if (key == "rootless-allow-host-loopback") {
+      if (!val.is_boolean()) return wrong("true or false");
+      cfg.rootless_host_loopback = val.get<bool>();
     } else if (key == "ui-addr") {
       TRYV(string(cfg.ui_addr));
     } else if (key == "ui-tls-cert") {
@@ -147,6 +152,9 @@ berth::Result<void> validate_daemon_config(DaemonConfig& cfg) {
                                   {"cni-cache-dir", &cfg.cni_cache_dir}})
     if (!path->empty() && path->front() != '/')
       return fail(Errc::InvalidArgument, std::string(what) + " must be an absolute path: " + *path);
+  if (cfg.rootless_network != "auto" && cfg.rootless_network != "pasta" && cfg.rootless_network != "slirp4netns")
+    return fail(Errc::InvalidArgument,
+                "rootless-network must be auto, pasta or slirp4netns, not '" + cfg.rootless_network + "'");
   for (const auto& d : cfg.cni_bin_dirs)
     if (d.empty() || d.front() != '/') return fail(Errc::InvalidArgument, "cni-bin-dirs must be absolute paths: '" + d + "'");
   return {};

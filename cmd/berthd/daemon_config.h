@@ -54,6 +54,12 @@ struct DaemonConfig {
   // dockerd's --userns-remap: "default" (the berthremap user, made when
   // missing), USER or USER:GROUP; empty: containers share the host's ids.
   std::string userns_remap;
+  // Rootless mode (docs/rootless.md): berthd started by a user other than
+  // root. The user-mode network stack ("auto": pasta, else slirp4netns) and
+  // whether containers reach the host's 127.0.0.1 through its gateway address.
+  bool rootless = false;
+  std::string rootless_network = "auto";
+  bool rootless_host_loopback = false;
   // The web dashboard (issue 16, docs/dashboard.md): off unless an address is
   // given; other than loopback only with a TLS certificate and key.
   std::string ui_addr;

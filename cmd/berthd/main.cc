@@ -18,8 +18,12 @@
 #include "daemon_config.h"
 #include "engine/engine.h"
 #include "idmap/remap.h"
+#include "rootless/boot.h"
+#include "rootless/paths.h"
+#include "rootless/port_driver.h"
 #include "server/routes/routes.h"
 #include "sys/proc.h"
+#include "sys/run_program.h"
 #include "ui/server.h"
 
 using namespace berth;
@@ -71,6 +75,16 @@ int notify(int fd, const std::string& line) {
 
 int main(int argc, char** argv) {
   berthd::DaemonConfig cfg;
+  // Started by another user than root: rootless mode, with its own places.
+  cfg.rootless = ::geteuid() != 0;
+  auto rootless_paths = rootless::default_paths(std::getenv);
+  if (cfg.rootless && rootless_paths) {
+    cfg.data_root = rootless_paths->data_root;
+    cfg.exec_root = rootless_paths->exec_root;
+    cfg.config_file = rootless_paths->config_file;
+    cfg.cri = false;  // the CRI's pods need CNI plugins run as root
+    cfg.group.clear();
+  }
   int notify_fd = -1;
   std::string shim_path, init_path;
   CLI::App app{"berthd: the berth container engine's daemon (Docker Engine API on a UNIX socket)", "berthd"};
@@ -113,6 +127,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_option("--userns-remap", cfg.userns_remap,
                  "User/Group setting for user namespaces (default, USER or USER:GROUP)");
+  bool rootless_flag = false;
+  int rootless_mtu = 1500;
+  app.add_flag("--rootless", rootless_flag,
+               "Run rootless (implied when started by a user other than root; see docs/rootless.md)");
+  app.add_option("--rootless-network", cfg.rootless_network,
+                 "Rootless: the user-mode network stack (auto, pasta or slirp4netns)")
+      ->capture_default_str();
+  app.add_option("--rootless-allow-host-loopback", cfg.rootless_host_loopback,
+                 "Rootless: containers reach the host's 127.0.0.1 through the gateway address")
+      ->capture_default_str();
   app.add_option("--ui-addr", cfg.ui_addr, "Serve the web dashboard on this HOST:PORT (off when empty; loopback unless TLS)");
   app.add_option("--ui-tls-cert", cfg.ui_tls_cert, "The dashboard's TLS certificate (PEM); needed for a non-loopback --ui-addr");
   app.add_option("--ui-tls-key", cfg.ui_tls_key, "The dashboard's TLS private key (PEM)");
@@ -127,7 +151,8 @@ int main(int argc, char** argv) {
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
                           "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "ui-addr",
-                          "ui-tls-cert", "ui-tls-key", "userns-remap"}) {
+                          "ui-tls-cert", "ui-tls-key", "userns-remap", "rootless-network",
+                          "rootless-allow-host-loopback"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -151,6 +176,32 @@ int main(int argc, char** argv) {
                      : cfg.log_level == "error" || cfg.log_level == "fatal" ? log::Level::Error
                                                                            : log::Level::Info;
   log::configure(-1, log::Format::Text, level);
+  if (rootless_flag && !cfg.rootless) {
+    const std::string why = "--rootless: start berthd as the unprivileged user who is to own it, not as root";
+    std::fprintf(stderr, "berthd: %s\n", why.c_str());
+    return notify(notify_fd, "ERROR " + why) + 1;
+  }
+  if (cfg.rootless) {
+    // Into its own user, mount and network namespaces; the outer process
+    // stays behind (it never returns from here) to serve host ports.
+    auto entered = [&]() -> Result<rootless::Booted> {  // sets rootless_mtu
+      if (!rootless_paths) return std::unexpected(rootless_paths.error());
+      rootless::BootOptions bo;
+      bo.net = TRY(rootless::choose_netstack(cfg.rootless_network, [](const std::string& prog) {
+        return !sys::find_program(prog).empty();
+      }));
+      bo.host_loopback = cfg.rootless_host_loopback;
+      rootless_mtu = bo.mtu;
+      bo.runtime_dir = cfg.exec_root;
+      return rootless::enter_namespaces(bo);
+    }();
+    if (!entered) {
+      std::fprintf(stderr, "berthd: %s\n", entered.error().str().c_str());
+      return notify(notify_fd, "ERROR " + entered.error().str()) + 1;
+    }
+    rootless::install_port_exporter(std::move(entered->port_sock));
+    if (cfg.hosts.empty()) cfg.hosts.push_back(rootless_paths->socket);
+  }
   if (::geteuid() != 0) {
     std::fprintf(stderr, "berthd: must run as root (it creates namespaces, cgroups and mounts)\n");
     return notify(notify_fd, "ERROR berthd must run as root") + 1;
@@ -189,6 +240,12 @@ int main(int argc, char** argv) {
   ecfg.bridge = cfg.bridge;
   ecfg.bip = cfg.bip;
   ecfg.firewall_table = cfg.firewall_table;
+  if (cfg.rootless) {
+    ecfg.claim_dir = cfg.exec_root + "/locks";
+    // As Docker rootless: the bridges take the user-mode stack's MTU, so a
+    // container's segments cross pasta/slirp4netns whole (1500 cost 2-4x).
+    ecfg.mtu = rootless_mtu;
+  }
   ecfg.insecure_registries = cfg.insecure_registries;
   ecfg.registry_mirrors = cfg.registry_mirrors;
   if (!cfg.registry_config_dir.empty()) {
@@ -224,6 +281,7 @@ int main(int argc, char** argv) {
   info.data_root = cfg.data_root;
   info.exec_root = cfg.exec_root;
   info.debug = cfg.debug;
+  info.rootless = cfg.rootless;
   info.insecure_registries = cfg.insecure_registries;
   info.registry_mirrors = cfg.registry_mirrors;
   info.userns_remap = ecfg.userns_remap.has_value();

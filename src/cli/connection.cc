@@ -19,8 +19,14 @@ namespace berth::cli {
 
 namespace {
 
-constexpr const char* kRunDir = "/run/berth";
-constexpr const char* kDaemonLog = "/run/berth/berthd.log";
+// Root's places, or a rootless daemon's under $XDG_RUNTIME_DIR.
+std::string runtime_dir() {
+  if (::geteuid() == 0) return {};
+  const char* x = std::getenv("XDG_RUNTIME_DIR");
+  return x && *x == '/' ? x : "";
+}
+std::string run_dir() { return ::geteuid() == 0 ? "/run/berth" : runtime_dir() + "/berth"; }
+std::string daemon_log() { return run_dir() + "/berthd.log"; }
 
 bool is_executable(const std::string& path) { return !path.empty() && ::access(path.c_str(), X_OK) == 0; }
 
@@ -48,14 +54,15 @@ Result<void> start_berthd() {
   if (berthd.empty()) {
     return fail(Errc::Unavailable, fmt::format("Cannot connect to the berth daemon at {}: the socket does not exist "
                                                "and berthd is neither next to berth nor on PATH",
-                                               kDefaultHost));
+                                               default_host()));
   }
-  if (::mkdir(kRunDir, 0711) != 0 && errno != EEXIST) return fail_errno(fmt::format("creating {}", kRunDir));
+  const std::string dir = run_dir(), log_path = daemon_log();
+  if (::mkdir(dir.c_str(), 0711) != 0 && errno != EEXIST) return fail_errno(fmt::format("creating {}", dir));
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return fail_errno("creating the berthd readiness pipe");
   UniqueFd ready_read(fds[0]), ready_write(fds[1]);
-  UniqueFd log(::open(kDaemonLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!log) return fail_errno(fmt::format("opening {}", kDaemonLog));
+  UniqueFd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log) return fail_errno(fmt::format("opening {}", log_path));
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -87,30 +94,39 @@ Result<void> start_berthd() {
   std::string first(trim(line.substr(0, line.find('\n'))));
   if (first == "READY") return {};
   if (first.empty()) first = "it exited before it was ready";
-  return fail(Errc::Unavailable, fmt::format("starting berthd ({}): {} (see {})", berthd, first, kDaemonLog));
+  return fail(Errc::Unavailable, fmt::format("starting berthd ({}): {} (see {})", berthd, first, log_path));
 }
 
 }  // namespace
+
+std::string default_socket() {
+  if (::geteuid() == 0) return kDefaultSocket;
+  std::string dir = runtime_dir();
+  return dir.empty() ? kDefaultSocket : dir + "/berth.sock";
+}
+
+std::string default_host() { return "unix://" + default_socket(); }
 
 std::string resolve_host(const std::string& flag) {
   if (!flag.empty()) return flag;
   for (const char* var : {"BERTH_HOST", "DOCKER_HOST"}) {
     if (const char* v = std::getenv(var); v && *v) return v;
   }
-  return kDefaultHost;
+  return default_host();
 }
 
 Result<void> ensure_daemon(const std::string& host) {
-  if (host != kDefaultHost && host != kDefaultSocket) return {};
+  const std::string socket = default_socket();
+  if (host != "unix://" + socket && host != socket) return {};
   struct stat st;
-  if (::stat(kDefaultSocket, &st) == 0) return {};
-  if (::geteuid() != 0) {
+  if (::stat(socket.c_str(), &st) == 0) return {};
+  if (::geteuid() != 0 && runtime_dir().empty()) {
     return fail(Errc::Unavailable,
                 fmt::format("Cannot connect to the berth daemon at {}. Is the daemon running?\n"
-                            "Start it with:  sudo berthd &",
-                            kDefaultHost));
+                            "Start it with:  sudo berthd &   (or set XDG_RUNTIME_DIR for a rootless berthd of your own)",
+                            default_host()));
   }
-  return start_berthd();
+  return start_berthd();  // as root, or rootless for this user
 }
 
 }  // namespace berth::cli

@@ -46,6 +46,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   ncfg.default_bridge = cfg.bridge;
   ncfg.default_bip = cfg.bip;
   ncfg.firewall_table = cfg.firewall_table;
+  if (!cfg.claim_dir.empty()) ncfg.claim_dir = cfg.claim_dir;
+  ncfg.mtu = cfg.mtu;
   e->networks_ = TRY_CTX(NetworkService::open(ncfg, [self] { return self->containers_ ? self->containers_->network_views() : std::vector<NetworkContainerView>{}; }),
                          "setting up networks");
   e->attacher_ = std::make_unique<ServiceAttacher>(*e->networks_);

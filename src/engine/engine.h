@@ -56,6 +56,11 @@ struct EngineConfig {
   std::string bridge = "berth0";  // the default network's bridge (daemon.json "bridge")
   std::string bip;                 // its gateway CIDR (daemon.json "bip"); chosen when empty
   std::string firewall_table = "berth";
+  // Where bridge and nftables claims are locked (net/host_claim.h); empty:
+  // the host-wide /run/berth-locks. A rootless daemon's network namespace is
+  // its own, so its claims live under its exec root.
+  std::string claim_dir;
+  int mtu = 1500;  // bridges' and containers' MTU (a rootless daemon: its network stack's)
   // Registries (daemon.json "insecure-registries", "registry-mirrors",
   // "max-concurrent-downloads"); certificates in certs_dirs/HOST:PORT/ (*.crt,
   // client *.cert + *.key); mirrors and endpoints of any registry in

@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "base/log.h"
+#include "sys/userns.h"
 #include "base/unique_fd.h"
 #include "layer/entry_writer.h"
 #include "layer/fs_util.h"
@@ -51,7 +52,7 @@ Result<void> Applier::whiteout(int pfd, const std::string& parent, const std::st
     if (opt_.format == Format::Overlay) {
       UniqueFd dir(::openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!dir) return fail_errno("opening " + parent + " to mark it opaque");
-      if (::fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0) != 0)
+      if (::fsetxattr(dir.get(), sys::overlay_opaque_xattr(), "y", 1, 0) != 0)
         return fail_errno("marking " + parent + " opaque");
       return {};
     }

@@ -27,8 +27,12 @@ bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rd
 
 bool is_opaque(const std::string& path) {
   char v[4];
-  ssize_t n = ::lgetxattr(path.c_str(), "trusted.overlay.opaque", v, sizeof(v));
-  return n == 1 && v[0] == 'y';
+  // Either form: a rootless daemon's layers carry user.overlay.opaque.
+  for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+    ssize_t n = ::lgetxattr(path.c_str(), name, v, sizeof(v));
+    if (n == 1 && v[0] == 'y') return true;
+  }
+  return false;
 }
 
 // The merged view of the lower dirs (top-most first), as overlayfs shows it.

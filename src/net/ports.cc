@@ -251,8 +251,28 @@ Result<std::vector<PortBinding>> publish_all(std::vector<PortBinding> bindings, 
   return bindings;
 }
 
+namespace {
+HostPortExporter& host_port_exporter() {
+  static HostPortExporter exporter;
+  return exporter;
+}
+}  // namespace
+
+void set_host_port_exporter(HostPortExporter exporter) { host_port_exporter() = std::move(exporter); }
+
 Result<PortReservation> reserve_ports(const std::vector<PortBinding>& requested) {
   PortReservation res;
+  // The port here and, for a rootless daemon, on the host too.
+  auto claim = [&res](const std::string& ip, uint16_t port, Proto proto, const PortBinding& b) -> Result<UniqueFd> {
+    auto fd = TRY(net::bind_port(ip, port, proto));
+    if (host_port_exporter()) {
+      PortBinding resolved = b;
+      resolved.host_ip = ip;
+      resolved.host_port = resolved.host_port_end = port;
+      res.exports_.push_back(TRY(host_port_exporter()(resolved)));
+    }
+    return fd;
+  };
   for (const auto& want : requested) {
     if (want.container_port == 0)
       return fail(Errc::InvalidArgument, "port binding without a container port");
@@ -264,7 +284,7 @@ Result<PortReservation> reserve_ports(const std::vector<PortBinding>& requested)
                   fmt::format("Bind for {} failed: port is already allocated", b.host_str()));
     };
     if (want.host_port != 0 && want.host_port_end <= want.host_port) {  // exactly this port
-      auto fd = bind_port(ip, want.host_port, want.proto);
+      auto fd = claim(ip, want.host_port, want.proto, want);
       if (!fd) {
         if (fd.error().sys_errno == EADDRINUSE) return in_use(got);
         return std::unexpected(std::move(fd).error());
@@ -283,7 +303,7 @@ Result<PortReservation> reserve_ports(const std::vector<PortBinding>& requested)
     bool found = false;
     for (uint32_t i = 0; i < n && !found; ++i) {
       uint16_t port = uint16_t(first + (start + i) % n);
-      auto fd = bind_port(ip, port, want.proto);
+      auto fd = claim(ip, port, want.proto, want);
       if (!fd) {
         if (fd.error().sys_errno == EADDRINUSE) continue;
         return std::unexpected(std::move(fd).error());

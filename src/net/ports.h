@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -97,13 +99,22 @@ class PortReservation {
   // The resolved bindings: host_port set, host_port_end == host_port.
   const std::vector<PortBinding>& bindings() const { return bindings_; }
   bool empty() const { return bindings_.empty(); }
-  void release() { fds_.clear(); bindings_.clear(); }
+  void release() { exports_.clear(); fds_.clear(); bindings_.clear(); }
 
  private:
   friend Result<PortReservation> reserve_ports(const std::vector<PortBinding>& requested);
   std::vector<PortBinding> bindings_;
   std::vector<UniqueFd> fds_;
+  std::vector<std::shared_ptr<void>> exports_;  // the host's side (rootless), see below
 };
+
+// A rootless daemon binds ports in its own network namespace; the host's side
+// of each binding comes from this hook (set once at start-up, before any
+// reservation). It returns a handle that forwards the host port until it is
+// destroyed, or an error whose sys_errno is EADDRINUSE when the host port is
+// taken. Unset (the root daemon): ports are the host's already.
+using HostPortExporter = std::function<Result<std::shared_ptr<void>>(const PortBinding& resolved)>;
+void set_host_port_exporter(HostPortExporter exporter);
 
 // Resolves and reserves every binding, or none: the first one that cannot be
 // had fails the whole call with Docker's message and the others are released.

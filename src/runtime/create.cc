@@ -30,6 +30,7 @@
 #include "runtime/terminal_proxy.h"
 #include "sys/proc.h"
 #include "sys/syscalls.h"
+#include "sys/userns.h"
 
 namespace berth::runtime {
 namespace {
@@ -286,7 +287,10 @@ Result<Launched> create_impl(const RuntimeContext& ctx, const CreateOptions& opt
     ::waitpid(l.pid, nullptr, 0);
     unmount_all(st.host_mounts);
   });
-  if (!device_rules.devices.empty()) TRYV_CTX(cg->update(device_rules), "applying the device rules");
+  // In a user namespace (rootless) device access is the host's file permissions:
+  // unprivileged ids cannot program a device cgroup, as with runc's rootless mode.
+  if (!device_rules.devices.empty() && !sys::in_user_namespace())
+    TRYV_CTX(cg->update(device_rules), "applying the device rules");
   TRYV(store.save(st));
   TRYV(write_pid_file(opts.pid_file, l.pid));
   kill_child.dismiss();

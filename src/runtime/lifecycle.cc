@@ -1,9 +1,12 @@
 // state, list, kill, delete, pause, resume, ps, events, update.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/file.h"
@@ -165,9 +168,35 @@ Result<void> resume_container(const RuntimeContext& ctx, const std::string& id) 
   return cg->thaw();
 }
 
+namespace {
+// A container without cgroups of its own (rootless on cgroup v1): the
+// processes in its pid namespace, else its init alone.
+std::vector<pid_t> pids_by_namespace(const ContainerState& st) {
+  std::vector<pid_t> out;
+  struct stat init_ns {};
+  if (st.pid <= 0 || ::stat(("/proc/" + std::to_string(st.pid) + "/ns/pid").c_str(), &init_ns) != 0) return out;
+  if (!st.own_pid_ns) return {st.pid};
+  DIR* d = ::opendir("/proc");
+  if (!d) return {st.pid};
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end) continue;
+    struct stat ns {};
+    if (::stat(("/proc/" + std::string(e->d_name) + "/ns/pid").c_str(), &ns) == 0 && ns.st_ino == init_ns.st_ino &&
+        ns.st_dev == init_ns.st_dev)
+      out.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
 Result<std::vector<pid_t>> container_pids(const RuntimeContext& ctx, const std::string& id) {
   ContainerInfo info = TRY(inspect_container(ctx, id));
   auto cg = TRY(load_cgroup(info.state));
+  if (cg->paths().empty()) return pids_by_namespace(info.state);
   return cg->pids();
 }
 

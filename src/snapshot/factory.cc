@@ -14,7 +14,10 @@ Result<std::unique_ptr<Snapshotter>> make_snapshotter(const std::string& root) {
   auto overlay = OverlaySnapshotter::open(root, /*check_support=*/false);
   if (!overlay) return std::unexpected(std::move(overlay).error());
   auto usable = check_overlay_support((*overlay)->root());
-  if (usable) return std::unique_ptr<Snapshotter>(std::move(*overlay));
+  if (usable || use_fuse_overlayfs((*overlay)->root())) {
+    // Re-opened: it decides between the kernel's overlay and fuse-overlayfs.
+    return std::unique_ptr<Snapshotter>(TRY(OverlaySnapshotter::open(root, /*check_support=*/false)));
+  }
   log::info("using the native (copying) snapshotter: {}", usable.error().str());
   return TRY(NativeSnapshotter::open(root));
 }

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "sys/run_program.h"
 
 namespace berth::snapshot {
 namespace {
@@ -250,8 +251,24 @@ Result<std::string> resolve_target(const std::string& target) {
   return std::string(buf);
 }
 
+// fuse-overlayfs serves the mount from a process of its own; it returns once
+// the filesystem is mounted, and exits when it is unmounted.
+Result<void> fuse_overlay(const Mount& m, const std::string& target) {
+  Parsed p = parse(m);
+  if (p.upper.empty())
+    return fail(Errc::Unsupported, "fuse-overlayfs cannot mount a read-only view of several layers");
+  p.data.clear();
+  sys::ProgramOptions o;
+  o.timeout = std::chrono::seconds(30);
+  auto r = TRY(sys::run_program({"fuse-overlayfs", "-o", overlay_data(m, p, true), target}, o));
+  if (r.status != 0)
+    return fail(Errc::Internal, "fuse-overlayfs exited with status " + std::to_string(r.status) + ": " + r.err);
+  return {};
+}
+
 Result<void> mount_one(const Mount& m, const std::string& target) {
   if (m.type == "bind" || m.type == "rbind") return bind(m, target);
+  if (m.type == "fuse-overlayfs") return fuse_overlay(m, target);
   if (m.type != "overlay") {
     Parsed p = parse(m);
     std::string data;

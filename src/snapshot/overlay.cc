@@ -7,8 +7,13 @@
 
 #include <linux/magic.h>
 
+#include <cstdlib>
+#include <string_view>
+
 #include "base/defer.h"
 #include "snapshot/fs_tree.h"
+#include "sys/run_program.h"
+#include "sys/userns.h"
 
 namespace berth::snapshot {
 namespace {
@@ -37,21 +42,32 @@ Result<void> check_overlay_support(const std::string& root) {
   for (const char* d : {"/l1", "/l2", "/u", "/w", "/m"})
     if (::mkdir((tmp + d).c_str(), 0700) != 0) return fail_errno("creating " + tmp + d);
   std::string data = "lowerdir=" + tmp + "/l1:" + tmp + "/l2,upperdir=" + tmp + "/u,workdir=" +
-                     tmp + "/w";
+                     tmp + "/w" + (sys::in_user_namespace() ? ",userxattr" : "");
   if (::mount("overlay", (tmp + "/m").c_str(), "overlay", 0, data.c_str()) != 0)
     return fail(Errc::Unsupported, "overlay cannot be mounted on " + root, errno);
   ::umount2((tmp + "/m").c_str(), MNT_DETACH);
   return {};
 }
 
+bool use_fuse_overlayfs(const std::string& root) {
+  if (!sys::in_user_namespace()) return false;
+  bool usable = ::access("/dev/fuse", R_OK | W_OK) == 0 && !sys::find_program("fuse-overlayfs").empty();
+  if (!usable) return false;
+  const char* force = std::getenv("BERTH_FUSE_OVERLAYFS");
+  if (force && std::string_view(force) == "1") return true;
+  return !check_overlay_support(root);
+}
+
 Result<std::unique_ptr<OverlaySnapshotter>> OverlaySnapshotter::open(const std::string& root,
                                                                     bool check_support) {
   std::unique_ptr<OverlaySnapshotter> s(new OverlaySnapshotter());
   TRYV(s->open_root(root, "overlay"));
-  if (check_support) TRYV(check_overlay_support(s->root()));
+  s->fuse_ = use_fuse_overlayfs(s->root());
+  if (check_support && !s->fuse_) TRYV(check_overlay_support(s->root()));
   // As containerd does: with index=on, overlay ties each upper dir to its
   // lowers by file handle, which breaks when layers are re-used or copied.
   // (The parameter exists once the module is loaded, e.g. by the trial mount.)
+  s->userxattr_ = sys::in_user_namespace();
   s->index_off_ = ::access("/sys/module/overlay/parameters/index", F_OK) == 0;
   // A writable snapshot's upper dir becomes a layer as it is (a build step's
   // commit): redirects and metadata-only copy-ups, which a host may turn on by
@@ -74,10 +90,22 @@ std::vector<Mount> OverlaySnapshotter::describe(const Info& info, const std::vec
     return {Mount{"bind", dir_of(info.id) + "/fs", {ro ? "ro" : "rw", "rbind"}, ""}};
   if (ro && parents.size() == 1)
     return {Mount{"bind", dir_of(parents[0].id) + "/fs", {"ro", "rbind"}, ""}};
+  if (fuse_) {
+    // fuse-overlayfs reads user.overlay.opaque; it takes no kernel tuning options.
+    Mount f{"fuse-overlayfs", "fuse-overlayfs", {}, snapshots_dir()};
+    if (!ro) {
+      f.options.push_back("workdir=" + std::to_string(info.id) + "/work");
+      f.options.push_back("upperdir=" + rel_fs(info.id));
+    }
+    f.options.push_back(lowerdirs(parents));
+    return {f};
+  }
   Mount m{"overlay", "overlay", {}, snapshots_dir()};
+  if (userxattr_) m.options.push_back("userxattr");
   if (index_off_) m.options.push_back("index=off");
   if (!ro && plain_upper_) {
-    m.options.push_back("redirect_dir=off");
+    // With userxattr the kernel takes "off" as "follow", which needs trusted xattrs.
+    m.options.push_back(userxattr_ ? "redirect_dir=nofollow" : "redirect_dir=off");
     m.options.push_back("metacopy=off");
   }
   if (!ro) {

@@ -18,6 +18,12 @@ namespace berth::snapshot {
 // tiny mount in a temporary directory under root and unmounts it at once.
 Result<void> check_overlay_support(const std::string& root);
 
+// A rootless daemon whose kernel refuses overlay in its user namespace mounts
+// with fuse-overlayfs instead (the program on PATH and /dev/fuse usable):
+// true when that is the case for `root`, or when BERTH_FUSE_OVERLAYFS=1 asks
+// for it in a user namespace (tests; kernels whose overlay misbehaves).
+bool use_fuse_overlayfs(const std::string& root);
+
 class OverlaySnapshotter final : public LocalSnapshotter {
  public:
   // check_support=false skips the trial mount (tests without privileges).
@@ -30,6 +36,8 @@ class OverlaySnapshotter final : public LocalSnapshotter {
   std::vector<Mount> describe(const Info& info, const std::vector<Info>& parents) override;
 
  private:
+  bool userxattr_ = false;  // in a user namespace: user.overlay.* xattrs
+  bool fuse_ = false;       // mounts are fuse-overlayfs's (see use_fuse_overlayfs)
   bool index_off_ = false;
   bool plain_upper_ = false;
 };

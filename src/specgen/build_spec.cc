@@ -168,6 +168,10 @@ Result<json> namespaces_json(const SpecInput& in, const HostSettings& hs) {
 std::string cgroups_path(const SpecInput& in, const HostSettings& hs) {
   std::string parent = hs.cgroup_parent.empty() ? in.cgroup_parent : hs.cgroup_parent;
   while (!parent.empty() && parent.back() == '/') parent.pop_back();
+  if (in.host.cgroups_under_daemon) {  // rootless with delegation: below the daemon's own cgroup
+    while (!parent.empty() && parent.front() == '/') parent.erase(parent.begin());
+    return parent.empty() ? in.id : parent + "/" + in.id;
+  }
   if (parent.empty()) return "/" + in.id;
   if (parent[0] != '/') parent.insert(parent.begin(), '/');
   return parent + "/" + in.id;
@@ -284,7 +288,32 @@ Result<json> build_spec(const SpecInput& in) {
   return spec;
 }
 
+namespace {
+// The first resource limit a spec sets, by its docker run flag; empty for none.
+std::string first_limit(const model::Resources& r) {
+  if (r.memory) return "--memory";
+  if (r.memory_swap) return "--memory-swap";
+  if (r.memory_reservation) return "--memory-reservation";
+  if (r.memory_swappiness && *r.memory_swappiness >= 0) return "--memory-swappiness";  // -1: the default
+  if (r.oom_kill_disable && *r.oom_kill_disable) return "--oom-kill-disable";
+  if (r.nano_cpus) return "--cpus";
+  if (r.cpu_shares) return "--cpu-shares";
+  if (r.cpu_period) return "--cpu-period";
+  if (r.cpu_quota) return "--cpu-quota";
+  if (!r.cpuset_cpus.empty()) return "--cpuset-cpus";
+  if (!r.cpuset_mems.empty()) return "--cpuset-mems";
+  if (r.pids_limit && *r.pids_limit > 0) return "--pids-limit";
+  if (r.blkio_weight) return "--blkio-weight";
+  if (!r.hugepage_limits.empty()) return "hugepage limits";
+  if (!r.unified.empty()) return "cgroup v2 unified settings";
+  return {};
+}
+}  // namespace
+
 Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host) {
+  if (!host.limits_unavailable.empty())
+    if (auto flag = first_limit(spec.host.resources); !flag.empty())
+      return fail(Errc::InvalidArgument, flag + " cannot be applied: " + host.limits_unavailable);
   HostSettings hs = TRY(detail::settings_of(spec.host, host));
   if (hs.seccomp == detail::SeccompMode::Custom && !hs.privileged) {
     auto caps = TRY(detail::container_capabilities(hs.cap_add, hs.cap_drop, hs.privileged, host.cap_bounding));

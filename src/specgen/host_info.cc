@@ -12,6 +12,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "specgen/specgen.h"
+#include "sys/userns.h"
 
 namespace berth::specgen {
 namespace {
@@ -81,6 +82,21 @@ Result<HostInfo> probe_host() {
   if (::statfs("/sys/fs/cgroup", &fs) != 0) return fail_errno("statfs /sys/fs/cgroup");
   h.cgroup2 = fs.f_type == CGROUP2_SUPER_MAGIC;
   h.swap_accounting = h.cgroup2 ? true : exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
+
+  if (sys::in_user_namespace()) {
+    // Delegated: a pure cgroup v2 whose directory of ours we may write in.
+    std::string self;
+    if (auto c = read_file("/proc/self/cgroup"); c && c->rfind("0::", 0) == 0)
+      self = c->substr(3, c->find('\n') - 3);
+    if (h.cgroup2 && !self.empty() && ::access(("/sys/fs/cgroup" + self).c_str(), W_OK) == 0)
+      h.cgroups_under_daemon = true;
+    else if (h.cgroup2)
+      h.limits_unavailable = "berthd runs rootless and its cgroup v2 directory is not delegated to this user "
+                             "(systemd's Delegate=yes for the user's session)";
+    else
+      h.limits_unavailable = "berthd runs rootless on a cgroup v1 host, where no cgroup can be delegated to an "
+                             "unprivileged user (rootless limits need cgroup v2 with delegation)";
+  }
 
   cpu_set_t set;
   CPU_ZERO(&set);

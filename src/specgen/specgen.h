@@ -45,6 +45,11 @@ struct HostInfo {
   // The daemon runs with --userns-remap: containers get a user namespace
   // unless UsernsMode is "host" (validate refuses what Docker refuses then).
   bool userns_remap = false;
+  // A rootless daemon: why resource limits cannot be applied (no cgroup tree
+  // delegated to the user), or empty when they can; with delegation the
+  // containers' cgroups go under the daemon's own (a relative cgroupsPath).
+  std::string limits_unavailable;
+  bool cgroups_under_daemon = false;
 };
 
 // One linux.uidMappings / gidMappings entry.

@@ -36,4 +36,7 @@ struct ProgramOptions {
 // sys_errno is posix_spawnp's (ENOENT, EACCES, ...).
 Result<ProgramOutput> run_program(const std::vector<std::string>& argv, const ProgramOptions& options = {});
 
+// The executable `name` found on our PATH, or "" (a helper's presence, decided at run time).
+std::string find_program(const std::string& name);
+
 }  // namespace berth::sys

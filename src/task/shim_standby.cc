@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "shimproto/assignment.h"
+#include "sys/userns.h"
 #include "task/spawn.h"
 
 namespace berth::task {
@@ -89,8 +90,10 @@ std::optional<pid_t> ShimStandby::idle_pid() {
 void ShimStandby::fill() {
   // The next shim starts while a container is being set up: at idle priority
   // (inherited by the spawned process) it takes no CPU from that start.
+  // Not in a user namespace (rootless): leaving SCHED_IDLE again needs
+  // CAP_SYS_NICE on the host, so the shim could never be given back its priority.
   sched_param idle_param{};
-  if (::sched_setscheduler(0, SCHED_IDLE, &idle_param) != 0)
+  if (!sys::in_user_namespace() && ::sched_setscheduler(0, SCHED_IDLE, &idle_param) != 0)
     log::warn("standby shims start at normal priority: {}", std::strerror(errno));
   std::unique_lock lk(mu_);
   while (true) {

@@ -16,6 +16,7 @@
 #include "runtime/cgroup/fs.h"
 #include "runtime/cgroup/manager.h"
 #include "runtime/cgroup/plan.h"
+#include "sys/userns.h"
 
 namespace berth::runtime::cgroup {
 namespace {
@@ -352,13 +353,34 @@ class FsManager final : public Manager {
 
 }  // namespace
 
+namespace {
+// The nearest existing directory on the way to `dir` is ours to write in.
+bool delegated_to_us(std::string dir) {
+  while (!dir.empty()) {
+    if (::access(dir.c_str(), F_OK) == 0) return ::access(dir.c_str(), W_OK) == 0;
+    auto slash = dir.find_last_of('/');
+    if (slash == std::string::npos || slash == 0) return false;
+    dir.resize(slash);
+  }
+  return false;
+}
+}  // namespace
+
 Result<std::unique_ptr<Manager>> make_manager(const Layout& layout, const std::string& cgroups_path,
                                               const std::string& container_id) {
   auto path = TRY(cgroup_path_for(cgroups_path, container_id));
   if (path == "/") return fail(Errc::InvalidArgument, "cgroupsPath '" + cgroups_path + "' names the root cgroup");
   if (layout.mode == Mode::V2 && !layout.unified)
     return fail(Errc::InvalidArgument, "cgroup layout is v2 but has no cgroup2 mount");
-  return std::make_unique<FsManager>(container_id, path, detail::make_plan(layout, path));
+  detail::Plan plan = detail::make_plan(layout, path);
+  // A runtime in a user namespace (rootless) uses only the hierarchies
+  // delegated to it, as runc's rootless mode does; with none (cgroup v1, no
+  // delegation) the container runs without cgroups of its own.
+  if (sys::in_user_namespace()) {
+    std::erase_if(plan.v1, [](const detail::CgroupDir& d) { return !delegated_to_us(d.dir); });
+    if (plan.unified && !delegated_to_us(plan.unified->dir)) plan.unified.reset();
+  }
+  return std::make_unique<FsManager>(container_id, path, std::move(plan));
 }
 
 Result<std::unique_ptr<Manager>> manager_from_json(const nlohmann::json& state) {

@@ -16,6 +16,7 @@
 #include "runtime/linux/mount_options.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/seccomp_cache.h"
+#include "sys/userns.h"
 
 namespace berth::runtime {
 namespace {
@@ -309,7 +310,8 @@ Result<void> build_init_plan(const spec::Spec& s, const std::string& bundle, con
   plan.wait_runtime_hooks = !s.hooks.prestart.empty() || !s.hooks.create_runtime.empty();
   plan.wait_container_hooks = !s.hooks.create_container.empty();
 
-  bool in_user_ns = plan.new_user_ns || s.linux.find_namespace("user");
+  // In a rootless daemon's namespace too: no mknod there, sysfs only with a netns of our own.
+  bool in_user_ns = plan.new_user_ns || s.linux.find_namespace("user") || sys::in_user_namespace();
   RootfsPlan& r = plan.rootfs;
   r.rootfs = rootfs;
   r.shared_mount_ns = !s.linux.find_namespace("mount");

@@ -40,6 +40,7 @@ struct SystemInfo {
   std::vector<std::string> insecure_registries = {};  // daemon.json's, as given (host:port or CIDR)
   std::vector<std::string> registry_mirrors = {};     // Docker Hub's, normalized
   bool userns_remap = false;  // --userns-remap: SecurityOptions lists name=userns
+  bool rootless = false;  // SecurityOptions gets Docker's "name=rootless"
 };
 // /_ping, /version, /info, /events and /system/df (which sums the areas).
 struct DfSources {

@@ -144,6 +144,15 @@ nlohmann::json registry_config(const SystemInfo& info) {
 
 }  // namespace
 
+// docker info's SecurityOptions: dockerd lists name=userns under
+// --userns-remap and name=rootless for a rootless daemon.
+static nlohmann::json security_options(const SystemInfo& info) {
+  auto options = nlohmann::json::array({"name=seccomp,profile=default"});
+  if (info.userns_remap) options.push_back("name=userns");
+  if (info.rootless) options.push_back("name=rootless");
+  return options;
+}
+
 void add_system_routes(Router& r, backend::SystemBackend& system, const SystemInfo& info, DfSources df) {
   auto ping = [](Request& req, ResponseWriter& w) {
     return w.send(200, "text/plain; charset=utf-8", "OK",
@@ -231,8 +240,7 @@ void add_system_routes(Router& r, backend::SystemBackend& system, const SystemIn
                         {"ContainerdCommit", {{"ID", ""}, {"Expected", ""}}},
                         {"RuncCommit", {{"ID", ""}, {"Expected", ""}}},
                         {"InitCommit", {{"ID", ""}, {"Expected", ""}}},
-                        {"SecurityOptions", info.userns_remap ? nlohmann::json::array({"name=seccomp,profile=default", "name=userns"})
-                                                              : nlohmann::json::array({"name=seccomp,profile=default"})},
+                        {"SecurityOptions", security_options(info)},
                         {"Warnings", nlohmann::json::array()}});
   });
   r.add("GET", "/events", [&system](Request& q, ResponseWriter& w) { return events(system, q, w); });

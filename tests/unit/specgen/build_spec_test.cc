@@ -484,5 +484,49 @@ TEST(ProbeHost, ReadsThisHost) {
   EXPECT_TRUE(has_null);
 }
 
+// A rootless daemon without a delegated cgroup tree: the first limit a
+// container asks for is refused with the daemon's reason; none is fine.
+TEST_F(BuildSpec, RootlessWithoutCgroupsRefusesLimits) {
+  const std::string why = "berthd runs rootless on a cgroup v1 host";
+  struct Case {
+    json host_config;
+    std::string flag;
+  };
+  for (const auto& c : std::vector<Case>{{{{"Memory", 64 << 20}}, "--memory"},
+                                        {{{"NanoCpus", 500000000}}, "--cpus"},
+                                        {{{"PidsLimit", 10}}, "--pids-limit"},
+                                        {{{"CpusetCpus", "0"}}, "--cpuset-cpus"},
+                                        {{{"MemorySwappiness", 10}}, "--memory-swappiness"}}) {
+    SCOPED_TRACE(c.host_config.dump());
+    auto host = host_of(c.host_config);
+    ASSERT_TRUE(host);
+    model::ContainerSpec spec;
+    spec.host = *host;
+    SpecInput in = input(c.host_config);
+    in.host.limits_unavailable = why;
+    auto v = validate(spec, in.host);
+    ASSERT_FALSE(v);
+    EXPECT_EQ(v.error().code, Errc::InvalidArgument);
+    EXPECT_EQ(v.error().message, c.flag + " cannot be applied: " + why);
+  }
+  // The CLI's defaults (swappiness -1, pids-limit 0) are no limits.
+  auto host = host_of({{"MemorySwappiness", -1}, {"PidsLimit", 0}});
+  ASSERT_TRUE(host);
+  model::ContainerSpec spec;
+  spec.host = *host;
+  SpecInput in = input();
+  in.host.limits_unavailable = why;
+  EXPECT_TRUE(validate(spec, in.host));
+}
+
+// Rootless with a delegated cgroup v2 tree: containers' cgroups are relative,
+// under the daemon's own.
+TEST_F(BuildSpec, RootlessDelegatedCgroupsAreRelative) {
+  SpecInput in = input();
+  in.host.cgroups_under_daemon = true;
+  json s = build(in);
+  EXPECT_EQ(s["linux"]["cgroupsPath"], "berth/" + kId);
+}
+
 }  // namespace
 }  // namespace berth::specgen
