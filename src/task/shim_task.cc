@@ -146,6 +146,7 @@ class ShimTask final : public Task {
   Result<std::unique_ptr<Process>> exec(const ExecRequest& request, std::shared_ptr<ProcessListener> listener) override {
     TRYV(check_name(request.exec_id, "exec id"));
     if (!listener) return fail(Errc::InvalidArgument, "exec " + request.exec_id + ": no listener");
+    if (!config_->exec_unsupported.empty()) return fail(Errc::Unsupported, config_->exec_unsupported);
     if (ch_->exited()) return fail(Errc::Conflict, "container " + id_ + " is not running");
     if (bundle_.empty())
       return fail(Errc::Internal, "exec in container " + id_ + ": its bundle is not recorded in " +
@@ -228,7 +229,7 @@ ShimTaskRuntime::ShimTaskRuntime(ShimTaskRuntimeConfig config)
 
 ShimTaskRuntime::~ShimTaskRuntime() = default;
 
-const std::string& ShimTaskRuntime::name() const { return name_; }
+const std::string& ShimTaskRuntime::name() const { return config_->name; }
 
 std::string ShimTaskRuntime::state_dir(const std::string& id) const { return config_->state_root + "/" + id; }
 
@@ -257,6 +258,7 @@ Result<std::unique_ptr<Task>> ShimTaskRuntime::start(const CreateRequest& r, std
   o.log_driver = r.log.driver;
   o.log_path = r.log.path;
   o.log_options = r.log.options;
+  o.extra_args = config_->container_shim_args;
   auto h = launch_shim(o, standby_.get());
   if (!h) {
     remove_tree(dir);

@@ -1,0 +1,93 @@
+#include "vm/machine.h"
+
+#include <algorithm>
+
+namespace berth::vm {
+
+const char* accel_name(Accel a) { return a == Accel::Kvm ? "kvm" : "tcg"; }
+
+Result<void> check_machine(const MachineSpec& m) {
+  if (m.qemu.empty() || m.kernel.empty() || m.initrd.empty())
+    return fail(Errc::InvalidArgument, "a microVM needs qemu, a kernel and an initramfs");
+  if (m.memory_mib < kMinGuestMib)
+    return fail(Errc::InvalidArgument, "a microVM needs at least " + std::to_string(kMinGuestMib) + " MiB of memory, not " +
+                                           std::to_string(m.memory_mib));
+  if (m.vcpus == 0) return fail(Errc::InvalidArgument, "a microVM needs at least one vCPU");
+  if (m.agent_fd < 0 || m.qmp_fd < 0) return fail(Errc::InvalidArgument, "a microVM needs its agent and QMP channels");
+  if (m.tap_fd >= 0 && m.guest_mac.empty()) return fail(Errc::InvalidArgument, "a microVM NIC needs a MAC address");
+  for (const auto& s : m.shares)
+    if (s.tag.empty() || s.socket_path.empty())
+      return fail(Errc::InvalidArgument, "a shared directory needs a tag and a socket");
+  return {};
+}
+
+std::string kernel_cmdline(const MachineSpec& m) {
+  // panic=-1 + -no-reboot: a guest panic ends QEMU (the container dies, never hangs).
+  // tsc calibration has no PIT/HPET reference on microvm under TCG without pit=on;
+  // the machine turns the PIT on (qemu_argv) and the guest is told not to wait for it.
+  std::string c = "console=ttyS0 quiet panic=-1 reboot=t i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd "
+                  "tsc=reliable no_timer_check rdinit=/init";
+  if (!m.kernel_cmdline_extra.empty()) c += " " + m.kernel_cmdline_extra;
+  return c;
+}
+
+std::vector<std::string> qemu_argv(const MachineSpec& m) {
+  std::string mem = std::to_string(m.memory_mib) + "M";
+  std::vector<std::string> a = {m.qemu};
+  // microvm: no PCI, no firmware tables, virtio-mmio only. The PIT and PIC
+  // give the guest a timer reference under TCG (without them it stalls calibrating).
+  std::string machine = std::string("microvm,accel=") + accel_name(m.accel) + ",pit=on,pic=on,rtc=on,acpi=off";
+  machine += ",memory-backend=mem";
+  a.insert(a.end(), {"-M", machine});
+  if (m.accel == Accel::Kvm) a.insert(a.end(), {"-cpu", "host"});
+  a.insert(a.end(), {"-m", mem, "-smp", std::to_string(m.vcpus),
+                     // virtio-fs's vhost-user backend maps guest RAM: it must be shareable.
+                     "-object", "memory-backend-memfd,id=mem,size=" + mem + ",share=on",
+                     "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-display", "none",
+                     "-kernel", m.kernel, "-initrd", m.initrd, "-append", kernel_cmdline(m)});
+  if (!m.console_log.empty())
+    a.insert(a.end(), {"-chardev", "file,id=con,path=" + m.console_log, "-serial", "chardev:con"});
+  else
+    a.insert(a.end(), {"-serial", "none"});
+  a.insert(a.end(), {"-chardev", "socket,id=qmp,fd=" + std::to_string(m.qmp_fd), "-mon", "chardev=qmp,mode=control"});
+  a.insert(a.end(), {"-device", "virtio-serial-device,max_ports=2", "-chardev",
+                     "socket,id=agent,fd=" + std::to_string(m.agent_fd), "-device",
+                     "virtserialport,chardev=agent,name=berth.agent"});
+  for (size_t i = 0; i < m.shares.size(); ++i) {
+    std::string id = "fs" + std::to_string(i);
+    a.insert(a.end(), {"-chardev", "socket,id=" + id + ",path=" + m.shares[i].socket_path, "-device",
+                       "vhost-user-fs-device,chardev=" + id + ",tag=" + m.shares[i].tag});
+  }
+  if (m.tap_fd >= 0)
+    a.insert(a.end(), {"-netdev", "tap,id=net0,fd=" + std::to_string(m.tap_fd), "-device",
+                       "virtio-net-device,netdev=net0,mac=" + m.guest_mac});
+  return a;
+}
+
+std::vector<std::string> virtiofsd_argv(const VirtiofsdSpec& s) {
+  // sandbox=chroot: virtiofsd may run where it cannot make namespaces (berthd
+  // inside a container); it still cannot leave the shared tree.
+  return {s.binary,
+          "--fd=" + std::to_string(s.listen_fd),
+          "-o", "source=" + s.source,
+          "-o", "cache=auto",
+          "-o", "sandbox=chroot",
+          "-o", "xattr",
+          "-o", "announce_submounts",
+          "--thread-pool-size=" + std::to_string(s.threads)};
+}
+
+uint64_t guest_memory_mib(int64_t memory_limit_bytes, uint64_t default_mib) {
+  if (memory_limit_bytes <= 0) return std::max(default_mib, kMinGuestMib);
+  uint64_t mib = (static_cast<uint64_t>(memory_limit_bytes) + (1u << 20) - 1) >> 20;
+  return std::max(mib, kMinGuestMib);
+}
+
+unsigned guest_vcpus(int64_t cpu_quota, uint64_t cpu_period, unsigned host_cpus) {
+  unsigned cap = std::max(host_cpus, 1u);
+  if (cpu_quota <= 0 || cpu_period == 0) return 1;
+  uint64_t n = (static_cast<uint64_t>(cpu_quota) + cpu_period - 1) / cpu_period;
+  return static_cast<unsigned>(std::clamp<uint64_t>(n, 1, cap));
+}
+
+}  // namespace berth::vm
