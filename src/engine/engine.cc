@@ -66,7 +66,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
                             "--vm-arg", "--initrd", "--vm-arg", cfg.vm_initrd, "--vm-arg", "--accel",
                             "--vm-arg", cfg.vm_accel, "--vm-arg", "--memory-mib",
                             "--vm-arg", std::to_string(cfg.vm_memory_mib)};
-  vm.exec_unsupported = "docker exec into a microVM container (runtime berth-vm) is not supported yet";
+  vm.exec_shim_args = {"--vm-runner", cfg.vm_runner_path};
   e->runtimes_["berth-vm"] = std::make_unique<task::ShimTaskRuntime>(vm);
   if (!cfg.default_runtime.empty()) {
     std::string wanted = cfg.default_runtime == "vm" ? "berth-vm" : cfg.default_runtime;

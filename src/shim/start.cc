@@ -75,8 +75,11 @@ Result<pid_t> start_vm(const Options& o, ContainerStdio& stdio) {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return fail_errno("creating the VM runner's ready pipe");
   UniqueFd ours(ready[0]), theirs(ready[1]);
-  std::vector<std::string> args = {o.vm_runner, "--id", o.id, "--bundle", o.bundle, "--state-dir", o.state_dir,
-                                   "--ready-fd", "3"};
+  std::vector<std::string> args = {o.vm_runner, "--id", o.id, "--state-dir", o.state_dir, "--ready-fd", "3"};
+  if (o.exec_mode())  // the container's runner is two levels up: <container>/exec/<exec id>
+    args.insert(args.end(), {"--exec-process", o.exec_process, "--container-state-dir", o.state_dir + "/../.."});
+  else
+    args.insert(args.end(), {"--bundle", o.bundle});
   if (o.tty) args.insert(args.end(), {"--console-socket", o.state_dir + "/console.sock"});
   if (o.open_stdin) args.push_back("--stdin");
   args.insert(args.end(), o.vm_args.begin(), o.vm_args.end());

@@ -42,7 +42,7 @@ struct LaunchOptions {
   std::string log_driver = "none";                 // logs::open_log_writer's drivers
   std::string log_path;                            // the file of a file driver
   std::map<std::string, std::string> log_options;  // --log-opt KEY=VALUE
-  std::vector<std::string> extra_args;             // appended (VM mode: --vm-runner ...)
+  std::vector<std::string> extra_args;  // appended in either mode (VM mode: --vm-runner ...)
 
   // Exec mode (when set): run this spec::Process (as JSON) in the running
   // container `id` instead of creating one. No log file.

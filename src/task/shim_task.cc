@@ -146,7 +146,6 @@ class ShimTask final : public Task {
   Result<std::unique_ptr<Process>> exec(const ExecRequest& request, std::shared_ptr<ProcessListener> listener) override {
     TRYV(check_name(request.exec_id, "exec id"));
     if (!listener) return fail(Errc::InvalidArgument, "exec " + request.exec_id + ": no listener");
-    if (!config_->exec_unsupported.empty()) return fail(Errc::Unsupported, config_->exec_unsupported);
     if (ch_->exited()) return fail(Errc::Conflict, "container " + id_ + " is not running");
     if (bundle_.empty())
       return fail(Errc::Internal, "exec in container " + id_ + ": its bundle is not recorded in " +
@@ -165,6 +164,7 @@ class ShimTask final : public Task {
     o.tty = request.tty;
     o.open_stdin = request.open_stdin;
     o.exec_process_json = process.dump();
+    o.extra_args = config_->exec_shim_args;
     auto h = launch_shim(o, standby_.get());
     if (!h) {
       remove_tree(dir);

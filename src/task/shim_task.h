@@ -32,9 +32,7 @@ struct ShimTaskRuntimeConfig {
   // The runtime's name (HostConfig.Runtime), and what its container shims
   // get beyond the usual (berth-vm: --vm-runner ...; see vm/runner.h).
   std::string name = "berth";
-  std::vector<std::string> container_shim_args;
-  // When set, exec is refused with this reason.
-  std::string exec_unsupported;
+  std::vector<std::string> container_shim_args, exec_shim_args;
 };
 
 class ShimTaskRuntime final : public TaskRuntime {

@@ -29,6 +29,7 @@
 #include "vm/guest_config.h"
 #include "vm/guest_nic.h"
 #include "vm/machine.h"
+#include "vm/pty.h"
 #include "vm/qmp.h"
 #include "vmproto/frame.h"
 #include "vmproto/messages.h"
@@ -150,6 +151,16 @@ class Runner {
   std::map<uint64_t, std::pair<int, std::string>> pending_;  // request id -> control fd, op
   std::vector<UniqueFd> conns_;
   std::map<int, std::string> conn_in_;
+  struct ExecConn {
+    uint32_t stream = 0;
+    bool started = false;
+    vmproto::FrameDecoder dec;
+  };
+  std::map<int, ExecConn> execs_;     // control fd -> its exec (docker exec's runner)
+  std::map<uint32_t, int> stream_fd_;  // agent stream -> that control fd
+  uint32_t next_stream_ = kInitStream + 1;
+  void on_exec_conn(int fd);
+  void drop_exec(int fd, bool kill_process);
   int in_fd_ = -1, out_fd_ = 1, err_fd_ = 2;
   std::optional<int> exit_code_;
   bool input_open_ = false;
@@ -164,28 +175,7 @@ std::string Runner::log_tail() {
 }
 
 Result<void> Runner::make_pty() {
-  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return fail_errno("opening a pty");
-  if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0) return fail_errno("unlocking the pty");
-  char name[128];
-  if (::ptsname_r(master.get(), name, sizeof name) != 0) return fail_errno("naming the pty");
-  // Its controlling terminal: SIGWINCH tells the runner about resizes.
-  ::setsid();
-  pty_slave_.reset(::open(name, O_RDWR | O_CLOEXEC));
-  if (!pty_slave_) return fail_errno(std::string("opening ") + name);
-  ::ioctl(pty_slave_.get(), TIOCSCTTY, 0);
-  termios t{};
-  if (::tcgetattr(pty_slave_.get(), &t) == 0) {
-    ::cfmakeraw(&t);  // the guest's terminal does the line discipline
-    ::tcsetattr(pty_slave_.get(), TCSANOW, &t);
-  }
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", o_.console_socket.c_str());
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return fail_errno("connecting to the console socket " + o_.console_socket);
-  TRYV(sys::send_fd(sock.get(), master.get(), "vm"));
+  pty_slave_ = TRY(pty_for_console(o_.console_socket));
   in_fd_ = out_fd_ = err_fd_ = pty_slave_.get();
   return {};
 }
@@ -358,12 +348,68 @@ Result<void> Runner::start() {
   return {};
 }
 
+void Runner::drop_exec(int fd, bool kill_process) {
+  auto it = execs_.find(fd);
+  if (it == execs_.end()) return;
+  uint32_t stream = it->second.stream;
+  if (kill_process && it->second.started) {
+    // Its monitor is gone: nothing would report the exit.
+    vmproto::Request req{next_id_++, "signal", vmproto::SignalProcess{stream, SIGKILL, false}.to_json()};
+    (void)vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json()));
+  }
+  stream_fd_.erase(stream);
+  execs_.erase(it);
+  conn_in_.erase(fd);
+  for (auto c = conns_.begin(); c != conns_.end(); ++c)
+    if (c->get() == fd) {
+      conns_.erase(c);
+      break;
+    }
+}
+
+// An exec's connection after its start: vmproto frames both ways, its stream
+// number rewritten (the exec's runner speaks as if it were stream 1).
+void Runner::on_exec_conn(int fd) {
+  auto& e = execs_.at(fd);
+  char buf[65536];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n < 0 && errno == EINTR) return;
+  if (n <= 0) return drop_exec(fd, true);
+  e.dec.feed(std::string_view(buf, static_cast<size_t>(n)));
+  while (true) {
+    auto f = e.dec.next();
+    if (!f) return drop_exec(fd, true);
+    if (!*f) return;
+    auto& frame = **f;
+    if (frame.type == Frame::Stdin || frame.type == Frame::StdinEof || frame.type == Frame::Resize) {
+      (void)vmproto::write_frame(agent_.get(), frame.type, e.stream, frame.payload);
+    } else if (frame.type == Frame::Request) {
+      auto j = vmproto::parse_json(frame.payload, "exec request");
+      auto req = j ? vmproto::Request::from_json(*j) : std::unexpected(j.error());
+      if (!req || req->op != "signal") continue;
+      int sig = req->args.is_object() && req->args.contains("signal") && req->args["signal"].is_number_integer()
+                    ? req->args["signal"].get<int>() : 0;
+      if (sig <= 0) continue;
+      vmproto::Request out{next_id_++, "signal", vmproto::SignalProcess{e.stream, sig, false}.to_json()};
+      (void)vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(out.to_json()));
+    }
+  }
+}
+
 void Runner::answer(int fd, const Result<nlohmann::json>& r) {
+  if (fd < 0) return;
   nlohmann::json j;
   if (r) j = {{"ok", *r}};
   else j = {{"error", r.error().str()}, {"code", errc_word(r.error().code)}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+  if (auto e = execs_.find(fd); e != execs_.end()) {
+    if (r) {
+      e->second.started = true;  // the connection carries its frames from now on
+      return;
+    }
+    return drop_exec(fd, false);
+  }
   for (auto it = conns_.begin(); it != conns_.end(); ++it)
     if (it->get() == fd) {
       conn_in_.erase(fd);
@@ -373,6 +419,14 @@ void Runner::answer(int fd, const Result<nlohmann::json>& r) {
 }
 
 void Runner::handle_frame(const FrameData& f) {
+  if (f.stream != kInitStream && f.stream != vmproto::kControlStream) {
+    auto it = stream_fd_.find(f.stream);
+    if (it == stream_fd_.end()) return;
+    int fd = it->second;
+    if (!vmproto::write_frame(fd, f.type, kInitStream, f.payload)) return drop_exec(fd, true);
+    if (f.type == Frame::Exited) drop_exec(fd, false);
+    return;
+  }
   switch (f.type) {
     case Frame::Stdout:
       if (f.stream == kInitStream) write_all(out_fd_, f.payload);
@@ -470,7 +524,18 @@ void Runner::on_control(int fd) {
     return answer(fd, r ? Result<nlohmann::json>(nlohmann::json()) : std::unexpected(r.error()));
   }
   vmproto::Request req{next_id_++, op, nlohmann::json::object()};
-  if (op == "signal") {
+  if (op == "exec") {
+    if (!j.contains("process") || !j["process"].is_object())
+      return answer(fd, fail(Errc::InvalidArgument, "exec: \"process\" must be an OCI process object"));
+    vmproto::ExecProcess e;
+    e.container = "c";
+    e.stream = next_stream_++;
+    e.process = j["process"];
+    e.stdin_open = j.value("stdin", false);
+    req.args = e.to_json();
+    execs_[fd].stream = e.stream;
+    stream_fd_[e.stream] = fd;
+  } else if (op == "signal") {
     vmproto::SignalProcess s{kInitStream, j.value("signal", 0), j.value("all", false)};
     req.args = s.to_json();
   } else if (op == "stats") {
@@ -531,7 +596,11 @@ int Runner::loop() {
     std::vector<int> ready;
     for (size_t i = conns_at; i < p.size(); ++i)
       if (p[i].revents) ready.push_back(p[i].fd);
-    for (int fd : ready) on_control(fd);
+    for (int fd : ready) {
+      auto e = execs_.find(fd);
+      if (e != execs_.end() && e->second.started) on_exec_conn(fd);
+      else on_control(fd);
+    }
   }
   for (auto& [id, pend] : pending_)
     if (pend.first >= 0) answer(pend.first, fail(Errc::Conflict, "the container has exited"));
@@ -556,6 +625,119 @@ void Runner::stop_machine() {
   ::unlink((o_.state_dir + "/" + kControlSocket).c_str());
 }
 
+// docker exec's runner: a connection to the container's runner (its
+// control socket), which relays this exec's frames to the agent.
+class ExecRunner {
+ public:
+  ExecRunner(const RunnerOptions& o, UniqueFd sigfd) : o_(o), sigfd_(std::move(sigfd)) {}
+
+  Result<void> start() {
+    log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (log_) log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+    auto process = nlohmann::json::parse(TRY(read_file(o_.exec_process)), nullptr, false);
+    if (process.is_discarded() || !process.is_object()) return fail(Errc::InvalidArgument, o_.exec_process + " is not a JSON object");
+    bool terminal = process.value("terminal", false);
+    UniqueFd dir(::open(o_.container_state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return fail_errno("opening " + o_.container_state_dir);
+    conn_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.get(), kControlSocket);
+    if (::connect(conn_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      return fail(Errc::Conflict, "the container's VM is not running (no runner at " + o_.container_state_dir + ")");
+    nlohmann::json req = {{"op", "exec"}, {"process", process}, {"stdin", o_.open_stdin}};
+    write_all(conn_.get(), req.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    // One line, read a byte at a time: the frames that follow are not ours to eat.
+    std::string line;
+    char c;
+    while (true) {
+      ssize_t n = ::read(conn_.get(), &c, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return fail(Errc::Unavailable, "the container's VM runner closed the connection");
+      if (c == '\n') break;
+      line.push_back(c);
+    }
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail(Errc::Internal, "the container's VM runner answered with malformed JSON");
+    if (j.contains("error"))
+      return fail(vmproto::errc_from_code(j.value("code", "Internal")),
+                  j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump());
+    if (terminal) {
+      slave_ = TRY(pty_for_console(o_.console_socket));
+      in_fd_ = out_fd_ = err_fd_ = slave_.get();
+    }
+    input_open_ = o_.open_stdin;
+    return {};
+  }
+
+  int loop() {
+    vmproto::FrameDecoder dec;
+    while (!exit_code_) {
+      std::vector<pollfd> p = {{conn_.get(), POLLIN, 0}, {sigfd_.get(), POLLIN, 0}};
+      if (input_open_) p.push_back({in_fd_, POLLIN, 0});
+      if (::poll(p.data(), p.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        return 255;
+      }
+      if (p[0].revents) {
+        char buf[65536];
+        ssize_t n = ::read(conn_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          log::error("the container's VM went away before the exec's process exited");
+          return 128 + SIGKILL;
+        }
+        dec.feed(std::string_view(buf, static_cast<size_t>(n)));
+        while (true) {
+          auto f = dec.next();
+          if (!f || !*f) break;
+          auto& frame = **f;
+          if (frame.type == Frame::Stdout) write_all(out_fd_, frame.payload);
+          else if (frame.type == Frame::Stderr) write_all(err_fd_, frame.payload);
+          else if (frame.type == Frame::Exited) {
+            auto js = vmproto::parse_json(frame.payload, "exit status");
+            auto st = js ? vmproto::ExitStatus::from_json(*js) : std::unexpected(js.error());
+            exit_code_ = st ? st->exit_code : 255;
+          }
+        }
+      }
+      if (p[1].revents) {
+        signalfd_siginfo si{};
+        while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+          int sig = static_cast<int>(si.ssi_signo);
+          if (sig == SIGCHLD) continue;
+          if (sig == SIGWINCH && slave_) {
+            winsize ws{};
+            if (::ioctl(slave_.get(), TIOCGWINSZ, &ws) == 0)
+              (void)vmproto::write_frame(conn_.get(), Frame::Resize, kInitStream,
+                                         vmproto::dump_json(vmproto::TtySize{ws.ws_row, ws.ws_col}.to_json()));
+            continue;
+          }
+          vmproto::Request req{0, "signal", {{"signal", sig}}};
+          (void)vmproto::write_frame(conn_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json()));
+        }
+      }
+      if (p.size() > 2 && p[2].revents) {
+        char buf[65536];
+        ssize_t n = ::read(in_fd_, buf, sizeof buf);
+        if (n > 0) (void)vmproto::write_frame(conn_.get(), Frame::Stdin, kInitStream, std::string_view(buf, static_cast<size_t>(n)));
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          input_open_ = false;
+          (void)vmproto::write_frame(conn_.get(), Frame::StdinEof, kInitStream, "");
+        }
+      }
+    }
+    return *exit_code_;
+  }
+
+ private:
+  const RunnerOptions& o_;
+  UniqueFd sigfd_, log_, conn_, slave_;
+  int in_fd_ = 0, out_fd_ = 1, err_fd_ = 2;
+  bool input_open_ = false;
+  std::optional<int> exit_code_;
+};
+
 void report(int fd, const nlohmann::json& j) {
   if (fd < 0) return;
   write_all(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
@@ -572,7 +754,24 @@ int run_vm(const RunnerOptions& o) {
   sigdelset(&all, SIGFPE);
   sigdelset(&all, SIGILL);
   ::sigprocmask(SIG_BLOCK, &all, nullptr);
-  Runner r(o, UniqueFd(::signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK)));
+  UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!o.exec_process.empty()) {
+    ExecRunner e(o, std::move(sigfd));
+    if (auto s = e.start(); !s) {
+      log::error("{}", s.error().str());
+      report(o.ready_fd, {{"code", vmproto::errc_code(s.error().code)}, {"message", s.error().str()}});
+      return 125;
+    }
+    report(o.ready_fd, {{"ok", true}});
+    return e.loop();
+  }
+  if (o.bundle.empty() || o.kernel.empty() || o.initrd.empty()) {
+    std::string why = "berth-vm-runner needs --bundle, --kernel and --initrd (berthd's --vm-kernel and --vm-initrd)";
+    log::error("{}", why);
+    report(o.ready_fd, {{"code", "InvalidArgument"}, {"message", why}});
+    return 125;
+  }
+  Runner r(o, std::move(sigfd));
   if (auto s = r.start(); !s) {
     log::error("{}", s.error().str());
     report(o.ready_fd, {{"code", vmproto::errc_code(s.error().code)}, {"message", s.error().str()}});

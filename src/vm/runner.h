@@ -29,6 +29,9 @@ struct RunnerOptions {
   std::string kernel, initrd;
   std::string accel = "auto";
   uint64_t default_memory_mib = 128;
+  // docker exec: the spec::Process JSON file to run in the container whose
+  // runner's state dir is container_state_dir (no VM of its own).
+  std::string exec_process, container_state_dir;
 };
 
 int run_vm(const RunnerOptions& o);
