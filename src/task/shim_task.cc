@@ -138,6 +138,23 @@ class ShimTask final : public Task {
 
   Result<void> reopen_log() override { return call_void(*ch_, op::kReopenLog); }
 
+  // A VM's runner leaves vm.json in the state dir (vm/runner.h).
+  std::map<std::string, std::string> details() const override {
+    std::map<std::string, std::string> out;
+    auto text = read_file(ch_->state_dir() + "/vm.json");
+    if (!text) return out;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_object()) return out;
+    static const std::pair<const char*, const char*> kKeys[] = {
+        {"accel", "VMAccel"}, {"accel_reason", "VMAccelReason"}, {"vcpus", "VMVCPUs"}, {"memory_mib", "VMMemoryMiB"},
+        {"guest_kernel", "VMGuestKernel"}, {"qemu_pid", "VMQemuPid"}};
+    for (const auto& [key, name] : kKeys) {
+      if (!j.contains(key)) continue;
+      out[name] = j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+    }
+    return out;
+  }
+
   Result<model::ContainerStats> stats() override {
     auto result = TRY(ch_->call(op::kStats));
     return stats_from_cgroup_json(result, read_host_facts());
