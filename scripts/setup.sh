@@ -17,7 +17,8 @@ TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc
            python3-docker docker-compose bzip2 xz-utils curl nftables clang-19 libclang-rt-19-dev docker-registry apache2-utils openssl python3-cryptography
            golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev
            python3-grpcio python3-grpc-tools python3-protobuf
-           golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev python3-websocket)
+           golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev python3-websocket
+           linux-image-cloud-amd64 kmod)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do

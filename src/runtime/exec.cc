@@ -136,6 +136,18 @@ Result<int> exec_in_container(const RuntimeContext& ctx, const std::string& id, 
     if (!root) return fail_errno("opening the root of container " + id + " (" + path + ")");
   }
   auto cg = TRY(load_cgroup(st));
+  // setns(CLONE_NEWPID) changes only where the caller's next child is born;
+  // a long-lived caller (berth-vm-agent runs this in-process) gets its own
+  // back once the exec process exists, or its next container's clone with
+  // CLONE_NEWPID fails with EINVAL.
+  UniqueFd own_pidns;
+  if (pidns) {
+    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!own_pidns) return fail_errno("opening this process's pid namespace");
+  }
+  auto restore_pidns = Defer([&] {
+    if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+  });
   if (pidns && ::setns(pidns.get(), CLONE_NEWPID) != 0) return fail_errno("joining the pid namespace of " + id);
 
   int sv[2];

@@ -4,7 +4,7 @@
 
 #include "runtime/container.h"
 #include "spec/runtime_spec.h"
-#include "vm/control.h"
+#include "shim/vm_control.h"
 
 namespace berth::shim {
 namespace {
@@ -35,10 +35,10 @@ Result<nlohmann::json> answer_exec(pid_t pid, const shimproto::Request& r) {
 Result<nlohmann::json> answer_vm(const Options& o, const shimproto::Request& r) {
   namespace op = shimproto::op;
   if (r.op == op::kKill || r.op == op::kKillAll)
-    return vm::control_call(o.state_dir, {{"op", "signal"}, {"signal", TRY(signal_arg(r))}, {"all", r.op == op::kKillAll}});
-  if (r.op == op::kPause) return vm::control_call(o.state_dir, {{"op", "pause"}});
-  if (r.op == op::kResume) return vm::control_call(o.state_dir, {{"op", "resume"}});
-  if (r.op == op::kStats) return vm::control_call(o.state_dir, {{"op", "stats"}});
+    return control_call(o.state_dir, {{"op", "signal"}, {"signal", TRY(signal_arg(r))}, {"all", r.op == op::kKillAll}});
+  if (r.op == op::kPause) return control_call(o.state_dir, {{"op", "pause"}});
+  if (r.op == op::kResume) return control_call(o.state_dir, {{"op", "resume"}});
+  if (r.op == op::kStats) return control_call(o.state_dir, {{"op", "stats"}});
   if (r.op == op::kPids) return nlohmann::json::array();  // the guest's pids mean nothing on the host
   if (r.op == op::kUpdate)
     return fail(Errc::Unsupported, "a microVM's size is fixed when it starts: docker update cannot change it");

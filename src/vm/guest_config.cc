@@ -75,18 +75,18 @@ Result<GuestPlan> plan_guest(const nlohmann::json& config, const std::string& fi
       if (src.empty()) continue;
       if (is_dir(src)) {
         std::string tag = "vol" + std::to_string(dirs++);
-        std::string guest = "/run/berth/" + tag;
+        std::string guest = kGuestShares + tag;
         p.shares.push_back({tag, src, guest, has_option(m, "ro")});
         m["source"] = guest;
       } else {
         std::string name = std::to_string(files++);
         p.files.push_back({src, name});
-        m["source"] = "/run/berth/files/" + name;
+        m["source"] = std::string(kGuestShares) + kFilesTag + "/" + name;
         any_file = true;
       }
     }
   }
-  if (any_file) p.shares.push_back({kFilesTag, files_dir, "/run/berth/files", true});
+  if (any_file) p.shares.push_back({kFilesTag, files_dir, std::string(kGuestShares) + kFilesTag, true});
 
   if (c.contains("linux") && c["linux"].is_object()) {
     auto& l = c["linux"];

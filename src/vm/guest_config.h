@@ -40,7 +40,9 @@ struct GuestPlan {
   std::string netns_path;  // the container's network namespace ("" = none given)
 };
 
-inline constexpr char kGuestRoot[] = "/run/berth/rootfs";
+// Where the agent mounts the shares (docs/vm.md's convention).
+inline constexpr char kGuestRoot[] = "/run/berth-vm/shares/rootfs";
+inline constexpr char kGuestShares[] = "/run/berth-vm/shares/";
 inline constexpr char kFilesTag[] = "files";
 
 // is_dir tells a bind source's kind (a seam for the tests).

@@ -43,6 +43,7 @@ struct MachineSpec {
   int tap_fd = -1;    // -1: no NIC
   std::string guest_mac;
   std::vector<FsShare> shares;
+  uint64_t tsc_khz = 0;     // the host's TSC rate (TCG: tsc_early_khz), host_tsc_khz()
   std::string console_log;  // the guest's serial console goes here ("" = nowhere)
 };
 
@@ -70,6 +71,9 @@ std::vector<std::string> virtiofsd_argv(const VirtiofsdSpec& s);
 // quota/period, 0 = unset) rounded up to whole vCPUs, at most `host_cpus`.
 uint64_t guest_memory_mib(int64_t memory_limit_bytes, uint64_t default_mib);
 unsigned guest_vcpus(int64_t cpu_quota, uint64_t cpu_period, unsigned host_cpus);
+
+// The host's TSC rate in kHz from /proc/cpuinfo's "cpu MHz" (0 when unknown).
+uint64_t host_tsc_khz(const std::string& cpuinfo_text);
 
 inline constexpr uint64_t kMinGuestMib = 64;
 inline constexpr uint64_t kDefaultGuestMib = 128;

@@ -25,7 +25,6 @@
 #include "base/unique_fd.h"
 #include "sys/fdpass.h"
 #include "vm/accel.h"
-#include "vm/control.h"
 #include "vm/guest_config.h"
 #include "vm/guest_nic.h"
 #include "vm/machine.h"
@@ -236,6 +235,7 @@ Result<void> Runner::start() {
   m.memory_mib = guest_memory_mib(plan.memory_limit, o_.default_memory_mib);
   m.vcpus = guest_vcpus(plan.cpu_quota, plan.cpu_period, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
   m.console_log = o_.state_dir + "/console.log";
+  if (auto cpuinfo = read_file("/proc/cpuinfo")) m.tsc_khz = host_tsc_khz(*cpuinfo);
   // Reported in inspect (the engine reads vm.json).
   nlohmann::json facts = {{"accel", accel_name(accel.accel)}, {"accel_reason", accel.reason},
                           {"memory_mib", m.memory_mib}, {"vcpus", m.vcpus}, {"kernel", m.kernel}};

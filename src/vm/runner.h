@@ -19,6 +19,9 @@
 
 namespace berth::vm {
 
+// The control socket in the runner's state dir (shim/vm_control.h is the client).
+inline constexpr char kControlSocket[] = "vm.sock";
+
 struct RunnerOptions {
   std::string id, bundle, state_dir;
   std::string console_socket;  // with a terminal

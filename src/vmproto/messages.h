@@ -52,6 +52,13 @@ inline constexpr std::string_view kAgentPortName = "berth.agent";
 
 // Parses a frame's payload as JSON (InvalidArgument naming `what` when it is not).
 Result<nlohmann::json> parse_json(std::string_view payload, const char* what);
+// Parses a frame's payload as the message T (Hello, Request, Reply, ...).
+template <class T>
+Result<T> parse_message(std::string_view payload, const char* what) {
+  auto j = parse_json(payload, what);
+  if (!j) return std::unexpected(std::move(j).error());
+  return T::from_json(*j);
+}
 // Serializes a message body; never throws (invalid UTF-8 in a string becomes U+FFFD).
 std::string dump_json(const nlohmann::json& j);
 

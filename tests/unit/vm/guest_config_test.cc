@@ -33,12 +33,12 @@ TEST(PlanGuest, SharesRootfsDirectoriesAndCopiesFiles) {
   EXPECT_EQ(p->config["root"]["path"], kGuestRoot);
   EXPECT_EQ(p->shares[1].tag, "vol0");
   EXPECT_TRUE(p->shares[1].readonly);
-  EXPECT_EQ(p->config["mounts"][1]["source"], "/run/berth/vol0");
+  EXPECT_EQ(p->config["mounts"][1]["source"], "/run/berth-vm/shares/vol0");
   EXPECT_EQ(p->shares[2].tag, kFilesTag);
   EXPECT_EQ(p->shares[2].host_dir, "/state/files");
   ASSERT_EQ(p->files.size(), 1u);
   EXPECT_EQ(p->files[0].host_path, "/c/hosts");
-  EXPECT_EQ(p->config["mounts"][2]["source"], "/run/berth/files/0");
+  EXPECT_EQ(p->config["mounts"][2]["source"], "/run/berth-vm/shares/files/0");
   EXPECT_EQ(p->config["mounts"][0]["source"], "proc");  // not a bind: the guest makes it
   EXPECT_TRUE(p->terminal);
 }

@@ -36,7 +36,8 @@ TEST(QemuArgv, MicrovmWithTheChosenAccelAndMemfdMemory) {
   EXPECT_EQ(after(a, "-m"), "256M");
   EXPECT_EQ(after(a, "-smp"), "2");
   EXPECT_EQ(after(a, "-object"), "memory-backend-memfd,id=mem,size=256M,share=on");
-  EXPECT_FALSE(contains(a, "-cpu"));
+  EXPECT_EQ(after(a, "-cpu"), "max");
+  EXPECT_TRUE(contains(a, "virtio-mmio.force-legacy=false"));
   m.accel = Accel::Kvm;
   a = qemu_argv(m);
   EXPECT_EQ(after(a, "-M").rfind("microvm,accel=kvm,", 0), 0u);
@@ -66,10 +67,19 @@ TEST(QemuArgv, SharesAndNic) {
   EXPECT_TRUE(contains(a, "virtio-net-device,netdev=net0,mac=02:42:0a:00:00:02"));
 }
 
-TEST(QemuArgv, KernelCommandLineEndsQemuOnPanic) {
-  auto c = kernel_cmdline(spec());
+TEST(QemuArgv, KernelCommandLineEndsQemuOnPanicAndGivesTcgTheTscRate) {
+  auto m = spec();
+  m.tsc_khz = 2596144;
+  auto c = kernel_cmdline(m);
   EXPECT_NE(c.find("panic=-1"), std::string::npos);
-  EXPECT_NE(c.find("rdinit=/init"), std::string::npos);
+  EXPECT_NE(c.find("tsc_early_khz=2596144 no_timer_check"), std::string::npos);
+  m.accel = Accel::Kvm;  // kvmclock
+  EXPECT_EQ(kernel_cmdline(m).find("tsc_early_khz"), std::string::npos);
+}
+
+TEST(HostTsc, FromCpuinfo) {
+  EXPECT_EQ(host_tsc_khz("processor\t: 0\ncpu MHz\t\t: 2596.144\ncache size : 1\n"), 2596144u);
+  EXPECT_EQ(host_tsc_khz("processor : 0\n"), 0u);
 }
 
 TEST(CheckMachine, RefusesWhatMakesNoMachine) {

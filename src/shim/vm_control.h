@@ -1,4 +1,4 @@
-// The shim's side of a runner's control socket (runner.h): one request, one
+// berth-shim's side of a VM runner's control socket (vm/runner.h): one request, one
 // answer, blocking.
 #pragma once
 
@@ -8,11 +8,11 @@
 
 #include "base/error.h"
 
-namespace berth::vm {
+namespace berth::shim {
 
 inline constexpr char kControlSocket[] = "vm.sock";
 
 // Sends request to <state_dir>/vm.sock; the answer's "ok" value, or its error.
 Result<nlohmann::json> control_call(const std::string& state_dir, const nlohmann::json& request);
 
-}  // namespace berth::vm
+}  // namespace berth::shim

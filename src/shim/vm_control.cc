@@ -1,4 +1,4 @@
-#include "vm/control.h"
+#include "shim/vm_control.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 
 #include "base/unique_fd.h"
 
-namespace berth::vm {
+namespace berth::shim {
 
 Result<nlohmann::json> control_call(const std::string& state_dir, const nlohmann::json& request) {
   UniqueFd dir(::open(state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -49,4 +49,4 @@ Result<nlohmann::json> control_call(const std::string& state_dir, const nlohmann
   return j.contains("ok") ? j["ok"] : nlohmann::json();
 }
 
-}  // namespace berth::vm
+}  // namespace berth::shim

@@ -1,0 +1,34 @@
+// PID 1's duties in the guest before the agent serves: a root that
+// pivot_root can leave (the initramfs cannot be pivoted away from), the
+// kernel file systems, the driver modules the kernel lacks, and the
+// virtio-serial port the host talks on.
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace berth::vmagent {
+
+// Marker that the root is the tmpfs copy (stage 2).
+inline constexpr const char* kStage2Marker = "/.berth-vm-root";
+// One module path per line, in load order (dependencies first): written by
+// scripts/vm-guest-image.sh.
+inline constexpr const char* kModuleList = "/etc/berth-vm/modules";
+
+// Stage 1: copies the initramfs into a tmpfs, makes it the root and execs
+// `self` again there. Returns only on failure.
+Result<void> switch_to_tmpfs_root(char** argv);
+// Stage 2: /proc, /sys, /dev (+pts, shm), /run, /tmp and cgroup2 with every
+// controller enabled for the containers.
+Result<void> mount_kernel_filesystems();
+// Loads every module of kModuleList (one already loaded or built in is fine).
+Result<void> load_modules();
+// Waits (event-driven, bounded) for the virtio-serial port named `name` and opens it.
+Result<UniqueFd> open_virtio_port(const std::string& name, int timeout_ms);
+// Gives PID 1 a console on fds 0/1/2 when the kernel could not open one.
+void ensure_console();
+[[noreturn]] void power_off();
+
+}  // namespace berth::vmagent

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# vm-guest-image.sh OUTDIR [AGENT] [KERNEL]: the guest side of a berth microVM
+# (issue 15, docs/vm.md). Writes into OUTDIR:
+#
+#   initramfs.cpio   newc archive, root-owned: /init (berth-vm-agent, static,
+#                    stripped), /lib/modules/<release>/... (the virtio drivers
+#                    the kernel has as modules, with their dependencies) and
+#                    /etc/berth-vm/modules (their load order)
+#   kernel           symlink to the guest kernel (a Debian vmlinuz)
+#   cmdline          the kernel command line the host passes (-append); under
+#                    TCG the host adds "tsc_early_khz=<its TSC kHz> no_timer_check"
+#   release          the kernel release (uname -r in the guest)
+#
+# AGENT defaults to build/cmd/berth-vm-agent/berth-vm-agent. KERNEL defaults to
+# the newest /boot/vmlinuz-*-cloud-amd64 (Debian's linux-image-cloud-amd64:
+# boots in about half the time of the generic kernel under TCG, see docs/vm.md),
+# else the newest /boot/vmlinuz-*. Needs cpio and modinfo (kmod); no root.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+
+die() { echo "vm-guest-image: $*" >&2; exit 1; }
+[[ $# -ge 1 && $# -le 3 ]] || die "usage: $0 OUTDIR [AGENT] [KERNEL]"
+OUT=$1
+AGENT=${2:-$REPO/build/cmd/berth-vm-agent/berth-vm-agent}
+KERNEL=${3:-}
+
+[[ -x "$AGENT" ]] || die "agent $AGENT is not an executable (ninja -C build berth-vm-agent)"
+if ldd "$AGENT" >/dev/null 2>&1; then die "agent $AGENT is not statically linked"; fi
+for c in cpio modinfo; do command -v "$c" >/dev/null || die "$c not found (apt-get install cpio kmod)"; done
+if [[ -z "$KERNEL" ]]; then
+  KERNEL=$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n1 || true)
+  [[ -n "$KERNEL" ]] || KERNEL=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1 || true)
+fi
+[[ -n "$KERNEL" && -r "$KERNEL" ]] ||
+  die "no guest kernel: apt-get install linux-image-cloud-amd64 (scripts/setup.sh does), or pass KERNEL"
+KVER=${KERNEL##*/vmlinuz-}
+KCONFIG=/boot/config-$KVER
+MODDIR=/lib/modules/$KVER
+[[ -r "$KCONFIG" ]] || die "kernel config $KCONFIG not found next to $KERNEL"
+
+# What the guest needs, built in or as a module: virtio over MMIO (QEMU's
+# microvm), the agent's port, the rootfs and volume shares, the NIC; and for
+# the containers: namespaces, cgroup v2 controllers, seccomp, BPF devices.
+for opt in VIRTIO_MMIO VIRTIO_CONSOLE VIRTIO_FS VIRTIO_NET; do
+  grep -Eqx "CONFIG_$opt=[ym]" "$KCONFIG" || die "$KERNEL lacks CONFIG_$opt (see $KCONFIG)"
+done
+for opt in DEVTMPFS TMPFS BLK_DEV_INITRD SERIAL_8250_CONSOLE BINFMT_ELF BINFMT_SCRIPT UNIX PROC_FS SYSFS \
+           NAMESPACES PID_NS NET_NS IPC_NS UTS_NS USER_NS CGROUPS MEMCG CGROUP_PIDS CGROUP_SCHED \
+           CFS_BANDWIDTH CGROUP_FREEZER BPF_SYSCALL CGROUP_BPF SECCOMP SECCOMP_FILTER UNIX98_PTYS ACPI; do
+  grep -qx "CONFIG_$opt=y" "$KCONFIG" || die "$KERNEL lacks CONFIG_$opt=y (see $KCONFIG)"
+done
+
+# Modules in load order: each one's dependencies first (modinfo's depends).
+declare -A seen=()
+order=()
+add_module() {
+  local m=$1 dep
+  [[ -n "${seen[$m]:-}" ]] && return
+  seen[$m]=1
+  local deps
+  deps=$(modinfo -k "$KVER" -F depends "$m" 2>/dev/null) || die "module $m not found for $KVER (is $MODDIR there?)"
+  for dep in ${deps//,/ }; do add_module "$dep"; done
+  order+=("$m")
+}
+wanted=(virtio_mmio virtio_console virtiofs virtio_net)
+# Optional: vsock where the kernel has it (hosts with /dev/vhost-vsock), 9p where it has it.
+for m in vmw_vsock_virtio_transport 9pnet_virtio 9p; do
+  modinfo -k "$KVER" -n "$m" >/dev/null 2>&1 && wanted+=("$m")
+done
+for m in "${wanted[@]}"; do
+  # Built in: nothing to load.
+  if grep -q "/${m//_/[_-]}.ko" "$MODDIR/modules.builtin" 2>/dev/null; then continue; fi
+  add_module "$m"
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/berth-vm-image.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+R=$T/root
+mkdir -p "$R"/{dev,proc,sys,run,tmp,etc/berth-vm,newroot}
+if command -v strip >/dev/null; then strip -o "$R/init" "$AGENT"; else cp "$AGENT" "$R/init"; fi
+chmod 755 "$R/init"
+: > "$R/etc/berth-vm/modules"
+for m in "${order[@]}"; do
+  src=$(modinfo -k "$KVER" -n "$m")
+  [[ "$src" == /* ]] || continue  # (builtin)
+  dst=$MODDIR/${m}.ko
+  mkdir -p "$R$MODDIR"
+  case "$src" in
+    *.ko) cp "$src" "$R$dst" ;;
+    *.ko.xz) xz -dc "$src" > "$R$dst" ;;
+    *.ko.zst) zstd -qdc "$src" > "$R$dst" ;;
+    *.ko.gz) gzip -dc "$src" > "$R$dst" ;;
+    *) die "module $src: unknown compression" ;;
+  esac
+  echo "$dst" >> "$R/etc/berth-vm/modules"
+done
+
+mkdir -p "$OUT"
+(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$OUT/initramfs.cpio.tmp"
+mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
+ln -sfn "$KERNEL" "$OUT/kernel"
+echo "console=ttyS0 quiet panic=-1 reboot=t" > "$OUT/cmdline"
+echo "$KVER" > "$OUT/release"
+echo "vm-guest-image: $OUT/initramfs.cpio ($(( $(stat -c %s "$OUT/initramfs.cpio") / 1024 )) KiB, modules: ${order[*]:-none}), kernel $KERNEL"
