@@ -92,13 +92,18 @@ Result<GuestPlan> plan_guest(const nlohmann::json& config, const std::string& fi
     auto& l = c["linux"];
     if (l.contains("namespaces") && l["namespaces"].is_array()) {
       nlohmann::json kept = nlohmann::json::array();
+      bool cgroupns = false;
       for (const auto& ns : l["namespaces"]) {
         if (str(ns, "type") == "network") {
           p.netns_path = str(ns, "path");
           continue;  // the guest's own namespace holds the NIC
         }
+        cgroupns |= str(ns, "type") == "cgroup";
         kept.push_back(ns);
       }
+      // The guest is cgroup v2 only: Docker's default there is a private
+      // cgroup namespace (a v1 host's engine asked for the host's).
+      if (!cgroupns) kept.push_back({{"type", "cgroup"}});
       l["namespaces"] = kept;
     }
     if (l.contains("resources") && l["resources"].is_object()) {
@@ -116,8 +121,6 @@ Result<GuestPlan> plan_guest(const nlohmann::json& config, const std::string& fi
         r.erase("cpu");  // the vCPU count is the limit
       }
     }
-    // Host paths the guest does not have.
-    l.erase("cgroupsPath");
   }
   c.erase("hooks");
   return p;

@@ -10,9 +10,9 @@
 #
 #   BERTHD=build/cmd/berthd/berthd bash tests/e2e/vm_runtime.sh
 #
-# The guest: BERTH_VM_KERNEL (default the newest /boot/vmlinuz-*-cloud-amd64)
-# and BERTH_VM_INITRD (default: built now by scripts/vm-guest-image.sh from
-# the build tree's berth-vm-agent). A missing prerequisite is a failure.
+# The guest: BERTH_VM_KERNEL and BERTH_VM_INITRD (default the build tree's
+# vm/kernel and vm/initramfs.cpio: `ninja vm-guest-image`, docs/vm.md). A
+# missing prerequisite is a failure.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -21,20 +21,14 @@ E2E_LABEL="vm-runtime e2e"
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-60}
 PORT=${E2E_VM_PORT:-18480}
 e2e_init vm_runtime
+BRIDGE=${E2E_BRIDGE:-$BRIDGE} NFT_TABLE=${E2E_NFT_TABLE:-$NFT_TABLE}
 need_cmd script stty curl qemu-system-x86_64 /usr/lib/qemu/virtiofsd
 
-KERNEL=${BERTH_VM_KERNEL:-$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n1 || true)}
-[[ -n "$KERNEL" && -r "$KERNEL" ]] || die "prerequisite missing: a guest kernel (apt-get install linux-image-cloud-amd64, or set BERTH_VM_KERNEL)"
-INITRD=${BERTH_VM_INITRD:-}
-if [[ -z "$INITRD" ]]; then
-  AGENT=$(dirname "$(dirname "$(dirname "$BERTHD")")")/cmd/berth-vm-agent/berth-vm-agent
-  [[ -x "$AGENT" ]] || die "prerequisite missing: $AGENT (build the berth-vm-agent target) or set BERTH_VM_INITRD"
-  [[ -x "$REPO/scripts/vm-guest-image.sh" ]] || die "prerequisite missing: scripts/vm-guest-image.sh"
-  INITRD="$T/initramfs.cpio.gz"
-  "$REPO/scripts/vm-guest-image.sh" --agent "$AGENT" --kernel "$KERNEL" --output "$INITRD" >"$T/guest-image.log" 2>&1 ||
-    die "building the guest initramfs failed: $(tail -n 5 "$T/guest-image.log" | tr '\n' '|')"
-fi
-[[ -r "$INITRD" ]] || die "BERTH_VM_INITRD=$INITRD is not readable"
+BUILD_DIR=$(dirname "$(dirname "$(dirname "$BERTHD")")")
+KERNEL=${BERTH_VM_KERNEL:-$BUILD_DIR/vm/kernel}
+INITRD=${BERTH_VM_INITRD:-$BUILD_DIR/vm/initramfs.cpio}
+[[ -r "$KERNEL" ]] || die "prerequisite missing: the guest kernel $KERNEL (ninja -C $BUILD_DIR vm-guest-image, or set BERTH_VM_KERNEL)"
+[[ -r "$INITRD" ]] || die "prerequisite missing: the guest initramfs $INITRD (ninja -C $BUILD_DIR vm-guest-image, or set BERTH_VM_INITRD)"
 
 start_berthd --vm-kernel "$KERNEL" --vm-initrd "$INITRD" --vm-accel "${E2E_VM_ACCEL:-tcg}"
 import_busybox busybox:latest

@@ -54,7 +54,7 @@ TEST(PlanGuest, NetworkNamespaceAndLimitsBecomeTheVm) {
   EXPECT_FALSE(p->config["linux"]["resources"].contains("memory"));
   EXPECT_FALSE(p->config["linux"]["resources"].contains("cpu"));
   EXPECT_EQ(p->config["linux"]["resources"]["pids"]["limit"], 10);
-  EXPECT_FALSE(p->config["linux"].contains("cgroupsPath"));
+  EXPECT_EQ(p->config["linux"]["namespaces"].back(), nlohmann::json({{"type", "cgroup"}}));
   EXPECT_FALSE(p->config.contains("hooks"));
 }
 
