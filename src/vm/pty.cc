@@ -31,11 +31,15 @@ Result<UniqueFd> pty_for_console(const std::string& console_socket) {
   }
   UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock) return fail_errno("creating a socket");
+  // Through its directory's fd: the path can exceed sun_path's 108 bytes.
+  auto slash = console_socket.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : console_socket.substr(0, slash);
+  std::string base = slash == std::string::npos ? console_socket : console_socket.substr(slash + 1);
+  UniqueFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd) return fail_errno("opening " + dir);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (console_socket.size() >= sizeof addr.sun_path)
-    return fail(Errc::InvalidArgument, "console socket path " + console_socket + " is too long");
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", console_socket.c_str());
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd.get(), base.c_str());
   if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return fail_errno("connecting to the console socket " + console_socket);
   TRYV(sys::send_fd(sock.get(), master.get(), "vm"));

@@ -138,9 +138,13 @@ class Runner {
   void answer(int fd, const Result<nlohmann::json>& r);
   void stop_machine();
   std::string log_tail();
+  // A short path to a file of the state dir for bind(): /proc/self/fd/N/name.
+  std::string in_state_dir(const std::string& name) const {
+    return "/proc/self/fd/" + std::to_string(state_dirfd_.get()) + "/" + name;
+  }
 
   const RunnerOptions& o_;
-  UniqueFd sigfd_, log_, agent_, qmp_fd_, control_, pty_slave_;
+  UniqueFd sigfd_, log_, state_dirfd_, agent_, qmp_fd_, control_, pty_slave_;
   std::optional<Qmp> qmp_;
   pid_t qemu_ = 0;
   std::vector<pid_t> virtiofsd_;
@@ -248,7 +252,12 @@ Result<void> Runner::start() {
   }
 
   // The children's fds, at fixed numbers in their tables.
-  constexpr int kAgentFd = 3, kQmpFd = 4, kTapFd = 5;
+  constexpr int kAgentFd = 3, kQmpFd = 4, kTapFd = 5, kStateDirFd = 6;
+  // Socket paths through a directory fd: a state dir's path can exceed
+  // sun_path's 108 bytes. QEMU gets the dir as its fd 6 and connects to
+  // /proc/self/fd/6/fsN.sock.
+  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
   int agent_pair[2], qmp_pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent_pair) != 0) return fail_errno("socketpair");
   agent_.reset(agent_pair[0]);
@@ -264,12 +273,14 @@ Result<void> Runner::start() {
     m.guest_mac = nic->mac;
     qemu_fds.push_back({nic->tap.get(), kTapFd});
   }
+  qemu_fds.push_back({state_dirfd_.get(), kStateDirFd});
 
   std::vector<vmproto::Share> shares;
   for (size_t i = 0; i < plan.shares.size(); ++i) {
     const auto& s = plan.shares[i];
-    std::string sock = o_.state_dir + "/fs" + std::to_string(i) + ".sock";
-    auto listen = TRY(listen_unix(sock));
+    std::string name = "fs" + std::to_string(i) + ".sock";
+    auto listen = TRY(listen_unix(in_state_dir(name)));
+    std::string sock = "/proc/self/fd/" + std::to_string(kStateDirFd) + "/" + name;
     VirtiofsdSpec v;
     v.binary = o_.virtiofsd;
     v.source = s.host_dir;
@@ -344,7 +355,7 @@ Result<void> Runner::start() {
   TRYV(call("create", create.to_json()));
   TRYV(call("start", vmproto::ContainerRef{"c"}.to_json()));
 
-  control_ = TRY(listen_unix(o_.state_dir + "/" + kControlSocket));
+  control_ = TRY(listen_unix(in_state_dir(kControlSocket)));
   return {};
 }
 

@@ -30,7 +30,7 @@ INITRD=${BERTH_VM_INITRD:-$BUILD_DIR/vm/initramfs.cpio}
 [[ -r "$KERNEL" ]] || die "prerequisite missing: the guest kernel $KERNEL (ninja -C $BUILD_DIR vm-guest-image, or set BERTH_VM_KERNEL)"
 [[ -r "$INITRD" ]] || die "prerequisite missing: the guest initramfs $INITRD (ninja -C $BUILD_DIR vm-guest-image, or set BERTH_VM_INITRD)"
 
-start_berthd --vm-kernel "$KERNEL" --vm-initrd "$INITRD" --vm-accel "${E2E_VM_ACCEL:-tcg}"
+start_berthd --vm-kernel "$KERNEL" --vm-initrd "$INITRD" --vm-accel "${E2E_VM_ACCEL:-tcg}" ${E2E_BIP:+--bip "$E2E_BIP"}
 import_busybox busybox:latest
 RUN=(run --pull never --runtime berth-vm)
 
@@ -66,7 +66,8 @@ docker logs web
 if [[ $OUT == *host-wrote* ]]; then ok "the guest reads a file the host put in the volume"; else not_ok "volume host->guest" "$(why)"; fi
 if [[ "$(cat "$T/vol/out.txt" 2>/dev/null)" == guest-wrote ]]; then ok "the host reads a file the guest wrote in the volume"
 else not_ok "volume guest->host" "$(ls -la "$T/vol")"; fi
-capture curl -sS --max-time 20 "http://127.0.0.1:$PORT/in.txt"
+# "started" comes just before httpd binds: a refused connection is retried (30 s at most).
+capture curl -sS --max-time 30 --retry 30 --retry-delay 1 --retry-connrefused "http://127.0.0.1:$PORT/in.txt"
 if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "-p 127.0.0.1:$PORT:8080 reaches the guest's httpd"
 else not_ok "published port to the guest" "$(why)"; fi
 docker exec web sh -c 'cat /data/in.txt; exit 3'
@@ -76,10 +77,14 @@ docker inspect --format '{{.State.RuntimeDetails.VMAccel}} {{.HostConfig.Runtime
 if [[ $RC -eq 0 && $OUT == "${E2E_VM_ACCEL:-tcg} berth-vm" ]]; then ok "inspect reports the accelerator ($OUT)"
 else not_ok "inspect's RuntimeDetails" "$(why)"; fi
 docker pause web
+if [[ $RC -eq 0 ]]; then ok "docker pause (QMP stop: the whole VM stops)"; else not_ok "pause" "$(why)"; fi
+docker inspect --format '{{.State.Status}}' web
+[[ $OUT == paused ]] || not_ok "paused state" "$(why)"
 docker unpause web
-capture curl -sS --max-time 20 "http://127.0.0.1:$PORT/in.txt"
-if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "pause + unpause (QMP stop/cont): the guest answers again"
-else not_ok "pause/unpause" "$(why)"; fi
+if [[ $RC -eq 0 ]]; then ok "docker unpause (QMP cont)"; else not_ok "unpause" "$(why)"; fi
+capture curl -sS --max-time 30 "http://127.0.0.1:$PORT/in.txt"
+if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "after unpause the guest answers again"
+else not_ok "the guest after unpause" "$(why)"; fi
 docker stop -t 2 web
 docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' web
 if [[ $OUT == "exited 137" || $OUT == "exited 143" ]]; then ok "docker stop ends the VM container ($OUT)"
