@@ -37,8 +37,10 @@ std::vector<std::string> qemu_argv(const MachineSpec& m) {
   std::vector<std::string> a = {m.qemu};
   // microvm: no PCI, virtio-mmio only; its ACPI tables are how Debian's
   // kernels find the virtio-mmio devices (docs/vm.md), so ACPI stays on.
-  std::string machine = std::string("microvm,accel=") + accel_name(m.accel) + ",memory-backend=mem";
-  a.insert(a.end(), {"-M", machine});
+  a.insert(a.end(), {"-M", "microvm,memory-backend=mem"});
+  // TCG's translation cache defaults to 1 GiB and fills as the guest runs:
+  // 64 MiB holds a container's working set and keeps QEMU's PSS down.
+  a.insert(a.end(), {"-accel", m.accel == Accel::Kvm ? std::string("kvm") : "tcg,tb-size=" + std::to_string(kTcgCacheMib)});
   a.insert(a.end(), {"-cpu", m.accel == Accel::Kvm ? "host" : "max"});
   a.insert(a.end(), {"-m", mem, "-smp", std::to_string(m.vcpus),
                      // virtio-fs's vhost-user backend maps guest RAM: it must be shareable.
