@@ -67,7 +67,7 @@ if [[ $OUT == *host-wrote* ]]; then ok "the guest reads a file the host put in t
 if [[ "$(cat "$T/vol/out.txt" 2>/dev/null)" == guest-wrote ]]; then ok "the host reads a file the guest wrote in the volume"
 else not_ok "volume guest->host" "$(ls -la "$T/vol")"; fi
 # "started" comes just before httpd binds: a refused connection is retried (30 s at most).
-capture curl -sS --max-time 30 --retry 30 --retry-delay 1 --retry-connrefused "http://127.0.0.1:$PORT/in.txt"
+capture curl -sS --max-time 10 --retry 10 --retry-delay 1 --retry-max-time 60 --retry-connrefused "http://127.0.0.1:$PORT/in.txt"
 if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "-p 127.0.0.1:$PORT:8080 reaches the guest's httpd"
 else not_ok "published port to the guest" "$(why)"; fi
 docker exec web sh -c 'cat /data/in.txt; exit 3'
@@ -82,7 +82,9 @@ docker inspect --format '{{.State.Status}}' web
 [[ $OUT == paused ]] || not_ok "paused state" "$(why)"
 docker unpause web
 if [[ $RC -eq 0 ]]; then ok "docker unpause (QMP cont)"; else not_ok "unpause" "$(why)"; fi
-capture curl -sS --max-time 30 "http://127.0.0.1:$PORT/in.txt"
+# Under TCG on a loaded host a first connection can stall (its SYN unanswered for
+# seconds): each attempt is bounded, all of them by 60 s.
+capture curl -sS --max-time 10 --retry 10 --retry-delay 1 --retry-max-time 60 --retry-connrefused "http://127.0.0.1:$PORT/in.txt"
 if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "after unpause the guest answers again"
 else not_ok "the guest after unpause" "$(why)"; fi
 docker stop -t 2 web
