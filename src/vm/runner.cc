@@ -169,6 +169,16 @@ class Runner {
   bool input_open_ = false;
 };
 
+// The last lines of a file, for an error that outlives the state dir (a
+// failed start's dir is removed).
+std::string tail_of(const std::string& path) {
+  auto text = read_file(path);
+  if (!text || trim(*text).empty()) return "(nothing)";
+  std::string_view t = trim(*text);
+  if (t.size() > 400) t = t.substr(t.size() - 400);
+  return std::string(t);
+}
+
 std::string Runner::log_tail() {
   auto text = read_file(o_.state_dir + "/vm.log");
   if (!text) return "";
@@ -318,12 +328,12 @@ Result<void> Runner::start() {
   do n = ::poll(&p, 1, kBootTimeoutMs);
   while (n < 0 && errno == EINTR);
   if (n == 0) return fail(Errc::Internal, "the VM's agent did not answer within " + std::to_string(kBootTimeoutMs / 1000) +
-                                              " s of QEMU's start (console: " + m.console_log + ")");
+                                              " s of QEMU's start; the guest's console ended with: " + tail_of(m.console_log));
   auto hello_frame = read_agent();
   if (!hello_frame) {
     std::string tail = log_tail();
     return fail(Errc::Internal, "the VM stopped before its agent answered" + (tail.empty() ? "" : ": " + tail) +
-                                    " (console: " + m.console_log + ")");
+                                    "; the guest's console ended with: " + tail_of(m.console_log));
   }
   if (hello_frame->type != Frame::Hello) return fail(Errc::Internal, "the VM's agent did not start with a Hello");
   auto peer = TRY(vmproto::Hello::from_json(TRY(vmproto::parse_json(hello_frame->payload, "agent hello"))));
