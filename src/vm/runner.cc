@@ -126,6 +126,7 @@ class Runner {
 
   Result<void> start();
   int loop();
+  Result<void> boot(const GuestPlan& plan, GuestNic* nic, const AccelChoice& accel);
 
  private:
   Result<void> make_pty();
@@ -221,26 +222,8 @@ Result<nlohmann::json> Runner::call(const std::string& op, nlohmann::json args) 
   }
 }
 
-Result<void> Runner::start() {
-  // Our own log; the children's stderr. Our stdio is the container's.
-  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
-  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
-  auto config = nlohmann::json::parse(TRY(read_file(o_.bundle + "/config.json")), nullptr, false);
-  if (config.is_discarded()) return fail(Errc::InvalidArgument, o_.bundle + "/config.json is not JSON");
-  if (auto why = vm_refusal(config); !why.empty()) return fail(Errc::InvalidArgument, why);
-  std::string files_dir = o_.state_dir + "/files";
-  auto plan = TRY(plan_guest(config, files_dir, path_is_dir));
-  if (!plan.files.empty()) {
-    ::mkdir(files_dir.c_str(), 0700);
-    for (const auto& f : plan.files) {
-      std::error_code ec;
-      std::filesystem::copy_file(f.host_path, files_dir + "/" + f.name, std::filesystem::copy_options::overwrite_existing, ec);
-      if (ec) return fail(Errc::Internal, "copying " + f.host_path + " for the VM: " + ec.message());
-    }
-  }
-  auto accel = TRY(choose_accel(o_.accel));
-
+// QEMU and virtiofsd started, QMP ready and the agent's Hello read.
+Result<void> Runner::boot(const GuestPlan& plan, GuestNic* nic, const AccelChoice& accel) {
   MachineSpec m;
   m.qemu = o_.qemu;
   m.kernel = o_.kernel;
@@ -254,20 +237,8 @@ Result<void> Runner::start() {
   nlohmann::json facts = {{"accel", accel_name(accel.accel)}, {"accel_reason", accel.reason},
                           {"memory_mib", m.memory_mib}, {"vcpus", m.vcpus}, {"kernel", m.kernel}};
 
-  std::optional<GuestNic> nic;
-  if (!plan.netns_path.empty()) {
-    auto n = move_nic_to_guest(plan.netns_path);
-    if (n) nic = std::move(*n);
-    else if (n.error().code != Errc::NotFound) return std::unexpected(n.error());
-  }
-
   // The children's fds, at fixed numbers in their tables.
   constexpr int kAgentFd = 3, kQmpFd = 4, kTapFd = 5, kStateDirFd = 6;
-  // Socket paths through a directory fd: a state dir's path can exceed
-  // sun_path's 108 bytes. QEMU gets the dir as its fd 6 and connects to
-  // /proc/self/fd/6/fsN.sock.
-  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
   int agent_pair[2], qmp_pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent_pair) != 0) return fail_errno("socketpair");
   agent_.reset(agent_pair[0]);
@@ -285,7 +256,6 @@ Result<void> Runner::start() {
   }
   qemu_fds.push_back({state_dirfd_.get(), kStateDirFd});
 
-  std::vector<vmproto::Share> shares;
   for (size_t i = 0; i < plan.shares.size(); ++i) {
     const auto& s = plan.shares[i];
     std::string name = "fs" + std::to_string(i) + ".sock";
@@ -296,11 +266,6 @@ Result<void> Runner::start() {
     v.source = s.host_dir;
     virtiofsd_.push_back(TRY(spawn(virtiofsd_argv(v), {{listen.get(), 3}}, log_.get())));
     m.shares.push_back({s.tag, s.host_dir, sock, s.readonly});
-    vmproto::Share share;
-    share.tag = s.tag;
-    share.target = s.guest_path;
-    share.readonly = s.readonly;
-    shares.push_back(share);
   }
   TRYV(check_machine(m));
   qemu_ = TRY(spawn(qemu_argv(m), qemu_fds, log_.get()));
@@ -308,15 +273,6 @@ Result<void> Runner::start() {
   (void)write_file_atomic(o_.state_dir + "/vm.json", facts.dump(), 0644, false);
   agent_theirs.reset();
   qmp_theirs.reset();
-  std::vector<std::string> nic_addresses;
-  std::string nic_gateway;
-  if (nic) {
-    nic_addresses = nic->addresses;
-    nic_gateway = nic->gateway;
-  }
-  bool has_nic = nic.has_value();
-  nic.reset();  // QEMU holds the tap now
-
   qmp_.emplace(qmp_fd_.get());
   if (auto h = qmp_->handshake(); !h) return std::unexpected(h.error().wrap("QEMU's monitor (" + log_tail() + ")"));
   // The guest boots; its agent answers the Hello the host sends first.
@@ -340,11 +296,76 @@ Result<void> Runner::start() {
   TRYV(vmproto::negotiate(mine, peer));
   facts["guest_kernel"] = peer.kernel;
   (void)write_file_atomic(o_.state_dir + "/vm.json", facts.dump(), 0644, false);
+  return {};
+}
+
+Result<void> Runner::start() {
+  // Our own log; the children's stderr. Our stdio is the container's.
+  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
+  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+  auto config = nlohmann::json::parse(TRY(read_file(o_.bundle + "/config.json")), nullptr, false);
+  if (config.is_discarded()) return fail(Errc::InvalidArgument, o_.bundle + "/config.json is not JSON");
+  if (auto why = vm_refusal(config); !why.empty()) return fail(Errc::InvalidArgument, why);
+  std::string files_dir = o_.state_dir + "/files";
+  auto plan = TRY(plan_guest(config, files_dir, path_is_dir));
+  if (!plan.files.empty()) {
+    ::mkdir(files_dir.c_str(), 0700);
+    for (const auto& f : plan.files) {
+      std::error_code ec;
+      std::filesystem::copy_file(f.host_path, files_dir + "/" + f.name, std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) return fail(Errc::Internal, "copying " + f.host_path + " for the VM: " + ec.message());
+    }
+  }
+  auto accel = TRY(choose_accel(o_.accel));
+  std::optional<GuestNic> nic;
+  if (!plan.netns_path.empty()) {
+    auto n = move_nic_to_guest(plan.netns_path);
+    if (n) nic = std::move(*n);
+    else if (n.error().code != Errc::NotFound) return std::unexpected(n.error());
+  }
+  // Socket paths through a directory fd: a state dir's path can exceed
+  // sun_path's 108 bytes. QEMU gets the dir as its fd 6 and connects to
+  // /proc/self/fd/6/fsN.sock.
+  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
+  std::vector<vmproto::Share> shares;
+  for (const auto& s : plan.shares) {
+    vmproto::Share share;
+    share.tag = s.tag;
+    share.target = s.guest_path;
+    share.readonly = s.readonly;
+    shares.push_back(share);
+  }
+  auto booted = boot(plan, nic ? &*nic : nullptr, accel);
+  if (!booted && accel.accel == Accel::Kvm && o_.accel == "auto") {
+    // A /dev/kvm that runs the probe can still fail a real guest (nested
+    // virtualisation without the MSRs QEMU sets): TCG then, and say why.
+    log::warn("QEMU failed under KVM, starting again under TCG: {}", booted.error().str());
+    stop_machine();
+    agent_.reset();
+    qmp_.reset();
+    qmp_fd_.reset();
+    dec_ = vmproto::FrameDecoder();
+    early_.clear();
+    booted = boot(plan, nic ? &*nic : nullptr,
+                  AccelChoice{Accel::Tcg, "software emulation (TCG): QEMU failed under KVM although a probe vCPU ran"});
+  }
+  TRYV(booted);
+  std::vector<std::string> nic_addresses;
+  std::string nic_gateway, nic_mac;
+  if (nic) {
+    nic_addresses = nic->addresses;
+    nic_gateway = nic->gateway;
+    nic_mac = nic->mac;
+  }
+  bool has_nic = nic.has_value();
+  nic.reset();  // QEMU holds the tap now
 
   if (has_nic) {
     vmproto::NetworkConfig net;
     vmproto::Interface itf;
-    itf.mac = m.guest_mac;
+    itf.mac = nic_mac;
     itf.mtu = 0;
     // addresses/gateway were read before the veth gave them up
     itf.addresses = nic_addresses;
