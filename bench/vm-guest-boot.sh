@@ -24,16 +24,17 @@ for k in /boot/vmlinuz-*-cloud-amd64 /boot/vmlinuz-*[0-9]-amd64; do [[ -r $k ]] 
 append_extra=""
 if [[ "$ACCEL" == tcg ]]; then
   mhz=$(awk -F: '/^cpu MHz/{print $2; exit}' /proc/cpuinfo)
-  append_extra=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') no_timer_check"
+  append_extra=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') tsc=reliable no_timer_check"
 fi
 
 now() { date +%s.%N; }
 printf "%-32s %4s %10s %10s %12s\n" kernel run hello_s exit_s qemu_pss_MiB
-declare -A sum_hello=()
-for k in "${kernels[@]}"; do
-  name=$(basename "$k")
-  bash "$REPO/scripts/vm-guest-image.sh" "$T/$name" "$AGENT" "$k" >/dev/null
-  for i in $(seq "$RUNS"); do
+for k in "${kernels[@]}"; do bash "$REPO/scripts/vm-guest-image.sh" "$T/$(basename "$k")" "$AGENT" "$k" >/dev/null; done
+# Interleaved (one boot of each kernel per round), so load from elsewhere hits both alike.
+declare -A all_hello=()
+for i in $(seq "$RUNS"); do
+  for k in "${kernels[@]}"; do
+    name=$(basename "$k")
     rm -f "$T/agent.sock" "$T/q.pid"
     t0=$(now)
     qemu-system-x86_64 -M microvm -accel "$ACCEL${BERTH_VM_ACCEL_OPTS:+,$BERTH_VM_ACCEL_OPTS}" -cpu max -m 128 -smp 1 -nodefaults -no-user-config \
@@ -48,11 +49,15 @@ for k in "${kernels[@]}"; do
     hello=$(sed -nE 's/^ok - hello from .* after ([0-9.]+) s.*/\1/p' <<<"$out")
     pss=$(sed -nE 's/^# qemu Pss: +([0-9]+) kB/\1/p' <<<"$out")
     printf "%-32s %4d %10s %10.2f %12.1f\n" "$name" "$i" "$hello" "$t_exit" "$(echo "${pss:-0} / 1024" | bc -l)"
-    sum_hello[$name]=$(echo "${sum_hello[$name]:-0} + $hello" | bc -l)
+    all_hello[$name]="${all_hello[$name]:-} $hello"
   done
+done
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{v[NR]=$1} END{print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+for k in "${kernels[@]}"; do
+  name=$(basename "$k")
+  printf "median hello %s: %.2f s\n" "$name" "$(median "${all_hello[$name]}")"
 done
 if [[ ${#kernels[@]} -ge 2 ]]; then
   a=$(basename "${kernels[0]}") b=$(basename "${kernels[1]}")
-  printf "mean hello: %s %.2f s, %s %.2f s, ratio %.2f\n" "$a" "$(echo "${sum_hello[$a]} / $RUNS" | bc -l)" \
-    "$b" "$(echo "${sum_hello[$b]} / $RUNS" | bc -l)" "$(echo "${sum_hello[$b]} / ${sum_hello[$a]}" | bc -l)"
+  printf "ratio of medians %s / %s: %.2f\n" "$b" "$a" "$(echo "$(median "${all_hello[$b]}") / $(median "${all_hello[$a]}")" | bc -l)"
 fi

@@ -7,6 +7,7 @@
 //   berth-vm-agent                      as the guest's /init
 //   berth-vm-agent --channel-fd N       serve an inherited socket (tests, on any host)
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -49,6 +50,10 @@ int guest_main(char** argv) {
   if (auto r = load_modules(); !r) die_in_guest(r.error());
   auto port = open_virtio_port(std::string(vmproto::kAgentPortName), 60000);
   if (!port) die_in_guest(port.error());
+  timespec up{};
+  ::clock_gettime(CLOCK_BOOTTIME, &up);
+  log::info("berth-vm-agent: serving {} at {:.3f} s after the kernel started", vmproto::kAgentPortName,
+            static_cast<double>(up.tv_sec) + static_cast<double>(up.tv_nsec) / 1e9);
   AgentOptions o;
   o.software = kVersion;
   o.power_off = [] { power_off(); };

@@ -24,10 +24,11 @@ Result<void> check_machine(const MachineSpec& m) {
 
 std::string kernel_cmdline(const MachineSpec& m) {
   // panic=-1 + -no-reboot: a guest panic ends QEMU (the container dies, never hangs).
-  std::string c = "console=ttyS0 quiet panic=-1 reboot=t";
+  // cryptomgr.notests: the crypto self-tests cost boot time under TCG (docs/vm.md).
+  std::string c = "console=ttyS0 quiet panic=-1 reboot=t cryptomgr.notests";
   // A microvm has no PIT/HPET/PM timer and TCG's CPUID gives no TSC rate: the
   // guest would hang calibrating. TCG's TSC runs at the host's rate: say it.
-  if (m.accel == Accel::Tcg && m.tsc_khz) c += " tsc_early_khz=" + std::to_string(m.tsc_khz) + " no_timer_check";
+  if (m.accel == Accel::Tcg && m.tsc_khz) c += " tsc_early_khz=" + std::to_string(m.tsc_khz) + " tsc=reliable no_timer_check";
   if (!m.kernel_cmdline_extra.empty()) c += " " + m.kernel_cmdline_extra;
   return c;
 }

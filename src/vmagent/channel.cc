@@ -28,11 +28,12 @@ std::vector<vmproto::FrameData> Channel::read_available() {
       break;
     }
     if (n == 0) {
-      if (connected_) log::info("vm agent channel: the host disconnected");
+      if (connected_ && heard_) log::info("vm agent channel: the host disconnected");
       connected_ = false;
       break;
     }
     if (!connected_) reset();  // a new host: its first bytes start a frame
+    heard_ = true;
     decoder_.feed(std::string_view(buf, static_cast<size_t>(n)));
     for (;;) {
       auto f = decoder_.next();

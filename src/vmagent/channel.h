@@ -35,6 +35,7 @@ class Channel {
  private:
   int fd_;
   bool connected_ = true;
+  bool heard_ = false;  // a host has sent something (a port with no host yet reads EOF too)
   vmproto::FrameDecoder decoder_;
 };
 

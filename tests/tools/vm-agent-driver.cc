@@ -107,7 +107,8 @@ class Client {
       char buf[65536];
       ssize_t r = ::read(fd_.get(), buf, sizeof buf);
       if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return fail_errno("reading from the agent");
+      // A reset (QEMU killed with data in flight) ends the channel like EOF.
+      if (r < 0) return fail(Errc::Unavailable, std::string("the agent's channel failed: ") + std::strerror(errno));
       if (r == 0) return fail(Errc::Unavailable, "the agent's channel closed");
       dec_.feed(std::string_view(buf, static_cast<size_t>(r)));
     }
@@ -242,8 +243,17 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
   std::string script =
       "echo \"kernel=$(uname -r)\"; echo \"host=$(hostname)\"; echo to-stderr >&2; read line; echo \"got=$line\"; ";
   if (!o.volume_guest.empty()) script += "echo \"vol=$(cat /vol/from-host)\"; echo from-guest > /vol/from-guest; ";
+  // The runtime library's defaults hold in the guest: no CAP_SYS_ADMIN (mount fails), and the
+  // config's seccomp filter (mkdir denied with EPERM).
+  script += "if mount -t tmpfs t /mnt 2>/dev/null; then echo mount=allowed; else echo mount=denied; fi; ";
+  script += "if mkdir /tmp/x 2>/dev/null; then echo mkdir=allowed; else echo mkdir=denied; fi; ";
   script += "exit 7";
-  if (create_and_start(c, "c1", 1, base_config(o, {"/bin/sh", "-c", script}, false), true, std::nullopt, o.shares)) {
+  json c1cfg = base_config(o, {"/bin/sh", "-c", script}, false);
+  c1cfg["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"architectures", {"SCMP_ARCH_X86_64"}},
+      {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
+  if (create_and_start(c, "c1", 1, c1cfg, true, std::nullopt, o.shares)) {
     (void)c.send(Frame::Stdin, 1, "hello vm\n");
     (void)c.send(Frame::StdinEof, 1, "");
     uint64_t wid = c.send_request("wait", WaitProcess{1}.to_json());
@@ -256,6 +266,8 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
     check(contains(s.out, "got=hello vm\n"), "c1 read its stdin", shown(s.out));
     check(s.err == "to-stderr\n", "c1 stderr relayed apart", shown(s.err));
     check(s.eof_before_exit, "c1 stdout and stderr EOF before Exited");
+    check(contains(s.out, "mount=denied\n"), "c1 cannot mount (no CAP_SYS_ADMIN)", shown(s.out));
+    check(contains(s.out, "mkdir=denied\n"), "c1's seccomp filter denies mkdir", shown(s.out));
     auto w = c.pump([&] { return c.has_reply(wid); });
     if (w) {
       Reply r = c.take_reply(wid);
@@ -306,6 +318,16 @@ void run_checks(Client& c, const Options& o, const Hello& hello) {
       check(contains(s.out, "exec-out\n") && contains(s.out, "/bin/sh -c trap"), "exec runs in c3's pid namespace",
             shown(s.out));
       check(s.err == "exec-err\n", "exec stderr", shown(s.err));
+    }
+    json tproc = proc;
+    tproc["args"] = {"/bin/sh", "-c", "tty; stty size; exit 6"};
+    tproc["terminal"] = true;
+    auto te = c.request("exec", ExecProcess{"c3", 8, tproc, true, TtySize{30, 90}}.to_json());
+    if (reply_ok(te, "exec with a terminal in c3")) {
+      wait_exit(c, 8, "exec -t");
+      auto& s = c.streams[8];
+      check(contains(s.out, "/dev/pts/") && contains(s.out, "30 90"), "exec -t has a pty of 30x90", shown(s.out));
+      check(s.exited && s.exited->exit_code == 6, "exec -t exit code 6");
     }
     auto st = c.request("stats", ContainerRef{"c3"}.to_json());
     if (reply_ok(st, "stats of c3")) {

@@ -13,4 +13,4 @@ DRIVER=${BERTH_VM_DRIVER:?BERTH_VM_DRIVER: the vm-agent-driver binary}
 T=$(mktemp -d /tmp/berth-vm-agent-host.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 sh "$REPO/tests/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
-exec "$DRIVER" --spawn-agent "$AGENT" --rootfs "$T/rootfs" --timeout 30
+"$DRIVER" --spawn-agent "$AGENT" --rootfs "$T/rootfs" --timeout 30  # not exec: the trap cleans up

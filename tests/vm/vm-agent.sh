@@ -64,7 +64,7 @@ APPEND="$(cat "$T/img/cmdline")"
 if [[ "$ACCEL" == tcg ]]; then
   mhz=$(awk -F: '/^cpu MHz/{print $2; exit}' /proc/cpuinfo)
   [[ -n "$mhz" ]] || die "no 'cpu MHz' in /proc/cpuinfo for the guest's tsc_early_khz"
-  APPEND+=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') no_timer_check"
+  APPEND+=" tsc_early_khz=$(awk -v m="$mhz" 'BEGIN{printf "%d", m*1000}') tsc=reliable no_timer_check"
 fi
 
 ip link del "$TAP" 2>/dev/null || true  # a stale one from a killed run

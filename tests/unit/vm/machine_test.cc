@@ -72,7 +72,7 @@ TEST(QemuArgv, KernelCommandLineEndsQemuOnPanicAndGivesTcgTheTscRate) {
   m.tsc_khz = 2596144;
   auto c = kernel_cmdline(m);
   EXPECT_NE(c.find("panic=-1"), std::string::npos);
-  EXPECT_NE(c.find("tsc_early_khz=2596144 no_timer_check"), std::string::npos);
+  EXPECT_NE(c.find("tsc_early_khz=2596144 tsc=reliable no_timer_check"), std::string::npos);
   m.accel = Accel::Kvm;  // kvmclock
   EXPECT_EQ(kernel_cmdline(m).find("tsc_early_khz"), std::string::npos);
 }
