@@ -78,6 +78,7 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
     else if (key == "cgroup-parent") TRYV(string(cfg.cgroup_parent));
     else if (key == "bridge") TRYV(string(cfg.bridge));
     else if (key == "bip") TRYV(string(cfg.bip));
+    else if (key == "default-runtime") TRYV(string(cfg.default_runtime));
     else if (key == "live-restore") {
       if (!val.is_boolean()) return wrong("true or false");
       if (!val.get<bool>())

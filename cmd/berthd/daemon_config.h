@@ -25,6 +25,7 @@ struct DaemonConfig {
   // (daemon.json "log-driver", "log-opts"); berth rotates by default.
   // Without "log-opts", json-file rotates at 10 MB x 3.
   std::string log_driver = "json-file";
+  std::string default_runtime;  // "default-runtime": berth or berth-vm (vm)
   std::map<std::string, std::string> log_opts;
   std::string bridge = "berth0";
   std::string bip;

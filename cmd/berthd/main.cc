@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
     cfg.group.clear();
   }
   int notify_fd = -1;
-  std::string shim_path, init_path;
+  std::string shim_path, init_path, vm_runner_path;
+  engine::EngineConfig vmcfg;
   CLI::App app{"berthd: the berth container engine's daemon (Docker Engine API on a UNIX socket)", "berthd"};
   app.set_version_flag("-v,--version", std::string("berthd version ") + kVersion);
   app.add_option("--data-root", cfg.data_root, "Root directory of persistent state")->capture_default_str();
@@ -143,6 +144,16 @@ int main(int argc, char** argv) {
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
+  app.add_option("--vm-runner-path", vm_runner_path, "berth-vm-runner for the berth-vm runtime (default: next to berthd)");
+  app.add_option("--vm-kernel", vmcfg.vm_kernel, "The microVM guest kernel (berth-vm)")->capture_default_str();
+  app.add_option("--vm-initrd", vmcfg.vm_initrd, "The microVM guest initramfs holding berth-vm-agent")->capture_default_str();
+  app.add_option("--vm-accel", vmcfg.vm_accel, "auto (KVM when it runs a vCPU, else TCG), kvm or tcg")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  app.add_option("--vm-memory", vmcfg.vm_memory_mib, "A microVM's memory in MiB without --memory")
+      ->capture_default_str()
+      ->check(CLI::Range(64, 1 << 20));
+  app.add_option("--default-runtime", vmcfg.default_runtime, "berth (namespaces) or berth-vm (vm): runtime without --runtime");
   CLI11_PARSE(app, argc, argv);
   cfg.config_file_given = cf->count() > 0;
 
@@ -234,6 +245,12 @@ int main(int argc, char** argv) {
   ecfg.exec_root = cfg.exec_root;
   ecfg.shim_path = shim_path.empty() ? find_helper("berth-shim") : shim_path;
   ecfg.init_path = init_path.empty() ? find_helper("berth-init") : init_path;
+  ecfg.vm_runner_path = vm_runner_path.empty() ? find_helper("berth-vm-runner") : vm_runner_path;
+  ecfg.vm_kernel = vmcfg.vm_kernel;
+  ecfg.vm_initrd = vmcfg.vm_initrd;
+  ecfg.vm_accel = vmcfg.vm_accel;
+  ecfg.vm_memory_mib = vmcfg.vm_memory_mib;
+  ecfg.default_runtime = vmcfg.default_runtime.empty() ? cfg.default_runtime : vmcfg.default_runtime;
   ecfg.cgroup_parent = cfg.cgroup_parent;
   ecfg.log_driver = cfg.log_driver;
   ecfg.log_options = cfg.log_opts;

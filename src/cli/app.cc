@@ -234,6 +234,7 @@ int run(int argc, char** argv, bool every_command) {
   add_image_commands(inv, image, true);
   add_image_diff_command(inv, image);
   add_system_commands(inv, &root, system);
+  add_isolation_command(inv, &root);
   add_network_commands(inv, network);
   add_volume_commands(inv, volume);
   add_unavailable_commands(inv, &root);

@@ -78,6 +78,8 @@ void add_image_commands(Invocation& inv, CLI::App* parent, bool in_group);
 // `berth image diff` (image_diff.cc): only in the image group, `diff` alone is the container's.
 void add_image_diff_command(Invocation& inv, CLI::App* image_group);
 void add_system_commands(Invocation& inv, CLI::App* root, CLI::App* system_group);
+// `berth isolation` (isolation.cc): each isolation level measured on this machine.
+void add_isolation_command(Invocation& inv, CLI::App* root);
 void add_network_commands(Invocation& inv, CLI::App* network_group);
 void add_volume_commands(Invocation& inv, CLI::App* volume_group);
 void add_unavailable_commands(Invocation& inv, CLI::App* root);  // search

@@ -148,6 +148,7 @@ json state_json(const model::ContainerInfo& c) {
           {"StartedAt", s.started_at},
           {"FinishedAt", s.finished_at}};
   if (s.health) j["Health"] = render_health(*s.health);
+  if (!c.runtime_details.empty()) j["RuntimeDetails"] = c.runtime_details;
   return j;
 }
 

@@ -67,6 +67,21 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   auto berth_runtime = std::make_unique<task::ShimTaskRuntime>(shim);
   std::string default_runtime = berth_runtime->name();
   e->runtimes_[default_runtime] = std::move(berth_runtime);
+  task::ShimTaskRuntimeConfig vm = shim;
+  vm.name = "berth-vm";
+  vm.state_root = cfg.exec_root + "/vms";
+  vm.container_shim_args = {"--vm-runner", cfg.vm_runner_path, "--vm-arg", "--kernel", "--vm-arg", cfg.vm_kernel,
+                            "--vm-arg", "--initrd", "--vm-arg", cfg.vm_initrd, "--vm-arg", "--accel",
+                            "--vm-arg", cfg.vm_accel, "--vm-arg", "--memory-mib",
+                            "--vm-arg", std::to_string(cfg.vm_memory_mib)};
+  vm.exec_shim_args = {"--vm-runner", cfg.vm_runner_path};
+  e->runtimes_["berth-vm"] = std::make_unique<task::ShimTaskRuntime>(vm);
+  if (!cfg.default_runtime.empty()) {
+    std::string wanted = cfg.default_runtime == "vm" ? "berth-vm" : cfg.default_runtime;
+    if (!e->runtimes_.count(wanted))
+      return fail(Errc::InvalidArgument, "default runtime '" + cfg.default_runtime + "': berthd has berth and berth-vm (vm)");
+    default_runtime = wanted;
+  }
 
   ContainerServiceConfig ccfg;
   ccfg.data_root = cfg.data_root;
@@ -84,6 +99,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   deps.volumes = e->volumes_.get();
   deps.events = &e->events_;
   for (auto& [name, r] : e->runtimes_) deps.runtimes[name] = r.get();
+  deps.runtimes["vm"] = deps.runtimes["berth-vm"];  // `berth run --runtime vm`, the CRI handler`
   deps.host = host_info();
   deps.host.userns_remap = cfg.userns_remap.has_value();
   e->containers_ = TRY(ContainerService::open(std::move(ccfg), std::move(deps)));

@@ -50,6 +50,13 @@ struct EngineConfig {
   std::string exec_root = "/run/berth";      // task state, bundles, sandboxes
   std::string shim_path;                     // berth-shim
   std::string init_path;                     // berth-init (for --init)
+  // The microVM runtime `berth-vm` (alias `vm`, issue 15): berth-shim runs
+  // berth-vm-runner, which boots kernel + initrd (the guest agent) in QEMU.
+  std::string vm_runner_path;                // berth-vm-runner
+  std::string vm_kernel, vm_initrd;
+  std::string vm_accel = "auto";             // auto | kvm | tcg
+  uint64_t vm_memory_mib = 128;              // a guest's size without --memory
+  std::string default_runtime;               // "" = berth (daemon.json "default-runtime")
   std::string cgroup_parent = "berth";
   std::string log_driver = "json-file";            // daemon.json "log-driver"
   std::map<std::string, std::string> log_options;  // daemon.json "log-opts"

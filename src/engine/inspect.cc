@@ -59,6 +59,7 @@ model::ContainerInfo ContainerService::info_of(const Container& c) {
   i.path = c.path;
   i.args = c.args;
   i.state = c.state;
+  if (c.task && c.state.running) i.runtime_details = c.task->details();
   i.ever_started = c.ever_started;
   i.restart_count = c.restart_count;
   i.runtime = c.runtime;

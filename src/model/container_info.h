@@ -73,6 +73,9 @@ struct ContainerInfo {
   bool ever_started = false;
   int restart_count = 0;
   std::string runtime;  // the Task implementation's name
+  // What the runtime tells about a running task (berth-vm: the accelerator,
+  // vCPUs, memory, guest kernel), inspect's State.RuntimeDetails.
+  std::map<std::string, std::string> runtime_details;
   std::string resolv_conf_path, hostname_path, hosts_path, log_path, rootfs_path;
   ContainerSpec spec;  // Config with the image's defaults merged, HostConfig as validated
   std::vector<MountPoint> mounts;

@@ -443,7 +443,7 @@ Result<ExitStatus> Monitor::finish() {
   ExitStatus st;
   st.exit_code = exit_code_of(*wait_status_);
   runtime::RuntimeContext ctx{opts_.runtime_root};
-  if (!opts_.exec_mode()) {
+  if (!opts_.exec_mode() && !opts_.vm_mode()) {
     auto oom = runtime::container_oom_killed(ctx, opts_.id);
     st.oom_killed = oom && *oom;
   }
@@ -486,7 +486,7 @@ Result<ExitStatus> Monitor::finish() {
   // The container's cgroups and runtime state go after Exited: the daemon
   // tidies up its side meanwhile, and waits for this process to end (it reaps
   // it) before it starts the container again.
-  if (!opts_.exec_mode())
+  if (!opts_.exec_mode() && !opts_.vm_mode())
     if (auto r = runtime::delete_container(ctx, opts_.id, true); !r) log::error("{}", r.error().str());
   return st;
 }

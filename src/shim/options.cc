@@ -19,8 +19,10 @@ Result<Options> parse_options(int argc, char** argv) {
   bundle->excludes(exec);
   app.add_flag("--tty", o.tty, "the process has a terminal (process.terminal)");
   app.add_flag("--stdin", o.open_stdin, "keep the process's stdin open for Stdin frames");
+  auto* vm = app.add_option("--vm-runner", o.vm_runner, "VM mode: berth-vm-runner runs the container in a microVM");
+  app.add_option("--vm-arg", o.vm_args, "an argument for berth-vm-runner (repeatable)")->needs(vm);
   auto* cleanup = app.add_flag("--cleanup", o.cleanup, "delete what is left of container --id (its shim is gone)");
-  cleanup->excludes(bundle)->excludes(exec);
+  cleanup->excludes(bundle)->excludes(exec)->excludes(vm);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

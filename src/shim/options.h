@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "logs/log_writer.h"
@@ -31,8 +32,13 @@ struct Options {
   bool open_stdin = false;
   // Cleanup mode.
   bool cleanup = false;
+  // VM mode (with container mode): the process is berth-vm-runner, given
+  // vm_args and the bundle; requests go to its control socket (vm/control.h).
+  std::string vm_runner;
+  std::vector<std::string> vm_args;
 
   bool exec_mode() const { return !exec_process.empty(); }
+  bool vm_mode() const { return !vm_runner.empty(); }
 };
 
 Result<Options> parse_options(int argc, char** argv);

@@ -4,6 +4,7 @@
 
 #include "runtime/container.h"
 #include "spec/runtime_spec.h"
+#include "shim/vm_control.h"
 
 namespace berth::shim {
 namespace {
@@ -29,11 +30,27 @@ Result<nlohmann::json> answer_exec(pid_t pid, const shimproto::Request& r) {
   return nlohmann::json();
 }
 
+// A VM's runner does the work (vm/runner.h): signals go to the guest agent,
+// pause and resume to QEMU (the whole VM stops), stats from the guest.
+Result<nlohmann::json> answer_vm(const Options& o, const shimproto::Request& r) {
+  namespace op = shimproto::op;
+  if (r.op == op::kKill || r.op == op::kKillAll)
+    return control_call(o.state_dir, {{"op", "signal"}, {"signal", TRY(signal_arg(r))}, {"all", r.op == op::kKillAll}});
+  if (r.op == op::kPause) return control_call(o.state_dir, {{"op", "pause"}});
+  if (r.op == op::kResume) return control_call(o.state_dir, {{"op", "resume"}});
+  if (r.op == op::kStats) return control_call(o.state_dir, {{"op", "stats"}});
+  if (r.op == op::kPids) return nlohmann::json::array();  // the guest's pids mean nothing on the host
+  if (r.op == op::kUpdate)
+    return fail(Errc::Unsupported, "a microVM's size is fixed when it starts: docker update cannot change it");
+  return fail(Errc::Unsupported, "berth-shim does not know the request '" + r.op + "'");
+}
+
 }  // namespace
 
 Result<nlohmann::json> answer_request(const Options& o, pid_t pid, const shimproto::Request& r) {
   namespace op = shimproto::op;
   if (o.exec_mode()) return answer_exec(pid, r);
+  if (o.vm_mode()) return answer_vm(o, r);
   runtime::RuntimeContext ctx{o.runtime_root};
   if (r.op == op::kKill || r.op == op::kKillAll) {
     TRYV(runtime::kill_container(ctx, o.id, TRY(signal_arg(r)), r.op == op::kKillAll));

@@ -52,6 +52,7 @@ std::vector<std::string> shim_args(const LaunchOptions& o) {
     if (!o.log_path.empty()) a.insert(a.end(), {"--log-path", o.log_path});
     for (const auto& [key, value] : o.log_options) a.insert(a.end(), {"--log-opt", key + "=" + value});
   }
+  a.insert(a.end(), o.extra_args.begin(), o.extra_args.end());
   if (o.tty) a.push_back("--tty");
   if (o.open_stdin) a.push_back("--stdin");
   return a;

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -41,6 +42,7 @@ struct LaunchOptions {
   std::string log_driver = "none";                 // logs::open_log_writer's drivers
   std::string log_path;                            // the file of a file driver
   std::map<std::string, std::string> log_options;  // --log-opt KEY=VALUE
+  std::vector<std::string> extra_args;  // appended in either mode (VM mode: --vm-runner ...)
 
   // Exec mode (when set): run this spec::Process (as JSON) in the running
   // container `id` instead of creating one. No log file.

@@ -138,6 +138,23 @@ class ShimTask final : public Task {
 
   Result<void> reopen_log() override { return call_void(*ch_, op::kReopenLog); }
 
+  // A VM's runner leaves vm.json in the state dir (vm/runner.h).
+  std::map<std::string, std::string> details() const override {
+    std::map<std::string, std::string> out;
+    auto text = read_file(ch_->state_dir() + "/vm.json");
+    if (!text) return out;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_object()) return out;
+    static const std::pair<const char*, const char*> kKeys[] = {
+        {"accel", "VMAccel"}, {"accel_reason", "VMAccelReason"}, {"vcpus", "VMVCPUs"}, {"memory_mib", "VMMemoryMiB"},
+        {"guest_kernel", "VMGuestKernel"}, {"qemu_pid", "VMQemuPid"}};
+    for (const auto& [key, name] : kKeys) {
+      if (!j.contains(key)) continue;
+      out[name] = j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+    }
+    return out;
+  }
+
   Result<model::ContainerStats> stats() override {
     auto result = TRY(ch_->call(op::kStats));
     return stats_from_cgroup_json(result, read_host_facts());
@@ -164,6 +181,7 @@ class ShimTask final : public Task {
     o.tty = request.tty;
     o.open_stdin = request.open_stdin;
     o.exec_process_json = process.dump();
+    o.extra_args = config_->exec_shim_args;
     auto h = launch_shim(o, standby_.get());
     if (!h) {
       remove_tree(dir);
@@ -228,7 +246,7 @@ ShimTaskRuntime::ShimTaskRuntime(ShimTaskRuntimeConfig config)
 
 ShimTaskRuntime::~ShimTaskRuntime() = default;
 
-const std::string& ShimTaskRuntime::name() const { return name_; }
+const std::string& ShimTaskRuntime::name() const { return config_->name; }
 
 std::string ShimTaskRuntime::state_dir(const std::string& id) const { return config_->state_root + "/" + id; }
 
@@ -257,6 +275,7 @@ Result<std::unique_ptr<Task>> ShimTaskRuntime::start(const CreateRequest& r, std
   o.log_driver = r.log.driver;
   o.log_path = r.log.path;
   o.log_options = r.log.options;
+  o.extra_args = config_->container_shim_args;
   auto h = launch_shim(o, standby_.get());
   if (!h) {
     remove_tree(dir);

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "task/shim_standby.h"
 #include "task/task.h"
@@ -28,6 +29,10 @@ struct ShimTaskRuntimeConfig {
   std::string state_root;    // tasks' state directories (created when missing)
   // Keep one shim started ahead of need (shim_standby.h): berthd does.
   bool standby_shim = false;
+  // The runtime's name (HostConfig.Runtime), and what its container shims
+  // get beyond the usual (berth-vm: --vm-runner ...; see vm/runner.h).
+  std::string name = "berth";
+  std::vector<std::string> container_shim_args, exec_shim_args;
 };
 
 class ShimTaskRuntime final : public TaskRuntime {
@@ -35,7 +40,7 @@ class ShimTaskRuntime final : public TaskRuntime {
   explicit ShimTaskRuntime(ShimTaskRuntimeConfig config);
   ~ShimTaskRuntime() override;
 
-  // "berth"
+  // config.name ("berth" by default)
   const std::string& name() const override;
   // Spawns the shim and returns once the process runs (one round trip: the
   // shim's Started). request.log: validated by the engine, checked again by
@@ -54,7 +59,6 @@ class ShimTaskRuntime final : public TaskRuntime {
  private:
   std::shared_ptr<const ShimTaskRuntimeConfig> config_;
   std::shared_ptr<ShimStandby> standby_;  // shared with the tasks, for their execs
-  std::string name_ = "berth";
 };
 
 }  // namespace berth::task

@@ -115,6 +115,8 @@ class Task : public Process {
   // Closes the log file and opens its path again (the kubelet rotated it).
   // Unsupported by a task that keeps no log file of its own.
   virtual Result<void> reopen_log() { return fail(Errc::Unsupported, "this task cannot reopen its log"); }
+  // Facts about how the task runs, for inspect (e.g. a microVM's accelerator).
+  virtual std::map<std::string, std::string> details() const { return {}; }
   virtual Result<std::unique_ptr<Process>> exec(const ExecRequest& request,
                                                 std::shared_ptr<ProcessListener> listener) = 0;
   // Stops following the task; it keeps running (daemon shutdown). No on_exit follows.

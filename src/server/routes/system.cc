@@ -181,7 +181,7 @@ void add_system_routes(Router& r, backend::SystemBackend& system, const SystemIn
   r.add("GET", "/info", [&system, info](Request& req, ResponseWriter& w) {
     auto e = system.info();
     nlohmann::json runtimes = nlohmann::json::object();
-    for (const auto& name : e.runtimes) runtimes[name] = {{"path", name == "berth" ? "berth-runtime" : name}};
+    for (const auto& name : e.runtimes) runtimes[name] = {{"path", name == "berth" ? "berth-runtime" : name == "berth-vm" || name == "vm" ? "berth-vm-runner" : name}};
     return w.json(200, {{"ID", ""},
                         {"Containers", e.containers},
                         {"ContainersRunning", e.running},

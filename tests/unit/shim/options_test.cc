@@ -61,3 +61,31 @@ TEST(ShimOptions, Refused) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ShimOptions, VmModeCarriesTheRunnerAndItsArguments) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b", "--vm-runner",
+                  "/bin/berth-vm-runner", "--vm-arg", "--kernel", "--vm-arg", "/k", "--vm-arg", "--accel", "--vm-arg",
+                  "tcg"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_TRUE(o->vm_mode());
+  EXPECT_FALSE(o->exec_mode());
+  EXPECT_EQ(o->vm_runner, "/bin/berth-vm-runner");
+  EXPECT_EQ(o->vm_args, (std::vector<std::string>{"--kernel", "/k", "--accel", "tcg"}));
+}
+
+TEST(ShimOptions, VmExecMode) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s/exec/e1", "--exec-process", "/p.json",
+                  "--vm-runner", "/bin/berth-vm-runner"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_TRUE(o->vm_mode());
+  EXPECT_TRUE(o->exec_mode());
+}
+
+TEST(ShimOptions, VmArgNeedsTheRunnerAndCleanupExcludesIt) {
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b", "--vm-arg", "x"}));
+  EXPECT_FALSE(parse({"--id", "c1", "--runtime-root", "/r", "--cleanup", "--vm-runner", "/x"}));
+}
+
+}  // namespace

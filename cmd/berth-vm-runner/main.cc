@@ -1,0 +1,37 @@
+// berth-vm-runner: a container's microVM, started by berth-shim in VM mode
+// (src/vm/runner.h). Its command line comes from the shim:
+//   berth-vm-runner --id ID --state-dir DIR --ready-fd N --exec-process FILE
+//     --container-state-dir DIR [--console-socket PATH] [--stdin]        (docker exec)
+//   berth-vm-runner --id ID --bundle DIR --state-dir DIR --ready-fd N
+//     [--console-socket PATH] [--stdin] --kernel FILE --initrd FILE
+//     [--accel auto|kvm|tcg] [--memory-mib N] [--qemu PATH] [--virtiofsd PATH]
+#include <CLI/CLI.hpp>
+
+#include "base/log.h"
+#include "vm/runner.h"
+
+int main(int argc, char** argv) {
+  berth::vm::RunnerOptions o;
+  CLI::App app{"berth-vm-runner: one container's microVM (started by berth-shim)", "berth-vm-runner"};
+  app.add_option("--id", o.id)->required();
+  app.add_option("--bundle", o.bundle);
+  app.add_option("--exec-process", o.exec_process, "exec mode: the process to run in the container");
+  app.add_option("--container-state-dir", o.container_state_dir, "exec mode: the container's runner's state dir");
+  app.add_option("--state-dir", o.state_dir)->required();
+  app.add_option("--ready-fd", o.ready_fd);
+  app.add_option("--console-socket", o.console_socket);
+  app.add_flag("--stdin", o.open_stdin);
+  app.add_option("--kernel", o.kernel);
+  app.add_option("--initrd", o.initrd);
+  app.add_option("--accel", o.accel);
+  app.add_option("--memory-mib", o.default_memory_mib);
+  app.add_option("--qemu", o.qemu);
+  app.add_option("--virtiofsd", o.virtiofsd);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    berth::log::error("berth-vm-runner: {}", e.what());
+    return 125;
+  }
+  return berth::vm::run_vm(o);
+}

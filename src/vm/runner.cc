@@ -1,0 +1,826 @@
+#include "vm/runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "base/unique_fd.h"
+#include "sys/fdpass.h"
+#include "vm/accel.h"
+#include "vm/guest_config.h"
+#include "vm/guest_nic.h"
+#include "vm/machine.h"
+#include "vm/pty.h"
+#include "vm/qmp.h"
+#include "vmproto/frame.h"
+#include "vmproto/messages.h"
+
+namespace berth::vm {
+namespace {
+
+using vmproto::Frame;
+using vmproto::FrameData;
+
+constexpr uint32_t kInitStream = 1;
+// How long a guest may take from QEMU's start to its agent's Hello: TCG boots
+// in about a second here; a guest that never answers must not hang the start.
+constexpr int kBootTimeoutMs = 60000;
+
+bool path_is_dir(const std::string& p) {
+  struct stat st{};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// fork + exec with PR_SET_PDEATHSIG: the runner is single-threaded, and its
+// children must not outlive it. fds: (our fd, its fd); stderr is `log`.
+Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std::pair<int, int>>& fds, int log) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("forking for " + argv[0]);
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Move the sources out of the way of the targets first.
+    std::vector<int> moved;
+    for (auto [from, to] : fds) moved.push_back(::fcntl(from, F_DUPFD_CLOEXEC, 100));
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(log, 2);
+    for (size_t i = 0; i < fds.size(); ++i) ::dup2(moved[i], fds[i].second);
+    int first_free = 3;
+    for (auto [from, to] : fds) first_free = std::max(first_free, to + 1);
+    ::close_range(first_free, ~0U, 0);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+Result<UniqueFd> listen_unix(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return fail(Errc::InvalidArgument, "socket path " + path + " is too long");
+  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) return fail_errno("creating a socket");
+  ::unlink(path.c_str());
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  mode_t old = ::umask(0077);
+  int r = ::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::umask(old);
+  if (r != 0) return fail_errno("binding " + path);
+  if (::listen(s.get(), 8) != 0) return fail_errno("listening on " + path);
+  return s;
+}
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the reader left: output is dropped, as a closed pipe would
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+const char* errc_word(Errc c) { return vmproto::errc_code(c); }
+
+// docker stats' source: the runtime's `events --stats` shape (task/stats.h)
+// from the agent's ContainerStats.
+nlohmann::json runc_stats(const vmproto::ContainerStats& s) {
+  nlohmann::json raw = nlohmann::json::object();
+  for (const auto& [k, v] : s.memory_stat) raw[k] = v;
+  uint64_t limit = s.memory_limit && s.memory_limit < (1ull << 62) ? s.memory_limit : s.guest_mem_total;
+  return {{"cpu", {{"usage", {{"total", s.cpu_usage_ns}, {"user", s.cpu_user_ns}, {"kernel", s.cpu_system_ns}}}}},
+          {"memory", {{"usage", {{"usage", s.memory_usage}, {"limit", limit}, {"max", s.memory_max_usage}}}, {"raw", raw}}},
+          {"pids", {{"current", s.pids_current}, {"limit", s.pids_limit}}}};
+}
+
+class Runner {
+ public:
+  Runner(const RunnerOptions& o, UniqueFd sigfd) : o_(o), sigfd_(std::move(sigfd)) {}
+  ~Runner() { stop_machine(); }
+
+  Result<void> start();
+  int loop();
+  Result<void> boot(const GuestPlan& plan, GuestNic* nic, const AccelChoice& accel);
+
+ private:
+  Result<void> make_pty();
+  Result<nlohmann::json> call(const std::string& op, nlohmann::json args);
+  Result<FrameData> read_agent();
+  void handle_frame(const FrameData& f);
+  void on_signal();
+  void on_control_accept();
+  void on_control(int fd);
+  void answer(int fd, const Result<nlohmann::json>& r);
+  void stop_machine();
+  std::string log_tail();
+  // A short path to a file of the state dir for bind(): /proc/self/fd/N/name.
+  std::string in_state_dir(const std::string& name) const {
+    return "/proc/self/fd/" + std::to_string(state_dirfd_.get()) + "/" + name;
+  }
+
+  const RunnerOptions& o_;
+  UniqueFd sigfd_, log_, state_dirfd_, agent_, qmp_fd_, control_, pty_slave_;
+  std::optional<Qmp> qmp_;
+  pid_t qemu_ = 0;
+  std::vector<pid_t> virtiofsd_;
+  std::deque<FrameData> early_;  // frames that came while start() waited for a reply
+  vmproto::FrameDecoder dec_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, std::pair<int, std::string>> pending_;  // request id -> control fd, op
+  std::vector<UniqueFd> conns_;
+  std::map<int, std::string> conn_in_;
+  struct ExecConn {
+    uint32_t stream = 0;
+    bool started = false;
+    vmproto::FrameDecoder dec;
+  };
+  std::map<int, ExecConn> execs_;     // control fd -> its exec (docker exec's runner)
+  std::map<uint32_t, int> stream_fd_;  // agent stream -> that control fd
+  uint32_t next_stream_ = kInitStream + 1;
+  void on_exec_conn(int fd);
+  void drop_exec(int fd, bool kill_process);
+  int in_fd_ = -1, out_fd_ = 1, err_fd_ = 2;
+  std::optional<int> exit_code_;
+  bool input_open_ = false;
+};
+
+// The last lines of a file, for an error that outlives the state dir (a
+// failed start's dir is removed).
+std::string tail_of(const std::string& path) {
+  auto text = read_file(path);
+  if (!text || trim(*text).empty()) return "(nothing)";
+  std::string_view t = trim(*text);
+  if (t.size() > 400) t = t.substr(t.size() - 400);
+  return std::string(t);
+}
+
+std::string Runner::log_tail() {
+  auto text = read_file(o_.state_dir + "/vm.log");
+  if (!text) return "";
+  std::string_view t = trim(*text);
+  if (t.size() > 400) t = t.substr(t.size() - 400);
+  return std::string(t);
+}
+
+Result<void> Runner::make_pty() {
+  pty_slave_ = TRY(pty_for_console(o_.console_socket));
+  in_fd_ = out_fd_ = err_fd_ = pty_slave_.get();
+  return {};
+}
+
+Result<FrameData> Runner::read_agent() {
+  while (true) {
+    if (auto f = TRY(dec_.next())) return std::move(*f);
+    char buf[65536];
+    ssize_t n = ::read(agent_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("reading the agent's channel");
+    if (n == 0) return fail(Errc::Unavailable, "the VM stopped (its agent channel closed)");
+    dec_.feed(std::string_view(buf, static_cast<size_t>(n)));
+  }
+}
+
+Result<nlohmann::json> Runner::call(const std::string& op, nlohmann::json args) {
+  vmproto::Request req{next_id_++, op, std::move(args)};
+  TRYV(vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json())));
+  while (true) {
+    auto f = TRY(read_agent());
+    if (f.type != Frame::Reply) {
+      early_.push_back(std::move(f));
+      continue;
+    }
+    auto reply = TRY(vmproto::Reply::from_json(TRY(vmproto::parse_json(f.payload, "agent reply"))));
+    if (reply.id != req.id) continue;  // nothing else is outstanding at start
+    if (reply.error) return std::unexpected(reply.error->wrap("the guest agent's " + op));
+    return reply.result;
+  }
+}
+
+// QEMU and virtiofsd started, QMP ready and the agent's Hello read.
+Result<void> Runner::boot(const GuestPlan& plan, GuestNic* nic, const AccelChoice& accel) {
+  MachineSpec m;
+  m.qemu = o_.qemu;
+  m.kernel = o_.kernel;
+  m.initrd = o_.initrd;
+  m.accel = accel.accel;
+  m.memory_mib = guest_memory_mib(plan.memory_limit, o_.default_memory_mib);
+  m.vcpus = guest_vcpus(plan.cpu_quota, plan.cpu_period, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  m.console_log = o_.state_dir + "/console.log";
+  if (auto cpuinfo = read_file("/proc/cpuinfo")) m.tsc_khz = host_tsc_khz(*cpuinfo);
+  // Reported in inspect (the engine reads vm.json).
+  nlohmann::json facts = {{"accel", accel_name(accel.accel)}, {"accel_reason", accel.reason},
+                          {"memory_mib", m.memory_mib}, {"vcpus", m.vcpus}, {"kernel", m.kernel}};
+
+  // The children's fds, at fixed numbers in their tables.
+  constexpr int kAgentFd = 3, kQmpFd = 4, kTapFd = 5, kStateDirFd = 6;
+  int agent_pair[2], qmp_pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent_pair) != 0) return fail_errno("socketpair");
+  agent_.reset(agent_pair[0]);
+  UniqueFd agent_theirs(agent_pair[1]);
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp_pair) != 0) return fail_errno("socketpair");
+  qmp_fd_.reset(qmp_pair[0]);
+  UniqueFd qmp_theirs(qmp_pair[1]);
+  m.agent_fd = kAgentFd;
+  m.qmp_fd = kQmpFd;
+  std::vector<std::pair<int, int>> qemu_fds = {{agent_theirs.get(), kAgentFd}, {qmp_theirs.get(), kQmpFd}};
+  if (nic) {
+    m.tap_fd = kTapFd;
+    m.guest_mac = nic->mac;
+    qemu_fds.push_back({nic->tap.get(), kTapFd});
+  }
+  qemu_fds.push_back({state_dirfd_.get(), kStateDirFd});
+
+  for (size_t i = 0; i < plan.shares.size(); ++i) {
+    const auto& s = plan.shares[i];
+    std::string name = "fs" + std::to_string(i) + ".sock";
+    auto listen = TRY(listen_unix(in_state_dir(name)));
+    std::string sock = "/proc/self/fd/" + std::to_string(kStateDirFd) + "/" + name;
+    VirtiofsdSpec v;
+    v.binary = o_.virtiofsd;
+    v.source = s.host_dir;
+    virtiofsd_.push_back(TRY(spawn(virtiofsd_argv(v), {{listen.get(), 3}}, log_.get())));
+    m.shares.push_back({s.tag, s.host_dir, sock, s.readonly});
+  }
+  TRYV(check_machine(m));
+  qemu_ = TRY(spawn(qemu_argv(m), qemu_fds, log_.get()));
+  facts["qemu_pid"] = qemu_;
+  (void)write_file_atomic(o_.state_dir + "/vm.json", facts.dump(), 0644, false);
+  agent_theirs.reset();
+  qmp_theirs.reset();
+  qmp_.emplace(qmp_fd_.get());
+  if (auto h = qmp_->handshake(); !h) return std::unexpected(h.error().wrap("QEMU's monitor (" + log_tail() + ")"));
+  // The guest boots; its agent answers the Hello the host sends first.
+  pollfd p{agent_.get(), POLLIN, 0};
+  vmproto::Hello mine;
+  mine.software = "berth-vm-runner";
+  TRYV(vmproto::write_frame(agent_.get(), Frame::Hello, vmproto::kControlStream, vmproto::dump_json(mine.to_json())));
+  int n;
+  do n = ::poll(&p, 1, kBootTimeoutMs);
+  while (n < 0 && errno == EINTR);
+  if (n == 0) return fail(Errc::Internal, "the VM's agent did not answer within " + std::to_string(kBootTimeoutMs / 1000) +
+                                              " s of QEMU's start; the guest's console ended with: " + tail_of(m.console_log));
+  auto hello_frame = read_agent();
+  if (!hello_frame) {
+    std::string tail = log_tail();
+    return fail(Errc::Internal, "the VM stopped before its agent answered" + (tail.empty() ? "" : ": " + tail) +
+                                    "; the guest's console ended with: " + tail_of(m.console_log));
+  }
+  if (hello_frame->type != Frame::Hello) return fail(Errc::Internal, "the VM's agent did not start with a Hello");
+  auto peer = TRY(vmproto::Hello::from_json(TRY(vmproto::parse_json(hello_frame->payload, "agent hello"))));
+  TRYV(vmproto::negotiate(mine, peer));
+  facts["guest_kernel"] = peer.kernel;
+  (void)write_file_atomic(o_.state_dir + "/vm.json", facts.dump(), 0644, false);
+  return {};
+}
+
+Result<void> Runner::start() {
+  // Our own log; the children's stderr. Our stdio is the container's.
+  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
+  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+  auto config = nlohmann::json::parse(TRY(read_file(o_.bundle + "/config.json")), nullptr, false);
+  if (config.is_discarded()) return fail(Errc::InvalidArgument, o_.bundle + "/config.json is not JSON");
+  if (auto why = vm_refusal(config); !why.empty()) return fail(Errc::InvalidArgument, why);
+  std::string files_dir = o_.state_dir + "/files";
+  auto plan = TRY(plan_guest(config, files_dir, path_is_dir));
+  if (!plan.files.empty()) {
+    ::mkdir(files_dir.c_str(), 0700);
+    for (const auto& f : plan.files) {
+      std::error_code ec;
+      std::filesystem::copy_file(f.host_path, files_dir + "/" + f.name, std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) return fail(Errc::Internal, "copying " + f.host_path + " for the VM: " + ec.message());
+    }
+  }
+  auto accel = TRY(choose_accel(o_.accel));
+  std::optional<GuestNic> nic;
+  if (!plan.netns_path.empty()) {
+    auto n = move_nic_to_guest(plan.netns_path);
+    if (n) nic = std::move(*n);
+    else if (n.error().code != Errc::NotFound) return std::unexpected(n.error());
+  }
+  // Socket paths through a directory fd: a state dir's path can exceed
+  // sun_path's 108 bytes. QEMU gets the dir as its fd 6 and connects to
+  // /proc/self/fd/6/fsN.sock.
+  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
+  std::vector<vmproto::Share> shares;
+  for (const auto& s : plan.shares) {
+    vmproto::Share share;
+    share.tag = s.tag;
+    share.target = s.guest_path;
+    share.readonly = s.readonly;
+    shares.push_back(share);
+  }
+  auto booted = boot(plan, nic ? &*nic : nullptr, accel);
+  if (!booted && accel.accel == Accel::Kvm && o_.accel == "auto") {
+    // A /dev/kvm that runs the probe can still fail a real guest (nested
+    // virtualisation without the MSRs QEMU sets): TCG then, and say why.
+    log::warn("QEMU failed under KVM, starting again under TCG: {}", booted.error().str());
+    stop_machine();
+    agent_.reset();
+    qmp_.reset();
+    qmp_fd_.reset();
+    dec_ = vmproto::FrameDecoder();
+    early_.clear();
+    booted = boot(plan, nic ? &*nic : nullptr,
+                  AccelChoice{Accel::Tcg, "software emulation (TCG): QEMU failed under KVM although a probe vCPU ran"});
+  }
+  TRYV(booted);
+  std::vector<std::string> nic_addresses;
+  std::string nic_gateway, nic_mac;
+  if (nic) {
+    nic_addresses = nic->addresses;
+    nic_gateway = nic->gateway;
+    nic_mac = nic->mac;
+  }
+  bool has_nic = nic.has_value();
+  nic.reset();  // QEMU holds the tap now
+
+  if (has_nic) {
+    vmproto::NetworkConfig net;
+    vmproto::Interface itf;
+    itf.mac = nic_mac;
+    itf.mtu = 0;
+    // addresses/gateway were read before the veth gave them up
+    itf.addresses = nic_addresses;
+    net.interfaces.push_back(itf);
+    if (!nic_gateway.empty()) net.routes.push_back({"0.0.0.0/0", nic_gateway});
+    TRYV(call("network", net.to_json()));
+  }
+  if (plan.terminal) TRYV(make_pty());
+  else in_fd_ = 0;
+  input_open_ = o_.open_stdin;
+
+  vmproto::CreateContainer create;
+  create.id = "c";
+  create.stream = kInitStream;
+  create.config = plan.config;
+  create.shares = shares;
+  create.stdin_open = o_.open_stdin;
+  TRYV(call("create", create.to_json()));
+  TRYV(call("start", vmproto::ContainerRef{"c"}.to_json()));
+
+  control_ = TRY(listen_unix(in_state_dir(kControlSocket)));
+  return {};
+}
+
+void Runner::drop_exec(int fd, bool kill_process) {
+  auto it = execs_.find(fd);
+  if (it == execs_.end()) return;
+  uint32_t stream = it->second.stream;
+  if (kill_process && it->second.started) {
+    // Its monitor is gone: nothing would report the exit.
+    vmproto::Request req{next_id_++, "signal", vmproto::SignalProcess{stream, SIGKILL, false}.to_json()};
+    (void)vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json()));
+  }
+  stream_fd_.erase(stream);
+  execs_.erase(it);
+  conn_in_.erase(fd);
+  for (auto c = conns_.begin(); c != conns_.end(); ++c)
+    if (c->get() == fd) {
+      conns_.erase(c);
+      break;
+    }
+}
+
+// An exec's connection after its start: vmproto frames both ways, its stream
+// number rewritten (the exec's runner speaks as if it were stream 1).
+void Runner::on_exec_conn(int fd) {
+  auto& e = execs_.at(fd);
+  char buf[65536];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n < 0 && errno == EINTR) return;
+  if (n <= 0) return drop_exec(fd, true);
+  e.dec.feed(std::string_view(buf, static_cast<size_t>(n)));
+  while (true) {
+    auto f = e.dec.next();
+    if (!f) return drop_exec(fd, true);
+    if (!*f) return;
+    auto& frame = **f;
+    if (frame.type == Frame::Stdin || frame.type == Frame::StdinEof || frame.type == Frame::Resize) {
+      (void)vmproto::write_frame(agent_.get(), frame.type, e.stream, frame.payload);
+    } else if (frame.type == Frame::Request) {
+      auto j = vmproto::parse_json(frame.payload, "exec request");
+      auto req = j ? vmproto::Request::from_json(*j) : std::unexpected(j.error());
+      if (!req || req->op != "signal") continue;
+      int sig = req->args.is_object() && req->args.contains("signal") && req->args["signal"].is_number_integer()
+                    ? req->args["signal"].get<int>() : 0;
+      if (sig <= 0) continue;
+      vmproto::Request out{next_id_++, "signal", vmproto::SignalProcess{e.stream, sig, false}.to_json()};
+      (void)vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(out.to_json()));
+    }
+  }
+}
+
+void Runner::answer(int fd, const Result<nlohmann::json>& r) {
+  if (fd < 0) return;
+  nlohmann::json j;
+  if (r) j = {{"ok", *r}};
+  else j = {{"error", r.error().str()}, {"code", errc_word(r.error().code)}};
+  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+  if (auto e = execs_.find(fd); e != execs_.end()) {
+    if (r) {
+      e->second.started = true;  // the connection carries its frames from now on
+      return;
+    }
+    return drop_exec(fd, false);
+  }
+  for (auto it = conns_.begin(); it != conns_.end(); ++it)
+    if (it->get() == fd) {
+      conn_in_.erase(fd);
+      conns_.erase(it);
+      break;
+    }
+}
+
+void Runner::handle_frame(const FrameData& f) {
+  if (f.stream != kInitStream && f.stream != vmproto::kControlStream) {
+    auto it = stream_fd_.find(f.stream);
+    if (it == stream_fd_.end()) return;
+    int fd = it->second;
+    if (!vmproto::write_frame(fd, f.type, kInitStream, f.payload)) return drop_exec(fd, true);
+    if (f.type == Frame::Exited) drop_exec(fd, false);
+    return;
+  }
+  switch (f.type) {
+    case Frame::Stdout:
+      if (f.stream == kInitStream) write_all(out_fd_, f.payload);
+      return;
+    case Frame::Stderr:
+      if (f.stream == kInitStream) write_all(err_fd_, f.payload);
+      return;
+    case Frame::Exited: {
+      if (f.stream != kInitStream) return;
+      auto j = vmproto::parse_json(f.payload, "exit status");
+      auto st = j ? vmproto::ExitStatus::from_json(*j) : std::unexpected(j.error());
+      exit_code_ = st ? st->exit_code : 255;
+      return;
+    }
+    case Frame::Reply: {
+      auto j = vmproto::parse_json(f.payload, "agent reply");
+      auto reply = j ? vmproto::Reply::from_json(*j) : std::unexpected(j.error());
+      if (!reply) return;
+      auto it = pending_.find(reply->id);
+      if (it == pending_.end()) return;
+      auto [fd, op] = it->second;
+      pending_.erase(it);
+      if (reply->error) return answer(fd, std::unexpected(*reply->error));
+      if (op == "stats") {
+        auto s = vmproto::ContainerStats::from_json(reply->result);
+        if (!s) return answer(fd, std::unexpected(s.error()));
+        return answer(fd, runc_stats(*s));
+      }
+      return answer(fd, reply->result);
+    }
+    default:
+      return;
+  }
+}
+
+void Runner::on_signal() {
+  signalfd_siginfo si{};
+  while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+    int sig = static_cast<int>(si.ssi_signo);
+    if (sig == SIGCHLD) {
+      int status;
+      pid_t pid;
+      while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == qemu_) {
+          qemu_ = 0;
+          if (!exit_code_) {
+            // The guest died under the container: Docker's figure for a killed process.
+            std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
+            log::error("QEMU {} before the container's process exited", how);
+            exit_code_ = 128 + SIGKILL;
+          }
+        }
+      }
+      continue;
+    }
+    if (sig == SIGWINCH && pty_slave_) {
+      winsize ws{};
+      if (::ioctl(pty_slave_.get(), TIOCGWINSZ, &ws) == 0) {
+        vmproto::TtySize size{ws.ws_row, ws.ws_col};
+        (void)vmproto::write_frame(agent_.get(), Frame::Resize, kInitStream, vmproto::dump_json(size.to_json()));
+      }
+      continue;
+    }
+    // Any other signal is the container's (docker kill -s, stop's SIGTERM).
+    vmproto::SignalProcess s{kInitStream, sig, false};
+    vmproto::Request req{next_id_++, "signal", s.to_json()};
+    (void)vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json()));
+  }
+}
+
+void Runner::on_control_accept() {
+  UniqueFd c(::accept4(control_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (c) conns_.push_back(std::move(c));
+}
+
+void Runner::on_control(int fd) {
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n <= 0) {
+    for (auto& [id, p] : pending_)
+      if (p.first == fd) p.first = -1;
+    return answer(fd, std::unexpected(Error{Errc::Unavailable, 0, "closed"}));
+  }
+  auto& in = conn_in_[fd];
+  in.append(buf, static_cast<size_t>(n));
+  auto nl = in.find('\n');
+  if (nl == std::string::npos) return;
+  auto j = nlohmann::json::parse(in.substr(0, nl), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j["op"].is_string())
+    return answer(fd, fail(Errc::InvalidArgument, "a control request is a JSON object with an \"op\""));
+  std::string op = j["op"].get<std::string>();
+  if (op == "pause" || op == "resume") {
+    auto r = qmp_->execute(op == "pause" ? "stop" : "cont");
+    return answer(fd, r ? Result<nlohmann::json>(nlohmann::json()) : std::unexpected(r.error()));
+  }
+  vmproto::Request req{next_id_++, op, nlohmann::json::object()};
+  if (op == "exec") {
+    if (!j.contains("process") || !j["process"].is_object())
+      return answer(fd, fail(Errc::InvalidArgument, "exec: \"process\" must be an OCI process object"));
+    vmproto::ExecProcess e;
+    e.container = "c";
+    e.stream = next_stream_++;
+    e.process = j["process"];
+    e.stdin_open = j.value("stdin", false);
+    req.args = e.to_json();
+    execs_[fd].stream = e.stream;
+    stream_fd_[e.stream] = fd;
+  } else if (op == "signal") {
+    vmproto::SignalProcess s{kInitStream, j.value("signal", 0), j.value("all", false)};
+    req.args = s.to_json();
+  } else if (op == "stats") {
+    req.args = vmproto::ContainerRef{"c"}.to_json();
+  } else {
+    return answer(fd, fail(Errc::Unsupported, "a VM's runner does not know the request '" + op + "'"));
+  }
+  if (auto w = vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json())); !w)
+    return answer(fd, std::unexpected(w.error()));
+  pending_[req.id] = {fd, op};
+}
+
+int Runner::loop() {
+  for (auto& f : early_) handle_frame(f);
+  early_.clear();
+  while (!exit_code_) {
+    std::vector<pollfd> p = {{agent_.get(), POLLIN, 0}, {sigfd_.get(), POLLIN, 0}, {control_.get(), POLLIN, 0}};
+    size_t fixed = p.size();
+    if (input_open_ && in_fd_ >= 0) p.push_back({in_fd_, POLLIN, 0});
+    size_t conns_at = p.size();
+    for (auto& c : conns_) p.push_back({c.get(), POLLIN, 0});
+    if (::poll(p.data(), p.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[0].revents) {
+      char buf[65536];
+      ssize_t n = ::read(agent_.get(), buf, sizeof buf);
+      if (n <= 0 && !(n < 0 && errno == EINTR)) {
+        // QEMU is gone (or going): its SIGCHLD sets the exit code.
+        if (!exit_code_) {
+          int status;
+          if (qemu_ && ::waitpid(qemu_, &status, 0) == qemu_) qemu_ = 0;
+          log::error("the VM's agent channel closed before the container's process exited");
+          exit_code_ = 128 + SIGKILL;
+        }
+        break;
+      }
+      if (n > 0) dec_.feed(std::string_view(buf, static_cast<size_t>(n)));
+      while (true) {
+        auto f = dec_.next();
+        if (!f || !*f) break;
+        handle_frame(**f);
+      }
+    }
+    if (p[1].revents) on_signal();
+    if (p[2].revents) on_control_accept();
+    if (fixed < conns_at && p[fixed].revents) {
+      char buf[65536];
+      ssize_t n = ::read(in_fd_, buf, sizeof buf);
+      if (n > 0) {
+        (void)vmproto::write_frame(agent_.get(), Frame::Stdin, kInitStream, std::string_view(buf, static_cast<size_t>(n)));
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        input_open_ = false;
+        (void)vmproto::write_frame(agent_.get(), Frame::StdinEof, kInitStream, "");
+      }
+    }
+    std::vector<int> ready;
+    for (size_t i = conns_at; i < p.size(); ++i)
+      if (p[i].revents) ready.push_back(p[i].fd);
+    for (int fd : ready) {
+      auto e = execs_.find(fd);
+      if (e != execs_.end() && e->second.started) on_exec_conn(fd);
+      else on_control(fd);
+    }
+  }
+  for (auto& [id, pend] : pending_)
+    if (pend.first >= 0) answer(pend.first, fail(Errc::Conflict, "the container has exited"));
+  stop_machine();
+  return *exit_code_;
+}
+
+void Runner::stop_machine() {
+  if (qemu_ && qmp_) (void)qmp_->execute("quit");
+  if (qemu_) {
+    ::kill(qemu_, SIGKILL);
+    ::waitpid(qemu_, nullptr, 0);
+    qemu_ = 0;
+  }
+  // virtiofsd ends when QEMU's connection goes; one that did not connect yet would not.
+  for (pid_t p : virtiofsd_) {
+    ::kill(p, SIGKILL);
+    ::waitpid(p, nullptr, 0);
+  }
+  virtiofsd_.clear();
+  control_.reset();
+  ::unlink((o_.state_dir + "/" + kControlSocket).c_str());
+}
+
+// docker exec's runner: a connection to the container's runner (its
+// control socket), which relays this exec's frames to the agent.
+class ExecRunner {
+ public:
+  ExecRunner(const RunnerOptions& o, UniqueFd sigfd) : o_(o), sigfd_(std::move(sigfd)) {}
+
+  Result<void> start() {
+    log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (log_) log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+    auto process = nlohmann::json::parse(TRY(read_file(o_.exec_process)), nullptr, false);
+    if (process.is_discarded() || !process.is_object()) return fail(Errc::InvalidArgument, o_.exec_process + " is not a JSON object");
+    bool terminal = process.value("terminal", false);
+    UniqueFd dir(::open(o_.container_state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return fail_errno("opening " + o_.container_state_dir);
+    conn_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.get(), kControlSocket);
+    if (::connect(conn_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      return fail(Errc::Conflict, "the container's VM is not running (no runner at " + o_.container_state_dir + ")");
+    nlohmann::json req = {{"op", "exec"}, {"process", process}, {"stdin", o_.open_stdin}};
+    write_all(conn_.get(), req.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    // One line, read a byte at a time: the frames that follow are not ours to eat.
+    std::string line;
+    char c;
+    while (true) {
+      ssize_t n = ::read(conn_.get(), &c, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return fail(Errc::Unavailable, "the container's VM runner closed the connection");
+      if (c == '\n') break;
+      line.push_back(c);
+    }
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail(Errc::Internal, "the container's VM runner answered with malformed JSON");
+    if (j.contains("error"))
+      return fail(vmproto::errc_from_code(j.value("code", "Internal")),
+                  j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump());
+    if (terminal) {
+      slave_ = TRY(pty_for_console(o_.console_socket));
+      in_fd_ = out_fd_ = err_fd_ = slave_.get();
+    }
+    input_open_ = o_.open_stdin;
+    return {};
+  }
+
+  int loop() {
+    vmproto::FrameDecoder dec;
+    while (!exit_code_) {
+      std::vector<pollfd> p = {{conn_.get(), POLLIN, 0}, {sigfd_.get(), POLLIN, 0}};
+      if (input_open_) p.push_back({in_fd_, POLLIN, 0});
+      if (::poll(p.data(), p.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        return 255;
+      }
+      if (p[0].revents) {
+        char buf[65536];
+        ssize_t n = ::read(conn_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          log::error("the container's VM went away before the exec's process exited");
+          return 128 + SIGKILL;
+        }
+        dec.feed(std::string_view(buf, static_cast<size_t>(n)));
+        while (true) {
+          auto f = dec.next();
+          if (!f || !*f) break;
+          auto& frame = **f;
+          if (frame.type == Frame::Stdout) write_all(out_fd_, frame.payload);
+          else if (frame.type == Frame::Stderr) write_all(err_fd_, frame.payload);
+          else if (frame.type == Frame::Exited) {
+            auto js = vmproto::parse_json(frame.payload, "exit status");
+            auto st = js ? vmproto::ExitStatus::from_json(*js) : std::unexpected(js.error());
+            exit_code_ = st ? st->exit_code : 255;
+          }
+        }
+      }
+      if (p[1].revents) {
+        signalfd_siginfo si{};
+        while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+          int sig = static_cast<int>(si.ssi_signo);
+          if (sig == SIGCHLD) continue;
+          if (sig == SIGWINCH && slave_) {
+            winsize ws{};
+            if (::ioctl(slave_.get(), TIOCGWINSZ, &ws) == 0)
+              (void)vmproto::write_frame(conn_.get(), Frame::Resize, kInitStream,
+                                         vmproto::dump_json(vmproto::TtySize{ws.ws_row, ws.ws_col}.to_json()));
+            continue;
+          }
+          vmproto::Request req{0, "signal", {{"signal", sig}}};
+          (void)vmproto::write_frame(conn_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json()));
+        }
+      }
+      if (p.size() > 2 && p[2].revents) {
+        char buf[65536];
+        ssize_t n = ::read(in_fd_, buf, sizeof buf);
+        if (n > 0) (void)vmproto::write_frame(conn_.get(), Frame::Stdin, kInitStream, std::string_view(buf, static_cast<size_t>(n)));
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          input_open_ = false;
+          (void)vmproto::write_frame(conn_.get(), Frame::StdinEof, kInitStream, "");
+        }
+      }
+    }
+    return *exit_code_;
+  }
+
+ private:
+  const RunnerOptions& o_;
+  UniqueFd sigfd_, log_, conn_, slave_;
+  int in_fd_ = 0, out_fd_ = 1, err_fd_ = 2;
+  bool input_open_ = false;
+  std::optional<int> exit_code_;
+};
+
+void report(int fd, const nlohmann::json& j) {
+  if (fd < 0) return;
+  write_all(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  ::close(fd);
+}
+
+}  // namespace
+
+int run_vm(const RunnerOptions& o) {
+  sigset_t all;
+  sigfillset(&all);
+  sigdelset(&all, SIGSEGV);
+  sigdelset(&all, SIGBUS);
+  sigdelset(&all, SIGFPE);
+  sigdelset(&all, SIGILL);
+  ::sigprocmask(SIG_BLOCK, &all, nullptr);
+  UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!o.exec_process.empty()) {
+    ExecRunner e(o, std::move(sigfd));
+    if (auto s = e.start(); !s) {
+      log::error("{}", s.error().str());
+      report(o.ready_fd, {{"code", vmproto::errc_code(s.error().code)}, {"message", s.error().str()}});
+      return 125;
+    }
+    report(o.ready_fd, {{"ok", true}});
+    return e.loop();
+  }
+  if (o.bundle.empty() || o.kernel.empty() || o.initrd.empty()) {
+    std::string why = "berth-vm-runner needs --bundle, --kernel and --initrd (berthd's --vm-kernel and --vm-initrd)";
+    log::error("{}", why);
+    report(o.ready_fd, {{"code", "InvalidArgument"}, {"message", why}});
+    return 125;
+  }
+  Runner r(o, std::move(sigfd));
+  if (auto s = r.start(); !s) {
+    log::error("{}", s.error().str());
+    report(o.ready_fd, {{"code", vmproto::errc_code(s.error().code)}, {"message", s.error().str()}});
+    return 125;
+  }
+  report(o.ready_fd, {{"ok", true}});
+  return r.loop();
+}
+
+}  // namespace berth::vm

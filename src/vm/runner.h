@@ -1,0 +1,42 @@
+// berth-vm-runner: the container's process as berth-shim sees it. berth-shim
+// spawns it in place of the runtime library's container (its stdio are the
+// container's pipes, or a pty it hands back over the console socket), waits
+// for its "ready" line, then monitors it exactly as a namespace container's
+// process: logs, attach, exit.json and live restore come from the shim. The
+// runner makes the VM (virtiofsd per share, QEMU, the guest NIC), speaks the
+// agent protocol (vmproto) and relays the process's stdio, signals, resize
+// and exit status; it exits with the container's exit code. QEMU and
+// virtiofsd die with it (PR_SET_PDEATHSIG), and it dies with QEMU: a killed
+// QEMU ends the container with 137, never a hang.
+//
+// Its control socket (<state-dir>/vm.sock) takes one JSON line per request
+// from the shim: {"op":"signal","signal":N,"all":B}, pause, resume (QMP stop
+// and cont), stats; one JSON line answers ({"ok":..} or {"error":..,"code":..}).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace berth::vm {
+
+// The control socket in the runner's state dir (shim/vm_control.h is the client).
+inline constexpr char kControlSocket[] = "vm.sock";
+
+struct RunnerOptions {
+  std::string id, bundle, state_dir;
+  std::string console_socket;  // with a terminal
+  bool open_stdin = false;
+  int ready_fd = -1;
+  std::string qemu = "/usr/bin/qemu-system-x86_64";
+  std::string virtiofsd = "/usr/lib/qemu/virtiofsd";
+  std::string kernel, initrd;
+  std::string accel = "auto";
+  uint64_t default_memory_mib = 128;
+  // docker exec: the spec::Process JSON file to run in the container whose
+  // runner's state dir is container_state_dir (no VM of its own).
+  std::string exec_process, container_state_dir;
+};
+
+int run_vm(const RunnerOptions& o);
+
+}  // namespace berth::vm
