@@ -51,6 +51,10 @@ struct DaemonConfig {
   std::string cni_cache_dir;
   std::string cri_stream_address = "127.0.0.1";
   int cri_stream_port = 0;
+  // Prometheus /metrics on this TCP host:port (dockerd's metrics-addr; off
+  // when empty). As dockerd, any address is accepted: a non-loopback one is
+  // logged as a warning, since the page names every container and image.
+  std::string metrics_addr;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

@@ -9,12 +9,14 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "base/file.h"
 #include "base/log.h"
 #include "cri_endpoint.h"
+#include "metrics_endpoint.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
 #include "server/routes/routes.h"
@@ -109,6 +111,8 @@ int main(int argc, char** argv) {
   app.add_option("--cri-stream-port", cfg.cri_stream_port, "Port of the CRI streaming server (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  app.add_option("--metrics-addr", cfg.metrics_addr,
+                 "Serve Prometheus metrics at http://ADDR/metrics (host:port; off when empty)");
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -119,7 +123,7 @@ int main(int argc, char** argv) {
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
                           "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
-                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port"}) {
+                          "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "metrics-addr"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -218,6 +222,9 @@ int main(int argc, char** argv) {
   server::add_berth_image_routes(router, e.image_diff_backend());
 
   server::ServerOptions sopts;
+  sopts.on_answered = [counters = e.counters()](const server::Request& req, int status, double seconds) {
+    counters->api_request(req.method, req.route, status, seconds);
+  };
   server::Server srv(std::move(router), sopts);
   for (const auto& h : cfg.hosts) {
     if (auto r = srv.listen(h, 0660, cfg.group); !r) {
@@ -238,6 +245,22 @@ int main(int argc, char** argv) {
     cri = std::move(*started);
     log::info("berthd {} serving the Kubernetes CRI on {}", kVersion, cfg.cri_socket);
   }
+  std::unique_ptr<server::Server> metrics;
+  std::thread metrics_thread;
+  if (!cfg.metrics_addr.empty()) {
+    auto started = berthd::start_metrics_server(cfg.metrics_addr, e);
+    if (!started) {
+      log::error("serving metrics on {}: {}", cfg.metrics_addr, started.error().str());
+      cri.reset();
+      e.shutdown();
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + started.error().str()) + 1;
+    }
+    metrics = std::move(*started);
+    metrics_thread = std::thread([&metrics] {
+      if (auto r = metrics->run(); !r) log::error("serving metrics: {}", r.error().str());
+    });
+  }
   g_server = &srv;
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -248,6 +271,11 @@ int main(int argc, char** argv) {
   notify(notify_fd, "READY");
   auto r = srv.run();
   g_server = nullptr;
+  if (metrics) {
+    metrics->stop();
+    metrics_thread.join();
+    metrics.reset();
+  }
   cri.reset();  // before the engine: its pod side uses the engine's services
   e.shutdown();
   for (const auto& h : cfg.hosts)
