@@ -28,14 +28,7 @@ backend::StatsSample zero_form(const std::string& id, const std::string& name) {
 // One reading of a task: its cgroup files read here when it says where they
 // are (the usual case: no call to its monitor), else its own stats().
 std::optional<model::ContainerStats> read_task(const std::shared_ptr<task::Task>& t, const stats::HostFacts& host) {
-  if (auto dirs = t->cgroup_dirs()) {
-    // The directory goes with the container: gone means it ended meanwhile.
-    const std::string& probe = dirs->v2 ? dirs->unified
-                                        : (dirs->v1.count("cpuacct") ? dirs->v1.at("cpuacct")
-                                                                     : (dirs->v1.empty() ? std::string() : dirs->v1.begin()->second));
-    if (probe.empty() || ::access(probe.c_str(), F_OK) != 0) return std::nullopt;
-    return stats::read_container_stats(*dirs, t->pid(), host);
-  }
+  if (auto dirs = t->cgroup_dirs()) return stats::read_container_stats(*dirs, t->pid(), host);
   auto s = t->stats();
   if (!s) return std::nullopt;
   s->cpu.system_ns = host.system_cpu_ns;

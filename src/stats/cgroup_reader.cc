@@ -4,13 +4,14 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 
 namespace berth::stats {
 namespace {
 
 // One small file into buf (truncated at its size); empty when unreadable.
-std::string_view read_small(const std::string& path, char* buf, size_t cap) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+std::string_view read_small_at(int dirfd, const char* path, char* buf, size_t cap) {
+  int fd = ::openat(dirfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
   size_t len = 0;
   while (len < cap) {
@@ -21,6 +22,10 @@ std::string_view read_small(const std::string& path, char* buf, size_t cap) {
   }
   ::close(fd);
   return {buf, len};
+}
+
+std::string_view read_small(const std::string& path, char* buf, size_t cap) {
+  return read_small_at(AT_FDCWD, path.c_str(), buf, cap);
 }
 
 std::string_view trim_ws(std::string_view s) {
@@ -38,13 +43,28 @@ uint64_t to_u64(std::string_view s) {
   return ec == std::errc() ? v : 0;
 }
 
+// Files are opened relative to their directory's fd, opened once per
+// reading: a path walk through /sys/fs/cgroup/<controller>/<parent>/<id> per
+// file was most of a pass's (kernel) time.
 struct Reader {
   char buf[16384];
-  std::string path;
+  std::vector<std::pair<std::string, int>> dirs;  // at most one per controller
 
+  ~Reader() {
+    for (auto& [d, fd] : dirs)
+      if (fd >= 0) ::close(fd);
+  }
+  int dir_fd(const std::string& dir) {
+    for (auto& [d, fd] : dirs)
+      if (d == dir) return fd;
+    int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    dirs.emplace_back(dir, fd);
+    return fd;
+  }
   std::string_view text(const std::string& dir, const char* file) {
-    path.assign(dir).append("/").append(file);
-    return read_small(path, buf, sizeof buf);
+    int fd = dir_fd(dir);
+    if (fd < 0) return {};
+    return read_small_at(fd, file, buf, sizeof buf);
   }
   uint64_t number(const std::string& dir, const char* file) { return to_u64(text(dir, file)); }
 };
@@ -67,17 +87,6 @@ uint64_t keyed(std::string_view text, std::string_view key) {
   each_keyed(text, [&](std::string_view k, uint64_t v) {
     if (k == key) out = v;
   });
-  return out;
-}
-
-std::vector<uint64_t> number_list(std::string_view text) {
-  std::vector<uint64_t> out;
-  text = trim_ws(text);
-  while (!text.empty()) {
-    size_t sp = text.find(' ');
-    if (sp != 0) out.push_back(to_u64(text.substr(0, sp)));
-    text.remove_prefix(sp == std::string_view::npos ? text.size() : sp + 1);
-  }
   return out;
 }
 
@@ -131,7 +140,8 @@ void read_v1(Reader& r, const model::CgroupDirs& dirs, const HostFacts& host, mo
   };
   if (const auto* d = dir("cpuacct")) {
     s.cpu.total_ns = r.number(*d, "cpuacct.usage");
-    s.cpu.per_cpu_ns = number_list(r.text(*d, "cpuacct.usage_percpu"));
+    // No cpuacct.usage_percpu: Docker's CLI divides by online_cpus, and
+    // dockerd on cgroup v2 sends no per-CPU list either. One file less a pass.
     // cpuacct.stat counts USER_HZ ticks.
     uint64_t ns_per_tick = 1000000000ull / static_cast<uint64_t>(host.clock_ticks > 0 ? host.clock_ticks : 100);
     auto st = r.text(*d, "cpuacct.stat");
@@ -160,14 +170,10 @@ void read_v1(Reader& r, const model::CgroupDirs& dirs, const HostFacts& host, mo
     if (limit > 0 && limit != UINT64_MAX) s.pids_limit = limit;
   }
   if (const auto* d = dir("blkio")) {
-    // CFQ's files when the kernel has them, else the throttle layer's (always there).
-    auto bytes = r.text(*d, "blkio.io_service_bytes_recursive");
-    if (trim_ws(bytes).empty() || trim_ws(bytes) == "Total 0")
-      bytes = r.text(*d, "blkio.throttle.io_service_bytes_recursive");
-    blkio_v1(bytes, s.io_service_bytes);
-    auto ios = r.text(*d, "blkio.io_serviced_recursive");
-    if (trim_ws(ios).empty() || trim_ws(ios) == "Total 0") ios = r.text(*d, "blkio.throttle.io_serviced_recursive");
-    blkio_v1(ios, s.io_serviced);
+    // The throttle layer's counters: every kernel has them and they count
+    // all I/O (CFQ's own files are gone since blk-mq).
+    blkio_v1(r.text(*d, "blkio.throttle.io_service_bytes_recursive"), s.io_service_bytes);
+    blkio_v1(r.text(*d, "blkio.throttle.io_serviced_recursive"), s.io_serviced);
   }
 }
 
@@ -253,9 +259,18 @@ std::vector<model::NetworkStats> parse_net_dev(std::string_view text, bool skip_
   return out;
 }
 
-model::ContainerStats read_container_stats(const model::CgroupDirs& dirs, pid_t pid, const HostFacts& host,
-                                           const std::string& proc_root) {
+std::optional<model::ContainerStats> read_container_stats(const model::CgroupDirs& dirs, pid_t pid,
+                                                          const HostFacts& host, const std::string& proc_root) {
   Reader r;
+  // The directory goes with the container: none means it ended meanwhile.
+  const std::string* main_dir = dirs.v2 ? &dirs.unified : nullptr;
+  if (!dirs.v2) {
+    auto it = dirs.v1.find("cpuacct");
+    if (it == dirs.v1.end()) it = dirs.v1.find("memory");
+    if (it == dirs.v1.end() && !dirs.v1.empty()) it = dirs.v1.begin();
+    if (it != dirs.v1.end()) main_dir = &it->second;
+  }
+  if (!main_dir || main_dir->empty() || r.dir_fd(*main_dir) < 0) return std::nullopt;
   model::ContainerStats s;
   s.running = true;
   if (dirs.v2)
@@ -266,7 +281,9 @@ model::ContainerStats read_container_stats(const model::CgroupDirs& dirs, pid_t 
   s.cpu.system_ns = host.system_cpu_ns;
   s.cpu.online_cpus = host.online_cpus;
   if (pid > 0) {
-    auto text = r.text(proc_root + "/" + std::to_string(pid), "net/dev");
+    char path[64];
+    std::snprintf(path, sizeof path, "%d/net/dev", static_cast<int>(pid));
+    auto text = read_small_at(r.dir_fd(proc_root), path, r.buf, sizeof r.buf);
     if (!text.empty()) {
       s.has_networks = true;
       s.networks = parse_net_dev(text);

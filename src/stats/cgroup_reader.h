@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,12 +28,13 @@ struct HostFacts {
 // `proc_root` is "/proc" except in tests.
 HostFacts read_host_facts(const std::string& proc_root = "/proc");
 
-// cpu, memory (limit 0 or "unlimited" shown as the host's memory, as Docker
+// cpu (no per-CPU list), memory (limit 0 or "unlimited" shown as the host's memory, as Docker
 // does), pids, blkio, oom kills; networks from proc_root/<pid>/net/dev when
 // pid > 0 (the loopback left out, as Docker lists only the container's
 // endpoints). running is set; id, name and read are the caller's.
-model::ContainerStats read_container_stats(const model::CgroupDirs& dirs, pid_t pid, const HostFacts& host,
-                                           const std::string& proc_root = "/proc");
+// nullopt when the container's cgroup directory is gone (it ended).
+std::optional<model::ContainerStats> read_container_stats(const model::CgroupDirs& dirs, pid_t pid,
+                                                          const HostFacts& host, const std::string& proc_root = "/proc");
 
 // /proc/net/dev's table (two header lines, then "iface: 16 numbers").
 std::vector<model::NetworkStats> parse_net_dev(std::string_view text, bool skip_loopback = true);

@@ -70,10 +70,12 @@ TEST_F(FakeFs, ReadsV1Controllers) {
   host.online_cpus = 2;
   host.memory_bytes = 1ull << 33;
   host.clock_ticks = 100;
-  auto s = read_container_stats(d, 42, host, root_ + "/proc");
+  auto read = read_container_stats(d, 42, host, root_ + "/proc");
+  ASSERT_TRUE(read);
+  auto& s = *read;
   EXPECT_TRUE(s.running);
   EXPECT_EQ(s.cpu.total_ns, 2500000000u);
-  EXPECT_EQ(s.cpu.per_cpu_ns, (std::vector<uint64_t>{1000000000u, 1500000000u}));
+  EXPECT_TRUE(s.cpu.per_cpu_ns.empty());
   EXPECT_EQ(s.cpu.user_ns, 1500000000u);
   EXPECT_EQ(s.cpu.kernel_ns, 500000000u);
   EXPECT_EQ(s.cpu.periods, 10u);
@@ -112,7 +114,9 @@ TEST_F(FakeFs, ReadsV2AndShowsHostMemoryWithoutLimit) {
   d.unified = root_ + "/c";
   HostFacts host;
   host.memory_bytes = 4096;
-  auto s = read_container_stats(d, 0, host, root_ + "/proc");
+  auto read = read_container_stats(d, 0, host, root_ + "/proc");
+  ASSERT_TRUE(read);
+  auto& s = *read;
   EXPECT_EQ(s.cpu.total_ns, 1500000u);
   EXPECT_EQ(s.cpu.user_ns, 1000000u);
   EXPECT_EQ(s.cpu.kernel_ns, 500000u);
@@ -131,13 +135,19 @@ TEST_F(FakeFs, ReadsV2AndShowsHostMemoryWithoutLimit) {
   EXPECT_FALSE(s.has_networks);  // no pid
 }
 
-TEST_F(FakeFs, MissingFilesAreZero) {
+TEST_F(FakeFs, MissingFilesAreZeroAndAMissingDirectoryIsAnEndedContainer) {
+  put("memory/c/memory.usage_in_bytes", "5\n");
   model::CgroupDirs d;
-  d.v1["memory"] = root_ + "/nowhere";
+  d.v1["memory"] = root_ + "/memory/c";
+  d.v1["cpuacct"] = root_ + "/nowhere";
+  EXPECT_FALSE(read_container_stats(d, 0, HostFacts{}, root_));  // its cgroup is gone
+  d.v1.erase("cpuacct");
   auto s = read_container_stats(d, 0, HostFacts{}, root_);
-  EXPECT_EQ(s.memory.usage, 0u);
-  EXPECT_EQ(s.cpu.total_ns, 0u);
-  EXPECT_EQ(working_set_bytes(s.memory), 0u);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->memory.usage, 5u);
+  EXPECT_EQ(s->cpu.total_ns, 0u);
+  EXPECT_EQ(s->pids, 0u);
+  EXPECT_EQ(working_set_bytes(s->memory), 5u);
 }
 
 TEST_F(FakeFs, HostFactsFromProcStat) {
