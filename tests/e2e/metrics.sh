@@ -137,6 +137,12 @@ expect "stream samples carry precpu_stats from the sample before" precpu_ok
 capture "$BERTH" -H "unix://$SOCK" stats --no-stream --format '{{.Name}}'
 expect "berth stats --no-stream lists every container ($(tr '\n' ' ' <<<"$OUT"))" test "$(grep -cE '^(mem|spin|hc)$' <<<"$OUT")" -eq 3
 
+# The live table: still running when stopped, every container in what it drew.
+capture timeout 4 "$BERTH" -H "unix://$SOCK" stats --format '{{.Name}}'
+expect "berth stats keeps drawing until stopped (rc $RC)" test "$RC" -eq 124
+expect "berth stats' live table has every container ($(sort -u <<<"$OUT" | tr '\n' ' '))" \
+  test "$(grep -E '^(mem|spin|hc)$' <<<"$OUT" | sort -u | wc -l)" -eq 3
+
 docker rm -f mem spin hc
 expect "containers removed" test "$RC" -eq 0
 scrape "$T/m2"
