@@ -149,7 +149,12 @@ class ShimTask final : public Task {
   Result<model::CgroupDirs> cgroup_dirs() override {
     std::lock_guard lk(cgroup_mu_);
     if (cgroup_dirs_) return *cgroup_dirs_;
-    auto j = TRY(ch_->call(op::kCgroupDirs));
+    if (cgroup_dirs_unknown_) return fail(Errc::Unsupported, "the monitor of container " + id_ + " cannot name its cgroups");
+    auto answer = ch_->call(op::kCgroupDirs);
+    // A monitor from before this request (still running after an upgrade)
+    // refuses it: remember, so the sampler does not ask at every pass.
+    if (!answer && answer.error().code == Errc::Unsupported) cgroup_dirs_unknown_ = true;
+    auto j = TRY(std::move(answer));
     if (!j.is_object() || !j.contains("mode") || !j["mode"].is_string())
       return fail(Errc::Internal, "the monitor of container " + id_ + " answered cgroup_dirs with " + j.dump());
     model::CgroupDirs d;
@@ -216,6 +221,7 @@ class ShimTask final : public Task {
   std::shared_ptr<ShimChannel> ch_;
   std::mutex cgroup_mu_;
   std::optional<model::CgroupDirs> cgroup_dirs_;
+  bool cgroup_dirs_unknown_ = false;
   bool released_ = false;
 };
 
