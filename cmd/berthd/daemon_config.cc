@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "base/json_syntax.h"
+#include "base/strings.h"
 #include "logs/log_writer.h"
 #include "registry/hosts_config.h"
 
@@ -117,6 +118,8 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
       TRYV(strings(cfg.cni_bin_dirs, false));
     } else if (key == "cni-cache-dir") {
       TRYV(string(cfg.cni_cache_dir));
+    } else if (key == "metrics-addr") {
+      TRYV(string(cfg.metrics_addr));
     } else if (key == "cri-stream-address") {
       TRYV(string(cfg.cri_stream_address));
     } else if (key == "userns-remap") {
@@ -158,6 +161,19 @@ berth::Result<void> validate_daemon_config(DaemonConfig& cfg) {
                 "rootless-network must be auto, pasta or slirp4netns, not '" + cfg.rootless_network + "'");
   for (const auto& d : cfg.cni_bin_dirs)
     if (d.empty() || d.front() != '/') return fail(Errc::InvalidArgument, "cni-bin-dirs must be absolute paths: '" + d + "'");
+  if (!cfg.metrics_addr.empty()) {
+    // host:port or [v6]:port, as Go's net.Listen("tcp", ...) takes it.
+    const std::string& a = cfg.metrics_addr;
+    auto colon = a.rfind(':');
+    bool ok = colon != std::string::npos && colon > 0 && colon + 1 < a.size() && a.find("://") == std::string::npos;
+    if (ok) {
+      auto port = berth::parse_uint(a.substr(colon + 1));
+      ok = port && *port <= 65535;
+      std::string host = a.substr(0, colon);
+      if (host.find(':') != std::string::npos) ok = ok && host.front() == '[' && host.back() == ']';
+    }
+    if (!ok) return fail(Errc::InvalidArgument, "metrics-addr must be host:port (e.g. 127.0.0.1:9323), not '" + a + "'");
+  }
   return {};
 }
 

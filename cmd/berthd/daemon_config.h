@@ -66,6 +66,10 @@ struct DaemonConfig {
   std::string ui_addr;
   std::string ui_tls_cert;
   std::string ui_tls_key;
+  // Prometheus /metrics on this TCP host:port (dockerd's metrics-addr; off
+  // when empty). As dockerd, any address is accepted: a non-loopback one is
+  // logged as a warning, since the page names every container and image.
+  std::string metrics_addr;
 };
 
 // Checks and normalizes what the flags and the file gave (registry-mirrors),

@@ -9,12 +9,14 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "base/file.h"
 #include "base/log.h"
 #include "cri_endpoint.h"
+#include "metrics_endpoint.h"
 #include "daemon_config.h"
 #include "engine/engine.h"
 #include "idmap/remap.h"
@@ -141,6 +143,8 @@ int main(int argc, char** argv) {
   app.add_option("--ui-addr", cfg.ui_addr, "Serve the web dashboard on this HOST:PORT (off when empty; loopback unless TLS)");
   app.add_option("--ui-tls-cert", cfg.ui_tls_cert, "The dashboard's TLS certificate (PEM); needed for a non-loopback --ui-addr");
   app.add_option("--ui-tls-key", cfg.ui_tls_key, "The dashboard's TLS private key (PEM)");
+  app.add_option("--metrics-addr", cfg.metrics_addr,
+                 "Serve Prometheus metrics at http://ADDR/metrics (host:port; off when empty)");
   app.add_option("--notify-fd", notify_fd, "Write READY (or an error) to this fd once listening");
   app.add_option("--shim-path", shim_path, "The berth-shim binary (default: next to berthd)");
   app.add_option("--init-path", init_path, "The berth-init binary for --init (default: next to berthd)");
@@ -163,7 +167,7 @@ int main(int argc, char** argv) {
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
                           "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "ui-addr",
                           "ui-tls-cert", "ui-tls-key", "userns-remap", "rootless-network",
-                          "rootless-allow-host-loopback"}) {
+                          "rootless-allow-host-loopback", "metrics-addr"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -324,6 +328,9 @@ int main(int argc, char** argv) {
   });
 
   server::ServerOptions sopts;
+  sopts.on_answered = [counters = e.counters()](const server::Request& req, int status, double seconds) {
+    counters->api_request(req.method, req.route, status, seconds);
+  };
   server::Server srv(std::move(router), sopts);
   for (const auto& h : cfg.hosts) {
     if (auto r = srv.listen(h, 0660, cfg.group); !r) {
@@ -357,6 +364,22 @@ int main(int argc, char** argv) {
     cri = std::move(*started);
     log::info("berthd {} serving the Kubernetes CRI on {}", kVersion, cfg.cri_socket);
   }
+  std::unique_ptr<server::Server> metrics;
+  std::thread metrics_thread;
+  if (!cfg.metrics_addr.empty()) {
+    auto started = berthd::start_metrics_server(cfg.metrics_addr, e);
+    if (!started) {
+      log::error("serving metrics on {}: {}", cfg.metrics_addr, started.error().str());
+      cri.reset();
+      e.shutdown();
+      ::unlink(cfg.pidfile.c_str());
+      return notify(notify_fd, "ERROR " + started.error().str()) + 1;
+    }
+    metrics = std::move(*started);
+    metrics_thread = std::thread([&metrics] {
+      if (auto r = metrics->run(); !r) log::error("serving metrics: {}", r.error().str());
+    });
+  }
   g_server = &srv;
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -368,6 +391,11 @@ int main(int argc, char** argv) {
   auto r = srv.run();
   g_server = nullptr;
   if (ui_server) ui_server->stop();
+  if (metrics) {
+    metrics->stop();
+    metrics_thread.join();
+    metrics.reset();
+  }
   cri.reset();  // before the engine: its pod side uses the engine's services
   e.shutdown();
   for (const auto& h : cfg.hosts)

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@
 #include "model/stats.h"
 
 namespace berth::backend {
+
+struct StatsSample {
+  model::ContainerStats current, previous;
+  uint64_t seq = 0;  // the sampler's pass; 0 for the zero form
+};
 
 struct CreateResult {
   std::string id;
@@ -82,7 +88,14 @@ class ContainerBackend {
   virtual Result<model::ContainerInfo> inspect(const std::string& ref, bool size) = 0;
   virtual Result<std::vector<model::ContainerInfo>> list(const model::ListOptions& options) = 0;
   virtual Result<model::ProcessTable> top(const std::string& ref, const std::string& ps_args) = 0;
-  virtual Result<model::ContainerStats> stats(const std::string& ref) = 0;
+  // docker stats, from the daemon's one shared sampler: the container's
+  // latest sample and the one before it (the base of rates), at once. A
+  // stopped container answers the zero form (running false).
+  virtual Result<StatsSample> stats(const std::string& ref) = 0;
+  // For a stream: while the hold lives the sampler samples every interval;
+  // next_stats waits (at most two intervals) for a sample newer than after_seq.
+  virtual std::shared_ptr<void> hold_stats() = 0;
+  virtual Result<StatsSample> next_stats(const std::string& ref, uint64_t after_seq) = 0;
   virtual Result<std::vector<model::Change>> changes(const std::string& ref) = 0;
 
   // Streams: these block until done; the fds are the client's.

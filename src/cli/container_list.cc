@@ -1,6 +1,9 @@
 // ps and stats: the daemon's lists turned into docker-cli's table rows.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <thread>
 
 #include <unistd.h>
 
@@ -204,20 +207,28 @@ void add_stats(Invocation& inv, CLI::App* parent) {
                               "Display a live stream of container(s) resource usage statistics", &o->args, {},
                               [&cli, o]() -> Result<int> {
     std::vector<std::string> targets = o->args;
-    if (targets.empty()) {
+    // Without names: every (running) container, listed again at each refresh
+    // so the live table gains new ones and drops removed ones, as docker's does.
+    auto list_all = [&]() -> Result<void> {
+      if (!o->args.empty()) return {};
+      targets.clear();
       Json list = TRY(cli.get_json(o->all ? "/containers/json?all=1" : "/containers/json"));
       for (const auto& c : list) targets.push_back(c.value("Id", ""));
-    }
+      return {};
+    };
+    TRYV(list_all());
     std::string def = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}";
     Json header{{"BlockIO", "BLOCK I/O"}, {"CPUPerc", "CPU %"}, {"Container", "CONTAINER"}, {"ID", "CONTAINER ID"},
                 {"MemPerc", "MEM %"},     {"MemUsage", "MEM USAGE / LIMIT"}, {"Name", "NAME"}, {"NetIO", "NET I/O"},
                 {"PIDs", "PIDS"}};
-    // One sample per container: the daemon fills precpu_stats from its previous read.
-    auto sample = [&]() -> Result<std::vector<Json>> {
+    // One sample per container, answered at once from the daemon's shared
+    // sampler with precpu_stats from the sample before.
+    auto sample = [&](bool live) -> Result<std::vector<Json>> {
       std::vector<Json> rows;
       for (const auto& t : targets) {
-        Json s = TRY(cli.get_json("/containers/" + url_encode(t) + "/stats?stream=0"));
-        rows.push_back(stats_row(s, t, !o->no_trunc));
+        auto s = cli.get_json("/containers/" + url_encode(t) + "/stats?stream=0");
+        if (!s && live && o->args.empty() && s.error().code == Errc::NotFound) continue;  // removed since the listing
+        rows.push_back(stats_row(TRY(std::move(s)), t, !o->no_trunc));
       }
       return rows;
     };
@@ -228,34 +239,20 @@ void add_stats(Invocation& inv, CLI::App* parent) {
       return {};
     };
     if (o->no_stream) {
-      TRYV(render(TRY(sample())));
+      TRYV(render(TRY(sample(false))));
       return 0;
     }
-    // Live: the daemon's stream paces the updates (one JSON object a second) for one container.
-    if (targets.size() != 1) {
-      return fail(Errc::Unsupported, "berth stats streams one container at a time; use --no-stream for several");
-    }
-    api::Client* c = TRY(cli.client());
-    std::string pending;
+    // Live: one table of every container, redrawn each second (the daemon's
+    // sampler period) until interrupted.
     bool tty = ::isatty(1);
-    Result<void> failed;
-    api::Response r = TRY(c->stream("GET", "/containers/" + url_encode(targets[0]) + "/stats", "",
-                                    [&](std::string_view data) {
-      pending.append(data);
-      size_t nl;
-      while ((nl = pending.find('\n')) != std::string::npos) {
-        Json s = Json::parse(pending.substr(0, nl), nullptr, false);
-        pending.erase(0, nl + 1);
-        if (!s.is_object()) continue;
-        if (tty) out("\033[2J\033[H");  // clear and home, as docker redraws
-        failed = render({stats_row(s, targets[0], !o->no_trunc)});
-        if (!failed) return false;
-      }
-      return true;
-    }));
-    TRYV(check(r));
-    TRYV(failed);
-    return 0;
+    for (;;) {
+      auto rows = TRY(sample(true));
+      if (tty) out("\033[2J\033[H");  // clear and home, as docker redraws
+      TRYV(render(rows));
+      std::fflush(stdout);
+      std::this_thread::sleep_for(std::chrono::seconds(1));  // the refresh period, not a wait for an event
+      TRYV(list_all());
+    }
   });
   add_bool(app, "-a,--all", o->all, "Show all containers (default shows just running)");
   add_string(app, "--format", o->format, "Format output using a custom template");

@@ -49,7 +49,7 @@ json render_stats(const model::ContainerStats& s, const model::ContainerStats* p
                 {"io_time_recursive", nullptr},
                 {"sectors_recursive", nullptr}};
   model::ContainerStats zero;
-  return {{"read", s.read},
+  json out = {{"read", s.read},
           {"preread", prev ? prev->read : kZeroTime},
           {"name", s.name},
           {"id", s.id},
@@ -60,6 +60,15 @@ json render_stats(const model::ContainerStats& s, const model::ContainerStats* p
           {"cpu_stats", cpu_json(s)},
           {"precpu_stats", cpu_json(prev ? *prev : zero)},
           {"memory_stats", memory}};
+  if (s.running && s.has_networks) {
+    json nets = json::object();
+    for (const auto& n : s.networks)
+      nets[n.name] = {{"rx_bytes", n.rx_bytes}, {"rx_packets", n.rx_packets}, {"rx_errors", n.rx_errors},
+                      {"rx_dropped", n.rx_dropped}, {"tx_bytes", n.tx_bytes}, {"tx_packets", n.tx_packets},
+                      {"tx_errors", n.tx_errors}, {"tx_dropped", n.tx_dropped}};
+    out["networks"] = std::move(nets);
+  }
+  return out;
 }
 
 }  // namespace berth::dockerapi

@@ -32,9 +32,13 @@ ContainerService::ContainerService(ContainerServiceConfig cfg, ContainerServiceD
   }
   health_bridge_ = std::make_unique<HealthBridge>(this);
   health_ = std::make_unique<health::Monitor>(*timers, *health_bridge_, *health_bridge_, go_time_now);
+  sampler_ = std::make_shared<stats::Sampler>(static_cast<stats::TargetSource&>(*this), stats::system_clock(), cfg_.stats_interval);
 }
 
-ContainerService::~ContainerService() { shutdown(); }
+ContainerService::~ContainerService() {
+  shutdown();
+  sampler_.reset();
+}
 
 Result<std::unique_ptr<ContainerService>> ContainerService::open(ContainerServiceConfig cfg,
                                                                  ContainerServiceDeps deps) {
@@ -68,6 +72,7 @@ Result<std::unique_ptr<ContainerService>> ContainerService::open(ContainerServic
 
 void ContainerService::shutdown() {
   if (shutting_down_.exchange(true)) return;
+  sampler_->stop();  // stats streams waiting on it end now
   // No probe starts from here on; the running ones are killed (their execs
   // would outlive the daemon). The next berthd schedules them again.
   if (own_timers_) own_timers_->stop();

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -35,6 +36,9 @@
 #include "idmap/remap.h"
 #include "metadata/container_store.h"
 #include "specgen/specgen.h"
+#include "stats/engine_counters.h"
+#include "stats/prom_text.h"
+#include "stats/sampler.h"
 #include "task/task.h"
 
 namespace berth::volume {
@@ -52,6 +56,7 @@ struct ContainerServiceConfig {
   std::string log_driver = "json-file";      // the daemon's default (daemon.json log-driver)
   std::map<std::string, std::string> log_options;  // and its options (log-opts)
   std::optional<idmap::Remap> userns_remap;  // --userns-remap: containers' ids unless UsernsMode=host
+  std::chrono::milliseconds stats_interval{1000};  // the stats sampler's period (docker stats' one second)
 };
 
 struct ContainerServiceDeps {
@@ -66,7 +71,7 @@ struct ContainerServiceDeps {
   health::Timers* health_timers = nullptr;
 };
 
-class ContainerService : public backend::ContainerBackend, public backend::ExecBackend {
+class ContainerService : public backend::ContainerBackend, public backend::ExecBackend, private stats::TargetSource {
  public:
   // Loads the stored records (migrating older ones).
   static Result<std::unique_ptr<ContainerService>> open(ContainerServiceConfig cfg, ContainerServiceDeps deps);
@@ -97,7 +102,9 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   Result<model::ContainerInfo> inspect(const std::string& ref, bool size) override;
   Result<std::vector<model::ContainerInfo>> list(const model::ListOptions& options) override;
   Result<model::ProcessTable> top(const std::string& ref, const std::string& ps_args) override;
-  Result<model::ContainerStats> stats(const std::string& ref) override;
+  Result<backend::StatsSample> stats(const std::string& ref) override;
+  std::shared_ptr<void> hold_stats() override;
+  Result<backend::StatsSample> next_stats(const std::string& ref, uint64_t after_seq) override;
   Result<std::vector<model::Change>> changes(const std::string& ref) override;
   Result<void> attach(const std::string& ref, const backend::AttachOptions& options, UniqueFd client,
                       std::string buffered) override;
@@ -139,6 +146,10 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   // ReopenContainerLog, after the kubelet renamed the file to rotate it).
   Result<void> reopen_log(const std::string& ref);
   const std::string& default_runtime() const { return cfg_.default_runtime; }
+  // /metrics: the per-container families (from the shared sampler's latest
+  // sample) and the containers' count by state into gauges.
+  void write_metrics(stats::prom::TextWriter& w, stats::EngineGauges& gauges);
+  stats::Sampler& sampler() { return *sampler_; }
 
  private:
   struct Exec;
@@ -148,6 +159,10 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   class HealthBridge;
   friend class HealthBridge;
   ContainerService(ContainerServiceConfig cfg, ContainerServiceDeps deps);
+
+  // --- stats::TargetSource (stats.cc): the running containers for the sampler
+  std::vector<stats::Target> running() override;
+  stats::HostFacts host() override;
 
   Result<std::shared_ptr<Container>> lookup(const std::string& ref);  // id, id prefix or name; mu_ held
   Result<std::shared_ptr<Container>> find(const std::string& ref);    // takes mu_
@@ -204,6 +219,9 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   std::map<std::string, std::string> names_;                       // "/name" -> id
   std::map<std::string, std::shared_ptr<Exec>> execs_;
   std::atomic<bool> shutting_down_{false};
+  // Last: its thread reads containers_ under mu_, so it goes first.
+  // Shared with the streams' holds, which may end after this service.
+  std::shared_ptr<stats::Sampler> sampler_;
 };
 
 }  // namespace berth::engine

@@ -131,11 +131,28 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   rcfg.max_concurrent_downloads = cfg.max_concurrent_downloads;
   rcfg.compression_threads = cfg.push_compression_threads;
   e->image_diff_backend_ = std::make_unique<ImageDiffService>(*e->image_backend_, *e->images_, e->image_mu_, rcfg.endpoints);
-  e->distribution_backend_ = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
-  e->build_backend_ = TRY_CTX(BuildService::open(cfg.data_root + "/builder", *e->images_, e->image_mu_, *e->containers_,
-                                                *e->distribution_backend_, *e->image_backend_),
-                             "opening the builder");
+  auto distribution = std::make_unique<RegistryDistribution>(*e->images_, e->image_mu_, e->events_, std::move(rcfg));
+  distribution->count_into(e->counters_.get());
+  e->distribution_backend_ = std::move(distribution);
+  auto builder = TRY_CTX(BuildService::open(cfg.data_root + "/builder", *e->images_, e->image_mu_, *e->containers_,
+                                            *e->distribution_backend_, *e->image_backend_),
+                         "opening the builder");
+  builder->count_into(e->counters_.get());
+  e->build_backend_ = std::move(builder);
   return e;
+}
+
+std::string Engine::metrics_text() {
+  stats::prom::TextWriter w;
+  stats::EngineGauges gauges;
+  containers_->write_metrics(w, gauges);
+  {
+    std::lock_guard lk(image_mu_);
+    auto l = images_->metadata().list();
+    gauges.images = l ? l->size() : 0;
+  }
+  counters_->write(w, gauges);
+  return w.take();
 }
 
 Result<void> Engine::restore() { return containers_->restore(); }

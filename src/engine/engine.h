@@ -23,6 +23,8 @@
 #include "engine/events.h"
 #include "idmap/remap.h"
 
+#include "stats/engine_counters.h"
+
 namespace berth::image {
 class ImageService;
 }
@@ -97,6 +99,12 @@ class Engine {
   Events& events() { return events_; }
   const std::string& init_path() const { return cfg_.init_path; }
 
+  // /metrics: every container's and the engine's figures in Prometheus text
+  // format (stats/prom_text.h); the counters the API server adds to.
+  std::string metrics_text();
+  // Shared: the API server's threads may count a last request after the engine is gone.
+  std::shared_ptr<stats::EngineCounters> counters() { return counters_; }
+
   // The narrow backend each API area sees.
   backend::ContainerBackend& container_backend();
   backend::ExecBackend& exec_backend();
@@ -112,6 +120,7 @@ class Engine {
   Engine() = default;
 
   EngineConfig cfg_;
+  std::shared_ptr<stats::EngineCounters> counters_ = std::make_shared<stats::EngineCounters>();
   Events events_;
   std::mutex image_mu_;  // the image service is not thread-safe
   std::unique_ptr<image::ImageService> images_;

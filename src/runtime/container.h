@@ -54,6 +54,10 @@ Result<void> pause_container(const RuntimeContext& ctx, const std::string& id);
 Result<void> resume_container(const RuntimeContext& ctx, const std::string& id);
 Result<std::vector<pid_t>> container_pids(const RuntimeContext& ctx, const std::string& id);
 Result<nlohmann::json> container_stats(const RuntimeContext& ctx, const std::string& id);
+// The container's cgroup directories for a reader outside the runtime:
+// {"mode": "v1"|"hybrid"|"v2", "unified": dir (when a cgroup2 holds it),
+//  "v1": {controller: dir}} (v1 and hybrid).
+Result<nlohmann::json> container_cgroup_dirs(const RuntimeContext& ctx, const std::string& id);
 // True once the kernel's OOM killer acted in the container's memory cgroup.
 Result<bool> container_oom_killed(const RuntimeContext& ctx, const std::string& id);
 Result<void> update_container(const RuntimeContext& ctx, const std::string& id, const spec::Resources& res);

@@ -207,6 +207,25 @@ Result<nlohmann::json> container_stats(const RuntimeContext& ctx, const std::str
   return cg->stats();
 }
 
+Result<nlohmann::json> container_cgroup_dirs(const RuntimeContext& ctx, const std::string& id) {
+  ContainerInfo info = TRY(inspect_container(ctx, id));
+  if (info.status == Status::Stopped) return fail(Errc::Conflict, "container " + id + " is not running");
+  auto cg = TRY(load_cgroup(info.state));
+  auto layout = TRY(cgroup::detect_layout());
+  auto dirs = cg->paths();  // mountpoint -> directory
+  nlohmann::json v1 = nlohmann::json::object();
+  for (const auto& h : layout.v1) {
+    auto it = dirs.find(h.mountpoint);
+    if (it == dirs.end()) continue;
+    for (const auto& c : h.controllers)
+      if (c.rfind("name=", 0) != 0) v1[c] = it->second;
+  }
+  nlohmann::json out = {{"mode", cgroup::mode_name(cg->mode())}, {"v1", v1}};
+  if (layout.unified)
+    if (auto it = dirs.find(layout.unified->mountpoint); it != dirs.end()) out["unified"] = it->second;
+  return out;
+}
+
 Result<bool> container_oom_killed(const RuntimeContext& ctx, const std::string& id) {
   ContainerInfo info = TRY(inspect_container(ctx, id));
   auto cg = TRY(load_cgroup(info.state));

@@ -74,6 +74,7 @@ Result<nlohmann::json> answer_request(const Options& o, pid_t pid, const shimpro
   }
   if (r.op == op::kPids) return nlohmann::json(TRY(runtime::container_pids(ctx, o.id)));
   if (r.op == op::kStats) return TRY(runtime::container_stats(ctx, o.id));
+  if (r.op == op::kCgroupDirs) return TRY(runtime::container_cgroup_dirs(ctx, o.id));
   return fail(Errc::Unsupported, "berth-shim does not know the request '" + r.op + "'");
 }
 

@@ -40,6 +40,9 @@ inline constexpr std::string_view kResume = "resume";
 inline constexpr std::string_view kUpdate = "update";
 inline constexpr std::string_view kPids = "pids";
 inline constexpr std::string_view kStats = "stats";
+// {"mode": "v1"|"hybrid"|"v2", "unified": dir, "v1": {controller: dir}}: where
+// the engine's sampler reads the container's cgroup files itself.
+inline constexpr std::string_view kCgroupDirs = "cgroup_dirs";
 inline constexpr std::string_view kReopenLog = "reopen_log";
 }  // namespace op
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
+#include <optional>
 
 #include "base/file.h"
 #include "base/log.h"
@@ -160,6 +162,30 @@ class ShimTask final : public Task {
     return stats_from_cgroup_json(result, read_host_facts());
   }
 
+  // Asked once: a container's cgroup does not move while it runs.
+  Result<model::CgroupDirs> cgroup_dirs() override {
+    std::lock_guard lk(cgroup_mu_);
+    if (cgroup_dirs_) return *cgroup_dirs_;
+    if (cgroup_dirs_unknown_) return fail(Errc::Unsupported, "the monitor of container " + id_ + " cannot name its cgroups");
+    auto answer = ch_->call(op::kCgroupDirs);
+    // A monitor from before this request (still running after an upgrade)
+    // refuses it: remember, so the sampler does not ask at every pass.
+    if (!answer && answer.error().code == Errc::Unsupported) cgroup_dirs_unknown_ = true;
+    auto j = TRY(std::move(answer));
+    if (!j.is_object() || !j.contains("mode") || !j["mode"].is_string())
+      return fail(Errc::Internal, "the monitor of container " + id_ + " answered cgroup_dirs with " + j.dump());
+    model::CgroupDirs d;
+    d.v2 = j["mode"] == "v2";
+    if (auto u = j.find("unified"); u != j.end() && u->is_string()) d.unified = u->get<std::string>();
+    if (auto v1 = j.find("v1"); v1 != j.end() && v1->is_object())
+      for (const auto& [k, v] : v1->items())
+        if (v.is_string()) d.v1[k] = v.get<std::string>();
+    if (d.v2 && d.unified.empty())
+      return fail(Errc::Internal, "the monitor of container " + id_ + " named no cgroup2 directory");
+    cgroup_dirs_ = d;
+    return d;
+  }
+
   Result<std::unique_ptr<Process>> exec(const ExecRequest& request, std::shared_ptr<ProcessListener> listener) override {
     TRYV(check_name(request.exec_id, "exec id"));
     if (!listener) return fail(Errc::InvalidArgument, "exec " + request.exec_id + ": no listener");
@@ -211,6 +237,9 @@ class ShimTask final : public Task {
   std::shared_ptr<ShimStandby> standby_;
   std::string id_, bundle_;
   std::shared_ptr<ShimChannel> ch_;
+  std::mutex cgroup_mu_;
+  std::optional<model::CgroupDirs> cgroup_dirs_;
+  bool cgroup_dirs_unknown_ = false;
   bool released_ = false;
 };
 

@@ -112,6 +112,12 @@ class Task : public Process {
   virtual Result<std::vector<pid_t>> pids() = 0;
   // cpu, memory, pids, blkio (id, name and read are the caller's to fill).
   virtual Result<model::ContainerStats> stats() = 0;
+  // Where the engine's stats sampler reads this task's cgroup files itself
+  // (no call to the task per sample). Unsupported when the implementation
+  // cannot say: the sampler then asks stats() each time.
+  virtual Result<model::CgroupDirs> cgroup_dirs() {
+    return fail(Errc::Unsupported, "this task does not expose its cgroup directories");
+  }
   // Closes the log file and opens its path again (the kubelet rotated it).
   // Unsupported by a task that keeps no log file of its own.
   virtual Result<void> reopen_log() { return fail(Errc::Unsupported, "this task cannot reopen its log"); }

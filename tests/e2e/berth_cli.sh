@@ -288,7 +288,7 @@ same "top as docker" top e2e-long
 berth stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' e2e-long
 expect_match "stats --no-stream: name, memory usage / limit, pids" '^e2e-long [0-9.]+[kKMG]?i?B / [0-9.]+[kKMGT]i?B [0-9]+$' "$OUT"
 berth stats --no-stream e2e-long
-expect_match "stats --no-stream: docker's table" '^CONTAINER ID   NAME       CPU %     MEM USAGE / LIMIT +MEM %     NET I/O   BLOCK I/O   PIDS'"$NL${LONG:0:12}"'   e2e-long   [0-9.]+%' "$OUT"
+expect_match "stats --no-stream: docker's table" '^CONTAINER ID   NAME       CPU %     MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS'"$NL${LONG:0:12}"'   e2e-long   [0-9.]+%' "$OUT"
 same "stats --no-stream --format '{{.ID}} {{.Name}} {{.NetIO}} {{.BlockIO}}' as docker" stats --no-stream --format '{{.ID}} {{.Name}} {{.NetIO}} {{.BlockIO}}' e2e-long
 berth rename e2e-long e2e-renamed
 expect_eq "rename: silent, exit status 0" "0 " "$RC $OUT$ERR"

@@ -48,8 +48,9 @@ void fill_stats(engine::ContainerService& cs, const model::ContainerInfo& c, rt:
   if (auto sized = cs.inspect(c.id, true); sized && sized->size_rw)
     fs->mutable_used_bytes()->set_value(static_cast<uint64_t>(*sized->size_rw));
   if (!c.state.running) return;
-  auto s = cs.stats(c.id);
-  if (!s || !s->running) return;
+  auto sample = cs.stats(c.id);  // the shared sampler's latest
+  if (!sample || !sample->current.running) return;
+  const model::ContainerStats* s = &sample->current;
   auto* cpu = out->mutable_cpu();
   cpu->set_timestamp(ts);
   cpu->mutable_usage_core_nano_seconds()->set_value(s->cpu.total_ns);

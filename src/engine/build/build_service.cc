@@ -203,7 +203,7 @@ Result<std::string> BuildService::build(const backend::BuildRequest& request,
   JsonOutput out(progress, request.quiet);
   for (const auto& w : parsed->warnings) out.stream("[WARNING]: " + w + "\n");
   EnginePrimitives primitives(
-      BuildEnv{images_, image_mu_, containers_, distribution_, cache_, work_dir_, cache_mounts_, secrets_}, request,
+      BuildEnv{images_, image_mu_, containers_, distribution_, cache_, work_dir_, cache_mounts_, secrets_, counters_}, request,
       ctx.path());
   build::Dispatcher dispatcher(*parsed, opt, primitives, out);
   double received_ms = ms_since(t0);
@@ -213,9 +213,11 @@ Result<std::string> BuildService::build(const backend::BuildRequest& request,
   log::debug("build: context {} entries, {} bytes in {:.1f} ms; steps in {:.1f} ms", received.entries, received.bytes,
              received_ms, ms_since(t1));
   if (!id) {
+    if (counters_) counters_->build(false);
     out.error(id.error().message, dispatcher.failed_exit_code());
     return std::string();
   }
+  if (counters_) counters_->build(true);
   out.aux_id(*id);
   std::string short_id = id->substr(7, 12);
   out.stream("Successfully built " + short_id + "\n");

@@ -13,6 +13,8 @@
 #include "engine/build/engine_primitives.h"
 #include "engine/images/image_backend.h"
 
+#include "stats/engine_counters.h"
+
 namespace berth::engine {
 
 class BuildService : public backend::BuildBackend {
@@ -28,6 +30,8 @@ class BuildService : public backend::BuildBackend {
                             const Progress& progress) override;
   Result<backend::BuildPruneReport> prune(const std::string& filters_json, bool all) override;
   Result<std::vector<backend::BuildCacheUsage>> usage() override;
+  // Builds and build-cache hits are counted there (/metrics).
+  void count_into(stats::EngineCounters* counters) { counters_ = counters; }
 
  private:
   BuildService(std::string work_dir, image::ImageService& images, std::mutex& image_mu, ContainerService& containers,
@@ -48,6 +52,7 @@ class BuildService : public backend::BuildBackend {
   BuildCache cache_;
   CacheMounts cache_mounts_;
   SecretFiles secrets_;
+  stats::EngineCounters* counters_ = nullptr;
   DeferredRemoval removal_;  // last: its destructor finishes the removals before the rest goes
 };
 

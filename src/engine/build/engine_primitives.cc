@@ -66,7 +66,11 @@ Result<build::StageImage> EnginePrimitives::from_image(const std::string& ref, c
   return load(parsed->str());
 }
 
-std::optional<std::string> EnginePrimitives::cache_get(const std::string& key) { return env_.cache.get(key); }
+std::optional<std::string> EnginePrimitives::cache_get(const std::string& key) {
+  auto id = env_.cache.get(key);
+  if (env_.counters) id ? env_.counters->build_cache_hit() : env_.counters->build_cache_miss();
+  return id;
+}
 void EnginePrimitives::cache_put(const std::string& key, const std::string& image_id) { env_.cache.put(key, image_id); }
 
 Result<std::string> EnginePrimitives::commit(const build::StageImage& parent, const build::CommitInfo& info,

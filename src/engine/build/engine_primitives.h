@@ -12,6 +12,7 @@
 
 #include "backend/build.h"
 #include "backend/distribution.h"
+#include "stats/engine_counters.h"
 #include "build/primitives.h"
 #include "engine/build/build_cache.h"
 #include "engine/build/cache_mounts.h"
@@ -37,6 +38,7 @@ struct BuildEnv {
   std::string work_dir;  // DATA_ROOT/builder: snapshots are mounted under it
   CacheMounts& cache_mounts;  // RUN --mount=type=cache
   SecretFiles& secrets;       // RUN --mount=type=secret
+  stats::EngineCounters* counters = nullptr;  // build-cache hits for /metrics
 };
 
 class EnginePrimitives : public build::Primitives {

@@ -39,6 +39,14 @@ RegistryDistribution::RegistryDistribution(image::ImageService& images, std::mut
     : images_(images), image_mu_(image_mu), events_(events), config_(std::move(config)) {}
 
 Result<void> RegistryDistribution::pull(const backend::PullRequest& request, const Progress& progress) {
+  bool ok = false;
+  struct Count {
+    stats::EngineCounters* c;
+    bool& ok;
+    ~Count() {
+      if (c) c->pull(ok);
+    }
+  } count{counters_, ok};
   registry::PullOptions o;
   o.reference = request.reference;
   // "pull -a" may send the name with a trailing ':' (dockerd drops it).
@@ -55,6 +63,7 @@ Result<void> RegistryDistribution::pull(const backend::PullRequest& request, con
     return registry::pull(http_, images_, o, sink);
   }));
   if (!pulled) return {};  // the error went in the stream
+  ok = true;
   events_.publish({"image", "pull", pulled->familiar, {{"name", pulled->familiar}}, 0});
   return {};
 }

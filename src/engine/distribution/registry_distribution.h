@@ -12,6 +12,8 @@
 #include "registry/client.h"
 #include "registry/http.h"
 
+#include "stats/engine_counters.h"
+
 namespace berth::engine {
 
 struct RegistryConfig {
@@ -29,6 +31,8 @@ class RegistryDistribution : public backend::DistributionBackend {
   Result<void> push(const std::string& reference, const backend::RegistryAuth& auth, const Progress& progress) override;
   Result<backend::LoginResult> login(const backend::RegistryAuth& auth) override;
   Result<std::string> search(const std::string& term, int limit) override;
+  // Pulls are counted there (/metrics).
+  void count_into(stats::EngineCounters* counters) { counters_ = counters; }
 
  private:
   image::ImageService& images_;
@@ -36,6 +40,7 @@ class RegistryDistribution : public backend::DistributionBackend {
   Events& events_;
   RegistryConfig config_;
   registry::Http http_;
+  stats::EngineCounters* counters_ = nullptr;
 };
 
 }  // namespace berth::engine

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <limits>
 #include <optional>
@@ -178,10 +179,17 @@ bool Connection::handle_one() {
   req.path = std::move(target.path);
   req.query = parse_query(target.query);
   req.api_minor = shared_.opts.max_api_minor;
+  auto started = std::chrono::steady_clock::now();
+  auto answered = [&] {
+    if (!shared_.opts.on_answered) return;
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    shared_.opts.on_answered(req, status_, took.count());
+  };
   dispatch(req, target);
 
   if (state_ == State::Hijacked) {
     log::debug("http {} {} -> {} (hijacked)", req.method, req.raw_target, status_);
+    answered();
     return false;
   }
   if (state_ == State::Pending) {
@@ -189,6 +197,7 @@ bool Connection::handle_one() {
     (void)error(Error{Errc::Internal, 0, "internal error: the request got no answer"});
   }
   if (state_ == State::Streaming) (void)end_stream();
+  answered();
   log::debug("http {} {} -> {}", req.method, req.raw_target, status_);
   if (broken_ || !keep_alive_) return false;
   // An unanswered "Expect: 100-continue" means the client may still send the

@@ -31,6 +31,7 @@ void Router::add(std::string method, std::string pattern, Handler h) {
   if (pattern.empty() || pattern[0] != '/') bad_pattern(pattern, "must begin with '/'");
   Route r;
   r.method = std::move(method);
+  r.pattern = pattern;
   r.handler = std::move(h);
   for (std::string_view seg : split_path(pattern)) {
     if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
@@ -99,6 +100,7 @@ const Handler* Router::match(Request& req, bool* path_known) const {
     if (!match_route(r, path, &params)) continue;
     if (r.method == req.method) {
       req.params = std::move(params);
+      req.route = r.pattern;
       return &r.handler;
     }
     *path_known = true;
@@ -109,6 +111,7 @@ const Handler* Router::match(Request& req, bool* path_known) const {
   }
   if (get_fallback) {
     req.params = std::move(get_params);
+    req.route = get_fallback->pattern;
     return &get_fallback->handler;
   }
   return nullptr;

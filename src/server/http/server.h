@@ -32,6 +32,7 @@ struct Request {
   std::multimap<std::string, std::string> query;  // decoded; repeated keys kept
   std::map<std::string, std::string> headers;     // keys lower-case
   std::vector<std::string> params;                // filled by the router: the {name} parts, in order
+  std::string route;                              // filled by the router: the matched pattern ("" when none)
 
   std::optional<std::string> q(const std::string& key) const;  // first value
   // Docker's BoolValueOrDefault: absent -> dflt; "", "0", "no", "false",
@@ -122,6 +123,7 @@ class Router {
   };
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<Segment> segments;
     int rest = -1;  // index of the "{name...}" segment, -1 when none
     Handler handler;
@@ -138,6 +140,11 @@ struct ServerOptions {
   // name here: Api-Version: 1.<max_api_minor>, Docker-Experimental: false,
   // Ostype: linux, Server: berth (linux).
   std::map<std::string, std::string> common_headers;
+  // Called after each request is answered (or its connection hijacked),
+  // on the connection's thread: the request (route = the matched pattern),
+  // the status sent and the seconds from its headers to the end of its
+  // answer. For /metrics' API request counters.
+  std::function<void(const Request& req, int status, double seconds)> on_answered;
 };
 
 class Server {

@@ -90,25 +90,27 @@ Result<void> logs(ContainerBackend& b, Request& req, ResponseWriter& w) {
   return w.end_stream();
 }
 
+// Samples come from the daemon's shared sampler with the previous one as the
+// base of rates, so even stream=false answers at once (dockerd waits for a
+// second sample). one-shot keeps Docker's meaning: no base (precpu empty).
 Result<void> stats(ContainerBackend& b, Request& req, ResponseWriter& w) {
   bool stream = req.q_bool("stream", true);
-  auto first = TRY(b.stats(req.params[0]));
   if (!stream) {
-    if (req.q_bool("one-shot")) return w.json(200, dockerapi::render_stats(first, nullptr));
-    // Like dockerd: a second sample a second later, so CPU usage has a base.
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    auto second = b.stats(req.params[0]);
-    return w.json(200, second ? dockerapi::render_stats(*second, &first) : dockerapi::render_stats(first, nullptr));
+    auto s = TRY(b.stats(req.params[0]));
+    bool one_shot = req.q_bool("one-shot");
+    return w.json(200, dockerapi::render_stats(s.current, one_shot || !s.current.running ? nullptr : &s.previous));
   }
+  auto hold = b.hold_stats();  // the sampler samples every interval while this stream lasts
+  auto s = TRY(b.stats(req.params[0]));
   TRYV(w.begin_stream(200, "application/json"));
-  model::ContainerStats prev = first;
-  if (!w.write_chunk(dockerapi::render_stats(prev, nullptr).dump() + "\n")) return {};
   for (;;) {
+    if (!w.write_chunk(dockerapi::render_stats(s.current, s.current.running ? &s.previous : nullptr).dump() + "\n"))
+      break;
+    auto next = b.next_stats(req.params[0], s.seq);
     pollfd p{w.client_fd(), POLLIN | POLLRDHUP, 0};
-    if (::poll(&p, 1, 1000) > 0) break;  // the stream's one-second period, ended early by the client leaving
-    auto next = b.stats(req.params[0]);
-    if (!next || !w.write_chunk(dockerapi::render_stats(*next, &prev).dump() + "\n")) break;
-    prev = std::move(*next);
+    if (::poll(&p, 1, 0) > 0) break;  // the client left
+    if (!next) break;
+    s = std::move(*next);
   }
   return w.end_stream();
 }

@@ -212,8 +212,8 @@ TEST_F(ContainerServiceTest, TaskOperationsGoThroughTheTask) {
   EXPECT_EQ(info(id).spec.host.resources.memory, 64 << 20);
   auto stats = service_->stats(id);
   ASSERT_TRUE(stats);
-  EXPECT_TRUE(stats->running);
-  EXPECT_EQ(stats->memory.usage, 4096u);
+  EXPECT_TRUE(stats->current.running);
+  EXPECT_EQ(stats->current.memory.usage, 4096u);
   const auto& calls = runtime_.log->calls;
   auto has = [&](const std::string& c) { return std::find(calls.begin(), calls.end(), c) != calls.end(); };
   EXPECT_TRUE(has("pause " + id));

@@ -87,7 +87,9 @@ class FakeContainers : public backend::ContainerBackend, public Failing {
   Result<model::ProcessTable> top(const std::string&, const std::string&) override {
     return answer(model::ProcessTable{{"PID", "CMD"}, {{"1", "sh"}}});
   }
-  Result<model::ContainerStats> stats(const std::string&) override { return answer(model::ContainerStats{}); }
+  Result<backend::StatsSample> stats(const std::string&) override { return answer(backend::StatsSample{}); }
+  std::shared_ptr<void> hold_stats() override { return nullptr; }
+  Result<backend::StatsSample> next_stats(const std::string&, uint64_t) override { return answer(backend::StatsSample{}); }
   Result<std::vector<model::Change>> changes(const std::string&) override {
     return answer(std::vector<model::Change>{});
   }
