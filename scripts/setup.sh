@@ -6,20 +6,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build and run dependencies, then the peers the tests and benchmarks compare
+# Build and run dependencies (the last two lines of BUILD_PKGS: rootless
+# berthd's helpers, and the microVM runtime with its guest kernel), then the peers the tests and benchmarks compare
 # against (never linked into berth).
 BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-dev libcap-dev nlohmann-json3-dev
             libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev libcurl4-openssl-dev libtomlplusplus-dev libyaml-cpp-dev
-            libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev containernetworking-plugins)
+            libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev containernetworking-plugins
+            uidmap passt slirp4netns fuse-overlayfs
+            qemu-system-x86 linux-image-cloud-amd64 kmod cpio)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
-           docker.io containerd hyperfine uidmap qemu-system-x86 linux-image-amd64 cpio
+           docker.io containerd hyperfine linux-image-amd64
            python3-docker docker-compose bzip2 xz-utils curl nftables clang-19 libclang-rt-19-dev docker-registry apache2-utils openssl python3-cryptography
            golang-go golang-github-opencontainers-runtime-tools-dev golang-github-google-uuid-dev
-           python3-grpcio python3-grpc-tools python3-protobuf passt slirp4netns fuse-overlayfs
+           python3-grpcio python3-grpc-tools python3-protobuf
            golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev python3-websocket
-           chromium chromium-driver python3-selenium firefox-esr
-           linux-image-cloud-amd64 kmod)
+           chromium chromium-driver python3-selenium firefox-esr)
 
 missing=()
 for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
@@ -33,7 +35,7 @@ if ((${#missing[@]})); then
 fi
 
 # The product only: the test command builds the test binaries.
-PRODUCT=(berthd berth berth-shim berth-init berth-runtime)
+PRODUCT=(berthd berth berth-shim berth-init berth-runtime berth-vm-runner vm-guest-image)
 # Ninja for a new build dir (an existing one keeps its generator): it compiles a
 # target's sources while its dependencies still link, so both cores stay busy.
 generator=()

@@ -56,6 +56,16 @@ std::string find_helper(const std::string& name) {
   return name;
 }
 
+// The microVM guest image (kernel + initramfs.cpio) without --vm-kernel and
+// --vm-initrd: installed under PREFIX/share/berth/vm, or a build tree's vm/.
+std::string find_vm_image_dir() {
+  for (const std::string& dir : {self_dir() + "/../share/berth/vm", self_dir() + "/../../vm"}) {
+    if (::access((dir + "/kernel").c_str(), R_OK) == 0 && ::access((dir + "/initramfs.cpio").c_str(), R_OK) == 0)
+      return std::filesystem::canonical(dir).string();
+  }
+  return "";
+}
+
 Result<void> write_pidfile(const std::string& path) {
   if (auto old = read_file(path)) {
     pid_t pid = static_cast<pid_t>(std::atol(old->c_str()));
@@ -252,6 +262,13 @@ int main(int argc, char** argv) {
   ecfg.vm_runner_path = vm_runner_path.empty() ? find_helper("berth-vm-runner") : vm_runner_path;
   ecfg.vm_kernel = vmcfg.vm_kernel;
   ecfg.vm_initrd = vmcfg.vm_initrd;
+  if (ecfg.vm_kernel.empty() || ecfg.vm_initrd.empty()) {
+    std::string dir = find_vm_image_dir();
+    if (!dir.empty()) {
+      if (ecfg.vm_kernel.empty()) ecfg.vm_kernel = dir + "/kernel";
+      if (ecfg.vm_initrd.empty()) ecfg.vm_initrd = dir + "/initramfs.cpio";
+    }
+  }
   ecfg.vm_accel = vmcfg.vm_accel;
   ecfg.vm_memory_mib = vmcfg.vm_memory_mib;
   ecfg.default_runtime = vmcfg.default_runtime.empty() ? cfg.default_runtime : vmcfg.default_runtime;

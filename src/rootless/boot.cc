@@ -26,7 +26,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "rootless/port_driver.h"
-#include "sys/subid.h"
+#include "idmap/subid.h"
 
 extern char** environ;
 
@@ -57,9 +57,20 @@ Result<int> wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A user's subordinate ids in /etc/subuid or /etc/subgid (a missing file
+// grants none), read as newuidmap reads them.
+Result<std::vector<idmap::IdRange>> subid_ranges(const std::string& path, std::string_view name, uint32_t id) {
+  auto text = read_file(path);
+  if (!text) {
+    if (text.error().code == Errc::NotFound) return std::vector<idmap::IdRange>{};
+    return std::unexpected(text.error());
+  }
+  return idmap::ranges_for(idmap::parse_subids(*text), name, id);
+}
+
 // newuidmap PID 0 ID 1  1 START COUNT ...: our id is root inside, the
 // subordinate ranges follow it.
-Result<void> map_ids(const char* tool, pid_t child, uint32_t id, const std::vector<sys::SubidRange>& ranges) {
+Result<void> map_ids(const char* tool, pid_t child, uint32_t id, const std::vector<idmap::IdRange>& ranges) {
   std::vector<std::string> argv = {tool, std::to_string(child), "0", std::to_string(id), "1"};
   uint64_t inside = 1;
   for (const auto& r : ranges) {
@@ -224,8 +235,8 @@ Result<Booted> enter_namespaces(const BootOptions& o) {
   gid_t gid = ::getgid();
   std::string name = std::to_string(uid);
   if (passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
-  auto uids = TRY(sys::read_subids("/etc/subuid", name, uid));
-  auto gids = TRY(sys::read_subids("/etc/subgid", name, gid));
+  auto uids = TRY(subid_ranges("/etc/subuid", name, uid));
+  auto gids = TRY(subid_ranges("/etc/subgid", name, gid));
   if (uids.empty() || gids.empty())
     return fail(Errc::InvalidArgument,
                 "rootless berthd needs subordinate ids for " + name + " in /etc/subuid and /etc/subgid (none found in " +
