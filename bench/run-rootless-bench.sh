@@ -34,6 +34,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 BERTHD=${BERTHD:-$BUILD/cmd/berthd/berthd}
 DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
+BERTH_CLI=${BERTH_CLI:-$BUILD/cmd/berth/berth}
 MAKE_ROOTFS=$ROOT/tests/fixtures/make-rootfs.sh
 SUB_START=1540000 SUB_COUNT=65536
 U="h14rb$$" UID_=''; T=''; OUTER=''; HOSTSRV=''
@@ -69,6 +70,7 @@ trap cleanup EXIT
 AS_USER=()  # a command prefix, not a function: `$!` of a background job must be berthd's pid
 as_user() { "${AS_USER[@]}" "$@"; }
 d() { as_user "$DOCKER_CLI" "$@"; }
+b() { as_user "$BERTH_CLI" "$@"; }  # berth's own CLI: `berth run` against `podman run`, CLI and engine both
 pm() { as_user podman "$@"; }
 
 start_berth() {
@@ -126,22 +128,27 @@ echo "# kernel $(uname -r), $(nproc) cores, SIZE_MB=$SIZE_MB N=$N ROUNDS=$ROUNDS
 
 # --- run --rm -------------------------------------------------------------------
 for _ in 1 2 3; do d run --rm busybox /bin/true; pm run --rm localhost/busybox /bin/true; pm run --rm --network none localhost/busybox /bin/true; done >/dev/null 2>&1
-: >"$T/t.berth"; : >"$T/t.berth-none"; : >"$T/t.podman"; : >"$T/t.podman-none"
+: >"$T/t.berth"; : >"$T/t.berth-none"; : >"$T/t.berthcli"; : >"$T/t.berthcli-none"; : >"$T/t.podman"; : >"$T/t.podman-none"
 for i in $(seq "$N"); do
   s=$(now_ns); d run --rm busybox /bin/true || die "berth run"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berth"
   s=$(now_ns); pm run --rm localhost/busybox /bin/true || die "podman run"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.podman"
   s=$(now_ns); d run --rm --network none busybox /bin/true || die "berth run --network none"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berth-none"
   s=$(now_ns); pm run --rm --network none localhost/busybox /bin/true || die "podman run --network none"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.podman-none"
+  s=$(now_ns); b run --rm busybox /bin/true || die "berth CLI run"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berthcli"
+  s=$(now_ns); b run --rm --network none busybox /bin/true || die "berth CLI run --network none"; e=$(now_ns); echo $(((e - s) / 1000)) >>"$T/t.berthcli-none"
 done
 ms() { awk '{print $1/1000}' "$1" | "$2"; }
 echo
-echo "| run --rm busybox /bin/true (ms) | berth rootless | podman rootless | podman / berth |"
+echo "| run --rm busybox /bin/true (ms) | berth rootless (docker CLI unless named) | podman rootless | podman / berth |"
 echo "| --- | --- | --- | --- |"
 bm=$(ms "$T/t.berth" median) pmm=$(ms "$T/t.podman" median)
 echo "| default network, median | $bm | $pmm | $(awk -v a="$pmm" -v b="$bm" 'BEGIN{printf "%.1fx", a/b}') |"
 echo "| default network, p90 | $(ms "$T/t.berth" p90) | $(ms "$T/t.podman" p90) | |"
 bn=$(ms "$T/t.berth-none" median) pn=$(ms "$T/t.podman-none" median)
 echo "| --network none, median | $bn | $pn | $(awk -v a="$pn" -v b="$bn" 'BEGIN{printf "%.1fx", a/b}') |"
+bc=$(ms "$T/t.berthcli" median) bcn=$(ms "$T/t.berthcli-none" median)
+echo "| \`berth run\` (berth's CLI), default network, median | $bc | $pmm | $(awk -v a="$pmm" -v b="$bc" 'BEGIN{printf "%.1fx", a/b}') |"
+echo "| \`berth run\` (berth's CLI), --network none, median | $bcn | $pn | $(awk -v a="$pn" -v b="$bcn" 'BEGIN{printf "%.1fx", a/b}') |"
 
 # --- throughput -------------------------------------------------------------------
 # published PORT: curl from the host; MB/s of one download.
