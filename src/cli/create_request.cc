@@ -423,7 +423,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   host["SecurityOpt"] = string_list_or_null(security);
   if (!tmpfs.empty()) host["Tmpfs"] = tmpfs;
   host["UTSMode"] = "";
-  host["UsernsMode"] = "";
+  host["UsernsMode"] = o.userns;
   host["ShmSize"] = 0;
   host["CpuShares"] = o.cpu_shares.value_or(0);
   host["Memory"] = memory;
@@ -442,6 +442,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   if (o.pids_limit) host["PidsLimit"] = *o.pids_limit;
   host["Ulimits"] = ulimits;
   if (o.init) host["Init"] = true;
+  if (!o.runtime.empty()) host["Runtime"] = o.runtime;
   if (!mounts.empty()) host["Mounts"] = mounts;
 
   config["HostConfig"] = host;

@@ -113,6 +113,8 @@ void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
   add_bool(app, "--privileged", o.privileged, "Give extended privileges to this container");
   add_list(app, "--security-opt", o.security_opt, "Security Options");
   add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");
+  add_string(app, "--runtime", o.runtime, "Runtime to use for this container (berth, or berth-vm/vm for a microVM)");
+  add_string(app, "--userns", o.userns, "User namespace to use (host: not remapped under berthd --userns-remap)");
   app->add_option_function<int64_t>("--stop-timeout", [&o](const int64_t& v) { o.stop_timeout = v; },
                                     "Timeout (in seconds) to stop a container")->type_name("int");
   add_health_flags(app, o);

@@ -36,6 +36,8 @@ struct RunOptions {
   std::vector<std::string> ulimits, tmpfs, cap_add, cap_drop, security_opt, attach, add_hosts;
   bool read_only = false, privileged = false;
   std::string stop_signal;
+  std::string runtime;  // --runtime: berth (namespaces) or berth-vm / vm (a microVM)
+  std::string userns;   // --userns: "host" opts out of berthd's --userns-remap
   // Healthcheck (docker-cli's --health-*; durations as Go writes them, "" = 0s).
   std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
   int64_t health_retries = 0;

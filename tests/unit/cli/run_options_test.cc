@@ -105,6 +105,21 @@ TEST(CreateRequest, RunRmForegroundDefaults) {
   EXPECT_FALSE(b["HostConfig"].contains("Tmpfs"));
 }
 
+TEST(CreateRequest, RuntimeAndUsernsReachTheHostConfigAsDockerCliSendsThem) {
+  RunOptions o;
+  o.image = "busybox";
+  auto plain = build_create_request(o, false, fake_env());
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->body["HostConfig"].contains("Runtime"));  // docker-cli omits an empty one
+  EXPECT_EQ(plain->body["HostConfig"]["UsernsMode"], "");
+  o.runtime = "vm";
+  o.userns = "host";
+  auto req = build_create_request(o, false, fake_env());
+  ASSERT_TRUE(req);
+  EXPECT_EQ(req->body["HostConfig"]["Runtime"], "vm");
+  EXPECT_EQ(req->body["HostConfig"]["UsernsMode"], "host");
+}
+
 TEST(CreateRequest, DetachedAttachesNothing) {
   RunOptions o;
   o.image = "busybox";
