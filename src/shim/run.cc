@@ -94,7 +94,7 @@ void report_failure(int daemon_fd, const Error& e) {
   std::string message = e.str();
   log::error("{}", message);
   if (daemon_fd < 0) return;
-  nlohmann::json j = {{"message", message}, {"code", shimproto::errc_code(e.code)}};
+  nlohmann::json j = {{"message", message}, {"code", errc_code(e.code)}};
   (void)shimproto::write_frame(daemon_fd, Frame::Failed,
                                j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

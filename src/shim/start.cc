@@ -114,7 +114,7 @@ Result<pid_t> start_vm(const Options& o, ContainerStdio& stdio) {
                               : "berth-vm-runner ended before the container started (see " + o.state_dir + "/vm.log)";
     std::string code = !j.is_discarded() && j.is_object() && j.contains("code") && j["code"].is_string()
                            ? j["code"].get<std::string>() : "Internal";
-    return fail(shimproto::errc_from_code(code), message);
+    return fail(errc_from_code(code), message);
   }
   TRYV(stdio.receive_console());
   TRYV(write_file_atomic(o.state_dir + "/pid", std::to_string(pid) + "\n", 0644, false));

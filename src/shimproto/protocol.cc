@@ -48,27 +48,6 @@ Result<ShimState> ShimState::from_json(const nlohmann::json& j) {
   return s;
 }
 
-const char* errc_code(Errc code) {
-  switch (code) {
-    case Errc::NotFound: return "NotFound";
-    case Errc::AlreadyExists: return "AlreadyExists";
-    case Errc::InvalidArgument: return "InvalidArgument";
-    case Errc::Conflict: return "Conflict";
-    case Errc::PermissionDenied: return "PermissionDenied";
-    case Errc::Unavailable: return "Unavailable";
-    case Errc::Unsupported: return "Unsupported";
-    case Errc::Internal: return "Internal";
-  }
-  return "Internal";
-}
-
-Errc errc_from_code(std::string_view code) {
-  for (Errc e : {Errc::NotFound, Errc::AlreadyExists, Errc::InvalidArgument, Errc::Conflict, Errc::PermissionDenied,
-                 Errc::Unavailable, Errc::Unsupported})
-    if (code == errc_code(e)) return e;
-  return Errc::Internal;
-}
-
 void encode_header(Frame type, uint32_t length, char out[kHeaderSize]) {
   out[0] = static_cast<char>(type);
   out[1] = out[2] = out[3] = 0;

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/errc_code.h"
 #include "base/error.h"
 
 namespace berth::shimproto {
@@ -63,11 +64,6 @@ struct ShimState {
   nlohmann::json to_json() const;
   static Result<ShimState> from_json(const nlohmann::json& j);
 };
-
-// The code word a Failed frame (and a Reply's error) carries for an Errc ("NotFound", ...), and back
-// (an unknown word is Internal).
-const char* errc_code(Errc code);
-Errc errc_from_code(std::string_view code);
 
 // Encodes one frame (header + payload).
 std::string encode_frame(Frame type, std::string_view payload);

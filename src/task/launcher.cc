@@ -114,7 +114,7 @@ Result<ShimHandle> launch_shim(const LaunchOptions& opts, ShimStandby* standby) 
         if (j.contains("message") && j["message"].is_string()) message = j["message"].get<std::string>();
         if (j.contains("code") && j["code"].is_string()) code = j["code"].get<std::string>();
       }
-      return fail(shimproto::errc_from_code(code), message);
+      return fail(errc_from_code(code), message);
     }
     // Output before Started cannot come (the process is not running yet); ignore anything else.
   }

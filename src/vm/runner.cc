@@ -106,8 +106,6 @@ void write_all(int fd, std::string_view data) {
   }
 }
 
-const char* errc_word(Errc c) { return vmproto::errc_code(c); }
-
 // docker stats' source: the runtime's `events --stats` shape (task/stats.h)
 // from the agent's ContainerStats.
 nlohmann::json runc_stats(const vmproto::ContainerStats& s) {
@@ -442,7 +440,7 @@ void Runner::answer(int fd, const Result<nlohmann::json>& r) {
   if (fd < 0) return;
   nlohmann::json j;
   if (r) j = {{"ok", *r}};
-  else j = {{"error", r.error().str()}, {"code", errc_word(r.error().code)}};
+  else j = {{"error", r.error().str()}, {"code", errc_code(r.error().code)}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
   if (auto e = execs_.find(fd); e != execs_.end()) {
@@ -702,7 +700,7 @@ class ExecRunner {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail(Errc::Internal, "the container's VM runner answered with malformed JSON");
     if (j.contains("error"))
-      return fail(vmproto::errc_from_code(j.value("code", "Internal")),
+      return fail(errc_from_code(j.value("code", "Internal")),
                   j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump());
     if (terminal) {
       slave_ = TRY(pty_for_console(o_.console_socket));
@@ -801,7 +799,7 @@ int run_vm(const RunnerOptions& o) {
     ExecRunner e(o, std::move(sigfd));
     if (auto s = e.start(); !s) {
       log::error("{}", s.error().str());
-      report(o.ready_fd, {{"code", vmproto::errc_code(s.error().code)}, {"message", s.error().str()}});
+      report(o.ready_fd, {{"code", errc_code(s.error().code)}, {"message", s.error().str()}});
       return 125;
     }
     report(o.ready_fd, {{"ok", true}});
@@ -816,7 +814,7 @@ int run_vm(const RunnerOptions& o) {
   Runner r(o, std::move(sigfd));
   if (auto s = r.start(); !s) {
     log::error("{}", s.error().str());
-    report(o.ready_fd, {{"code", vmproto::errc_code(s.error().code)}, {"message", s.error().str()}});
+    report(o.ready_fd, {{"code", errc_code(s.error().code)}, {"message", s.error().str()}});
     return 125;
   }
   report(o.ready_fd, {{"ok", true}});

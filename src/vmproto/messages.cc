@@ -178,27 +178,6 @@ Result<Request> Request::from_json(const json& j) {
   return r;
 }
 
-const char* errc_code(Errc code) {
-  switch (code) {
-    case Errc::NotFound: return "NotFound";
-    case Errc::AlreadyExists: return "AlreadyExists";
-    case Errc::InvalidArgument: return "InvalidArgument";
-    case Errc::Conflict: return "Conflict";
-    case Errc::PermissionDenied: return "PermissionDenied";
-    case Errc::Unavailable: return "Unavailable";
-    case Errc::Unsupported: return "Unsupported";
-    case Errc::Internal: return "Internal";
-  }
-  return "Internal";
-}
-
-Errc errc_from_code(std::string_view code) {
-  for (Errc e : {Errc::NotFound, Errc::AlreadyExists, Errc::InvalidArgument, Errc::Conflict, Errc::PermissionDenied,
-                 Errc::Unavailable, Errc::Unsupported})
-    if (code == errc_code(e)) return e;
-  return Errc::Internal;
-}
-
 json Reply::to_json() const {
   json j = {{"id", id}};
   if (error) {

@@ -38,6 +38,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/errc_code.h"
 #include "base/error.h"
 
 namespace berth::vmproto {
@@ -91,9 +92,6 @@ struct Reply {
   static Reply failed(uint64_t id, const Error& e);
 };
 
-// The code word an error carries on the wire ("NotFound", ...) and back (unknown: Internal).
-const char* errc_code(Errc code);
-Errc errc_from_code(std::string_view code);
 
 struct TtySize {
   uint16_t rows = 0;
