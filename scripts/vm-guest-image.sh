@@ -3,21 +3,27 @@
 # (issue 15, docs/vm.md). Writes into OUTDIR:
 #
 #   initramfs.cpio   newc archive, root-owned: /init (berth-vm-agent, static,
-#                    stripped), /lib/modules/<release>/... (the virtio drivers
-#                    the kernel has as modules, with their dependencies) and
-#                    /etc/berth-vm/modules (their load order)
-#   kernel           the guest kernel as an uncompressed ELF (extracted from the
-#                    Debian vmlinuz; QEMU boots it through the PVH entry), or a
-#                    symlink to the vmlinuz when it cannot be extracted
+#                    stripped) and, for a kernel with its virtio drivers as
+#                    modules, /lib/modules/<release>/... (with their
+#                    dependencies) and /etc/berth-vm/modules (their load order)
+#   kernel           the guest kernel as an uncompressed ELF (the project's own
+#                    build, or extracted from the Debian vmlinuz; QEMU boots it
+#                    through the PVH entry), or a symlink to the vmlinuz when it
+#                    cannot be extracted
 #   cmdline          the kernel command line the host passes (-append); under
 #                    TCG the host adds "tsc_early_khz=<its TSC kHz> tsc=reliable
 #                    no_timer_check"
 #   release          the kernel release (uname -r in the guest)
 #
 # AGENT defaults to build/cmd/berth-vm-agent/berth-vm-agent. KERNEL defaults to
-# the newest /boot/vmlinuz-*-cloud-amd64 (Debian's linux-image-cloud-amd64:
-# boots in about half the time of the generic kernel under TCG, see docs/vm.md),
-# else the newest /boot/vmlinuz-*. Needs cpio and modinfo (kmod); no root.
+# the project's own minimal kernel when it is built (scripts/vm-kernel.sh:
+# $BERTH_VM_KERNEL_DIR/vmlinux, else build/kernel/vmlinux; everything built
+# in), else the newest /boot/vmlinuz-*-cloud-amd64 (Debian's
+# linux-image-cloud-amd64: boots in about half the time of the generic kernel
+# under TCG, see docs/vm.md), else the newest /boot/vmlinuz-*. A KERNEL with
+# `config` and `release` files beside it is a vm-kernel.sh build; any other is
+# a Debian vmlinuz with /boot/config-* and /lib/modules/*. Needs cpio and
+# modinfo (kmod); no root.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
@@ -32,23 +38,45 @@ KERNEL=${3:-}
 if ldd "$AGENT" >/dev/null 2>&1; then die "agent $AGENT is not statically linked"; fi
 for c in cpio modinfo od; do command -v "$c" >/dev/null || die "$c not found (apt-get install cpio kmod)"; done
 if [[ -z "$KERNEL" ]]; then
+  for own in ${BERTH_VM_KERNEL_DIR:+"$BERTH_VM_KERNEL_DIR/vmlinux"} "$REPO/build/kernel/vmlinux"; do
+    [[ -r "$own" ]] && { KERNEL=$own; break; }
+  done
+fi
+if [[ -z "$KERNEL" ]]; then
   KERNEL=$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n1 || true)
   [[ -n "$KERNEL" ]] || KERNEL=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1 || true)
 fi
 [[ -n "$KERNEL" && -r "$KERNEL" ]] ||
   die "no guest kernel: apt-get install linux-image-cloud-amd64 (scripts/setup.sh does), or pass KERNEL"
-KVER=${KERNEL##*/vmlinuz-}
-KCONFIG=/boot/config-$KVER
-MODDIR=/lib/modules/$KVER
+KDIR=$(cd "$(dirname "$KERNEL")" && pwd)
+if [[ -r "$KDIR/config" && -r "$KDIR/release" ]]; then
+  OWN_KERNEL=1  # scripts/vm-kernel.sh's: an ELF, everything built in
+  KVER=$(cat "$KDIR/release")
+  KCONFIG=$KDIR/config
+  MODDIR=
+else
+  OWN_KERNEL=
+  KVER=${KERNEL##*/vmlinuz-}
+  KCONFIG=/boot/config-$KVER
+  MODDIR=/lib/modules/$KVER
+fi
 [[ -r "$KCONFIG" ]] || die "kernel config $KCONFIG not found next to $KERNEL"
 
 # What the guest needs, built in or as a module: virtio over MMIO (QEMU's
 # microvm), the agent's port, the rootfs and volume shares, the NIC; and for
 # the containers: namespaces, cgroup v2 controllers, seccomp, BPF devices.
-for opt in VIRTIO_MMIO VIRTIO_CONSOLE VIRTIO_FS VIRTIO_NET; do
-  grep -Eqx "CONFIG_$opt=[ym]" "$KCONFIG" || die "$KERNEL lacks CONFIG_$opt (see $KCONFIG)"
-done
-for opt in DEVTMPFS TMPFS BLK_DEV_INITRD SERIAL_8250_CONSOLE BINFMT_ELF BINFMT_SCRIPT UNIX PROC_FS SYSFS \
+# A kernel without modules must have the drivers built in: the agent loads none.
+drivers=(VIRTIO_MMIO VIRTIO_CONSOLE VIRTIO_FS VIRTIO_NET)
+if [[ -n "$OWN_KERNEL" ]]; then
+  grep -qx "CONFIG_MODULES=y" "$KCONFIG" && die "$KERNEL has module support: vm-kernel.sh builds everything in"
+  need_y=("${drivers[@]}" FUSE_FS PVH INET IPV6 POSIX_MQUEUE SYSVIPC CPUSETS)
+else
+  for opt in "${drivers[@]}"; do
+    grep -Eqx "CONFIG_$opt=[ym]" "$KCONFIG" || die "$KERNEL lacks CONFIG_$opt (see $KCONFIG)"
+  done
+  need_y=()
+fi
+for opt in "${need_y[@]}" DEVTMPFS TMPFS BLK_DEV_INITRD SERIAL_8250_CONSOLE BINFMT_ELF BINFMT_SCRIPT UNIX PROC_FS SYSFS \
            NAMESPACES PID_NS NET_NS IPC_NS UTS_NS USER_NS CGROUPS MEMCG CGROUP_PIDS CGROUP_SCHED \
            CFS_BANDWIDTH CGROUP_FREEZER BPF_SYSCALL CGROUP_BPF SECCOMP SECCOMP_FILTER UNIX98_PTYS ACPI; do
   grep -qx "CONFIG_$opt=y" "$KCONFIG" || die "$KERNEL lacks CONFIG_$opt=y (see $KCONFIG)"
@@ -72,6 +100,7 @@ wanted=(virtio_mmio virtio_console virtiofs virtio_net)
 for m in 9pnet_virtio 9p; do
   modinfo -k "$KVER" -n "$m" >/dev/null 2>&1 && wanted+=("$m")
 done
+[[ -n "$OWN_KERNEL" ]] && wanted=()
 for m in "${wanted[@]}"; do
   # Built in: nothing to load.
   if grep -q "/${m//_/[_-]}.ko" "$MODDIR/modules.builtin" 2>/dev/null; then continue; fi
@@ -129,7 +158,10 @@ extract_vmlinux() {
   [[ "$(head -c4 "$out" | od -An -tx1 | tr -d ' ')" == 7f454c46 && $(stat -c %s "$out") -eq $want ]]
 }
 rm -f "$OUT/kernel"
-if grep -qx "CONFIG_PVH=y" "$KCONFIG" && extract_vmlinux "$KERNEL" "$OUT/kernel.tmp"; then
+if [[ -n "$OWN_KERNEL" ]]; then
+  cp "$KERNEL" "$OUT/kernel.tmp"
+  mv "$OUT/kernel.tmp" "$OUT/kernel"
+elif grep -qx "CONFIG_PVH=y" "$KCONFIG" && extract_vmlinux "$KERNEL" "$OUT/kernel.tmp"; then
   mv "$OUT/kernel.tmp" "$OUT/kernel"
 else
   rm -f "$OUT/kernel.tmp"

@@ -31,53 +31,6 @@ Result<void> mount_fs(const char* source, const char* target, const char* type, 
   return {};
 }
 
-// Copies the tree at dirfd/name into todir (same name), removing each source
-// file once copied so the initramfs' memory is given back as the copy grows.
-Result<void> move_entry(int fromdir, const char* name, int todir) {
-  struct stat st;
-  if (::fstatat(fromdir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return fail_errno(std::string("stat ") + name);
-  if (S_ISDIR(st.st_mode)) {
-    if (::mkdirat(todir, name, st.st_mode & 07777) != 0 && errno != EEXIST) return fail_errno(std::string("mkdir ") + name);
-    int src = ::openat(fromdir, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    int dst = ::openat(todir, name, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (src < 0 || dst < 0) return fail_errno(std::string("opening ") + name);
-    DIR* d = ::fdopendir(src);
-    std::vector<std::string> names;
-    while (dirent* e = ::readdir(d)) {
-      std::string_view n = e->d_name;
-      if (n != "." && n != "..") names.emplace_back(n);
-    }
-    for (const auto& n : names) TRYV(move_entry(src, n.c_str(), dst));
-    ::closedir(d);
-    ::close(dst);
-    ::unlinkat(fromdir, name, AT_REMOVEDIR);
-  } else if (S_ISLNK(st.st_mode)) {
-    char target[4096];
-    ssize_t n = ::readlinkat(fromdir, name, target, sizeof target - 1);
-    if (n < 0) return fail_errno(std::string("readlink ") + name);
-    target[n] = 0;
-    if (::symlinkat(target, todir, name) != 0) return fail_errno(std::string("symlink ") + name);
-    ::unlinkat(fromdir, name, 0);
-  } else if (S_ISREG(st.st_mode)) {
-    int in = ::openat(fromdir, name, O_RDONLY | O_CLOEXEC);
-    int out = ::openat(todir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
-    if (in < 0 || out < 0) return fail_errno(std::string("copying ") + name);
-    char buf[1 << 16];
-    for (;;) {
-      ssize_t r = ::read(in, buf, sizeof buf);
-      if (r < 0) return fail_errno(std::string("reading ") + name);
-      if (r == 0) break;
-      if (::write(out, buf, static_cast<size_t>(r)) != r) return fail_errno(std::string("writing ") + name);
-    }
-    ::close(in);
-    ::close(out);
-    ::unlinkat(fromdir, name, 0);
-  } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-    ::mknodat(todir, name, st.st_mode, st.st_rdev);
-  }
-  return {};
-}
-
 }  // namespace
 
 void ensure_console() {
@@ -90,30 +43,20 @@ void ensure_console() {
   if (fd > 2) ::close(fd);
 }
 
-Result<void> switch_to_tmpfs_root(char** argv) {
-  TRYV(mount_fs("tmpfs", "/newroot", "tmpfs", 0, "mode=0755"));
-  int root = ::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  int dst = ::open("/newroot", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (root < 0 || dst < 0) return fail_errno("opening / and /newroot");
-  DIR* d = ::fdopendir(::dup(root));
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != ".." && n != "newroot" && n != "dev" && n != "proc" && n != "sys") names.emplace_back(n);
-  }
-  ::closedir(d);
-  for (const auto& n : names) TRYV(move_entry(root, n.c_str(), dst));
-  for (const char* dir : {"dev", "proc", "sys"}) ::mkdirat(dst, dir, 0755);
-  int marker = ::openat(dst, kStage2Marker + 1, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-  if (marker >= 0) ::close(marker);
-  // /dev (devtmpfs, mounted for the console) moves along.
-  if (::mount("/dev", "/newroot/dev", nullptr, MS_MOVE, nullptr) != 0) ::umount2("/dev", MNT_DETACH);
+Result<void> make_root_pivotable() {
+  // The initramfs is the rootfs mount, which has no parent: pivot_root (the
+  // runtime's, for each container) cannot leave it. A recursive bind mount of
+  // it (with /dev, which holds the console), moved onto /, is a mount with a
+  // parent. Nothing is copied: the files stay in the pages the kernel
+  // unpacked them to (a copy to a tmpfs cost guest memory, and so host
+  // memory, and boot time under TCG; docs/vm.md).
+  ::mkdir("/newroot", 0755);
+  if (::mount("/", "/newroot", nullptr, MS_BIND | MS_REC, nullptr) != 0) return fail_errno("bind-mounting / on /newroot");
   if (::chdir("/newroot") != 0) return fail_errno("chdir /newroot");
-  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) return fail_errno("moving the new root onto /");
-  if (::chroot(".") != 0) return fail_errno("chroot into the new root");
+  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) return fail_errno("moving the bind mount of / onto /");
+  if (::chroot(".") != 0) return fail_errno("chroot into the bind mount of /");
   if (::chdir("/") != 0) return fail_errno("chdir /");
-  ::execv("/init", argv);
-  return fail_errno("exec /init in the new root");
+  return {};
 }
 
 Result<void> mount_kernel_filesystems() {

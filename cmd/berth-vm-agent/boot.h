@@ -11,16 +11,14 @@
 
 namespace berth::vmagent {
 
-// Marker that the root is the tmpfs copy (stage 2).
-inline constexpr const char* kStage2Marker = "/.berth-vm-root";
 // One module path per line, in load order (dependencies first): written by
 // scripts/vm-guest-image.sh.
 inline constexpr const char* kModuleList = "/etc/berth-vm/modules";
 
-// Stage 1: copies the initramfs into a tmpfs, makes it the root and execs
-// `self` again there. Returns only on failure.
-Result<void> switch_to_tmpfs_root(char** argv);
-// Stage 2: /proc, /sys, /dev (+pts, shm), /run, /tmp and cgroup2 with every
+// Makes / a mount that pivot_root can leave: a bind mount of the initramfs
+// moved onto itself (no copy).
+Result<void> make_root_pivotable();
+// /proc, /sys, /dev (+pts, shm), /run, /tmp and cgroup2 with every
 // controller enabled for the containers.
 Result<void> mount_kernel_filesystems();
 // Loads every module of kModuleList (one already loaded or built in is fine).

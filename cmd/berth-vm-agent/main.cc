@@ -1,7 +1,8 @@
-// berth-vm-agent: PID 1 of a berth microVM (issue 15, docs/vm.md). It moves
-// the initramfs to a tmpfs root, mounts the kernel file systems, loads the
-// virtio modules, opens the virtio-serial port "berth.agent" and serves the
-// host's vmproto requests, running containers with berth's runtime library.
+// berth-vm-agent: PID 1 of a berth microVM (issue 15, docs/vm.md). It makes
+// the initramfs a root that pivot_root can leave, mounts the kernel file
+// systems, loads the virtio modules (if the kernel has them as modules),
+// opens the virtio-serial port "berth.agent" and serves the host's vmproto
+// requests, running containers with berth's runtime library.
 // It powers the guest off when told to (or when it cannot serve).
 //
 //   berth-vm-agent                      as the guest's /init
@@ -39,13 +40,9 @@ int usage() {
   power_off();
 }
 
-int guest_main(char** argv) {
+int guest_main() {
   ensure_console();
-  struct stat st;
-  if (::stat(kStage2Marker, &st) != 0) {
-    auto r = switch_to_tmpfs_root(argv);  // execs /init again on success
-    die_in_guest(r.error());
-  }
+  if (auto r = make_root_pivotable(); !r) die_in_guest(r.error());
   if (auto r = mount_kernel_filesystems(); !r) die_in_guest(r.error());
   if (auto r = load_modules(); !r) die_in_guest(r.error());
   auto port = open_virtio_port(std::string(vmproto::kAgentPortName), 60000);
@@ -67,7 +64,7 @@ int guest_main(char** argv) {
 
 int main(int argc, char** argv) {
   log::configure(-1, log::Format::Text, log::Level::Info);
-  if (argc == 1 && ::getpid() == 1) return guest_main(argv);
+  if (argc == 1 && ::getpid() == 1) return guest_main();
   int channel = -1;
   AgentOptions o;
   o.software = kVersion;
