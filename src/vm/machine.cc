@@ -39,8 +39,10 @@ std::vector<std::string> qemu_argv(const MachineSpec& m) {
   // microvm: no PCI, virtio-mmio only; its ACPI tables are how Debian's
   // kernels find the virtio-mmio devices (docs/vm.md), so ACPI stays on.
   a.insert(a.end(), {"-M", "microvm,memory-backend=mem"});
-  // TCG's translation cache defaults to 1 GiB and fills as the guest runs:
-  // 64 MiB holds a container's working set and keeps QEMU's PSS down.
+  // TCG's translation cache defaults to 1 GiB and fills as the guest runs
+  // (every MiB of it is host memory): 16 MiB boots the guest as fast as 64
+  // and saves ~9 MiB of QEMU's PSS; 8 saves ~7 more but boots slower
+  // (bench/vm-guest-boot.sh, docs/performance.md).
   a.insert(a.end(), {"-accel", m.accel == Accel::Kvm ? std::string("kvm") : "tcg,tb-size=" + std::to_string(kTcgCacheMib)});
   a.insert(a.end(), {"-cpu", m.accel == Accel::Kvm ? "host" : "max"});
   a.insert(a.end(), {"-m", mem, "-smp", std::to_string(m.vcpus),

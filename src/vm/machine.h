@@ -76,7 +76,7 @@ unsigned guest_vcpus(int64_t cpu_quota, uint64_t cpu_period, unsigned host_cpus)
 uint64_t host_tsc_khz(const std::string& cpuinfo_text);
 
 inline constexpr uint64_t kMinGuestMib = 64;
-inline constexpr uint64_t kTcgCacheMib = 64;
+inline constexpr uint64_t kTcgCacheMib = 16;
 inline constexpr uint64_t kDefaultGuestMib = 128;
 
 }  // namespace berth::vm

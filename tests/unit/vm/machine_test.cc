@@ -32,7 +32,7 @@ TEST(QemuArgv, MicrovmWithTheChosenAccelAndMemfdMemory) {
   auto a = qemu_argv(m);
   EXPECT_EQ(a[0], "/usr/bin/qemu-system-x86_64");
   EXPECT_EQ(after(a, "-M"), "microvm,memory-backend=mem");
-  EXPECT_EQ(after(a, "-accel"), "tcg,tb-size=64");
+  EXPECT_EQ(after(a, "-accel"), "tcg,tb-size=16");
   EXPECT_EQ(after(a, "-m"), "256M");
   EXPECT_EQ(after(a, "-smp"), "2");
   EXPECT_EQ(after(a, "-object"), "memory-backend-memfd,id=mem,size=256M,share=on");
