@@ -6,15 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build and run dependencies (the last two lines of BUILD_PKGS: rootless
-# berthd's helpers, and the microVM runtime with its guest kernel), then the peers the tests and benchmarks compare
+# Build and run dependencies (the last three lines of BUILD_PKGS: rootless
+# berthd's helpers, the microVM runtime with its guest kernel, and what
+# `ninja vm-kernel` needs to build the project's own guest kernel), then the peers the tests and benchmarks compare
 # against (never linked into berth).
 BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-dev libcap-dev nlohmann-json3-dev
             libcli11-dev libfmt-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev libcurl4-openssl-dev libtomlplusplus-dev libyaml-cpp-dev
             libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev containernetworking-plugins
             uidmap passt slirp4netns fuse-overlayfs
-            qemu-system-x86 linux-image-cloud-amd64 kmod cpio)
+            qemu-system-x86 linux-image-cloud-amd64 kmod cpio
+            linux-source-6.1 flex bison bc libelf-dev xz-utils)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine linux-image-amd64
            python3-docker docker-compose bzip2 xz-utils curl nftables clang-19 libclang-rt-19-dev docker-registry apache2-utils openssl python3-cryptography
