@@ -12,7 +12,8 @@
 # and keeps the unpacked source (OUTDIR/src) and the objects (OUTDIR/obj) for
 # the next, incremental build. Compiles with ccache when it is there
 # (CCACHE_DIR as set, else /var/cache/berth/ccache, the project's), with the
-# build's timestamp, user and host fixed so a rebuild elsewhere hits the cache.
+# build's timestamp, user and host fixed and paths relative to OUTDIR, so a
+# rebuild in another build tree hits the cache.
 # JOBS (default: the CPU count) and NICE (default 10) tune the make.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +44,9 @@ CC_CMD=gcc
 if command -v ccache >/dev/null; then
   CC_CMD="ccache gcc"
   export CCACHE_DIR=${CCACHE_DIR:-/var/cache/berth/ccache}
+  # Paths under OUTDIR hashed as relative ones: a build tree elsewhere (a
+  # fresh clone, CI's) hits what this one cached.
+  export CCACHE_BASEDIR=$OUT CCACHE_NOHASHDIR=1
   mkdir -p "$CCACHE_DIR"
 fi
 export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 2026" KBUILD_BUILD_USER=berth KBUILD_BUILD_HOST=berth KBUILD_BUILD_VERSION=1
