@@ -77,7 +77,8 @@ Result<void> change_link(nl_sock* sk, const std::string& name, const std::functi
   return {};
 }
 
-Result<GuestNic> in_namespace(const std::string& ifname) {
+// existing_tap: a pooled VM's tap0, already moved into this namespace.
+Result<GuestNic> in_namespace(const std::string& ifname, bool existing_tap) {
   Sock sk(nl_socket_alloc());
   if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
   if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
@@ -120,7 +121,7 @@ Result<GuestNic> in_namespace(const std::string& ifname) {
     if (int err = rtnl_addr_delete(sk.get(), a, 0); err < 0)
       return std::unexpected(nl_error(err, "taking the address off " + ifname));
 
-  nic.tap = TRY(open_tap(kTap));
+  if (!existing_tap) nic.tap = TRY(open_tap(kTap));
   Link br(rtnl_link_bridge_alloc());
   rtnl_link_set_name(br.get(), kBridge);
   if (nic.mtu) rtnl_link_set_mtu(br.get(), nic.mtu);
@@ -164,10 +165,42 @@ Result<GuestNic> move_nic_to_guest(const std::string& netns_path, const std::str
   UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!home) return fail_errno("opening this thread's network namespace");
   if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
-  auto r = in_namespace(ifname);
+  auto r = in_namespace(ifname, false);
   // The tap's fd keeps its device in the container's namespace; this thread goes home.
   if (::setns(home.get(), CLONE_NEWNET) != 0) ::abort();  // cannot run qemu in the wrong namespace
   if (!r) return std::unexpected(r.error().wrap("giving the VM the container's network (" + netns_path + ")"));
+  return r;
+}
+
+Result<UniqueFd> make_pool_tap() { return open_tap(kTap); }
+
+Result<GuestNic> move_pool_tap_to_guest(int tap_netns_fd, const std::string& netns_path, const std::string& ifname) {
+  UniqueFd target(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target) return fail_errno("opening network namespace " + netns_path);
+  UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!home) return fail_errno("opening this thread's network namespace");
+  auto go_home = Defer([&] {
+    if (::setns(home.get(), CLONE_NEWNET) != 0) ::abort();  // cannot go on in the wrong namespace
+  });
+  // The container's namespace first: one without the interface (--network
+  // none) leaves the tap where it is (the guest's NIC stays down).
+  if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
+  {
+    Sock sk(nl_socket_alloc());
+    if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
+    if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
+    TRY(ifindex_of(sk.get(), ifname));
+  }
+  if (::setns(tap_netns_fd, CLONE_NEWNET) != 0) return fail_errno("entering the pooled VM's network namespace");
+  {
+    Sock sk(nl_socket_alloc());
+    if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
+    if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
+    TRYV(change_link(sk.get(), kTap, [&](rtnl_link* c) { rtnl_link_set_ns_fd(c, target.get()); }));
+  }
+  if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
+  auto r = in_namespace(ifname, true);
+  if (!r) return std::unexpected(r.error().wrap("giving the pooled VM the container's network (" + netns_path + ")"));
   return r;
 }
 
