@@ -77,19 +77,24 @@ bool VmPool::alive(const PooledVm& vm) {
 std::optional<PooledVm> VmPool::claim(const VmShape& wanted) {
   if (wanted != shape_) return std::nullopt;
   std::optional<PooledVm> out;
+  std::vector<PooledVm> dead;
   {
     std::lock_guard lk(mu_);
     while (!idle_.empty() && !out) {
       PooledVm vm = std::move(idle_.front());
       idle_.pop_front();
       if (alive(vm)) out = std::move(vm);
-      else log::warn("a pooled VM (keeper {}) ended while idle: dropped", vm.pid);
+      else dead.push_back(std::move(vm));
     }
     retry_ = true;
     ++claims_;
     cv_.notify_all();
   }
   wake();
+  for (const auto& vm : dead) {
+    log::warn("a pooled VM (keeper {}) ended while idle: dropped", vm.pid);
+    launcher_->discard(vm);
+  }
   return out;
 }
 
@@ -133,16 +138,24 @@ void VmPool::fill() {
       uint64_t v;
       (void)!::read(wake_.get(), &v, sizeof v);
     }
+    std::vector<PooledVm> dead;
     for (size_t i = 1; i < p.size(); ++i) {
       if (!p[i].revents) continue;
       for (auto it = idle_.begin(); it != idle_.end(); ++it)
         if (it->conn.get() == p[i].fd && !alive(*it)) {
-          log::warn("a pooled VM (keeper {}) ended while idle: dropped", it->pid);
+          dead.push_back(std::move(*it));
           idle_.erase(it);
           cv_.notify_all();
           break;
         }
     }
+    if (dead.empty()) continue;
+    lk.unlock();
+    for (const auto& vm : dead) {
+      log::warn("a pooled VM (keeper {}) ended while idle: dropped", vm.pid);
+      launcher_->discard(vm);
+    }
+    lk.lock();
   }
 }
 
@@ -151,6 +164,8 @@ namespace {
 class KeeperLauncher final : public PoolLauncher {
  public:
   explicit KeeperLauncher(KeeperLauncherConfig c) : c_(std::move(c)) {}
+
+  void discard(const PooledVm& vm) override { sweep_pool_dir(vm.dir); }
 
   Result<PooledVm> launch() override {
     ::mkdir(c_.pool_root.c_str(), 0700);
@@ -212,6 +227,7 @@ class KeeperLauncher final : public PoolLauncher {
       return fail(Errc::Internal, why);
     }
     PooledVm vm;
+    vm.dir = dir;
     vm.socket = j["socket"].get<std::string>();
     vm.pid = j["pid"].get<pid_t>();
     vm.conn = std::move(ours);
@@ -228,24 +244,27 @@ std::unique_ptr<PoolLauncher> keeper_launcher(KeeperLauncherConfig config) {
   return std::make_unique<KeeperLauncher>(std::move(config));
 }
 
+void sweep_pool_dir(const std::string& dir) {
+  if (dir.empty()) return;
+  struct stat st{};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
+  UniqueFd lock(::open((dir + "/" + kPoolLockFile).c_str(), O_RDONLY | O_CLOEXEC));
+  if (lock && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return;  // a keeper holds it: alive
+  log::info("removing a pooled VM's leftovers in {}", dir);
+  detach_tree(dir + "/" + kPoolShareDir);
+  remove_dir_same_fs(dir);
+}
+
 void sweep_pool_root(const std::string& pool_root) {
   DIR* d = ::opendir(pool_root.c_str());
   if (!d) return;
-  std::vector<std::string> stale;
+  std::vector<std::string> entries;
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    std::string dir = pool_root + "/" + name;
-    UniqueFd lock(::open((dir + "/" + kPoolLockFile).c_str(), O_RDONLY | O_CLOEXEC));
-    if (lock && ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a keeper holds it: alive
-    stale.push_back(dir);
+    if (name != "." && name != "..") entries.push_back(pool_root + "/" + name);
   }
   ::closedir(d);
-  for (const auto& dir : stale) {
-    log::info("removing a pooled VM's leftovers in {}", dir);
-    detach_tree(dir + "/" + kPoolShareDir);
-    remove_dir_same_fs(dir);
-  }
+  for (const auto& dir : entries) sweep_pool_dir(dir);
 }
 
 }  // namespace berth::vm

@@ -43,6 +43,7 @@ struct VmShape {
 std::optional<VmShape> shape_for(const nlohmann::json& config, uint64_t default_mib, unsigned host_cpus);
 
 struct PooledVm {
+  std::string dir;     // the keeper's state dir
   std::string socket;  // the keeper's adopt socket (berth-vm-runner --adopt)
   pid_t pid = 0;       // the keeper's
   UniqueFd conn;       // berthd's end: closing it unclaimed ends the VM
@@ -53,6 +54,8 @@ class PoolLauncher {
  public:
   virtual ~PoolLauncher() = default;
   virtual Result<PooledVm> launch() = 0;
+  // A VM found dead while idle: what its keeper could not clean (it was killed).
+  virtual void discard(const PooledVm& vm) {}
 };
 
 class VmPool {
@@ -105,5 +108,7 @@ std::unique_ptr<PoolLauncher> keeper_launcher(KeeperLauncherConfig config);
 // At berthd's start: removes what keepers killed without a chance to clean
 // left in pool_root (their lock is free), detaching their mounts first.
 void sweep_pool_root(const std::string& pool_root);
+// The same for one keeper's dir (nothing when its keeper still holds the lock).
+void sweep_pool_dir(const std::string& dir);
 
 }  // namespace berth::vm

@@ -5,9 +5,10 @@
 # docker CLI, under TCG: a pooled run has the guest's kernel, its exit code,
 # -it, a volume's file on both sides, a published port, exec, inspect's
 # VMFromPool; the pool refills after a claim; another VM size goes cold and
-# leaves the pool alone; kill -9 of berthd leaves the pooled container
-# running (exec and stop after the restart) and ends the idle VM; stopping
-# berthd ends the idle VM: no keeper, QEMU, mount or directory is left.
+# leaves the pool alone; docker wait; an idle VM whose keeper was killed is
+# dropped, swept and replaced; kill -9 of berthd leaves the pooled container
+# running (exec, stats, pause, rm -f after the restart) and ends the idle VM;
+# stopping berthd ends the idle VM: no keeper, QEMU, mount or dir is left.
 #
 #   BERTHD=build/cmd/berthd/berthd bash tests/e2e/vm_pool.sh
 #
@@ -133,8 +134,28 @@ capture script -qec "stty rows 31 cols 97; $docker_q run -it --rm --pull never -
 if [[ $RC -eq 0 && $OUT == *"31 97"* && $OUT == */dev/pts/* && $OUT == *hi-from-the-pool* ]]; then ok "-it on a pooled VM: a terminal with the client's size"
 else not_ok "-it on a pooled VM" "$(why)"; fi
 
+wait_idle 1 || die "the pool did not refill"
+docker "${RUN[@]}" -d --name waiter busybox sh -c 'echo bye; exit 5'
+[[ $RC -eq 0 ]] || die "docker run -d waiter: $(why)"
+capture timeout 60 "$DOCKER_CLI" wait waiter
+if [[ $RC -eq 0 && $OUT == 5 ]]; then ok "docker wait on a pooled container: 5"; else not_ok "wait" "$(why)"; fi
+docker rm waiter >/dev/null
+
+# A pooled VM that dies idle (its keeper killed with SIGKILL: QEMU follows
+# it, its mounts and dir stay) is dropped, swept and replaced.
+wait_idle 1 || die "the pool did not refill"
+idle=$(idle_vms)
+keeper=$(for p in $(pids_under "$idle"); do [[ $(cat "/proc/$p/comm" 2>/dev/null) != berth-vm-runner ]] || echo "$p"; done)
+[[ "$keeper" =~ ^[0-9]+$ ]] || die "no keeper process for $idle ($keeper)"
+kill -KILL "$keeper"
+if wait_gone "$idle" && wait_idle 1 && [[ "$(idle_vms)" != "$idle" ]] &&
+  ! awk -v d="$idle" 'index($5, d) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+  ok "a pooled VM whose keeper was killed is dropped, its mounts and dir removed, and replaced"
+else not_ok "a dead idle VM" "idle now: $(idle_vms); $(ls -la "$idle" 2>&1)"; fi
+
 # Live restore: the pooled container outlives berthd; the idle VM does not.
 wait_idle 1 || die "the pool did not refill"
+keep_dir=$(idle_vms)
 docker "${RUN[@]}" -d --name keep busybox sh -c 'echo up; exec sleep 1000'
 [[ $RC -eq 0 ]] || die "docker run -d keep: $(why)"
 wait_for_log keep up || die "keep did not start: $(why)"
@@ -151,10 +172,18 @@ start_berthd "${DAEMON_FLAGS[@]}"
 docker exec keep echo still-here
 if [[ $RC -eq 0 && $OUT == still-here ]]; then ok "after the restart, exec in the pooled container works"
 else not_ok "exec after live restore" "$(why)"; fi
-docker stop -t 2 keep
+docker stats --no-stream --format '{{.MemUsage}}' keep
+if [[ $RC -eq 0 && $OUT == *B* ]]; then ok "docker stats of the pooled container ($OUT)"; else not_ok "stats" "$(why)"; fi
+docker pause keep
 docker inspect --format '{{.State.Status}}' keep
-if [[ $OUT == exited ]]; then ok "and stop"; else not_ok "stop after live restore" "$(why)"; fi
-docker rm -f keep >/dev/null
+p=$OUT
+docker unpause keep
+docker exec keep echo after-pause
+if [[ $p == paused && $RC -eq 0 && $OUT == after-pause ]]; then ok "pause and unpause of the pooled VM"
+else not_ok "pause/unpause" "state $p; $(why)"; fi
+docker rm -f keep
+if [[ $RC -eq 0 ]] && wait_gone "$keep_dir"; then ok "rm -f of the running pooled container ends its VM and its keeper's dir"
+else not_ok "rm -f" "$(why); $(ls -la "$keep_dir" 2>&1)"; fi
 
 wait_idle 1 || die "the restarted berthd did not fill its pool"
 stop_berthd

@@ -27,8 +27,15 @@ class FakeLauncher final : public PoolLauncher {
     int fail_next = 0;
     std::vector<int> keeper_ends;  // by launch number - 1 (-1 once closed)
     int released = 0;              // keepers that saw the pool's end close
+    std::vector<std::string> discarded;
   };
   explicit FakeLauncher(std::shared_ptr<State> s) : s_(std::move(s)) {}
+
+  void discard(const PooledVm& vm) override {
+    std::lock_guard lk(s_->mu);
+    s_->discarded.push_back(vm.socket);
+    s_->cv.notify_all();
+  }
 
   Result<PooledVm> launch() override {
     std::lock_guard lk(s_->mu);
@@ -132,6 +139,11 @@ TEST_F(PoolFixture, ADeadIdleVmIsDroppedAndReplaced) {
   kill_keeper(*state, 1);
   ASSERT_TRUE(wait_launches(*state, 2));  // noticed without a claim
   ASSERT_TRUE(pool->wait_idle(1, 5s));
+  {
+    std::unique_lock lk(state->mu);
+    ASSERT_TRUE(state->cv.wait_for(lk, 5s, [&] { return !state->discarded.empty(); }));
+    EXPECT_EQ(state->discarded, std::vector<std::string>{"vm-1"});  // its leftovers swept
+  }
   auto vm = pool->claim(kShape);
   ASSERT_TRUE(vm);
   EXPECT_EQ(vm->socket, "vm-2");
@@ -144,6 +156,9 @@ TEST_F(PoolFixture, AClaimSkipsADeadVm) {
   auto vm = pool->claim(kShape);  // the filler may or may not have dropped vm-1 yet
   ASSERT_TRUE(vm);
   EXPECT_EQ(vm->socket, "vm-2");
+  std::unique_lock lk(state->mu);
+  ASSERT_TRUE(state->cv.wait_for(lk, 5s, [&] { return state->discarded.size() == 1; }));
+  EXPECT_EQ(state->discarded[0], "vm-1");
 }
 
 TEST_F(PoolFixture, StoppingLetsEveryIdleVmGo) {
