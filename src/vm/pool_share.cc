@@ -1,5 +1,8 @@
 #include "vm/pool_share.h"
 
+#include "base/file.h"
+#include "base/strings.h"
+
 #include <ftw.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -7,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace berth::vm {
@@ -46,9 +50,41 @@ int remove_entry(const char* path, const struct stat*, int type, FTW*) {
   else ::unlink(path);
   return 0;
 }
+
+// mountinfo's escaping of a mount point (octal for space, tab, newline, backslash).
+std::string mountinfo_escape(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool has_mounts_under(const std::string& dir) {
+  auto text = read_file("/proc/self/mountinfo");
+  if (!text) return true;  // cannot tell: do not remove
+  std::string want = mountinfo_escape(dir);
+  for (auto line : split(*text, '\n')) {
+    auto fields = split(line, ' ');
+    if (fields.size() < 5) continue;
+    std::string_view mp = fields[4];
+    if (mp == want || (mp.size() > want.size() && mp.substr(0, want.size()) == want && mp[want.size()] == '/')) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void remove_dir_same_fs(const std::string& dir) {
+  // A bind of a volume on the same filesystem would look like our own files:
+  // with anything still mounted below, nothing is removed.
+  if (has_mounts_under(dir)) return;
   ::nftw(dir.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 

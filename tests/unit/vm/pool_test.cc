@@ -3,7 +3,10 @@
 #include "vm/machine.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -172,6 +175,30 @@ TEST_F(PoolFixture, StoppingLetsEveryIdleVmGo) {
   ASSERT_TRUE(state->cv.wait_for(lk, 5s, [&] { return state->released == 2; }));
   // The claimed one is its holder's: still open.
   EXPECT_NE(state->keeper_ends[0], -1);
+}
+
+// A keeper's dir is swept only when no keeper holds its lock.
+TEST(SweepPoolRoot, RemovesWhatNoKeeperHolds) {
+  char tmpl[] = "/tmp/berth-unit-vmpool.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string root = tmpl;
+  for (const char* n : {"/alive", "/dead", "/dead/share", "/nolock"}) ASSERT_EQ(::mkdir((root + n).c_str(), 0700), 0);
+  for (const char* n : {"/alive/lock", "/dead/lock", "/dead/share/file", "/nolock/vm.log"}) {
+    UniqueFd f(::open((root + n).c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    ASSERT_TRUE(f);
+  }
+  // The live keeper's lock, held through another open file description.
+  UniqueFd held(::open((root + "/alive/lock").c_str(), O_RDWR | O_CLOEXEC));
+  ASSERT_EQ(::flock(held.get(), LOCK_EX | LOCK_NB), 0);
+  sweep_pool_root(root);
+  struct stat st{};
+  EXPECT_EQ(::stat((root + "/alive/lock").c_str(), &st), 0);
+  EXPECT_NE(::stat((root + "/dead").c_str(), &st), 0);
+  EXPECT_NE(::stat((root + "/nolock").c_str(), &st), 0);
+  held.reset();
+  sweep_pool_dir(root + "/alive");  // its keeper gone now
+  EXPECT_NE(::stat((root + "/alive").c_str(), &st), 0);
+  EXPECT_EQ(::rmdir(root.c_str()), 0);
 }
 
 nlohmann::json config(const std::string& resources, const std::string& namespaces = R"([{"type":"pid"},{"type":"ipc"},{"type":"network","path":"/n"}])") {
