@@ -2,7 +2,12 @@
 
 #include <fcntl.h>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -78,6 +83,30 @@ Result<void> change_link(nl_sock* sk, const std::string& name, const std::functi
 }
 
 // existing_tap: a pooled VM's tap0, already moved into this namespace.
+// No learning on the veth's port of br0: berth's bridge has hairpin mode
+// on its ports, so every broadcast the guest sends (an ARP request) comes
+// back in through the veth with the guest's own source MAC. Learnt there,
+// it would send the answers back out of the veth and the guest would never
+// resolve a neighbour (connections from the VM: "No route to host").
+Result<void> veth_port_without_learning(nl_sock* sk, int veth, const std::string& ifname) {
+  nl_msg* msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+  if (!msg) return fail(Errc::Internal, "allocating a netlink message");
+  auto free_msg = Defer([&] { nlmsg_free(msg); });
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = veth;
+  if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0) return fail(Errc::Internal, "building a netlink message");
+  nlattr* port = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
+  if (!port || nla_put_u8(msg, IFLA_BRPORT_LEARNING, 0) < 0) return fail(Errc::Internal, "building a netlink message");
+  nla_nest_end(msg, port);
+  if (int err = nl_send_sync(sk, msg); err < 0) {
+    msg = nullptr;  // nl_send_sync frees it
+    return std::unexpected(nl_error(err, "turning learning off on " + ifname + "'s bridge port"));
+  }
+  msg = nullptr;
+  return {};
+}
+
 Result<GuestNic> in_namespace(const std::string& ifname, bool existing_tap) {
   Sock sk(nl_socket_alloc());
   if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
@@ -139,6 +168,7 @@ Result<GuestNic> in_namespace(const std::string& ifname, bool existing_tap) {
     rtnl_link_set_master(c, bridge);
     rtnl_link_set_flags(c, IFF_UP);
   }));
+  TRYV(veth_port_without_learning(sk.get(), veth, ifname));
   TRYV(change_link(sk.get(), kTap, [&](rtnl_link* c) {
     rtnl_link_set_master(c, bridge);
     if (nic.mtu) rtnl_link_set_mtu(c, nic.mtu);

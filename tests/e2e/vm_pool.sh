@@ -103,9 +103,18 @@ if [[ $RC -eq 0 && -n "$mac" && $OUT == "$mac" ]]; then ok "the pooled guest's N
 else not_ok "the guest NIC's MAC" "inspect $mac, guest: $(why)"; fi
 
 wait_idle 1 || die "the pool did not refill after the claim"
+refilled=$(idle_vms)
+if [[ -n "$refilled" && "$refilled" != "$first" ]]; then ok "the pool refilled after the claim"
+else not_ok "refill" "idle: $refilled"; fi
+
+# A connection the pooled guest opens: to web's address, from a second pooled VM.
+docker inspect --format '{{.NetworkSettings.IPAddress}}' web
+web_ip=$OUT
+docker "${RUN[@]}" --rm busybox sh -c "printf 'GET /in.txt HTTP/1.0\r\n\r\n' | nc -w 10 $web_ip 8080"
+if [[ $RC -eq 0 && $OUT == *host-wrote* ]] && wait_gone "$refilled"; then ok "a pooled guest connects to another container's address ($web_ip:8080)"
+else not_ok "connections from a pooled guest" "$(why)"; fi
+wait_idle 1 || die "the pool did not refill"
 second=$(idle_vms)
-if [[ -n "$second" && "$second" != "$first" ]]; then ok "the pool refilled after the claim"
-else not_ok "refill" "idle: $second"; fi
 
 docker stop -t 2 web
 docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' web
