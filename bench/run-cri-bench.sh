@@ -22,7 +22,8 @@
 # Environment: BERTH_BUILD (default <repo>/build), N (default 10), WARMUP (1), PODS (20),
 #   KEEP_RESULTS (a file for the raw results), BERTHD_ARGS (more berthd flags, e.g. -D for the
 #   per-step times of each pod RPC in its log), KEEP_LOG (a file for berthd's log), SMAPS_DIR (a dir
-#   for both daemons' /proc/PID/smaps, idle and with the pods).
+#   for both daemons' /proc/PID/smaps, idle and with the pods), LOOPBACK_IN_CHAIN=1 (the loopback
+#   plugin in the network list too, see cni_conf below).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -87,14 +88,21 @@ IMAGE=$REGISTRY/test/busybox:v2s2
 PAUSE=$REGISTRY/bench/pause:1
 
 # --- CNI configurations ---------------------------------------------------------------------------
+# The list containerd's install-cni and berth's set-up (packaging/cni/10-berth.conflist) write:
+# bridge (host-local) and portmap. Both runtimes bring the pod's lo up themselves (containerd
+# runs the loopback plugin as a network of its own, beside this list; berthd sets IFF_UP when
+# it makes the namespace). LOOPBACK_IN_CHAIN=1 appends the loopback plugin to the list as well
+# (the bench's list before 2026-12-07 15:00), which both then run in the chain.
 cni_conf() {  # DIR NAME BRIDGE SUBNET VERSION
   mkdir -p "$1" "$T/ipam-$2"
+  local lo=''
+  [[ ${LOOPBACK_IN_CHAIN:-0} == 1 ]] && lo=',
+  {"type": "loopback"}'
   cat >"$1/10-$2.conflist" <<JSON
 {"cniVersion": "$5", "name": "$2", "plugins": [
   {"type": "bridge", "bridge": "$3", "isGateway": true, "ipMasq": false,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "$4"}]], "dataDir": "$T/ipam-$2"}},
-  {"type": "portmap", "capabilities": {"portMappings": true}},
-  {"type": "loopback"}]}
+  {"type": "portmap", "capabilities": {"portMappings": true}}$lo]}
 JSON
 }
 cni_conf "$T/berth/net.d" bcri "$BR_BERTH" 10.214.1.0/24 1.0.0

@@ -7,23 +7,50 @@
 #   - `docker run --rm busybox /bin/true` end to end
 #   - host memory of one idle container: PSS of its processes (berth-shim;
 #     for a VM also berth-vm-runner, qemu and each virtiofsd), from smaps_rollup
+# With POOL_DIR (berthd's <exec-root>/vm-pool, berthd started with --vm-pool 1
+# or more) a third column: the same on a pooled VM (docs/vm.md "The pool").
+# The cold VM then asks for --memory 129m (one MiB more than the pool's
+# 128 MiB default, so the pool cannot serve it); before every measured run
+# the script waits for the pool to be full again, so that no background boot
+# competes with it, and a pooled run counts only when it took the idle VM.
 # Prints one table with ratios. Not a test: run by hand.
 #
-#   DOCKER_HOST=unix:///path/berth.sock ROUNDS=5 bash bench/run-vm-bench.sh
+#   DOCKER_HOST=unix:///path/berth.sock ROUNDS=5 [POOL_DIR=/exec-root/vm-pool] bash bench/run-vm-bench.sh
 set -euo pipefail
 ROUNDS=${ROUNDS:-5}
 IMAGE=${IMAGE:-busybox:latest}
 DOCKER=${DOCKER:-/usr/local/bin/docker}
-export DOCKER
+POOL_DIR=${POOL_DIR:-}
+export DOCKER POOL_DIR
 
 python3 - "$ROUNDS" "$IMAGE" <<'PY'
-import os, subprocess, sys, time, statistics, json
+import glob, os, subprocess, sys, time, statistics, json
 rounds, image = int(sys.argv[1]), sys.argv[2]
 docker = os.environ["DOCKER"]
+pool_dir = os.environ.get("POOL_DIR", "")
 
-def first_output_and_total(runtime, args):
+def idle_vms():
+    return sorted(os.path.dirname(p) for p in glob.glob(os.path.join(pool_dir, "*", "adopt.sock"))) if pool_dir else []
+
+def pool_full():
+    # Bounded: a TCG boot takes seconds.
+    deadline = time.monotonic() + 180
+    while pool_dir and not idle_vms():
+        if time.monotonic() > deadline:
+            sys.exit("the pool did not refill within 180 s")
+        time.sleep(0.1)
+
+# (label, --runtime, extra run flags, pooled?)
+KINDS = [("berth", "berth", [], False), ("berth-vm", "berth-vm", ["--memory", "129m"] if pool_dir else [], False)]
+if pool_dir:
+    KINDS.append(("berth-vm pooled", "berth-vm", [], True))
+
+def first_output_and_total(kind, args):
+    label, runtime, extra, pooled = kind
+    pool_full()
+    before = idle_vms()
     t0 = time.monotonic()
-    p = subprocess.Popen([docker, "run", "--rm", "--pull", "never", "--runtime", runtime, image] + args,
+    p = subprocess.Popen([docker, "run", "--rm", "--pull", "never", "--runtime", runtime] + extra + [image] + args,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = p.stdout.read(1)
     t1 = time.monotonic()
@@ -31,6 +58,10 @@ def first_output_and_total(runtime, args):
     t2 = time.monotonic()
     if p.returncode != 0 or (args[0] == "echo" and first != b"x"):
         sys.exit(f"docker run --runtime {runtime} failed ({p.returncode})")
+    if pooled and before and os.path.exists(os.path.join(before[0], "adopt.sock")):
+        sys.exit("a pooled run did not take the idle VM")
+    if not pooled and pool_dir and before and not os.path.exists(os.path.join(before[0], "adopt.sock")):
+        sys.exit(f"a {label} run took the pooled VM")
     return t1 - t0, t2 - t0
 
 def pss_kib(pid):
@@ -52,8 +83,10 @@ def children(pid):
         pass
     return out
 
-def idle_memory(runtime):
-    cid = subprocess.run([docker, "run", "-d", "--pull", "never", "--runtime", runtime, image, "sleep", "1000"],
+def idle_memory(kind):
+    label, runtime, extra, pooled = kind
+    pool_full()
+    cid = subprocess.run([docker, "run", "-d", "--pull", "never", "--runtime", runtime] + extra + [image, "sleep", "1000"],
                          check=True, capture_output=True, text=True).stdout.strip()
     try:
         # Settled: the process runs (its output would say so; sleep prints nothing, so wait for Running + 2 s).
@@ -66,7 +99,14 @@ def idle_memory(runtime):
             parts["container"] = pss_kib(pid)
         else:
             parts["berth-vm-runner"] = pss_kib(pid)
-            for c in children(pid):
+            vm_procs = children(pid)
+            if pooled:
+                # The VM is its keeper's: QEMU's parent, with the virtiofsd.
+                qemu = int(info["State"]["RuntimeDetails"]["VMQemuPid"])
+                keeper = int(open(f"/proc/{qemu}/stat").read().split(")")[1].split()[1])
+                parts["keeper"] = pss_kib(keeper)
+                vm_procs = children(keeper)
+            for c in vm_procs:
                 name = open(f"/proc/{c}/comm").read().strip()
                 parts[name] = parts.get(name, 0) + pss_kib(c)
         return parts
@@ -74,22 +114,30 @@ def idle_memory(runtime):
         subprocess.run([docker, "rm", "-f", cid], capture_output=True)
 
 rows = {}
-for runtime in ("berth", "berth-vm"):
+for kind in KINDS:
     firsts, totals = [], []
     for _ in range(rounds):
-        f, _t = first_output_and_total(runtime, ["echo", "x"])
+        f, _t = first_output_and_total(kind, ["echo", "x"])
         firsts.append(f)
-        _f, t = first_output_and_total(runtime, ["/bin/true"])
+        _f, t = first_output_and_total(kind, ["/bin/true"])
         totals.append(t)
-    rows[runtime] = (statistics.median(firsts), statistics.median(totals), idle_memory(runtime))
+    rows[kind[0]] = (statistics.median(firsts), statistics.median(totals), idle_memory(kind))
 
 print(f"rounds: {rounds}, medians")
-print(f"{'':34} {'berth (namespaces)':>20} {'berth-vm (microVM)':>20} {'ratio':>8}")
-a, b = rows["berth"], rows["berth-vm"]
-print(f"{'run to first output (s)':34} {a[0]:20.3f} {b[0]:20.3f} {b[0]/a[0]:8.1f}")
-print(f"{'run --rm /bin/true end to end (s)':34} {a[1]:20.3f} {b[1]:20.3f} {b[1]/a[1]:8.1f}")
-ma, mb = sum(a[2].values()) / 1024, sum(b[2].values()) / 1024
-print(f"{'host PSS of an idle container (MiB)':34} {ma:20.1f} {mb:20.1f} {mb/ma:8.1f}")
-print("  namespaces:", ", ".join(f"{k} {v/1024:.1f}" for k, v in a[2].items()))
-print("  microVM:   ", ", ".join(f"{k} {v/1024:.1f}" for k, v in b[2].items()))
+names = [k[0] for k in KINDS]
+heads = {"berth": "berth (namespaces)", "berth-vm": "berth-vm cold", "berth-vm pooled": "berth-vm pooled"}
+ratio_heads = ["cold/ns"] + (["pooled/ns", "cold/pooled"] if pool_dir else [])
+print(f"{'':36}" + "".join(f"{heads[n]:>20}" for n in names) + "".join(f"{h:>12}" for h in ratio_heads))
+def line(label, values):
+    ns, cold = values[0], values[1]
+    out = f"{label:36}" + "".join(f"{v:20.3f}" for v in values) + f"{cold/ns:12.1f}"
+    if pool_dir:
+        pooled = values[2]
+        out += f"{pooled/ns:12.1f}{cold/pooled:12.1f}"
+    print(out)
+line("run to first output (s)", [rows[n][0] for n in names])
+line("run --rm /bin/true end to end (s)", [rows[n][1] for n in names])
+line("host PSS of an idle container (MiB)", [sum(rows[n][2].values()) / 1024 for n in names])
+for n in names:
+    print(f"  {heads[n]}:", ", ".join(f"{k} {v/1024:.1f}" for k, v in rows[n][2].items()))
 PY

@@ -5,6 +5,9 @@
 //   berth-vm-runner --id ID --bundle DIR --state-dir DIR --ready-fd N
 //     [--console-socket PATH] [--stdin] --kernel FILE --initrd FILE
 //     [--accel auto|kvm|tcg] [--memory-mib N] [--qemu PATH] [--virtiofsd PATH]
+//     [--adopt SOCKET]                                   (a pooled VM's container)
+//   berth-vm-runner --id ID --state-dir DIR --pool-vm --pool-fd N --kernel FILE
+//     --initrd FILE [--accel ...] [--memory-mib N]        (a pooled VM's keeper)
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
@@ -27,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--memory-mib", o.default_memory_mib);
   app.add_option("--qemu", o.qemu);
   app.add_option("--virtiofsd", o.virtiofsd);
+  app.add_flag("--pool-vm", o.pool_vm, "keep a booted VM for the pool (berthd's end on --pool-fd)");
+  app.add_option("--pool-fd", o.pool_fd);
+  app.add_option("--adopt", o.adopt, "take the booted VM of the pool keeper listening here");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -80,6 +80,11 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
     else if (key == "bridge") TRYV(string(cfg.bridge));
     else if (key == "bip") TRYV(string(cfg.bip));
     else if (key == "default-runtime") TRYV(string(cfg.default_runtime));
+    else if (key == "vm-pool") {
+      if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 64)
+        return wrong("a whole number from 0 (no pool) to 64");
+      cfg.vm_pool = val.get<unsigned>();
+    }
     else if (key == "live-restore") {
       if (!val.is_boolean()) return wrong("true or false");
       if (!val.get<bool>())

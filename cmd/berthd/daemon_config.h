@@ -26,6 +26,7 @@ struct DaemonConfig {
   // Without "log-opts", json-file rotates at 10 MB x 3.
   std::string log_driver = "json-file";
   std::string default_runtime;  // "default-runtime": berth or berth-vm (vm)
+  unsigned vm_pool = 0;         // "vm-pool": booted microVMs kept ready (0: none)
   std::map<std::string, std::string> log_opts;
   std::string bridge = "berth0";
   std::string bip;

@@ -167,6 +167,9 @@ int main(int argc, char** argv) {
   app.add_option("--vm-memory", vmcfg.vm_memory_mib, "A microVM's memory in MiB without --memory")
       ->capture_default_str()
       ->check(CLI::Range(64, 1 << 20));
+  app.add_option("--vm-pool", cfg.vm_pool, "Booted microVMs of the default size kept ready for berth-vm (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   app.add_option("--default-runtime", vmcfg.default_runtime, "berth (namespaces) or berth-vm (vm): runtime without --runtime");
   CLI11_PARSE(app, argc, argv);
   cfg.config_file_given = cf->count() > 0;
@@ -177,7 +180,7 @@ int main(int argc, char** argv) {
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
                           "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "ui-addr",
                           "ui-tls-cert", "ui-tls-key", "userns-remap", "rootless-network",
-                          "rootless-allow-host-loopback", "metrics-addr"}) {
+                          "rootless-allow-host-loopback", "metrics-addr", "vm-pool"}) {
     if (app.get_option("--" + std::string(key))->count() == 0) continue;
     std::string k = key;
     // daemon.json's name of a list flag (dockerd's: --registry-mirror / "registry-mirrors").
@@ -271,6 +274,7 @@ int main(int argc, char** argv) {
   }
   ecfg.vm_accel = vmcfg.vm_accel;
   ecfg.vm_memory_mib = vmcfg.vm_memory_mib;
+  ecfg.vm_pool = cfg.vm_pool;
   ecfg.default_runtime = vmcfg.default_runtime.empty() ? cfg.default_runtime : vmcfg.default_runtime;
   ecfg.cgroup_parent = cfg.cgroup_parent;
   ecfg.log_driver = cfg.log_driver;

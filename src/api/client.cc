@@ -279,6 +279,9 @@ Result<Response> Client::Impl::read_streamed_reply(std::string_view method,
   im.last_status = r.status;
   bool deliver = r.status < 400;
   std::vector<char> piece(64 << 10);
+  // Beast reads as much as im.buf has room for (at least 512 bytes): give it a
+  // piece's worth, or a large answer (save, export) comes in ~512-byte reads.
+  if (im.buf.capacity() < piece.size()) im.buf.reserve(piece.size());
   while (!p.is_done()) {
     auto& b = p.get().body();
     b.data = piece.data();

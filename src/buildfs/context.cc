@@ -1,6 +1,7 @@
 #include "buildfs/context.h"
 #include "layer/archive_error.h"
 
+#include <archive_entry.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -53,6 +54,14 @@ bool tar_header(std::string_view b) {
 }
 
 // Feeds libarchive the sniffed head, then the rest of the body.
+//
+// A plain tar body that ends inside a block gets that block filled with
+// zeros, once: the docker CLI's legacy builder, given -f from outside the
+// context, appends the Dockerfile (and .dockerignore) to the context's tar and
+// ends the stream right after the last entry's data, without its padding. Go's
+// archive/tar, which dockerd reads it with, takes that as the end of the
+// archive; libarchive wants the padding. data_cut_short() tells a body cut
+// inside an entry's data (its data would run into the zeros) from that.
 struct BodyReader {
   const std::function<Result<size_t>(char*, size_t)>* read;
   std::string head;
@@ -60,6 +69,8 @@ struct BodyReader {
   std::unique_ptr<char[]> buf{new char[kChunk]};
   uint64_t bytes = 0;
   bool eof = false;  // read() said 0: it is not asked again
+  bool pad_last_block = false;
+  std::optional<uint64_t> padded_at;  // the body's length when the zeros were given
   std::optional<Error> error;
 
   static la_ssize_t next(archive*, void* self, const void** out) {
@@ -71,16 +82,37 @@ struct BodyReader {
         return static_cast<la_ssize_t>(r->head.size());
       }
     }
-    if (r->eof) return 0;
+    if (r->eof) return r->zeros_to_block_end(out);
     auto n = (*r->read)(r->buf.get(), kChunk);
     if (!n) {
       r->error = std::move(n.error());
       return -1;
     }
-    r->eof = *n == 0;
+    if (*n == 0) {
+      r->eof = true;
+      return r->zeros_to_block_end(out);
+    }
     r->bytes += *n;
     *out = r->buf.get();
     return static_cast<la_ssize_t>(*n);
+  }
+
+  la_ssize_t zeros_to_block_end(const void** out) {
+    static const char zeros[kHeader] = {};
+    if (!pad_last_block || padded_at || bytes % kHeader == 0) return 0;
+    padded_at = bytes;
+    *out = zeros;
+    return static_cast<la_ssize_t>(kHeader - bytes % kHeader);
+  }
+
+  // After an entry's data was read to its end (libarchive has then consumed
+  // its padding too): did that data reach past the real body?
+  bool data_cut_short(archive* a, archive_entry* e) const {
+    if (!padded_at) return false;
+    int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+    int64_t padding = (kHeader - size % kHeader) % kHeader;
+    int64_t consumed = archive_filter_bytes(a, 0);
+    return consumed - padding > static_cast<int64_t>(*padded_at);
   }
 };
 
@@ -139,8 +171,15 @@ Result<ReceivedContext> receive_context(const std::function<Result<size_t>(char*
     if (auto err = source_error()) return std::unexpected(std::move(*err).wrap("reading the build context"));
     return fail(Errc::InvalidArgument, std::string("reading the build context: ") + layer::archive_message(a.get()));
   }
-  auto entries = TRY(extract_entries(a.get(), dir_fd.get(), {"build context", "the build context", true},
-                                     source_error));
+  body.pad_last_block = !compressed(body.head);
+  ExtractRules rules{"build context", "the build context", true};
+  rules.after_entry = [&](archive* ar, archive_entry* e) -> Result<void> {
+    if (!body.data_cut_short(ar, e)) return {};
+    return fail(Errc::InvalidArgument, "reading the build context: it ends inside the data of entry \"" +
+                                           std::string(archive_entry_pathname(e) ? archive_entry_pathname(e) : "") +
+                                           "\" (the upload was cut short)");
+  };
+  auto entries = TRY(extract_entries(a.get(), dir_fd.get(), rules, source_error));
   // The rest of the body (past the end-of-archive blocks) is read, so the
   // byte count is the body's and the client is not left writing.
   while (!body.eof) {

@@ -39,7 +39,9 @@ Result<uint64_t> extract_entries(archive* a, int dir_fd, const ExtractRules& rul
           return {};
         }
         auto path = TRY(writer.admit(e));
-        return writer.write(a, e, path);
+        TRYV(writer.write(a, e, path));
+        if (rules.after_entry) return rules.after_entry(a, e);
+        return {};
       },
       source_error));
   TRYV(writer.finish());

@@ -8,6 +8,7 @@
 #include <archive.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "base/error.h"
@@ -19,6 +20,8 @@ struct ExtractRules {
   std::string noun;  // how errors name an entry: `NOUN entry "x"`
   std::string root;  // and the tree: "... leaves ROOT"
   bool skip_devices = false;  // character and block devices are left out
+  // Called after each entry is written (its data read to the end); an error stops the extraction.
+  std::function<Result<void>(archive*, archive_entry*)> after_entry;
 };
 
 // Reads every entry of an opened reader into dir_fd. Returns the number of

@@ -150,6 +150,9 @@ class ContainerService : public backend::ContainerBackend, public backend::ExecB
   // sample) and the containers' count by state into gauges.
   void write_metrics(stats::prom::TextWriter& w, stats::EngineGauges& gauges);
   stats::Sampler& sampler() { return *sampler_; }
+  // --userns-remap's ids, which a Docker API container (a build's RUN too) lives in unless it
+  // opts out; null without remap.
+  const idmap::Remap* daemon_remap() const { return cfg_.userns_remap ? &*cfg_.userns_remap : nullptr; }
 
  private:
   struct Exec;

@@ -3,9 +3,11 @@
 #include "engine/build/build_service.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
+#include "base/file.h"
 #include "engine/area_backends.h"
 #include "engine/build/build_service.h"
 #include "engine/container_service.h"
@@ -20,6 +22,8 @@
 #include "image/service.h"
 #include "metadata/container_store.h"
 #include "task/shim_task.h"
+#include "vm/machine.h"
+#include "vm/pool.h"
 #include "volume/service.h"
 
 namespace berth::engine {
@@ -75,6 +79,29 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
                             "--vm-arg", cfg.vm_accel, "--vm-arg", "--memory-mib",
                             "--vm-arg", std::to_string(cfg.vm_memory_mib)};
   vm.exec_shim_args = {"--vm-runner", cfg.vm_runner_path};
+  // What keepers killed without cleaning left behind (a pool of an earlier run).
+  std::string pool_root = cfg.exec_root + "/vm-pool";
+  vm::sweep_pool_root(pool_root);
+  if (cfg.vm_pool > 0) {
+    vm::KeeperLauncherConfig kc{cfg.vm_runner_path, pool_root,
+                                {"--kernel", cfg.vm_kernel, "--initrd", cfg.vm_initrd, "--accel", cfg.vm_accel,
+                                 "--memory-mib", std::to_string(cfg.vm_memory_mib)}};
+    // The default size: --vm-memory and one vCPU (guest_vcpus without --cpus).
+    vm::VmShape shape{vm::guest_memory_mib(0, cfg.vm_memory_mib), 1};
+    e->vm_pool_ = std::make_unique<vm::VmPool>(cfg.vm_pool, shape, vm::keeper_launcher(std::move(kc)));
+    vm.prepare_container = [pool = e->vm_pool_.get(), default_mib = cfg.vm_memory_mib](
+                               const task::CreateRequest& r, std::vector<std::string>& args) -> std::shared_ptr<void> {
+      auto text = read_file(r.bundle + "/config.json");
+      if (!text) return nullptr;  // the runner says why
+      auto config = nlohmann::json::parse(*text, nullptr, false);
+      auto wanted = vm::shape_for(config, default_mib, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
+      if (!wanted) return nullptr;  // refused by the runner, cold: no pooled VM wasted
+      auto claimed = pool->claim(*wanted);
+      if (!claimed) return nullptr;  // another size, or none idle: the cold path
+      args.insert(args.end(), {"--vm-arg", "--adopt", "--vm-arg", claimed->socket});
+      return std::make_shared<vm::PooledVm>(std::move(*claimed));
+    };
+  }
   e->runtimes_["berth-vm"] = std::make_unique<task::ShimTaskRuntime>(vm);
   if (!cfg.default_runtime.empty()) {
     std::string wanted = cfg.default_runtime == "vm" ? "berth-vm" : cfg.default_runtime;
@@ -159,6 +186,7 @@ Result<void> Engine::restore() { return containers_->restore(); }
 
 void Engine::shutdown() {
   if (containers_) containers_->shutdown();
+  vm_pool_.reset();  // idle pooled VMs end with berthd; adopted ones are their containers'
 }
 
 backend::ContainerBackend& Engine::container_backend() { return *containers_; }

@@ -38,6 +38,10 @@ namespace berth::task {
 class TaskRuntime;
 }
 
+namespace berth::vm {
+class VmPool;
+}
+
 namespace berth::engine {
 
 class ContainerService;
@@ -58,6 +62,8 @@ struct EngineConfig {
   std::string vm_kernel, vm_initrd;
   std::string vm_accel = "auto";             // auto | kvm | tcg
   uint64_t vm_memory_mib = 128;              // a guest's size without --memory
+  // --vm-pool N: booted VMs of the default size kept ready (vm/pool.h); 0 = none.
+  unsigned vm_pool = 0;
   std::string default_runtime;               // "" = berth (daemon.json "default-runtime")
   std::string cgroup_parent = "berth";
   std::string log_driver = "json-file";            // daemon.json "log-driver"
@@ -130,6 +136,7 @@ class Engine {
   std::unique_ptr<NetworkAttacher> attacher_;
   std::unique_ptr<UsernsRemapView> remap_view_;
   std::unique_ptr<RootfsProvider> rootfs_;
+  std::unique_ptr<vm::VmPool> vm_pool_;  // before the runtimes: their hook uses it
   std::map<std::string, std::unique_ptr<task::TaskRuntime>> runtimes_;
   std::unique_ptr<ContainerService> containers_;
   std::unique_ptr<ImageBackend> image_backend_;

@@ -149,7 +149,7 @@ class ShimTask final : public Task {
     if (!j.is_object()) return out;
     static const std::pair<const char*, const char*> kKeys[] = {
         {"accel", "VMAccel"}, {"accel_reason", "VMAccelReason"}, {"vcpus", "VMVCPUs"}, {"memory_mib", "VMMemoryMiB"},
-        {"guest_kernel", "VMGuestKernel"}, {"qemu_pid", "VMQemuPid"}};
+        {"guest_kernel", "VMGuestKernel"}, {"qemu_pid", "VMQemuPid"}, {"pooled", "VMFromPool"}};
     for (const auto& [key, name] : kKeys) {
       if (!j.contains(key)) continue;
       out[name] = j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
@@ -305,6 +305,8 @@ Result<std::unique_ptr<Task>> ShimTaskRuntime::start(const CreateRequest& r, std
   o.log_path = r.log.path;
   o.log_options = r.log.options;
   o.extra_args = config_->container_shim_args;
+  std::shared_ptr<void> prepared;
+  if (config_->prepare_container) prepared = config_->prepare_container(r, o.extra_args);
   auto h = launch_shim(o, standby_.get());
   if (!h) {
     remove_tree(dir);

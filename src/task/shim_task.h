@@ -14,6 +14,7 @@
 // an on_output already running.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ struct ShimTaskRuntimeConfig {
   // get beyond the usual (berth-vm: --vm-runner ...; see vm/runner.h).
   std::string name = "berth";
   std::vector<std::string> container_shim_args, exec_shim_args;
+  // Called before a container's shim starts: may add to its arguments and
+  // returns a token held until the start returned (berth-vm's pool of booted
+  // VMs, vm/pool.h: the claim stays the daemon's until the runner adopted it).
+  std::function<std::shared_ptr<void>(const CreateRequest&, std::vector<std::string>& args)> prepare_container;
 };
 
 class ShimTaskRuntime final : public TaskRuntime {

@@ -2,7 +2,12 @@
 
 #include <fcntl.h>
 #include <linux/if.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -77,7 +82,32 @@ Result<void> change_link(nl_sock* sk, const std::string& name, const std::functi
   return {};
 }
 
-Result<GuestNic> in_namespace(const std::string& ifname) {
+// existing_tap: a pooled VM's tap0, already moved into this namespace.
+// No learning on the veth's port of br0: berth's bridge has hairpin mode
+// on its ports, so every broadcast the guest sends (an ARP request) comes
+// back in through the veth with the guest's own source MAC. Learnt there,
+// it would send the answers back out of the veth and the guest would never
+// resolve a neighbour (connections from the VM: "No route to host").
+Result<void> veth_port_without_learning(nl_sock* sk, int veth, const std::string& ifname) {
+  nl_msg* msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+  if (!msg) return fail(Errc::Internal, "allocating a netlink message");
+  auto free_msg = Defer([&] { nlmsg_free(msg); });
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = veth;
+  if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0) return fail(Errc::Internal, "building a netlink message");
+  nlattr* port = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
+  if (!port || nla_put_u8(msg, IFLA_BRPORT_LEARNING, 0) < 0) return fail(Errc::Internal, "building a netlink message");
+  nla_nest_end(msg, port);
+  if (int err = nl_send_sync(sk, msg); err < 0) {
+    msg = nullptr;  // nl_send_sync frees it
+    return std::unexpected(nl_error(err, "turning learning off on " + ifname + "'s bridge port"));
+  }
+  msg = nullptr;
+  return {};
+}
+
+Result<GuestNic> in_namespace(const std::string& ifname, bool existing_tap) {
   Sock sk(nl_socket_alloc());
   if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
   if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
@@ -120,7 +150,7 @@ Result<GuestNic> in_namespace(const std::string& ifname) {
     if (int err = rtnl_addr_delete(sk.get(), a, 0); err < 0)
       return std::unexpected(nl_error(err, "taking the address off " + ifname));
 
-  nic.tap = TRY(open_tap(kTap));
+  if (!existing_tap) nic.tap = TRY(open_tap(kTap));
   Link br(rtnl_link_bridge_alloc());
   rtnl_link_set_name(br.get(), kBridge);
   if (nic.mtu) rtnl_link_set_mtu(br.get(), nic.mtu);
@@ -138,6 +168,7 @@ Result<GuestNic> in_namespace(const std::string& ifname) {
     rtnl_link_set_master(c, bridge);
     rtnl_link_set_flags(c, IFF_UP);
   }));
+  TRYV(veth_port_without_learning(sk.get(), veth, ifname));
   TRYV(change_link(sk.get(), kTap, [&](rtnl_link* c) {
     rtnl_link_set_master(c, bridge);
     if (nic.mtu) rtnl_link_set_mtu(c, nic.mtu);
@@ -164,10 +195,42 @@ Result<GuestNic> move_nic_to_guest(const std::string& netns_path, const std::str
   UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!home) return fail_errno("opening this thread's network namespace");
   if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
-  auto r = in_namespace(ifname);
+  auto r = in_namespace(ifname, false);
   // The tap's fd keeps its device in the container's namespace; this thread goes home.
   if (::setns(home.get(), CLONE_NEWNET) != 0) ::abort();  // cannot run qemu in the wrong namespace
   if (!r) return std::unexpected(r.error().wrap("giving the VM the container's network (" + netns_path + ")"));
+  return r;
+}
+
+Result<UniqueFd> make_pool_tap() { return open_tap(kTap); }
+
+Result<GuestNic> move_pool_tap_to_guest(int tap_netns_fd, const std::string& netns_path, const std::string& ifname) {
+  UniqueFd target(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target) return fail_errno("opening network namespace " + netns_path);
+  UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!home) return fail_errno("opening this thread's network namespace");
+  auto go_home = Defer([&] {
+    if (::setns(home.get(), CLONE_NEWNET) != 0) ::abort();  // cannot go on in the wrong namespace
+  });
+  // The container's namespace first: one without the interface (--network
+  // none) leaves the tap where it is (the guest's NIC stays down).
+  if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
+  {
+    Sock sk(nl_socket_alloc());
+    if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
+    if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
+    TRY(ifindex_of(sk.get(), ifname));
+  }
+  if (::setns(tap_netns_fd, CLONE_NEWNET) != 0) return fail_errno("entering the pooled VM's network namespace");
+  {
+    Sock sk(nl_socket_alloc());
+    if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
+    if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
+    TRYV(change_link(sk.get(), kTap, [&](rtnl_link* c) { rtnl_link_set_ns_fd(c, target.get()); }));
+  }
+  if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
+  auto r = in_namespace(ifname, true);
+  if (!r) return std::unexpected(r.error().wrap("giving the pooled VM the container's network (" + netns_path + ")"));
   return r;
 }
 

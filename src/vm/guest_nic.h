@@ -29,6 +29,15 @@ struct GuestNic {
 // the namespace is the container's and goes with it.
 Result<GuestNic> move_nic_to_guest(const std::string& netns_path, const std::string& ifname = "eth0");
 
+// A pooled VM (pool_keeper.h) boots with a tap0 of its own in a network
+// namespace of its own (nothing on the host's). At claim, tap0 moves into
+// the container's namespace (netns_path) and is bridged with the veth as
+// above; GuestNic.tap stays empty (QEMU holds it) and GuestNic.mac is the
+// container's MAC, which the guest NIC takes through the agent (set_mac).
+// NotFound when the container has no `ifname` (--network none).
+Result<UniqueFd> make_pool_tap();
+Result<GuestNic> move_pool_tap_to_guest(int tap_netns_fd, const std::string& netns_path, const std::string& ifname = "eth0");
+
 // The MAC the veth takes so the guest's is not a local address of the
 // bridge: the same with the next locally administered variant.
 std::string veth_mac_for(const std::string& guest_mac);

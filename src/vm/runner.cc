@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +16,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
+#include <ctime>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -28,6 +33,7 @@
 #include "vm/guest_config.h"
 #include "vm/guest_nic.h"
 #include "vm/machine.h"
+#include "vm/pool_share.h"
 #include "vm/pty.h"
 #include "vm/qmp.h"
 #include "vmproto/frame.h"
@@ -125,6 +131,12 @@ class Runner {
   Result<void> start();
   int loop();
   Result<void> boot(const GuestPlan& plan, GuestNic* nic, const AccelChoice& accel);
+  // KVM when it works, else TCG (a probe vCPU can run where a guest fails).
+  Result<void> boot_any(const GuestPlan& plan, GuestNic* nic);
+  // The pooled VM's keeper (runner.h): boot, report, wait.
+  Result<void> keep_start();
+  int keep_loop();
+  void keeper_cleanup_public() { keeper_cleanup(); }
 
  private:
   Result<void> make_pty();
@@ -136,6 +148,8 @@ class Runner {
   void on_control(int fd);
   void answer(int fd, const Result<nlohmann::json>& r);
   void stop_machine();
+  Result<void> adopt_pooled();
+  void keeper_cleanup();
   std::string log_tail();
   // A short path to a file of the state dir for bind(): /proc/self/fd/N/name.
   std::string in_state_dir(const std::string& name) const {
@@ -166,6 +180,15 @@ class Runner {
   int in_fd_ = -1, out_fd_ = 1, err_fd_ = 2;
   std::optional<int> exit_code_;
   bool input_open_ = false;
+  // Adopted from a pool's keeper: its connection (held for the VM's life),
+  // its network namespace (where the tap waits), the share's host dir, the
+  // guest NIC's MAC at boot, what the keeper reported, the tags bound.
+  UniqueFd keeper_, tap_netns_;
+  std::string pool_dir_, pool_mac_;
+  nlohmann::json pool_facts_;
+  std::vector<std::string> bound_;
+  // The keeper's side: berthd's end, the adopter's listening socket and connection.
+  UniqueFd pool_listen_, adopter_;
 };
 
 // The last lines of a file, for an error that outlives the state dir (a
@@ -297,45 +320,9 @@ Result<void> Runner::boot(const GuestPlan& plan, GuestNic* nic, const AccelChoic
   return {};
 }
 
-Result<void> Runner::start() {
-  // Our own log; the children's stderr. Our stdio is the container's.
-  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
-  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
-  auto config = nlohmann::json::parse(TRY(read_file(o_.bundle + "/config.json")), nullptr, false);
-  if (config.is_discarded()) return fail(Errc::InvalidArgument, o_.bundle + "/config.json is not JSON");
-  if (auto why = vm_refusal(config); !why.empty()) return fail(Errc::InvalidArgument, why);
-  std::string files_dir = o_.state_dir + "/files";
-  auto plan = TRY(plan_guest(config, files_dir, path_is_dir));
-  if (!plan.files.empty()) {
-    ::mkdir(files_dir.c_str(), 0700);
-    for (const auto& f : plan.files) {
-      std::error_code ec;
-      std::filesystem::copy_file(f.host_path, files_dir + "/" + f.name, std::filesystem::copy_options::overwrite_existing, ec);
-      if (ec) return fail(Errc::Internal, "copying " + f.host_path + " for the VM: " + ec.message());
-    }
-  }
+Result<void> Runner::boot_any(const GuestPlan& plan, GuestNic* nic) {
   auto accel = TRY(choose_accel(o_.accel));
-  std::optional<GuestNic> nic;
-  if (!plan.netns_path.empty()) {
-    auto n = move_nic_to_guest(plan.netns_path);
-    if (n) nic = std::move(*n);
-    else if (n.error().code != Errc::NotFound) return std::unexpected(n.error());
-  }
-  // Socket paths through a directory fd: a state dir's path can exceed
-  // sun_path's 108 bytes. QEMU gets the dir as its fd 6 and connects to
-  // /proc/self/fd/6/fsN.sock.
-  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
-  std::vector<vmproto::Share> shares;
-  for (const auto& s : plan.shares) {
-    vmproto::Share share;
-    share.tag = s.tag;
-    share.target = s.guest_path;
-    share.readonly = s.readonly;
-    shares.push_back(share);
-  }
-  auto booted = boot(plan, nic ? &*nic : nullptr, accel);
+  auto booted = boot(plan, nic, accel);
   if (!booted && accel.accel == Accel::Kvm && o_.accel == "auto") {
     // A /dev/kvm that runs the probe can still fail a real guest (nested
     // virtualisation without the MSRs QEMU sets): TCG then, and say why.
@@ -346,10 +333,95 @@ Result<void> Runner::start() {
     qmp_fd_.reset();
     dec_ = vmproto::FrameDecoder();
     early_.clear();
-    booted = boot(plan, nic ? &*nic : nullptr,
-                  AccelChoice{Accel::Tcg, "software emulation (TCG): QEMU failed under KVM although a probe vCPU ran"});
+    booted = boot(plan, nic, AccelChoice{Accel::Tcg, "software emulation (TCG): QEMU failed under KVM although a probe vCPU ran"});
   }
-  TRYV(booted);
+  return booted;
+}
+
+// A pooled VM: the keeper hands over the agent's and QMP's channels (the
+// Hello and QMP's handshake are done) and its network namespace.
+Result<void> Runner::adopt_pooled() {
+  sockaddr_un addr{};
+  if (o_.adopt.size() >= sizeof addr.sun_path) return fail(Errc::InvalidArgument, "pool socket path " + o_.adopt + " is too long");
+  keeper_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!keeper_) return fail_errno("creating a socket");
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", o_.adopt.c_str());
+  if (::connect(keeper_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return fail_errno("reaching the pooled VM at " + o_.adopt);
+  auto [payload, fds] = TRY(recv_fds(keeper_.get(), 3));
+  auto j = nlohmann::json::parse(payload, nullptr, false);
+  if (fds.size() != 3 || !j.is_object() || !j.contains("share_dir") || !j["share_dir"].is_string() ||
+      !j.contains("mac") || !j["mac"].is_string())
+    return fail(Errc::Internal, "the pooled VM's keeper sent a malformed hand-over");
+  agent_ = std::move(fds[0]);
+  qmp_fd_ = std::move(fds[1]);
+  tap_netns_ = std::move(fds[2]);
+  qmp_.emplace(qmp_fd_.get());
+  pool_dir_ = j["share_dir"].get<std::string>();
+  pool_mac_ = j["mac"].get<std::string>();
+  pool_facts_ = j.value("facts", nlohmann::json::object());
+  pool_facts_["pooled"] = true;
+  (void)write_file_atomic(o_.state_dir + "/vm.json", pool_facts_.dump(), 0644, false);
+  return {};
+}
+
+Result<void> Runner::start() {
+  // Our own log; the children's stderr. Our stdio is the container's.
+  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
+  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+  auto config = nlohmann::json::parse(TRY(read_file(o_.bundle + "/config.json")), nullptr, false);
+  if (config.is_discarded()) return fail(Errc::InvalidArgument, o_.bundle + "/config.json is not JSON");
+  if (auto why = vm_refusal(config); !why.empty()) return fail(Errc::InvalidArgument, why);
+  bool adopted = !o_.adopt.empty();
+  if (adopted) TRYV(adopt_pooled());
+  std::string files_dir = adopted ? pool_dir_ + "/" + kFilesTag : o_.state_dir + "/files";
+  auto plan = TRY(plan_guest(config, files_dir, path_is_dir));
+  if (!plan.files.empty()) {
+    ::mkdir(files_dir.c_str(), 0700);
+    for (const auto& f : plan.files) {
+      std::error_code ec;
+      std::filesystem::copy_file(f.host_path, files_dir + "/" + f.name, std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) return fail(Errc::Internal, "copying " + f.host_path + " for the VM: " + ec.message());
+    }
+  }
+  std::optional<GuestNic> nic;
+  if (!plan.netns_path.empty()) {
+    auto n = adopted ? move_pool_tap_to_guest(tap_netns_.get(), plan.netns_path) : move_nic_to_guest(plan.netns_path);
+    if (n) nic = std::move(*n);
+    else if (n.error().code != Errc::NotFound) return std::unexpected(n.error());
+  }
+  tap_netns_.reset();
+  // Socket paths through a directory fd: a state dir's path can exceed
+  // sun_path's 108 bytes. QEMU gets the dir as its fd 6 and connects to
+  // /proc/self/fd/6/fsN.sock.
+  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
+  std::vector<vmproto::Share> shares;
+  if (adopted) {
+    // Each share a bind mount into the booted VM's one share (pool_share.h).
+    for (const auto& s : plan.shares) {
+      if (s.tag == kFilesTag) continue;  // already there
+      std::string source = s.host_dir;
+      if (!source.empty() && source[0] != '/') source = o_.bundle + "/" + source;
+      bound_.push_back(s.tag);
+      TRYV(bind_into(pool_dir_, s.tag, source, s.readonly));
+    }
+    vmproto::Share share;
+    share.tag = kPoolTag;
+    share.target = kPoolGuestDir;
+    shares.push_back(share);
+  } else {
+    for (const auto& s : plan.shares) {
+      vmproto::Share share;
+      share.tag = s.tag;
+      share.target = s.guest_path;
+      share.readonly = s.readonly;
+      shares.push_back(share);
+    }
+    TRYV(boot_any(plan, nic ? &*nic : nullptr));
+  }
   std::vector<std::string> nic_addresses;
   std::string nic_gateway, nic_mac;
   if (nic) {
@@ -363,7 +435,9 @@ Result<void> Runner::start() {
   if (has_nic) {
     vmproto::NetworkConfig net;
     vmproto::Interface itf;
-    itf.mac = nic_mac;
+    // A pooled VM's NIC has the MAC it booted with: it takes the container's.
+    itf.mac = adopted ? pool_mac_ : nic_mac;
+    if (adopted) itf.set_mac = nic_mac;
     itf.mtu = 0;
     // addresses/gateway were read before the veth gave them up
     itf.addresses = nic_addresses;
@@ -386,6 +460,122 @@ Result<void> Runner::start() {
 
   control_ = TRY(listen_unix(in_state_dir(kControlSocket)));
   return {};
+}
+
+// A random locally administered unicast MAC for a pooled VM's NIC (the
+// container's replaces it at claim).
+std::string random_mac() {
+  unsigned char b[6] = {};
+  if (::getrandom(b, sizeof b, 0) != sizeof b) {
+    uint64_t t = static_cast<uint64_t>(::getpid()) * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(::time(nullptr));
+    std::memcpy(b, &t, sizeof b);
+  }
+  b[0] = static_cast<unsigned char>((b[0] & 0xfe) | 0x02);
+  char out[18];
+  std::snprintf(out, sizeof out, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+  return out;
+}
+
+Result<void> Runner::keep_start() {
+  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
+  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+  // Alive while locked: berthd sweeps the dirs of keepers that were killed.
+  UniqueFd lock(::open((o_.state_dir + "/" + kPoolLockFile).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return fail_errno("locking " + o_.state_dir);
+  (void)lock.release();  // held until we exit
+  // The tap in a network namespace of our own: nothing on the host's, and it
+  // goes with QEMU's fd.
+  if (::unshare(CLONE_NEWNET) != 0) return fail_errno("making the pooled VM's network namespace");
+  pool_dir_ = o_.state_dir + "/" + kPoolShareDir;
+  TRYV(make_shared_dir(pool_dir_));
+  GuestNic nic;
+  nic.tap = TRY(make_pool_tap());
+  nic.mac = pool_mac_ = random_mac();
+  GuestPlan plan;
+  plan.shares.push_back({kPoolTag, pool_dir_, kPoolGuestDir, false});
+  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
+  TRYV(boot_any(plan, &nic));
+  if (auto facts = read_file(o_.state_dir + "/vm.json")) pool_facts_ = nlohmann::json::parse(*facts, nullptr, false);
+  if (!pool_facts_.is_object()) pool_facts_ = nlohmann::json::object();
+  pool_listen_ = TRY(listen_unix(o_.state_dir + "/" + kPoolSocket));
+  return {};
+}
+
+int Runner::keep_loop() {
+  UniqueFd daemon(o_.pool_fd);
+  while (true) {
+    std::vector<pollfd> p = {{sigfd_.get(), POLLIN, 0}};
+    if (daemon) p.push_back({daemon.get(), POLLIN, 0});
+    if (pool_listen_) p.push_back({pool_listen_.get(), POLLIN, 0});
+    if (adopter_) p.push_back({adopter_.get(), POLLIN, 0});
+    if (::poll(p.data(), p.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    bool done = false;
+    for (const auto& e : p) {
+      if (!e.revents) continue;
+      if (e.fd == sigfd_.get()) {
+        signalfd_siginfo si{};
+        while (::read(sigfd_.get(), &si, sizeof si) == sizeof si) {
+          int sig = static_cast<int>(si.ssi_signo);
+          if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) done = true;  // asked to end the VM
+          int status;
+          pid_t pid;
+          while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+            if (pid == qemu_) {
+              qemu_ = 0;
+              done = true;  // the VM is gone: whoever holds it sees its channel close
+            }
+        }
+      } else if (pool_listen_ && e.fd == pool_listen_.get()) {
+        // Accepted before berthd's end is looked at: the claim's runner may
+        // connect just before berthd lets go of the claim.
+        UniqueFd c(::accept4(pool_listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!c) continue;
+        nlohmann::json hand = {{"share_dir", pool_dir_}, {"mac", pool_mac_}, {"facts", pool_facts_}};
+        UniqueFd netns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+        if (!netns || !send_fds(c.get(), {agent_.get(), qmp_fd_.get(), netns.get()}, hand.dump())) {
+          log::error("handing the pooled VM over failed");
+          done = true;
+          continue;
+        }
+        // The runner speaks to the VM now; we keep it alive for as long as
+        // the runner holds this connection.
+        adopter_ = std::move(c);
+        pool_listen_.reset();
+        ::unlink((o_.state_dir + "/" + kPoolSocket).c_str());
+        agent_.reset();
+        qmp_.reset();
+        qmp_fd_.reset();
+        daemon.reset();
+        break;  // the fds polled changed
+      } else if (daemon && e.fd == daemon.get()) {
+        char buf[64];
+        ssize_t n = ::read(daemon.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) done = true;  // berthd stopped, died or let the VM go unclaimed
+      } else if (adopter_ && e.fd == adopter_.get()) {
+        char buf[64];
+        ssize_t n = ::read(adopter_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) done = true;  // the container's runner ended
+      }
+    }
+    if (done) break;
+  }
+  keeper_cleanup();
+  return 0;
+}
+
+void Runner::keeper_cleanup() {
+  stop_machine();
+  detach_tree(pool_dir_);
+  pool_listen_.reset();
+  adopter_.reset();
+  remove_dir_same_fs(o_.state_dir);
 }
 
 void Runner::drop_exec(int fd, bool kill_process) {
@@ -649,6 +839,15 @@ int Runner::loop() {
 }
 
 void Runner::stop_machine() {
+  if (keeper_) {
+    // An adopted VM is the keeper's child: QMP ends it now, the keeper reaps
+    // it and cleans its dir; our bind mounts go here, before the engine
+    // unmounts the rootfs.
+    if (qmp_) (void)qmp_->execute("quit");
+    for (auto it = bound_.rbegin(); it != bound_.rend(); ++it) detach_tree(pool_dir_ + "/" + *it);
+    bound_.clear();
+    keeper_.reset();
+  }
   if (qemu_ && qmp_) (void)qmp_->execute("quit");
   if (qemu_) {
     ::kill(qemu_, SIGKILL);
@@ -778,6 +977,11 @@ class ExecRunner {
   std::optional<int> exit_code_;
 };
 
+// The keeper's report keeps berthd's fd open: it is the keeper's lifeline.
+void report_keep(int fd, const nlohmann::json& j) {
+  if (fd >= 0) write_all(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
 void report(int fd, const nlohmann::json& j) {
   if (fd < 0) return;
   write_all(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
@@ -805,7 +1009,24 @@ int run_vm(const RunnerOptions& o) {
     report(o.ready_fd, {{"ok", true}});
     return e.loop();
   }
-  if (o.bundle.empty() || o.kernel.empty() || o.initrd.empty()) {
+  if (o.pool_vm) {
+    // Not berthd's child for long: the runner that adopts the VM outlives
+    // berthd (live restore), and nothing in berthd reaps.
+    pid_t child = ::fork();
+    if (child < 0) return 125;
+    if (child > 0) ::_exit(0);
+    ::setsid();
+    Runner r(o, std::move(sigfd));
+    if (auto s = r.keep_start(); !s) {
+      log::error("{}", s.error().str());
+      report_keep(o.pool_fd, {{"code", errc_code(s.error().code)}, {"message", s.error().str()}});
+      r.keeper_cleanup_public();
+      return 125;
+    }
+    report_keep(o.pool_fd, {{"ok", true}, {"pid", ::getpid()}, {"socket", o.state_dir + "/" + kPoolSocket}});
+    return r.keep_loop();
+  }
+  if (o.bundle.empty() || (o.adopt.empty() && (o.kernel.empty() || o.initrd.empty()))) {
     std::string why = "berth-vm-runner needs --bundle, --kernel and --initrd (berthd's --vm-kernel and --vm-initrd)";
     log::error("{}", why);
     report(o.ready_fd, {{"code", "InvalidArgument"}, {"message", why}});

@@ -35,7 +35,24 @@ struct RunnerOptions {
   // docker exec: the spec::Process JSON file to run in the container whose
   // runner's state dir is container_state_dir (no VM of its own).
   std::string exec_process, container_state_dir;
+  // The pool (docs/vm.md): pool_vm makes this a pooled VM's keeper (booted,
+  // no container; berthd's end is pool_fd); adopt makes a container's runner
+  // take the booted VM of the keeper listening at that socket.
+  bool pool_vm = false;
+  int pool_fd = -1;
+  std::string adopt;
 };
+
+// A pooled VM's keeper (pool_vm): boots the VM with its one share and tap,
+// reports {"ok":true,"pid":N,"socket":PATH} (or an error) on pool_fd, then
+// waits. berthd's end closing before a container's runner adopted the VM
+// ends it; after, the runner's connection closing (or QEMU dying) ends it.
+// On its way out it kills QEMU and virtiofsd, detaches the share's mounts
+// and removes its state dir. Its state dir holds `lock` (flocked while it
+// lives: berthd sweeps unlocked dirs left by a killed keeper).
+inline constexpr char kPoolLockFile[] = "lock";
+inline constexpr char kPoolSocket[] = "adopt.sock";
+inline constexpr char kPoolShareDir[] = "share";
 
 int run_vm(const RunnerOptions& o);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "base/file.h"
@@ -97,6 +98,21 @@ Result<void> link_up(int fd, int index, uint32_t mtu, const std::string& name) {
   return talk(fd, req, "bringing up " + name);
 }
 
+// The NIC is down until link_up: a new address needs no live change.
+Result<void> set_link_mac(int fd, int index, const std::string& mac) {
+  unsigned b[6];
+  if (std::sscanf(mac.c_str(), "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+    return fail(Errc::InvalidArgument, "\"" + mac + "\" is not a MAC");
+  unsigned char addr[6];
+  for (int i = 0; i < 6; ++i) addr[i] = static_cast<unsigned char>(b[i]);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = index;
+  NlRequest req(RTM_NEWLINK, 0, &ifi, sizeof ifi);
+  req.attr(IFLA_ADDRESS, addr, sizeof addr);
+  return talk(fd, req, "giving a NIC the MAC " + mac);
+}
+
 }  // namespace
 
 Result<Cidr> parse_cidr(const std::string& text, bool need_prefix) {
@@ -127,6 +143,7 @@ Result<void> configure_network(const vmproto::NetworkConfig& config) {
   TRYV(link_up(fd.get(), static_cast<int>(::if_nametoindex("lo")), 0, "lo"));
   for (const auto& nic : config.interfaces) {
     int index = TRY(ifindex_by_mac(nic.mac));
+    if (!nic.set_mac.empty()) TRYV(set_link_mac(fd.get(), index, nic.set_mac));
     for (const auto& a : nic.addresses) {
       Cidr c = TRY(parse_cidr(a, true));
       ifaddrmsg ifa{};

@@ -394,8 +394,22 @@ Result<ContainerStats> ContainerStats::from_json(const json& j) {
 }
 
 json Interface::to_json() const {
-  return {{"mac", mac}, {"addresses", addresses}, {"mtu", mtu}};
+  json j = {{"mac", mac}, {"addresses", addresses}, {"mtu", mtu}};
+  if (!set_mac.empty()) j["set_mac"] = set_mac;
+  return j;
 }
+
+namespace {
+bool is_mac(const std::string& m) {
+  if (m.size() != 17) return false;
+  for (size_t k = 0; k < 17; ++k) {
+    char c = m[k];
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (k % 3 == 2 ? c != ':' : !hex) return false;
+  }
+  return true;
+}
+}  // namespace
 
 Result<Interface> Interface::from_json(const json& j) {
   const char* what = "interface";
@@ -416,6 +430,8 @@ Result<Interface> Interface::from_json(const json& j) {
     }
   }
   i.mtu = static_cast<uint32_t>(TRY(unsigned_num(j, "mtu", what, 65535, false)));
+  i.set_mac = TRY(str(j, "set_mac", what, false));
+  if (!i.set_mac.empty() && !is_mac(i.set_mac)) return bad(what, "set_mac", "is not aa:bb:cc:dd:ee:ff");
   return i;
 }
 

@@ -175,6 +175,9 @@ struct Interface {
   std::string mac;                     // aa:bb:cc:dd:ee:ff: which guest NIC
   std::vector<std::string> addresses;  // CIDR, e.g. "10.223.0.2/16"
   uint32_t mtu = 0;                    // 0: leave as is
+  // "" = keep; else the NIC takes this MAC before it goes up (a pooled VM's
+  // NIC was made before its container, whose MAC Docker reports).
+  std::string set_mac;
   nlohmann::json to_json() const;
   static Result<Interface> from_json(const nlohmann::json& j);
 };

@@ -161,6 +161,21 @@ expect_eq "build - < Dockerfile: exit 0" 0 "$RC"
 docker run --rm --pull never e2e/stdin cat /s.txt
 expect_eq "build - < Dockerfile: the image" from-stdin "$OUT"
 
+# --- -f naming a Dockerfile outside the context ---------------------------------------------------
+# The CLI appends it to the context's tar (and to .dockerignore) and ends the body right after its data.
+O=$T/outside && mkdir -p "$O/ctx" "$O/df" && echo from-ctx >"$O/ctx/c.txt"
+printf 'FROM busybox:latest\nCOPY . /ctx/\nRUN ls -a /ctx > /ls.txt\n' >"$O/df/Dockerfile"
+for ignore in none kept; do
+  [[ $ignore == kept ]] && echo nothing-matches >"$O/ctx/.dockerignore"
+  capture "$DOCKER_CLI" build -t e2e/outside-$ignore -f "$O/df/Dockerfile" "$O/ctx"
+  expect_eq "build -f outside the context (.dockerignore: $ignore): exit 0" 0 "$RC"
+  docker run --rm --pull never e2e/outside-$ignore cat /ctx/c.txt
+  expect_eq "build -f outside the context (.dockerignore: $ignore): the context's file" from-ctx "$OUT"
+  docker run --rm --pull never e2e/outside-$ignore cat /ls.txt
+  check "build -f outside the context (.dockerignore: $ignore): COPY . leaves out the appended Dockerfile" \
+    "got '$OUT'" test "${OUT/.dockerfile./}" == "$OUT"
+done
+
 # --- ADD of a URL on 127.0.0.1 -----------------------------------------------------------------
 W=$T/www && mkdir -p "$W" && echo "served over http" >"$W/page.txt"
 mkfifo "$T/port.fifo"

@@ -192,6 +192,20 @@ docker build -q -t e2e/built "$T/ctx"
 docker "${RUN[@]}" --rm --userns=host e2e/built sh -c 'cat /uid_map; ls -ln /built'
 expect_match "build: RUN ran in the remapped user namespace" "^ +0 +$B +65536" "$OUT"
 expect_match "build: its files keep the container's ids in the image" ' 7 +7 .*/built' "$OUT"
+# RUN --mount: a cache, a writable context and a secret are the remapped root's (or the uid= asked).
+mkdir -p "$T/ctx-mounts" && echo from-context >"$T/ctx-mounts/c.txt" && echo s3cret >"$T/build-secret"
+printf '%s\n' 'FROM busybox:latest' \
+  'RUN --mount=type=cache,target=/cache sh -c "echo cached > /cache/x && cp /cache/x /from-cache"' \
+  'RUN --mount=type=cache,id=u1000,target=/c1000,uid=1000,gid=1000 stat -c "%u %g" /c1000 > /c1000-owner' \
+  'RUN --mount=type=bind,target=/ctx,rw sh -c "echo changed >> /ctx/c.txt && cp /ctx/c.txt /from-bind"' \
+  'RUN --mount=type=secret,id=s,uid=1000 stat -c "%u" /run/secrets/s > /secret-owner' >"$T/ctx-mounts/Dockerfile"
+# berth's own CLI: the docker CLI's legacy builder has no --secret.
+BERTH_CLI=${BERTH:-$(dirname "$BERTHD")/../berth/berth}
+capture "$BERTH_CLI" -H "unix://$SOCK" build -q -t e2e/mounts --secret id=s,src="$T/build-secret" "$T/ctx-mounts"
+[[ $RC -eq 0 ]] || not_ok "build with RUN --mount under remap failed: $(why)"
+docker "${RUN[@]}" --rm e2e/mounts cat /from-cache /c1000-owner /from-bind /secret-owner
+expect_eq "build: RUN --mount cache, uid=, a writable context and a secret under remap" \
+  "$(printf 'cached\n1000 1000\nfrom-context\nchanged\n1000')" "$OUT"
 
 # --- opting out, refusals ---
 docker "${RUN[@]}" --rm --userns=host busybox:latest cat /proc/self/uid_map

@@ -73,6 +73,11 @@ else not_ok "published port to the guest" "$(why)"; fi
 docker exec web sh -c 'cat /data/in.txt; exit 3'
 if [[ $RC -eq 3 && $OUT == host-wrote ]]; then ok "docker exec runs in the guest (output, exit code 3)"
 else not_ok "exec in the VM" "$(why)"; fi
+docker inspect --format '{{.NetworkSettings.IPAddress}}' web
+web_ip=$OUT
+docker "${RUN[@]}" --rm busybox sh -c "printf 'GET /in.txt HTTP/1.0\r\n\r\n' | nc -w 10 $web_ip 8080"
+if [[ $RC -eq 0 && $OUT == *host-wrote* ]]; then ok "a guest connects to another VM container's address ($web_ip:8080)"
+else not_ok "connections from a guest" "$(why)"; fi
 docker inspect --format '{{.State.RuntimeDetails.VMAccel}} {{.HostConfig.Runtime}}' web
 if [[ $RC -eq 0 && $OUT == "${E2E_VM_ACCEL:-tcg} berth-vm" ]]; then ok "inspect reports the accelerator ($OUT)"
 else not_ok "inspect's RuntimeDetails" "$(why)"; fi

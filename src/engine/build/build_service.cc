@@ -17,6 +17,7 @@
 #include "build/ignore.h"
 #include "build/go_text.h"
 #include "buildfs/context.h"
+#include "idmap/remap.h"
 #include "image/reference.h"
 #include "snapshot/mount.h"
 #include "sys/syscalls.h"
@@ -117,6 +118,10 @@ Result<std::unique_ptr<BuildService>> BuildService::open(std::string work_dir, i
   s->recover();
   TRYV(s->cache_mounts_.open());
   s->secrets_.open();
+  if (const idmap::Remap* remap = containers.daemon_remap()) {
+    s->cache_mounts_.own_dirs_by(remap->root_uid(), remap->root_gid());
+    s->secrets_.own_dir_by(remap->root_uid(), remap->root_gid());
+  }
   std::error_code ec;
   for (const char* sub : {"/tmp", "/mnt"}) {
     std::filesystem::create_directories(s->work_dir_ + sub, ec);
@@ -167,6 +172,10 @@ Result<std::string> BuildService::build(const backend::BuildRequest& request,
   std::string tmpl = work_dir_ + "/tmp/context-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return fail_errno("creating a directory for the build context");
   ContextDir ctx(tmpl, removal_);
+  // RUN --mount=type=bind of the context: under --userns-remap the RUN's root passes through it.
+  if (const idmap::Remap* remap = containers_.daemon_remap();
+      remap && ::chown(ctx.path().c_str(), remap->root_uid(), remap->root_gid()) != 0)
+    return fail_errno("setting the owner of the build context's directory");
   auto received = TRY_CTX(buildfs::receive_context(context, ctx.path()), "reading the build context");
   if (received.dockerfile_only) rel = "Dockerfile";
   auto text = read_in_context(ctx.path(), rel);

@@ -88,6 +88,8 @@ Result<std::string> CacheMounts::instance_dir(const std::string& key, const std:
                                               const Init& init) {
   const std::string top = dir_ + "/" + key;
   if (::mkdir(top.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating the cache mount " + top);
+  if (dir_owner_ && ::chown(top.c_str(), dir_owner_->first, dir_owner_->second) != 0)
+    return fail_errno("setting the owner of the cache mount " + top);
   if (::access((top + "/id").c_str(), F_OK) != 0) TRYV(write_file_atomic(top + "/id", id, 0600, false));
   ::utimensat(AT_FDCWD, top.c_str(), nullptr, 0);  // last used: for builder prune's until
   const std::string path = top + "/" + std::to_string(instance);

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
@@ -74,6 +75,9 @@ class CacheMounts {
   std::vector<Entry> list();
   // Removes the caches `drop` picks that no RUN uses; returns them.
   std::vector<Entry> remove_if(const std::function<bool(const Entry&)>& drop);
+  // Under --userns-remap the RUN containers' root must pass through each cache's own
+  // directory (0700) to bind-mount an instance: it is made that root's, not the host's.
+  void own_dirs_by(uid_t uid, gid_t gid) { dir_owner_ = {uid, gid}; }
   // Tests: called (under the lock) each time an acquire starts to wait.
   void on_wait(std::function<void(const std::string& id)> fn) { on_wait_ = std::move(fn); }
 
@@ -89,6 +93,7 @@ class CacheMounts {
   Result<std::string> instance_dir(const std::string& key, const std::string& id, int instance, const Init& init);
 
   std::string dir_;
+  std::optional<std::pair<uid_t, gid_t>> dir_owner_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Users> users_;  // by key

@@ -7,12 +7,17 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
+#include <tuple>
+#include <utility>
 
 #include "base/unique_fd.h"
 #include "buildfs/copy.h"
 #include "engine/build/engine_primitives.h"
 #include "engine/build/mounted_snapshot.h"
 #include "engine/build/mount_stubs.h"
+#include "engine/container_service.h"
+#include "idmap/remap.h"
 #include "image/container_export.h"
 #include "snapshot/mount.h"
 #include "sys/syscalls.h"
@@ -28,8 +33,10 @@ std::string fd_path(int fd) {
 }
 
 // The contents of the directory (or the file) at path, copied into dir
-// (owners kept); returns what to mount: dir, or the copied file in it.
-Result<std::string> copy_into(const std::string& path, const std::string& dir) {
+// (owners kept, or all given to owner); returns what to mount: dir, or the
+// copied file in it.
+Result<std::string> copy_into(const std::string& path, const std::string& dir,
+                              std::optional<buildfs::Owner> owner = std::nullopt) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return fail_errno("reading " + path);
   bool is_dir = S_ISDIR(st.st_mode);
@@ -39,7 +46,8 @@ Result<std::string> copy_into(const std::string& path, const std::string& dir) {
   UniqueFd dst(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!src || !dst) return fail_errno("opening " + src_root + " to copy it");
   buildfs::CopyOptions opt;
-  opt.preserve_owner = true;
+  opt.preserve_owner = !owner;
+  opt.chown = owner;
   TRY(buildfs::copy_sources(src.get(), {buildfs::Source{name, is_dir}}, dst.get(), "/", "/", opt));
   return is_dir ? dir : dir + "/" + name;
 }
@@ -72,6 +80,19 @@ Result<std::string> resolve_in_root(const std::string& root, const std::string& 
 
 Result<RunMountSet> EnginePrimitives::prepare_mounts(const std::vector<build::RunMount>& mounts) {
   RunMountSet set;
+  // Under --userns-remap the RUN's container lives in the remapped ids: what it is given to
+  // own (a cache's root, a secret, a writable copy of the context) is owned by their host ids.
+  const idmap::Remap* remap = env_.containers.daemon_remap();
+  auto host_owner = [&](const build::RunMount& m, uint32_t uid, uint32_t gid) -> Result<std::pair<uid_t, gid_t>> {
+    if (!remap) return std::pair<uid_t, gid_t>{uid, gid};
+    auto u = idmap::Remap::to_host(remap->uids, uid);
+    auto g = idmap::Remap::to_host(remap->gids, gid);
+    if (!u || !g)
+      return fail(Errc::InvalidArgument, "RUN --mount target=" + m.target + ": uid " + std::to_string(uid) +
+                                             " / gid " + std::to_string(gid) + " is outside the remapped range of " +
+                                             remap->user);
+    return std::pair<uid_t, gid_t>{*u, *g};
+  };
   auto bind = [&](const build::RunMount& m, const std::string& source, bool read_only) {
     model::MountSpec spec;
     spec.type = model::MountType::Bind;
@@ -103,8 +124,7 @@ Result<RunMountSet> EnginePrimitives::prepare_mounts(const std::vector<build::Ru
     const build::RunMount& m = *first;
     CacheMounts::Init init;
     if (m.mode) init.mode = *m.mode;
-    if (m.uid) init.uid = *m.uid;
-    if (m.gid) init.gid = *m.gid;
+    std::tie(init.uid, init.gid) = TRY(host_owner(m, m.uid.value_or(0), m.gid.value_or(0)));
     if (!m.from_image.empty())
       init.fill = [&](const std::string& dir) -> Result<void> {
         auto image = TRY(mount_image(m.from_image));
@@ -128,7 +148,15 @@ Result<RunMountSet> EnginePrimitives::prepare_mounts(const std::vector<build::Ru
           return fail(Errc::InvalidArgument, what + ": source " + (m.source.empty() ? "/" : m.source) + " not found in " + in);
         }
         // rw on the context: a scratch copy takes the writes (an image's snapshot is one already).
-        if (!m.read_only && m.from_image.empty()) bind(m, TRY_CTX(copy_into(*where, TRY(scratch())), what), false);
+        if (!m.read_only && m.from_image.empty()) {
+          std::optional<buildfs::Owner> owner;
+          std::string dir = TRY(scratch());
+          if (remap) {
+            owner = buildfs::Owner{remap->root_uid(), remap->root_gid()};
+            if (::chown(dir.c_str(), owner->uid, owner->gid) != 0) return fail_errno(what + ": setting its owner");
+          }
+          bind(m, TRY_CTX(copy_into(*where, dir, owner), what), false);
+        }
         else bind(m, *where, m.read_only);
         break;
       }
@@ -146,9 +174,8 @@ Result<RunMountSet> EnginePrimitives::prepare_mounts(const std::vector<build::Ru
           return fail(Errc::InvalidArgument, what + ": secret " + m.id + " not found (give it with --secret id=" +
                                                  m.id + ",src=FILE)");
         }
-        set.secrets.push_back(TRY_CTX(env_.secrets.write(it->second, m.mode.value_or(0400), m.uid.value_or(0),
-                                                         m.gid.value_or(0)),
-                                      what));
+        auto [uid, gid] = TRY(host_owner(m, m.uid.value_or(0), m.gid.value_or(0)));
+        set.secrets.push_back(TRY_CTX(env_.secrets.write(it->second, m.mode.value_or(0400), uid, gid), what));
         bind(m, set.secrets.back()->path(), true);
         break;
       }

@@ -30,8 +30,10 @@ Result<void> SecretFiles::mount_once() {
   if (mounted_) return {};
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + dir_);
   // Small: secrets are passwords, keys and tokens (the API takes 500 KiB each at most).
-  if (::mount("berth-build-secrets", dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "mode=0700,size=64m") != 0)
+  std::string options = "mode=0700,size=64m";
+  if (dir_owner_)
+    options += ",uid=" + std::to_string(dir_owner_->first) + ",gid=" + std::to_string(dir_owner_->second);
+  if (::mount("berth-build-secrets", dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options.c_str()) != 0)
     return fail_errno("mounting a tmpfs for build secrets at " + dir_);
   mounted_ = true;
   return {};

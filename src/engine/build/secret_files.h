@@ -9,8 +9,10 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/error.h"
 
@@ -34,12 +36,16 @@ class SecretFiles {
    private:
     std::string dir_;
   };
+  // Under --userns-remap the RUN containers' root must pass through the tmpfs's root
+  // (0700) to bind-mount a secret: it is mounted as that root's.
+  void own_dir_by(uid_t uid, gid_t gid) { dir_owner_ = {uid, gid}; }
   // A new file holding bytes, with that owner and mode.
   Result<std::unique_ptr<File>> write(std::string_view bytes, mode_t mode, uid_t uid, gid_t gid);
 
  private:
   Result<void> mount_once();
   std::string dir_;
+  std::optional<std::pair<uid_t, gid_t>> dir_owner_;
   std::mutex mu_;
   bool mounted_ = false;
 };

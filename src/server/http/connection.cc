@@ -40,6 +40,7 @@ constexpr uint32_t kHeaderLimit = 1 << 20;
 // A body the handler did not read is drained up to this much to keep the
 // connection (Go's server does the same with 256 KiB); beyond, it closes.
 constexpr size_t kDrainLimit = 256 << 10;
+constexpr size_t kBodyReadBuffer = 64 << 10;  // what one read of a request body may take
 // No body limit. Not boost::none: Boost 1.74's parser compares the length
 // with the optional, and any length is "greater" than none.
 constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
@@ -252,6 +253,10 @@ Result<size_t> Connection::read_body(char* p, size_t n) {
     expect_continue_ = false;
     TRYV(write_raw("HTTP/1.1 100 Continue\r\n\r\n"));
   }
+  // Beast reads into buf_ as much as its free capacity (at least 512 bytes):
+  // the few hundred bytes left after the headers would read a large upload
+  // (docker import, load, build contexts) in ~512-byte pieces.
+  if (buf_.capacity() < kBodyReadBuffer) buf_.reserve(kBodyReadBuffer);
   while (true) {
     auto& body = parser_->get().body();
     body.data = p;

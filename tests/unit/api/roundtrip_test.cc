@@ -80,6 +80,10 @@ struct Fixture {
       (void)w.end_stream();
     return {};
   });
+    r.add("GET", "/images/get", [](Request&, ResponseWriter& w) -> Result<void> {
+      (void)w.send(200, "application/x-tar", std::string(4 << 20, 't'));
+      return {};
+    });
     r.add("POST", "/images/load", [](Request& req, ResponseWriter& w) -> Result<void> {
       uint64_t h = kFnvInit, total = 0, reads = 0;
       char buf[32768];
@@ -250,6 +254,20 @@ TEST_F(RoundTrip, BigUploadIsStreamedWithProgress) {
   ASSERT_GT(progress.size(), 2u);
   EXPECT_EQ(progress.back(), data.size());
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+}
+
+// A large answer (docker save, export) is read in large pieces, not in the
+// few hundred bytes the header buffer has left.
+TEST_F(RoundTrip, ALargeAnswerIsReadInLargePieces) {
+  size_t pieces = 0, bytes = 0;
+  auto r = c_->stream("GET", "/images/get", {}, [&](std::string_view piece) {
+    ++pieces;
+    bytes += piece.size();
+    return true;
+  });
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_EQ(bytes, size_t{4} << 20);
+  EXPECT_LE(pieces, (size_t{4} << 20) / (16 << 10)) << "4 MiB read in " << pieces << " pieces";
 }
 
 TEST_F(RoundTrip, HijackBothDirectionsWithHalfClose) {

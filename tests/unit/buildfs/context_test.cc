@@ -131,6 +131,52 @@ TEST(ContextBodyTest, ACorruptCompressedBodyFails) {
   EXPECT_EQ(r.error().code, Errc::InvalidArgument) << r.error().str();
 }
 
+// The docker CLI's legacy builder with -f from outside the context appends
+// the Dockerfile to the context's tar and ends the body right after its data
+// (no padding, no end-of-archive blocks); dockerd's Go reader accepts it.
+std::string cut_after(const std::string& body, const std::string& data) {
+  auto at = body.rfind(data);
+  EXPECT_NE(at, std::string::npos);
+  return body.substr(0, at + data.size());
+}
+
+std::vector<TarEntry> with_appended_dockerfile() {
+  return {file("a", "hi\n"), file(".dockerfile.0123456789abcdef0123", "FROM busybox\nCOPY a /a\n")};
+}
+
+TEST(ContextBodyTest, ABodyEndingRightAfterTheLastEntrysDataIsWhole) {
+  for (size_t piece : {size_t{0}, size_t{1}, size_t{7}}) {
+    TempDir d("ctx");
+    std::string body = cut_after(tar_of(with_appended_dockerfile()), "COPY a /a\n");
+    ASSERT_NE(body.size() % 512, 0u);
+    auto r = receive_context(reader_of(body, piece ? piece : size_t{1} << 20), d.path());
+    ASSERT_TRUE(r) << r.error().str();
+    EXPECT_EQ(r->bytes, body.size());
+    EXPECT_EQ(r->entries, 2u);
+    EXPECT_EQ(slurp(d / "a"), "hi\n");
+    EXPECT_EQ(slurp(d / ".dockerfile.0123456789abcdef0123"), "FROM busybox\nCOPY a /a\n");
+  }
+}
+
+TEST(ContextBodyTest, ABodyCutInsideAnEntrysDataFails) {
+  TempDir d("ctx");
+  std::string body = cut_after(tar_of(with_appended_dockerfile()), "FROM busy");
+  auto r = receive_context(reader_of(body), d.path());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::InvalidArgument) << r.error().str();
+  EXPECT_NE(r.error().message.find("cut short"), std::string::npos) << r.error().str();
+}
+
+TEST(ContextBodyTest, ABodyCutAfterAHeaderFails) {
+  TempDir d("ctx");
+  std::string whole = tar_of(with_appended_dockerfile());
+  std::string body = whole.substr(0, whole.rfind("FROM busybox"));  // the header block, not its data
+  ASSERT_EQ(body.size() % 512, 0u);
+  auto r = receive_context(reader_of(body), d.path());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::InvalidArgument) << r.error().str();
+}
+
 // The hostile entries Docker's chrootarchive keeps inside: names climbing
 // out and absolute names land inside, a symlink planted to lead out is
 // followed inside, a hard link can only name something inside.

@@ -36,6 +36,19 @@ Router test_router() {
     (void)w.send(200, "text/plain", *body);
     return {};
   });
+  r.add("POST", "/count-reads", [](Request& req, ResponseWriter& w) -> Result<void> {
+    std::string buf(1 << 20, '\0');
+    size_t calls = 0, bytes = 0;
+    for (;;) {
+      auto n = req.read_some(buf.data(), buf.size());
+      if (!n) return w.error(n.error());
+      if (*n == 0) break;
+      ++calls;
+      bytes += *n;
+    }
+    (void)w.send(200, "text/plain", std::to_string(calls) + " " + std::to_string(bytes));
+    return {};
+  });
   r.add("POST", "/ignore-body", [](Request&, ResponseWriter& w) -> Result<void> { (void)w.send(200, "text/plain", "ignored"); return {}; });
   r.add("GET", "/silent", [](Request&, ResponseWriter&) -> Result<void> { return {}; });
   r.add("GET", "/throws", [](Request&, ResponseWriter&) -> Result<void> { throw std::runtime_error("boom"); return {}; });
@@ -122,6 +135,24 @@ TEST(Server, ChunkedRequestBody) {
   std::string resp = read_to_eof(c.get());
   EXPECT_NE(resp.find("Content-Length: 11\r\n"), std::string::npos) << resp;
   EXPECT_TRUE(resp.ends_with("\r\n\r\nhello world")) << resp;
+}
+
+// A large upload (docker import, load, a build context) is read in large
+// pieces, not in the few hundred bytes the header buffer has left.
+TEST(Server, ALargeBodyIsReadInLargePieces) {
+  TestServer ts(test_router());
+  UniqueFd c = connect_unix(ts.socket_path());
+  const size_t size = 4 << 20;
+  std::thread writer([&] {
+    (void)write_all(c.get(), "POST /count-reads HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(size) +
+                                 "\r\nConnection: close\r\n\r\n" + std::string(size, 'x'));
+  });
+  std::string resp = read_to_eof(c.get());
+  writer.join();
+  auto body = resp.substr(resp.find("\r\n\r\n") + 4);
+  size_t calls = std::stoul(body.substr(0, body.find(' ')));
+  EXPECT_EQ(body.substr(body.find(' ') + 1), std::to_string(size)) << resp;
+  EXPECT_LE(calls, size / (16 << 10)) << "4 MiB read in " << calls << " pieces";
 }
 
 TEST(Server, ExpectContinue) {

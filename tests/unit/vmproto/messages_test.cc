@@ -185,6 +185,19 @@ TEST(VmMessages, NetworkConfigChecksMacs) {
   }
 }
 
+TEST(VmMessages, InterfaceSetMacIsOptionalAndChecked) {
+  NetworkConfig n{{Interface{"02:11:22:33:44:55", {"10.223.0.2/16"}, 0}}, {}};
+  EXPECT_FALSE(n.to_json()["interfaces"][0].contains("set_mac"));  // older agents see what they know
+  EXPECT_EQ(round_trip(n).interfaces[0].set_mac, "");
+  n.interfaces[0].set_mac = "02:42:0a:f2:00:02";
+  EXPECT_EQ(round_trip(n).interfaces[0].set_mac, "02:42:0a:f2:00:02");
+  auto j = n.to_json();
+  j["interfaces"][0]["set_mac"] = "02:42:0a:f2:00";
+  EXPECT_FALSE(NetworkConfig::from_json(j));
+  j["interfaces"][0]["set_mac"] = 5;
+  EXPECT_FALSE(NetworkConfig::from_json(j));
+}
+
 TEST(VmMessages, DumpNeverThrowsOnInvalidUtf8) {
   json j = {{"env", "A=\xff\xfe"}};
   std::string s = dump_json(j);
