@@ -16,6 +16,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/berthd.bash"
+source "$HERE/lib/vm_checks.bash"
 E2E_LABEL="vm-pool e2e"
 PORT=${E2E_VM_POOL_PORT:-18481}
 e2e_init vm_pool
@@ -83,15 +84,7 @@ if [[ $RC -eq 0 && $OUT == "true ${E2E_VM_ACCEL:-tcg}" ]]; then ok "inspect says
 else not_ok "VMFromPool in inspect" "$(why)"; fi
 if [[ -d "$first" && ! -e "$first/adopt.sock" ]]; then ok "the container took the idle VM (its keeper stopped listening)"
 else not_ok "the claim took the idle VM" "$first: $(ls "$first" 2>&1)"; fi
-if wait_for_log web started; then ok "docker logs shows what the pooled guest's process wrote"
-else not_ok "logs of the pooled container" "$(why)"; fi
-docker logs web
-if [[ $OUT == *host-wrote* ]]; then ok "the pooled guest reads a file the host put in the volume"; else not_ok "volume host->guest" "$(why)"; fi
-if [[ "$(cat "$T/vol/out.txt" 2>/dev/null)" == guest-wrote ]]; then ok "the host reads a file the pooled guest wrote in the volume"
-else not_ok "volume guest->host" "$(ls -la "$T/vol")"; fi
-capture curl -sS --max-time 10 --retry 10 --retry-delay 1 --retry-max-time 60 --retry-connrefused "http://127.0.0.1:$PORT/in.txt"
-if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "-p 127.0.0.1:$PORT:8080 reaches the pooled guest's httpd"
-else not_ok "published port to the pooled guest" "$(why)"; fi
+check_web_vm web "$PORT" "pooled guest"
 host_kernel=$(uname -r)
 docker exec web sh -c 'uname -r; exit 3'
 if [[ $RC -eq 3 && -n "$OUT" && $OUT != "$host_kernel" ]]; then ok "docker exec runs in the pooled guest (kernel $OUT, exit code 3)"

@@ -17,6 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 source "$HERE/lib/berthd.bash"
+source "$HERE/lib/vm_checks.bash"
 E2E_LABEL="vm-runtime e2e"
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-60}
 PORT=${E2E_VM_PORT:-18480}
@@ -60,16 +61,7 @@ echo host-wrote >"$T/vol/in.txt"
 docker "${RUN[@]}" -d --name web -p "127.0.0.1:$PORT:8080" -v "$T/vol:/data" busybox \
   sh -c 'cat /data/in.txt; echo guest-wrote >/data/out.txt; echo started; exec httpd -f -p 8080 -h /data'
 [[ $RC -eq 0 ]] || die "docker run -d web: $(why)"
-if wait_for_log web started; then ok "docker logs shows what the guest process wrote"
-else not_ok "logs of the VM container" "$(why)"; fi
-docker logs web
-if [[ $OUT == *host-wrote* ]]; then ok "the guest reads a file the host put in the volume"; else not_ok "volume host->guest" "$(why)"; fi
-if [[ "$(cat "$T/vol/out.txt" 2>/dev/null)" == guest-wrote ]]; then ok "the host reads a file the guest wrote in the volume"
-else not_ok "volume guest->host" "$(ls -la "$T/vol")"; fi
-# "started" comes just before httpd binds: a refused connection is retried (30 s at most).
-capture curl -sS --max-time 10 --retry 10 --retry-delay 1 --retry-max-time 60 --retry-connrefused "http://127.0.0.1:$PORT/in.txt"
-if [[ $RC -eq 0 && $OUT == host-wrote ]]; then ok "-p 127.0.0.1:$PORT:8080 reaches the guest's httpd"
-else not_ok "published port to the guest" "$(why)"; fi
+check_web_vm web "$PORT" guest
 docker exec web sh -c 'cat /data/in.txt; exit 3'
 if [[ $RC -eq 3 && $OUT == host-wrote ]]; then ok "docker exec runs in the guest (output, exit code 3)"
 else not_ok "exec in the VM" "$(why)"; fi

@@ -10,7 +10,6 @@
 // Then the target is emptied for the next input (made writable first: a layer
 // may leave mode-0 directories, which an unprivileged run cannot list).
 // It runs as whoever starts it; unprivileged, ownership is not applied.
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,67 +17,29 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <set>
 #include <string>
 
 #include "base/log.h"
 #include "fuzz_check.h"
+#include "fuzz_fence.h"
 #include "layer/layer.h"
 
 namespace {
 
-std::string sandbox, target;
-ino_t target_ino = 0;
+fuzz_fence::Fence fence;
 
-std::set<std::string> names_in(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  FUZZ_CHECK(d, "cannot list " + dir);
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.insert(n);
-  }
-  ::closedir(d);
-  return out;
-}
-
-void check_fence() {
-  FUZZ_CHECK(names_in(sandbox) == std::set<std::string>{"a"}, "something appeared in " + sandbox);
-  FUZZ_CHECK(names_in(sandbox + "/a") == std::set<std::string>{"b"}, "something appeared in " + sandbox + "/a");
-  FUZZ_CHECK(names_in(sandbox + "/a/b") == std::set<std::string>{"target"},
-             "something appeared in " + sandbox + "/a/b");
-  struct stat st;
-  FUZZ_CHECK(::lstat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == target_ino,
-             "the target directory was replaced");
-}
-
-// Removes everything below dir, making each directory writable and searchable first.
-void remove_below(const std::string& dir) {
-  ::chmod(dir.c_str(), 0700);
-  for (const auto& n : names_in(dir)) {
-    std::string p = dir + "/" + n;
-    struct stat st;
-    FUZZ_CHECK(::lstat(p.c_str(), &st) == 0, "lstat " + p);
-    if (S_ISDIR(st.st_mode)) {
-      remove_below(p);
-      FUZZ_CHECK(::rmdir(p.c_str()) == 0, "rmdir " + p);
-    } else {
-      FUZZ_CHECK(::unlink(p.c_str()) == 0, "unlink " + p);
-    }
-  }
-}
-
-void empty_target() { remove_below(target); }
+void empty_target() { fence.empty(); }
+void check_fence() { fence.check(); }
 
 // Plain format applies onto the parent's copy: give whiteouts something to remove.
 void fill_parent_copy() {
-  ::mkdir((target + "/etc").c_str(), 0755);
-  int fd = ::open((target + "/etc/passwd").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ::mkdir((fence.path() + "/etc").c_str(), 0755);
+  int fd = ::open((fence.path() + "/etc/passwd").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd >= 0) ::close(fd);
-  ::mkdir((target + "/usr").c_str(), 0755);
-  ::mkdir((target + "/usr/lib").c_str(), 0755);
-  ::symlink("usr/lib", (target + "/lib").c_str());
-  ::symlink("/etc/passwd", (target + "/passwd").c_str());
+  ::mkdir((fence.path() + "/usr").c_str(), 0755);
+  ::mkdir((fence.path() + "/usr/lib").c_str(), 0755);
+  ::symlink("usr/lib", (fence.path() + "/lib").c_str());
+  ::symlink("/etc/passwd", (fence.path() + "/passwd").c_str());
 }
 
 int blob_fd(const uint8_t* data, size_t size) {
@@ -93,24 +54,8 @@ int blob_fd(const uint8_t* data, size_t size) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   berth::log::configure(-1, berth::log::Format::Text, berth::log::Level::Error);  // no warning per odd entry
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/berth-fuzz-layer-XXXXXX";
-  FUZZ_CHECK(::mkdtemp(pattern.data()), "mkdtemp " + pattern);
-  sandbox = pattern;
-  target = sandbox + "/a/b/target";
-  FUZZ_CHECK(::mkdir((sandbox + "/a").c_str(), 0755) == 0 && ::mkdir((sandbox + "/a/b").c_str(), 0755) == 0 &&
-                 ::mkdir(target.c_str(), 0755) == 0,
-             "making " + target);
-  struct stat st;
-  ::lstat(target.c_str(), &st);
-  target_ino = st.st_ino;
-  std::atexit([] {
-    empty_target();
-    ::rmdir(target.c_str());
-    ::rmdir((sandbox + "/a/b").c_str());
-    ::rmdir((sandbox + "/a").c_str());
-    ::rmdir(sandbox.c_str());
-  });
+  fence.make("berth-fuzz-layer", "target");
+  std::atexit([] { fence.remove(); });
   return 0;
 }
 
@@ -122,13 +67,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.format = format;
     options.max_entry_size = 1 << 20;  // a fuzzed header claims any size; keep the disk out of it
     options.max_total_size = 4 << 20;
-    auto r = berth::layer::apply(fd, target, options);
+    auto r = berth::layer::apply(fd, fence.path(), options);
     ::close(fd);
     check_fence();
     if (r) {
       FUZZ_CHECK(r->size == size, "apply read " + std::to_string(r->size) + " of " + std::to_string(size) + " bytes");
     } else {
-      FUZZ_CHECK(names_in(target).empty(), "a failed apply left entries in the target: " + r.error().str());
+      FUZZ_CHECK(fuzz_fence::names_in(fence.path()).empty(), "a failed apply left entries in the target: " + r.error().str());
     }
     empty_target();
   }
