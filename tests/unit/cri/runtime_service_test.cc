@@ -176,6 +176,10 @@ TEST_F(RuntimeServiceTest, AClientThatGoesAwayCancelsItsEventWatchAtOnce) {
   EXPECT_TRUE(pods.watch_cv.wait_for(lk, std::chrono::seconds(20), [&] { return pods.watch_cancelled; }));
   lk.unlock();
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The client's Finish does not wait for the server's side: the stream's thread may still be
+  // leaving the fake's watch. The server's shutdown waits for the stream to end, so `pods`
+  // (this test's local) outlives it.
+  server_.reset();
 }
 
 TEST_F(RuntimeServiceTest, EventsWithoutAnEventBusAreUnavailable) {
