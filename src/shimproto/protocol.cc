@@ -1,10 +1,8 @@
 #include "shimproto/protocol.h"
 
-#include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
-#include <cerrno>
+#include "base/fd_io.h"
 
 namespace berth::shimproto {
 namespace {
@@ -100,47 +98,15 @@ Result<void> write_frame(int fd, Frame type, std::string_view payload) {
   char header[kHeaderSize];
   encode_header(type, static_cast<uint32_t>(payload.size()), header);
   iovec iov[2] = {{header, kHeaderSize}, {const_cast<char*>(payload.data()), payload.size()}};
-  size_t total = kHeaderSize + payload.size(), done = 0;
-  while (done < total) {
-    // Skip what was written already, across the two buffers.
-    size_t skip = done;
-    iovec cur[2];
-    int n = 0;
-    for (auto& v : iov) {
-      if (skip >= v.iov_len) {
-        skip -= v.iov_len;
-        continue;
-      }
-      cur[n++] = {static_cast<char*>(v.iov_base) + skip, v.iov_len - skip};
-      skip = 0;
-    }
-    msghdr msg{};
-    msg.msg_iov = cur;
-    msg.msg_iovlen = static_cast<size_t>(n);
-    ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return fail_errno("writing a shim frame");
-    }
-    done += static_cast<size_t>(w);
-  }
-  return {};
+  return write_all_iov(fd, iov, 2, "writing a shim frame");
 }
 
 Result<std::pair<Frame, std::string>> read_frame(int fd) {
   auto read_exact = [fd](char* p, size_t len, bool first) -> Result<void> {
-    size_t got = 0;
-    while (got < len) {
-      ssize_t n = ::read(fd, p + got, len - got);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail_errno("reading a shim frame");
-      }
-      if (n == 0)
-        return fail(Errc::Unavailable, first && got == 0 ? "shim connection closed"
-                                                          : "shim connection closed inside a frame");
-      got += static_cast<size_t>(n);
-    }
+    size_t got = TRY(read_full(fd, p, len, "reading a shim frame"));
+    if (got < len)
+      return fail(Errc::Unavailable, first && got == 0 ? "shim connection closed"
+                                                        : "shim connection closed inside a frame");
     return {};
   };
   char header[kHeaderSize];
