@@ -74,7 +74,8 @@ Result<void> ContainerService::attach(const std::string& ref, const backend::Att
   std::vector<char> buf(32 * 1024);
   for (;;) {
     if (!pending.empty() && input_open) {
-      auto [data, detached] = matcher.feed(pending);
+      // As Docker: the detach keys are a terminal's; other input (a file, a pipe) passes whole.
+      auto [data, detached] = a->tty ? matcher.feed(pending) : std::pair<std::string, bool>{pending, false};
       pending.clear();
       if (!data.empty()) {
         std::shared_ptr<task::Task> t;

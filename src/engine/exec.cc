@@ -140,6 +140,10 @@ Result<void> ContainerService::exec_start(const std::string& exec_id, bool detac
   auto keys = DetachKeys::parse(spec.detach_keys);
   KeyMatcher matcher(keys ? *keys : DetachKeys{});
   auto forward = [&](std::string_view data) {
+    if (!spec.tty) {  // as Docker: the detach keys are a terminal's; other input passes whole
+      (void)p->write_stdin(data);
+      return false;
+    }
     auto [out, detached] = matcher.feed(data);
     if (!out.empty()) (void)p->write_stdin(out);
     return detached;

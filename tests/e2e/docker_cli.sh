@@ -50,6 +50,11 @@ docker "${RUN[@]}" --rm -u 1000 "$IMG" id -u
 expect_eq "run -u 1000" 1000 "$OUT"
 docker "${RUN[@]}" --rm -i "$IMG" cat <<<"stdin-line"
 expect_eq "run -i passes stdin" stdin-line "$OUT"
+# Binary input with the default detach keys (^P^Q) in it: without a tty they are data, as in Docker.
+python3 -c 'import os, sys; sys.stdout.buffer.write(os.urandom(1 << 19) + b"\x10\x11" + os.urandom(1 << 19))' >"$T/binary.in"
+BIN_SUM=$(sha256sum <"$T/binary.in" | cut -d' ' -f1)
+capture bash -c "'$DOCKER_CLI' run --pull never --rm -i --network none '$IMG' cat <'$T/binary.in' | sha256sum"
+expect_eq "run -i: 1 MiB of binary stdin holding ^P^Q comes back whole" "$BIN_SUM  -" "$OUT"
 
 docker "${RUN[@]}" --rm --add-host h.example:10.1.2.3 "$IMG" grep h.example /etc/hosts
 expect_eq "run --add-host: the line in /etc/hosts" $'10.1.2.3\th.example' "$OUT"
@@ -115,6 +120,8 @@ docker exec e2e-long sh -c 'exit 5'
 expect_eq "exec: exit status 5" 5 "$RC"
 docker exec -e E2E_X=hello -w /tmp -u 1000 e2e-long sh -c 'echo "$E2E_X $PWD $(id -u)"'
 expect_eq "exec -e -w -u" "hello /tmp 1000" "$OUT"
+capture bash -c "'$DOCKER_CLI' exec -i e2e-long sha256sum <'$T/binary.in'"
+expect_eq "exec -i: binary stdin holding ^P^Q reaches the process whole" "$BIN_SUM  -" "$OUT"
 docker exec e2e-exited true
 check "exec in an exited container fails" "$(why)" [ "$RC" -ne 0 ]
 expect_match "exec in an exited container: error text" 'is not running' "$ERR"
