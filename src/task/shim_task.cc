@@ -159,7 +159,7 @@ class ShimTask final : public Task {
 
   Result<model::ContainerStats> stats() override {
     auto result = TRY(ch_->call(op::kStats));
-    return stats_from_cgroup_json(result, read_host_facts());
+    return stats_from_cgroup_json(result, stats::read_host_facts());
   }
 
   // Asked once: a container's cgroup does not move while it runs.

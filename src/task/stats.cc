@@ -1,10 +1,5 @@
 #include "task/stats.h"
 
-#include <unistd.h>
-
-#include "base/file.h"
-#include "base/strings.h"
-
 namespace berth::task {
 namespace {
 
@@ -38,23 +33,7 @@ std::vector<model::BlkioEntry> blkio(const nlohmann::json& list) {
 
 }  // namespace
 
-HostFacts read_host_facts() {
-  HostFacts h;
-  // The first line of /proc/stat in clock ticks: user nice system idle iowait irq softirq steal.
-  if (auto t = read_file("/proc/stat")) {
-    auto parts = split(t->substr(0, t->find('\n')), ' ', true);
-    uint64_t ticks = 0;
-    for (size_t i = 1; i < parts.size() && i <= 8; ++i) ticks += parse_uint(parts[i]).value_or(0);
-    long hz = ::sysconf(_SC_CLK_TCK);
-    h.system_cpu_ns = ticks * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
-  }
-  h.online_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
-  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  if (pages > 0 && page > 0) h.memory_bytes = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
-  return h;
-}
-
-model::ContainerStats stats_from_cgroup_json(const nlohmann::json& s, const HostFacts& host) {
+model::ContainerStats stats_from_cgroup_json(const nlohmann::json& s, const stats::HostFacts& host) {
   model::ContainerStats out;
   out.running = true;
   const auto& cpu = child(s, "cpu");
