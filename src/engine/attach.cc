@@ -75,7 +75,7 @@ Result<void> ContainerService::attach(const std::string& ref, const backend::Att
   for (;;) {
     if (!pending.empty() && input_open) {
       // As Docker: the detach keys are a terminal's; other input (a file, a pipe) passes whole.
-      auto [data, detached] = a->tty ? matcher.feed(pending) : std::pair<std::string, bool>{pending, false};
+      auto [data, detached] = a->tty ? matcher.feed(pending) : std::pair<std::string, bool>{std::move(pending), false};
       pending.clear();
       if (!data.empty()) {
         std::shared_ptr<task::Task> t;
