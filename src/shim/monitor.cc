@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <ctime>
@@ -34,6 +35,7 @@ struct Conn {
   std::string pending;  // frames the socket has not taken yet
   size_t pending_off = 0;
   uint32_t events = 0;  // as registered with epoll
+  int64_t progress_ms = 0;  // when the socket last took bytes (or the connection came)
   bool dead = false;
   Monitor::Watch watch{Monitor::Tag::Conn, this};
 };
@@ -43,13 +45,22 @@ namespace {
 // One buffer for every read: the shim handles one event at a time.
 char g_buf[32 * 1024];
 
-// A daemon that stops reading loses its connection rather than stalling the
-// container's output or growing the shim: the log has everything, and the
-// daemon can reconnect.
-constexpr size_t kMaxPending = 1 << 20;
+// The process's output waits (its pipe fills and its writes block) while a
+// stdio connection holds more than kOutputHigh, and goes on below kOutputLow:
+// an attached client that reads slowly gets every byte at its own pace, as
+// with Docker. Dropping the connection instead (the daemon reconnects; the log
+// has everything) left a gap in what an attached client or an exec's caller
+// saw. Only a connection that takes nothing for Options::output_stall_ms is
+// dropped, so that a hung daemon does not stop its containers for ever.
+constexpr size_t kOutputHigh = 1 << 20;
+constexpr size_t kOutputLow = 256 << 10;
+// Replies and frames other than output, queued for a connection that never
+// reads, are capped here.
+constexpr size_t kMaxPending = 8 << 20;
 // Stdin the process does not read: stop taking frames until it does.
 constexpr size_t kStdinHigh = 1 << 20;
-// After Exited, how long slow connections get to take their last frames.
+// At exit, how long slow connections get to take more of the last output and
+// frames before they are given up (counted from the last bytes they took).
 constexpr int kExitFlushMs = 2000;
 // At exit, output still in the pipes is read up to this much (a leftover
 // process of an exec could write forever).
@@ -123,6 +134,7 @@ void Monitor::add_conn(UniqueFd fd) {
   if (fl < 0 || ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK) != 0) return;
   auto c = std::make_unique<Conn>();
   c->fd = std::move(fd);
+  c->progress_ms = now_ms();
   c->events = EPOLLIN;  // read at least its first frame, which says what it is
   if (!watch(c->fd.get(), c->events, &c->watch)) return;
   conns_.push_back(std::move(c));
@@ -161,6 +173,7 @@ void Monitor::send_to(Conn& c, Frame type, std::string_view payload) {
       return;
     }
     sent = n < 0 ? 0 : static_cast<size_t>(n);
+    if (sent > 0) c.progress_ms = now_ms();
     if (sent == kHeaderSize + payload.size()) return;
     c.pending.clear();
     c.pending_off = 0;
@@ -169,7 +182,7 @@ void Monitor::send_to(Conn& c, Frame type, std::string_view payload) {
   size_t in_payload = sent > kHeaderSize ? sent - kHeaderSize : 0;
   c.pending.append(payload.substr(in_payload));
   if (c.pending.size() - c.pending_off > kMaxPending) {
-    log::warn("dropping a connection that stopped reading ({} bytes queued)", c.pending.size() - c.pending_off);
+    log::warn("dropping a connection that does not read its replies ({} bytes queued)", c.pending.size() - c.pending_off);
     c.dead = true;
     return;
   }
@@ -191,6 +204,7 @@ void Monitor::on_conn_writable(Conn& c) {
       break;
     }
     c.pending_off += static_cast<size_t>(n);
+    c.progress_ms = now_ms();
   }
   if (c.pending_off == c.pending.size()) {
     c.pending.clear();
@@ -202,6 +216,54 @@ void Monitor::on_conn_writable(Conn& c) {
     c.pending_off = 0;
   }
   update_conn_events(c);
+  resume_output_if_taken();
+}
+
+size_t Monitor::stream_backlog() const {
+  size_t most = 0;
+  for (const auto& c : conns_)
+    if (!c->dead && c->kind != Conn::Kind::Control) most = std::max(most, c->pending.size() - c->pending_off);
+  return most;
+}
+
+void Monitor::hold_output(bool held) {
+  if (held == output_held_) return;
+  output_held_ = held;
+  // Not watched while held (a pipe whose writer left would report EPOLLHUP
+  // at every wait, whatever the event mask).
+  if (held) {
+    if (out_open_) unwatch(stdio_.out.get());
+    if (err_open_) unwatch(stdio_.err.get());
+    return;
+  }
+  if (out_open_ && !watch(stdio_.out.get(), EPOLLIN, &out_watch_)) out_open_ = false;
+  if (err_open_ && !watch(stdio_.err.get(), EPOLLIN, &err_watch_)) err_open_ = false;
+}
+
+void Monitor::resume_output_if_taken() {
+  if (output_held_ && stream_backlog() <= kOutputLow) hold_output(false);
+}
+
+int Monitor::stall_timeout_ms() const {
+  if (!output_held_) return -1;
+  int64_t now = now_ms(), soonest = -1;
+  for (const auto& c : conns_) {
+    if (c->dead || c->kind == Conn::Kind::Control || c->pending.size() - c->pending_off <= kOutputLow) continue;
+    int64_t due = std::max<int64_t>(0, c->progress_ms + opts_.output_stall_ms - now);
+    if (soonest < 0 || due < soonest) soonest = due;
+  }
+  return static_cast<int>(soonest);
+}
+
+void Monitor::drop_stalled_conns(int stall_ms) {
+  int64_t now = now_ms();
+  for (auto& c : conns_) {
+    if (c->dead || c->kind == Conn::Kind::Control || c->pending.size() - c->pending_off <= kOutputLow) continue;
+    if (now - c->progress_ms < stall_ms) continue;
+    log::warn("dropping a connection that took no output for {} ms ({} bytes queued)", now - c->progress_ms,
+              c->pending.size() - c->pending_off);
+    c->dead = true;
+  }
 }
 
 void Monitor::on_conn_readable(Conn& c) {
@@ -353,17 +415,18 @@ void Monitor::sweep_conns() {
       ++it;
     }
   }
+  resume_output_if_taken();  // the one that held it back may be gone
 }
 
-bool Monitor::on_output(Tag stream, bool drain) {
+ssize_t Monitor::on_output(Tag stream, size_t budget) {
   UniqueFd& fd = stream == Tag::Stdout ? stdio_.out : stdio_.err;
   Frame frame = stream == Tag::Stdout ? Frame::Stdout : Frame::Stderr;
   size_t total = 0;
-  do {
-    ssize_t n = ::read(fd.get(), g_buf, sizeof g_buf);
+  while (total < budget && !output_held_) {
+    ssize_t n = ::read(fd.get(), g_buf, std::min(sizeof g_buf, budget - total));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    if (n <= 0) return false;  // EOF, or EIO from a pty whose other side is closed
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) return -1;  // EOF, or EIO from a pty whose other side is closed
     std::string_view data(g_buf, static_cast<size_t>(n));
     if (log_ && !log_failed_) {
       if (auto r = log_->write(stream == Tag::Stdout ? logs::Stream::Stdout : logs::Stream::Stderr, data); !r) {
@@ -373,8 +436,9 @@ bool Monitor::on_output(Tag stream, bool drain) {
     }
     broadcast(frame, data);
     total += data.size();
-  } while (drain && total < kDrainLimit);
-  return true;
+    if (stream_backlog() > kOutputHigh) hold_output(true);
+  }
+  return static_cast<ssize_t>(total);
 }
 
 void Monitor::reap_children() {
@@ -401,7 +465,9 @@ void Monitor::on_event(const Watch& w, uint32_t events) {
     }
     case Tag::Stdout:
     case Tag::Stderr:
-      if (!on_output(w.tag, false)) {
+      // Still in this batch after the output was held: it waits too.
+      if (output_held_) return;
+      if (on_output(w.tag, sizeof g_buf) < 0) {
         UniqueFd& fd = w.tag == Tag::Stdout ? stdio_.out : stdio_.err;
         unwatch(fd.get());
         (w.tag == Tag::Stdout ? out_open_ : err_open_) = false;
@@ -422,21 +488,77 @@ void Monitor::on_event(const Watch& w, uint32_t events) {
 Result<ExitStatus> Monitor::run() {
   epoll_event evs[16];
   while (!wait_status_) {
-    int n = ::epoll_wait(epoll_.get(), evs, 16, -1);
+    int n = ::epoll_wait(epoll_.get(), evs, 16, stall_timeout_ms());
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail_errno("epoll_wait");
     }
     for (int i = 0; i < n; ++i) on_event(*static_cast<Watch*>(evs[i].data.ptr), evs[i].events);
+    if (n == 0) drop_stalled_conns(opts_.output_stall_ms);
     sweep_conns();
   }
   return finish();
 }
 
+bool Monitor::wait_for_conns(int64_t& progress_at_ms) {
+  int64_t left = progress_at_ms + kExitFlushMs - now_ms();
+  if (left <= 0) return false;
+  epoll_event evs[16];
+  int n = ::epoll_wait(epoll_.get(), evs, 16, static_cast<int>(left));
+  if (n < 0 && errno != EINTR) return false;
+  for (int i = 0; i < n; ++i) {
+    auto* w = static_cast<Watch*>(evs[i].data.ptr);
+    if (w->tag != Tag::Conn) {
+      // Output is read by the caller; stdin is too late (discarded); a new
+      // connection and SIGCHLD are handled as while the process ran.
+      if (w->tag == Tag::Listen || w->tag == Tag::Signal) on_event(*w, evs[i].events);
+      continue;
+    }
+    if (w->conn->dead) continue;
+    size_t before = w->conn->pending.size() - w->conn->pending_off;
+    if (evs[i].events & EPOLLOUT) on_conn_writable(*w->conn);
+    // Requests are answered Conflict from here.
+    if (!w->conn->dead && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_conn_readable(*w->conn);
+    if (!w->conn->dead && w->conn->pending.size() - w->conn->pending_off < before) progress_at_ms = now_ms();
+  }
+  sweep_conns();
+  return true;
+}
+
 Result<ExitStatus> Monitor::finish() {
-  // What the process wrote before it exited is in the pipes (or the pty) now.
-  if (out_open_ && !on_output(Tag::Stdout, true)) out_open_ = false;
-  if (err_open_ && !on_output(Tag::Stderr, true)) err_open_ = false;
+  // What the process wrote before it exited is in the pipes (or the pty) now:
+  // read on at the connections' pace, up to kDrainLimit (a process left
+  // behind by an exec could write for ever).
+  if (stdin_watched_) unwatch(stdio_.in.get());
+  stdin_watched_ = false;
+  int64_t progress_at = now_ms();
+  size_t drained = 0;
+  while ((out_open_ || err_open_) && drained < kDrainLimit) {
+    if (output_held_) {
+      // A connection that took nothing for kExitFlushMs is given up: the rest
+      // still goes to the log and to the others.
+      if (!wait_for_conns(progress_at)) {
+        drop_stalled_conns(kExitFlushMs);
+        sweep_conns();
+        progress_at = now_ms();
+      }
+      continue;
+    }
+    bool got = false;
+    for (Tag t : {Tag::Stdout, Tag::Stderr}) {
+      bool& open = t == Tag::Stdout ? out_open_ : err_open_;
+      if (!open || output_held_ || drained >= kDrainLimit) continue;
+      ssize_t n = on_output(t, kDrainLimit - drained);
+      if (n < 0) {
+        unwatch((t == Tag::Stdout ? stdio_.out : stdio_.err).get());
+        open = false;
+      } else {
+        drained += static_cast<size_t>(n);
+        got |= n > 0;
+      }
+    }
+    if (!got && !output_held_) break;  // nothing more in the pipes now
+  }
   if (log_ && !log_failed_)
     if (auto r = log_->flush(); !r) log::warn("{}", r.error().str());
 
@@ -455,9 +577,9 @@ Result<ExitStatus> Monitor::finish() {
   // Only the connections matter from here. No new ones: a daemon that comes
   // later reads exit.json.
   unwatch(signal_fd_.get());
-  if (out_open_) unwatch(stdio_.out.get());
-  if (err_open_) unwatch(stdio_.err.get());
-  if (stdin_watched_) unwatch(stdio_.in.get());
+  if (out_open_ && !output_held_) unwatch(stdio_.out.get());
+  if (err_open_ && !output_held_) unwatch(stdio_.err.get());
+  out_open_ = err_open_ = false;  // nothing is read from here
   unwatch(listen_.get());
   listen_.reset();
   ::unlinkat(state_dirfd_, "shim.sock", 0);
@@ -465,23 +587,11 @@ Result<ExitStatus> Monitor::finish() {
   broadcast(Frame::Exited, st.to_json().dump());
   sweep_conns();
 
-  int64_t deadline = now_ms() + kExitFlushMs;
+  progress_at = now_ms();
   while (true) {
     bool waiting = false;
     for (auto& c : conns_) waiting |= c->pending_off < c->pending.size();
-    int64_t left = deadline - now_ms();
-    if (!waiting || left <= 0) break;
-    epoll_event evs[16];
-    int n = ::epoll_wait(epoll_.get(), evs, 16, static_cast<int>(left));
-    if (n < 0 && errno != EINTR) break;
-    for (int i = 0; i < n; ++i) {
-      auto* w = static_cast<Watch*>(evs[i].data.ptr);
-      if (w->tag != Tag::Conn || w->conn->dead) continue;
-      if (evs[i].events & EPOLLOUT) on_conn_writable(*w->conn);
-      // Too late for stdin (discarded); requests are answered Conflict.
-      if (!w->conn->dead && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_conn_readable(*w->conn);
-    }
-    sweep_conns();
+    if (!waiting || !wait_for_conns(progress_at)) break;
   }
   // The container's cgroups and runtime state go after Exited: the daemon
   // tidies up its side meanwhile, and waits for this process to end (it reaps

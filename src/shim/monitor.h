@@ -64,8 +64,20 @@ class Monitor {
   void on_frame(Conn& c, Frame type, const std::string& payload);
   void on_request(Conn& c, const std::string& payload);
   void sweep_conns();
-  // Reads once (or, when draining, until nothing is left); false at EOF.
-  bool on_output(Tag stream, bool drain);
+  // Reads up to `budget` bytes of the process's output (less once nothing is
+  // left or the connections hold back too much) and sends them on: the bytes
+  // read, or -1 at EOF.
+  ssize_t on_output(Tag stream, size_t budget);
+  // Output waits while a stdio connection holds more than it should take.
+  size_t stream_backlog() const;
+  void hold_output(bool held);
+  void resume_output_if_taken();
+  // The ms until the oldest stalled connection is due to be dropped (-1: none stalls).
+  int stall_timeout_ms() const;
+  void drop_stalled_conns(int stall_ms);
+  // While output is held or queued at exit: handles the connections' events
+  // until `progress_at_ms` + kExitFlushMs; false when none took anything by then.
+  bool wait_for_conns(int64_t& progress_at_ms);
   void flush_stdin();
   Result<nlohmann::json> reopen_log();  // the reopen_log request
   void close_stdin();
@@ -83,6 +95,7 @@ class Monitor {
   UniqueFd epoll_, signal_fd_, listen_;
   std::vector<std::unique_ptr<Conn>> conns_;
   bool out_open_ = false, err_open_ = false;
+  bool output_held_ = false;
   std::string stdin_queue_;
   size_t stdin_off_ = 0;
   bool stdin_watched_ = false, stdin_close_requested_ = false, stdin_paused_ = false;

@@ -21,6 +21,9 @@ Result<Options> parse_options(int argc, char** argv) {
   app.add_flag("--stdin", o.open_stdin, "keep the process's stdin open for Stdin frames");
   auto* vm = app.add_option("--vm-runner", o.vm_runner, "VM mode: berth-vm-runner runs the container in a microVM");
   app.add_option("--vm-arg", o.vm_args, "an argument for berth-vm-runner (repeatable)")->needs(vm);
+  app.add_option("--output-stall-ms", o.output_stall_ms,
+                 "drop a stdio connection that takes no output for this long while output waits for it")
+      ->check(CLI::Range(1, 24 * 3600 * 1000));
   auto* cleanup = app.add_flag("--cleanup", o.cleanup, "delete what is left of container --id (its shim is gone)");
   cleanup->excludes(bundle)->excludes(exec)->excludes(vm);
   try {

@@ -36,6 +36,9 @@ struct Options {
   // vm_args and the bundle; requests go to its control socket (vm/control.h).
   std::string vm_runner;
   std::vector<std::string> vm_args;
+  // A stdio connection that takes none of the output it holds back for this
+  // long is dropped (a hung daemon must not stop its containers for ever).
+  int output_stall_ms = 30000;
 
   bool exec_mode() const { return !exec_process.empty(); }
   bool vm_mode() const { return !vm_runner.empty(); }

@@ -22,7 +22,8 @@ using shimproto::Frame;
 
 // A shim answers with short cgroup-file operations; one that takes this long is stuck.
 constexpr int kRequestTimeoutMs = 30000;
-// A shim drops a connection that stops reading (its backlog is capped): the
+// A shim drops a connection that takes no output for its stall time (a hung
+// reader; a slow one only slows the process's output down): the
 // follower connects again as long as the shim lives, but not in a loop that
 // gets nothing (counted until a connection brings a frame).
 constexpr int kMaxReconnects = 100;
@@ -105,7 +106,7 @@ void ShimChannel::follow(std::shared_ptr<ShimChannel> self, std::shared_ptr<Proc
     }
     if (exited || self->disconnected_) break;
     // The connection ended without Exited: the shim died, or dropped us for
-    // reading too slowly (it caps what it queues). While it lives, follow it
+    // reading (output waited for it longer than the stall time). While it lives, follow it
     // again; the output meanwhile is in the log.
     if (progressed) reconnects = 0;
     if (broken || ++reconnects > kMaxReconnects || !shim_alive(self->state_dir_)) break;

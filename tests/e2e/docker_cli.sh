@@ -122,6 +122,16 @@ docker exec -e E2E_X=hello -w /tmp -u 1000 e2e-long sh -c 'echo "$E2E_X $PWD $(i
 expect_eq "exec -e -w -u" "hello /tmp 1000" "$OUT"
 capture bash -c "'$DOCKER_CLI' exec -i e2e-long sha256sum <'$T/binary.in'"
 expect_eq "exec -i: binary stdin holding ^P^Q reaches the process whole" "$BIN_SUM  -" "$OUT"
+# 20 MB in and out at once: the client reads while it writes, slower than cat
+# runs, so the output waits for it (the shim used to drop the connection once
+# 1 MiB behind, and about 4 MB went missing).
+head -c $((20 << 20)) /dev/urandom >"$T/big.in"
+BIG_SUM=$(sha256sum <"$T/big.in" | cut -d' ' -f1)
+capture bash -c "'$DOCKER_CLI' exec -i e2e-long cat <'$T/big.in' | sha256sum"
+expect_eq "exec -i cat: 20 MB through stdin and stdout come back whole" "$BIG_SUM  -" "$OUT"
+capture bash -c "'$DOCKER_CLI' run --pull never --rm -i --network none '$IMG' cat <'$T/big.in' | sha256sum"
+expect_eq "run -i cat: 20 MB through stdin and stdout come back whole" "$BIG_SUM  -" "$OUT"
+rm -f "$T/big.in"
 docker exec e2e-exited true
 check "exec in an exited container fails" "$(why)" [ "$RC" -ne 0 ]
 expect_match "exec in an exited container: error text" 'is not running' "$ERR"

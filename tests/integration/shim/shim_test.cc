@@ -680,19 +680,65 @@ TEST_F(Shim, ExecShimAnswersKillOnly) {
 
 // A daemon that hangs (never reads) loses its connection once the backlog is
 // too big; the container's output still reaches the log, and it runs on.
-TEST_F(Shim, SurvivesADaemonThatNeverReads) {
+// A reader slower than the process: the process's output waits for it (its
+// pipe fills), and the reader gets every byte in order. The shim used to drop
+// a connection 1 MiB behind; the daemon's reconnect then left a gap (docker
+// exec -i ... cat < 20 MB gave 16 MB back).
+TEST_F(Shim, ASlowReaderGetsEveryByteOfOutput) {
+  constexpr size_t kBytes = 16u << 20;
+  auto o = container({"sh", "-c", "head -c " + std::to_string(kBytes) + " /dev/zero | tr '\\0' x; exit 9"});
+  auto h = launch(o);
+  ASSERT_TRUE(h) << h.error().str();
+  // Small reads: far slower than head and tr write.
+  Collected c;
+  FrameDecoder d;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!c.exited && !c.eof && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{h->conn.get(), POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(h->conn.get(), buf, sizeof buf);
+    if (n <= 0) {
+      c.eof = true;
+      break;
+    }
+    d.feed(std::string_view(buf, static_cast<size_t>(n)));
+    while (true) {
+      auto f = d.next();
+      if (!f || !*f) break;
+      auto& [type, payload] = **f;
+      if (type == Frame::Stdout) c.out += payload;
+      if (type == Frame::Exited) c.exited = ExitStatus::from_json(nlohmann::json::parse(payload)).value();
+    }
+  }
+  ASSERT_TRUE(c.exited) << "no Exited frame (eof: " << c.eof << ", " << c.out.size() << " bytes)";
+  EXPECT_EQ(c.exited->exit_code, 9);
+  EXPECT_EQ(c.out.size(), kBytes);
+  EXPECT_EQ(c.out.find_first_not_of('x'), std::string::npos);
+  EXPECT_EQ(reap(*h), 0);
+}
+
+// A daemon that never reads holds the output back only for --output-stall-ms:
+// then its connection is dropped, the container goes on, another connection
+// sees the rest, and the log has everything.
+TEST_F(Shim, ADaemonThatNeverReadsIsDroppedAfterTheStallTime) {
   constexpr int kBytes = 3000000;
+  constexpr int kStallMs = 1000;
   auto o = container({"sh", "-c", "yes abcdefghijklmnopqrstuvwxyz | head -c " + std::to_string(kBytes) +
                                       "; echo; echo written >&2; read x; exit 9"});
   o.open_stdin = true;
+  o.extra_args = {"--output-stall-ms", std::to_string(kStallMs)};
+  auto t0 = std::chrono::steady_clock::now();
   auto h = launch(o);
   ASSERT_TRUE(h) << h.error().str();
-  // A second connection that keeps up sees the end of the output; the
-  // daemon's first connection is never read meanwhile.
+  // A second connection that keeps up sees the end of the output only once
+  // the daemon's first connection, never read, was given up.
   auto conn = connect_shim(o.state_dir);
   ASSERT_TRUE(conn) << conn.error().str();
   auto seen = collect(conn->get(), [](const Collected& c) { return c.err.find("written") != std::string::npos; });
   ASSERT_NE(seen.err.find("written"), std::string::npos);
+  auto held_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GE(held_ms, kStallMs) << "the output did not wait for the connection that was behind";
 
   auto stale = collect(h->conn.get());
   EXPECT_TRUE(stale.eof) << "the shim hangs up on a connection that stopped reading";

@@ -89,3 +89,21 @@ TEST(ShimOptions, VmArgNeedsTheRunnerAndCleanupExcludesIt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ShimOptions, OutputStallDefaultsToThirtySecondsAndMustBePositive) {
+  auto o = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b"});
+  ASSERT_TRUE(o) << o.error().str();
+  EXPECT_EQ(o->output_stall_ms, 30000);
+  auto set = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b", "--output-stall-ms",
+                    "250"});
+  ASSERT_TRUE(set) << set.error().str();
+  EXPECT_EQ(set->output_stall_ms, 250);
+  auto zero = parse({"--id", "c1", "--runtime-root", "/r", "--state-dir", "/s", "--bundle", "/b",
+                     "--output-stall-ms", "0"});
+  ASSERT_FALSE(zero);
+  EXPECT_NE(zero.error().str().find("output-stall-ms"), std::string::npos) << zero.error().str();
+}
+
+}  // namespace
