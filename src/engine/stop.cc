@@ -33,14 +33,26 @@ Result<void> ContainerService::stop_locked(const std::shared_ptr<Container>& c, 
   }
   // A frozen process cannot handle its stop signal: thaw it first (as Docker).
   if (paused && signal != SIGKILL) (void)t->resume();
-  if (auto r = t->kill(signal); !r) log::debug("signalling {}: {}", c->id, r.error().str());
+  // As dockerd: each signal sent is a "kill" event (watchers tell a stop's
+  // SIGTERM from its SIGKILL by the signal attribute).
+  if (auto r = t->kill(signal); !r) {
+    log::debug("signalling {}: {}", c->id, r.error().str());
+  } else {
+    std::lock_guard lk(mu_);
+    publish(*c, "kill", {{"signal", std::to_string(signal)}});
+  }
   if (timeout_s != 0 && TRY(wait_stopped(c, timeout_s))) return {};
   {
     std::lock_guard lk(mu_);
     if (!c->state.running || !c->task) return {};
     t = c->task;
   }
-  if (auto r = t->kill_all(SIGKILL); !r) log::debug("killing {}: {}", c->id, r.error().str());
+  if (auto r = t->kill_all(SIGKILL); !r) {
+    log::debug("killing {}: {}", c->id, r.error().str());
+  } else if (signal != SIGKILL) {
+    std::lock_guard lk(mu_);
+    publish(*c, "kill", {{"signal", std::to_string(SIGKILL)}});
+  }
   if (!TRY(wait_stopped(c, 30)))
     return fail(Errc::Internal, "container " + c->id + " did not stop within 30 s of SIGKILL");
   return {};
@@ -60,6 +72,8 @@ Result<bool> ContainerService::stop(const std::string& ref, std::optional<int> t
     (void)persist(*c);
   }
   TRYV(stop_locked(c, t, sig));
+  std::lock_guard lk(mu_);
+  publish(*c, "stop");  // after its die, as dockerd
   return true;
 }
 
@@ -75,7 +89,11 @@ Result<void> ContainerService::restart(const std::string& ref, std::optional<int
     t = timeout_s.value_or(c->spec.config.stop_timeout.value_or(10));
     c->manually_stopped = true;  // no policy restart in between
   }
-  if (running) TRYV(stop_locked(c, t, sig));
+  if (running) {
+    TRYV(stop_locked(c, t, sig));
+    std::lock_guard lk(mu_);
+    publish(*c, "stop");
+  }
   TRYV(start_locked(c));
   std::lock_guard lk(mu_);
   publish(*c, "restart");

@@ -235,6 +235,40 @@ TEST_F(ContainerServiceTest, TaskOperationsGoThroughTheTask) {
   EXPECT_EQ(service_->kill(id, "").error().code, Errc::Conflict) << "not running any more";
 }
 
+// docker stop and restart publish what dockerd does: a "kill" per signal sent
+// (with the signal), the exit's "die", then "stop" (then "start", "restart").
+TEST_F(ContainerServiceTest, StopAndRestartPublishKillDieStopAsDockerd) {
+  std::string id = create(spec({"sleep", "1d"}));
+  ASSERT_TRUE(service_->start(id));
+  auto actions = [&] {
+    std::vector<std::string> out;
+    auto sub = events_.subscribe(1);
+    while (auto ev = sub->next(1))
+      if (ev->id == id && ev->action != "create" && ev->action != "start")
+        out.push_back(ev->action + (ev->attributes.count("signal") ? ":" + ev->attributes.at("signal") : ""));
+    return out;
+  };
+  std::thread exiter([&] {
+    runtime_.log->wait_for([&] { return !runtime_.log->signals.empty() && runtime_.log->signals.back().second == SIGTERM; });
+    runtime_.exit(id, 143);
+  });
+  ASSERT_TRUE(service_->stop(id, 5, ""));
+  exiter.join();
+  EXPECT_EQ(actions(), (std::vector<std::string>{"kill:15", "die", "stop"}));
+
+  // A process that ignores the stop signal: SIGKILL after the timeout, a second "kill".
+  ASSERT_TRUE(service_->start(id));
+  std::thread killer([&] {
+    runtime_.log->wait_for([&] { return runtime_.log->signals.back() == std::make_pair(id, SIGKILL); });
+    runtime_.exit(id, 137);
+  });
+  ASSERT_TRUE(service_->restart(id, 1));
+  killer.join();
+  auto all = actions();
+  std::vector<std::string> tail(all.end() - std::min<size_t>(all.size(), 5), all.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"kill:15", "kill:9", "die", "stop", "restart"}));
+}
+
 TEST_F(ContainerServiceTest, ExitBeforeTheStartIsRecordedIsNotLost) {
   std::string id = create(spec());
   runtime_.exit_during_start = 7;
