@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,26 @@ bool empty_endpoint(const Json& ep) {
 }
 
 }  // namespace
+
+Result<DeviceFlag> parse_device_flag(const std::string& text) {
+  auto mode_ok = [](std::string_view m) {
+    return !m.empty() && m.size() <= 3 && m.find_first_not_of("rwm") == std::string_view::npos;
+  };
+  auto parts = split(text, ':');
+  if (text.empty() || parts.size() > 3) return fail(Errc::InvalidArgument, "invalid device specification: " + text);
+  DeviceFlag d{parts[0], "", "rwm"};
+  if (parts.size() == 3) {
+    d.container = parts[1];
+    d.permissions = parts[2];
+  } else if (parts.size() == 2) {
+    // HOST:rw gives permissions; anything else is the container path.
+    (mode_ok(parts[1]) ? d.permissions : d.container) = parts[1];
+  }
+  if (d.container.empty()) d.container = d.host;
+  if (d.container.empty() || d.container[0] != '/') return fail(Errc::InvalidArgument, "bad format for path: " + d.container);
+  if (!mode_ok(d.permissions)) return fail(Errc::InvalidArgument, "bad mode specified: " + d.permissions);
+  return d;
+}
 
 Result<Ulimit> parse_ulimit(const std::string& text) {
   static const char* const kNames[] = {"core",   "cpu",   "data",  "fsize", "locks",  "memlock", "msgqueue", "nice",
@@ -286,6 +307,19 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
     ulimits.push_back({{"Name", parsed.name}, {"Hard", parsed.hard}, {"Soft", parsed.soft}});
   }
 
+  Json devices = Json::array();
+  for (const auto& text : o.devices) {
+    DeviceFlag d = TRY_CTX(parse_device_flag(text), fmt::format("invalid argument \"{}\" for \"--device\" flag: ", text));
+    devices.push_back({{"PathOnHost", d.host}, {"PathInContainer", d.container}, {"CgroupPermissions", d.permissions}});
+  }
+  for (const auto& rule : o.device_cgroup_rules) {
+    // TYPE MAJOR:MINOR ACCESS, checked as the docker CLI does (berthd checks again).
+    static const std::regex kRule(R"(^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$)");
+    if (!std::regex_match(rule, kRule))
+      return fail(Errc::InvalidArgument, fmt::format("invalid argument \"{}\" for \"--device-cgroup-rule\" flag: "
+                                                     "invalid device cgroup format '{}'", rule, rule));
+  }
+
   Json tmpfs = Json::object();
   for (const auto& t : o.tmpfs) {
     size_t colon = t.find(':');
@@ -434,7 +468,8 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   host["CpuQuota"] = 0;
   host["CpusetCpus"] = o.cpuset_cpus;
   host["CpusetMems"] = "";
-  host["Devices"] = Json::array();
+  host["Devices"] = devices;
+  host["DeviceCgroupRules"] = string_list_or_null(o.device_cgroup_rules);
   host["MemoryReservation"] = 0;
   host["MemorySwap"] = memory_swap;
   host["MemorySwappiness"] = -1;

@@ -110,6 +110,8 @@ void add_run_flags(CLI::App* app, RunOptions& o, bool is_run) {
   add_list(app, "--add-host", o.add_hosts, "Add a custom host-to-IP mapping (host:ip)");
   add_list(app, "--cap-add", o.cap_add, "Add Linux capabilities");
   add_list(app, "--cap-drop", o.cap_drop, "Drop Linux capabilities");
+  add_list(app, "--device", o.devices, "Add a host device to the container", "list");
+  add_list(app, "--device-cgroup-rule", o.device_cgroup_rules, "Add a rule to the cgroup allowed devices list", "list");
   add_bool(app, "--privileged", o.privileged, "Give extended privileges to this container");
   add_list(app, "--security-opt", o.security_opt, "Security Options");
   add_string(app, "--stop-signal", o.stop_signal, "Signal to stop the container");

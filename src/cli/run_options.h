@@ -34,6 +34,7 @@ struct RunOptions {
   std::optional<int64_t> cpu_shares, pids_limit, stop_timeout;
   std::string cpuset_cpus;
   std::vector<std::string> ulimits, tmpfs, cap_add, cap_drop, security_opt, attach, add_hosts;
+  std::vector<std::string> devices, device_cgroup_rules;  // --device, --device-cgroup-rule
   bool read_only = false, privileged = false;
   std::string stop_signal;
   std::string runtime;  // --runtime: berth (namespaces) or berth-vm / vm (a microVM)
@@ -85,6 +86,12 @@ struct Ulimit {
   int64_t soft = 0, hard = 0;
 };
 Result<Ulimit> parse_ulimit(const std::string& text);
+
+// --device HOST[:CONTAINER][:PERMISSIONS], as the docker CLI reads it.
+struct DeviceFlag {
+  std::string host, container, permissions;
+};
+Result<DeviceFlag> parse_device_flag(const std::string& text);
 Result<Json> parse_restart_policy(const std::string& text);
 // Config.Healthcheck from the --health-* flags: null when none is given.
 Result<Json> parse_healthcheck(const RunOptions& o);

@@ -377,6 +377,7 @@ Result<Service> convert_service(const std::string& name, const Node& node) {
       s.devices.push_back(d);
     }
   }
+  TRYV(f.strings("device_cgroup_rules", s.device_cgroup_rules));
   TRYV(f.strings("group_add", s.group_add));
   TRYV(f.boolean("read_only", s.read_only));
   TRYV(f.boolean("tty", s.tty));
@@ -414,7 +415,7 @@ Result<Service> convert_service(const std::string& name, const Node& node) {
   f.accept({"env_file", "extends"});
   // In the specification, not (yet) carried by the model: accepted and dropped.
   f.accept({"attach", "blkio_config", "cgroup", "cgroup_parent", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period",
-            "cpu_rt_period", "cpu_rt_runtime", "cpuset", "credential_spec", "develop", "device_cgroup_rules", "gpus",
+            "cpu_rt_period", "cpu_rt_runtime", "cpuset", "credential_spec", "develop", "gpus",
             "isolation", "label_file", "mem_swappiness", "oom_kill_disable", "oom_score_adj", "post_start", "pre_stop",
             "runtime", "storage_opt", "uts", "userns_mode", "models", "provider", "use_api_socket"});
   TRYV(f.finish(&s.extensions));

@@ -223,6 +223,7 @@ struct Service {
   bool privileged = false;
   std::vector<std::string> security_opt;
   std::vector<DeviceMapping> devices;
+  std::vector<std::string> device_cgroup_rules;  // "c 1:3 rwm"
   std::vector<std::string> group_add;
   bool read_only = false;
   bool tty = false;

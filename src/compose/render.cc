@@ -302,6 +302,7 @@ OrderedJson service_to_json(const Service& s) {
     for (const auto& d : s.devices) a.push_back(J{{"source", d.source}, {"target", d.target}, {"permissions", d.permissions}});
     set("devices", a);
   }
+  if (!s.device_cgroup_rules.empty()) set("device_cgroup_rules", s.device_cgroup_rules);
   if (!s.dns.empty()) set("dns", s.dns);
   if (!s.dns_opt.empty()) set("dns_opt", s.dns_opt);
   if (!s.dns_search.empty()) set("dns_search", s.dns_search);

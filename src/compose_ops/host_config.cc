@@ -221,6 +221,7 @@ Result<Json> build_host_config(const compose::Project& project, const compose::S
                           {"CgroupPermissions", d.permissions.empty() ? "rwm" : d.permissions}});
     h["Devices"] = devs;
   }
+  if (!s.device_cgroup_rules.empty()) h["DeviceCgroupRules"] = s.device_cgroup_rules;
   if (!s.group_add.empty()) h["GroupAdd"] = s.group_add;
   return h;
 }

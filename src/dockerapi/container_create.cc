@@ -109,7 +109,7 @@ Result<void> check_links(const FieldReader& hc) {
 // Fields of Docker's HostConfig that berth does not implement: refused when
 // set, so that a setting the user asked for is never silently dropped.
 Result<void> refuse_unsupported(const FieldReader& hc) {
-  static const char* const kLists[] = {"Devices", "DeviceCgroupRules", "DeviceRequests", "BlkioWeightDevice",
+  static const char* const kLists[] = {"DeviceRequests", "BlkioWeightDevice",
                                        "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
                                        "BlkioDeviceWriteIOps"};
   for (const char* key : kLists) {
@@ -245,6 +245,15 @@ Result<model::HostConfig> parse_host_config(const FieldReader& r, bool refuse_un
   for (const auto& m : TRY(r.objects("Mounts"))) h.mounts.push_back(TRY(parse_mount(m)));
   h.masked_paths = TRY(r.opt_strings("MaskedPaths"));
   h.readonly_paths = TRY(r.opt_strings("ReadonlyPaths"));
+  for (const auto& d : TRY(r.objects("Devices"))) {
+    model::DeviceMapping m;
+    m.path_on_host = TRY(d.string("PathOnHost"));
+    m.path_in_container = TRY(d.string("PathInContainer"));
+    m.cgroup_permissions = TRY(d.string("CgroupPermissions"));
+    if (m.path_on_host.empty()) return invalid(r.field("Devices") + ": PathOnHost is required");
+    h.devices.push_back(std::move(m));
+  }
+  h.device_cgroup_rules = TRY(r.strings("DeviceCgroupRules"));
   return h;
 }
 

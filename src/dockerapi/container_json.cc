@@ -233,6 +233,11 @@ json render_host_config(const model::HostConfig& h) {
   for (const auto& [port, list] : h.port_bindings) ports[port] = port_bindings(list);
   json ulimits = json::array();
   for (const auto& u : r.ulimits) ulimits.push_back({{"Name", u.name}, {"Hard", u.hard}, {"Soft", u.soft}});
+  json devices = json::array();
+  for (const auto& d : h.devices)
+    devices.push_back({{"PathOnHost", d.path_on_host},
+                       {"PathInContainer", d.path_in_container.empty() ? d.path_on_host : d.path_in_container},
+                       {"CgroupPermissions", d.cgroup_permissions.empty() ? "rwm" : d.cgroup_permissions}});
   json console = json::array({0, 0});
   if (h.console_size) console = json::array({(*h.console_size)[0], (*h.console_size)[1]});
   json j = {{"Binds", strings_or_null(h.binds)},
@@ -285,8 +290,8 @@ json render_host_config(const model::HostConfig& h) {
             {"CpuRealtimeRuntime", 0},
             {"CpusetCpus", r.cpuset_cpus},
             {"CpusetMems", r.cpuset_mems},
-            {"Devices", json::array()},
-            {"DeviceCgroupRules", nullptr},
+            {"Devices", devices},
+            {"DeviceCgroupRules", strings_or_null(h.device_cgroup_rules)},
             {"DeviceRequests", nullptr},
             {"KernelMemory", 0},
             {"KernelMemoryTCP", 0},

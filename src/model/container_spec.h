@@ -148,6 +148,7 @@ struct HostConfig {
   std::vector<MountSpec> mounts;
   std::optional<std::vector<std::string>> masked_paths, readonly_paths;  // set: replace the defaults
   std::vector<DeviceMapping> devices;
+  std::vector<std::string> device_cgroup_rules;  // "c 1:3 rwm" (--device-cgroup-rule)
   bool operator==(const HostConfig&) const = default;
 };
 

@@ -82,7 +82,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostConfig, binds, log_config, n
                                                 oom_score_adj, privileged, publish_all_ports, readonly_rootfs,
                                                 init, security_opt, tmpfs, sysctls, shm_size, runtime,
                                                 resources, mounts, masked_paths, readonly_paths, devices,
-                                                userns_host)
+                                                device_cgroup_rules, userns_host)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRequest, aliases, ipv4_address, links, driver_options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, config, host, endpoints, ns)
 

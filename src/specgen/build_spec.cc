@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "specgen/caps.h"
+#include "specgen/devices.h"
 #include "specgen/host_settings.h"
 #include "specgen/mounts.h"
 #include "specgen/specgen.h"
@@ -49,36 +50,6 @@ json default_device_rules() {
   for (const auto& [ma, mi] : kAllowed) rules.push_back(device_rule(true, "c", ma, mi, "rwm"));
   rules.push_back(device_rule(true, "c", 136, std::nullopt, "rwm"));  // /dev/pts/*
   return rules;
-}
-
-// A mapped host device: its node in the container and the cgroup rule that allows it.
-struct MappedDevice {
-  json node, rule;
-};
-
-Result<std::vector<MappedDevice>> mapped_devices(const std::vector<model::DeviceMapping>& devices) {
-  std::vector<MappedDevice> out;
-  for (const auto& d : devices) {
-    std::string where = "device " + d.path_on_host;
-    if (d.path_on_host.empty() || d.path_on_host[0] != '/')
-      return fail(Errc::InvalidArgument, where + ": the host path must be absolute");
-    std::string inside = d.path_in_container.empty() ? d.path_on_host : d.path_in_container;
-    if (inside[0] != '/') return fail(Errc::InvalidArgument, where + ": the container path " + inside + " must be absolute");
-    std::string perms = d.cgroup_permissions.empty() ? "rwm" : d.cgroup_permissions;
-    if (perms.find_first_not_of("rwm") != std::string::npos)
-      return fail(Errc::InvalidArgument, where + ": invalid permissions \"" + perms + "\" (any of r, w, m)");
-    struct stat st {};
-    if (::stat(d.path_on_host.c_str(), &st) != 0)
-      return fail(Errc::InvalidArgument, where + ": " + std::strerror(errno));
-    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-      return fail(Errc::InvalidArgument, where + ": not a device node");
-    std::string type = S_ISCHR(st.st_mode) ? "c" : "b";
-    int64_t ma = major(st.st_rdev), mi = minor(st.st_rdev);
-    out.push_back({json{{"path", inside}, {"type", type}, {"major", ma}, {"minor", mi},
-                        {"fileMode", st.st_mode & 07777}, {"uid", st.st_uid}, {"gid", st.st_gid}},
-                   json{{"allow", true}, {"type", type}, {"major", ma}, {"minor", mi}, {"access", perms}}});
-  }
-  return out;
 }
 
 json resources_json(const HostSettings& hs, const HostInfo& host) {
@@ -252,7 +223,8 @@ Result<json> build_spec(const SpecInput& in) {
   }
   linux["cgroupsPath"] = cgroups_path(in, hs);
   linux["resources"] = resources_json(hs, in.host);
-  auto mapped = TRY(mapped_devices(in.host_config.devices));
+  auto mapped = TRY(detail::mapped_devices(in.host_config.devices));
+  auto extra_rules = TRY(detail::device_cgroup_rules(in.host_config.device_cgroup_rules));
   if (!hs.sysctls.empty()) linux["sysctl"] = hs.sysctls;
   if (hs.privileged) {
     json devices = json::array();
@@ -266,6 +238,7 @@ Result<json> build_spec(const SpecInput& in) {
       devices.push_back(std::move(m.node));
       linux["resources"]["devices"].push_back(std::move(m.rule));
     }
+    for (auto& r : extra_rules) linux["resources"]["devices"].push_back(std::move(r));
     if (!devices.empty()) linux["devices"] = devices;
     linux["maskedPaths"] = hs.masked_paths ? json(*hs.masked_paths) : json(kMaskedPaths);
     linux["readonlyPaths"] = hs.readonly_paths ? json(*hs.readonly_paths) : json(kReadonlyPaths);
@@ -319,7 +292,8 @@ Result<void> validate(const model::ContainerSpec& spec, const HostInfo& host) {
     auto caps = TRY(detail::container_capabilities(hs.cap_add, hs.cap_drop, hs.privileged, host.cap_bounding));
     TRY(seccomp_profile_to_oci(hs.seccomp_profile, caps, host.kernel));
   }
-  TRY(mapped_devices(spec.host.devices));
+  TRY(detail::mapped_devices(spec.host.devices));
+  TRY(detail::device_cgroup_rules(spec.host.device_cgroup_rules));
   // What dockerd refuses with userns-remap unless the container opts out (--userns=host).
   if (host.userns_remap && !spec.host.userns_host && spec.ns.empty()) {
     if (spec.host.privileged)

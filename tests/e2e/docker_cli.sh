@@ -180,6 +180,7 @@ docker stop e2e-renamed
 expect_eq "stop (trap TERM): prints the name" e2e-renamed "$OUT"
 docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' e2e-renamed
 expect_eq "stop: a trap TERM container exits 0" "exited 0" "$OUT"
+start_deaf=$(date +%s)
 docker "${RUN[@]}" -d --name e2e-deaf "$IMG" sh -c 'while :; do sleep 0.1; done'
 start=$SECONDS
 docker stop -t 1 e2e-deaf
@@ -201,6 +202,9 @@ docker "${RUN[@]}" -d --name e2e-kill9 "$IMG" sleep 1000
 docker kill e2e-kill9
 docker wait e2e-kill9
 expect_eq "kill: SIGKILL, wait prints 137" 137 "$OUT"
+docker events --since "$start_deaf" --until "$(($(date +%s) + 1))" --filter container=e2e-deaf --format '{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}'
+expect_eq "stop -t 1 events, as dockerd: kill 15, kill 9, die, stop" $'kill 15\nkill 9\ndie\nstop' \
+  "$(grep -vxE 'create|start' <<<"$OUT")"
 docker rm -f e2e-deaf e2e-init e2e-kill e2e-kill9 >/dev/null
 
 # --- rm -f of a running container -----------------------------------------------------------
@@ -330,6 +334,28 @@ expect_eq "--pids-limit 23: host pids.max" 23 "$(cat "$(host_cgroup pids "$RES")
 docker exec e2e-res cat /sys/fs/cgroup/memory/memory.limit_in_bytes
 expect_eq "--memory 48m: the limit seen inside the container" 50331648 "$OUT"
 docker rm -f e2e-res >/dev/null
+
+# --device and --device-cgroup-rule: the node (a directory gives every node under it) and the
+# cgroup rule that allows it; a missing device is refused in dockerd's words.
+docker "${RUN[@]}" --rm --device /dev/null:/dev/xnull:rw "$IMG" sh -c 'stat -c "%A %t %T" /dev/xnull; echo hi > /dev/xnull && echo written'
+expect_eq "--device /dev/null:/dev/xnull:rw: the node, writable" $'crw-rw-rw- 1 3\nwritten' "$OUT"
+mkdir -p "$T/devdir/sub" && mknod "$T/devdir/sub/n" c 1 3 && ln -s /dev/zero "$T/devdir/link"
+docker "${RUN[@]}" --rm --device "$T/devdir:/dev/mine" "$IMG" find /dev/mine
+expect_eq "--device DIR:/dev/mine: every node under it, symlinks not followed" $'/dev/mine\n/dev/mine/sub\n/dev/mine/sub/n' "$OUT"
+# 10:229 (fuse) is not among the default rules: a node made inside opens only with a rule.
+docker "${RUN[@]}" --rm "$IMG" sh -c 'mknod /dev/mine c 10 229 && (: </dev/mine); echo "rc=$?"'
+expect_eq "no rule: a node made inside cannot be opened (status)" rc=1 "$OUT"
+expect_match "no rule: a node made inside cannot be opened (message)" 'Operation not permitted' "$ERR"
+docker "${RUN[@]}" --rm --device-cgroup-rule 'c 10:229 r' "$IMG" sh -c 'mknod /dev/mine c 10 229 && (: </dev/mine); echo "rc=$?"'
+expect_eq "--device-cgroup-rule 'c 10:229 r': the node made inside opens" "rc=0" "$OUT"
+docker "${RUN[@]}" -d --name e2e-dev --device /dev/null:/dev/xnull:rw --device-cgroup-rule 'c 1:5 r' "$IMG" sleep 1000
+docker inspect -f '{{json .HostConfig.Devices}} {{json .HostConfig.DeviceCgroupRules}}' e2e-dev
+expect_eq "inspect HostConfig.Devices and DeviceCgroupRules" \
+  '[{"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"rw"}] ["c 1:5 r"]' "$OUT"
+docker rm -f e2e-dev >/dev/null
+docker "${RUN[@]}" --rm --device /dev/berth-e2e-nodev "$IMG" true
+expect_match "--device of a missing node: dockerd's message" 'error gathering device information while adding custom device "/dev/berth-e2e-nodev": No such file or directory' "$ERR"
+check "--device of a missing node: exit status 125" "$(why)" [ "$RC" -eq 125 ]
 
 # --- restart policy --------------------------------------------------------------------------
 docker "${RUN[@]}" -d --name e2e-restart --restart on-failure:2 "$IMG" sh -c 'echo run; exit 1'

@@ -184,6 +184,10 @@ TEST(CreateRequest, RefusedFlags) {
       {"restart count", [](RunOptions& o) { o.restart = "always:3"; }},
       {"rm+restart", [](RunOptions& o) { o.rm = true; o.restart = "always"; }},
       {"attach", [](RunOptions& o) { o.attach = {"stdtv"}; }},
+      {"device container path", [](RunOptions& o) { o.devices = {"/dev/fuse:fuse"}; }},
+      {"device mode", [](RunOptions& o) { o.devices = {"/dev/fuse:/dev/fuse:rwx"}; }},
+      {"device parts", [](RunOptions& o) { o.devices = {"/a:/b:r:x"}; }},
+      {"device cgroup rule", [](RunOptions& o) { o.device_cgroup_rules = {"c 1:3"}; }},
   };
   for (const auto& c : cases) {
     RunOptions o;
@@ -191,6 +195,22 @@ TEST(CreateRequest, RefusedFlags) {
     c.set(o);
     EXPECT_FALSE(build_create_request(o, false, fake_env())) << c.what;
   }
+}
+
+// docker-cli's parseLinuxDevice: HOST, HOST:CONTAINER, HOST:MODE, HOST:CONTAINER:MODE.
+TEST(CreateRequest, DevicesAsTheDockerCliReadsThem) {
+  RunOptions o;
+  o.image = "busybox";
+  o.devices = {"/dev/fuse", "/dev/null:/dev/xnull", "/dev/zero:r", "/dev/full:/dev/f:rw"};
+  o.device_cgroup_rules = {"c 10:229 rwm", "b *:* r"};
+  auto req = build_create_request(o, false, fake_env());
+  ASSERT_TRUE(req) << req.error().message;
+  EXPECT_EQ(req->body["HostConfig"]["Devices"], Json::parse(R"([
+      {"PathOnHost":"/dev/fuse","PathInContainer":"/dev/fuse","CgroupPermissions":"rwm"},
+      {"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"rwm"},
+      {"PathOnHost":"/dev/zero","PathInContainer":"/dev/zero","CgroupPermissions":"r"},
+      {"PathOnHost":"/dev/full","PathInContainer":"/dev/f","CgroupPermissions":"rw"}])"));
+  EXPECT_EQ(req->body["HostConfig"]["DeviceCgroupRules"], Json::parse(R"(["c 10:229 rwm","b *:* r"])"));
 }
 
 TEST(CreateRequest, CapsNormalizedAllWins) {

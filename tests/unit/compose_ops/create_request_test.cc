@@ -49,6 +49,8 @@ services:
     stop_signal: SIGINT
     cap_add: [net_admin]
     cap_drop: [ALL]
+    devices: ["/dev/fuse", "/dev/null:/dev/xnull:r"]
+    device_cgroup_rules: ["c 10:229 rwm"]
     privileged: false
     security_opt: ["no-new-privileges:true"]
     ulimits:
@@ -136,6 +138,9 @@ TEST(CreateRequest, RichService) {
   EXPECT_TRUE(h["Init"].get<bool>());
   EXPECT_EQ(h["CapAdd"], Json({"CAP_NET_ADMIN"}));
   EXPECT_EQ(h["CapDrop"], Json({"ALL"}));
+  EXPECT_EQ(h["Devices"], Json::parse(R"([{"PathOnHost":"/dev/fuse","PathInContainer":"/dev/fuse","CgroupPermissions":"rwm"},
+      {"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"r"}])"));
+  EXPECT_EQ(h["DeviceCgroupRules"], Json({"c 10:229 rwm"}));
   EXPECT_EQ(h["SecurityOpt"], Json({"no-new-privileges:true"}));
   EXPECT_TRUE(h["ReadonlyRootfs"].get<bool>());
   EXPECT_EQ(h["ShmSize"], 32 << 20);

@@ -61,7 +61,8 @@ TEST(ParseCreate, ErrorsNameTheField) {
 }
 
 TEST(ParseCreate, SettingsBerthCannotHonourAreRefused) {
-  for (const char* body : {R"({"Image":"x","HostConfig":{"Devices":[{"PathOnHost":"/dev/fuse"}]}})",
+  for (const char* body : {R"({"Image":"x","HostConfig":{"DeviceRequests":[{"Driver":"nvidia","Count":-1}]}})",
+                           R"({"Image":"x","HostConfig":{"Devices":[{"PathInContainer":"/dev/fuse"}]}})",
                            R"({"Image":"x","HostConfig":{"Links":["a:b"]}})",
                            R"({"Image":"x","HostConfig":{"CpuRealtimeRuntime":1000}})",
                            R"({"Image":"x","HostConfig":{"VolumeDriver":"nfs"}})"}) {
@@ -77,6 +78,21 @@ TEST(ParseCreate, SettingsBerthCannotHonourAreRefused) {
 // docker-compose 1.29's `run` links its one-off container to its own service's
 // containers (HostConfig.Links) on the project's network: dockerd keeps them
 // and registers no legacy link there, and neither does berth.
+TEST(ParseCreate, DevicesAndDeviceCgroupRulesRoundTrip) {
+  auto s = parse_create_body(json::parse(
+      R"({"Image":"x","HostConfig":{"Devices":[{"PathOnHost":"/dev/fuse","PathInContainer":"","CgroupPermissions":"rwm"},
+          {"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"r"}],
+          "DeviceCgroupRules":["c 10:229 rwm"]}})"));
+  ASSERT_TRUE(s) << s.error().str();
+  ASSERT_EQ(s->host.devices.size(), 2u);
+  EXPECT_EQ(s->host.devices[1], (model::DeviceMapping{"/dev/null", "/dev/xnull", "r"}));
+  EXPECT_EQ(s->host.device_cgroup_rules, std::vector<std::string>{"c 10:229 rwm"});
+  json h = render_host_config(s->host);
+  EXPECT_EQ(h["Devices"], json::parse(R"([{"PathOnHost":"/dev/fuse","PathInContainer":"/dev/fuse","CgroupPermissions":"rwm"},
+      {"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"r"}])"));
+  EXPECT_EQ(h["DeviceCgroupRules"], json::parse(R"(["c 10:229 rwm"])"));
+}
+
 TEST(ParseCreate, LinksOnAUserDefinedNetworkAreAcceptedAndUnused) {
   auto s = parse_create_body(json::parse(R"({"Image":"x","HostConfig":{"NetworkMode":"proj_appnet",
       "Links":["proj_client_1:client","proj_client_1:proj_client_1","/proj_client_1:client_1"]},

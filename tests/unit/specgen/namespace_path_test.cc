@@ -140,11 +140,11 @@ TEST_F(JoinByPath, MappedDevicesGetANodeAndACgroupRule) {
   bad.host.devices = {{"/etc/passwd", "", "rwm"}};
   auto r = validate(bad, in.host);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "device /etc/passwd: not a device node");
+  EXPECT_EQ(r.error().message, "error gathering device information while adding custom device \"/etc/passwd\": not a device node");
   bad.host.devices = {{"/dev/null", "", "rwx"}};
-  EXPECT_EQ(validate(bad, in.host).error().message, "device /dev/null: invalid permissions \"rwx\" (any of r, w, m)");
+  EXPECT_EQ(validate(bad, in.host).error().message, "adding custom device \"/dev/null\": invalid permissions \"rwx\" (any of r, w, m)");
   bad.host.devices = {{"/dev/none-such", "", "r"}};
-  EXPECT_EQ(validate(bad, in.host).error().message, "device /dev/none-such: No such file or directory");
+  EXPECT_EQ(validate(bad, in.host).error().message, "error gathering device information while adding custom device \"/dev/none-such\": No such file or directory");
 }
 
 }  // namespace
