@@ -395,6 +395,16 @@ Result<Service> convert_service(const std::string& name, const Node& node) {
   TRYV(f.number("cpus", s.cpus));
   TRYV(f.integer("cpu_shares", s.cpu_shares));
   TRYV(f.integer("pids_limit", s.pids_limit));
+  TRYV(f.integer("cpu_quota", s.cpu_quota));
+  TRYV(f.integer("cpu_period", s.cpu_period));
+  TRYV(f.str("cpuset", s.cpuset));
+  TRYV(f.integer("mem_swappiness", s.mem_swappiness));
+  TRYV(f.boolean("oom_kill_disable", s.oom_kill_disable));
+  TRYV(f.integer("oom_score_adj", s.oom_score_adj));
+  TRYV(f.str("cgroup_parent", s.cgroup_parent));
+  TRYV(f.str("runtime", s.runtime));
+  TRYV(f.str("userns_mode", s.userns_mode));
+  TRYV(f.str("uts", s.uts));
   if (const Node* l = f.get("logging"); l && !l->is_null()) {
     Fields lf = TRY(Fields::of(*l, f.sub("logging")));
     Logging logging;
@@ -414,10 +424,12 @@ Result<Service> convert_service(const std::string& name, const Node& node) {
   // Folded into environment by the loader before conversion.
   f.accept({"env_file", "extends"});
   // In the specification, not (yet) carried by the model: accepted and dropped.
-  f.accept({"attach", "blkio_config", "cgroup", "cgroup_parent", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period",
-            "cpu_rt_period", "cpu_rt_runtime", "cpuset", "credential_spec", "develop", "gpus",
-            "isolation", "label_file", "mem_swappiness", "oom_kill_disable", "oom_score_adj", "post_start", "pre_stop",
-            "runtime", "storage_opt", "uts", "userns_mode", "models", "provider", "use_api_socket"});
+  f.accept({"attach", "blkio_config", "credential_spec", "develop", "isolation", "label_file", "post_start", "pre_stop",
+            "models", "provider", "use_api_socket"});
+  // Settings berthd cannot honour: said at once, not dropped.
+  for (const char* key : {"cgroup", "cpu_count", "cpu_percent", "cpu_rt_period", "cpu_rt_runtime", "gpus", "storage_opt"})
+    if (const Node* n = f.get(key); n && !n->is_null())
+      return invalid_at(*n, f.sub(key), fmt::format("service \"{}\": {} is not supported by berth", name, key));
   TRYV(f.finish(&s.extensions));
   if (s.image.empty() && !s.build) {
     return invalid_at(node, "", fmt::format("service \"{}\" has neither an image nor a build context specified", name));

@@ -243,6 +243,15 @@ struct Service {
   std::optional<double> cpus;
   std::optional<int64_t> cpu_shares;
   std::optional<int64_t> pids_limit;
+  std::optional<int64_t> cpu_quota, cpu_period;  // microseconds
+  std::string cpuset;                            // CpusetCpus, "0-1"
+  std::optional<int64_t> mem_swappiness;
+  std::optional<bool> oom_kill_disable;
+  std::optional<int64_t> oom_score_adj;
+  std::string cgroup_parent;
+  std::string runtime;      // berth, or berth-vm / vm for a microVM
+  std::string userns_mode;  // "host": not remapped under --userns-remap
+  std::string uts;          // "host"
   std::optional<Logging> logging;
 
   std::vector<FileReference> configs;

@@ -284,6 +284,16 @@ OrderedJson service_to_json(const Service& s) {
   if (!s.container_name.empty()) set("container_name", s.container_name);
   if (s.cpus) set("cpus", *s.cpus);
   if (s.cpu_shares) set("cpu_shares", *s.cpu_shares);
+  if (s.cpu_quota) set("cpu_quota", *s.cpu_quota);
+  if (s.cpu_period) set("cpu_period", *s.cpu_period);
+  if (!s.cpuset.empty()) set("cpuset", s.cpuset);
+  if (s.mem_swappiness) set("mem_swappiness", *s.mem_swappiness);
+  if (s.oom_kill_disable) set("oom_kill_disable", *s.oom_kill_disable);
+  if (s.oom_score_adj) set("oom_score_adj", *s.oom_score_adj);
+  if (!s.cgroup_parent.empty()) set("cgroup_parent", s.cgroup_parent);
+  if (!s.runtime.empty()) set("runtime", s.runtime);
+  if (!s.userns_mode.empty()) set("userns_mode", s.userns_mode);
+  if (!s.uts.empty()) set("uts", s.uts);
   if (!s.depends_on.empty()) {
     J d = J::object();
     for (const auto& [name, dep] : s.depends_on) {

@@ -185,6 +185,16 @@ Result<Json> build_host_config(const compose::Project& project, const compose::S
   if (cpus) h["NanoCpus"] = static_cast<int64_t>(std::llround(*cpus * 1e9));
   if (pids) h["PidsLimit"] = *pids;
   if (s.cpu_shares) h["CpuShares"] = *s.cpu_shares;
+  if (s.cpu_quota) h["CpuQuota"] = *s.cpu_quota;
+  if (s.cpu_period) h["CpuPeriod"] = *s.cpu_period;
+  if (!s.cpuset.empty()) h["CpusetCpus"] = s.cpuset;
+  if (s.mem_swappiness) h["MemorySwappiness"] = *s.mem_swappiness;
+  if (s.oom_kill_disable) h["OomKillDisable"] = *s.oom_kill_disable;
+  if (s.oom_score_adj) h["OomScoreAdj"] = *s.oom_score_adj;
+  if (!s.cgroup_parent.empty()) h["CgroupParent"] = s.cgroup_parent;
+  if (!s.runtime.empty()) h["Runtime"] = s.runtime;
+  if (!s.userns_mode.empty()) h["UsernsMode"] = s.userns_mode;
+  if (!s.uts.empty()) h["UTSMode"] = s.uts;
 
   if (s.init) h["Init"] = *s.init;
   if (!s.cap_add.empty()) h["CapAdd"] = caps(s.cap_add);

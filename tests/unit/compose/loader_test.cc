@@ -62,6 +62,19 @@ TEST(Loader, MissingEnvFileIsAnErrorUnlessOptional) {
   EXPECT_EQ(p.error().message, "env file /p/app/req.env not found: stat /p/app/req.env: no such file or directory");
 }
 
+// Keys berthd cannot honour are refused by name, never dropped.
+TEST(Loader, SettingsBerthCannotHonourAreRefused) {
+  for (const char* key : {"gpus: all", "cpu_count: 2", "cpu_rt_runtime: 1000", "storage_opt: {size: 1G}"}) {
+    FakeReader r;
+    r.files["/p/app/compose.yaml"] = std::string("services:\n  a:\n    image: a\n    ") + key + "\n";
+    auto p = load_project(options(r));
+    ASSERT_FALSE(p) << key;
+    std::string name = std::string(key).substr(0, std::string(key).find(':'));
+    EXPECT_NE(p.error().message.find("service \"a\": " + name + " is not supported by berth"), std::string::npos)
+        << p.error().message;
+  }
+}
+
 TEST(Loader, UnreadableFileNamesIt) {
   FakeReader r;
   LoadOptions o = options(r);

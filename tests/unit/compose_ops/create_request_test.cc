@@ -51,6 +51,16 @@ services:
     cap_drop: [ALL]
     devices: ["/dev/fuse", "/dev/null:/dev/xnull:r"]
     device_cgroup_rules: ["c 10:229 rwm"]
+    cpu_quota: 50000
+    cpu_period: 100000
+    cpuset: "0"
+    mem_swappiness: 10
+    oom_kill_disable: true
+    oom_score_adj: 100
+    cgroup_parent: mine
+    runtime: berth-vm
+    userns_mode: host
+    uts: host
     privileged: false
     security_opt: ["no-new-privileges:true"]
     ulimits:
@@ -141,6 +151,16 @@ TEST(CreateRequest, RichService) {
   EXPECT_EQ(h["Devices"], Json::parse(R"([{"PathOnHost":"/dev/fuse","PathInContainer":"/dev/fuse","CgroupPermissions":"rwm"},
       {"PathOnHost":"/dev/null","PathInContainer":"/dev/xnull","CgroupPermissions":"r"}])"));
   EXPECT_EQ(h["DeviceCgroupRules"], Json({"c 10:229 rwm"}));
+  EXPECT_EQ(h["CpuQuota"], 50000);
+  EXPECT_EQ(h["CpuPeriod"], 100000);
+  EXPECT_EQ(h["CpusetCpus"], "0");
+  EXPECT_EQ(h["MemorySwappiness"], 10);
+  EXPECT_EQ(h["OomKillDisable"], true);
+  EXPECT_EQ(h["OomScoreAdj"], 100);
+  EXPECT_EQ(h["CgroupParent"], "mine");
+  EXPECT_EQ(h["Runtime"], "berth-vm");
+  EXPECT_EQ(h["UsernsMode"], "host");
+  EXPECT_EQ(h["UTSMode"], "host");
   EXPECT_EQ(h["SecurityOpt"], Json({"no-new-privileges:true"}));
   EXPECT_TRUE(h["ReadonlyRootfs"].get<bool>());
   EXPECT_EQ(h["ShmSize"], 32 << 20);
