@@ -14,17 +14,20 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "base/file.h"
 #include "base/log.h"
+#include "rootless/ns_holder.h"
 #include "rootless/port_driver.h"
 #include "idmap/subid.h"
 
@@ -115,15 +118,21 @@ Result<void> remount_sys() {
   return {};
 }
 
-// The child's part once mapped: root inside, mounts private, lo up.
-Result<void> become_root() {
-  if (::setresgid(0, 0, 0) != 0) return fail_errno("setresgid(0) in berthd's user namespace");
-  if (::setgroups(0, nullptr) != 0) return fail_errno("setgroups in berthd's user namespace");
-  if (::setresuid(0, 0, 0) != 0) return fail_errno("setresuid(0) in berthd's user namespace");
+// The holder's part once mapped: its mounts private, its own /sys, lo up (it
+// has every capability in the namespaces it made).
+Result<void> prepare_namespaces() {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return fail_errno("making berthd's mounts private");
   TRYV(remount_sys());
   TRYV(loopback_up());
+  return {};
+}
+
+// berthd's part once in the holder's namespaces: root inside.
+Result<void> become_root() {
+  if (::setresgid(0, 0, 0) != 0) return fail_errno("setresgid(0) in berthd's user namespace");
+  if (::setgroups(0, nullptr) != 0) return fail_errno("setgroups in berthd's user namespace");
+  if (::setresuid(0, 0, 0) != 0) return fail_errno("setresuid(0) in berthd's user namespace");
   return {};
 }
 
@@ -132,11 +141,12 @@ void write_all(int fd, const void* p, size_t n) { (void)!::write(fd, p, n); }
 struct NetProcess {
   NetStack kind = NetStack::Pasta;
   pid_t pid = 0;        // slirp4netns (our child) or pasta's background process
-  UniqueFd exit_write;  // slirp4netns exits when this closes
   std::string pid_file;  // pasta's
 };
 
-Result<NetProcess> start_netstack(const BootOptions& o, pid_t child) {
+// slirp4netns exits when `exit_read`'s pipe closes: its write end is the
+// holder's, so the stack lives as long as the namespaces.
+Result<NetProcess> start_netstack(const BootOptions& o, pid_t child, int exit_read) {
   NetProcess np;
   np.kind = o.net;
   NetStackOptions no;
@@ -155,15 +165,13 @@ Result<NetProcess> start_netstack(const BootOptions& o, pid_t child) {
     np.pid_file = no.pid_file;
     return np;
   }
-  int ready[2], ex[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(ex, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd ready_r(ready[0]), ready_w(ready[1]), exit_r(ex[0]);
-  np.exit_write.reset(ex[1]);
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd ready_r(ready[0]), ready_w(ready[1]);
   no.ready_fd = ready_w.get();
-  no.exit_fd = exit_r.get();
-  np.pid = TRY(spawn(netstack_argv(o.net, no), {ready_w.get(), exit_r.get()}));
+  no.exit_fd = exit_read;
+  np.pid = TRY(spawn(netstack_argv(o.net, no), {ready_w.get(), exit_read}));
   ready_w.reset();
-  exit_r.reset();
   char c = 0;
   ssize_t n;
   while ((n = ::read(ready_r.get(), &c, 1)) < 0 && errno == EINTR) {
@@ -173,18 +181,6 @@ Result<NetProcess> start_netstack(const BootOptions& o, pid_t child) {
     return fail(Errc::Unavailable, "slirp4netns failed to set up berthd's network (its message is above)");
   }
   return np;
-}
-
-void stop_netstack(NetProcess& np) {
-  if (np.pid <= 0) return;
-  if (np.kind == NetStack::Slirp4netns) {
-    np.exit_write.reset();
-    (void)wait_exit(np.pid);
-  } else {
-    ::kill(np.pid, SIGTERM);  // re-parented to us (subreaper): reaped below
-    (void)wait_exit(np.pid);
-    if (!np.pid_file.empty()) ::unlink(np.pid_file.c_str());
-  }
 }
 
 [[noreturn]] void supervise(pid_t child, UniqueFd port_sock, NetProcess np) {
@@ -224,8 +220,124 @@ void stop_netstack(NetProcess& np) {
     }
     if (child_done) break;
   }
-  stop_netstack(np);
+  // The network stack stays: it is the namespace holder's (ns_holder.h).
   std::_Exit(status);
+}
+
+}  // namespace
+
+namespace {
+
+// The holder's report to the outer process: 0, or an errno and the step.
+struct HolderStatus {
+  int err = 0;
+  char what[96] = {};
+};
+
+[[noreturn]] void holder_failed(int up, int err, const char* what) {
+  HolderStatus st;
+  st.err = err ? err : EIO;
+  std::snprintf(st.what, sizeof st.what, "%s", what);
+  write_all(up, &st, sizeof st);
+  std::_Exit(1);
+}
+
+// Every fd but stdio and `keep` goes: the holder outlives berthd and must not
+// hold what berthd's starter waits on (a notify pipe, a terminal's other fds).
+void close_all_but(std::vector<int> keep) {
+  keep.push_back(2);
+  std::sort(keep.begin(), keep.end());
+  unsigned from = 3;
+  for (int fd : keep) {
+    if (fd < static_cast<int>(from)) continue;
+    if (static_cast<unsigned>(fd) > from) ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ::close_range(from, ~0u, 0);
+}
+
+// Forks the namespace holder (its own session: it outlives this process),
+// maps its ids, starts the network stack on it, and waits until it serves
+// `socket_path`. Returns the stack this process started.
+Result<NetProcess> start_holder(const BootOptions& o, const std::string& socket_path, const std::string& name,
+                                uid_t uid, gid_t gid, const std::vector<idmap::IdRange>& uids,
+                                const std::vector<idmap::IdRange>& gids) {
+  int up[2], down[2], ex[2];
+  if (::pipe2(up, O_CLOEXEC) != 0 || ::pipe2(down, O_CLOEXEC) != 0 || ::pipe2(ex, O_CLOEXEC) != 0)
+    return fail_errno("pipe");
+  UniqueFd up_r(up[0]), up_w(up[1]), down_r(down[0]), down_w(down[1]), exit_r(ex[0]), exit_w(ex[1]);
+  pid_t holder = ::fork();
+  if (holder < 0) return fail_errno("fork");
+  if (holder == 0) {
+    ::setsid();
+    close_all_but({up_w.get(), down_r.get(), exit_w.get()});
+    int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) == 0 ? 0 : errno;
+    write_all(up_w.get(), &err, sizeof err);
+    if (err) std::_Exit(1);
+    char go[1 + sizeof(pid_t)] = {};
+    ssize_t n;
+    while ((n = ::read(down_r.get(), go, sizeof go)) < 0 && errno == EINTR) {
+    }
+    if (n != static_cast<ssize_t>(sizeof go) || go[0] != 'g') std::_Exit(1);  // the outer process failed and said why
+    HolderSetup setup;
+    setup.socket_path = socket_path;
+    setup.net_kind = o.net;
+    std::memcpy(&setup.netstack_pid, go + 1, sizeof(pid_t));
+    if (auto r = prepare_namespaces(); !r) holder_failed(up_w.get(), r.error().sys_errno, r.error().message.c_str());
+    UniqueFd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_path.c_str());
+    ::unlink(socket_path.c_str());  // a holder that went away
+    if (!listener || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener.get(), 16) != 0)
+      holder_failed(up_w.get(), errno, "listening on the namespace holder's socket");
+    if (::chdir("/") != 0) holder_failed(up_w.get(), errno, "chdir /");
+    HolderStatus ok;
+    write_all(up_w.get(), &ok, sizeof ok);
+    up_w.reset();
+    down_r.reset();
+    serve_as_holder(std::move(listener), setup);
+  }
+  up_w.reset();
+  down_r.reset();
+  exit_w.reset();  // the holder's alone: slirp4netns ends with it
+  auto abandon = [&](Error e) -> Result<NetProcess> {
+    down_w.reset();
+    ::kill(holder, SIGKILL);
+    (void)wait_exit(holder);
+    return std::unexpected(std::move(e));
+  };
+  int err = -1;
+  ssize_t n;
+  while ((n = ::read(up_r.get(), &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof err) return abandon(Error{Errc::Internal, 0, "berthd's namespace holder exited before making its namespaces"});
+  if (err)
+    return abandon(Error{errc_from_errno(err), err,
+                         std::string("creating berthd's user namespace: ") + std::strerror(err) +
+                             (err == EPERM || err == ENOSPC ? " (is kernel.unprivileged_userns_clone or "
+                                                             "user.max_user_namespaces disabled?)"
+                                                           : "")});
+  if (auto r = map_ids("newuidmap", holder, uid, uids); !r) return abandon(r.error());
+  if (auto r = map_ids("newgidmap", holder, gid, gids); !r) return abandon(r.error());
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // pasta's background process stays ours while we run
+  auto np = start_netstack(o, holder, exit_r.get());
+  if (!np) return abandon(np.error());
+  exit_r.reset();
+  char go[1 + sizeof(pid_t)] = {'g'};
+  pid_t stack_pid = o.net == NetStack::Pasta ? np->pid : 0;
+  std::memcpy(go + 1, &stack_pid, sizeof stack_pid);
+  write_all(down_w.get(), go, sizeof go);
+  down_w.reset();
+  HolderStatus st;
+  while ((n = ::read(up_r.get(), &st, sizeof st)) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof st) return abandon(Error{Errc::Internal, 0, "berthd's namespace holder exited while setting up"});
+  if (st.err) return abandon(Error{errc_from_errno(st.err), st.err, std::string(st.what) + ": " + std::strerror(st.err)});
+  log::info("rootless: {} ids mapped from {}, network through {}, namespaces held by process {}", name, uid,
+            netstack_name(o.net), holder);
+  return np;
 }
 
 }  // namespace
@@ -244,67 +356,50 @@ Result<Booted> enter_namespaces(const BootOptions& o) {
                     "100000-165535 --add-subgids 100000-165535 " + name + "` (a range of 65536 of its own)");
   if (::mkdir(o.runtime_dir.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating " + o.runtime_dir);
 
+  // The namespaces of a berthd that ran before (its containers still run in
+  // them), or new ones.
+  std::string socket_path = o.runtime_dir + "/ns.sock";
+  auto held = TRY(join_holder(socket_path, o.net));
+  NetProcess np;
+  if (held) {
+    if (held->net_kind != o.net)
+      log::warn("rootless: containers still run in the namespaces of the berthd before: keeping their {} ({} takes "
+                "effect once they are gone)",
+                netstack_name(held->net_kind), netstack_name(o.net));
+    else
+      log::info("rootless: joining the namespaces of the berthd before (its containers keep their network)");
+  } else {
+    np = TRY(start_holder(o, socket_path, name, uid, gid, uids, gids));
+    held = TRY(join_holder(socket_path, o.net));
+    if (!held) return fail(Errc::Internal, "berthd's namespace holder does not answer on " + socket_path);
+  }
+
   int sp[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) return fail_errno("socketpair");
   UniqueFd port_parent(sp[0]), port_child(sp[1]);
-  int up[2], down[2];
-  if (::pipe2(up, O_CLOEXEC) != 0 || ::pipe2(down, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd up_r(up[0]), up_w(up[1]), down_r(down[0]), down_w(down[1]);
-
   pid_t parent_pid = ::getpid();
   pid_t child = ::fork();
   if (child < 0) return fail_errno("fork");
   if (child == 0) {
     port_parent.reset();
-    up_r.reset();
-    down_w.reset();
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent_pid) std::_Exit(1);
-    int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) == 0 ? 0 : errno;
-    write_all(up_w.get(), &err, sizeof err);
-    if (err) std::_Exit(1);
-    up_w.reset();
-    char go = 0;
-    ssize_t n;
-    while ((n = ::read(down_r.get(), &go, 1)) < 0 && errno == EINTR) {
-    }
-    if (n != 1 || go != 'g') std::_Exit(1);  // the outer process failed and said why
+    // User first: its capabilities are what joining the other two needs.
+    if (::setns(held->user.get(), CLONE_NEWUSER) != 0) return fail_errno("joining berthd's user namespace");
+    if (::setns(held->mnt.get(), CLONE_NEWNS) != 0) return fail_errno("joining berthd's mount namespace");
+    if (::setns(held->net.get(), CLONE_NEWNET) != 0) return fail_errno("joining berthd's network namespace");
+    if (::chdir("/") != 0) return fail_errno("chdir /");
     TRYV(become_root());
+    // Open for berthd's whole life (close-on-exec): the holder counts it.
+    (void)held->conn.release();
     Booted b;
     b.port_sock = std::move(port_child);
-    b.net = o.net;
+    b.net = held->net_kind;
     return b;
   }
   port_child.reset();
-  up_w.reset();
-  down_r.reset();
-  auto abandon = [&](Error e) -> Result<Booted> {
-    down_w.reset();
-    ::kill(child, SIGKILL);
-    (void)wait_exit(child);
-    return std::unexpected(std::move(e));
-  };
-  int err = -1;
-  ssize_t n;
-  while ((n = ::read(up_r.get(), &err, sizeof err)) < 0 && errno == EINTR) {
-  }
-  if (n != sizeof err) return abandon(Error{Errc::Internal, 0, "berthd's child exited before making its namespaces"});
-  if (err)
-    return abandon(Error{errc_from_errno(err), err,
-                         std::string("creating berthd's user namespace: ") + std::strerror(err) +
-                             (err == EPERM || err == ENOSPC ? " (is kernel.unprivileged_userns_clone or "
-                                                             "user.max_user_namespaces disabled?)"
-                                                           : "")});
-  if (auto r = map_ids("newuidmap", child, uid, uids); !r) return abandon(r.error());
-  if (auto r = map_ids("newgidmap", child, gid, gids); !r) return abandon(r.error());
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // pasta's background process stays ours
-  auto np = start_netstack(o, child);
-  if (!np) return abandon(np.error());
-  log::info("rootless: {} ids mapped from {}, network through {}", name, uid, netstack_name(o.net));
-  char go = 'g';
-  write_all(down_w.get(), &go, 1);
-  down_w.reset();
-  supervise(child, std::move(port_parent), std::move(*np));
+  held.reset();  // the holder watches berthd's connection, not ours
+  supervise(child, std::move(port_parent), std::move(np));
 }
 
 }  // namespace berth::rootless

@@ -23,7 +23,7 @@ set -uo pipefail
 E2E_LABEL="rootless e2e"
 source "$(dirname "$0")/lib/berthd.bash"
 
-PORT_WEB=18210 PORT_HOSTSRV=18211 PORT_SLIRP=18212 PORT_REGISTRY=18213
+PORT_WEB=18210 PORT_HOSTSRV=18211 PORT_SLIRP=18212 PORT_REGISTRY=18213 PORT_KEEP=18214
 REGISTRY_SH=$(cd "$(dirname "$0")/../fixtures" && pwd)/registry.sh
 SUB_START=1470000 SUB_COUNT=65536
 RL_USER="h14r$$" RL_UID='' RL_GID='' OUTER_PID='' HOSTSRV_PID='' USER_MADE=0
@@ -222,6 +222,39 @@ expect_eq "pasta copied the host's gateway" "$gw" "$(nsenter -t "$INNER_PID" -n 
 docker run --rm busybox wget -qO- "http://$gw:$PORT_HOSTSRV/hello"
 expect_eq "outbound through pasta to the host's 127.0.0.1 (gateway $gw)" "host-loopback" "$OUT"
 
+# --- a berthd restart: running containers keep their network and ports -------
+# The namespaces (and pasta) belong to a holder process that outlives berthd;
+# the restarted daemon joins them and publishes the ports again.
+docker run -d --name keep -p "$PORT_KEEP:80" h14r/web httpd -f -p 80 -h /www
+docker inspect -f '{{.State.Pid}}' keep
+KEEP_PID=$OUT
+body=''
+for _ in $(seq 50); do
+  body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_KEEP/") && [[ -n "$body" ]] && break
+  sleep 0.1
+done
+expect_eq "restart: -p $PORT_KEEP:80 answers before" "built-rootless" "$body"
+kill -TERM "$OUTER_PID"
+wait "$OUTER_PID" 2>/dev/null
+OUTER_PID=''
+check "restart: the container runs on without berthd" "pid $KEEP_PID is gone" kill -0 "$KEEP_PID"
+start_rootless --insecure-registry "$gw:$PORT_REGISTRY"
+grep -q 'joining the namespaces of the berthd before' "$T/berthd.log" && ok "restart: berthd joined the namespaces it had" ||
+  not_ok "restart: berthd did not join the holder's namespaces"
+docker inspect -f '{{.State.Running}} {{.State.Pid}}' keep
+expect_eq "restart: the container is restored, same process" "true $KEEP_PID" "$OUT"
+body=''
+for _ in $(seq 50); do
+  body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_KEEP/") && [[ -n "$body" ]] && break
+  sleep 0.1
+done
+expect_eq "restart: -p $PORT_KEEP:80 answers again" "built-rootless" "$body"
+docker exec keep wget -qO- "http://$gw:$PORT_HOSTSRV/hello"
+expect_eq "restart: the container still reaches the host (its network was kept)" "host-loopback" "$OUT"
+docker run --rm busybox wget -qO- "http://$gw:$PORT_HOSTSRV/hello"
+expect_eq "restart: a new container reaches the host too" "host-loopback" "$OUT"
+docker rm -f keep
+
 # --- pull through the registry client ----------------------------------------
 # A registry on the host's 127.0.0.1, reached from berthd's namespace through
 # pasta's gateway address (mapped to the host's loopback): push, forget, pull.
@@ -250,6 +283,10 @@ fi
 
 # --- slirp4netns --------------------------------------------------------------
 stop_rootless
+# Nothing runs any more: the holder ends, its socket with it (a new one is made below).
+for _ in $(seq 100); do [[ -e "$T/run/berth/ns.sock" ]] || break; sleep 0.1; done
+[[ ! -e "$T/run/berth/ns.sock" ]] && ok "the namespace holder ends with the last daemon when no container runs" ||
+  not_ok "the namespace holder is still there with nothing running"
 start_rootless --rootless-network slirp4netns
 [[ -n $(nsenter -t "$INNER_PID" -n ip -o link show tap0 2>/dev/null) ]] && ok "slirp4netns's tap0 in the daemon's namespace" ||
   not_ok "no tap0 with --rootless-network slirp4netns"

@@ -6,10 +6,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include "rootless/ns_holder.h"
 
 #include "rootless/netstack.h"
 #include "rootless/paths.h"
@@ -178,6 +185,57 @@ TEST(PortDriver, ListensThroughThePeerAndForwards) {
   }  // the client's end closes: the server loop ends
   server.join();
   echo.join();
+}
+
+}  // namespace
+}  // namespace berth::rootless
+
+namespace berth::rootless {
+namespace {
+
+TEST(NamespaceHolder, RequestsAndRepliesRoundTrip) {
+  EXPECT_EQ(join_request(NetStack::Pasta), "join pasta");
+  EXPECT_EQ(*parse_join_request(join_request(NetStack::Slirp4netns)), NetStack::Slirp4netns);
+  EXPECT_FALSE(parse_join_request("join vde"));
+  EXPECT_FALSE(parse_join_request("hello"));
+  auto ok = parse_holder_reply("ok slirp4netns");
+  ASSERT_TRUE(ok);
+  EXPECT_FALSE(ok->retire);
+  EXPECT_EQ(ok->net_kind, NetStack::Slirp4netns);
+  auto retire = parse_holder_reply("retire");
+  ASSERT_TRUE(retire);
+  EXPECT_TRUE(retire->retire);
+  EXPECT_FALSE(parse_holder_reply("ok"));
+  EXPECT_FALSE(parse_holder_reply(""));
+}
+
+// The holder's "is anything still running in my namespaces" scan: this test
+// process is in the host's user namespace, like every other process here.
+TEST(NamespaceHolder, FindsOtherProcessesOfAUserNamespace) {
+  struct stat st {};
+  ASSERT_EQ(::stat("/proc/self/ns/user", &st), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  auto all = processes_in_user_namespace(st.st_ino, ::getpid(), 0, 1000000);
+  auto without_child = processes_in_user_namespace(st.st_ino, ::getpid(), child, 1000000);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_NE(std::find(all.begin(), all.end(), child), all.end()) << "a child shares it";
+  EXPECT_EQ(std::find(all.begin(), all.end(), ::getpid()), all.end()) << "self is left out";
+  EXPECT_EQ(std::find(without_child.begin(), without_child.end(), child), without_child.end()) << "`except` is left out";
+  EXPECT_EQ(processes_in_user_namespace(st.st_ino, ::getpid(), 0, 1).size(), 1u) << "the limit holds";
+  EXPECT_TRUE(processes_in_user_namespace(st.st_ino + 0x7fffffff, ::getpid(), 0, 10).empty())
+      << "nothing has a made-up inode";
+}
+
+TEST(NamespaceHolder, NoHolderIsNotAnError) {
+  auto none = join_holder("/tmp/berth-no-such-holder-" + std::to_string(::getpid()) + ".sock", NetStack::Pasta);
+  ASSERT_TRUE(none) << none.error().str();
+  EXPECT_FALSE(none->has_value());
 }
 
 }  // namespace
