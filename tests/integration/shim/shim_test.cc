@@ -50,9 +50,9 @@ struct Collected {
 };
 
 // Reads frames until `until` holds, Exited, EOF, or the deadline (a test
-// must not hang).
+// must not hang), `read_size` bytes at most per read.
 Collected collect(int fd, const std::function<bool(const Collected&)>& until = {}, int timeout_ms = 20000,
-                  std::optional<ShimState>* state = nullptr) {
+                  std::optional<ShimState>* state = nullptr, size_t read_size = 65536) {
   Collected c;
   FrameDecoder d;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -62,7 +62,7 @@ Collected collect(int fd, const std::function<bool(const Collected&)>& until = {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
     char buf[65536];
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, std::min(sizeof buf, read_size));
     if (n <= 0) {
       c.eof = true;
       break;
@@ -690,27 +690,7 @@ TEST_F(Shim, ASlowReaderGetsEveryByteOfOutput) {
   auto h = launch(o);
   ASSERT_TRUE(h) << h.error().str();
   // Small reads: far slower than head and tr write.
-  Collected c;
-  FrameDecoder d;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!c.exited && !c.eof && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{h->conn.get(), POLLIN, 0};
-    if (::poll(&p, 1, 1000) <= 0) continue;
-    char buf[4096];
-    ssize_t n = ::read(h->conn.get(), buf, sizeof buf);
-    if (n <= 0) {
-      c.eof = true;
-      break;
-    }
-    d.feed(std::string_view(buf, static_cast<size_t>(n)));
-    while (true) {
-      auto f = d.next();
-      if (!f || !*f) break;
-      auto& [type, payload] = **f;
-      if (type == Frame::Stdout) c.out += payload;
-      if (type == Frame::Exited) c.exited = ExitStatus::from_json(nlohmann::json::parse(payload)).value();
-    }
-  }
+  auto c = collect(h->conn.get(), {}, 60000, nullptr, 4096);
   ASSERT_TRUE(c.exited) << "no Exited frame (eof: " << c.eof << ", " << c.out.size() << " bytes)";
   EXPECT_EQ(c.exited->exit_code, 9);
   EXPECT_EQ(c.out.size(), kBytes);
