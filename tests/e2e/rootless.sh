@@ -76,6 +76,17 @@ set_as_user() {
     env -i HOME="$T/home" USER="$RL_USER" XDG_RUNTIME_DIR="$T/run" PATH="/usr/local/bin:/usr/bin:/bin")
 }
 
+# wait_http URL: the body once the URL answers (a published port is served as
+# soon as its container runs; the bound is for a daemon that never serves it).
+wait_http() {
+  local body=''
+  for _ in $(seq 50); do
+    body=$(curl -s --max-time 2 "$1") && [[ -n "$body" ]] && break
+    sleep 0.1
+  done
+  printf '%s' "$body"
+}
+
 # start_rootless [flags]: berthd as the test user; READY on the notify fd.
 start_rootless() {
   local line=''
@@ -174,11 +185,7 @@ docker exec web cat /www/index.html
 expect_eq "exec" "built-rootless" "$OUT"
 docker top web
 [[ $RC -eq 0 && $OUT == *"httpd -f -p 80"* ]] && ok "top without cgroups (the container's pid namespace)" || not_ok "top: $(why)"
-body=''
-for _ in $(seq 50); do
-  body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_WEB/") && [[ -n "$body" ]] && break
-  sleep 0.1
-done
+body=$(wait_http "http://127.0.0.1:$PORT_WEB/")
 expect_eq "-p $PORT_WEB:80 answered on the host's 127.0.0.1" "built-rootless" "$body"
 docker port web 80/tcp
 expect_eq "docker port" "127.0.0.1:$PORT_WEB" "$OUT"
@@ -228,11 +235,7 @@ expect_eq "outbound through pasta to the host's 127.0.0.1 (gateway $gw)" "host-l
 docker run -d --name keep -p "$PORT_KEEP:80" h14r/web httpd -f -p 80 -h /www
 docker inspect -f '{{.State.Pid}}' keep
 KEEP_PID=$OUT
-body=''
-for _ in $(seq 50); do
-  body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_KEEP/") && [[ -n "$body" ]] && break
-  sleep 0.1
-done
+body=$(wait_http "http://127.0.0.1:$PORT_KEEP/")
 expect_eq "restart: -p $PORT_KEEP:80 answers before" "built-rootless" "$body"
 kill -TERM "$OUTER_PID"
 wait "$OUTER_PID" 2>/dev/null
@@ -243,11 +246,7 @@ grep -q 'joining the namespaces of the berthd before' "$T/berthd.log" && ok "res
   not_ok "restart: berthd did not join the holder's namespaces"
 docker inspect -f '{{.State.Running}} {{.State.Pid}}' keep
 expect_eq "restart: the container is restored, same process" "true $KEEP_PID" "$OUT"
-body=''
-for _ in $(seq 50); do
-  body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_KEEP/") && [[ -n "$body" ]] && break
-  sleep 0.1
-done
+body=$(wait_http "http://127.0.0.1:$PORT_KEEP/")
 expect_eq "restart: -p $PORT_KEEP:80 answers again" "built-rootless" "$body"
 docker exec keep wget -qO- "http://$gw:$PORT_HOSTSRV/hello"
 expect_eq "restart: the container still reaches the host (its network was kept)" "host-loopback" "$OUT"
@@ -293,11 +292,7 @@ start_rootless --rootless-network slirp4netns
 docker run --rm busybox wget -qO- "http://10.0.2.2:$PORT_HOSTSRV/hello"
 expect_eq "outbound through slirp4netns to the host's 127.0.0.1" "host-loopback" "$OUT"
 docker run -d --name web2 -p "$PORT_SLIRP:80" h14r/web httpd -f -p 80 -h /www
-body=''
-for _ in $(seq 50); do
-  body=$(curl -s --max-time 2 "http://127.0.0.1:$PORT_SLIRP/") && [[ -n "$body" ]] && break
-  sleep 0.1
-done
+body=$(wait_http "http://127.0.0.1:$PORT_SLIRP/")
 expect_eq "-p $PORT_SLIRP:80 with slirp4netns" "built-rootless" "$body"
 docker rm -f web2
 stop_rootless
