@@ -1,5 +1,7 @@
 #include "daemon_config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <map>
 #include <type_traits>
@@ -79,6 +81,7 @@ berth::Result<void> load_daemon_json(DaemonConfig& cfg, const std::vector<std::s
     else if (key == "cgroup-parent") TRYV(string(cfg.cgroup_parent));
     else if (key == "bridge") TRYV(string(cfg.bridge));
     else if (key == "bip") TRYV(string(cfg.bip));
+    else if (key == "host-gateway-ip") TRYV(string(cfg.host_gateway_ip));
     else if (key == "default-runtime") TRYV(string(cfg.default_runtime));
     else if (key == "vm-pool") {
       if (!val.is_number_integer() || val.get<int64_t>() < 0 || val.get<int64_t>() > 64)
@@ -166,6 +169,12 @@ berth::Result<void> validate_daemon_config(DaemonConfig& cfg) {
                 "rootless-network must be auto, pasta or slirp4netns, not '" + cfg.rootless_network + "'");
   for (const auto& d : cfg.cni_bin_dirs)
     if (d.empty() || d.front() != '/') return fail(Errc::InvalidArgument, "cni-bin-dirs must be absolute paths: '" + d + "'");
+  if (!cfg.host_gateway_ip.empty()) {
+    unsigned char addr[16];
+    if (::inet_pton(AF_INET, cfg.host_gateway_ip.c_str(), addr) != 1 &&
+        ::inet_pton(AF_INET6, cfg.host_gateway_ip.c_str(), addr) != 1)
+      return fail(Errc::InvalidArgument, "host-gateway-ip: '" + cfg.host_gateway_ip + "' is not an IP address");
+  }
   if (!cfg.metrics_addr.empty()) {
     // host:port or [v6]:port, as Go's net.Listen("tcp", ...) takes it.
     const std::string& a = cfg.metrics_addr;

@@ -30,6 +30,7 @@ struct DaemonConfig {
   std::map<std::string, std::string> log_opts;
   std::string bridge = "berth0";
   std::string bip;
+  std::string host_gateway_ip;  // what --add-host NAME:host-gateway gives (daemon.json "host-gateway-ip")
   std::string firewall_table = "berth";
   // Registries: hosts (host:port or CIDR) reached without TLS verification
   // or over plain http, besides 127.0.0.0/8; Docker Hub's mirrors (tried

@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
   app.add_option("--cgroup-parent", cfg.cgroup_parent, "Parent cgroup for all containers")->capture_default_str();
   app.add_option("-b,--bridge", cfg.bridge, "The default network's bridge device")->capture_default_str();
   app.add_option("--bip", cfg.bip, "The default network's bridge address (CIDR); chosen when empty");
+  app.add_option("--host-gateway-ip", cfg.host_gateway_ip,
+                 "The address --add-host NAME:host-gateway gives (default: the default bridge's address)");
   app.add_option("--insecure-registry", cfg.insecure_registries,
                  "A registry (host:port or CIDR) reached without TLS verification or over http");
   app.add_option("--registry-mirror", cfg.registry_mirrors, "A Docker Hub mirror (http(s)://host[:port][/path]), tried first");
@@ -176,7 +178,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> flags;
   for (const char* key : {"data-root", "exec-root", "host", "pidfile", "log-level", "debug", "group", "cgroup-parent",
-                          "bridge", "bip", "insecure-registry", "registry-mirror", "registry-config-dir",
+                          "bridge", "bip", "host-gateway-ip", "insecure-registry", "registry-mirror", "registry-config-dir",
                           "max-concurrent-downloads", "push-compression-threads", "cri", "cri-socket", "cni-conf-dir",
                           "cni-bin-dir", "cni-cache-dir", "cri-stream-address", "cri-stream-port", "ui-addr",
                           "ui-tls-cert", "ui-tls-key", "userns-remap", "rootless-network",
@@ -281,6 +283,7 @@ int main(int argc, char** argv) {
   ecfg.log_options = cfg.log_opts;
   ecfg.bridge = cfg.bridge;
   ecfg.bip = cfg.bip;
+  ecfg.host_gateway_ip = cfg.host_gateway_ip;
   ecfg.firewall_table = cfg.firewall_table;
   if (cfg.rootless) {
     ecfg.claim_dir = cfg.exec_root + "/locks";

@@ -56,6 +56,7 @@ struct ContainerServiceConfig {
   std::string log_driver = "json-file";      // the daemon's default (daemon.json log-driver)
   std::map<std::string, std::string> log_options;  // and its options (log-opts)
   std::optional<idmap::Remap> userns_remap;  // --userns-remap: containers' ids unless UsernsMode=host
+  std::string host_gateway_ip;  // --host-gateway-ip: what host-gateway means; empty: the default bridge's gateway
   std::chrono::milliseconds stats_interval{1000};  // the stats sampler's period (docker stats' one second)
 };
 

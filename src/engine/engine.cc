@@ -119,6 +119,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
   ccfg.log_driver = cfg.log_driver;
   ccfg.log_options = cfg.log_options;
   ccfg.userns_remap = cfg.userns_remap;
+  ccfg.host_gateway_ip = cfg.host_gateway_ip;
   ContainerServiceDeps deps;
   deps.store = e->store_.get();
   deps.rootfs = e->rootfs_.get();

@@ -70,6 +70,7 @@ struct EngineConfig {
   std::map<std::string, std::string> log_options;  // daemon.json "log-opts"
   std::string bridge = "berth0";  // the default network's bridge (daemon.json "bridge")
   std::string bip;                 // its gateway CIDR (daemon.json "bip"); chosen when empty
+  std::string host_gateway_ip;     // what --add-host NAME:host-gateway gives; empty: the default bridge's gateway
   std::string firewall_table = "berth";
   // Where bridge and nftables claims are locked (net/host_claim.h); empty:
   // the host-wide /run/berth-locks. A rootless daemon's network namespace is

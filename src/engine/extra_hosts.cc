@@ -13,8 +13,10 @@ Result<std::vector<ExtraHost>> parse_extra_hosts(const std::vector<std::string>&
       return fail(Errc::InvalidArgument, "bad format for add-host: \"" + e + "\"");
     ExtraHost h{e.substr(0, sep), e.substr(sep + 1)};
     if (h.ip.size() > 2 && h.ip.front() == '[' && h.ip.back() == ']') h.ip = h.ip.substr(1, h.ip.size() - 2);
-    if (h.ip == "host-gateway")
-      return fail(Errc::Unsupported, "add-host " + e + ": host-gateway is not supported by berth yet (give the address)");
+    if (h.ip == kHostGateway) {
+      out.push_back(std::move(h));
+      continue;
+    }
     unsigned char buf[16];
     if (::inet_pton(AF_INET, h.ip.c_str(), buf) != 1 && ::inet_pton(AF_INET6, h.ip.c_str(), buf) != 1)
       return fail(Errc::InvalidArgument, "invalid IP address in add-host: \"" + h.ip + "\"");

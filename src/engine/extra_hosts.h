@@ -11,8 +11,13 @@
 
 namespace berth::engine {
 
+// The special address of `--add-host NAME:host-gateway`: the host, as seen
+// from containers (the daemon's host-gateway-ip, else the default bridge's
+// gateway), filled in when the container's /etc/hosts is written.
+inline constexpr const char* kHostGateway = "host-gateway";
+
 struct ExtraHost {
-  std::string host, ip;
+  std::string host, ip;  // ip may be kHostGateway
 };
 
 // InvalidArgument in Docker's words ("invalid IP address in add-host: \"x\"").

@@ -58,6 +58,10 @@ expect_eq "run -i: 1 MiB of binary stdin holding ^P^Q comes back whole" "$BIN_SU
 
 docker "${RUN[@]}" --rm --add-host h.example:10.1.2.3 "$IMG" grep h.example /etc/hosts
 expect_eq "run --add-host: the line in /etc/hosts" $'10.1.2.3\th.example' "$OUT"
+docker network inspect -f '{{(index .IPAM.Config 0).Gateway}}' bridge
+GW=$OUT
+docker "${RUN[@]}" --rm --add-host host.docker.internal:host-gateway "$IMG" grep host.docker.internal /etc/hosts
+expect_eq "run --add-host NAME:host-gateway: the default bridge's gateway ($GW)" "$GW"$'\thost.docker.internal' "$OUT"
 docker "${RUN[@]}" --rm --add-host h.example:not-an-ip "$IMG" true
 expect_match "run --add-host with a bad address: refused at create" "invalid IP address in add-host: \"not-an-ip\"" "$RC $ERR"
 

@@ -46,6 +46,9 @@ class NetworkAttacher {
                        const Attachment& attachment, const std::string& sandbox) = 0;
   // After a restart: rules and reservations of containers no longer running go.
   virtual void cleanup_stale(const std::set<std::string>& running_ids) = 0;
+  // The default bridge network's gateway address (what `host-gateway` means
+  // when the daemon has no host-gateway-ip); NotFound without one.
+  virtual Result<std::string> default_gateway() = 0;
 };
 
 }  // namespace berth::engine

@@ -107,4 +107,15 @@ void ServiceAttacher::restore(const std::string& container_id, const std::vector
 
 void ServiceAttacher::cleanup_stale(const std::set<std::string>& running_ids) { networks_.cleanup_stale(running_ids); }
 
+Result<std::string> ServiceAttacher::default_gateway() {
+  auto net = networks_.find("bridge");
+  if (!net) return fail(Errc::NotFound, "the daemon has no default bridge network (and no host-gateway-ip)");
+  const auto& ipam = (*net)["IPAM"];
+  if (ipam.is_object() && ipam.contains("Config") && ipam["Config"].is_array())
+    for (const auto& c : ipam["Config"])
+      if (c.is_object() && c.contains("Gateway") && c["Gateway"].is_string() && !c["Gateway"].get<std::string>().empty())
+        return c["Gateway"].get<std::string>();
+  return fail(Errc::NotFound, "the default bridge network has no gateway address (and the daemon no host-gateway-ip)");
+}
+
 }  // namespace berth::engine

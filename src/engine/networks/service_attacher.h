@@ -24,6 +24,7 @@ class ServiceAttacher : public NetworkAttacher {
   void restore(const std::string& container_id, const std::vector<NetworkRequest>& networks,
                const Attachment& attachment, const std::string& sandbox) override;
   void cleanup_stale(const std::set<std::string>& running_ids) override;
+  Result<std::string> default_gateway() override;
 
  private:
   NetworkService& networks_;

@@ -51,6 +51,7 @@ class ContainerServiceTest : public ::testing::Test {
     cfg.exec_root = root_ + "/exec";
     cfg.log_options = {{"max-size", "10m"}, {"max-file", "3"}};
     cfg.userns_remap = remap;
+    cfg.host_gateway_ip = host_gateway_ip_;
     ContainerServiceDeps deps;
     deps.store = store_.get();
     deps.rootfs = &rootfs_;
@@ -71,6 +72,8 @@ class ContainerServiceTest : public ::testing::Test {
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
   }
+
+  std::string host_gateway_ip_;  // the daemon's --host-gateway-ip (empty: the default bridge's)
 
   model::ContainerSpec spec(std::vector<std::string> cmd = {"true"}) {
     model::ContainerSpec s;
@@ -267,6 +270,33 @@ TEST_F(ContainerServiceTest, StopAndRestartPublishKillDieStopAsDockerd) {
   auto all = actions();
   std::vector<std::string> tail(all.end() - std::min<size_t>(all.size(), 5), all.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"kill:15", "kill:9", "die", "stop", "restart"}));
+}
+
+// --add-host NAME:host-gateway: the default bridge's gateway, or the daemon's
+// --host-gateway-ip; an address that is neither is refused at create.
+TEST_F(ContainerServiceTest, AddHostHostGatewayIsTheBridgeGatewayOrTheDaemonsSetting) {
+  auto s = spec();
+  s.host.extra_hosts = {"host.docker.internal:host-gateway", "x=10.1.2.3"};
+  std::string id = create(s);
+  ASSERT_TRUE(service_->start(id));
+  auto hosts = read_file(info(id).hosts_path);
+  ASSERT_TRUE(hosts);
+  EXPECT_NE(hosts->find("172.30.0.1\thost.docker.internal\n"), std::string::npos) << *hosts;
+  EXPECT_NE(hosts->find("10.1.2.3\tx\n"), std::string::npos) << *hosts;
+
+  host_gateway_ip_ = "192.0.2.9";
+  open_service();
+  std::string other = create(s);
+  ASSERT_TRUE(service_->start(other));
+  hosts = read_file(info(other).hosts_path);
+  ASSERT_TRUE(hosts);
+  EXPECT_NE(hosts->find("192.0.2.9\thost.docker.internal\n"), std::string::npos) << *hosts;
+
+  auto bad = spec();
+  bad.host.extra_hosts = {"h:host-gatewayy"};
+  auto r = service_->create("", bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "invalid IP address in add-host: \"host-gatewayy\"");
 }
 
 TEST_F(ContainerServiceTest, ExitBeforeTheStartIsRecordedIsNotLost) {

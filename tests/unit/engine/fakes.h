@@ -288,6 +288,7 @@ class FakeAttacher : public NetworkAttacher {
   void leave_one(const std::string&, const Endpoint&) override {}
   void restore(const std::string&, const std::vector<NetworkRequest>&, const Attachment&, const std::string&) override {}
   void cleanup_stale(const std::set<std::string>&) override {}
+  Result<std::string> default_gateway() override { return std::string("172.30.0.1"); }
 
  private:
   std::mutex mu_;
