@@ -3,17 +3,36 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 
 #include "base/log.h"
+#include "vm/runner.h"
 #include "vmproto/messages.h"
 
 namespace berth::vm {
 
 using vmproto::Frame;
+
+std::string vm_pod_socket(const nlohmann::json& config) {
+  if (!config.is_object() || !config.contains("linux") || !config["linux"].is_object()) return "";
+  const auto& l = config["linux"];
+  if (!l.contains("namespaces") || !l["namespaces"].is_array()) return "";
+  for (const auto& ns : l["namespaces"]) {
+    if (!ns.is_object() || ns.value("type", "") != "network" || !ns.contains("path") || !ns["path"].is_string()) continue;
+    std::string path = ns["path"].get<std::string>();
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) return "";
+    std::string pod = path.substr(0, slash);
+    struct stat st{};
+    if (::stat((pod + "/" + kVmPodMarker).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+    return pod + "/" + kVmPodKeeperDir + "/" + kPodSocket;
+  }
+  return "";
+}
 
 PodServer::PodServer(int agent, int listen, int sigfd, nlohmann::json greeting, std::function<bool()> sigchld)
     : agent_(agent),

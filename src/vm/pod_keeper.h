@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,15 @@
 #include "vmproto/frame.h"
 
 namespace berth::vm {
+
+// A VM pod's directory (the CRI's pod dir) holds this marker for the pod's
+// life, and the keeper's state dir `vm` beside it.
+inline constexpr char kVmPodMarker[] = "vm-pod";
+inline constexpr char kVmPodKeeperDir[] = "vm";
+
+// The keeper socket a container's runner joins (berth-vm-runner --pod) when
+// its network namespace is a VM pod's (<pod>/net beside <pod>/vm-pod), else "".
+std::string vm_pod_socket(const nlohmann::json& config);
 
 class PodServer {
  public:

@@ -396,12 +396,16 @@ uint32_t Runner::alloc_stream() {
 // A VM pod's container: the keeper's greeting (a Hello frame with our slot
 // and the pod's share dir); from then on the connection is our agent channel.
 Result<void> Runner::join_pod() {
+  // Through the socket's directory: a pod dir's path can exceed sun_path.
+  auto slash = o_.pod.rfind('/');
+  if (slash == std::string::npos) return fail(Errc::InvalidArgument, "pod socket " + o_.pod + " is not an absolute path");
+  UniqueFd dir(::open(o_.pod.substr(0, slash).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return fail_errno("reaching the pod's VM at " + o_.pod);
   sockaddr_un addr{};
-  if (o_.pod.size() >= sizeof addr.sun_path) return fail(Errc::InvalidArgument, "pod socket path " + o_.pod + " is too long");
   agent_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!agent_) return fail_errno("creating a socket");
   addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", o_.pod.c_str());
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.get(), o_.pod.substr(slash + 1).c_str());
   if (::connect(agent_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return fail_errno("reaching the pod's VM at " + o_.pod);
   auto hello = TRY(read_agent());
@@ -627,7 +631,7 @@ Result<void> Runner::pod_keep_start() {
   }
   if (auto facts = read_file(o_.state_dir + "/vm.json")) pool_facts_ = nlohmann::json::parse(*facts, nullptr, false);
   if (!pool_facts_.is_object()) pool_facts_ = nlohmann::json::object();
-  pool_listen_ = TRY(listen_unix(o_.state_dir + "/" + kPodSocket));
+  pool_listen_ = TRY(listen_unix(in_state_dir(kPodSocket)));  // a pod dir's path can exceed sun_path
   return {};
 }
 
