@@ -7,12 +7,12 @@ std::string str(const nlohmann::json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
-// /run/berth-vm/shares/TAG... -> /run/berth-vm/pod/<id>/<id>/TAG...
+// /run/berth-vm/shares/TAG... -> /run/berth-vm/pod/<id>/TAG...
 bool move_path(nlohmann::json& holder, const char* key, const std::string& id) {
   std::string p = str(holder, key);
   std::string from = kGuestShares;
   if (p.rfind(from, 0) != 0) return false;
-  holder[key] = pod_share_target(id) + "/" + id + "/" + p.substr(from.size());
+  holder[key] = std::string(kPodGuestDir) + "/" + id + "/" + p.substr(from.size());
   return true;
 }
 

@@ -1,10 +1,9 @@
 // A container of a VM pod (docs/vm.md, "Pods in one VM") in its pod's guest
 // (pure). The pod's VM has one virtio-fs share; each container's runner
-// bind-mounts its rootfs and directories under <share>/<id>/ on the host, and
-// the guest mounts the share again at /run/berth-vm/pod/<id> for each
-// container (a per-container mount: the agent unmounts it at delete without
-// touching the others'), so the cold plan's /run/berth-vm/shares/TAG becomes
-// /run/berth-vm/pod/<id>/<id>/TAG.
+// bind-mounts its rootfs and directories under <share>/<id>/ on the host; the
+// keeper had the guest mount the share once at /run/berth-vm/pod (the agent's
+// `mount`), so the cold plan's /run/berth-vm/shares/TAG becomes
+// /run/berth-vm/pod/<id>/TAG.
 //
 // The pod's namespaces are the guest's own: no network namespace (the guest's
 // NIC and lo are the pod's, so localhost reaches the other containers), no
@@ -20,10 +19,8 @@
 
 namespace berth::vm {
 
-inline constexpr char kPodGuestDir[] = "/run/berth-vm/pod/";
-
-// Where the guest mounts the pod's share for container `id`.
-inline std::string pod_share_target(const std::string& id) { return kPodGuestDir + id; }
+// Where the guest mounts the pod's share (once, for the VM's life).
+inline constexpr char kPodGuestDir[] = "/run/berth-vm/pod";
 
 // Rewrites plan.config for the pod's guest (see above).
 Result<void> plan_for_pod(GuestPlan& plan, const std::string& id, const std::string& hostname);

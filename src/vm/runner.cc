@@ -483,10 +483,7 @@ Result<void> Runner::start() {
       bound_.push_back(s.tag);
       TRYV(bind_into(pod_share_, s.tag, source, s.readonly));
     }
-    vmproto::Share share;
-    share.tag = kPoolTag;
-    share.target = pod_share_target(o_.id);
-    shares.push_back(share);
+    // No share of its own to mount: the keeper mounted the pod's at boot.
   } else if (adopted) {
     // Each share a bind mount into the booted VM's one share (pool_share.h).
     for (const auto& s : plan.shares) {
@@ -629,6 +626,11 @@ Result<void> Runner::pod_keep_start() {
     nic.reset();  // QEMU holds the tap
     TRYV(call("network", net.to_json()));
   }
+  // The pod's share, once: each container's dir is under it (pod_plan.h).
+  vmproto::Share share;
+  share.tag = kPoolTag;
+  share.target = kPodGuestDir;
+  TRYV(call("mount", share.to_json()));
   if (auto facts = read_file(o_.state_dir + "/vm.json")) pool_facts_ = nlohmann::json::parse(*facts, nullptr, false);
   if (!pool_facts_.is_object()) pool_facts_ = nlohmann::json::object();
   pool_listen_ = TRY(listen_unix(in_state_dir(kPodSocket)));  // a pod dir's path can exceed sun_path

@@ -104,6 +104,15 @@ def mounts_under(path):
         return [line.split()[4] for line in f if line.split()[4].startswith(path)]
 
 
+def alive(pid):
+    """pid runs (an exited process that its reaper, maybe a lazy PID 1, has not reaped yet does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 def wait_for(pred, what, limit=60):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -126,6 +135,7 @@ class VmPod(unittest.TestCase):
                                       security_context=pb.LinuxSandboxSecurityContext(namespace_options=ns), **linux))
         pod = cri.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg, runtime_handler="vm"),
                                    timeout=180).pod_sandbox_id
+        self.addCleanup(self.remove_pod, pod)  # also when the test fails half-way (again is fine)
         return pod, cfg
 
     def container(self, pod, cfg, name, cmd, start=True):
@@ -151,7 +161,7 @@ class VmPod(unittest.TestCase):
         self.assertFalse(os.path.exists(pod_dir), f"{pod_dir} is left")
         self.assertEqual(mounts_under(pod_dir), [])
         self.assertEqual(mounts_under(os.path.join(D.tmp, "exec", "vms")), [])
-        left = [p for p in procs_mentioning(D.tmp) if p != os.getpid() and p != D.proc.pid]
+        left = [p for p in procs_mentioning(D.tmp) if p != os.getpid() and p != D.proc.pid and alive(p)]
         named = {}
         for p in left:
             try:
@@ -161,6 +171,9 @@ class VmPod(unittest.TestCase):
                 pass
         self.assertEqual({p: c for p, c in named.items() if "qemu" in c or "virtiofsd" in c or "vm-runner" in c
                           or "berth-shim" in c}, {})
+        # The CNI DEL found the pod's address (the keeper gave it back to eth0): no masquerade rule left.
+        nat = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
+        self.assertNotIn(pod, nat)
         # The pod's netns is gone (its held file and the namespace itself: no interface of the pod left on the bridge).
         links = subprocess.run(["ip", "-j", "link", "show", "master", BRIDGE], capture_output=True, text=True).stdout
         self.assertEqual(json.loads(links or "[]"), [], "a veth of the pod is still on the bridge")
@@ -192,7 +205,7 @@ class VmPod(unittest.TestCase):
         self.assertTrue(pod_ip.startswith("10.231.0."), pod_ip)
         info = json.loads(st.info["info"])
         keeper = info["vm"]["keeper_pid"]
-        self.assertTrue(os.path.exists(f"/proc/{keeper}"))
+        self.assertTrue(alive(keeper))
         listed = [p for p in cri.rt.ListPodSandbox(pb.ListPodSandboxRequest()).items if p.id == pod]
         self.assertEqual(listed[0].runtime_handler, "vm")
 
@@ -241,7 +254,7 @@ class VmPod(unittest.TestCase):
         for cid in (server, client):
             st = self.status(cid)
             self.assertEqual((st.state, st.exit_code), (pb.CONTAINER_EXITED, 137), cid)
-        wait_for(lambda: not os.path.exists(f"/proc/{keeper}"), "the keeper's end", 30)
+        wait_for(lambda: not alive(keeper), "the keeper's end", 30)
         # The pod without its VM cannot run containers: NOTREADY (the kubelet recreates it).
         st = cri.rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod))
         self.assertEqual(st.status.state, pb.SANDBOX_NOTREADY)
@@ -258,7 +271,7 @@ class VmPod(unittest.TestCase):
         t0 = time.monotonic()
         self.remove_pod(pod)
         self.assertLess(time.monotonic() - t0, 60)
-        self.assertFalse(os.path.exists(f"/proc/{keeper}"))
+        self.assertFalse(alive(keeper))
         for cid in (a, b):
             with self.assertRaises(grpc.RpcError):
                 self.status(cid)

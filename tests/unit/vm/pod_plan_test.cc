@@ -25,16 +25,15 @@ nlohmann::json pod_container_config() {
               {{"type", "mount"}}}}}}};
 }
 
-TEST(PodPlan, GuestPathsMoveUnderTheContainersMountOfThePodShare) {
+TEST(PodPlan, GuestPathsMoveUnderTheContainersDirOfThePodShare) {
   auto plan = plan_guest(pod_container_config(), "/x/files", is_dir);
   ASSERT_TRUE(plan.has_value()) << plan.error().str();
   ASSERT_TRUE(plan_for_pod(*plan, "abc", "mypod").has_value());
   const auto& c = plan->config;
-  EXPECT_EQ(c["root"]["path"], "/run/berth-vm/pod/abc/abc/rootfs");
-  EXPECT_EQ(c["mounts"][0]["source"], "/run/berth-vm/pod/abc/abc/vol0");
-  EXPECT_EQ(c["mounts"][1]["source"], "/run/berth-vm/pod/abc/abc/files/0");
+  EXPECT_EQ(c["root"]["path"], "/run/berth-vm/pod/abc/rootfs");
+  EXPECT_EQ(c["mounts"][0]["source"], "/run/berth-vm/pod/abc/vol0");
+  EXPECT_EQ(c["mounts"][1]["source"], "/run/berth-vm/pod/abc/files/0");
   EXPECT_EQ(c["mounts"][2]["source"], "proc");  // not a share: untouched
-  EXPECT_EQ(pod_share_target("abc"), "/run/berth-vm/pod/abc");
 }
 
 TEST(PodPlan, ThePodsNamespacesAreTheGuests) {
