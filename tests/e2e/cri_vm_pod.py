@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cri_client import CriClient, pb  # noqa: E402 - first: may re-run this under Debian's python3
 import berthd  # noqa: E402
 import grpc  # noqa: E402
+import websocket  # noqa: E402
 
 BRIDGE, SUBNET = "bvpod0", "10.231.0.0/24"
 PORT = 19431
@@ -104,6 +105,31 @@ def mounts_under(path):
         return [line.split()[4] for line in f if line.split()[4].startswith(path)]
 
 
+STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
+
+
+def ws_session(url, send, protocol="v5.channel.k8s.io"):
+    """Connects to a streaming URL, sends (channel, bytes) messages, collects each channel until the close."""
+    ws = websocket.create_connection(url.replace("http://", "ws://", 1), subprotocols=[protocol], timeout=60)
+    for channel, data in send:
+        ws.send_binary(bytes([channel]) + data)
+    got = {}
+    while True:
+        opcode, payload = ws.recv_data(control_frame=False)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            break
+        got[payload[0]] = got.get(payload[0], b"") + payload[1:]
+    ws.close()
+    return got
+
+
+def exit_code(raw):
+    status = json.loads(raw)
+    if status["status"] == "Success":
+        return 0
+    return int([c for c in status["details"]["causes"] if c.get("reason") == "ExitCode"][0]["message"])
+
+
 def alive(pid):
     """pid runs (an exited process that its reaper, maybe a lazy PID 1, has not reaped yet does not)."""
     try:
@@ -138,9 +164,9 @@ class VmPod(unittest.TestCase):
         self.addCleanup(self.remove_pod, pod)  # also when the test fails half-way (again is fine)
         return pod, cfg
 
-    def container(self, pod, cfg, name, cmd, start=True):
+    def container(self, pod, cfg, name, cmd, start=True, **kw):
         c = pb.ContainerConfig(metadata=pb.ContainerMetadata(name=name), image=pb.ImageSpec(image=IMAGE),
-                               command=["sh", "-c", cmd], log_path=f"{name}.log",
+                               command=["sh", "-c", cmd], log_path=f"{name}.log", **kw,
                                linux=pb.LinuxContainerConfig(security_context=pb.LinuxContainerSecurityContext(
                                    namespace_options=pb.NamespaceOption(pid=pb.CONTAINER))))
         cid = cri.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=pod, config=c, sandbox_config=cfg),
@@ -232,6 +258,25 @@ class VmPod(unittest.TestCase):
         r = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=server, cmd=["sh", "-c", "echo out; echo err >&2; exit 3"],
                                                timeout=60), timeout=90)
         self.assertEqual((r.stdout, r.stderr, r.exit_code), (b"out\n", b"err\n", 3))
+        # Exec through the streaming server (WebSocket): stdin in, both outputs, the exit code.
+        url = cri.rt.Exec(pb.ExecRequest(container_id=client, cmd=["sh", "-c", "cat; echo err >&2; exit 4"],
+                                         stdin=True, stdout=True, stderr=True)).url
+        got = ws_session(url, [(STDIN, b"from stdin"), (CLOSE, bytes([STDIN]))])
+        self.assertEqual((got.get(STDOUT), got.get(STDERR), exit_code(got[ERROR])), (b"from stdin", b"err\n", 4))
+        # Attach: a container that reads a line from its stdin answers it.
+        reader = self.container(pod, cfg, "reader", "read line; echo got:$line; exit 5", stdin=True, stdin_once=True)
+        url = cri.rt.Attach(pb.AttachRequest(container_id=reader, stdin=True, stdout=True, stderr=True)).url
+        got = ws_session(url, [(STDIN, b"hello\n")])
+        self.assertEqual(got.get(STDOUT), b"got:hello\n")
+        wait_for(lambda: self.status(reader).state == pb.CONTAINER_EXITED, "the reader's exit")
+        self.assertEqual(self.status(reader).exit_code, 5)
+        # Stats come from the guest's cgroup of that container.
+        stats = cri.rt.ContainerStats(pb.ContainerStatsRequest(container_id=server)).stats
+        self.assertGreater(stats.memory.working_set_bytes.value, 0)
+        # The VM's size is the pod's: the default 128 MiB here.
+        r = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=client, cmd=["grep", "MemTotal", "/proc/meminfo"],
+                                               timeout=60), timeout=90)
+        self.assertLessEqual(int(r.stdout.split()[1]), 128 * 1024)
         # A container's exit code and its log.
         wait_for(lambda: self.status(quick).state == pb.CONTAINER_EXITED, "the quick container's exit")
         self.assertEqual(self.status(quick).exit_code, 7)
@@ -262,12 +307,29 @@ class VmPod(unittest.TestCase):
         self.remove_pod(pod)
         self.assert_nothing_left(pod)
 
-    def test_stop_and_remove_a_running_pod(self):
-        pod, cfg = self.run_pod("vmstop")
+    def test_restart_and_stop_a_running_pod(self):
+        global cri
+        # A bigger pod: its resources are the VM's size.
+        pod, cfg = self.run_pod("vmstop", resources=pb.LinuxContainerResources(memory_limit_in_bytes=256 << 20))
         st = cri.rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod, verbose=True))
-        keeper = json.loads(st.status and st.info["info"])["vm"]["keeper_pid"]
+        keeper = json.loads(st.info["info"])["vm"]["keeper_pid"]
         a = self.container(pod, cfg, "a", "exec sleep 1000")
         b = self.container(pod, cfg, "b", "trap 'exit 0' TERM; while :; do sleep 1; done")
+        r = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=a, cmd=["grep", "MemTotal", "/proc/meminfo"], timeout=60),
+                            timeout=90)
+        self.assertGreater(int(r.stdout.split()[1]), 200 * 1024)
+        # berthd restarts: the pod's VM and its containers keep running and are found again.
+        cri.close()
+        cri = None
+        D.stop()
+        D.start()
+        cri = CriClient(os.path.join(D.tmp, "exec", "cri.sock"))
+        self.assertTrue(alive(keeper))
+        st = cri.rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod))
+        self.assertEqual((st.status.state, st.status.runtime_handler), (pb.SANDBOX_READY, "vm"))
+        self.assertEqual(self.status(a).state, pb.CONTAINER_RUNNING)
+        r = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=b, cmd=["echo", "after-restart"], timeout=60), timeout=90)
+        self.assertEqual((r.exit_code, r.stdout), (0, b"after-restart\n"))
         t0 = time.monotonic()
         self.remove_pod(pod)
         self.assertLess(time.monotonic() - t0, 60)
