@@ -3,9 +3,12 @@
 (docs/vm.md "Pods in one VM"), through berthd's CRI socket
 (tests/e2e/lib/cri_client.py). Two containers in the pod: the guest's kernel is not
 the host's; one serves on the pod's localhost and the other reaches it there; the
-pod's IP answers from the host; ExecSync; exit codes; QEMU killed under the pod
-gives every container an exit status (137) and an event, never a hang; stopping and
-removing the pod leaves no keeper, QEMU, virtiofsd, mount or netns behind.
+pod's IP answers from the host; ExecSync, Exec and Attach through the streaming
+server, stats, exit codes, logs; the VM's size from the pod's resources; a berthd
+restart with the pod running; StopContainer's SIGTERM; QEMU killed under the pod
+gives every container an exit status (137) and an event, never a hang, and the pod
+reads NOTREADY; stopping and removing the pod leaves no keeper, QEMU, virtiofsd,
+mount, netns or masquerade rule behind; host namespaces are refused.
 
 CNI on bridge bvpod0, 10.231.0.0/24, Debian's plugins; TCG (no /dev/kvm needed).
 The guest image is the build's (ninja vm-guest-image) or BERTH_VM_KERNEL/INITRD.
@@ -330,6 +333,11 @@ class VmPod(unittest.TestCase):
         self.assertEqual(self.status(a).state, pb.CONTAINER_RUNNING)
         r = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=b, cmd=["echo", "after-restart"], timeout=60), timeout=90)
         self.assertEqual((r.exit_code, r.stdout), (0, b"after-restart\n"))
+        # StopContainer's SIGTERM reaches the process in the guest (its trap exits 0).
+        cri.rt.StopContainer(pb.StopContainerRequest(container_id=b, timeout=30), timeout=60)
+        st = self.status(b)
+        self.assertEqual((st.state, st.exit_code), (pb.CONTAINER_EXITED, 0))
+        self.assertEqual(self.status(a).state, pb.CONTAINER_RUNNING)
         t0 = time.monotonic()
         self.remove_pod(pod)
         self.assertLess(time.monotonic() - t0, 60)
