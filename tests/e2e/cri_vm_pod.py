@@ -207,6 +207,10 @@ class VmPod(unittest.TestCase):
         links = subprocess.run(["ip", "-j", "link", "show", "master", BRIDGE], capture_output=True, text=True).stdout
         self.assertEqual(json.loads(links or "[]"), [], "a veth of the pod is still on the bridge")
 
+    def test_status_lists_the_handler(self):
+        names = [h.name for h in cri.rt.Status(pb.StatusRequest()).runtime_handlers]
+        self.assertEqual(names, ["", "vm", "berth-vm"])
+
     def test_refusals(self):
         for ns, why in ((pb.NamespaceOption(network=pb.NODE), "host networking"),
                         (pb.NamespaceOption(pid=pb.NODE), "PID namespace"),
