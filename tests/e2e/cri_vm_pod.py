@@ -103,6 +103,14 @@ def procs_mentioning(text):
     return out
 
 
+def argv(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
 def mounts_under(path):
     with open("/proc/self/mountinfo") as f:
         return [line.split()[4] for line in f if line.split()[4].startswith(path)]
@@ -292,6 +300,19 @@ class VmPod(unittest.TestCase):
         # The others still run (one container's end is not the pod's).
         self.assertEqual(self.status(server).state, pb.CONTAINER_RUNNING)
 
+        # A container's runner killed: that container ends (137), the keeper kills and deletes
+        # it in the guest, the others run on.
+        victim = self.container(pod, cfg, "victim", f"exec httpd -f -p {PORT + 1} -h /")
+        wait_for(lambda: self.connects(pod_ip, PORT + 1), "the victim's server", 30)
+        runner = [p for p in procs_mentioning(victim) if argv(p)[:1] and argv(p)[0].endswith(b"berth-vm-runner")]
+        self.assertEqual(len(runner), 1, "the victim's runner")
+        os.kill(runner[0], signal.SIGKILL)
+        wait_for(lambda: self.status(victim).state == pb.CONTAINER_EXITED, "the victim's exit")
+        self.assertEqual(self.status(victim).exit_code, 137)
+        # Its process in the guest is gone: its port no longer answers.
+        wait_for(lambda: not self.connects(pod_ip, PORT + 1), "the victim's process's end in the guest", 30)
+        self.assertEqual(self.status(server).state, pb.CONTAINER_RUNNING)
+
         # QEMU killed under the pod: every running container gets 137 and an event.
         qemu = [p for p in procs_mentioning(os.path.join("pods", pod, "vm")) if self.is_qemu(p)]
         self.assertEqual(len(qemu), 1, "the pod's QEMU")
@@ -356,6 +377,15 @@ class VmPod(unittest.TestCase):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 return b"qemu-system" in f.read().split(b"\0")[0]
+        except OSError:
+            return False
+
+    @staticmethod
+    def connects(host, port):
+        import socket
+        try:
+            socket.create_connection((host, port), timeout=5).close()
+            return True
         except OSError:
             return False
 
