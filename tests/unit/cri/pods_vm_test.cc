@@ -1,10 +1,14 @@
 // RunPodSandbox with the handler "vm" over the fakes: what is refused, and a
 // VM that does not boot leaves nothing behind (the keeper is a real process:
 // here a stand-in script that fails as berth-vm-runner would, or never answers).
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
+#include "base/file.h"
 #include "pods_fixture.h"
 
 namespace berth::cri::testing {
@@ -73,6 +77,48 @@ TEST_F(PodsTest, AVmThatDoesNotBootLeavesNothingAndFreesTheName) {
                !std::filesystem::is_empty(root_ + "/cri-state/pods"));
   // A namespace pod of the same name runs afterwards.
   EXPECT_FALSE(run_pod(pod_config()).empty());
+}
+
+TEST_F(PodsTest, AfterARestartAVmPodWhoseKeeperIsGoneIsNotReady) {
+  // Two pods made VM pods in their records: one keeper "runs" (a process whose
+  // command line is a keeper's of that dir), the other's pid is alive but not a
+  // keeper (a reused pid).
+  std::string live = run_pod(pod_config("live", "u-1"));
+  std::string gone = run_pod(pod_config("gone", "u-2"));
+  std::string live_dir = root_ + "/cri-state/pods/" + live + "/vm";
+  pid_t keeper = ::fork();
+  if (keeper == 0) {
+    ::execl("/bin/sh", "sh", "-c", "sleep 30; :", "--pod-vm", live_dir.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ASSERT_GT(keeper, 0);
+  // Its command line is the keeper's once it has exec'd.
+  for (int i = 0; i < 500 && !vm_keeper_alive(keeper, live_dir); ++i) ::usleep(10000);
+  ASSERT_TRUE(vm_keeper_alive(keeper, live_dir));
+  for (const auto& [id, pid] : {std::pair{live, static_cast<int>(keeper)}, std::pair{gone, static_cast<int>(::getpid())}}) {
+    std::string path = root_ + "/cri-data/pods/" + id + ".json";
+    auto j = nlohmann::json::parse(read_file(path).value_or("{}"));
+    j["runtime_handler"] = "vm";
+    j["vm_keeper"] = pid;
+    j["vm_dir"] = root_ + "/cri-state/pods/" + id + "/vm";
+    ASSERT_TRUE(write_file_atomic(path, j.dump(), 0600, false));
+  }
+  open_pods();
+  rt::ListPodSandboxResponse list;
+  ASSERT_TRUE(pods_->ListPodSandbox({}, &list).ok());
+  ASSERT_EQ(list.items_size(), 2);
+  for (const auto& p : list.items()) {
+    EXPECT_EQ(p.runtime_handler(), "vm");
+    EXPECT_EQ(p.state(), p.id() == live ? rt::SANDBOX_READY : rt::SANDBOX_NOTREADY) << p.metadata().name();
+  }
+  // The keeper ends (its QEMU died): the pod reads NOTREADY without a restart.
+  ::kill(keeper, SIGKILL);
+  ::waitpid(keeper, nullptr, 0);
+  rt::PodSandboxStatusRequest sreq;
+  sreq.set_pod_sandbox_id(live);
+  rt::PodSandboxStatusResponse sresp;
+  ASSERT_TRUE(pods_->PodSandboxStatus(sreq, &sresp).ok());
+  EXPECT_EQ(sresp.status().state(), rt::SANDBOX_NOTREADY);
 }
 
 }  // namespace
