@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   app.add_option("--pod-netns", o.pod_netns, "the pod's network namespace (its eth0 becomes the guest's NIC)");
   app.add_option("--vcpus", o.vcpus, "the pod VM's vCPUs")->check(CLI::Range(1u, 256u));
   app.add_option("--pod", o.pod, "run the container in the VM pod whose keeper listens here");
+  app.add_option("--pod-cgroup", o.pod_cgroup, "the pod VM's cgroup (the keeper moves itself there first)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,18 +4,56 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 
 #include "base/log.h"
+#include "base/unique_fd.h"
+#include "runtime/cgroup/manager.h"
 #include "vm/runner.h"
 #include "vmproto/messages.h"
 
 namespace berth::vm {
 
 using vmproto::Frame;
+
+namespace {
+
+constexpr char kPodCgroupId[] = "pod-vm";
+
+Result<std::unique_ptr<runtime::cgroup::Manager>> pod_cgroup_manager(const std::string& path) {
+  if (path.empty() || path[0] != '/') return fail(Errc::InvalidArgument, "the pod VM's cgroup \"" + path + "\" is not absolute");
+  auto layout = TRY(runtime::cgroup::detect_layout());
+  return runtime::cgroup::make_manager(layout, path, kPodCgroupId);
+}
+
+}  // namespace
+
+Result<void> enter_pod_cgroup(const std::string& path) {
+  auto m = TRY_CTX(pod_cgroup_manager(path), "the pod VM's cgroup " + path);
+  TRYV_CTX(m->create(nullptr), "creating the pod VM's cgroup " + path);
+  TRYV_CTX(m->add_process(::getpid()), "moving the pod's VM keeper into " + path);
+  return {};
+}
+
+void remove_pod_cgroup(const std::string& path) {
+  auto m = pod_cgroup_manager(path);
+  if (!m) return;
+  if (auto pids = (*m)->pids()) {
+    for (pid_t pid : *pids) {
+      UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+      if (!pidfd) continue;
+      ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      pollfd p{pidfd.get(), POLLIN, 0};
+      while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  if (auto r = (*m)->destroy(); !r) log::warn("removing the pod VM's cgroup {}: {}", path, r.error().str());
+}
 
 std::string vm_pod_socket(const nlohmann::json& config) {
   if (!config.is_object() || !config.contains("linux") || !config["linux"].is_object()) return "";

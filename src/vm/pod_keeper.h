@@ -62,3 +62,14 @@ class PodServer {
 };
 
 }  // namespace berth::vm
+
+namespace berth::vm {
+
+// The pod VM's cgroup (an absolute cgroupfs path): made (no limits: the VM's
+// size is its limit) and this process moved into it, in every hierarchy.
+Result<void> enter_pod_cgroup(const std::string& path);
+// Kills what is left in it (bounded wait per process, by pidfd) and removes
+// it; a missing cgroup is fine.
+void remove_pod_cgroup(const std::string& path);
+
+}  // namespace berth::vm

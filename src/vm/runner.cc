@@ -597,6 +597,8 @@ Result<void> Runner::pod_keep_start() {
   log::configure(log_.get(), log::Format::Text, log::Level::Warn);
   if (o_.kernel.empty() || o_.initrd.empty())
     return fail(Errc::InvalidArgument, "a VM pod needs --kernel and --initrd (berthd's --vm-kernel and --vm-initrd)");
+  // Into the pod's cgroup before QEMU and virtiofsd start: they inherit it.
+  if (!o_.pod_cgroup.empty()) TRYV(enter_pod_cgroup(o_.pod_cgroup));
   pool_dir_ = o_.state_dir + "/" + kPoolShareDir;
   TRYV(make_shared_dir(pool_dir_));
   std::optional<GuestNic> nic;

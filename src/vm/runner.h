@@ -48,6 +48,9 @@ struct RunnerOptions {
   bool pod_vm = false;
   std::string pod_netns, pod;
   unsigned vcpus = 1;
+  // The pod VM's cgroup (absolute, cgroupfs): the keeper, QEMU and virtiofsd
+  // are accounted to the pod (berthd removes it once the keeper is gone).
+  std::string pod_cgroup;
 };
 
 // A VM pod's keeper (pod_vm): in its state dir, `share` (the pod's one

@@ -195,6 +195,10 @@ class VmPod(unittest.TestCase):
 
     def assert_nothing_left(self, pod):
         pod_dir = os.path.join(D.tmp, "exec", "cri", "pods", pod)
+        # The VM's cgroup went with it, in every hierarchy.
+        found = subprocess.run(["find", "/sys/fs/cgroup", "-maxdepth", "5", "-type", "d", "-name", f"vm-{pod}"],
+                               capture_output=True, text=True).stdout
+        self.assertEqual(found, "")
         self.assertFalse(os.path.exists(pod_dir), f"{pod_dir} is left")
         self.assertEqual(mounts_under(pod_dir), [])
         self.assertEqual(mounts_under(os.path.join(D.tmp, "exec", "vms")), [])
@@ -247,6 +251,10 @@ class VmPod(unittest.TestCase):
         info = json.loads(st.info["info"])
         keeper = info["vm"]["keeper_pid"]
         self.assertTrue(alive(keeper))
+        # The VM is accounted to the pod: its keeper and QEMU are in a cgroup under the pod's parent.
+        self.assertEqual(info["vm"]["cgroup"], f"/{D.cg}/pod-vmpod/vm-{pod}")
+        with open(f"/proc/{keeper}/cgroup") as f:
+            self.assertIn(f"/{D.cg}/pod-vmpod/vm-{pod}", f.read())
         listed = [p for p in cri.rt.ListPodSandbox(pb.ListPodSandboxRequest()).items if p.id == pod]
         self.assertEqual(listed[0].runtime_handler, "vm")
 

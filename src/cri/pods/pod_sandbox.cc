@@ -42,7 +42,8 @@ nlohmann::json pod_to_json(const PodSandbox& pod) {
           {"runtime_handler", pod.runtime_handler},
           {"vm_keeper", pod.vm_keeper},
           {"vm_dir", pod.vm_dir},
-          {"vm_socket", pod.vm_socket}};
+          {"vm_socket", pod.vm_socket},
+          {"vm_cgroup", pod.vm_cgroup}};
 }
 
 Result<PodSandbox> pod_from_json(const nlohmann::json& j) {
@@ -66,6 +67,7 @@ Result<PodSandbox> pod_from_json(const nlohmann::json& j) {
     p.vm_keeper = j.value("vm_keeper", 0);
     p.vm_dir = j.value("vm_dir", "");
     p.vm_socket = j.value("vm_socket", "");
+    p.vm_cgroup = j.value("vm_cgroup", "");
     return p;
   } catch (const std::exception&) {
     return fail(Errc::InvalidArgument, "pod record: a field is missing or has the wrong type");

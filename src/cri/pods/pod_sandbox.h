@@ -31,7 +31,7 @@ struct PodSandbox {
   // vm_pod.h), with its keeper (0 when none runs) and the keeper's dir and socket.
   std::string runtime_handler;
   int vm_keeper = 0;
-  std::string vm_dir, vm_socket;
+  std::string vm_dir, vm_socket, vm_cgroup;
   bool is_vm() const { return runtime_handler == "vm"; }
 
   const runtime::v1::PodSandboxMetadata& metadata() const { return config.metadata(); }

@@ -106,7 +106,7 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   bool ok = false;
   Defer undo([&] {
     if (ok) return;
-    if (sb.vm_keeper) stop_vm_keeper(sb.vm_keeper, sb.vm_dir);
+    if (sb.vm_keeper || !sb.vm_cgroup.empty()) stop_vm_keeper(sb.vm_keeper, sb.vm_dir, sb.vm_cgroup);
     if (sb.network_attached) (void)deps_.network->detach(cni_request(sb));
     release_pod_files(sb);
     std::lock_guard lk(mu_);
@@ -189,8 +189,11 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
     // marker tells the berth-vm runtime that this pod's containers join it.
     if (auto r = write_file_atomic(sb.dir + "/" + vm::kVmPodMarker, "", 0644, false); !r) return to_status(r.error());
     sb.vm_dir = sb.dir + "/" + vm::kVmPodKeeperDir;
+    // The VM is the pod's: accounted under its cgroup parent (as its containers).
+    sb.vm_cgroup = vm_pod_cgroup(config.linux().cgroup_parent().empty() ? deps_.cgroup_parent
+                                                                         : config.linux().cgroup_parent(), sb.id);
     auto keeper = start_vm_keeper(deps_.vm, sb.id, sb.vm_dir, sb.netns,
-                                  vm_pod_shape(config, deps_.vm.default_memory_mib));
+                                  vm_pod_shape(config, deps_.vm.default_memory_mib), sb.vm_cgroup);
     if (!keeper) return to_status(keeper.error().wrap("RunPodSandbox " + sb.reserved_name()));
     sb.vm_keeper = keeper->pid;
     sb.vm_socket = keeper->socket;
@@ -211,14 +214,15 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
 
 void PodService::stop_vm(const std::shared_ptr<Pod>& p) {
   PodSandbox sb = snapshot(*p);
-  if (!sb.vm_keeper) return;
-  stop_vm_keeper(sb.vm_keeper, sb.vm_dir);
+  if (!sb.vm_keeper && sb.vm_cgroup.empty()) return;
+  stop_vm_keeper(sb.vm_keeper, sb.vm_dir, sb.vm_cgroup);
   std::lock_guard lk(mu_);
   p->sandbox.vm_keeper = 0;
+  p->sandbox.vm_cgroup.clear();
 }
 
 void PodService::release_pod_files(const PodSandbox& sb) {
-  if (sb.vm_keeper) stop_vm_keeper(sb.vm_keeper, sb.vm_dir);
+  if (sb.vm_keeper || !sb.vm_cgroup.empty()) stop_vm_keeper(sb.vm_keeper, sb.vm_dir, sb.vm_cgroup);
   if (!sb.pidns.empty()) deps_.kernel->stop_pid_holder(sb.pid_holder, sb.pidns);
   for (const auto& ns : {sb.netns, sb.ipcns, sb.utsns})
     if (!ns.empty()) deps_.kernel->release_namespace(ns);
@@ -347,7 +351,7 @@ grpc::Status PodService::PodSandboxStatus(const rt::PodSandboxStatusRequest& req
                            {"pause", "none: namespaces are held by bind mounts"}};
     if (sb.is_vm()) {
       info["runtime_handler"] = sb.runtime_handler;
-      info["vm"] = {{"keeper_pid", sb.vm_keeper}, {"socket", sb.vm_socket}, {"dir", sb.vm_dir}};
+      info["vm"] = {{"keeper_pid", sb.vm_keeper}, {"socket", sb.vm_socket}, {"dir", sb.vm_dir}, {"cgroup", sb.vm_cgroup}};
       if (auto facts = read_file(sb.vm_dir + "/vm.json")) info["vm"]["machine"] = nlohmann::json::parse(*facts, nullptr, false);
     }
     (*resp->mutable_info())["info"] = info.dump();

@@ -17,6 +17,7 @@
 
 #include "base/file.h"
 #include "base/unique_fd.h"
+#include "vm/pod_keeper.h"
 #include "vm/pool_share.h"
 #include "vm/runner.h"
 
@@ -69,8 +70,15 @@ std::string vm_container_refusal(const rt::ContainerConfig& config) {
   return "";
 }
 
+std::string vm_pod_cgroup(const std::string& cgroup_parent, const std::string& pod_id) {
+  std::string parent = cgroup_parent;
+  while (!parent.empty() && parent.back() == '/') parent.pop_back();
+  if (!parent.empty() && parent[0] != '/') parent.insert(parent.begin(), '/');
+  return parent + "/vm-" + pod_id;
+}
+
 Result<VmKeeper> start_vm_keeper(const VmPodConfig& c, const std::string& id, const std::string& dir,
-                                 const std::string& netns, const VmPodShape& shape) {
+                                 const std::string& netns, const VmPodShape& shape, const std::string& cgroup) {
   if (c.runner.empty() || c.kernel.empty() || c.initrd.empty())
     return fail(Errc::Unavailable, "VM pods need berth-vm-runner and a guest kernel and initrd (berthd's --vm-kernel, --vm-initrd)");
   std::error_code ec;
@@ -84,6 +92,7 @@ Result<VmKeeper> start_vm_keeper(const VmPodConfig& c, const std::string& id, co
                                    "--kernel", c.kernel,        "--initrd",  c.initrd,      "--accel",
                                    c.accel,    "--memory-mib",  std::to_string(shape.memory_mib),
                                    "--vcpus",  std::to_string(shape.vcpus)};
+  if (!cgroup.empty()) args.insert(args.end(), {"--pod-cgroup", cgroup});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -118,6 +127,7 @@ Result<VmKeeper> start_vm_keeper(const VmPodConfig& c, const std::string& id, co
   auto j = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("ok") || !j.contains("pid") || !j["pid"].is_number_integer() ||
       !j.contains("socket") || !j["socket"].is_string()) {
+    if (!cgroup.empty()) vm::remove_pod_cgroup(cgroup);  // the keeper is on its way out
     std::string why = !j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()
                           ? j["message"].get<std::string>()
                           : "berth-vm-runner --pod-vm ended before the pod's VM booted";
@@ -151,7 +161,7 @@ bool wait_gone(int pidfd, int ms) {
 
 }  // namespace
 
-void stop_vm_keeper(pid_t pid, const std::string& dir) {
+void stop_vm_keeper(pid_t pid, const std::string& dir, const std::string& cgroup) {
   if (vm_keeper_alive(pid, dir)) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (pidfd && vm_keeper_alive(pid, dir)) {
@@ -166,6 +176,7 @@ void stop_vm_keeper(pid_t pid, const std::string& dir) {
   // What a killed keeper could not clean (its QEMU and virtiofsd died with it: PDEATHSIG).
   vm::detach_tree(dir + "/" + vm::kPoolShareDir);
   vm::remove_dir_same_fs(dir);
+  if (!cgroup.empty()) vm::remove_pod_cgroup(cgroup);
 }
 
 }  // namespace berth::cri

@@ -47,11 +47,15 @@ struct VmKeeper {
 
 // Starts the keeper in dir (created) for the pod's netns; returns once its
 // VM answered (bounded), or why not.
+// cgroup: the VM's (absolute; "" = berthd's own), made by the keeper.
 Result<VmKeeper> start_vm_keeper(const VmPodConfig& c, const std::string& id, const std::string& dir,
-                                 const std::string& netns, const VmPodShape& shape);
+                                 const std::string& netns, const VmPodShape& shape, const std::string& cgroup);
+// The VM's cgroup under the pod's cgroup parent.
+std::string vm_pod_cgroup(const std::string& cgroup_parent, const std::string& pod_id);
 // Asks the keeper to end (SIGTERM: the agent's shutdown), waits for it
-// (bounded, then SIGKILL), and removes what a killed keeper left in dir.
-void stop_vm_keeper(pid_t pid, const std::string& dir);
+// (bounded, then SIGKILL), and removes what a killed keeper left in dir, and
+// the VM's cgroup.
+void stop_vm_keeper(pid_t pid, const std::string& dir, const std::string& cgroup);
 // True when pid is the keeper of dir (not a reused pid).
 bool vm_keeper_alive(pid_t pid, const std::string& dir);
 
