@@ -17,6 +17,12 @@ TEST(VmPod, HandlerNames) {
   EXPECT_FALSE(is_vm_handler("berth"));
 }
 
+TEST(VmPod, TheVmsCgroupIsUnderThePodsParent) {
+  EXPECT_EQ(vm_pod_cgroup("/kubepods/burstable/podu1", "abc"), "/kubepods/burstable/podu1/vm-abc");
+  EXPECT_EQ(vm_pod_cgroup("kubepods/podu1/", "abc"), "/kubepods/podu1/vm-abc");
+  EXPECT_EQ(vm_pod_cgroup("berth", "abc"), "/berth/vm-abc");
+}
+
 TEST(VmPod, ShapeFromThePodsResourcesOrTheDefault) {
   rt::PodSandboxConfig c;
   auto s = vm_pod_shape(c, 128);
