@@ -1203,8 +1203,9 @@ int run_vm(const RunnerOptions& o) {
     Runner r(o, std::move(sigfd));
     if (auto s = r.pod_keep_start(); !s) {
       log::error("{}", s.error().str());
-      report(o.pool_fd, {{"code", errc_code(s.error().code)}, {"message", s.error().str()}});
+      // Clean first: berthd removes the VM's cgroup (and what is in it) once it reads the report.
       r.keeper_cleanup_public();
+      report(o.pool_fd, {{"code", errc_code(s.error().code)}, {"message", s.error().str()}});
       return 125;
     }
     report(o.pool_fd, {{"ok", true}, {"pid", ::getpid()}, {"socket", o.state_dir + "/" + kPodSocket}});
