@@ -3,8 +3,8 @@
 (docs/vm.md "Pods in one VM"), through berthd's CRI socket
 (tests/e2e/lib/cri_client.py). Two containers in the pod: the guest's kernel is not
 the host's; one serves on the pod's localhost and the other reaches it there; the
-pod's IP answers from the host; ExecSync, Exec and Attach through the streaming
-server, stats, exit codes, logs; the VM's size from the pod's resources; a berthd
+pod's IP answers from the host; ExecSync, Exec, Attach and PortForward through the
+streaming server, stats, exit codes, logs; the VM's size from the pod's resources; a berthd
 restart with the pod running; StopContainer's SIGTERM; QEMU killed under the pod
 gives every container an exit status (137) and an event, never a hang, and the pod
 reads NOTREADY; stopping and removing the pod leaves no keeper, QEMU, virtiofsd,
@@ -277,6 +277,11 @@ class VmPod(unittest.TestCase):
         # The pod's IP answers from the host.
         body = wait_for(lambda: self.fetch(f"http://{pod_ip}:{PORT}/"), "the pod IP from the host", 30)
         self.assertEqual(body, b"pod-hello\n")
+        # PortForward (WebSocket) reaches the server through the pod's address.
+        url = cri.rt.PortForward(pb.PortForwardRequest(pod_sandbox_id=pod, port=[PORT])).url
+        got = ws_session(url, [(0, b"GET /index.html HTTP/1.0\r\n\r\n")], protocol="v4.channel.k8s.io")
+        self.assertEqual(got.get(0, b"")[:2], PORT.to_bytes(2, "little"))  # each channel starts with its port
+        self.assertTrue(got[0].endswith(b"pod-hello\n"), got)
         # ExecSync's output, stderr and exit code.
         r = cri.rt.ExecSync(pb.ExecSyncRequest(container_id=server, cmd=["sh", "-c", "echo out; echo err >&2; exit 3"],
                                                timeout=60), timeout=90)
