@@ -8,6 +8,9 @@
 //     [--adopt SOCKET]                                   (a pooled VM's container)
 //   berth-vm-runner --id ID --state-dir DIR --pool-vm --pool-fd N --kernel FILE
 //     --initrd FILE [--accel ...] [--memory-mib N]        (a pooled VM's keeper)
+//   berth-vm-runner --id ID --state-dir DIR --pod-vm --pool-fd N --pod-netns PATH
+//     --kernel FILE --initrd FILE [--accel ...] [--memory-mib N] [--vcpus N]   (a VM pod's keeper)
+//   ... container options ... --pod SOCKET                (a container of a VM pod)
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
@@ -33,6 +36,11 @@ int main(int argc, char** argv) {
   app.add_flag("--pool-vm", o.pool_vm, "keep a booted VM for the pool (berthd's end on --pool-fd)");
   app.add_option("--pool-fd", o.pool_fd);
   app.add_option("--adopt", o.adopt, "take the booted VM of the pool keeper listening here");
+  app.add_flag("--pod-vm", o.pod_vm, "keep a VM pod's VM (report on --pool-fd)");
+  app.add_option("--pod-netns", o.pod_netns, "the pod's network namespace (its eth0 becomes the guest's NIC)");
+  app.add_option("--vcpus", o.vcpus, "the pod VM's vCPUs")->check(CLI::Range(1u, 256u));
+  app.add_option("--pod", o.pod, "run the container in the VM pod whose keeper listens here");
+  app.add_option("--pod-cgroup", o.pod_cgroup, "the pod VM's cgroup (the keeper moves itself there first)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

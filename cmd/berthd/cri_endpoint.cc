@@ -34,6 +34,8 @@ Result<std::unique_ptr<CriEndpoint>> CriEndpoint::start(const DaemonConfig& cfg,
   info.version = version;
   info.cgroup_driver = "cgroupfs";  // berth drives cgroupfs only
   info.socket = cfg.cri_socket;
+  // A pod in one microVM when berthd has a guest image (cri/pods/vm_pod.h).
+  if (!engine.config().vm_kernel.empty() && !engine.config().vm_initrd.empty()) info.handlers = {"vm", "berth-vm"};
   // The engine is open (berthd got here); containers start while its monitor
   // binary can be run and its state dir written.
   auto runtime_ready = [shim_path, exec_root = cfg.exec_root]() -> Result<void> {

@@ -43,7 +43,8 @@ grpc::Status RuntimeServiceImpl::Status(grpc::ServerContext*, const rt::StatusRe
   Result<void> network = pods_.network_ready();
   add_condition(resp->mutable_status(), "RuntimeReady", runtime, "BerthEngineNotReady");
   add_condition(resp->mutable_status(), "NetworkReady", network, "NetworkPluginNotReady");
-  resp->add_runtime_handlers()->set_name("");  // the default handler only
+  resp->add_runtime_handlers()->set_name("");  // the default handler
+  for (const auto& h : info_.handlers) resp->add_runtime_handlers()->set_name(h);
   if (req->verbose()) {
     std::string cidr;
     {

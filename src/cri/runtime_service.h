@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cri/pod_backend.h"
 #include "runtime/v1/api.grpc.pb.h"
@@ -16,6 +17,7 @@ struct RuntimeInfo {
   std::string version;                     // berth's
   std::string cgroup_driver = "cgroupfs";  // "cgroupfs" or "systemd", as berthd runs
   std::string socket;                      // for Status's verbose info
+  std::vector<std::string> handlers;       // runtime handlers beyond the default ("vm")
 };
 
 // GetContainerEvents runs on gRPC's callback API (it must learn at once that

@@ -23,6 +23,7 @@
 #include "metadata/container_store.h"
 #include "task/shim_task.h"
 #include "vm/machine.h"
+#include "vm/pod_keeper.h"
 #include "vm/pool.h"
 #include "volume/service.h"
 
@@ -89,19 +90,25 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineConfig& cfg) {
     // The default size: --vm-memory and one vCPU (guest_vcpus without --cpus).
     vm::VmShape shape{vm::guest_memory_mib(0, cfg.vm_memory_mib), 1};
     e->vm_pool_ = std::make_unique<vm::VmPool>(cfg.vm_pool, shape, vm::keeper_launcher(std::move(kc)));
-    vm.prepare_container = [pool = e->vm_pool_.get(), default_mib = cfg.vm_memory_mib](
-                               const task::CreateRequest& r, std::vector<std::string>& args) -> std::shared_ptr<void> {
-      auto text = read_file(r.bundle + "/config.json");
-      if (!text) return nullptr;  // the runner says why
-      auto config = nlohmann::json::parse(*text, nullptr, false);
-      auto wanted = vm::shape_for(config, default_mib, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
-      if (!wanted) return nullptr;  // refused by the runner, cold: no pooled VM wasted
-      auto claimed = pool->claim(*wanted);
-      if (!claimed) return nullptr;  // another size, or none idle: the cold path
-      args.insert(args.end(), {"--vm-arg", "--adopt", "--vm-arg", claimed->socket});
-      return std::make_shared<vm::PooledVm>(std::move(*claimed));
-    };
   }
+  vm.prepare_container = [pool = e->vm_pool_.get(), default_mib = cfg.vm_memory_mib](
+                             const task::CreateRequest& r, std::vector<std::string>& args) -> std::shared_ptr<void> {
+    auto text = read_file(r.bundle + "/config.json");
+    if (!text) return nullptr;  // the runner says why
+    auto config = nlohmann::json::parse(*text, nullptr, false);
+    // A CRI VM pod's container joins the pod's VM (docs/vm.md "Pods in one VM").
+    if (auto pod = vm::vm_pod_socket(config); !pod.empty()) {
+      args.insert(args.end(), {"--vm-arg", "--pod", "--vm-arg", pod});
+      return nullptr;
+    }
+    if (!pool) return nullptr;
+    auto wanted = vm::shape_for(config, default_mib, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
+    if (!wanted) return nullptr;  // refused by the runner, cold: no pooled VM wasted
+    auto claimed = pool->claim(*wanted);
+    if (!claimed) return nullptr;  // another size, or none idle: the cold path
+    args.insert(args.end(), {"--vm-arg", "--adopt", "--vm-arg", claimed->socket});
+    return std::make_shared<vm::PooledVm>(std::move(*claimed));
+  };
   e->runtimes_["berth-vm"] = std::make_unique<task::ShimTaskRuntime>(vm);
   if (!cfg.default_runtime.empty()) {
     std::string wanted = cfg.default_runtime == "vm" ? "berth-vm" : cfg.default_runtime;

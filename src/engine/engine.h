@@ -105,6 +105,7 @@ class Engine {
   ContainerService& containers() { return *containers_; }
   Events& events() { return events_; }
   const std::string& init_path() const { return cfg_.init_path; }
+  const EngineConfig& config() const { return cfg_; }
 
   // /metrics: every container's and the engine's figures in Prometheus text
   // format (stats/prom_text.h); the counters the API server adds to.

@@ -235,3 +235,39 @@ Result<GuestNic> move_pool_tap_to_guest(int tap_netns_fd, const std::string& net
 }
 
 }  // namespace berth::vm
+
+namespace berth::vm {
+
+Result<void> give_nic_back(const std::string& netns_path, const std::vector<std::string>& addresses, const std::string& ifname) {
+  UniqueFd target(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target) return fail_errno("opening network namespace " + netns_path);
+  UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!home) return fail_errno("opening this thread's network namespace");
+  if (::setns(target.get(), CLONE_NEWNET) != 0) return fail_errno("entering network namespace " + netns_path);
+  auto go_home = Defer([&] {
+    if (::setns(home.get(), CLONE_NEWNET) != 0) ::abort();  // cannot go on in the wrong namespace
+  });
+  Sock sk(nl_socket_alloc());
+  if (!sk) return fail(Errc::Internal, "allocating a netlink socket");
+  if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return std::unexpected(nl_error(err, "connecting to rtnetlink"));
+  int veth = TRY(ifindex_of(sk.get(), ifname));
+  {
+    Link br(rtnl_link_alloc());
+    rtnl_link_set_name(br.get(), kBridge);
+    (void)rtnl_link_delete(sk.get(), br.get());  // gone already when the namespace had none
+  }
+  for (const auto& a : addresses) {
+    nl_addr* local = nullptr;
+    if (int err = nl_addr_parse(a.c_str(), AF_INET, &local); err < 0) return std::unexpected(nl_error(err, "parsing " + a));
+    auto put = Defer([&] { nl_addr_put(local); });
+    std::unique_ptr<rtnl_addr, void (*)(rtnl_addr*)> addr(rtnl_addr_alloc(), rtnl_addr_put);
+    rtnl_addr_set_ifindex(addr.get(), veth);
+    rtnl_addr_set_family(addr.get(), AF_INET);
+    if (int err = rtnl_addr_set_local(addr.get(), local); err < 0) return std::unexpected(nl_error(err, "setting " + a));
+    if (int err = rtnl_addr_add(sk.get(), addr.get(), 0); err < 0 && err != -NLE_EXIST)
+      return std::unexpected(nl_error(err, "giving " + a + " back to " + ifname));
+  }
+  return {};
+}
+
+}  // namespace berth::vm

@@ -38,6 +38,12 @@ Result<GuestNic> move_nic_to_guest(const std::string& netns_path, const std::str
 Result<UniqueFd> make_pool_tap();
 Result<GuestNic> move_pool_tap_to_guest(int tap_netns_fd, const std::string& netns_path, const std::string& ifname = "eth0");
 
+// A VM pod's keeper, once its QEMU is gone: br0 goes and the veth gets its
+// addresses back, so the CNI plugins' DEL finds the namespace as their ADD
+// left it (the bridge plugin tears down masquerading by those addresses).
+Result<void> give_nic_back(const std::string& netns_path, const std::vector<std::string>& addresses,
+                           const std::string& ifname = "eth0");
+
 // The MAC the veth takes so the guest's is not a local address of the
 // bridge: the same with the next locally administered variant.
 std::string veth_mac_for(const std::string& guest_mac);

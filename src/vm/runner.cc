@@ -33,6 +33,9 @@
 #include "vm/guest_config.h"
 #include "vm/guest_nic.h"
 #include "vm/machine.h"
+#include "vm/pod_keeper.h"
+#include "vm/pod_mux.h"
+#include "vm/pod_plan.h"
 #include "vm/pool_share.h"
 #include "vm/pty.h"
 #include "vm/qmp.h"
@@ -133,6 +136,9 @@ class Runner {
   Result<void> boot(const GuestPlan& plan, GuestNic* nic, const AccelChoice& accel);
   // KVM when it works, else TCG (a probe vCPU can run where a guest fails).
   Result<void> boot_any(const GuestPlan& plan, GuestNic* nic);
+  // A VM pod's keeper (runner.h): boot on the pod's network, serve its runners.
+  Result<void> pod_keep_start();
+  int pod_keep_loop();
   // The pooled VM's keeper (runner.h): boot, report, wait.
   Result<void> keep_start();
   int keep_loop();
@@ -149,6 +155,8 @@ class Runner {
   void answer(int fd, const Result<nlohmann::json>& r);
   void stop_machine();
   Result<void> adopt_pooled();
+  Result<void> join_pod();
+  uint32_t alloc_stream();
   void keeper_cleanup();
   std::string log_tail();
   // A short path to a file of the state dir for bind(): /proc/self/fd/N/name.
@@ -187,6 +195,13 @@ class Runner {
   std::string pool_dir_, pool_mac_;
   nlohmann::json pool_facts_;
   std::vector<std::string> bound_;
+  // A VM pod's container (--pod): the keeper's connection is agent_; this
+  // runner's slot numbers its streams and ids (pod_mux.h); gid_ is the
+  // container's name in the guest; pod_share_ our dir in the pod's share.
+  uint32_t slot_ = 0, init_stream_ = kInitStream;
+  std::string gid_ = "c", pod_share_;
+  // The pod keeper's: the pod's netns and the addresses its NIC gave the guest.
+  std::vector<std::string> pod_addresses_;
   // The keeper's side: berthd's end, the adopter's listening socket and connection.
   UniqueFd pool_listen_, adopter_;
 };
@@ -366,6 +381,55 @@ Result<void> Runner::adopt_pooled() {
   return {};
 }
 
+uint32_t Runner::alloc_stream() {
+  if (!slot_) return next_stream_++;
+  // A pod runner's streams are slot<<16 | n: n goes round, skipping live ones.
+  for (uint32_t tries = 0; tries < 0xffff; ++tries) {
+    uint32_t n = next_stream_ & 0xffff;
+    next_stream_ = n >= 0xffff ? 2 : n + 1;
+    uint32_t s = slot_stream(slot_, n < 2 ? 2 : n);
+    if (!stream_fd_.count(s)) return s;
+  }
+  return slot_stream(slot_, 0xffff);
+}
+
+// A VM pod's container: the keeper's greeting (a Hello frame with our slot
+// and the pod's share dir); from then on the connection is our agent channel.
+Result<void> Runner::join_pod() {
+  // Through the socket's directory: a pod dir's path can exceed sun_path.
+  auto slash = o_.pod.rfind('/');
+  if (slash == std::string::npos) return fail(Errc::InvalidArgument, "pod socket " + o_.pod + " is not an absolute path");
+  UniqueFd dir(::open(o_.pod.substr(0, slash).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return fail_errno("reaching the pod's VM at " + o_.pod);
+  sockaddr_un addr{};
+  agent_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!agent_) return fail_errno("creating a socket");
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir.get(), o_.pod.substr(slash + 1).c_str());
+  if (::connect(agent_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return fail_errno("reaching the pod's VM at " + o_.pod);
+  auto hello = TRY(read_agent());
+  auto j = vmproto::parse_json(hello.payload, "the pod keeper's greeting");
+  if (hello.type != Frame::Hello || !j || !j->is_object() || !j->contains("slot") || !(*j)["slot"].is_number_unsigned() ||
+      !j->contains("share_dir") || !(*j)["share_dir"].is_string())
+    return fail(Errc::Internal, "the pod's VM keeper sent a malformed greeting");
+  if (j->contains("error") && (*j)["error"].is_string()) return fail(Errc::Unavailable, (*j)["error"].get<std::string>());
+  uint64_t slot = (*j)["slot"].get<uint64_t>();
+  if (slot == 0 || slot > kMaxSlot) return fail(Errc::Unavailable, "the pod's VM has no room for another container");
+  slot_ = static_cast<uint32_t>(slot);
+  init_stream_ = slot_stream(slot_, 1);
+  next_stream_ = 2;
+  next_id_ = slot_id(slot_, 1);
+  gid_ = o_.id;
+  pod_share_ = (*j)["share_dir"].get<std::string>() + "/" + o_.id;
+  nlohmann::json facts = j->value("facts", nlohmann::json::object());
+  if (!facts.is_object()) facts = nlohmann::json::object();
+  facts["pod"] = true;
+  facts["pod_keeper_socket"] = o_.pod;
+  (void)write_file_atomic(o_.state_dir + "/vm.json", facts.dump(), 0644, false);
+  return {};
+}
+
 Result<void> Runner::start() {
   // Our own log; the children's stderr. Our stdio is the container's.
   log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
@@ -374,10 +438,21 @@ Result<void> Runner::start() {
   auto config = nlohmann::json::parse(TRY(read_file(o_.bundle + "/config.json")), nullptr, false);
   if (config.is_discarded()) return fail(Errc::InvalidArgument, o_.bundle + "/config.json is not JSON");
   if (auto why = vm_refusal(config); !why.empty()) return fail(Errc::InvalidArgument, why);
+  bool in_pod = !o_.pod.empty();
   bool adopted = !o_.adopt.empty();
   if (adopted) TRYV(adopt_pooled());
-  std::string files_dir = adopted ? pool_dir_ + "/" + kFilesTag : o_.state_dir + "/files";
+  if (in_pod) {
+    TRYV(join_pod());
+    if (::mkdir(pod_share_.c_str(), 0700) != 0) return fail_errno("creating " + pod_share_);
+  }
+  std::string files_dir = in_pod ? pod_share_ + "/" + kFilesTag : adopted ? pool_dir_ + "/" + kFilesTag : o_.state_dir + "/files";
   auto plan = TRY(plan_guest(config, files_dir, path_is_dir));
+  if (in_pod) {
+    std::string hostname;
+    if (auto src = bind_source_of(config, "/etc/hostname"); !src.empty()) hostname = std::string(trim(read_file(src).value_or("")));
+    TRYV(plan_for_pod(plan, o_.id, hostname));
+    plan.netns_path.clear();  // the pod's NIC is the keeper's
+  }
   if (!plan.files.empty()) {
     ::mkdir(files_dir.c_str(), 0700);
     for (const auto& f : plan.files) {
@@ -399,7 +474,17 @@ Result<void> Runner::start() {
   state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
   std::vector<vmproto::Share> shares;
-  if (adopted) {
+  if (in_pod) {
+    // As a pooled VM's, under our own dir of the pod's share (pod_plan.h).
+    for (const auto& s : plan.shares) {
+      if (s.tag == kFilesTag) continue;
+      std::string source = s.host_dir;
+      if (!source.empty() && source[0] != '/') source = o_.bundle + "/" + source;
+      bound_.push_back(s.tag);
+      TRYV(bind_into(pod_share_, s.tag, source, s.readonly));
+    }
+    // No share of its own to mount: the keeper mounted the pod's at boot.
+  } else if (adopted) {
     // Each share a bind mount into the booted VM's one share (pool_share.h).
     for (const auto& s : plan.shares) {
       if (s.tag == kFilesTag) continue;  // already there
@@ -450,13 +535,13 @@ Result<void> Runner::start() {
   input_open_ = o_.open_stdin;
 
   vmproto::CreateContainer create;
-  create.id = "c";
-  create.stream = kInitStream;
+  create.id = gid_;
+  create.stream = init_stream_;
   create.config = plan.config;
   create.shares = shares;
   create.stdin_open = o_.open_stdin;
   TRYV(call("create", create.to_json()));
-  TRYV(call("start", vmproto::ContainerRef{"c"}.to_json()));
+  TRYV(call("start", vmproto::ContainerRef{gid_}.to_json()));
 
   control_ = TRY(listen_unix(in_state_dir(kControlSocket)));
   return {};
@@ -501,6 +586,78 @@ Result<void> Runner::keep_start() {
   if (!pool_facts_.is_object()) pool_facts_ = nlohmann::json::object();
   pool_listen_ = TRY(listen_unix(o_.state_dir + "/" + kPoolSocket));
   return {};
+}
+
+// A VM pod's keeper: the VM boots on the pod's network (the CNI's eth0 in
+// the pod's held netns, bridged with a tap as for a container's veth) with
+// one share for all the pod's containers, and the guest takes eth0's address.
+Result<void> Runner::pod_keep_start() {
+  log_.reset(::open((o_.state_dir + "/vm.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_) return fail_errno("opening " + o_.state_dir + "/vm.log");
+  log::configure(log_.get(), log::Format::Text, log::Level::Warn);
+  if (o_.kernel.empty() || o_.initrd.empty())
+    return fail(Errc::InvalidArgument, "a VM pod needs --kernel and --initrd (berthd's --vm-kernel and --vm-initrd)");
+  // Into the pod's cgroup before QEMU and virtiofsd start: they inherit it.
+  if (!o_.pod_cgroup.empty()) TRYV(enter_pod_cgroup(o_.pod_cgroup));
+  pool_dir_ = o_.state_dir + "/" + kPoolShareDir;
+  TRYV(make_shared_dir(pool_dir_));
+  std::optional<GuestNic> nic;
+  if (!o_.pod_netns.empty()) {
+    auto n = move_nic_to_guest(o_.pod_netns);
+    if (n) nic = std::move(*n);
+    else if (n.error().code != Errc::NotFound) return std::unexpected(n.error());
+  }
+  if (nic) pod_addresses_ = nic->addresses;
+  GuestPlan plan;
+  plan.shares.push_back({kPoolTag, pool_dir_, kPoolGuestDir, false});
+  plan.memory_limit = static_cast<int64_t>(o_.default_memory_mib) << 20;
+  if (o_.vcpus > 1) {
+    plan.cpu_period = 100000;
+    plan.cpu_quota = static_cast<int64_t>(o_.vcpus) * 100000;
+  }
+  state_dirfd_.reset(::open(o_.state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dirfd_) return fail_errno("opening " + o_.state_dir);
+  TRYV(boot_any(plan, nic ? &*nic : nullptr));
+  if (nic) {
+    vmproto::NetworkConfig net;
+    vmproto::Interface itf;
+    itf.mac = nic->mac;
+    itf.addresses = nic->addresses;
+    net.interfaces.push_back(itf);
+    if (!nic->gateway.empty()) net.routes.push_back({"0.0.0.0/0", nic->gateway});
+    nic.reset();  // QEMU holds the tap
+    TRYV(call("network", net.to_json()));
+  }
+  // The pod's share, once: each container's dir is under it (pod_plan.h).
+  vmproto::Share share;
+  share.tag = kPoolTag;
+  share.target = kPodGuestDir;
+  TRYV(call("mount", share.to_json()));
+  if (auto facts = read_file(o_.state_dir + "/vm.json")) pool_facts_ = nlohmann::json::parse(*facts, nullptr, false);
+  if (!pool_facts_.is_object()) pool_facts_ = nlohmann::json::object();
+  pool_listen_ = TRY(listen_unix(in_state_dir(kPodSocket)));  // a pod dir's path can exceed sun_path
+  return {};
+}
+
+int Runner::pod_keep_loop() {
+  nlohmann::json greeting = {{"software", "berth-vm-runner --pod-vm"},
+                             {"share_dir", pool_dir_},
+                             {"facts", pool_facts_}};
+  PodServer server(agent_.get(), pool_listen_.get(), sigfd_.get(), greeting, [this] {
+    int status;
+    pid_t pid;
+    bool gone = false;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+      if (pid == qemu_) {
+        qemu_ = 0;
+        gone = true;
+        log::error("the pod's QEMU ended: its containers end with it");
+      }
+    return gone;
+  });
+  server.run();
+  keeper_cleanup();
+  return 0;
 }
 
 int Runner::keep_loop() {
@@ -572,6 +729,8 @@ int Runner::keep_loop() {
 
 void Runner::keeper_cleanup() {
   stop_machine();
+  if (o_.pod_vm && !o_.pod_netns.empty() && !pod_addresses_.empty())
+    if (auto r = give_nic_back(o_.pod_netns, pod_addresses_); !r) log::warn("{}", r.error().str());
   detach_tree(pool_dir_);
   pool_listen_.reset();
   adopter_.reset();
@@ -649,7 +808,7 @@ void Runner::answer(int fd, const Result<nlohmann::json>& r) {
 }
 
 void Runner::handle_frame(const FrameData& f) {
-  if (f.stream != kInitStream && f.stream != vmproto::kControlStream) {
+  if (f.stream != init_stream_ && f.stream != vmproto::kControlStream) {
     auto it = stream_fd_.find(f.stream);
     if (it == stream_fd_.end()) return;
     int fd = it->second;
@@ -659,13 +818,13 @@ void Runner::handle_frame(const FrameData& f) {
   }
   switch (f.type) {
     case Frame::Stdout:
-      if (f.stream == kInitStream) write_all(out_fd_, f.payload);
+      if (f.stream == init_stream_) write_all(out_fd_, f.payload);
       return;
     case Frame::Stderr:
-      if (f.stream == kInitStream) write_all(err_fd_, f.payload);
+      if (f.stream == init_stream_) write_all(err_fd_, f.payload);
       return;
     case Frame::Exited: {
-      if (f.stream != kInitStream) return;
+      if (f.stream != init_stream_) return;
       auto j = vmproto::parse_json(f.payload, "exit status");
       auto st = j ? vmproto::ExitStatus::from_json(*j) : std::unexpected(j.error());
       exit_code_ = st ? st->exit_code : 255;
@@ -717,12 +876,12 @@ void Runner::on_signal() {
       winsize ws{};
       if (::ioctl(pty_slave_.get(), TIOCGWINSZ, &ws) == 0) {
         vmproto::TtySize size{ws.ws_row, ws.ws_col};
-        (void)vmproto::write_frame(agent_.get(), Frame::Resize, kInitStream, vmproto::dump_json(size.to_json()));
+        (void)vmproto::write_frame(agent_.get(), Frame::Resize, init_stream_, vmproto::dump_json(size.to_json()));
       }
       continue;
     }
     // Any other signal is the container's (docker kill -s, stop's SIGTERM).
-    vmproto::SignalProcess s{kInitStream, sig, false};
+    vmproto::SignalProcess s{init_stream_, sig, false};
     vmproto::Request req{next_id_++, "signal", s.to_json()};
     (void)vmproto::write_frame(agent_.get(), Frame::Request, vmproto::kControlStream, vmproto::dump_json(req.to_json()));
   }
@@ -749,7 +908,7 @@ void Runner::on_control(int fd) {
   if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j["op"].is_string())
     return answer(fd, fail(Errc::InvalidArgument, "a control request is a JSON object with an \"op\""));
   std::string op = j["op"].get<std::string>();
-  if (op == "pause" || op == "resume") {
+  if ((op == "pause" || op == "resume") && !slot_) {
     auto r = qmp_->execute(op == "pause" ? "stop" : "cont");
     return answer(fd, r ? Result<nlohmann::json>(nlohmann::json()) : std::unexpected(r.error()));
   }
@@ -758,18 +917,19 @@ void Runner::on_control(int fd) {
     if (!j.contains("process") || !j["process"].is_object())
       return answer(fd, fail(Errc::InvalidArgument, "exec: \"process\" must be an OCI process object"));
     vmproto::ExecProcess e;
-    e.container = "c";
-    e.stream = next_stream_++;
+    e.container = gid_;
+    e.stream = alloc_stream();
     e.process = j["process"];
     e.stdin_open = j.value("stdin", false);
     req.args = e.to_json();
     execs_[fd].stream = e.stream;
     stream_fd_[e.stream] = fd;
   } else if (op == "signal") {
-    vmproto::SignalProcess s{kInitStream, j.value("signal", 0), j.value("all", false)};
+    vmproto::SignalProcess s{init_stream_, j.value("signal", 0), j.value("all", false)};
     req.args = s.to_json();
-  } else if (op == "stats") {
-    req.args = vmproto::ContainerRef{"c"}.to_json();
+  } else if (op == "stats" || op == "pause" || op == "resume") {
+    // In a pod, pause freezes this container's cgroup in the guest, not the pod's VM.
+    req.args = vmproto::ContainerRef{gid_}.to_json();
   } else {
     return answer(fd, fail(Errc::Unsupported, "a VM's runner does not know the request '" + op + "'"));
   }
@@ -817,10 +977,10 @@ int Runner::loop() {
       char buf[65536];
       ssize_t n = ::read(in_fd_, buf, sizeof buf);
       if (n > 0) {
-        (void)vmproto::write_frame(agent_.get(), Frame::Stdin, kInitStream, std::string_view(buf, static_cast<size_t>(n)));
+        (void)vmproto::write_frame(agent_.get(), Frame::Stdin, init_stream_, std::string_view(buf, static_cast<size_t>(n)));
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         input_open_ = false;
-        (void)vmproto::write_frame(agent_.get(), Frame::StdinEof, kInitStream, "");
+        (void)vmproto::write_frame(agent_.get(), Frame::StdinEof, init_stream_, "");
       }
     }
     std::vector<int> ready;
@@ -839,6 +999,14 @@ int Runner::loop() {
 }
 
 void Runner::stop_machine() {
+  if (slot_) {
+    // Our binds in the pod's share go before the engine unmounts the rootfs;
+    // the keeper kills and deletes the guest's container when we hang up.
+    for (auto it = bound_.rbegin(); it != bound_.rend(); ++it) detach_tree(pod_share_ + "/" + *it);
+    bound_.clear();
+    if (!pod_share_.empty()) remove_dir_same_fs(pod_share_);
+    pod_share_.clear();
+  }
   if (keeper_) {
     // An adopted VM is the keeper's child: QMP ends it now, the keeper reaps
     // it and cleans its dir; our bind mounts go here, before the engine
@@ -1026,7 +1194,24 @@ int run_vm(const RunnerOptions& o) {
     report_keep(o.pool_fd, {{"ok", true}, {"pid", ::getpid()}, {"socket", o.state_dir + "/" + kPoolSocket}});
     return r.keep_loop();
   }
-  if (o.bundle.empty() || (o.adopt.empty() && (o.kernel.empty() || o.initrd.empty()))) {
+  if (o.pod_vm) {
+    // Detached as the pool's keeper; a pod's VM outlives berthd (live restore).
+    pid_t child = ::fork();
+    if (child < 0) return 125;
+    if (child > 0) ::_exit(0);
+    ::setsid();
+    Runner r(o, std::move(sigfd));
+    if (auto s = r.pod_keep_start(); !s) {
+      log::error("{}", s.error().str());
+      // Clean first: berthd removes the VM's cgroup (and what is in it) once it reads the report.
+      r.keeper_cleanup_public();
+      report(o.pool_fd, {{"code", errc_code(s.error().code)}, {"message", s.error().str()}});
+      return 125;
+    }
+    report(o.pool_fd, {{"ok", true}, {"pid", ::getpid()}, {"socket", o.state_dir + "/" + kPodSocket}});
+    return r.pod_keep_loop();
+  }
+  if (o.bundle.empty() || (o.adopt.empty() && o.pod.empty() && (o.kernel.empty() || o.initrd.empty()))) {
     std::string why = "berth-vm-runner needs --bundle, --kernel and --initrd (berthd's --vm-kernel and --vm-initrd)";
     log::error("{}", why);
     report(o.ready_fd, {{"code", "InvalidArgument"}, {"message", why}});

@@ -41,7 +41,24 @@ struct RunnerOptions {
   bool pool_vm = false;
   int pool_fd = -1;
   std::string adopt;
+  // A VM pod (docs/vm.md "Pods in one VM"): pod_vm makes this the pod's
+  // keeper (boots the pod's VM on the NIC in pod_netns, serves the pod's
+  // runners; report on pool_fd); pod makes a container's runner join the
+  // keeper listening at that socket instead of booting.
+  bool pod_vm = false;
+  std::string pod_netns, pod;
+  unsigned vcpus = 1;
+  // The pod VM's cgroup (absolute, cgroupfs): the keeper, QEMU and virtiofsd
+  // are accounted to the pod (berthd removes it once the keeper is gone).
+  std::string pod_cgroup;
 };
+
+// A VM pod's keeper (pod_vm): in its state dir, `share` (the pod's one
+// virtio-fs share) and `pod.sock`. It ends on SIGTERM (the agent's shutdown,
+// bounded), or when its QEMU dies; either way every runner's connection
+// closes (their containers exit 137), QEMU and virtiofsd are killed, the
+// pod's eth0 gets its addresses back and the state dir goes.
+inline constexpr char kPodSocket[] = "pod.sock";
 
 // A pooled VM's keeper (pool_vm): boots the VM with its one share and tap,
 // reports {"ok":true,"pid":N,"socket":PATH} (or an error) on pool_fd, then

@@ -221,6 +221,11 @@ Result<json> Agent::handle(const vmproto::Request& r) {
     return json::object();
   }
   if (r.op == "delete") return remove(TRY(ContainerRef::from_json(r.args)));
+  if (r.op == "mount") {
+    // A share for the VM's life (a pod's, which its containers' paths are under).
+    TRYV(mount_share(TRY(Share::from_json(r.args))));
+    return json::object();
+  }
   if (r.op == "network") {
     TRYV(configure_network(TRY(NetworkConfig::from_json(r.args))));
     return json::object();

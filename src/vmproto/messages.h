@@ -24,6 +24,8 @@
 //   delete   ContainerRef: the container's processes are gone: drop its
 //            state in the guest (cgroup, runtime state, share mounts).
 //   network  NetworkConfig: address, bring up and route the guest's NICs.
+//   mount    Share: mount a share for the VM's whole life (a VM pod's one
+//            share, under which its containers' rootfs and volumes are).
 //   shutdown {}: kill every process, sync, reply, then power the guest off.
 //
 // Output, Exited and stdin go on the process's stream (frame.h).

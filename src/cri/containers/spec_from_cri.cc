@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cri/containers/cri_labels.h"
+#include "cri/pods/vm_pod.h"
 
 namespace berth::cri {
 namespace {
@@ -125,6 +126,10 @@ Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const 
     return invalid("CreateContainer: config.metadata.name is required");
   if (config.image().image().empty()) return invalid("CreateContainer: config.image.image is required");
   if (!config.cdi_devices().empty()) return invalid("CreateContainer: CDI devices are not supported by berth");
+  // A VM pod's containers run in its VM (cri/pods/vm_pod.h): the berth-vm
+  // runtime, whose runner joins the pod's keeper.
+  if (pod.is_vm())
+    if (auto why = vm_container_refusal(config); !why.empty()) return invalid("CreateContainer: " + why);
   const auto& pm = pod.metadata();
   CriContainerSpec out;
   out.name = "k8s_" + config.metadata().name() + "_" + pm.name() + "_" + pm.namespace_() + "_" + pm.uid() + "_" +
@@ -155,6 +160,7 @@ Result<CriContainerSpec> spec_from_cri(const rt::ContainerConfig& config, const 
   if (!pod.host_network()) c.hostname = pod.config.hostname();
 
   auto& h = s.host;
+  if (pod.is_vm()) h.runtime = "berth-vm";
   // Logs in the kubelet's format at the path it gives (none without one).
   if (!pod.config.log_directory().empty() && !config.log_path().empty()) {
     h.log_config.driver = "cri";

@@ -75,6 +75,14 @@ Result<UniqueFd> PodService::port_forward(const std::string& pod_sandbox_id, uin
   if (!p) return fail(Errc::NotFound, "no pod sandbox " + pod_sandbox_id);
   PodSandbox sb = snapshot(*p);
   if (sb.state != rt::SANDBOX_READY) return fail(Errc::Conflict, "pod sandbox " + sb.id + " is not ready");
+  // A VM pod's localhost is the guest's: its address (the guest's NIC) is
+  // reached from the host over the CNI bridge instead.
+  if (sb.is_vm()) {
+    if (sb.ips.empty()) return fail(Errc::Unavailable, "port-forward to VM pod " + sb.id + ": the pod has no IP address");
+    auto r = connect_tcp(sb.ips[0], port);
+    if (!r) return std::unexpected(r.error().wrap("port-forward to VM pod " + sb.id));
+    return r;
+  }
   auto r = connect_in_netns(sb.netns, port);
   if (!r) return std::unexpected(r.error().wrap("port-forward to pod " + sb.id));
   return r;

@@ -27,6 +27,10 @@ Result<std::unique_ptr<PodBackend>> make_pod_backend(const PodBackendDeps& d) {
   deps.data_dir = d.data_dir;
   deps.state_dir = d.state_dir;
   deps.cgroup_parent = d.cgroup_parent;
+  if (d.engine) {
+    const auto& ec = d.engine->config();
+    deps.vm = VmPodConfig{ec.vm_runner_path, ec.vm_kernel, ec.vm_initrd, ec.vm_accel, ec.vm_memory_mib};
+  }
   auto service = TRY(PodService::open(std::move(deps)));
   service->adopt(std::move(network), std::move(kernel));
   kubestream::ServerOptions so;

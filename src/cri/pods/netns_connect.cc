@@ -41,3 +41,20 @@ Result<UniqueFd> connect_in_netns(const std::string& netns_path, uint16_t port) 
 }
 
 }  // namespace berth::cri
+
+namespace berth::cri {
+
+Result<UniqueFd> connect_tcp(const std::string& ipv4, uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1)
+    return fail(Errc::InvalidArgument, "\"" + ipv4 + "\" is not an IPv4 address");
+  UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s) return fail_errno("opening a socket for port-forward");
+  if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return fail_errno("connecting to " + ipv4 + ":" + std::to_string(port));
+  return s;
+}
+
+}  // namespace berth::cri

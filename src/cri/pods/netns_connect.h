@@ -13,5 +13,7 @@
 namespace berth::cri {
 
 Result<UniqueFd> connect_in_netns(const std::string& netns_path, uint16_t port);
+// A TCP connection from berthd's namespace to ipv4:port (a VM pod's address).
+Result<UniqueFd> connect_tcp(const std::string& ipv4, uint16_t port);
 
 }  // namespace berth::cri

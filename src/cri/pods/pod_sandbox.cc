@@ -38,7 +38,12 @@ nlohmann::json pod_to_json(const PodSandbox& pod) {
           {"pidns", pod.pidns},
           {"pid_holder", pod.pid_holder},
           {"ips", pod.ips},
-          {"network_attached", pod.network_attached}};
+          {"network_attached", pod.network_attached},
+          {"runtime_handler", pod.runtime_handler},
+          {"vm_keeper", pod.vm_keeper},
+          {"vm_dir", pod.vm_dir},
+          {"vm_socket", pod.vm_socket},
+          {"vm_cgroup", pod.vm_cgroup}};
 }
 
 Result<PodSandbox> pod_from_json(const nlohmann::json& j) {
@@ -58,6 +63,11 @@ Result<PodSandbox> pod_from_json(const nlohmann::json& j) {
     p.pid_holder = j.value("pid_holder", 0);
     p.ips = j.value("ips", std::vector<std::string>{});
     p.network_attached = j.value("network_attached", false);
+    p.runtime_handler = j.value("runtime_handler", "");
+    p.vm_keeper = j.value("vm_keeper", 0);
+    p.vm_dir = j.value("vm_dir", "");
+    p.vm_socket = j.value("vm_socket", "");
+    p.vm_cgroup = j.value("vm_cgroup", "");
     return p;
   } catch (const std::exception&) {
     return fail(Errc::InvalidArgument, "pod record: a field is missing or has the wrong type");

@@ -27,6 +27,12 @@ struct PodSandbox {
   int pid_holder = 0;   // its PID 1, berth-init --hold
   std::vector<std::string> ips;  // the CNI result's addresses, without prefix length
   bool network_attached = false;  // CNI ADD succeeded and no DEL yet
+  // The CRI runtime handler: "" (namespaces) or "vm" (the pod in one microVM,
+  // vm_pod.h), with its keeper (0 when none runs) and the keeper's dir and socket.
+  std::string runtime_handler;
+  int vm_keeper = 0;
+  std::string vm_dir, vm_socket, vm_cgroup;
+  bool is_vm() const { return runtime_handler == "vm"; }
 
   const runtime::v1::PodSandboxMetadata& metadata() const { return config.metadata(); }
   // name_namespace_uid_attempt: what one pod may reserve at a time (as containerd).

@@ -19,6 +19,12 @@ Result<std::unique_ptr<PodService>> PodService::open(PodServiceDeps deps) {
     // A ready pod whose namespaces are gone (a reboot) cannot run containers.
     bool lost = (!sandbox.netns.empty() && !s->deps_.kernel->is_held(sandbox.netns)) ||
                 (!sandbox.ipcns.empty() && !s->deps_.kernel->is_held(sandbox.ipcns));
+    // A VM pod's VM outlives berthd with its keeper; one that ended meanwhile
+    // (QEMU died, a reboot) leaves the pod unable to run containers.
+    if (sandbox.is_vm() && sandbox.vm_keeper && !vm_keeper_alive(sandbox.vm_keeper, sandbox.vm_dir)) {
+      if (sandbox.state == rt::SANDBOX_READY) log::warn("pod {}: its VM's keeper {} is gone", sandbox.id, sandbox.vm_keeper);
+      lost = true;
+    }
     if (sandbox.state == rt::SANDBOX_READY && lost) {
       log::warn("pod {} lost its namespaces (a reboot?): NOTREADY", sandbox.id);
       sandbox.state = rt::SANDBOX_NOTREADY;

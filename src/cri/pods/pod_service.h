@@ -18,6 +18,7 @@
 #include "cri/pods/pod_kernel.h"
 #include "cri/pods/pod_sandbox.h"
 #include "cri/pods/pod_store.h"
+#include "cri/pods/vm_pod.h"
 #include "engine/events.h"
 #include "kubestream/stream_server.h"
 
@@ -40,6 +41,7 @@ struct PodServiceDeps {
   std::string state_dir;  // pods/<id>/: namespace files, /etc files, shm
   std::string cgroup_parent = "berth";  // for pods without one
   std::string host_resolv_conf = "/etc/resolv.conf", host_hosts = "/etc/hosts";
+  VmPodConfig vm;  // the runtime handler "vm" (empty runner: unavailable)
 };
 
 class PodService final : public PodBackend, public kubestream::StreamRuntime {
@@ -120,6 +122,8 @@ class PodService final : public PodBackend, public kubestream::StreamRuntime {
   std::vector<std::string> containers_of(const std::string& pod_id);
   Result<void> stop_pod_locked(const std::shared_ptr<Pod>& p);  // op_mu held
   void release_pod_files(const PodSandbox& p);
+  // A VM pod's keeper: asked to end, waited for (bounded), its dir removed.
+  void stop_vm(const std::shared_ptr<Pod>& p);
   void fill_status(const PodSandbox& p, rt::PodSandboxStatus* out);
 
   std::unique_ptr<cni::Network> own_network_;

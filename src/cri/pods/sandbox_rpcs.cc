@@ -20,6 +20,7 @@
 #include "cri/pods/pod_service.h"
 #include "cri/label_selector.h"
 #include "cri/pods/status.h"
+#include "vm/pod_keeper.h"
 #include "engine/container_service.h"
 #include "engine/names.h"
 
@@ -46,6 +47,12 @@ Result<void> for_each_at_once(const std::vector<std::string>& ids,
   return {};
 }
 
+// A ready VM pod whose VM ended (QEMU died: its keeper with it) cannot run
+// containers: NOTREADY, as the kubelet then recreates the pod.
+bool vm_lost(const PodSandbox& sb) {
+  return sb.is_vm() && sb.state == rt::SANDBOX_READY && !vm_keeper_alive(sb.vm_keeper, sb.vm_dir);
+}
+
 }  // namespace
 
 grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::RunPodSandboxResponse* resp) {
@@ -55,15 +62,19 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   if (m.name().empty()) return invalid_argument("RunPodSandbox: config.metadata.name is required");
   if (m.uid().empty()) return invalid_argument("RunPodSandbox: config.metadata.uid is required");
   if (m.namespace_().empty()) return invalid_argument("RunPodSandbox: config.metadata.namespace is required");
-  // berth-vm runs one container per VM on the container's own network
-  // namespace; a pod's containers share one, which needs the whole pod in one
-  // VM (Kata's model): said plainly rather than "no such handler".
-  if (req.runtime_handler() == "vm" || req.runtime_handler() == "berth-vm")
-    return invalid_argument("RunPodSandbox: runtime handler \"" + req.runtime_handler() +
-                            "\": berth-vm runs one container per microVM; a pod's containers share a network "
-                            "namespace, which needs the whole pod in one VM (not done yet)");
-  if (!req.runtime_handler().empty() && req.runtime_handler() != "berth")
-    return not_found("RunPodSandbox: no runtime handler \"" + req.runtime_handler() + "\" (berth has \"berth\")");
+  // "vm": the whole pod in one microVM (vm_pod.h).
+  bool vm_pod = is_vm_handler(req.runtime_handler());
+  if (!vm_pod && !req.runtime_handler().empty() && req.runtime_handler() != "berth")
+    return not_found("RunPodSandbox: no runtime handler \"" + req.runtime_handler() +
+                     "\" (berth has \"berth\" and \"vm\")");
+  if (vm_pod) {
+    if (auto why = vm_pod_refusal(config); !why.empty())
+      return invalid_argument("RunPodSandbox: runtime handler \"" + req.runtime_handler() + "\": " + why);
+    if (deps_.vm.runner.empty() || deps_.vm.kernel.empty() || deps_.vm.initrd.empty())
+      return to_status(Error{Errc::Unavailable, 0,
+                             "RunPodSandbox: runtime handler \"vm\" needs berth-vm-runner and a guest kernel and "
+                             "initrd (berthd's --vm-kernel and --vm-initrd)"});
+  }
   const auto& nsopt = config.linux().security_context().namespace_options();
   if (nsopt.pid() == rt::TARGET || nsopt.network() == rt::TARGET || nsopt.ipc() == rt::TARGET)
     return invalid_argument("RunPodSandbox: namespace mode TARGET is for containers, not pods");
@@ -81,6 +92,7 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   sb.created_at_ns = now_ns();
   sb.dir = deps_.state_dir + "/pods/" + sb.id;
   sb.state = rt::SANDBOX_NOTREADY;
+  if (vm_pod) sb.runtime_handler = "vm";
   pod->sandbox = sb;
   std::lock_guard op(pod->op_mu);
   {
@@ -94,6 +106,7 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   bool ok = false;
   Defer undo([&] {
     if (ok) return;
+    if (sb.vm_keeper || !sb.vm_cgroup.empty()) stop_vm_keeper(sb.vm_keeper, sb.vm_dir, sb.vm_cgroup);
     if (sb.network_attached) (void)deps_.network->detach(cni_request(sb));
     release_pod_files(sb);
     std::lock_guard lk(mu_);
@@ -171,6 +184,21 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
     for (const auto& ip : attached->ips) sb.ips.push_back(without_prefix_length(ip.address));
     steps.lap("cni_add");
   }
+  if (vm_pod) {
+    // The VM boots on the attached eth0 (its address goes to the guest). The
+    // marker tells the berth-vm runtime that this pod's containers join it.
+    if (auto r = write_file_atomic(sb.dir + "/" + vm::kVmPodMarker, "", 0644, false); !r) return to_status(r.error());
+    sb.vm_dir = sb.dir + "/" + vm::kVmPodKeeperDir;
+    // The VM is the pod's: accounted under its cgroup parent (as its containers).
+    sb.vm_cgroup = vm_pod_cgroup(config.linux().cgroup_parent().empty() ? deps_.cgroup_parent
+                                                                         : config.linux().cgroup_parent(), sb.id);
+    auto keeper = start_vm_keeper(deps_.vm, sb.id, sb.vm_dir, sb.netns,
+                                  vm_pod_shape(config, deps_.vm.default_memory_mib), sb.vm_cgroup);
+    if (!keeper) return to_status(keeper.error().wrap("RunPodSandbox " + sb.reserved_name()));
+    sb.vm_keeper = keeper->pid;
+    sb.vm_socket = keeper->socket;
+    steps.lap("vm_boot");
+  }
   sb.state = rt::SANDBOX_READY;
   if (auto r = persist(sb); !r) return to_status(r.error());
   {
@@ -184,7 +212,17 @@ grpc::Status PodService::RunPodSandbox(const rt::RunPodSandboxRequest& req, rt::
   return grpc::Status::OK;
 }
 
+void PodService::stop_vm(const std::shared_ptr<Pod>& p) {
+  PodSandbox sb = snapshot(*p);
+  if (!sb.vm_keeper && sb.vm_cgroup.empty()) return;
+  stop_vm_keeper(sb.vm_keeper, sb.vm_dir, sb.vm_cgroup);
+  std::lock_guard lk(mu_);
+  p->sandbox.vm_keeper = 0;
+  p->sandbox.vm_cgroup.clear();
+}
+
 void PodService::release_pod_files(const PodSandbox& sb) {
+  if (sb.vm_keeper || !sb.vm_cgroup.empty()) stop_vm_keeper(sb.vm_keeper, sb.vm_dir, sb.vm_cgroup);
   if (!sb.pidns.empty()) deps_.kernel->stop_pid_holder(sb.pid_holder, sb.pidns);
   for (const auto& ns : {sb.netns, sb.ipcns, sb.utsns})
     if (!ns.empty()) deps_.kernel->release_namespace(ns);
@@ -203,7 +241,8 @@ Result<void> PodService::stop_pod_locked(const std::shared_ptr<Pod>& p) {
   // cache, also after a crash; a missing netns is fine.
   Result<void> network_down;
   std::thread del;
-  if (sb.network_attached || !sb.netns.empty())
+  // A VM pod's eth0 is the guest's until its keeper ends: DEL after that.
+  if ((sb.network_attached || !sb.netns.empty()) && !sb.is_vm())
     del = std::thread([&] { network_down = deps_.network->detach(cni_request(sb)); });
   // The kubelet stopped the containers with their grace periods already; what
   // is left is killed at once with SIGKILL, as containerd does.
@@ -213,6 +252,11 @@ Result<void> PodService::stop_pod_locked(const std::shared_ptr<Pod>& p) {
     return {};
   });
   steps.lap("kill_containers");
+  if (sb.is_vm()) {
+    stop_vm(p);  // the agent's shutdown, QEMU's end, eth0's addresses back
+    steps.lap("vm_stop");
+    if (sb.network_attached || !sb.netns.empty()) network_down = deps_.network->detach(cni_request(sb));
+  }
   if (del.joinable()) del.join();
   steps.lap("cni_del");
   TRYV(killed);
@@ -224,6 +268,7 @@ Result<void> PodService::stop_pod_locked(const std::shared_ptr<Pod>& p) {
   {
     std::lock_guard lk(mu_);
     p->sandbox.pid_holder = 0;
+    p->sandbox.vm_keeper = 0;
     p->sandbox.network_attached = false;
     p->sandbox.state = rt::SANDBOX_NOTREADY;
     sb = p->sandbox;
@@ -273,8 +318,9 @@ grpc::Status PodService::RemovePodSandbox(const rt::RemovePodSandboxRequest& req
 void PodService::fill_status(const PodSandbox& sb, rt::PodSandboxStatus* st) {
   st->set_id(sb.id);
   *st->mutable_metadata() = sb.metadata();
-  st->set_state(sb.state);
+  st->set_state(vm_lost(sb) ? rt::SANDBOX_NOTREADY : sb.state);
   st->set_created_at(sb.created_at_ns);
+  st->set_runtime_handler(sb.runtime_handler);
   if (!sb.ips.empty()) {
     st->mutable_network()->set_ip(sb.ips[0]);
     for (size_t i = 1; i < sb.ips.size(); ++i) st->mutable_network()->add_additional_ips()->set_ip(sb.ips[i]);
@@ -303,6 +349,11 @@ grpc::Status PodService::PodSandboxStatus(const rt::PodSandboxStatusRequest& req
                            {"shm", sb.shm},
                            {"dir", sb.dir},
                            {"pause", "none: namespaces are held by bind mounts"}};
+    if (sb.is_vm()) {
+      info["runtime_handler"] = sb.runtime_handler;
+      info["vm"] = {{"keeper_pid", sb.vm_keeper}, {"socket", sb.vm_socket}, {"dir", sb.vm_dir}, {"cgroup", sb.vm_cgroup}};
+      if (auto facts = read_file(sb.vm_dir + "/vm.json")) info["vm"]["machine"] = nlohmann::json::parse(*facts, nullptr, false);
+    }
     (*resp->mutable_info())["info"] = info.dump();
   }
   return grpc::Status::OK;
@@ -318,14 +369,15 @@ grpc::Status PodService::ListPodSandbox(const rt::ListPodSandboxRequest& req, rt
   for (const auto& sb : all) {
     if (req.has_filter()) {
       if (!f.id().empty() && sb.id.rfind(f.id(), 0) != 0) continue;
-      if (f.has_state() && f.state().state() != sb.state) continue;
+      if (f.has_state() && f.state().state() != (vm_lost(sb) ? rt::SANDBOX_NOTREADY : sb.state)) continue;
       if (!labels_match(sb.config.labels(), f.label_selector())) continue;
     }
     auto* out = resp->add_items();
     out->set_id(sb.id);
     *out->mutable_metadata() = sb.metadata();
-    out->set_state(sb.state);
+    out->set_state(vm_lost(sb) ? rt::SANDBOX_NOTREADY : sb.state);
     out->set_created_at(sb.created_at_ns);
+    out->set_runtime_handler(sb.runtime_handler);
     *out->mutable_labels() = sb.config.labels();
     *out->mutable_annotations() = sb.config.annotations();
   }

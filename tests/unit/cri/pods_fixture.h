@@ -71,6 +71,7 @@ class PodsTest : public ::testing::Test {
     d.state_dir = root_ + "/cri-state";
     d.host_resolv_conf = root_ + "/resolv.conf";
     d.host_hosts = root_ + "/hosts";
+    d.vm = vm_;
     auto p = PodService::open(d);
     ASSERT_TRUE(p) << p.error().str();
     pods_ = std::move(*p);
@@ -158,6 +159,7 @@ class PodsTest : public ::testing::Test {
   }
 
   std::string root_;
+  VmPodConfig vm_;  // the handler "vm" (empty: unavailable)
   std::unique_ptr<metadata::ContainerStore> store_;
   std::unique_ptr<volume::VolumeService> volumes_;
   engine::Events events_;
