@@ -63,9 +63,10 @@ TEST_F(ContainerRoutes, UnknownEnumValuesAreBadRequests) {
            R"({"Image":"busybox","HostConfig":{"Mounts":[{"Type":"nfs","Target":"/x"}]}})");
   EXPECT_EQ(a.status, 400);
   EXPECT_EQ(a.message(), "mount type unknown: \"nfs\"");
-  a = call(router, "POST", "/containers/create", R"({"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/fuse"}]}})");
+  a = call(router, "POST", "/containers/create",
+           R"({"Image":"busybox","HostConfig":{"DeviceRequests":[{"Driver":"nvidia","Count":-1}]}})");
   EXPECT_EQ(a.status, 400);
-  EXPECT_NE(a.message().find("HostConfig.Devices"), std::string::npos);
+  EXPECT_NE(a.message().find("HostConfig.DeviceRequests"), std::string::npos);
 }
 
 TEST_F(ContainerRoutes, MalformedJsonGetsGosWordsNotTheLibrarys) {
