@@ -17,6 +17,8 @@
 #include <cstring>
 #include <vector>
 
+#include "sys/fdpass.h"
+
 namespace berth::rootless {
 
 namespace {
@@ -31,27 +33,6 @@ Result<NetStack> netstack_named(std::string_view name) {
   if (name == "pasta") return NetStack::Pasta;
   if (name == "slirp4netns") return NetStack::Slirp4netns;
   return fail(Errc::InvalidArgument, "unknown network stack '" + std::string(name) + "'");
-}
-
-bool send_reply(int fd, std::string_view text, const std::vector<int>& fds) {
-  iovec iov{const_cast<char*>(text.data()), text.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * (fds.empty() ? 1 : fds.size())));
-  if (!fds.empty()) {
-    msg.msg_control = control.data();
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-  }
-  ssize_t n;
-  while ((n = ::sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-  }
-  return n == static_cast<ssize_t>(text.size());
 }
 
 ino_t inode_of(const char* path) {
@@ -88,31 +69,17 @@ Result<std::optional<HeldNamespaces>> join_holder(const std::string& socket_path
   std::string req = join_request(wanted);
   if (::send(s.get(), req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
     return std::optional<HeldNamespaces>();  // it is going away
-  char buf[64];
-  iovec iov{buf, sizeof buf};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 3)];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  while ((n = ::recvmsg(s.get(), &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  auto got = sys::recv_fds(s.get(), 3);
+  if (!got) {
+    // It ended (or reset the connection) before answering: it is going away.
+    if (got.error().code == Errc::Unavailable || got.error().sys_errno == ECONNRESET)
+      return std::optional<HeldNamespaces>();
+    return std::unexpected(got.error().wrap("the namespace holder's answer"));
   }
-  if (n <= 0) return std::optional<HeldNamespaces>();  // it ended before answering
-  std::vector<UniqueFd> fds;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.emplace_back(fd);
-    }
-  }
-  auto reply = TRY(parse_holder_reply(std::string_view(buf, static_cast<size_t>(n))));
+  auto& [text, fds] = *got;
+  auto reply = TRY(parse_holder_reply(text));
   if (reply.retire) return std::optional<HeldNamespaces>();
-  if (fds.size() != 3 || (msg.msg_flags & MSG_CTRUNC))
+  if (fds.size() != 3)
     return fail(Errc::Internal, "the namespace holder sent " + std::to_string(fds.size()) + " namespaces, not 3");
   HeldNamespaces h;
   h.conn = std::move(s);
@@ -210,7 +177,7 @@ std::vector<pid_t> processes_in_user_namespace(ino_t userns_inode, pid_t self, p
     if (!wanted) continue;
     // Another stack and nothing that depends on ours: make way for a new holder.
     if (*wanted != setup.net_kind && daemons.empty() && !busy()) {
-      (void)send_reply(c.get(), kRetire, {});
+      (void)::send(c.get(), kRetire.data(), kRetire.size(), MSG_NOSIGNAL);
       finish();
     }
     UniqueFd user(::open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC));
@@ -218,7 +185,7 @@ std::vector<pid_t> processes_in_user_namespace(ino_t userns_inode, pid_t self, p
     UniqueFd net(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
     if (!user || !mnt || !net) continue;
     std::string ok = std::string(kOk) + netstack_name(setup.net_kind);
-    if (send_reply(c.get(), ok, {user.get(), mnt.get(), net.get()})) {
+    if (sys::send_fds(c.get(), {user.get(), mnt.get(), net.get()}, ok)) {
       daemons.push_back(std::move(c));
       remaining.clear();  // a daemon again: nothing to watch for the end
     }

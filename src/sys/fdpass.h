@@ -3,7 +3,10 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -18,5 +21,11 @@ Result<void> send_fd(int sock, int fd, std::string_view payload = "x");
 ssize_t recv_with_fd(int sock, void* buf, size_t len, int* fd);
 // Receives one fd (and the payload, ignored). Returns the fd with O_CLOEXEC.
 Result<UniqueFd> recv_fd(int sock);
+
+// Several fds (1-8) and a payload in one message, and back.
+Result<void> send_fds(int sock, const std::vector<int>& fds, const std::string& payload);
+// Up to `max_fds` fds (close-on-exec, maybe none) and the payload (up to 64
+// KiB); Unavailable when the peer closed the connection.
+Result<std::pair<std::string, std::vector<UniqueFd>>> recv_fds(int sock, size_t max_fds);
 
 }  // namespace berth::sys

@@ -32,9 +32,4 @@ void detach_tree(const std::string& dir);
 // bind that outlived detach_tree stays, and so does its parent).
 void remove_dir_same_fs(const std::string& dir);
 
-// Several fds and a payload in one message (SCM_RIGHTS), and back.
-Result<void> send_fds(int sock, const std::vector<int>& fds, const std::string& payload);
-// Up to `max_fds` fds (close-on-exec) and the payload (up to 64 KiB).
-Result<std::pair<std::string, std::vector<UniqueFd>>> recv_fds(int sock, size_t max_fds);
-
 }  // namespace berth::vm

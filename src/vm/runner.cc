@@ -364,7 +364,7 @@ Result<void> Runner::adopt_pooled() {
   std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", o_.adopt.c_str());
   if (::connect(keeper_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return fail_errno("reaching the pooled VM at " + o_.adopt);
-  auto [payload, fds] = TRY(recv_fds(keeper_.get(), 3));
+  auto [payload, fds] = TRY(sys::recv_fds(keeper_.get(), 3));
   auto j = nlohmann::json::parse(payload, nullptr, false);
   if (fds.size() != 3 || !j.is_object() || !j.contains("share_dir") || !j["share_dir"].is_string() ||
       !j.contains("mac") || !j["mac"].is_string())
@@ -694,7 +694,7 @@ int Runner::keep_loop() {
         if (!c) continue;
         nlohmann::json hand = {{"share_dir", pool_dir_}, {"mac", pool_mac_}, {"facts", pool_facts_}};
         UniqueFd netns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
-        if (!netns || !send_fds(c.get(), {agent_.get(), qmp_fd_.get(), netns.get()}, hand.dump())) {
+        if (!netns || !sys::send_fds(c.get(), {agent_.get(), qmp_fd_.get(), netns.get()}, hand.dump())) {
           log::error("handing the pooled VM over failed");
           done = true;
           continue;
