@@ -1,9 +1,9 @@
 #include "vm/pool.h"
+#include "vm/keeper_spawn.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -19,7 +19,6 @@
 #include "vm/pool_share.h"
 #include "vm/runner.h"
 
-extern char** environ;
 
 namespace berth::vm {
 
@@ -179,58 +178,14 @@ class KeeperLauncher final : public PoolLauncher {
 
  private:
   Result<PooledVm> spawn_and_wait(const std::string& id, const std::string& dir) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
-    UniqueFd ours(sv[0]), theirs(sv[1]);
     std::vector<std::string> args = {c_.runner, "--id", "pool-" + id, "--state-dir", dir, "--pool-vm", "--pool-fd", "3"};
     args.insert(args.end(), c_.vm_args.begin(), c_.vm_args.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, theirs.get(), 3);
-    pid_t pid = 0;
-    int err = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err != 0) return fail_errno("starting " + c_.runner, err);
-    // It forks the keeper and exits at once (the keeper is nobody's child here).
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    theirs.reset();
-    // Its ready line comes after the boot (seconds under TCG); bounded.
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (line.find('\n') == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-      if (left <= 0) return fail(Errc::Internal, "the pooled VM in " + dir + " did not boot within 120 s");
-      pollfd p{ours.get(), POLLIN, 0};
-      int n = ::poll(&p, 1, static_cast<int>(left));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) continue;
-      char buf[4096];
-      ssize_t got = ::read(ours.get(), buf, sizeof buf);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) break;
-      line.append(buf, static_cast<size_t>(got));
-    }
-    auto j = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("ok") || !j.contains("socket") || !j["socket"].is_string() ||
-        !j.contains("pid") || !j["pid"].is_number_integer()) {
-      std::string why = !j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()
-                            ? j["message"].get<std::string>()
-                            : "berth-vm-runner --pool-vm ended before its VM booted";
-      return fail(Errc::Internal, why);
-    }
+    auto ready = TRY(spawn_keeper(std::move(args), "the pooled VM in " + dir));
     PooledVm vm;
     vm.dir = dir;
-    vm.socket = j["socket"].get<std::string>();
-    vm.pid = j["pid"].get<pid_t>();
-    vm.conn = std::move(ours);
+    vm.socket = std::move(ready.socket);
+    vm.pid = ready.pid;
+    vm.conn = std::move(ready.conn);
     return vm;
   }
 

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,11 +16,11 @@
 
 #include "base/file.h"
 #include "base/unique_fd.h"
+#include "vm/keeper_spawn.h"
 #include "vm/pod_keeper.h"
 #include "vm/pool_share.h"
 #include "vm/runner.h"
 
-extern char** environ;
 
 namespace berth::cri {
 
@@ -84,56 +83,18 @@ Result<VmKeeper> start_vm_keeper(const VmPodConfig& c, const std::string& id, co
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(Errc::Internal, "creating " + dir + ": " + ec.message());
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
-  UniqueFd ours(sv[0]), theirs(sv[1]);
   std::vector<std::string> args = {c.runner,   "--id",          "pod-" + id, "--state-dir", dir,
                                    "--pod-vm", "--pool-fd",     "3",         "--pod-netns", netns,
                                    "--kernel", c.kernel,        "--initrd",  c.initrd,      "--accel",
                                    c.accel,    "--memory-mib",  std::to_string(shape.memory_mib),
                                    "--vcpus",  std::to_string(shape.vcpus)};
   if (!cgroup.empty()) args.insert(args.end(), {"--pod-cgroup", cgroup});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, theirs.get(), 3);
-  pid_t pid = 0;
-  int err = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (err != 0) return fail_errno("starting " + c.runner, err);
-  // It forks the keeper and exits at once (the keeper is nobody's child: it outlives berthd).
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-  theirs.reset();
-  std::string line;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (line.find('\n') == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) return fail(Errc::Internal, "the pod's VM did not boot within 120 s (" + dir + "/vm.log)");
-    pollfd p{ours.get(), POLLIN, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left));
-    if (n <= 0) continue;
-    char buf[4096];
-    ssize_t got = ::read(ours.get(), buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    line.append(buf, static_cast<size_t>(got));
-  }
-  auto j = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("ok") || !j.contains("pid") || !j["pid"].is_number_integer() ||
-      !j.contains("socket") || !j["socket"].is_string()) {
+  auto ready = vm::spawn_keeper(std::move(args), "the pod's VM (" + dir + "/vm.log)");
+  if (!ready) {
     if (!cgroup.empty()) vm::remove_pod_cgroup(cgroup);  // the keeper is on its way out
-    std::string why = !j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()
-                          ? j["message"].get<std::string>()
-                          : "berth-vm-runner --pod-vm ended before the pod's VM booted";
-    return fail(Errc::Internal, "booting the pod's VM: " + why);
+    return std::unexpected(ready.error().wrap("booting the pod's VM"));
   }
-  return VmKeeper{j["pid"].get<pid_t>(), j["socket"].get<std::string>()};
+  return VmKeeper{ready->pid, ready->socket};
 }
 
 bool vm_keeper_alive(pid_t pid, const std::string& dir) {
