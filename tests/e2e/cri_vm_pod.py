@@ -15,6 +15,7 @@ The guest image is the build's (ninja vm-guest-image) or BERTH_VM_KERNEL/INITRD.
 
     BERTHD=build/cmd/berthd/berthd python3 tests/e2e/cri_vm_pod.py [-v]
 """
+import functools
 import json
 import os
 import signal
@@ -28,7 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cri_client import CriClient, pb  # noqa: E402 - first: may re-run this under Debian's python3
 import berthd  # noqa: E402
 import grpc  # noqa: E402
-import websocket  # noqa: E402
+import kube_streams  # noqa: E402
+from kube_streams import STDIN, STDOUT, STDERR, ERROR, CLOSE, exit_code  # noqa: E402
 
 BRIDGE, SUBNET = "bvpod0", "10.231.0.0/24"
 PORT = 19431
@@ -116,29 +118,9 @@ def mounts_under(path):
         return [line.split()[4] for line in f if line.split()[4].startswith(path)]
 
 
-STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
+# A guest under TCG answers slower than a namespace container.
+ws_session = functools.partial(kube_streams.ws_session, timeout=60)
 
-
-def ws_session(url, send, protocol="v5.channel.k8s.io"):
-    """Connects to a streaming URL, sends (channel, bytes) messages, collects each channel until the close."""
-    ws = websocket.create_connection(url.replace("http://", "ws://", 1), subprotocols=[protocol], timeout=60)
-    for channel, data in send:
-        ws.send_binary(bytes([channel]) + data)
-    got = {}
-    while True:
-        opcode, payload = ws.recv_data(control_frame=False)
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            break
-        got[payload[0]] = got.get(payload[0], b"") + payload[1:]
-    ws.close()
-    return got
-
-
-def exit_code(raw):
-    status = json.loads(raw)
-    if status["status"] == "Success":
-        return 0
-    return int([c for c in status["details"]["causes"] if c.get("reason") == "ExitCode"][0]["message"])
 
 
 def alive(pid):

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cri_client import CriClient, pb  # noqa: E402 - first: may re-run this under Debian's python3
 import berthd  # noqa: E402
 import grpc  # noqa: E402
-import websocket  # noqa: E402
+from kube_streams import STDIN, STDOUT, STDERR, ERROR, CLOSE, exit_code, ws_session  # noqa: E402
 
 USER, PASSWORD = "pods", "pods secret"
 BRIDGE, SUBNET = "bpod0", "10.216.0.0/24"
@@ -26,7 +26,6 @@ D = None
 REG = None
 TMP = None
 cri = None
-STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
 
 
 def setUpModule():
@@ -71,27 +70,6 @@ def tearDownModule():
 def image():
     return f"{REG}/test/busybox:v2s2"
 
-
-def ws_session(url, send, protocol="v5.channel.k8s.io"):
-    """Connects to a streaming URL, sends (channel, bytes) messages, collects each channel until the close."""
-    ws = websocket.create_connection(url.replace("http://", "ws://", 1), subprotocols=[protocol], timeout=30)
-    for channel, data in send:
-        ws.send_binary(bytes([channel]) + data)
-    got = {}
-    while True:
-        opcode, payload = ws.recv_data(control_frame=False)
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            break
-        got[payload[0]] = got.get(payload[0], b"") + payload[1:]
-    ws.close()
-    return got
-
-
-def exit_code(raw):
-    status = json.loads(raw)
-    if status["status"] == "Success":
-        return 0
-    return int([c for c in status["details"]["causes"] if c.get("reason") == "ExitCode"][0]["message"])
 
 
 class Pods(unittest.TestCase):
