@@ -6,7 +6,9 @@
 # asks for everything the image script requires. Checked: that config is
 # accepted and gives an initramfs with /init and no module to load; a config
 # without a driver the agent needs, or with module support, or without a
-# namespace the containers need, is refused with the option's name and
+# namespace the containers need, or without the balloon's free page reporting
+# (docs/vm.md "Host memory per VM") or futexes (the fragment's EXPERT config
+# keeps them only because it says so), is refused with the option's name and
 # leaves no image behind. Needs cpio and a static berth-vm-agent.
 #
 #   BERTH_VM_AGENT=build/cmd/berth-vm-agent/berth-vm-agent bash tests/vm/guest-image-checks.sh
@@ -18,6 +20,7 @@ FRAGMENT=$REPO/vm/guest-kernel.config
 die() { echo "vm.guest-image-checks: FAIL: $*" >&2; exit 1; }
 [[ -x "$AGENT" ]] || die "BERTH_VM_AGENT=$AGENT is not an executable (ninja -C build berth-vm-agent)"
 command -v cpio >/dev/null || die "cpio not found (scripts/setup.sh installs it)"
+command -v lz4 >/dev/null || die "lz4 not found (scripts/setup.sh installs it)"
 
 T=$(mktemp -d /tmp/berth-vm-image-checks.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -38,7 +41,15 @@ kernel_dir() {
 k=$(kernel_dir good)
 if out=$(bash "$REPO/scripts/vm-guest-image.sh" "$T/img-good" "$AGENT" "$k/vmlinux" 2>&1); then
   ok "the project's fragment as the kernel config is accepted"
-  list=$(cd "$T" && cpio -it --quiet < "$T/img-good/initramfs.cpio" 2>/dev/null)
+  # The fragment has CONFIG_RD_LZ4: the archive is lz4 (legacy frame, magic 02 21 4c 18).
+  if [[ $(od -An -tx1 -N4 "$T/img-good/initramfs.cpio" | tr -d ' ') == 02214c18 ]]; then
+    ok "the initramfs is lz4-compressed (legacy frame) for a kernel with CONFIG_RD_LZ4"
+    lz4 -dc -q "$T/img-good/initramfs.cpio" > "$T/img-good/plain.cpio"
+  else
+    not_ok "the initramfs is lz4-compressed" "$(od -An -tx1 -N4 "$T/img-good/initramfs.cpio")"
+    cp "$T/img-good/initramfs.cpio" "$T/img-good/plain.cpio"
+  fi
+  list=$(cd "$T" && cpio -it --quiet < "$T/img-good/plain.cpio" 2>/dev/null)
   if grep -qxE '(\./)?init' <<<"$list" && ! grep -q '\.ko$' <<<"$list"; then
     ok "the initramfs has /init and no module"
   else not_ok "initramfs contents" "$list"; fi
@@ -46,7 +57,7 @@ if out=$(bash "$REPO/scripts/vm-guest-image.sh" "$T/img-good" "$AGENT" "$k/vmlin
     ok "the image's kernel and release are the built kernel's" || not_ok "kernel and release" "$(ls -la "$T/img-good")"
   if ! grep -qxE '(\./)?etc/berth-vm/modules' <<<"$list"; then
     not_ok "the module list is there" "$list"
-  elif (cd "$T" && cpio -i --quiet --to-stdout '*etc/berth-vm/modules' < "$T/img-good/initramfs.cpio") | grep -q .; then
+  elif (cd "$T" && cpio -i --quiet --to-stdout '*etc/berth-vm/modules' < "$T/img-good/plain.cpio") | grep -q .; then
     not_ok "the module list is empty" "it is not"
   else ok "the agent's module list is empty"; fi
 else
@@ -72,6 +83,9 @@ refused virtiofs-module 's/^CONFIG_VIRTIO_FS=y/CONFIG_VIRTIO_FS=m/' CONFIG_VIRTI
 refused modules '$a CONFIG_MODULES=y' "module support"
 refused no-userns '/^CONFIG_USER_NS=/d' CONFIG_USER_NS
 refused no-seccomp-filter '/^CONFIG_SECCOMP_FILTER=/d' CONFIG_SECCOMP_FILTER
+refused no-balloon '/^CONFIG_VIRTIO_BALLOON=/d' CONFIG_VIRTIO_BALLOON
+refused no-page-reporting '/^CONFIG_PAGE_REPORTING=/d' CONFIG_PAGE_REPORTING
+refused no-futex '/^CONFIG_FUTEX=/d' CONFIG_FUTEX
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
