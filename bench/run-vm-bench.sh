@@ -32,6 +32,7 @@ rounds, image = int(sys.argv[1]), sys.argv[2]
 docker = os.environ["DOCKER"]
 pool_dir = os.environ.get("POOL_DIR", "")
 idle_wait = float(os.environ.get("IDLE_WAIT", "30"))
+qemu_kinds = {}  # runtime label -> (QEMU's PSS by kind, other QEMUs on the host) at the last measurement
 
 def idle_vms():
     return sorted(os.path.dirname(p) for p in glob.glob(os.path.join(pool_dir, "*", "adopt.sock"))) if pool_dir else []
@@ -78,6 +79,43 @@ def pss_kib(pid):
         return 0
     return 0
 
+def qemu_parts(pid):
+    # QEMU's PSS by kind (KiB): the guest's RAM (the memfd), anonymous memory
+    # (TCG's cache, heap), the guest image files it maps (kernel, initramfs)
+    # and its own code and libraries, whose PSS divides among all QEMUs.
+    kinds = {"guest RAM": 0, "anon": 0, "image files": 0, "code": 0}
+    kind = "anon"
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                head = line.split()
+                if head and "-" in head[0] and not head[0].endswith(":"):
+                    path = head[5] if len(head) > 5 else ""
+                    if path.startswith("/memfd:"):
+                        kind = "guest RAM"
+                    elif path.startswith(("/usr/", "/lib")):
+                        kind = "code"
+                    elif path.startswith("/"):
+                        kind = "image files"
+                    else:
+                        kind = "anon"
+                elif head and head[0] == "Pss:":
+                    kinds[kind] += int(head[1])
+    except OSError:
+        pass
+    return kinds
+
+def other_qemus(mine):
+    out = 0
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) not in mine:
+            try:
+                if open(f"/proc/{d}/comm").read().startswith("qemu-system"):
+                    out += 1
+            except OSError:
+                pass
+    return out
+
 def children(pid):
     out = []
     try:
@@ -104,6 +142,8 @@ def measure(runtime, pid, info, pooled):
     for c in vm_procs:
         name = open(f"/proc/{c}/comm").read().strip()
         parts[name] = parts.get(name, 0) + pss_kib(c)
+        if name.startswith("qemu-system"):
+            qemu_kinds[runtime + (" pooled" if pooled else "")] = (qemu_parts(c), other_qemus({c}))
     return parts
 
 def idle_memory(kind):
@@ -152,4 +192,7 @@ line("host PSS of an idle container, started (MiB)", [sum(rows[n][2][0].values()
 line(f"host PSS of an idle container, {idle_wait:g} s on (MiB)", [sum(rows[n][2][1].values()) / 1024 for n in names])
 for n in names:
     print(f"  {heads[n]}, {idle_wait:g} s on:", ", ".join(f"{k} {v/1024:.1f}" for k, v in rows[n][2][1].items()))
+for n, (kinds, others) in qemu_kinds.items():
+    print(f"  QEMU of {heads[n]}, {idle_wait:g} s on:", ", ".join(f"{k} {v/1024:.1f}" for k, v in kinds.items()),
+          f"(other QEMUs on the host: {others}; the pool's idle VM is one: code and image files divide among them)")
 PY

@@ -15,7 +15,7 @@ BUILD_PKGS=(build-essential cmake ninja-build mold pkg-config ccache libseccomp-
             libboost-dev libnl-3-dev libnl-route-3-dev libnftables-dev libldns-dev libcurl4-openssl-dev libtomlplusplus-dev libyaml-cpp-dev
             libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev containernetworking-plugins
             uidmap passt slirp4netns fuse-overlayfs
-            qemu-system-x86 linux-image-cloud-amd64 kmod cpio lz4
+            qemu-system-x86 linux-image-cloud-amd64 kmod cpio
             linux-source-6.1 flex bison bc libelf-dev xz-utils)
 TEST_PKGS=(skopeo umoci jq busybox-static iproute2 procps file python3 crun runc podman conmon catatonit
            docker.io containerd hyperfine linux-image-amd64

@@ -2,8 +2,7 @@
 # vm-guest-image.sh OUTDIR [AGENT] [KERNEL]: the guest side of a berth microVM
 # (issue 15, docs/vm.md). Writes into OUTDIR:
 #
-#   initramfs.cpio   newc archive (lz4-compressed when the kernel has
-#                    CONFIG_RD_LZ4), root-owned: /init (berth-vm-agent, static,
+#   initramfs.cpio   newc archive, root-owned: /init (berth-vm-agent, static,
 #                    stripped) and, for a kernel with its virtio drivers as
 #                    modules, /lib/modules/<release>/... (with their
 #                    dependencies) and /etc/berth-vm/modules (their load order)
@@ -135,16 +134,7 @@ for m in "${order[@]}"; do
 done
 
 mkdir -p "$OUT"
-# lz4-compressed (legacy frame, what the kernel's unpacker reads) when the
-# kernel unpacks it (CONFIG_RD_LZ4, the project's kernel): QEMU maps the file
-# and the guest loads it before unpacking, so every MiB saved is host memory
-# of each VM; lz4 unpacks in ~20 ms under TCG (docs/vm.md "Host memory per VM").
-compress=(cat)
-if grep -qx "CONFIG_RD_LZ4=y" "$KCONFIG"; then
-  command -v lz4 >/dev/null || die "lz4 not found (apt-get install lz4; scripts/setup.sh does): $KERNEL unpacks an lz4 initramfs"
-  compress=(lz4 -l -9 -c -q)
-fi
-(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) | "${compress[@]}" > "$OUT/initramfs.cpio.tmp"
+(cd "$R" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) > "$OUT/initramfs.cpio.tmp"
 mv "$OUT/initramfs.cpio.tmp" "$OUT/initramfs.cpio"
 # The kernel as an uncompressed ELF: QEMU boots it through its PVH entry
 # (CONFIG_PVH), skipping the bzImage's real-mode set-up and decompression

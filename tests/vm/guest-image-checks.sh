@@ -20,7 +20,6 @@ FRAGMENT=$REPO/vm/guest-kernel.config
 die() { echo "vm.guest-image-checks: FAIL: $*" >&2; exit 1; }
 [[ -x "$AGENT" ]] || die "BERTH_VM_AGENT=$AGENT is not an executable (ninja -C build berth-vm-agent)"
 command -v cpio >/dev/null || die "cpio not found (scripts/setup.sh installs it)"
-command -v lz4 >/dev/null || die "lz4 not found (scripts/setup.sh installs it)"
 
 T=$(mktemp -d /tmp/berth-vm-image-checks.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -41,15 +40,7 @@ kernel_dir() {
 k=$(kernel_dir good)
 if out=$(bash "$REPO/scripts/vm-guest-image.sh" "$T/img-good" "$AGENT" "$k/vmlinux" 2>&1); then
   ok "the project's fragment as the kernel config is accepted"
-  # The fragment has CONFIG_RD_LZ4: the archive is lz4 (legacy frame, magic 02 21 4c 18).
-  if [[ $(od -An -tx1 -N4 "$T/img-good/initramfs.cpio" | tr -d ' ') == 02214c18 ]]; then
-    ok "the initramfs is lz4-compressed (legacy frame) for a kernel with CONFIG_RD_LZ4"
-    lz4 -dc -q "$T/img-good/initramfs.cpio" > "$T/img-good/plain.cpio"
-  else
-    not_ok "the initramfs is lz4-compressed" "$(od -An -tx1 -N4 "$T/img-good/initramfs.cpio")"
-    cp "$T/img-good/initramfs.cpio" "$T/img-good/plain.cpio"
-  fi
-  list=$(cd "$T" && cpio -it --quiet < "$T/img-good/plain.cpio" 2>/dev/null)
+  list=$(cd "$T" && cpio -it --quiet < "$T/img-good/initramfs.cpio" 2>/dev/null)
   if grep -qxE '(\./)?init' <<<"$list" && ! grep -q '\.ko$' <<<"$list"; then
     ok "the initramfs has /init and no module"
   else not_ok "initramfs contents" "$list"; fi
@@ -57,7 +48,7 @@ if out=$(bash "$REPO/scripts/vm-guest-image.sh" "$T/img-good" "$AGENT" "$k/vmlin
     ok "the image's kernel and release are the built kernel's" || not_ok "kernel and release" "$(ls -la "$T/img-good")"
   if ! grep -qxE '(\./)?etc/berth-vm/modules' <<<"$list"; then
     not_ok "the module list is there" "$list"
-  elif (cd "$T" && cpio -i --quiet --to-stdout '*etc/berth-vm/modules' < "$T/img-good/plain.cpio") | grep -q .; then
+  elif (cd "$T" && cpio -i --quiet --to-stdout '*etc/berth-vm/modules' < "$T/img-good/initramfs.cpio") | grep -q .; then
     not_ok "the module list is empty" "it is not"
   else ok "the agent's module list is empty"; fi
 else
