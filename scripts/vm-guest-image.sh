@@ -69,7 +69,11 @@ fi
 drivers=(VIRTIO_MMIO VIRTIO_CONSOLE VIRTIO_FS VIRTIO_NET)
 if [[ -n "$OWN_KERNEL" ]]; then
   grep -qx "CONFIG_MODULES=y" "$KCONFIG" && die "$KERNEL has module support: vm-kernel.sh builds everything in"
-  need_y=("${drivers[@]}" FUSE_FS PVH INET IPV6 POSIX_MQUEUE SYSVIPC CPUSETS)
+  need_y=("${drivers[@]}" FUSE_FS PVH INET IPV6 POSIX_MQUEUE SYSVIPC CPUSETS
+          # free page reporting (the host's balloon device: docs/vm.md "Host memory per VM")
+          VIRTIO_BALLOON PAGE_REPORTING
+          # the syscalls an EXPERT config would drop unless the fragment keeps them
+          MULTIUSER FUTEX EPOLL SIGNALFD TIMERFD EVENTFD SHMEM AIO POSIX_TIMERS MEMBARRIER RSEQ FHANDLE)
 else
   for opt in "${drivers[@]}"; do
     grep -Eqx "CONFIG_$opt=[ym]" "$KCONFIG" || die "$KERNEL lacks CONFIG_$opt (see $KCONFIG)"

@@ -80,6 +80,18 @@ Result<void> mount_kernel_filesystems() {
   return {};
 }
 
+void lower_page_reporting_order() {
+  // The balloon driver sets the order when it registers (before /init runs),
+  // overriding a command line value: so it is set here, after.
+  const char* param = "/sys/module/page_reporting/parameters/page_reporting_order";
+  int fd = ::open(param, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  std::string v = std::to_string(kPageReportingOrder);
+  if (::write(fd, v.data(), v.size()) != static_cast<ssize_t>(v.size()))
+    log::warn("vm agent: cannot set {} to {}: {}", param, v, std::strerror(errno));
+  ::close(fd);
+}
+
 Result<void> load_modules() {
   auto list = read_file(kModuleList);
   if (!list) return {};  // a kernel with everything built in needs none

@@ -45,6 +45,7 @@ int guest_main() {
   if (auto r = make_root_pivotable(); !r) die_in_guest(r.error());
   if (auto r = mount_kernel_filesystems(); !r) die_in_guest(r.error());
   if (auto r = load_modules(); !r) die_in_guest(r.error());
+  lower_page_reporting_order();
   auto port = open_virtio_port(std::string(vmproto::kAgentPortName), 60000);
   if (!port) die_in_guest(port.error());
   timespec up{};

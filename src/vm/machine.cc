@@ -68,6 +68,11 @@ std::vector<std::string> qemu_argv(const MachineSpec& m) {
   if (m.tap_fd >= 0)
     a.insert(a.end(), {"-netdev", "tap,id=net0,fd=" + std::to_string(m.tap_fd), "-device",
                        "virtio-net-device,netdev=net0,mac=" + m.guest_mac});
+  // Free page reporting: the guest's balloon driver hands back the pages it
+  // freed (the loaded initramfs, its init memory, what a container freed) and
+  // QEMU punches them out of the memfd (docs/vm.md "Host memory per VM").
+  // Last, so the other devices keep their virtio-mmio slots.
+  a.insert(a.end(), {"-device", "virtio-balloon-device,free-page-reporting=on"});
   return a;
 }
 

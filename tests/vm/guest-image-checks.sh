@@ -6,7 +6,9 @@
 # asks for everything the image script requires. Checked: that config is
 # accepted and gives an initramfs with /init and no module to load; a config
 # without a driver the agent needs, or with module support, or without a
-# namespace the containers need, is refused with the option's name and
+# namespace the containers need, or without the balloon's free page reporting
+# (docs/vm.md "Host memory per VM") or futexes (the fragment's EXPERT config
+# keeps them only because it says so), is refused with the option's name and
 # leaves no image behind. Needs cpio and a static berth-vm-agent.
 #
 #   BERTH_VM_AGENT=build/cmd/berth-vm-agent/berth-vm-agent bash tests/vm/guest-image-checks.sh
@@ -72,6 +74,9 @@ refused virtiofs-module 's/^CONFIG_VIRTIO_FS=y/CONFIG_VIRTIO_FS=m/' CONFIG_VIRTI
 refused modules '$a CONFIG_MODULES=y' "module support"
 refused no-userns '/^CONFIG_USER_NS=/d' CONFIG_USER_NS
 refused no-seccomp-filter '/^CONFIG_SECCOMP_FILTER=/d' CONFIG_SECCOMP_FILTER
+refused no-balloon '/^CONFIG_VIRTIO_BALLOON=/d' CONFIG_VIRTIO_BALLOON
+refused no-page-reporting '/^CONFIG_PAGE_REPORTING=/d' CONFIG_PAGE_REPORTING
+refused no-futex '/^CONFIG_FUTEX=/d' CONFIG_FUTEX
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

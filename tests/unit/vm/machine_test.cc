@@ -67,6 +67,20 @@ TEST(QemuArgv, SharesAndNic) {
   EXPECT_TRUE(contains(a, "virtio-net-device,netdev=net0,mac=02:42:0a:00:00:02"));
 }
 
+TEST(QemuArgv, BalloonReportsFreePagesAndComesLast) {
+  // The guest hands freed pages back (free page reporting); the device is
+  // the last one, so the agent port, shares and NIC keep their mmio slots.
+  auto m = spec();
+  m.shares = {{"rootfs", "/r", "/s/fs0.sock", false}};
+  m.tap_fd = 5;
+  m.guest_mac = "02:42:0a:00:00:02";
+  auto a = qemu_argv(m);
+  ASSERT_GE(a.size(), 2u);
+  EXPECT_EQ(a[a.size() - 2], "-device");
+  EXPECT_EQ(a.back(), "virtio-balloon-device,free-page-reporting=on");
+  EXPECT_EQ(std::count_if(a.begin(), a.end(), [](const std::string& s) { return s.find("balloon") != std::string::npos; }), 1);
+}
+
 TEST(QemuArgv, KernelCommandLineEndsQemuOnPanicAndGivesTcgTheTscRate) {
   auto m = spec();
   m.tsc_khz = 2596144;
