@@ -64,6 +64,21 @@ def berth_ui_url():
     return url
 
 
+def wait_network_settled(timeout=15):
+    """Chromium fails the requests in flight (net::ERR_NETWORK_CHANGED) when the host's addresses change,
+    and a module of the page that fails to load leaves it blank. The containers' veths and bridges just
+    made get IPv6 link-local addresses once duplicate address detection ends (a second or two later):
+    the browser starts only when no address on the host is tentative any more (bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/net/if_inet6") as f:
+            tentative = [line.split()[5] for line in f if int(line.split()[4], 16) & 0x40]  # IFA_F_TENTATIVE
+        if not tentative:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"addresses still tentative after {timeout} s: {tentative}")
+
+
 def start_browser():
     for path in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
         if not os.access(path, os.X_OK):
@@ -74,6 +89,7 @@ def start_browser():
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
               f"--user-data-dir={profile}", "--no-first-run", "--disable-extensions"):
         opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, for show_page()
     return webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=opts)
 
 
@@ -91,6 +107,7 @@ def setUpModule():
                                  labels={"com.docker.compose.project": "shop", "com.docker.compose.service": "worker"})
         client.volumes.create("shop_data", labels={"com.docker.compose.project": "shop"})
         client.networks.create("shop_default", labels={"com.docker.compose.project": "shop"})
+        wait_network_settled()
         driver = start_browser()
     except BaseException:
         tearDownModule()
@@ -123,8 +140,25 @@ def raw(method, path, headers=None, body=None, port=None):
 
 def wait_for(what, fn, timeout=WAIT):
     # Lists re-render when an event arrives: an element found a moment ago may be gone.
-    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: fn(), message=f"waiting for {what}")
+    try:
+        return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: fn(), message=f"waiting for {what}")
+    except Exception:
+        show_page(what)
+        raise
+
+
+def show_page(what):
+    """What the page showed and what the browser logged, for the test's output: a timeout alone says
+    nothing of why."""
+    try:
+        shot("failed-" + "".join(c if c.isalnum() else "-" for c in what))
+        print(f"# page at {driver.current_url} while waiting for {what}:", file=sys.stderr)
+        print("# " + driver.find_element(By.TAG_NAME, "body").text[:2000].replace("\n", "\n# "), file=sys.stderr)
+        for entry in driver.get_log("browser")[-30:]:
+            print(f"# console: {entry.get('level')} {entry.get('message')}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - the diagnosis must not hide the failure
+        print(f"# (no page to show: {e})", file=sys.stderr)
 
 
 def shot(name):
