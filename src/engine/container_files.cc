@@ -58,13 +58,11 @@ Result<void> ContainerService::write_etc_files(const Container& c, bool in_place
   }
   std::string hosts = host_net ? read_file("/etc/hosts").value_or("") : hosts_file(hostname, ip);
   if (!hosts.empty() && hosts.back() != '\n') hosts += '\n';
+  std::string gateway = cfg_.host_gateway_ip;  // looked up once, for the first host-gateway entry
   for (const auto& h : TRY(parse_extra_hosts(c.spec.host.extra_hosts))) {
-    std::string ip = h.ip;
-    if (ip == kHostGateway) {
-      ip = cfg_.host_gateway_ip;
-      if (ip.empty()) ip = TRY_CTX(deps_.networks->default_gateway(), "add-host " + h.host + ":host-gateway: ");
-    }
-    hosts += ip + "\t" + h.host + "\n";
+    if (h.ip == kHostGateway && gateway.empty())
+      gateway = TRY_CTX(deps_.networks->default_gateway(), "add-host " + h.host + ":host-gateway: ");
+    hosts += (h.ip == kHostGateway ? gateway : h.ip) + "\t" + h.host + "\n";
   }
   TRYV(write(c.hosts_path, hosts));
   // On a user-defined network names go to berth's resolver at 127.0.0.11.

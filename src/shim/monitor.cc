@@ -244,11 +244,18 @@ void Monitor::resume_output_if_taken() {
   if (output_held_ && stream_backlog() <= kOutputLow) hold_output(false);
 }
 
+namespace {
+// A live stdio connection with more queued than kOutputLow: what holds the output back.
+bool holds_output_back(const Conn& c) {
+  return !c.dead && c.kind != Conn::Kind::Control && c.pending.size() - c.pending_off > kOutputLow;
+}
+}  // namespace
+
 int Monitor::stall_timeout_ms() const {
   if (!output_held_) return -1;
   int64_t now = now_ms(), soonest = -1;
   for (const auto& c : conns_) {
-    if (c->dead || c->kind == Conn::Kind::Control || c->pending.size() - c->pending_off <= kOutputLow) continue;
+    if (!holds_output_back(*c)) continue;
     int64_t due = std::max<int64_t>(0, c->progress_ms + opts_.output_stall_ms - now);
     if (soonest < 0 || due < soonest) soonest = due;
   }
@@ -258,8 +265,7 @@ int Monitor::stall_timeout_ms() const {
 void Monitor::drop_stalled_conns(int stall_ms) {
   int64_t now = now_ms();
   for (auto& c : conns_) {
-    if (c->dead || c->kind == Conn::Kind::Control || c->pending.size() - c->pending_off <= kOutputLow) continue;
-    if (now - c->progress_ms < stall_ms) continue;
+    if (!holds_output_back(*c) || now - c->progress_ms < stall_ms) continue;
     log::warn("dropping a connection that took no output for {} ms ({} bytes queued)", now - c->progress_ms,
               c->pending.size() - c->pending_off);
     c->dead = true;
