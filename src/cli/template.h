@@ -28,6 +28,13 @@ inline constexpr size_t kTemplateMaxNesting = 100;  // {{if}}/{{with}}/{{range}}
 inline constexpr uint64_t kTemplateMaxSteps = 1'000'000;
 inline constexpr size_t kTemplateMaxOutput = size_t{16} << 20;
 
+// The per-execution bounds above; a fuzzer or a test may ask for lower ones
+// (the engine stops the same way, only sooner).
+struct TemplateLimits {
+  uint64_t steps = kTemplateMaxSteps;
+  size_t output = kTemplateMaxOutput;
+};
+
 struct TemplateNode;
 
 class Template {
@@ -35,7 +42,7 @@ class Template {
   static Result<Template> parse(std::string_view text);
   // header_mode: docker's header functions, which return their first
   // argument untouched, so "table {{json .ID}}" still prints "CONTAINER ID".
-  Result<std::string> execute(const Json& data, bool header_mode = false) const;
+  Result<std::string> execute(const Json& data, bool header_mode = false, TemplateLimits limits = {}) const;
 
   Template(Template&&) noexcept;
   Template& operator=(Template&&) noexcept;

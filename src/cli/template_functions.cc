@@ -52,7 +52,7 @@ std::string title_case(std::string s) {
 
 }  // namespace
 
-std::string go_sprintf(const std::string& format, const std::vector<Json>& args) {
+std::string go_sprintf(const std::string& format, const std::vector<Value>& args) {
   std::string out;
   size_t next = 0;
   for (size_t i = 0; i < format.size() && out.size() <= kTemplateMaxOutput; ++i) {  // the caller refuses more
@@ -81,7 +81,7 @@ std::string go_sprintf(const std::string& format, const std::vector<Json>& args)
     if (next >= args.size()) {
       piece = fmt::format("%!{}(MISSING)", verb);
     } else {
-      const Json& a = args[next++];
+      const Json& a = *args[next++];
       piece = verb == 'q' ? fmt::format("\"{}\"", as_string(a)) : as_string(a);
     }
     if (static_cast<int>(piece.size()) < width) {
@@ -93,44 +93,47 @@ std::string go_sprintf(const std::string& format, const std::vector<Json>& args)
   return out;
 }
 
-Result<Json> call_function(const std::string& name, const std::vector<Json>& a, bool header_mode) {
+Result<Value> call_function(const std::string& name, const std::vector<Value>& args, bool header_mode) {
   auto need = [&](size_t n) -> Result<void> {
-    if (a.size() != n) {
+    if (args.size() != n) {
       return fail(Errc::InvalidArgument,
-                  fmt::format("template: wrong number of args for {}: want {} got {}", name, n, a.size()));
+                  fmt::format("template: wrong number of args for {}: want {} got {}", name, n, args.size()));
     }
     return {};
   };
+  auto arg = [&](size_t i) -> const Json& { return *args[i]; };
   static const char* const kHeaderFuncs[] = {"json", "split", "join", "title", "lower", "upper", "truncate", "pad"};
   if (header_mode && std::find(std::begin(kHeaderFuncs), std::end(kHeaderFuncs), name) != std::end(kHeaderFuncs)) {
-    if (a.empty()) return Json("");
-    return a[0];
+    if (args.empty()) return owned(Json(""));
+    return args[0];
   }
   if (name == "json") {
     TRYV(need(1));
-    return Json(a[0].is_discarded() ? std::string("null") : go::marshal(a[0]));
+    return owned(Json(arg(0).is_discarded() ? std::string("null") : go::marshal(arg(0))));
   }
   if (name == "join") {
     TRYV(need(2));
     std::string out;
-    if (a[0].is_array()) {
-      for (size_t i = 0; i < a[0].size(); ++i) {
-        out += (i ? as_string(a[1]) : "") + as_string(a[0][i]);
+    if (arg(0).is_array()) {
+      std::string sep = as_string(arg(1));
+      for (size_t i = 0; i < arg(0).size(); ++i) {
+        if (i) out += sep;
+        out += as_string(arg(0)[i]);
         if (out.size() > kTemplateMaxOutput) return too_long(name);
       }
     } else {
-      out = as_string(a[0]);
+      out = as_string(arg(0));
     }
-    return Json(out);
+    return owned(Json(std::move(out)));
   }
   if (name == "split") {
     TRYV(need(2));
-    std::string s = as_string(a[0]), sep = as_string(a[1]);
+    std::string s = as_string(arg(0)), sep = as_string(arg(1));
     Json out = Json::array();
     if (sep.empty()) {
       if (s.size() > kTemplateMaxSteps) return too_long(name);  // each part is a step to use
       for (char c : s) out.push_back(std::string(1, c));
-      return out;
+      return owned(std::move(out));
     }
     size_t i = 0;
     while (true) {
@@ -140,110 +143,112 @@ Result<Json> call_function(const std::string& name, const std::vector<Json>& a, 
       if (next == std::string::npos) break;
       i = next + sep.size();
     }
-    return out;
+    return owned(std::move(out));
   }
   if (name == "lower" || name == "upper") {
     TRYV(need(1));
-    std::string s = as_string(a[0]);
+    std::string s = as_string(arg(0));
     for (char& c : s) {
       c = static_cast<char>(name == "lower" ? std::tolower(static_cast<unsigned char>(c))
                                             : std::toupper(static_cast<unsigned char>(c)));
     }
-    return Json(s);
+    return owned(Json(std::move(s)));
   }
   if (name == "title") {
     TRYV(need(1));
-    return Json(title_case(as_string(a[0])));
+    return owned(Json(title_case(as_string(arg(0)))));
   }
   if (name == "truncate") {
     TRYV(need(2));
-    std::string s = as_string(a[0]);
-    int64_t n = count_arg(a[1]);
+    std::string s = as_string(arg(0));
+    int64_t n = count_arg(arg(1));
     if (n >= 0 && static_cast<size_t>(n) < s.size()) s.resize(static_cast<size_t>(n));
-    return Json(s);
+    return owned(Json(std::move(s)));
   }
   if (name == "pad") {
     TRYV(need(3));
-    std::string s = as_string(a[0]);
-    int64_t before = count_arg(a[1]), after = count_arg(a[2]);
+    std::string s = as_string(arg(0));
+    int64_t before = count_arg(arg(1)), after = count_arg(arg(2));
     if (before > int64_t{kTemplateMaxOutput} || after > int64_t{kTemplateMaxOutput} ||
         s.size() + std::max<int64_t>(before, 0) + std::max<int64_t>(after, 0) > kTemplateMaxOutput)
       return too_long(name);
-    return Json(std::string(std::max<int64_t>(before, 0), ' ') + s + std::string(std::max<int64_t>(after, 0), ' '));
+    return owned(Json(std::string(std::max<int64_t>(before, 0), ' ') + s + std::string(std::max<int64_t>(after, 0), ' ')));
   }
   if (name == "index") {
-    if (a.empty()) return fail(Errc::InvalidArgument, "template: index of nothing");
-    Json v = a[0];
-    for (size_t i = 1; i < a.size(); ++i) {
-      if (v.is_object() && a[i].is_string()) {
-        auto it = v.find(a[i].get<std::string>());
-        v = it == v.end() ? Json(nullptr) : *it;  // a missing map key indexes to the zero value
-      } else if (v.is_array() && a[i].is_number_integer()) {
-        int64_t k = a[i].get<int64_t>();
-        if (k < 0 || static_cast<size_t>(k) >= v.size()) {
+    if (args.empty()) return fail(Errc::InvalidArgument, "template: index of nothing");
+    Value v = args[0];
+    for (size_t i = 1; i < args.size(); ++i) {
+      const Json& key = arg(i);
+      if (v->is_object() && key.is_string()) {
+        auto it = v->find(key.get_ref<const std::string&>());
+        static const Json kNil = nullptr;  // a missing map key indexes to the zero value
+        v = it == v->end() ? borrowed(kNil) : part_of(v, *it);
+      } else if (v->is_array() && key.is_number_integer()) {
+        int64_t k = key.get<int64_t>();
+        if (k < 0 || static_cast<size_t>(k) >= v->size()) {
           return fail(Errc::InvalidArgument, fmt::format("template: index out of range: {}", k));
         }
-        v = v[static_cast<size_t>(k)];
-      } else if (v.is_null() || v.is_discarded()) {
+        v = part_of(v, (*v)[static_cast<size_t>(k)]);
+      } else if (v->is_null() || v->is_discarded()) {
         return fail(Errc::InvalidArgument, "template: index of untyped nil");
       } else {
-        return fail(Errc::InvalidArgument, fmt::format("template: can't index item of type {}", v.type_name()));
+        return fail(Errc::InvalidArgument, fmt::format("template: can't index item of type {}", v->type_name()));
       }
     }
     return v;
   }
   if (name == "len") {
     TRYV(need(1));
-    if (a[0].is_string()) return Json(a[0].get_ref<const std::string&>().size());
-    if (a[0].is_array() || a[0].is_object()) return Json(a[0].size());
+    if (arg(0).is_string()) return owned(Json(arg(0).get_ref<const std::string&>().size()));
+    if (arg(0).is_array() || arg(0).is_object()) return owned(Json(arg(0).size()));
     return fail(Errc::InvalidArgument, "template: len of untyped value");
   }
   if (name == "printf") {
-    if (a.empty()) return fail(Errc::InvalidArgument, "template: printf needs a format");
-    std::string out = go_sprintf(as_string(a[0]), std::vector<Json>(a.begin() + 1, a.end()));
+    if (args.empty()) return fail(Errc::InvalidArgument, "template: printf needs a format");
+    std::string out = go_sprintf(as_string(arg(0)), std::vector<Value>(args.begin() + 1, args.end()));
     if (out.size() > kTemplateMaxOutput) return too_long(name);
-    return Json(out);
+    return owned(Json(std::move(out)));
   }
   if (name == "print" || name == "println") {
     std::string out;
-    for (size_t i = 0; i < a.size(); ++i) {
+    for (size_t i = 0; i < args.size(); ++i) {
       // print adds spaces between operands when neither is a string; println always.
-      if (i && (name == "println" || (!a[i - 1].is_string() && !a[i].is_string()))) out += ' ';
-      out += as_string(a[i]);
+      if (i && (name == "println" || (!arg(i - 1).is_string() && !arg(i).is_string()))) out += ' ';
+      go_print_to(out, arg(i));  // strings raw
       if (out.size() > kTemplateMaxOutput) return too_long(name);
     }
     if (name == "println") out += '\n';
-    return Json(out);
+    return owned(Json(std::move(out)));
   }
   if (name == "not") {
     TRYV(need(1));
-    return Json(!truthy(a[0]));
+    return owned(Json(!truthy(arg(0))));
   }
   if (name == "and" || name == "or") {
-    if (a.empty()) return fail(Errc::InvalidArgument, fmt::format("template: {} needs arguments", name));
-    for (const auto& v : a) {
-      if (truthy(v) == (name == "or")) return v;
+    if (args.empty()) return fail(Errc::InvalidArgument, fmt::format("template: {} needs arguments", name));
+    for (const auto& v : args) {
+      if (truthy(*v) == (name == "or")) return v;
     }
-    return a.back();
+    return args.back();
   }
   if (name == "eq" || name == "ne") {
-    if (a.size() < 2) return fail(Errc::InvalidArgument, fmt::format("template: {} needs two arguments", name));
+    if (args.size() < 2) return fail(Errc::InvalidArgument, fmt::format("template: {} needs two arguments", name));
     bool equal = false;
-    for (size_t i = 1; i < a.size(); ++i) equal = equal || a[0] == a[i];
-    return Json(name == "eq" ? equal : !equal);
+    for (size_t i = 1; i < args.size(); ++i) equal = equal || arg(0) == arg(i);
+    return owned(Json(name == "eq" ? equal : !equal));
   }
   if (name == "lt" || name == "le" || name == "gt" || name == "ge") {
     TRYV(need(2));
     int cmp;
-    if (auto x = as_number(a[0]), y = as_number(a[1]); x && y) {
+    if (auto x = as_number(arg(0)), y = as_number(arg(1)); x && y) {
       cmp = *x < *y ? -1 : *x > *y ? 1 : 0;
-    } else if (a[0].is_string() && a[1].is_string()) {
-      cmp = a[0].get<std::string>().compare(a[1].get<std::string>());
+    } else if (arg(0).is_string() && arg(1).is_string()) {
+      cmp = arg(0).get_ref<const std::string&>().compare(arg(1).get_ref<const std::string&>());
     } else {
       return fail(Errc::InvalidArgument, fmt::format("template: incompatible types for comparison in {}", name));
     }
     bool r = name == "lt" ? cmp < 0 : name == "le" ? cmp <= 0 : name == "gt" ? cmp > 0 : cmp >= 0;
-    return Json(r);
+    return owned(Json(r));
   }
   return fail(Errc::InvalidArgument, fmt::format("template: function \"{}\" not defined", name));
 }

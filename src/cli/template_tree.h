@@ -63,17 +63,32 @@ Result<Pipeline> parse_pipeline(std::string_view action);
 
 // A value that is not there ({{.Missing}}) prints "<no value>", as in Go.
 inline Json missing() { return Json(Json::value_t::discarded); }
+
+// A value while a template runs: a part of the data, a literal of the tree or
+// a function's result, shared and never copied (a {{range}} that prints $ or
+// passes it to a function would otherwise copy the whole document each time).
+using Value = std::shared_ptr<const Json>;
+inline Value owned(Json v) { return std::make_shared<const Json>(std::move(v)); }
+// Points at `v`, which outlives the execution (the data, the tree's literals).
+inline Value borrowed(const Json& v) { return Value(Value(), &v); }
+// Points at `part` inside `whole` and keeps `whole` alive.
+inline Value part_of(const Value& whole, const Json& part) { return Value(whole, &part); }
+Value missing_value();
+
 // Go's truth: false, 0, "", nil, empty array/map and missing are false.
 bool truthy(const Json& v);
 // Strings raw, anything else as Go's %v.
 std::string as_string(const Json& v);
+// Go's %v of `v` appended to `out` (go_print without the temporaries).
+void go_print_to(std::string& out, const Json& v);
 // Go's fmt verbs that scripts use: %s %v %d %q %%, with an optional width
 // (up to 1e6, as Go). Stops once the result passes kTemplateMaxOutput.
-std::string go_sprintf(const std::string& format, const std::vector<Json>& args);
+std::string go_sprintf(const std::string& format, const std::vector<Value>& args);
 // Calls function `name` with `args` (a piped value comes last). header_mode:
 // docker's header functions return their first argument untouched. A result
 // past kTemplateMaxOutput bytes (split: kTemplateMaxSteps parts) is an error.
-Result<Json> call_function(const std::string& name, const std::vector<Json>& args, bool header_mode);
+// index, and, or return (a part of) an argument, not a copy.
+Result<Value> call_function(const std::string& name, const std::vector<Value>& args, bool header_mode);
 
 }  // namespace berth::cli::tmpl
 

@@ -7,6 +7,12 @@
 namespace berth::cli::tmpl {
 namespace {
 
+std::vector<Value> values(std::vector<Json> args) {
+  std::vector<Value> out;
+  for (auto& a : args) out.push_back(owned(std::move(a)));
+  return out;
+}
+
 std::string kinds(const std::vector<Token>& tokens) {
   std::string out;
   for (const auto& t : tokens) {
@@ -91,8 +97,8 @@ TEST(TemplateParser, Pipelines) {
 
 TEST(TemplateFunctions, DockerAndGoBuiltins) {
   auto call = [](const std::string& name, std::vector<Json> args) {
-    auto r = call_function(name, args, false);
-    return r ? *r : Json("error: " + r.error().message);
+    auto r = call_function(name, values(std::move(args)), false);
+    return r ? **r : Json("error: " + r.error().message);
   };
   EXPECT_EQ(call("json", {Json{{"a", "<"}}}), R"({"a":"\u003c"})");
   EXPECT_EQ(call("join", {Json::array({"a", "b"}), ","}), "a,b");
@@ -113,14 +119,14 @@ TEST(TemplateFunctions, DockerAndGoBuiltins) {
   EXPECT_EQ(call("nosuch", {}), "error: template: function \"nosuch\" not defined");
   EXPECT_EQ(call("json", {}), "error: template: wrong number of args for json: want 1 got 0");
   // Header mode: docker's header functions hand back their first argument.
-  EXPECT_EQ(*call_function("json", {Json("CONTAINER ID")}, true), "CONTAINER ID");
-  EXPECT_EQ(*call_function("len", {Json("abc")}, true), 3);  // Go's builtins still run
+  EXPECT_EQ(**call_function("json", values({Json("CONTAINER ID")}), true), "CONTAINER ID");
+  EXPECT_EQ(**call_function("len", values({Json("abc")}), true), 3);  // Go's builtins still run
 }
 
 TEST(TemplateFunctions, GoSprintfAndTruth) {
-  EXPECT_EQ(go_sprintf("%s=%d%%", {Json("a"), Json(5)}), "a=5%");
-  EXPECT_EQ(go_sprintf("[%5s][%-3v]", {Json("ab"), Json(1)}), "[   ab][1  ]");
-  EXPECT_EQ(go_sprintf("%q %s", {Json("x")}), "\"x\" %!s(MISSING)");
+  EXPECT_EQ(go_sprintf("%s=%d%%", values({Json("a"), Json(5)})), "a=5%");
+  EXPECT_EQ(go_sprintf("[%5s][%-3v]", values({Json("ab"), Json(1)})), "[   ab][1  ]");
+  EXPECT_EQ(go_sprintf("%q %s", values({Json("x")})), "\"x\" %!s(MISSING)");
   for (const Json& v : {Json(false), Json(0), Json(0.0), Json(""), Json::array(), Json::object(), Json(nullptr), missing()}) {
     EXPECT_FALSE(truthy(v)) << v.dump();
   }

@@ -148,6 +148,29 @@ TEST(TemplateLimits, WorkAndOutputAreBounded) {
   EXPECT_EQ(run("{{range 1000}}{{.}}{{end}}", kInspect).size(), 2890u);
 }
 
+TEST(TemplateLimits, ACallerMayChooseLowerBounds) {
+  auto t = Template::parse("{{range 5}}{{.}}{{end}}");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(*t->execute(kInspect, false, {.steps = 11}), "01234");  // 5 iterations, 5 nodes, the range
+  auto steps = t->execute(kInspect, false, {.steps = 10});
+  ASSERT_FALSE(steps);
+  EXPECT_EQ(steps.error().message, "template: execution stopped after 10 steps");
+  auto output = t->execute(kInspect, false, {.output = 4});
+  ASSERT_FALSE(output);
+  EXPECT_EQ(output.error().message, "template: output longer than 4 bytes");
+}
+
+// Found by fuzzing (a CI timeout): each round of {{range 63332}}{{$}}{{end}}
+// copied the whole document twice before printing it (46 s under ASan); values
+// now point into the data, and what a round prints counts against the bound.
+TEST(TemplateLimits, PrintingTheDocumentInALoopIsBounded) {
+  auto t = Template::parse("{{range 200000}}{{$}}{{index $ \"Config\"}}{{end}}");
+  ASSERT_TRUE(t);
+  auto out = t->execute(kInspect);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().message, fmt::format("template: output longer than {} bytes", kTemplateMaxOutput));
+}
+
 // Found by fuzzing: a float count beyond int64 was converted to int64 (UB).
 TEST(TemplateLimits, CountsOfTruncateAndPad) {
   EXPECT_EQ(run("{{truncate .Id 922654607377095516170}}", kInspect), "abc");
