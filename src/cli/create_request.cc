@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/go_time.h"
+#include "base/mac.h"
 #include "base/strings.h"
 #include "cli/cli.h"
 #include "cli/go_compat.h"
@@ -35,6 +36,11 @@ Result<Json> attachment_endpoint(NetworkAttachment n, const RunOptions& o, bool 
     if (!n.ipv6.empty() && !o.ip6.empty()) {
       return fail(Errc::InvalidArgument, "conflicting options: cannot specify both --ip6 and per-network IPv6 address");
     }
+    if (!n.mac_address.empty() && !o.mac_address.empty()) {
+      return fail(Errc::InvalidArgument,
+                  "conflicting options: cannot specify both --mac-address and per-network MAC address");
+    }
+    if (!o.mac_address.empty()) n.mac_address = o.mac_address;
     if (!o.network_aliases.empty()) n.aliases = o.network_aliases;
     if (!o.ip.empty()) n.ipv4 = o.ip;
     if (!o.ip6.empty()) n.ipv6 = o.ip6;
@@ -55,11 +61,16 @@ Result<Json> attachment_endpoint(NetworkAttachment n, const RunOptions& o, bool 
     driver_opts = Json::object();
     for (const auto& [k, v] : m) driver_opts[k] = v;
   }
-  return endpoint_settings(ipam, nullptr, n.aliases.empty() ? Json(nullptr) : Json(n.aliases), driver_opts);
+  if (!n.mac_address.empty() && !parse_mac(n.mac_address))
+    return fail(Errc::InvalidArgument, fmt::format("{} is not a valid mac address", n.mac_address));
+  Json ep = endpoint_settings(ipam, nullptr, n.aliases.empty() ? Json(nullptr) : Json(n.aliases), driver_opts);
+  ep["MacAddress"] = n.mac_address;
+  return ep;
 }
 
 bool empty_endpoint(const Json& ep) {
-  return ep["IPAMConfig"].is_null() && ep["Aliases"].is_null() && ep["DriverOpts"].is_null() && ep["Links"].is_null();
+  return ep["IPAMConfig"].is_null() && ep["Aliases"].is_null() && ep["DriverOpts"].is_null() && ep["Links"].is_null() &&
+         ep["MacAddress"] == "";
 }
 
 }  // namespace

@@ -34,6 +34,8 @@ Result<NetworkAttachment> parse_network_opt(const std::string& value) {
       n.ipv4 = val;
     } else if (key == "ip6") {
       n.ipv6 = val;
+    } else if (key == "mac-address") {
+      n.mac_address = val;
     } else if (key == "driver-opt") {
       size_t e = val.find('=');
       std::string k = std::string(trim(val.substr(0, e)));

@@ -1,5 +1,5 @@
 // One --network value of run/create (docker-cli's NetworkAttachmentOpts:
-// "NAME" or "name=N,alias=A,ip=...,driver-opt=k=v") and the EndpointSettings
+// "NAME" or "name=N,alias=A,ip=...,mac-address=...,driver-opt=k=v") and the EndpointSettings
 // object docker-cli sends for it.
 #pragma once
 
@@ -16,6 +16,7 @@ struct NetworkAttachment {
   std::string target;
   std::vector<std::string> aliases, links;
   std::string ipv4, ipv6;
+  std::string mac_address;
   std::vector<std::pair<std::string, std::string>> driver_opts;
 };
 Result<NetworkAttachment> parse_network_opt(const std::string& value);

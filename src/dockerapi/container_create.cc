@@ -1,5 +1,7 @@
 #include "dockerapi/container_create.h"
 
+#include "base/mac.h"
+
 namespace berth::dockerapi {
 namespace {
 
@@ -7,6 +9,16 @@ using nlohmann::json;
 using model::StringMap;
 
 std::unexpected<Error> invalid(std::string message) { return fail(Errc::InvalidArgument, std::move(message)); }
+
+// A MacAddress field: empty, or a unicast MAC in one of Go's forms, kept in
+// the one form (lower case, colons) that inspect shows and the kernel is given.
+Result<std::string> mac_field(const FieldReader& r, const char* key) {
+  std::string text = TRY(r.string(key));
+  if (text.empty()) return text;
+  auto mac = parse_mac(text);
+  if (!mac) return invalid(r.field(key) + ": " + mac.error().message);
+  return format_mac(*mac);
+}
 
 Result<model::Healthcheck> parse_healthcheck(const FieldReader& r) {
   model::Healthcheck h;
@@ -189,7 +201,7 @@ Result<model::ContainerConfig> parse_config(const FieldReader& r) {
   if (r.has("Healthcheck")) c.healthcheck = TRY(parse_healthcheck(TRY(r.object("Healthcheck"))));
   c.args_escaped = TRY(r.boolean("ArgsEscaped"));
   c.network_disabled = TRY(r.boolean("NetworkDisabled"));
-  c.mac_address = TRY(r.string("MacAddress"));
+  c.mac_address = TRY(mac_field(r, "MacAddress"));
   c.on_build = TRY(r.strings("OnBuild"));
   c.labels = TRY(r.string_map("Labels"));
   c.stop_signal = TRY(r.string("StopSignal"));
@@ -264,6 +276,7 @@ Result<model::EndpointRequest> parse_endpoint(const FieldReader& r) {
   e.driver_options = TRY(r.string_map("DriverOpts"));
   auto ipam = TRY(r.object("IPAMConfig"));
   e.ipv4_address = TRY(ipam.string("IPv4Address"));
+  e.mac_address = TRY(mac_field(r, "MacAddress"));
   if (!TRY(ipam.string("IPv6Address")).empty())
     return invalid(ipam.field("IPv6Address") + ": IPv6 is not supported by berth yet");
   // EndpointSettings.Links ("name:alias"): on a user-defined network the alias

@@ -39,15 +39,6 @@ struct Attacher {
   std::mutex write_mu;
 };
 
-// A network the container asked to join, in order of joining.
-struct NetworkRequest {
-  std::string name;  // the network's canonical name
-  std::vector<std::string> aliases;
-  std::string ipv4_address;  // requested (user-defined networks only)
-  std::vector<std::string> links;  // "name[:alias]" (user-defined networks only)
-  bool operator==(const NetworkRequest&) const = default;
-};
-
 // What is persisted.
 struct ContainerRecord {
   std::string id;

@@ -33,7 +33,7 @@ Result<void> ContainerService::connect_network(const std::string& network, const
   if (!endpoint.links.empty() && !net.user_defined)
     return fail(Errc::InvalidArgument, "legacy links are not supported by berth yet (network " + net.name +
                                            "): on a user-defined network containers find each other by name");
-  NetworkRequest request{net.name, endpoint.aliases, endpoint.ipv4_address, endpoint.links};
+  NetworkRequest request{net.name, endpoint.aliases, endpoint.ipv4_address, endpoint.links, endpoint.mac_address};
   if (running) {
     auto ep = TRY(deps_.networks->join_one(c->id, request, sandbox_path(c->id), ifname));
     std::lock_guard lk(mu_);

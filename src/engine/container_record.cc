@@ -29,7 +29,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Health, status, failing_streak, 
 
 namespace berth::engine {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkRequest, name, aliases, ipv4_address, links)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkRequest, name, aliases, ipv4_address, links, mac_address)
 
 void to_json(nlohmann::json& j, const MountPlan& p) {
   j = {{"type", std::string(model::to_string(p.type))},

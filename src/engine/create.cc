@@ -77,7 +77,7 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
       if (!ep.links.empty() && !ref.user_defined)
         return invalid("legacy links are not supported by berth yet (network " + ref.name +
                        "): on a user-defined network containers find each other by name");
-      return NetworkRequest{ref.name, ep.aliases, ep.ipv4_address, ep.links};
+      return NetworkRequest{ref.name, ep.aliases, ep.ipv4_address, ep.links, ep.mac_address};
     };
     std::string mode_text = mode.str();
     std::string first = mode.is_default_bridge() ? "bridge" : mode.target;
@@ -85,6 +85,18 @@ Result<backend::CreateResult> ContainerService::create(const std::string& reques
     networks.push_back(TRY(request_for(first, spec.endpoints.count(mode_text) ? mode_text : first)));
     for (const auto& [net, ep] : spec.endpoints)
       if (net != mode_text && net != first && net != networks[0].name) networks.push_back(TRY(request_for(net, net)));
+    // Config.MacAddress (container-wide, from API clients before 1.44 and
+    // docker-compose 1.29) is the main network's, as dockerd takes it.
+    if (auto& main_mac = networks.front().mac_address; !spec.config.mac_address.empty()) {
+      if (!main_mac.empty() && main_mac != spec.config.mac_address)
+        return invalid("the container-wide MAC address must match the endpoint-specific MAC address for the main "
+                       "network, or be left empty");
+      main_mac = spec.config.mac_address;
+    }
+  } else {
+    bool mac = !spec.config.mac_address.empty();
+    for (const auto& [net, ep] : spec.endpoints) mac |= !ep.mac_address.empty();
+    if (mac) return invalid("conflicting options: mac-address and the network mode");
   }
 
   TRYV(parse_extra_hosts(spec.host.extra_hosts));

@@ -25,6 +25,7 @@ model::EndpointInfo endpoint_info(const NetworkRequest& r, const Endpoint* ep) {
   if (e.aliases.empty()) e.aliases = r.aliases;
   e.links = r.links;
   e.requested_ipv4 = r.ipv4_address;
+  if (e.mac_address.empty()) e.mac_address = r.mac_address;  // before start: the requested one, as dockerd shows
   return e;
 }
 

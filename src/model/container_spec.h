@@ -41,7 +41,7 @@ struct ContainerConfig {
   std::optional<std::vector<std::string>> cmd, entrypoint;
   std::optional<Healthcheck> healthcheck;
   bool args_escaped = false, network_disabled = false;
-  std::string mac_address;
+  std::string mac_address;  // container-wide (API before 1.44): the main network's MAC
   std::vector<std::string> on_build;
   StringMap labels;
   std::string stop_signal;          // "" = SIGTERM
@@ -156,6 +156,7 @@ struct HostConfig {
 struct EndpointRequest {
   std::vector<std::string> aliases;
   std::string ipv4_address;
+  std::string mac_address;  // "02:42:ac:11:00:02" (the edge checks it and writes it so); empty: from the address
   std::vector<std::string> links;
   StringMap driver_options;
   bool operator==(const EndpointRequest&) const = default;

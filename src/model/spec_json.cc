@@ -83,7 +83,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostConfig, binds, log_config, n
                                                 init, security_opt, tmpfs, sysctls, shm_size, runtime,
                                                 resources, mounts, masked_paths, readonly_paths, devices,
                                                 device_cgroup_rules, userns_host)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRequest, aliases, ipv4_address, links, driver_options)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EndpointRequest, aliases, ipv4_address, mac_address, links,
+                                                driver_options)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ContainerSpec, config, host, endpoints, ns)
 
 nlohmann::json spec_to_json(const ContainerSpec& spec) { return spec; }

@@ -31,6 +31,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/mac.h"
 #include "base/unique_fd.h"
 
 namespace berth::net {
@@ -147,18 +148,6 @@ Result<AddrPtr> ipv4_addr(uint32_t host_order, int prefix) {
   if (!a) return fail(Errc::Internal, "building a netlink address: out of memory");
   nl_addr_set_prefixlen(a.get(), prefix);
   return a;
-}
-
-Result<std::array<uint8_t, 6>> parse_mac(const std::string& text) {
-  std::array<uint8_t, 6> mac{};
-  unsigned b[6];
-  char extra;
-  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 6 ||
-      text.size() != 17)
-    return fail(Errc::InvalidArgument, "invalid MAC address: " + text);
-  for (int i = 0; i < 6; ++i) mac[i] = static_cast<uint8_t>(b[i]);
-  if (mac[0] & 1) return fail(Errc::InvalidArgument, "invalid MAC address " + text + ": it is a multicast address");
-  return mac;
 }
 
 Result<AddrPtr> mac_addr(const std::array<uint8_t, 6>& mac) {

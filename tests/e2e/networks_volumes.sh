@@ -162,6 +162,36 @@ docker rm -f ipdup >/dev/null
 docker "${RUN[@]}" --rm --ip 10.210.1.60 "$IMG" true
 check "--ip on the default bridge network is refused" "$(why)" [ "$RC" -ne 0 ]
 expect_match "--ip on the default network: error text" "user specified IP address is supported on user defined networks only" "$ERR"
+
+# --- MAC addresses -----------------------------------------------------------------------------
+# Clients of API 1.41 (berthd's, as dockerd 20.10's: docker-compose 1.29, SDKs) send the
+# container-wide Config.MacAddress; newer ones and berth's CLI the endpoint's. (The docker CLI 28
+# sends --mac-address per endpoint, so it refuses the flag itself below API 1.44.)
+api_create() {  # NAME JSON: POST /containers/create as such a client
+  capture curl -sS --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$2" \
+    "http://d/v1.41/containers/create?name=$1"
+}
+api_create macdef '{"Image":"busybox:latest","Cmd":["sleep","600"],"MacAddress":"92:D0:C6:0A:29:33"}'
+docker start macdef >/dev/null
+docker exec macdef cat /sys/class/net/eth0/address
+expect_eq "Config.MacAddress on the default bridge: eth0 has it" 92:d0:c6:0a:29:33 "$OUT"
+docker rm -f macdef >/dev/null
+api_create macnet '{"Image":"busybox:latest","Cmd":["sleep","600"],"HostConfig":{"NetworkMode":"net1"},
+  "NetworkingConfig":{"EndpointsConfig":{"net1":{"MacAddress":"02:42:0a:d2:01:99"}}}}'
+docker inspect -f '{{.NetworkSettings.Networks.net1.MacAddress}}' macnet
+expect_eq "EndpointsConfig.net1.MacAddress: inspect shows it before the start" 02:42:0a:d2:01:99 "$OUT"
+docker start macnet >/dev/null
+docker restart -t 1 macnet >/dev/null
+docker exec macnet cat /sys/class/net/eth0/address
+expect_eq "EndpointsConfig.net1.MacAddress: eth0 keeps it across a restart" 02:42:0a:d2:01:99 "$OUT"
+docker rm -f macnet >/dev/null
+api_create machost '{"Image":"busybox:latest","MacAddress":"02:00:00:00:00:01","HostConfig":{"NetworkMode":"host"}}'
+expect_match "a MAC with --network host is refused" "conflicting options: mac-address and the network mode" "$OUT"
+api_create macmc '{"Image":"busybox:latest","MacAddress":"01:00:5e:00:00:01"}'
+expect_match "a multicast MAC is refused" "MacAddress: invalid MAC address 01:00:5e:00:00:01: it is a multicast address" "$OUT"
+docker inspect machost macmc
+check "no container is left by the refused MACs" "$(why)" [ "$RC" -ne 0 ]
+
 docker "${RUN[@]}" -d --name rr1 --network net2 "$IMG" "${LONGCMD[@]}"
 RR1=$(ipof rr1 net2)
 docker rm -f rr1 >/dev/null

@@ -400,11 +400,11 @@ Result<nlohmann::json> NetworkService::prune(const nlohmann::json& filters) {
   return nlohmann::json{{"NetworksDeleted", deleted.empty() ? nlohmann::json(nullptr) : deleted}};
 }
 
-Result<Endpoint> NetworkService::attach(const std::string& container_id, const std::string& network_ref,
+Result<Endpoint> NetworkService::attach(const std::string& container_id, const NetworkRequest& request,
                                         const std::string& netns_path, const std::string& ifname,
-                                        const std::string& requested_ip, const std::vector<std::string>& aliases,
-                                        bool first) {
-  auto doc = TRY(find(network_ref));
+                                        const std::vector<std::string>& aliases, bool first) {
+  const std::string& requested_ip = request.ipv4_address;
+  auto doc = TRY(find(request.name));
   std::string network_id = doc["Id"];
   auto pool = TRY(pool_of(doc));
   std::optional<uint32_t> wanted;
@@ -434,7 +434,7 @@ Result<Endpoint> NetworkService::attach(const std::string& container_id, const s
   ep.ip = address;
   ep.prefix = pool.subnet.prefix;
   ep.gateway = net::format_ipv4(pool.gateway);
-  ep.mac = net::docker_mac(*net::parse_ipv4(address));
+  ep.mac = request.mac_address.empty() ? net::docker_mac(*net::parse_ipv4(address)) : request.mac_address;
   ep.bridge = bridge_of(doc);
   ep.aliases = aliases;
   net::AttachSpec spec;

@@ -39,6 +39,16 @@ struct NetworkConfig {
   std::string claim_dir = net::kClaimDir;
 };
 
+// A network the container asked to join, in order of joining.
+struct NetworkRequest {
+  std::string name;  // the network's canonical name
+  std::vector<std::string> aliases;
+  std::string ipv4_address;  // requested (user-defined networks only)
+  std::vector<std::string> links;  // "name[:alias]" (user-defined networks only)
+  std::string mac_address;         // requested; empty: Docker's 02:42:<address bytes>
+  bool operator==(const NetworkRequest&) const = default;
+};
+
 // What a container's endpoint on one network is (kept in the container's
 // NetworkSettings.Networks[name], Docker's EndpointSettings plus "HostVeth").
 struct Endpoint {
@@ -87,10 +97,11 @@ class NetworkService {
   Result<nlohmann::json> find(const std::string& ref);
 
   // Container endpoints. attach() allocates an address (the requested one,
-  // or the next free), plugs a veth into netns_path as `ifname`, and with
-  // `first` makes it the default route.
-  Result<Endpoint> attach(const std::string& container_id, const std::string& network_ref,
-                          const std::string& netns_path, const std::string& ifname, const std::string& requested_ip,
+  // or the next free), plugs a veth into netns_path as `ifname` with the
+  // requested MAC (or Docker's from the address), and with `first` makes it
+  // the default route.
+  Result<Endpoint> attach(const std::string& container_id, const NetworkRequest& request,
+                          const std::string& netns_path, const std::string& ifname,
                           const std::vector<std::string>& aliases, bool first);
   void detach(const std::string& container_id, const Endpoint& ep, bool unplug);
   // Published ports of a container (-p): reserve, then DNAT; undone by unpublish.

@@ -33,8 +33,7 @@ Result<Attachment> ServiceAttacher::join(const std::string& container_id, const 
     user_defined |= ref->user_defined;
     std::vector<std::string> aliases = r.aliases;
     if (ref->user_defined) aliases.push_back(container_id.substr(0, 12));
-    auto ep = networks_.attach(container_id, r.name, sandbox, "eth" + std::to_string(index), r.ipv4_address, aliases,
-                               index == 0);
+    auto ep = networks_.attach(container_id, r, sandbox, "eth" + std::to_string(index), aliases, index == 0);
     if (!ep) {
       undo();
       return std::unexpected(ep.error());
@@ -79,7 +78,7 @@ Result<Endpoint> ServiceAttacher::join_one(const std::string& container_id, cons
   auto ref = TRY(resolve(network.name));
   std::vector<std::string> aliases = network.aliases;
   if (ref.user_defined) aliases.push_back(container_id.substr(0, 12));
-  auto ep = TRY(networks_.attach(container_id, network.name, sandbox, ifname, network.ipv4_address, aliases, false));
+  auto ep = TRY(networks_.attach(container_id, network, sandbox, ifname, aliases, false));
   ep.links = network.links;
   if (ref.user_defined) (void)networks_.dns_add(container_id, sandbox);
   return ep;

@@ -280,6 +280,26 @@ TEST(CreateRequest, NetworkModesAsDockerCli28) {
   }
 }
 
+TEST(CreateRequest, MacAddressAsDockerCli28) {
+  auto endpoints = [](std::vector<std::string> networks, std::string mac) -> std::string {
+    RunOptions o = base();
+    o.networks = std::move(networks);
+    o.mac_address = std::move(mac);
+    auto req = build_create_request(o, true, env());
+    if (!req) return "error: " + req.error().message;
+    Json got = Json::object();
+    for (auto& [k, ep] : req->body["NetworkingConfig"]["EndpointsConfig"].items()) got[k] = ep["MacAddress"];
+    return got.dump();
+  };
+  EXPECT_EQ(endpoints({}, "92:d0:c6:0a:29:33"), R"({"default":"92:d0:c6:0a:29:33"})");
+  EXPECT_EQ(endpoints({"n1", "n2"}, "92:d0:c6:0a:29:33"), R"({"n1":"92:d0:c6:0a:29:33","n2":""})");
+  EXPECT_EQ(endpoints({"n1"}, ""), "{}");  // one network without options: no endpoint
+  EXPECT_EQ(endpoints({"name=n1,mac-address=02:00:00:00:00:01"}, ""), R"({"n1":"02:00:00:00:00:01"})");
+  EXPECT_EQ(endpoints({"name=n1,mac-address=02:00:00:00:00:01"}, "02:00:00:00:00:02"),
+            "error: conflicting options: cannot specify both --mac-address and per-network MAC address");
+  EXPECT_EQ(endpoints({}, "nope"), "error: nope is not a valid mac address");
+}
+
 TEST(CreateRequest, VolumeFlagAsDockerCli28) {
   RunOptions o = base();
   o.volumes = {"/anon2", "named:/n:rw,z", "./rel:/x", "..:/y", "a", "/y:ro"};

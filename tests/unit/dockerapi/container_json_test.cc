@@ -122,6 +122,25 @@ TEST(ParseCreate, LinksOnAUserDefinedNetworkAreAcceptedAndUnused) {
 
 // EndpointSettings.Links: the docker CLI's `run --network NET --link a:b`, a
 // compose service's `links:` (sent with POST /networks/NET/connect).
+TEST(ParseCreate, MacAddressesAreCheckedAndWrittenOneWay) {
+  auto s = parse_create_body(json::parse(R"({"Image":"x","MacAddress":"92-D0-C6-0A-29-33",
+      "NetworkingConfig":{"EndpointsConfig":{"net":{"MacAddress":"0242.AC11.0002"},"other":{}}}})"));
+  ASSERT_TRUE(s) << s.error().str();
+  EXPECT_EQ(s->config.mac_address, "92:d0:c6:0a:29:33");
+  EXPECT_EQ(s->endpoints.at("net").mac_address, "02:42:ac:11:00:02");
+  EXPECT_EQ(s->endpoints.at("other").mac_address, "");
+  auto bad = parse_create_body(json::parse(R"({"Image":"x",
+      "NetworkingConfig":{"EndpointsConfig":{"net":{"MacAddress":"01:00:5e:00:00:01"}}}})"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::InvalidArgument);
+  EXPECT_EQ(bad.error().message,
+            "NetworkingConfig.EndpointsConfig[net].MacAddress: invalid MAC address 01:00:5e:00:00:01: it is a "
+            "multicast address");
+  bad = parse_create_body(json::parse(R"({"Image":"x","MacAddress":"nope"})"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "MacAddress: invalid MAC address: nope");
+}
+
 TEST(ParseCreate, EndpointLinksAreKeptForTheEngine) {
   auto s = parse_create_body(json::parse(R"({"Image":"x","HostConfig":{"NetworkMode":"net"},
       "NetworkingConfig":{"EndpointsConfig":{"net":{"Links":["proj_db_1:database","web"]}}}})"));

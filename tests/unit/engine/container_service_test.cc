@@ -581,6 +581,41 @@ TEST(ContainerRecord, NewerOrCorruptRecordsAreRefusedWithTheReason) {
   EXPECT_FALSE(record_from_json("not json"));
 }
 
+// --mac-address: the container-wide MAC (API clients before 1.44) is the main
+// network's; an endpoint's own must then agree; none for host, none or
+// container modes. The request is kept in the record and shown before start.
+TEST_F(ContainerServiceTest, MacAddressesGoToTheMainNetwork) {
+  auto s = spec();
+  s.host.network_mode = *model::NetworkMode::parse("appnet");
+  s.config.mac_address = "02:00:00:00:00:01";
+  s.endpoints["appnet"].aliases = {"web"};
+  std::string id = create(s);
+  open_service();  // from the record
+  auto nets = info(id).network.networks;
+  ASSERT_EQ(nets.size(), 1u);
+  EXPECT_EQ(nets[0].second.mac_address, "02:00:00:00:00:01");
+  EXPECT_EQ(nets[0].second.aliases, std::vector<std::string>{"web"});
+
+  s.endpoints["appnet"].mac_address = "02:00:00:00:00:02";
+  auto mismatch = service_->create("", s);
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().code, Errc::InvalidArgument);
+  EXPECT_EQ(mismatch.error().message,
+            "the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be "
+            "left empty");
+  s.config.mac_address.clear();
+  EXPECT_EQ(info(create(s)).network.networks.at(0).second.mac_address, "02:00:00:00:00:02");
+
+  for (const char* mode : {"host", "none"}) {
+    auto other = spec();
+    other.host.network_mode = *model::NetworkMode::parse(mode);
+    other.config.mac_address = "02:00:00:00:00:03";
+    auto refused = service_->create("", other);
+    ASSERT_FALSE(refused) << mode;
+    EXPECT_EQ(refused.error().message, "conflicting options: mac-address and the network mode") << mode;
+  }
+}
+
 TEST_F(ContainerServiceTest, TheHostsUtsNamespaceSetsNoHostname) {
   auto s = spec();
   s.host.network_mode = *model::NetworkMode::parse("host");
