@@ -136,6 +136,16 @@ Result<void> ComposeApiEngine::kill_container(const std::string& id, const std::
   return {};
 }
 
+Result<void> ComposeApiEngine::pause_container(const std::string& id) {
+  TRY(call("POST", "/containers/" + url_encode(id) + "/pause"));
+  return {};
+}
+
+Result<void> ComposeApiEngine::unpause_container(const std::string& id) {
+  TRY(call("POST", "/containers/" + url_encode(id) + "/unpause"));
+  return {};
+}
+
 Result<void> ComposeApiEngine::remove_container(const std::string& id, bool force, bool volumes) {
   TRY(call("DELETE", fmt::format("/containers/{}?force={}&v={}", url_encode(id), force ? 1 : 0, volumes ? 1 : 0)));
   return {};

@@ -26,6 +26,8 @@ class ComposeApiEngine : public compose_ops::Engine {
   Result<void> stop_container(const std::string& id, std::optional<int> timeout_s) override;
   Result<void> restart_container(const std::string& id, std::optional<int> timeout_s) override;
   Result<void> kill_container(const std::string& id, const std::string& signal) override;
+  Result<void> pause_container(const std::string& id) override;
+  Result<void> unpause_container(const std::string& id) override;
   Result<void> remove_container(const std::string& id, bool force, bool volumes) override;
   Result<compose_ops::ContainerState> inspect_state(const std::string& id) override;
   Result<std::optional<compose_ops::NetworkInfo>> find_network(const std::string& name) override;

@@ -13,6 +13,7 @@ void add_compose_commands(Invocation& inv, CLI::App* group) {
   add_compose_flags(group, flags);
   add_compose_config_command(inv, group, flags);
   add_compose_operations(inv, group, flags);  // up, down, ps, logs, exec, run, ... (compose_session.cc)
+  add_compose_ls_version(inv, group);
 }
 
 }  // namespace berth::cli

@@ -1,5 +1,5 @@
-// berth compose start / stop / restart / kill / rm over the services'
-// existing containers, in dependency order (stop: dependents first).
+// berth compose start / stop / restart / kill / pause / unpause / rm over the
+// services' existing containers, in dependency order (stop: dependents first).
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -61,6 +61,18 @@ void add_compose_lifecycle(Invocation& inv, CLI::App* group, const ComposeGlobal
     });
     add_string(app, "-s,--signal", o->signal, "SIGNAL to send to the container (default \"SIGKILL\")");
     add_bool(app, "--remove-orphans", o->remove_orphans, "Remove containers for services not defined in the Compose file");
+  }
+  for (const char* verb : {"pause", "unpause"}) {
+    if (!inv.wants(group, verb)) continue;
+    auto args = std::make_shared<std::vector<std::string>>();
+    bool pause = std::string(verb) == "pause";
+    add_command(inv, group, verb, "[SERVICE...]", pause ? "Pause services" : "Unpause services", args.get(), {},
+                [&cli, args, globals, pause]() -> Result<int> {
+      ComposeSession s = TRY(open_compose_session(cli, *globals));
+      std::set<std::string> services = TRY(named_services(s.project, *args));
+      TRYV(pause ? s.executor->pause(services) : s.executor->unpause(services));
+      return 0;
+    });
   }
   if (inv.wants(group, "rm")) {
     struct O {

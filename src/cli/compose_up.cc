@@ -98,58 +98,111 @@ Result<int> attach_until_stopped(ComposeSession& s, const ComposeGlobals& g, con
   return interrupted ? 130 : 0;
 }
 
+// What up, create and scale share: the flags that shape the plan.
+struct UpFlags {
+  std::vector<std::string> args, scale;
+  bool build = false, no_build = false, remove_orphans = false, force_recreate = false, no_recreate = false;
+  bool no_deps = false, quiet_pull = false;
+};
+
+void add_up_flags(CLI::App* app, UpFlags& o) {
+  add_bool(app, "--build", o.build, "Build images before starting containers");
+  add_bool(app, "--no-build", o.no_build, "Don't build an image, even if it's policy");
+  add_list(app, "--scale", o.scale, "Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.", "scale");
+  add_bool(app, "--remove-orphans", o.remove_orphans, "Remove containers for services not defined in the Compose file");
+  add_bool(app, "--force-recreate", o.force_recreate, "Recreate containers even if their configuration and image haven't changed");
+  add_bool(app, "--no-recreate", o.no_recreate, "If containers already exist, don't recreate them. Incompatible with --force-recreate.");
+  add_bool(app, "--quiet-pull", o.quiet_pull, "Pull without printing progress information");
+}
+
+// Observe, plan and apply: the services' images, then their containers
+// created, recreated or removed (and started unless run.start is false).
+// Returns the services selected (with their dependencies unless --no-deps).
+Result<std::set<std::string>> up_services(ComposeSession& s, const UpFlags& o, const compose_ops::Executor::UpOptions& run) {
+  if (o.force_recreate && o.no_recreate)
+    return fail(Errc::InvalidArgument, "--force-recreate and --no-recreate are incompatible");
+  if (o.build && o.no_build) return fail(Errc::InvalidArgument, "--build and --no-build are incompatible");
+  compose_ops::UpRequest request;
+  request.services = o.args;
+  request.with_dependencies = !o.no_deps;
+  request.scale = TRY(parse_scale(o.scale));
+  request.recreate = o.force_recreate ? compose_ops::Recreate::Always
+                     : o.no_recreate  ? compose_ops::Recreate::Never
+                                      : compose_ops::Recreate::Diverged;
+  request.remove_orphans = o.remove_orphans;
+  std::set<std::string> selected = TRY(compose_ops::select_services(s.project, o.args, !o.no_deps));
+  compose_ops::Observed observed = TRY(s.executor->observe(true));
+  TRYV(s.executor->ensure_images(selected, {.build = o.build, .no_build = o.no_build}, observed));
+  compose_ops::UpPlan plan = TRY(compose_ops::plan_up(s.project, observed, request));
+  if (!o.remove_orphans) warn_orphans(plan.orphans);
+  TRYV(s.executor->apply_up(plan, run));
+  return selected;
+}
+
+std::optional<int> timeout_flag(int64_t t) {
+  if (t < 0) return std::nullopt;
+  return static_cast<int>(t);
+}
+
 }  // namespace
 
 void add_compose_up_down(Invocation& inv, CLI::App* group, const ComposeGlobalsPtr& globals) {
   Cli& cli = inv.cli;
   if (inv.wants(group, "up")) {
-    struct O {
-      std::vector<std::string> args, scale;
-      bool detach = false, build = false, no_build = false, wait = false, remove_orphans = false;
-      bool force_recreate = false, no_recreate = false, no_deps = false, no_start = false, no_color = false;
-      bool no_log_prefix = false, quiet_pull = false;
+    struct O : UpFlags {
+      bool detach = false, wait = false, no_start = false, no_color = false, no_log_prefix = false;
       int64_t timeout = -1;
     };
     auto o = std::make_shared<O>();
     CLI::App* app = add_command(inv, group, "up", "[OPTIONS] [SERVICE...]", "Create and start containers", &o->args, {},
                                 [&cli, o, globals]() -> Result<int> {
-      if (o->force_recreate && o->no_recreate)
-        return fail(Errc::InvalidArgument, "--force-recreate and --no-recreate are incompatible");
-      if (o->build && o->no_build) return fail(Errc::InvalidArgument, "--build and --no-build are incompatible");
       ComposeSession s = TRY(open_compose_session(cli, *globals, o->quiet_pull));
-      compose_ops::UpRequest request;
-      request.services = o->args;
-      request.with_dependencies = !o->no_deps;
-      request.scale = TRY(parse_scale(o->scale));
-      request.recreate = o->force_recreate ? compose_ops::Recreate::Always
-                         : o->no_recreate  ? compose_ops::Recreate::Never
-                                           : compose_ops::Recreate::Diverged;
-      request.remove_orphans = o->remove_orphans;
-      std::set<std::string> selected = TRY(compose_ops::select_services(s.project, o->args, !o->no_deps));
-      compose_ops::Observed observed = TRY(s.executor->observe(true));
-      TRYV(s.executor->ensure_images(selected, {.build = o->build, .no_build = o->no_build}, observed));
-      compose_ops::UpPlan plan = TRY(compose_ops::plan_up(s.project, observed, request));
-      if (!o->remove_orphans) warn_orphans(plan.orphans);
-      std::optional<int> timeout;
-      if (o->timeout >= 0) timeout = static_cast<int>(o->timeout);
-      TRYV(s.executor->apply_up(plan, {.timeout = timeout, .wait = o->wait, .start = !o->no_start}));
+      std::optional<int> timeout = timeout_flag(o->timeout);
+      std::set<std::string> selected =
+          TRY(up_services(s, *o, {.timeout = timeout, .wait = o->wait, .start = !o->no_start}));
       if (o->detach || o->wait || o->no_start) return 0;
       return attach_until_stopped(s, *globals, selected, o->no_color, o->no_log_prefix, timeout);
     });
     add_bool(app, "-d,--detach", o->detach, "Detached mode: Run containers in the background");
-    add_bool(app, "--build", o->build, "Build images before starting containers");
-    add_bool(app, "--no-build", o->no_build, "Don't build an image, even if it's policy");
     add_bool(app, "--wait", o->wait, "Wait for services to be running|healthy. Implies detached mode.");
-    add_list(app, "--scale", o->scale, "Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.", "scale");
-    add_bool(app, "--remove-orphans", o->remove_orphans, "Remove containers for services not defined in the Compose file");
-    add_bool(app, "--force-recreate", o->force_recreate, "Recreate containers even if their configuration and image haven't changed");
-    add_bool(app, "--no-recreate", o->no_recreate, "If containers already exist, don't recreate them. Incompatible with --force-recreate.");
+    add_up_flags(app, *o);
     add_bool(app, "--no-deps", o->no_deps, "Don't start linked services");
     add_bool(app, "--no-start", o->no_start, "Don't start the services after creating them");
     add_bool(app, "--no-color", o->no_color, "Produce monochrome output");
     add_bool(app, "--no-log-prefix", o->no_log_prefix, "Don't print prefix in logs");
-    add_bool(app, "--quiet-pull", o->quiet_pull, "Pull without printing progress information");
     add_int(app, "-t,--timeout", o->timeout, "Use this timeout in seconds for container shutdown when attached or when containers are already running");
+  }
+  if (inv.wants(group, "create")) {
+    auto o = std::make_shared<UpFlags>();
+    CLI::App* app = add_command(inv, group, "create", "[OPTIONS] [SERVICE...]", "Creates containers for a service",
+                                &o->args, {}, [&cli, o, globals]() -> Result<int> {
+      ComposeSession s = TRY(open_compose_session(cli, *globals, o->quiet_pull));
+      compose_ops::Executor::UpOptions run;
+      run.start = false;
+      TRY(up_services(s, *o, run));
+      return 0;
+    });
+    add_up_flags(app, *o);
+  }
+  if (inv.wants(group, "scale")) {
+    struct O {
+      std::vector<std::string> args;
+      bool no_deps = false;
+    };
+    auto o = std::make_shared<O>();
+    CLI::App* app = add_command(inv, group, "scale", "[SERVICE=REPLICAS...]", "Scale services ", &o->args, {1, SIZE_MAX},
+                                [&cli, o, globals]() -> Result<int> {
+      // Only the counts change: existing containers are kept as they are.
+      UpFlags flags;
+      flags.scale = o->args;
+      flags.no_recreate = true;
+      flags.no_deps = o->no_deps;
+      for (const auto& [service, n] : TRY(parse_scale(o->args))) flags.args.push_back(service);
+      ComposeSession s = TRY(open_compose_session(cli, *globals));
+      TRY(up_services(s, flags, {}));
+      return 0;
+    });
+    add_bool(app, "--no-deps", o->no_deps, "Don't start linked services");
   }
   if (inv.wants(group, "down")) {
     struct O {
@@ -168,9 +221,7 @@ void add_compose_up_down(Invocation& inv, CLI::App* group, const ComposeGlobalsP
       compose_ops::DownRequest request{.remove_orphans = o->remove_orphans, .volumes = o->volumes, .remove_images = o->rmi};
       compose_ops::DownPlan plan = TRY(compose_ops::plan_down(s.project, observed, request));
       warn_orphans(plan.orphans_left);
-      std::optional<int> timeout;
-      if (o->timeout >= 0) timeout = static_cast<int>(o->timeout);
-      TRYV(s.executor->apply_down(plan, timeout, o->volumes));
+      TRYV(s.executor->apply_down(plan, timeout_flag(o->timeout), o->volumes));
       return 0;
     });
     add_bool(app, "-v,--volumes", o->volumes, "Remove named volumes declared in the \"volumes\" section of the Compose file and anonymous volumes attached to containers");

@@ -88,6 +88,8 @@ class Engine {
   virtual Result<void> stop_container(const std::string& id, std::optional<int> timeout_s) = 0;
   virtual Result<void> restart_container(const std::string& id, std::optional<int> timeout_s) = 0;
   virtual Result<void> kill_container(const std::string& id, const std::string& signal) = 0;
+  virtual Result<void> pause_container(const std::string& id) = 0;
+  virtual Result<void> unpause_container(const std::string& id) = 0;
   virtual Result<void> remove_container(const std::string& id, bool force, bool volumes) = 0;
   virtual Result<ContainerState> inspect_state(const std::string& id) = 0;
 

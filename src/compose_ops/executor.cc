@@ -401,6 +401,28 @@ Result<void> Executor::kill(const std::set<std::string>& services, const std::st
   });
 }
 
+Result<void> Executor::pause(const std::set<std::string>& services) {
+  std::vector<ContainerInfo> running;
+  for (auto& c : TRY(service_containers(services)))
+    if (c.state == "running") running.push_back(std::move(c));
+  return for_each_parallel(running, parallel_, [&](const ContainerInfo& c) -> Result<void> {
+    TRYV(engine_.pause_container(c.id));
+    report_("Container", c.name, "Paused");
+    return {};
+  });
+}
+
+Result<void> Executor::unpause(const std::set<std::string>& services) {
+  std::vector<ContainerInfo> paused;
+  for (auto& c : TRY(service_containers(services)))
+    if (c.state == "paused") paused.push_back(std::move(c));
+  return for_each_parallel(paused, parallel_, [&](const ContainerInfo& c) -> Result<void> {
+    TRYV(engine_.unpause_container(c.id));
+    report_("Container", c.name, "Unpaused");
+    return {};
+  });
+}
+
 Result<std::vector<ContainerInfo>> Executor::stopped_containers(const std::set<std::string>& services) {
   std::vector<ContainerInfo> out;
   for (auto& c : TRY(service_containers(services)))

@@ -56,6 +56,9 @@ class Executor {
   Result<void> stop(const std::set<std::string>& services, std::optional<int> timeout);
   Result<void> restart(const std::set<std::string>& services, std::optional<int> timeout);
   Result<void> kill(const std::set<std::string>& services, const std::string& signal);
+  // Pauses the running containers (unpause: the paused ones); the others are left alone.
+  Result<void> pause(const std::set<std::string>& services);
+  Result<void> unpause(const std::set<std::string>& services);
   // Removes the services' stopped containers (all with stop_first after stopping them).
   Result<std::vector<ContainerInfo>> stopped_containers(const std::set<std::string>& services);
   Result<void> remove(const std::vector<ContainerInfo>& containers, bool volumes);

@@ -148,6 +148,16 @@ bc up -d --scale web=1
 bc ps -aq web
 expect_eq "scale 1: one web container" 1 "$(printf '%s\n' "$OUT" | grep -c .)"
 expect_eq "scale 1: web-1 is the one kept" "$new_web" "$(id_of e2ecompose-web-1)"
+bc scale web=2
+expect_eq "scale web=2: exit status" 0 "$RC"
+bc ps -q web
+expect_eq "scale web=2: two web containers running" 2 "$(printf '%s\n' "$OUT" | grep -c .)"
+expect_eq "scale web=2: web-1 kept" "$new_web" "$(id_of e2ecompose-web-1)"
+bc scale web=1
+bc ps -aq web
+expect_eq "scale web=1: one web container" 1 "$(printf '%s\n' "$OUT" | grep -c .)"
+bc scale web
+expect_eq "scale without =N: refused" 1 "$RC"
 
 # --- stop / start / restart ------------------------------------------------------------------
 bc stop
@@ -165,6 +175,25 @@ expect_eq "restart: exit status" 0 "$RC"
 expect_eq "restart: same container" "$new_web" "$(id_of e2ecompose-web-1)"
 berth inspect -f '{{.State.Running}}' e2ecompose-client-1
 expect_eq "restart: client running" true "$OUT"
+
+# --- pause / unpause, ls, version ------------------------------------------------------------
+bc pause web
+expect_eq "pause web: exit status" 0 "$RC"
+expect_match "pause: Compose v2's progress line" 'Container e2ecompose-web-1  Paused' "$ERR"
+berth inspect -f '{{.State.Status}}' e2ecompose-web-1
+expect_eq "pause: web is paused" paused "$OUT"
+capture "$BERTH_CLI" compose ls
+expect_match "ls: the project with its states and file" "^NAME +STATUS +CONFIG FILES${NL}e2ecompose +paused\\(1\\), running\\(1\\) +$P/compose.yaml\$" "$OUT"
+bc unpause
+expect_match "unpause: Compose v2's progress line" 'Container e2ecompose-web-1  Unpaused' "$ERR"
+berth inspect -f '{{.State.Status}}' e2ecompose-web-1
+expect_eq "unpause: web runs again" running "$OUT"
+capture "$BERTH_CLI" compose ls --format json --filter name=^e2ecomp
+expect_eq "ls --format json --filter name=" "[{\"Name\":\"e2ecompose\",\"Status\":\"running(2)\",\"ConfigFiles\":\"$P/compose.yaml\"}]" "$OUT"
+capture "$BERTH_CLI" compose ls -q --filter name=nosuch
+expect_eq "ls -q with a filter nothing matches" "" "$OUT"
+capture "$BERTH_CLI" compose version --short
+expect_match "version --short: Compose v2's release berth implements" '^2\.[0-9]+\.[0-9]+$' "$OUT"
 
 # --- errors name the service -----------------------------------------------------------------
 bc logs nope
@@ -278,3 +307,16 @@ berth network ls --format '{{.Name}}'
 check "down: no project network left" "$OUT" test "$(grep -c e2ecompose <<<"$OUT" || true)" -eq 0
 berth volume ls -q
 expect_eq "down -v: no volume left" "" "$OUT"
+
+# --- create: containers made, none started; ls -a shows the stopped project ------------------
+bc create --no-build
+expect_eq "create: exit status" 0 "$RC"
+expect_match "create: web created" 'Container e2ecompose-web-1  Created' "$ERR"
+berth inspect -f '{{.State.Status}}' e2ecompose-web-1 e2ecompose-client-1
+expect_eq "create: both containers created, not started" "created${NL}created" "$OUT"
+capture "$BERTH_CLI" compose ls -q
+expect_eq "ls: a project without running containers is not listed" "" "$OUT"
+capture "$BERTH_CLI" compose ls -a -q
+expect_eq "ls -a: it is" e2ecompose "$OUT"
+bc down -v
+expect_eq "down -v after create" 0 "$RC"

@@ -240,5 +240,20 @@ TEST(Executor, StopRestartKillInOrder) {
   EXPECT_EQ(h.engine.calls_starting("kill"), std::vector<std::string>{"kill proj-web-1 SIGKILL"});
 }
 
+TEST(Executor, PauseTakesTheRunningContainersAndUnpauseThePausedOnes) {
+  Harness h(kTwo);
+  ASSERT_TRUE(h.up());
+  ASSERT_TRUE(h.executor.kill({"client"}, "SIGKILL"));  // exited: neither verb touches it
+  h.engine.calls.clear();
+  ASSERT_TRUE(h.executor.pause({"web", "client"}));
+  ASSERT_TRUE(h.executor.pause({"web"}));  // already paused: nothing to do, no error
+  EXPECT_EQ(h.engine.calls_starting("pause"), std::vector<std::string>{"pause proj-web-1"});
+  EXPECT_EQ(h.engine.by_name("proj-web-1")->info.state, "paused");
+  h.engine.calls.clear();
+  ASSERT_TRUE(h.executor.unpause({"web", "client"}));
+  EXPECT_EQ(h.engine.calls_starting("unpause"), std::vector<std::string>{"unpause proj-web-1"});
+  EXPECT_EQ(h.engine.by_name("proj-web-1")->info.state, "running");
+}
+
 }  // namespace
 }  // namespace berth::compose_ops

@@ -170,6 +170,18 @@ class FakeEngine : public Engine {
     c->info.state = c->state.status = "exited";
     return {};
   }
+  Result<void> pause_container(const std::string& id) override { return set_paused(id, true); }
+  Result<void> unpause_container(const std::string& id) override { return set_paused(id, false); }
+  Result<void> set_paused(const std::string& id, bool paused) {
+    std::lock_guard lock(mu);
+    Container* c = find(id);
+    if (!c) return fail(Errc::NotFound, "No such container: " + id);
+    if (c->info.state != (paused ? "running" : "paused"))
+      return fail(Errc::Conflict, "Container " + id + (paused ? " is not running" : " is not paused"));
+    calls.push_back((paused ? "pause " : "unpause ") + c->info.name);
+    c->info.state = c->state.status = paused ? "paused" : "running";
+    return {};
+  }
   Result<void> remove_container(const std::string& id, bool, bool volumes) override {
     std::lock_guard lock(mu);
     Container* c = find(id);
