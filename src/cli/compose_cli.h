@@ -55,6 +55,7 @@ void add_compose_exec_run(Invocation& inv, CLI::App* group, const ComposeGlobals
 void add_compose_lifecycle(Invocation& inv, CLI::App* group, const ComposeGlobalsPtr& globals);
 void add_compose_images_io(Invocation& inv, CLI::App* group, const ComposeGlobalsPtr& globals);  // build pull push
 void add_compose_events(Invocation& inv, CLI::App* group, const ComposeGlobalsPtr& globals);
+void add_compose_cp(Invocation& inv, CLI::App* group, const ComposeGlobalsPtr& globals);
 // ls and version, which read no compose file (compose_ls.cc).
 void add_compose_ls_version(Invocation& inv, CLI::App* group);
 

@@ -47,6 +47,7 @@ void add_compose_operations(Invocation& inv, CLI::App* g, const ComposeFlags& fl
   add_compose_lifecycle(inv, g, globals);
   add_compose_images_io(inv, g, globals);
   add_compose_events(inv, g, globals);
+  add_compose_cp(inv, g, globals);
 }
 
 }  // namespace berth::cli

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/container_copy.h"
 #include "cli/cp_path.h"
 #include "cli/libarchive.h"
 #include "cli/stream.h"
@@ -160,6 +161,8 @@ Result<uint64_t> build_tar(const std::string& src, bool follow, const std::strin
   return total;
 }
 
+}  // namespace
+
 Result<int> copy_from_container(Cli& cli, const CpArg& src, const std::string& dst, bool preserve, bool quiet) {
   api::Client* c = TRY(cli.client());
   std::string q = fmt::format("/containers/{}/archive?path={}", url_encode(src.container), url_encode(src.path));
@@ -234,8 +237,6 @@ Result<int> copy_to_container(Cli& cli, const std::string& src, const CpArg& dst
   }
   return 0;
 }
-
-}  // namespace
 
 void add_cp(Invocation& inv, CLI::App* parent) {
   if (!inv.wants(parent, "cp")) return;

@@ -192,6 +192,16 @@ capture "$BERTH_CLI" compose ls --format json --filter name=^e2ecomp
 expect_eq "ls --format json --filter name=" "[{\"Name\":\"e2ecompose\",\"Status\":\"running(2)\",\"ConfigFiles\":\"$P/compose.yaml\"}]" "$OUT"
 capture "$BERTH_CLI" compose ls -q --filter name=nosuch
 expect_eq "ls -q with a filter nothing matches" "" "$OUT"
+echo compose-cp >"$T/cp-in.txt"
+bc cp "$T/cp-in.txt" web:/tmp/cp-in.txt
+expect_match "cp to a service: each of its containers" 'Container e2ecompose-web-1  Copied' "$ERR"
+berth exec e2ecompose-web-1 cat /tmp/cp-in.txt
+expect_eq "cp to a service: the file is in the container" compose-cp "$OUT"
+bc cp --index 1 web:/tmp/cp-in.txt "$T/cp-out.txt"
+expect_eq "cp from a service: exit status" 0 "$RC"
+expect_eq "cp from a service: the file is copied back" compose-cp "$(cat "$T/cp-out.txt" 2>&1)"
+bc cp "$T/cp-in.txt" nope:/tmp/
+expect_match "cp to an unknown service: named" 'no such service: nope' "$ERR"
 capture "$BERTH_CLI" compose version --short
 expect_match "version --short: Compose v2's release berth implements" '^2\.[0-9]+\.[0-9]+$' "$OUT"
 
