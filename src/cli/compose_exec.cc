@@ -119,6 +119,30 @@ void add_compose_exec_run(Invocation& inv, CLI::App* group, const ComposeGlobals
       };
     });
   }
+  if (inv.wants(group, "attach")) {
+    struct O {
+      std::vector<std::string> args;
+      int64_t index = 1;
+      bool no_stdin = false, sig_proxy = true;
+      std::string detach_keys;
+    };
+    auto o = std::make_shared<O>();
+    CLI::App* app = add_command(inv, group, "attach", "[OPTIONS] SERVICE",
+                                "Attach local standard input, output, and error streams to a service's running container",
+                                &o->args, {1, 1}, [&cli, o, globals]() -> Result<int> {
+      ComposeSession s = TRY(open_compose_session(cli, *globals));
+      const std::string& service = o->args[0];
+      if (!s.project.services.contains(service)) return fail(Errc::NotFound, "no such service: " + service);
+      for (const auto& c : TRY(s.engine->list_containers(s.project.name)))
+        if (!c.oneoff() && c.service() == service && c.number() == o->index)
+          return attach_running(cli, c.id, o->no_stdin, o->sig_proxy, o->detach_keys);
+      return fail(Errc::NotFound, fmt::format("service \"{}\" has no container with index {}", service, o->index));
+    });
+    add_string(app, "--detach-keys", o->detach_keys, "Override the key sequence for detaching from a container.");
+    add_int(app, "--index", o->index, "index of the container if service has multiple replicas.");
+    add_bool(app, "--no-stdin", o->no_stdin, "Do not attach STDIN");
+    add_bool(app, "--sig-proxy", o->sig_proxy, "Proxy all received signals to the process");
+  }
   if (inv.wants(group, "run")) {
     struct O {
       std::vector<std::string> env;

@@ -39,6 +39,21 @@ Result<int> open_output(const std::string& file, const char* what) {
   return fd;
 }
 
+Result<int> attach_running(Cli& cli, const std::string& ref, bool no_stdin, bool sig_proxy,
+                           const std::string& detach_keys) {
+  Json c = TRY(cli.get_json("/containers/" + url_encode(ref) + "/json"));
+  const Json& state = c["State"];
+  if (!state.value("Running", false)) return fail(Errc::Conflict, "You cannot attach to a stopped container, start it first");
+  if (state.value("Paused", false)) return fail(Errc::Conflict, "You cannot attach to a paused container, unpause it first");
+  bool tty = c["Config"].value("Tty", false);
+  if (tty && !no_stdin && c["Config"].value("OpenStdin", false) && !is_terminal(0)) {
+    return fail(Errc::InvalidArgument, "the input device is not a TTY");
+  }
+  AttachPlan plan{.id = c["Id"].get<std::string>(), .tty = tty, .stdin = !no_stdin && c["Config"].value("OpenStdin", false),
+                  .sig_proxy = sig_proxy, .start = false, .detach_keys = detach_keys};
+  return attach_and_start(cli, plan);
+}
+
 void add_io_commands(Invocation& inv, CLI::App* parent) {
   Cli& cli = inv.cli;
   if (inv.wants(parent, "logs")) {
@@ -83,18 +98,7 @@ void add_io_commands(Invocation& inv, CLI::App* parent) {
     CLI::App* app = add_command(inv, parent, "attach", "[OPTIONS] CONTAINER",
                                 "Attach local standard input, output, and error streams to a running container",
                                 &o->args, {1, 1}, [&cli, o]() -> Result<int> {
-      Json c = TRY(cli.get_json("/containers/" + url_encode(o->args[0]) + "/json"));
-      const Json& state = c["State"];
-      if (!state.value("Running", false)) return fail(Errc::Conflict, "You cannot attach to a stopped container, start it first");
-      if (state.value("Paused", false)) return fail(Errc::Conflict, "You cannot attach to a paused container, unpause it first");
-      bool tty = c["Config"].value("Tty", false);
-      if (tty && !o->no_stdin && c["Config"].value("OpenStdin", false) && !is_terminal(0)) {
-        return fail(Errc::InvalidArgument, "the input device is not a TTY");
-      }
-      AttachPlan plan{.id = c["Id"].get<std::string>(), .tty = tty,
-                      .stdin = !o->no_stdin && c["Config"].value("OpenStdin", false),
-                      .sig_proxy = o->sig_proxy, .start = false, .detach_keys = o->detach_keys};
-      return attach_and_start(cli, plan);
+      return attach_running(cli, o->args[0], o->no_stdin, o->sig_proxy, o->detach_keys);
     });
     add_string(app, "--detach-keys", o->detach_keys, "Override the key sequence for detaching a container");
     add_bool(app, "--no-stdin", o->no_stdin, "Do not attach STDIN");

@@ -25,5 +25,9 @@ struct AttachPlan {
 // *refused_status is the exit status the container recorded for it (127 not
 // found, 126 cannot be invoked; see start_status.h).
 Result<int> attach_and_start(Cli& cli, const AttachPlan& plan, std::optional<int>* refused_status = nullptr);
+// `attach`: a running, unpaused container's streams (stdin when it has one
+// open and no_stdin is false); the container's exit status, or 0 on detach.
+Result<int> attach_running(Cli& cli, const std::string& ref, bool no_stdin, bool sig_proxy,
+                           const std::string& detach_keys);
 
 }  // namespace berth::cli

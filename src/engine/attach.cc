@@ -57,6 +57,7 @@ Result<void> ContainerService::attach(const std::string& ref, const backend::Att
     if (c->removed) return fail(Errc::NotFound, "No such container: " + ref);
     stdin_once = c->spec.config.stdin_once;
     c->attachers.push_back(a);
+    publish(*c, "attach");  // as dockerd: a client's streams are attached from now on
   }
   if (opts.on_attached) opts.on_attached();
   auto detach = [&] {

@@ -202,6 +202,24 @@ expect_eq "cp from a service: exit status" 0 "$RC"
 expect_eq "cp from a service: the file is copied back" compose-cp "$(cat "$T/cp-out.txt" 2>&1)"
 bc cp "$T/cp-in.txt" nope:/tmp/
 expect_match "cp to an unknown service: named" 'no such service: nope' "$ERR"
+# attach: the client's output reaches the attached CLI, whose exit status is the container's.
+since=$(date +%s)
+coproc ATTACHED { exec "$BERTH_CLI" events --since "$since" --filter container=e2ecompose-client-1 --filter event=attach --format '{{.Action}}'; }
+"$BERTH_CLI" compose -f "$P/compose.yaml" -p e2ecompose attach --no-stdin client >"$T/attach.out" 2>&1 &
+attach_pid=$!
+line=''
+read -r -t 20 line <&"${ATTACHED[0]}" || true
+kill "$ATTACHED_PID" 2>/dev/null || true
+expect_eq "attach: the daemon says the client is attached (an attach event)" attach "$line"
+berth exec e2ecompose-client-1 sh -c 'echo via-attach >/proc/1/fd/1'
+berth kill e2ecompose-client-1
+attach_rc=0
+wait "$attach_pid" || attach_rc=$?
+expect_eq "attach: its exit status is the container's" 137 "$attach_rc"
+expect_match "attach: the container's output reached it" via-attach "$(cat "$T/attach.out")"
+bc start client
+bc attach --index 7 client
+expect_match "attach --index with no such container: named" 'service "client" has no container with index 7' "$ERR"
 capture "$BERTH_CLI" compose version --short
 expect_match "version --short: Compose v2's release berth implements" '^2\.[0-9]+\.[0-9]+$' "$OUT"
 
