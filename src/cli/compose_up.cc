@@ -184,6 +184,26 @@ void add_compose_up_down(Invocation& inv, CLI::App* group, const ComposeGlobalsP
     });
     add_up_flags(app, *o);
   }
+  if (inv.wants(group, "wait")) {
+    struct O {
+      std::vector<std::string> args;
+      bool down_project = false;
+    };
+    auto o = std::make_shared<O>();
+    CLI::App* app = add_command(inv, group, "wait", "SERVICE [SERVICE...] [OPTIONS]",
+                                "Block until containers of all (or specified) services stop.", &o->args, {1, SIZE_MAX},
+                                [&cli, o, globals]() -> Result<int> {
+      ComposeSession s = TRY(open_compose_session(cli, *globals));
+      int code = TRY(s.executor->wait_first_exit(TRY(named_services(s.project, o->args))));
+      if (o->down_project) {
+        compose_ops::Observed observed = TRY(s.executor->observe(true));
+        compose_ops::DownPlan plan = TRY(compose_ops::plan_down(s.project, observed, {}));
+        TRYV(s.executor->apply_down(plan, std::nullopt, false));
+      }
+      return code;
+    });
+    add_bool(app, "--down-project", o->down_project, "Drops project when the first container stops");
+  }
   if (inv.wants(group, "scale")) {
     struct O {
       std::vector<std::string> args;

@@ -1,6 +1,7 @@
 #include "compose_ops/executor.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -421,6 +422,28 @@ Result<void> Executor::unpause(const std::set<std::string>& services) {
     report_("Container", c.name, "Unpaused");
     return {};
   });
+}
+
+Result<int> Executor::wait_first_exit(const std::set<std::string>& services) {
+  std::vector<ContainerInfo> containers = TRY(service_containers(services));
+  if (containers.empty()) return fail(Errc::NotFound, fmt::format("no containers for project \"{}\"", project_.name));
+  // The events from before the states are read: a stop in between is not missed.
+  int64_t since = engine_.now_ns();
+  std::set<std::string> ids;
+  for (const auto& c : containers) {
+    ContainerState state = TRY(engine_.inspect_state(c.id));
+    if (state.status != "running" && state.status != "restarting" && state.status != "paused") return state.exit_code;
+    ids.insert(c.id);
+  }
+  std::optional<int> code;
+  TRYV(engine_.watch_events(project_.name, since, [&](const Event& e) {
+    if (e.action != "die" || !ids.contains(e.id)) return true;
+    auto it = e.attributes.find("exitCode");
+    code = it == e.attributes.end() ? 0 : std::atoi(it->second.c_str());
+    return false;
+  }));
+  if (!code) return fail(Errc::Internal, "the daemon's event stream ended before a container stopped");
+  return *code;
 }
 
 Result<std::vector<ContainerInfo>> Executor::stopped_containers(const std::set<std::string>& services) {

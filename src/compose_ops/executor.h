@@ -59,6 +59,9 @@ class Executor {
   // Pauses the running containers (unpause: the paused ones); the others are left alone.
   Result<void> pause(const std::set<std::string>& services);
   Result<void> unpause(const std::set<std::string>& services);
+  // compose wait: the exit status of the first of the services' containers
+  // to stop (of one already stopped, at once), from the daemon's events.
+  Result<int> wait_first_exit(const std::set<std::string>& services);
   // Removes the services' stopped containers (all with stop_first after stopping them).
   Result<std::vector<ContainerInfo>> stopped_containers(const std::set<std::string>& services);
   Result<void> remove(const std::vector<ContainerInfo>& containers, bool volumes);

@@ -218,6 +218,14 @@ wait "$attach_pid" || attach_rc=$?
 expect_eq "attach: its exit status is the container's" 137 "$attach_rc"
 expect_match "attach: the container's output reached it" via-attach "$(cat "$T/attach.out")"
 bc start client
+# wait: the first container to stop gives its exit status (before or after wait looks: the same).
+"$BERTH_CLI" compose -f "$P/compose.yaml" -p e2ecompose wait client web >/dev/null 2>&1 &
+wait_pid=$!
+berth kill e2ecompose-client-1
+wait_rc=0
+wait "$wait_pid" || wait_rc=$?
+expect_eq "wait: the exit status of the first container to stop" 137 "$wait_rc"
+bc start client
 bc attach --index 7 client
 expect_match "attach --index with no such container: named" 'service "client" has no container with index 7' "$ERR"
 capture "$BERTH_CLI" compose version --short

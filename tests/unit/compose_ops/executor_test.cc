@@ -240,6 +240,29 @@ TEST(Executor, StopRestartKillInOrder) {
   EXPECT_EQ(h.engine.calls_starting("kill"), std::vector<std::string>{"kill proj-web-1 SIGKILL"});
 }
 
+TEST(Executor, WaitReturnsTheFirstExitFromTheEvents) {
+  Harness h(kTwo);
+  ASSERT_TRUE(h.up());
+  std::string client = h.engine.by_name("proj-client-1")->info.id;
+  std::string web = h.engine.by_name("proj-web-1")->info.id;
+  int64_t t = h.engine.now_ns();
+  h.engine.events.push_back(Event{.id = web, .action = "die", .attributes = {{"exitCode", "9"}}, .time_nano = t - 1});
+  h.engine.events.push_back(Event{.id = web, .action = "kill", .attributes = {}, .time_nano = t + 1});
+  h.engine.events.push_back(Event{.id = web, .action = "die", .attributes = {{"exitCode", "3"}}, .time_nano = t + 2});
+  h.engine.events.push_back(Event{.id = client, .action = "die", .attributes = {{"exitCode", "4"}}, .time_nano = t + 3});
+  auto code = h.executor.wait_first_exit({"web", "client"});
+  ASSERT_TRUE(code) << code.error().str();
+  EXPECT_EQ(*code, 3);  // the die before the wait began is not the answer; the kill is no exit
+  code = h.executor.wait_first_exit({"client"});
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 4);
+  ASSERT_TRUE(h.executor.kill({"client"}, "SIGKILL"));  // stopped already: its status at once
+  code = h.executor.wait_first_exit({"client"});
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, h.engine.by_name("proj-client-1")->state.exit_code);
+  EXPECT_FALSE(Harness("services:\n  a: {image: busybox}\n").executor.wait_first_exit({"a"}));  // no containers
+}
+
 TEST(Executor, PauseTakesTheRunningContainersAndUnpauseThePausedOnes) {
   Harness h(kTwo);
   ASSERT_TRUE(h.up());
