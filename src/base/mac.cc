@@ -2,16 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
+
 namespace berth {
 
 namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The hex digits of `text` once its separators (`sep` every `group` digits)
 // are checked and removed; empty when the layout is wrong.
@@ -22,7 +17,7 @@ std::string digits_of(std::string_view text, char sep, size_t group) {
       if (text[i] != sep) return {};
       continue;
     }
-    if (hex_digit(text[i]) < 0) return {};
+    if (hex_value(text[i]) < 0) return {};
     digits += text[i];
   }
   return digits;
@@ -37,7 +32,7 @@ Result<Mac> parse_mac(std::string_view text) {
   if (digits.size() != 12) return fail(Errc::InvalidArgument, fmt::format("invalid MAC address: {}", text));
   Mac mac{};
   for (size_t i = 0; i < mac.size(); ++i)
-    mac[i] = static_cast<uint8_t>(hex_digit(digits[2 * i]) * 16 + hex_digit(digits[2 * i + 1]));
+    mac[i] = static_cast<uint8_t>(hex_value(digits[2 * i]) * 16 + hex_value(digits[2 * i + 1]));
   if (mac[0] & 1)
     return fail(Errc::InvalidArgument, fmt::format("invalid MAC address {}: it is a multicast address", text));
   return mac;

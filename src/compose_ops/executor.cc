@@ -402,24 +402,17 @@ Result<void> Executor::kill(const std::set<std::string>& services, const std::st
   });
 }
 
-Result<void> Executor::pause(const std::set<std::string>& services) {
-  std::vector<ContainerInfo> running;
-  for (auto& c : TRY(service_containers(services)))
-    if (c.state == "running") running.push_back(std::move(c));
-  return for_each_parallel(running, parallel_, [&](const ContainerInfo& c) -> Result<void> {
-    TRYV(engine_.pause_container(c.id));
-    report_("Container", c.name, "Paused");
-    return {};
-  });
-}
+Result<void> Executor::pause(const std::set<std::string>& services) { return set_paused(services, true); }
 
-Result<void> Executor::unpause(const std::set<std::string>& services) {
-  std::vector<ContainerInfo> paused;
+Result<void> Executor::unpause(const std::set<std::string>& services) { return set_paused(services, false); }
+
+Result<void> Executor::set_paused(const std::set<std::string>& services, bool paused) {
+  std::vector<ContainerInfo> targets;  // pause: the running ones; unpause: the paused ones
   for (auto& c : TRY(service_containers(services)))
-    if (c.state == "paused") paused.push_back(std::move(c));
-  return for_each_parallel(paused, parallel_, [&](const ContainerInfo& c) -> Result<void> {
-    TRYV(engine_.unpause_container(c.id));
-    report_("Container", c.name, "Unpaused");
+    if (c.state == (paused ? "running" : "paused")) targets.push_back(std::move(c));
+  return for_each_parallel(targets, parallel_, [&](const ContainerInfo& c) -> Result<void> {
+    TRYV(paused ? engine_.pause_container(c.id) : engine_.unpause_container(c.id));
+    report_("Container", c.name, paused ? "Paused" : "Unpaused");
     return {};
   });
 }

@@ -78,6 +78,7 @@ class Executor {
   Result<void> apply_service(const compose::Service& service, const std::vector<ContainerStep>& steps,
                              const UpOptions& options);
   Result<std::vector<ContainerInfo>> service_containers(const std::set<std::string>& services);
+  Result<void> set_paused(const std::set<std::string>& services, bool paused);
   Result<void> in_levels(const compose::Levels& levels, const std::set<std::string>& services,
                          const std::function<Result<void>(const ContainerInfo&)>& fn);
 

@@ -4,15 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
+
 namespace berth::server {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // "1.41" -> {1, 41}; further parts ("1.41.2") are ignored, as Docker's
 // comparison only looks at them when the first two are equal.
