@@ -41,6 +41,9 @@ Result<Json> attachment_endpoint(NetworkAttachment n, const RunOptions& o, bool 
                   "conflicting options: cannot specify both --mac-address and per-network MAC address");
     }
     if (!o.mac_address.empty()) n.mac_address = o.mac_address;
+    // As docker-cli 28: --link goes to HostConfig.Links, and to the first
+    // network's endpoint when that network is user-defined.
+    if (user_defined_network(n.target)) n.links.insert(n.links.end(), o.links.begin(), o.links.end());
     if (!o.network_aliases.empty()) n.aliases = o.network_aliases;
     if (!o.ip.empty()) n.ipv4 = o.ip;
     if (!o.ip6.empty()) n.ipv6 = o.ip6;
@@ -63,7 +66,8 @@ Result<Json> attachment_endpoint(NetworkAttachment n, const RunOptions& o, bool 
   }
   if (!n.mac_address.empty() && !parse_mac(n.mac_address))
     return fail(Errc::InvalidArgument, fmt::format("{} is not a valid mac address", n.mac_address));
-  Json ep = endpoint_settings(ipam, nullptr, n.aliases.empty() ? Json(nullptr) : Json(n.aliases), driver_opts);
+  Json ep = endpoint_settings(ipam, n.links.empty() ? Json(nullptr) : Json(n.links),
+                              n.aliases.empty() ? Json(nullptr) : Json(n.aliases), driver_opts);
   ep["MacAddress"] = n.mac_address;
   return ep;
 }
@@ -459,7 +463,7 @@ Result<CreateRequest> build_create_request(const RunOptions& o, bool detached, c
   host["GroupAdd"] = nullptr;
   host["IpcMode"] = "";
   host["Cgroup"] = "";
-  host["Links"] = nullptr;
+  host["Links"] = string_list_or_null(o.links);
   host["OomScoreAdj"] = 0;
   host["PidMode"] = "";
   host["Privileged"] = o.privileged;

@@ -31,6 +31,7 @@ void add_network_volume_flags(CLI::App* app, RunOptions& o) {
   add_string(app, "--ip", o.ip, "IPv4 address (e.g., 172.30.100.104)");
   add_string(app, "--ip6", o.ip6, "IPv6 address (e.g., 2001:db8::33)");
   add_string(app, "--mac-address", o.mac_address, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
+  add_list(app, "--link", o.links, "Add link to another container");
   add_list(app, "-p,--publish", o.publish, "Publish a container's port(s) to the host");
   add_bool(app, "-P,--publish-all", o.publish_all, "Publish all exposed ports to random ports");
   add_list(app, "--expose", o.expose, "Expose a port or a range of ports");

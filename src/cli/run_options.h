@@ -48,6 +48,7 @@ struct RunOptions {
   std::vector<std::string> network_aliases;
   std::string ip, ip6;
   std::string mac_address;  // --mac-address: the first network's
+  std::vector<std::string> links;  // --link NAME[:ALIAS]
   std::vector<std::string> publish, expose;
   bool publish_all = false;
   std::vector<std::string> volumes, mounts, volumes_from;

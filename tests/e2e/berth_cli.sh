@@ -280,6 +280,18 @@ docker exec e2e-long nope-cmd
 expect_match "exec nope-cmd with the docker CLI: rc 127 and the error (the stream is well framed)" \
   '^127 .*OCI runtime exec failed: .*executable file not found in \$PATH' "$RC $OUT$ERR"
 
+# --- --link, --mac-address on a user-defined network (10.218.5.0/24) -------------------------
+berth network create --subnet 10.218.5.0/24 e2e-links >/dev/null
+berth "${RUN[@]}" -d --name e2e-linked --network e2e-links "$IMG" sleep 600
+berth "${RUN[@]}" --rm --network e2e-links --link e2e-linked:dbalias --mac-address 02:42:0a:da:05:63 "$IMG" \
+  sh -c 'nslookup dbalias 127.0.0.11 | grep -c "^Address.*10\.218\.5\." ; cat /sys/class/net/eth0/address'
+expect_eq "run --link NAME:ALIAS --mac-address: the alias resolves and eth0 has the MAC" $'1\n02:42:0a:da:05:63' "$OUT"
+berth "${RUN[@]}" --rm --link e2e-linked:dbalias "$IMG" true
+expect_match "run --link on the default bridge: refused with the reason" 'legacy links outside a user-defined network' "$ERR"
+berth rm -f e2e-linked >/dev/null
+berth network rm e2e-links >/dev/null
+expect_eq "the link test's network is removed" 0 "$RC"
+
 # --- top, stats, rename ---------------------------------------------------------------------
 berth top e2e-long
 expect_match "top: header" '^UID +PID +PPID +C +STIME +TTY +TIME +CMD' "$OUT"

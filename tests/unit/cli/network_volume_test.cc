@@ -300,6 +300,24 @@ TEST(CreateRequest, MacAddressAsDockerCli28) {
   EXPECT_EQ(endpoints({}, "nope"), "error: nope is not a valid mac address");
 }
 
+// Checked against the docker CLI 28's requests: HostConfig.Links always; the
+// endpoint's Links only for a user-defined first network.
+TEST(CreateRequest, LinkAsDockerCli28) {
+  auto request = [](std::vector<std::string> networks) {
+    RunOptions o = base();
+    o.networks = std::move(networks);
+    o.links = {"db:alias"};
+    auto req = build_create_request(o, true, env());
+    EXPECT_TRUE(req) << req.error().message;
+    Json links = Json::object();
+    for (auto& [k, ep] : req->body["NetworkingConfig"]["EndpointsConfig"].items()) links[k] = ep["Links"];
+    return req->body["HostConfig"]["Links"].dump() + " " + links.dump();
+  };
+  EXPECT_EQ(request({}), R"(["db:alias"] {"default":null})");
+  EXPECT_EQ(request({"mynet"}), R"(["db:alias"] {"mynet":["db:alias"]})");
+  EXPECT_EQ(request({"mynet", "other"}), R"(["db:alias"] {"mynet":["db:alias"],"other":null})");
+}
+
 TEST(CreateRequest, VolumeFlagAsDockerCli28) {
   RunOptions o = base();
   o.volumes = {"/anon2", "named:/n:rw,z", "./rel:/x", "..:/y", "a", "/y:ro"};
