@@ -32,14 +32,16 @@ void warn_orphans(const std::vector<ContainerInfo>& orphans) {
        "compose file, you can run this command with the --remove-orphans flag to clean it up.\n", list);
 }
 
-Result<std::map<std::string, int>> parse_scale(const std::vector<std::string>& flags) {
+// SERVICE=NUM values; `what` names them in the error (a --scale flag, or scale's arguments).
+Result<std::map<std::string, int>> parse_scale(const std::vector<std::string>& flags,
+                                               std::string_view what = "--scale option") {
   std::map<std::string, int> scale;
   for (const auto& s : flags) {
     auto eq = s.find('=');
     char* end = nullptr;
     long n = eq == std::string::npos ? -1 : std::strtol(s.c_str() + eq + 1, &end, 10);
     if (eq == std::string::npos || eq == 0 || n < 0 || !end || *end)
-      return fail(Errc::InvalidArgument, fmt::format("invalid --scale option \"{}\": expected SERVICE=NUM", s));
+      return fail(Errc::InvalidArgument, fmt::format("invalid {} \"{}\": expected SERVICE=NUM", what, s));
     scale[s.substr(0, eq)] = static_cast<int>(n);
   }
   return scale;
@@ -217,7 +219,7 @@ void add_compose_up_down(Invocation& inv, CLI::App* group, const ComposeGlobalsP
       flags.scale = o->args;
       flags.no_recreate = true;
       flags.no_deps = o->no_deps;
-      for (const auto& [service, n] : TRY(parse_scale(o->args))) flags.args.push_back(service);
+      for (const auto& [service, n] : TRY(parse_scale(o->args, "scale specifier"))) flags.args.push_back(service);
       ComposeSession s = TRY(open_compose_session(cli, *globals));
       TRY(up_services(s, flags, {}));
       return 0;

@@ -158,6 +158,7 @@ bc ps -aq web
 expect_eq "scale web=1: one web container" 1 "$(printf '%s\n' "$OUT" | grep -c .)"
 bc scale web
 expect_eq "scale without =N: refused" 1 "$RC"
+expect_match "scale without =N: the argument is named" 'invalid scale specifier "web": expected SERVICE=NUM' "$ERR"
 
 # --- stop / start / restart ------------------------------------------------------------------
 bc stop

@@ -123,6 +123,20 @@ TEST(TemplateFunctions, DockerAndGoBuiltins) {
   EXPECT_EQ(**call_function("len", values({Json("abc")}), true), 3);  // Go's builtins still run
 }
 
+// A {{range}} over index/and/or of $ would copy the document each round otherwise.
+TEST(TemplateFunctions, IndexAndOrReturnPartsOfTheirArgumentsNotCopies) {
+  Value doc = owned(Json{{"k", Json{10, 20}}});
+  auto part = call_function("index", {doc, owned(Json("k"))}, false);
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->get(), &(*doc)["k"]);
+  auto either = call_function("or", {owned(Json(0)), doc}, false);
+  ASSERT_TRUE(either);
+  EXPECT_EQ(either->get(), doc.get());
+  auto both = call_function("and", {doc, doc}, false);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->get(), doc.get());
+}
+
 TEST(TemplateFunctions, GoSprintfAndTruth) {
   EXPECT_EQ(go_sprintf("%s=%d%%", values({Json("a"), Json(5)})), "a=5%");
   EXPECT_EQ(go_sprintf("[%5s][%-3v]", values({Json("ab"), Json(1)})), "[   ab][1  ]");

@@ -161,8 +161,10 @@ TEST(TemplateLimits, ACallerMayChooseLowerBounds) {
 }
 
 // Found by fuzzing (a CI timeout): each round of {{range 63332}}{{$}}{{end}}
-// copied the whole document twice before printing it (46 s under ASan); values
-// now point into the data, and what a round prints counts against the bound.
+// copied the whole document twice before printing it (46 s under ASan). This
+// checks that what the rounds print meets the output bound; that values are
+// shared, not copied, is TemplateFunctions.IndexAndOrReturnPartsOfTheirArguments...
+// and the fuzz target's -timeout.
 TEST(TemplateLimits, PrintingTheDocumentInALoopIsBounded) {
   auto t = Template::parse("{{range 200000}}{{$}}{{index $ \"Config\"}}{{end}}");
   ASSERT_TRUE(t);
