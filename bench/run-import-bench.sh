@@ -30,13 +30,11 @@ CG_NAME="berth-importbench-$$" CTD_SOCK="$T/containerd.sock" CTD_PID='' DOCKERD_
 BERTH_SOCK=$T/berth.sock
 source "$repo/tests/interop/lib/common.bash"
 source "$repo/tests/interop/lib/docker.bash"
+source "$here/lib/berthd_bench.bash"
 
 cleanup() {
   set +e
-  stop_pid "$BERTHD_PID" berthd
-  ip link del bimpb0 2>/dev/null
-  nft delete table ip berth_importbench 2>/dev/null
-  remove_cgroups "berth-importbench-berth-$$"
+  stop_bench_berthd importbench bimpb0 berth_importbench
   docker_cleanup 0 "import bench" >/dev/null
 }
 trap cleanup EXIT
@@ -62,15 +60,7 @@ echo "# image: $(du -sm "$T/rootfs" | cut -f1) MB, $(find "$T/rootfs" | wc -l) e
 # --- the daemons ---
 start_docker_daemons >/dev/null
 DOCKERD_HOST=$DOCKER_HOST
-echo '{}' >"$T/berthd.json"
-mkfifo "$T/berthd.notify"
-"$BERTH_BUILD/cmd/berthd/berthd" --data-root "$T/berth" --exec-root "$T/berth.exec" -H "unix://$BERTH_SOCK" \
-  --pidfile "$T/berthd.pid" --config-file "$T/berthd.json" --cgroup-parent "berth-importbench-berth-$$" \
-  --bridge bimpb0 --firewall-table berth_importbench --cri=false --notify-fd 3 3>"$T/berthd.notify" \
-  >"$T/berthd.log" 2>&1 &
-BERTHD_PID=$!
-read -r ready <"$T/berthd.notify" || true
-[[ $ready == READY ]] || { echo "berthd did not start: $ready" >&2; exit 1; }
+start_bench_berthd importbench bimpb0 berth_importbench
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 timed() {  # timed HOST CMD...: runs the docker CLI against HOST, prints its wall time in ms

@@ -30,14 +30,12 @@ CG_NAME="berth-streambench-$$" CTD_SOCK="$T/containerd.sock" CTD_PID='' DOCKERD_
 BERTH_SOCK=$T/berth.sock
 source "$repo/tests/interop/lib/common.bash"
 source "$repo/tests/interop/lib/docker.bash"
+source "$here/lib/berthd_bench.bash"
 
 cleanup() {
   set +e
   DOCKER_HOST="unix://$BERTH_SOCK" "$DOCKER_CLI" rm -f streamb >/dev/null 2>&1
-  stop_pid "$BERTHD_PID" berthd
-  ip link del bstrb0 2>/dev/null
-  nft delete table ip berth_streambench 2>/dev/null
-  remove_cgroups "berth-streambench-berth-$$"
+  stop_bench_berthd streambench bstrb0 berth_streambench
   docker_cleanup 0 "stream bench" >/dev/null
 }
 trap cleanup EXIT
@@ -45,15 +43,7 @@ echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); temp root $T"
 
 start_docker_daemons >/dev/null
 DOCKERD_HOST=$DOCKER_HOST
-echo '{}' >"$T/berthd.json"
-mkfifo "$T/berthd.notify"
-"$BERTH_BUILD/cmd/berthd/berthd" --data-root "$T/berth" --exec-root "$T/berth.exec" -H "unix://$BERTH_SOCK" \
-  --pidfile "$T/berthd.pid" --config-file "$T/berthd.json" --cgroup-parent "berth-streambench-berth-$$" \
-  --bridge bstrb0 --firewall-table berth_streambench --cri=false --notify-fd 3 3>"$T/berthd.notify" \
-  >"$T/berthd.log" 2>&1 &
-BERTHD_PID=$!
-read -r ready <"$T/berthd.notify" || true
-[[ $ready == READY ]] || { echo "berthd did not start: $ready" >&2; exit 1; }
+start_bench_berthd streambench bstrb0 berth_streambench
 
 "$repo/tests/fixtures/make-rootfs.sh" "$T/rootfs" >/dev/null
 tar -C "$T/rootfs" -cf "$T/busybox.tar" .
